@@ -1,0 +1,41 @@
+// Lint rules that guard the architecture as well as the code: core/ stays pure (no node:*, no drivers, nothing of
+// ours), and promises are never left floating in the streaming and I/O code.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "web/dist/", "bench/out/", ".longwatch/", "longwatch-demo/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-restricted-syntax": ["error", { selector: "ExportAllDeclaration", message: "Export names explicitly." }],
+    },
+  },
+  {
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["node:*", "better-sqlite3", "pg", "commander", "picocolors"], message: "core/ is pure: no I/O, no drivers." },
+          { group: ["../*", "!./*"], message: "core/ imports nothing of ours outside core/." },
+        ],
+      }],
+    },
+  },
+  {
+    files: ["src/audit/**/*.ts", "src/vulns/**/*.ts", "src/lifecycle/**/*.ts", "src/certify/**/*.ts", "src/detect/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["**/cli/*", "**/server/*", "**/transport/*"], message: "Engines don't depend on their front ends." }],
+      }],
+    },
+  },
+  { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+);
