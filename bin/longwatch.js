@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// Entry point installed as the `longwatch` command. The TypeScript sources are compiled into dist/ by `npm ci`
-// (the `prepare` script); run `npm run build` after changing them.
-import { main } from "../dist/cli/main.js";
-
-process.exitCode = await main(process.argv.slice(2));
+// The `longwatch` command. `npm ci` compiles the TypeScript sources into dist/ (the `prepare` script); run
+// `npm run build` after changing them, or `npx tsx src/cli/bin.ts` to run the sources directly.
+import "../dist/cli/bin.js";

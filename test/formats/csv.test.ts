@@ -66,8 +66,8 @@ describe("CsvParser", () => {
       const width = 1 + Math.floor(r() * 5);
       const rows: string[][] = [];
       for (let k = 0; k < 1 + Math.floor(r() * 8); k++) {
-        const row = Array.from({ length: width }, () => Array.from({ length: Math.floor(r() * 6) }, () => pick(r, alphabet)).join(""));
-        if (row.every((c) => c === "")) row[0] = "z";
+        const row: string[] = Array.from({ length: width }, () => Array.from({ length: Math.floor(r() * 6) }, () => pick(r, alphabet)).join(""));
+        if (!row.some((c) => c !== "")) row[0] = "z";
         rows.push(row);
       }
       const text = rows.map(csvLine).join(r() < 0.5 ? "\n" : "\r\n") + (r() < 0.5 ? "\n" : "");

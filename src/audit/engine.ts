@@ -1,0 +1,141 @@
+/**
+ * The audit engine: streams the stored fleet through every enabled rule once, fingerprints what they report, applies
+ * suppressions, records the scan (new / unchanged / fixed) and hands each finding to a sink. It knows rules only
+ * through the Rule contract.
+ */
+import { createHash } from "node:crypto";
+import type { Credential, DeviceModel } from "../core/fleet.ts";
+import type { Finding } from "../core/finding.ts";
+import { formatIsoDate } from "../core/dates.ts";
+import type { Severity } from "../core/severity.ts";
+import type { Store, Suppression } from "../store/store.ts";
+import type { RuleSettings } from "./config.ts";
+import type { DeviceView, FindingDraft, Rule, RuleRun } from "./rule.ts";
+import { matchSuppression } from "./suppress.ts";
+
+export interface AuditOptions {
+  store: Store;
+  rules: readonly Rule[];
+  now: number;
+  keyedDigest(password: string): string;
+  /** Per-rule settings from the user's config (already validated); rules not listed run with their defaults. */
+  settings?: ReadonlyMap<string, RuleSettings>;
+  /** Suppressions from a file, in addition to those in the store. */
+  extraSuppressions?: readonly Suppression[];
+  onProgress?(devicesDone: number): void;
+  /** Receives every finding of this scan, with its final status. */
+  onFinding?(finding: Finding): void;
+}
+
+export interface AuditResult {
+  scanId: number;
+  devices: number;
+  rules: string[];
+  counts: Partial<Record<Severity, number>>;
+  fixed: Finding[];
+  findings: number;
+}
+
+/** Stable identity of a finding: the same rule about the same subject gives the same fingerprint in every scan. */
+export function fingerprint(rule: string, subject: string): string {
+  return createHash("sha256").update(rule).update("\0").update(subject).digest("hex").slice(0, 32);
+}
+
+const BATCH = 5000;
+
+export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
+  const { store, now } = opts;
+  const enabled = opts.rules.filter((r) => opts.settings?.get(r.id)?.enabled !== false);
+  const models = new Map<string, DeviceModel>((await store.fleet.models()).map((m) => [m.model_id, m]));
+  const modelCreds = groupBy(await store.fleet.modelCredentials(), (c) => c.model_id ?? "");
+  const suppressions = [...(await store.findings.suppressions()), ...(opts.extraSuppressions ?? [])];
+  const startedAt = new Date(now).toISOString();
+  const scanId = await store.findings.beginScan(startedAt, enabled.map((r) => r.id));
+
+  const pending: Finding[] = [];
+  const counts: Partial<Record<Severity, number>> = {};
+  let total = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    const statuses = await store.findings.record(scanId, batch);
+    batch.forEach((f, i) => {
+      f.status = f.suppression ? "suppressed" : statuses[i]!;
+      if (f.status !== "suppressed") counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+      total++;
+      opts.onFinding?.(f);
+    });
+  };
+
+  const runs: RuleRun[] = enabled.map((rule) => {
+    const settings = opts.settings?.get(rule.id);
+    const params = settings?.params ?? rule.params.parse({});
+    return rule.start({
+      params,
+      now,
+      models,
+      services: { keyedDigest: opts.keyedDigest, store },
+      report: (draft: FindingDraft) => pending.push(toFinding(rule, draft, settings?.severity, suppressions, now)),
+    });
+  });
+  const deviceHooks = runs.filter((r) => r.device !== undefined);
+
+  let devices = 0;
+  for await (const page of store.fleet.devicePages()) {
+    for (const fd of page) {
+      const model = fd.device.model_id !== undefined ? models.get(fd.device.model_id) : undefined;
+      const view: DeviceView = { device: fd.device, credentials: withModelCredentials(fd.credentials, fd.device.model_id, fd.device.firmware_version, modelCreds) };
+      if (model) view.model = model;
+      if (fd.certificate) view.certificate = fd.certificate;
+      for (const run of deviceHooks) run.device!(view);
+    }
+    devices += page.length;
+    opts.onProgress?.(devices);
+    if (pending.length >= BATCH) await flush();
+  }
+  for (const run of runs) await run.finish?.();
+  await flush();
+
+  const fixed = await store.findings.finishScan(scanId, new Date().toISOString(), counts);
+  return { scanId, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
+}
+
+function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | undefined, suppressions: readonly Suppression[], now: number): Finding {
+  const f: Finding = {
+    rule: rule.id,
+    severity: d.severity ?? severityOverride ?? rule.severity,
+    title: d.title,
+    evidence: d.evidence,
+    standards: rule.standards,
+    fingerprint: fingerprint(rule.id, d.subject),
+    status: "new",
+  };
+  if (d.device_id !== undefined) f.device_id = d.device_id;
+  if (d.model_id !== undefined) f.model_id = d.model_id;
+  if (d.devices !== undefined) f.devices = d.devices;
+  const s = matchSuppression(suppressions, f, formatIsoDate(now));
+  if (s) f.suppression = s.expires !== undefined ? { reason: s.reason, expires: s.expires } : { reason: s.reason };
+  return f;
+}
+
+/** A device's own credentials plus those declared for its model (and, when given, its firmware version). */
+function withModelCredentials(own: Credential[], modelId: string | undefined, firmware: string | undefined, byModel: Map<string, Credential[]>): Credential[] {
+  if (modelId === undefined) return own;
+  const shared = byModel.get(modelId);
+  if (!shared) return own;
+  const applicable = shared.filter((c) => c.firmware_version === undefined || c.firmware_version === firmware);
+  // A device-level credential for the same account overrides the model's.
+  const ownKeys = new Set(own.map((c) => `${c.service}\0${c.username}`));
+  return [...own, ...applicable.filter((c) => !ownKeys.has(`${c.service}\0${c.username}`))];
+}
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k);
+    if (list) list.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}

@@ -1,0 +1,4 @@
+/** Process entry: run the CLI with the real streams and exit with its code. */
+import { main } from "./main.ts";
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,5 @@
+/** Every CLI command; a new command is one file plus one line here. */
+import type { CommandModule } from "./command.ts";
+import { rulesCommand } from "./rules.ts";
+
+export const commands: CommandModule[] = [rulesCommand];

@@ -1,0 +1,41 @@
+/**
+ * The `longwatch` command line. Each command lives in its own file and registers itself on the program; this file
+ * only wires them up and turns outcomes into exit codes.
+ */
+import { Command, CommanderError } from "commander";
+import { EXIT } from "../core/exit-codes.ts";
+import { commands } from "./commands.ts";
+import { CliContext, type CliIO, UsageError } from "./context.ts";
+import { VERSION } from "./version.ts";
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const ctx = new CliContext(io);
+  const program = new Command("longwatch")
+    .description("Security monitoring for fleets of long-lived IoT devices.")
+    .version(VERSION)
+    .option("--data <dir>", "data folder of the embedded store", io.env.LONGWATCH_DATA ?? "./.longwatch")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  for (const c of commands) c.register(program, ctx);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      ctx.err(`longwatch: ${e.message}`);
+      return EXIT.usage;
+    }
+    ctx.err(`longwatch: ${e instanceof Error ? e.message : String(e)}`);
+    if (io.env.LONGWATCH_DEBUG && e instanceof Error && e.stack) ctx.err(e.stack);
+    return EXIT.error;
+  }
+  return ctx.exitCode;
+}
+
+function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}

@@ -1,0 +1,42 @@
+/** The embedded store: one SQLite file (WAL) in the data folder. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Store } from "../store.ts";
+import { SqliteFindings } from "./findings.ts";
+import { SqliteFleet } from "./fleet.ts";
+import { migrate } from "./migrate.ts";
+import { allMigrations } from "./migrations/index.ts";
+
+export class SqliteStore implements Store {
+  readonly fleet: SqliteFleet;
+  readonly findings: SqliteFindings;
+  private closed = false;
+
+  constructor(readonly db: Database.Database) {
+    this.fleet = new SqliteFleet(db);
+    this.findings = new SqliteFindings(db);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/** Opens (creating and migrating if needed) the store in `dataDir`; `:memory:` gives a throwaway store for tests. */
+export function openSqliteStore(dataDir: string): SqliteStore {
+  let file = ":memory:";
+  if (dataDir !== ":memory:") {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    file = join(dataDir, "longwatch.db");
+  }
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db, allMigrations);
+  return new SqliteStore(db);
+}

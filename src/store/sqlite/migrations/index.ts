@@ -1,0 +1,6 @@
+import type { Migration } from "../migrate.ts";
+import { findingMigrations } from "./findings.ts";
+import { fleetMigrations } from "./fleet.ts";
+
+/** Every area's migrations; an area adds its list here. */
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations];

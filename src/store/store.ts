@@ -1,0 +1,85 @@
+/**
+ * The Store port. Engines and commands talk to these interfaces only; adapters (sqlite/, later postgres/) implement
+ * them. Everything is async so a networked database fits the same shape; bulk operations take and give pages.
+ */
+import type { CertificateInfo, Credential, Device, DeviceModel } from "../core/fleet.ts";
+import type { Finding, FindingStatus } from "../core/finding.ts";
+import type { Severity } from "../core/severity.ts";
+
+/** A device as stored: the inventory fields plus what import derived from them. */
+export type StoredDevice = Device & { cert_fingerprint?: string };
+
+/** A device joined with what rules look at: its certificate and its own (device-scoped) credentials. */
+export interface FleetDevice {
+  device: StoredDevice;
+  certificate?: CertificateInfo;
+  credentials: Credential[];
+}
+
+export interface ImportSummary {
+  importId: number;
+  /** Devices in the store that this import did not contain (kept, not deleted). */
+  missingCount: number;
+  missingSample: string[];
+}
+
+export interface FleetRepository {
+  beginDeviceImport(source: string): Promise<number>;
+  upsertDevices(importId: number, devices: readonly StoredDevice[]): Promise<void>;
+  /** Closes an import; `prune` deletes the devices it did not contain instead of only reporting them. */
+  finishDeviceImport(importId: number, opts?: { prune?: boolean }): Promise<ImportSummary>;
+  upsertModels(models: readonly DeviceModel[]): Promise<void>;
+  upsertCredentials(credentials: readonly Credential[]): Promise<void>;
+  upsertCertificates(certs: readonly CertificateInfo[]): Promise<void>;
+  models(): Promise<DeviceModel[]>;
+  /** Credentials that apply to all devices of a model (optionally of one firmware version). */
+  modelCredentials(): Promise<Credential[]>;
+  /** Every device with its certificate and credentials, in pages, in a stable order. */
+  devicePages(pageSize?: number): AsyncIterable<FleetDevice[]>;
+  getDevice(deviceId: string): Promise<FleetDevice | undefined>;
+  counts(): Promise<{ devices: number; models: number; credentials: number; certificates: number }>;
+}
+
+export interface Suppression {
+  id: number;
+  rule: string;
+  /** One finding; when absent, `device_id` or the whole rule. */
+  fingerprint?: string;
+  device_id?: string;
+  reason: string;
+  expires?: string;
+  created_at: string;
+}
+
+export type NewSuppression = Omit<Suppression, "id" | "created_at">;
+
+export interface ScanInfo {
+  id: number;
+  started_at: string;
+  finished_at?: string;
+  rules: string[];
+  counts: Partial<Record<Severity, number>>;
+}
+
+export interface FindingRepository {
+  beginScan(startedAt: string, rules: readonly string[]): Promise<number>;
+  /**
+   * Records this scan's findings and returns the status each one gets: `suppressed` when it carries a suppression,
+   * `new` when its fingerprint was not open before (first seen, or back after a fix), `unchanged` otherwise.
+   */
+  record(scanId: number, findings: readonly Finding[]): Promise<FindingStatus[]>;
+  /** Marks open findings of the scanned rules that this scan did not see as fixed, and returns them. */
+  finishScan(scanId: number, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]>;
+  latestScan(): Promise<ScanInfo | undefined>;
+  /** Findings of the latest scan (open ones, including suppressed), in pages. */
+  current(pageSize?: number): AsyncIterable<Finding[]>;
+  addSuppression(s: NewSuppression, createdAt: string): Promise<Suppression>;
+  removeSuppression(id: number): Promise<boolean>;
+  suppressions(): Promise<Suppression[]>;
+}
+
+export interface Store {
+  readonly fleet: FleetRepository;
+  readonly findings: FindingRepository;
+  close(): Promise<void>;
+}
