@@ -1,0 +1,20 @@
+/**
+ * `longwatch import <kind> FILE…`: loads inputs into the store without scanning. Each kind is its own module that
+ * registers a subcommand on the `import` group; add it to `importKinds`.
+ */
+import type { Command } from "commander";
+import type { CommandModule } from "./command.ts";
+import type { CliContext } from "./context.ts";
+
+export interface ImportKind {
+  register(group: Command, ctx: CliContext): void;
+}
+
+const importKinds: ImportKind[] = [];
+
+export const importCommand: CommandModule = {
+  register(program, ctx) {
+    const group = program.command("import").description("load inventories, models, credentials, SBOMs or advisories into the store");
+    for (const k of importKinds) k.register(group, ctx);
+  },
+};
