@@ -69,7 +69,8 @@ export function parseDictionary(text: string, origin = "dictionary"): Dictionary
   return indexDictionary(entries);
 }
 
-export function indexDictionary(entries: DictionaryEntry[]): Dictionary {
+/** Indexes rows; `preferred` passwords (the user's own lists) are guessed before everything else. */
+export function indexDictionary(entries: DictionaryEntry[], preferred: readonly string[] = []): Dictionary {
   const byPassword = new Map<string, DictionaryEntry[]>();
   const weight = new Map<string, number>();
   const mirai: string[] = [];
@@ -80,10 +81,11 @@ export function indexDictionary(entries: DictionaryEntry[]): Dictionary {
     weight.set(e.password, (weight.get(e.password) ?? 0) + e.sources.length);
     if (e.password !== "" && e.sources.some((s) => listOf(s) === "mirai") && !mirai.includes(e.password)) mirai.push(e.password);
   }
-  const miraiSet = new Set(mirai);
-  const others = [...byPassword.keys()].filter((p) => p !== "" && !miraiSet.has(p));
+  const first = [...new Set([...preferred.filter((p) => p !== ""), ...mirai])];
+  const firstSet = new Set(first);
+  const others = [...byPassword.keys()].filter((p) => p !== "" && !firstSet.has(p));
   others.sort((a, b) => weight.get(b)! - weight.get(a)! || (a < b ? -1 : a > b ? 1 : 0));
-  const passwords = [...mirai, ...others];
+  const passwords = [...first, ...others];
 
   const rank = new Map(passwords.map((p, i) => [p, i]));
   const byUsername = new Map<string, string[]>();
@@ -104,16 +106,26 @@ const loaded = new Map<string, Dictionary>();
 export function loadDictionary(file: string = SHIPPED_DICTIONARY): Dictionary {
   let d = loaded.get(file);
   if (!d) {
-    d = parseDictionary(readFileSync(file, "utf8"), file);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(`cannot read the credential dictionary ${file}: ${(e as Error).message}`);
+    }
+    d = parseDictionary(text, file);
     loaded.set(file, d);
   }
   return d;
 }
 
-/** The shipped dictionary plus the user's own rows (same columns), e.g. their manufacturer's documented defaults. */
+/**
+ * The shipped dictionary plus the user's own rows (same columns), e.g. their manufacturers' documented defaults. The
+ * user's passwords are guessed first: they are the most specific knowledge about this fleet.
+ */
 export function loadDictionaries(extra: readonly string[]): Dictionary {
   if (extra.length === 0) return loadDictionary();
-  return indexDictionary([loadDictionary(), ...extra.map((f) => loadDictionary(f))].flatMap((d) => d.entries));
+  const own = extra.map((f) => loadDictionary(f));
+  return indexDictionary([...own, loadDictionary()].flatMap((d) => d.entries), own.flatMap((d) => d.passwords));
 }
 
 /**

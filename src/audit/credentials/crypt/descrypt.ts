@@ -45,7 +45,7 @@ export function desCryptDigest(password: string, salt: string): string {
     }
   }
 
-  let block = new Uint8Array(64);
+  let block: Uint8Array = new Uint8Array(64);
   for (let round = 0; round < 25; round++) block = encryptBlock(block, keys, e);
 
   let out = "";
