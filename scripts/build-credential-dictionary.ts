@@ -7,7 +7,7 @@
  *   seclists       SecLists Passwords/Default-Credentials/default-passwords.csv
  *   defaultcreds   the DefaultCreds cheat sheet
  *
- * Run again whenever the sources change: `npm run build:dictionary [-- <source dir>]`. The output is committed, so the
+ * Run again whenever the sources change: `npm run build:dictionary [-- <source dir> [<output file>]]`. The output is committed, so the
  * product never needs the sources. Rows are normalised (blank markers → <empty>, placeholders such as "(serial number)"
  * dropped, soft hyphens and outer spaces removed) and de-duplicated by vendor, product, service, username and password,
  * keeping every source that listed the row.
@@ -20,7 +20,7 @@ import { CsvParser, csvLine } from "../src/formats/csv.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const sourceDir = resolve(process.argv[2] ?? join(repo, "..", "shared", "data", "default-credentials"));
-const outFile = join(repo, "data", "default-credentials.csv");
+const outFile = resolve(process.argv[3] ?? join(repo, "data", "default-credentials.csv"));
 
 interface Row {
   vendor: string;

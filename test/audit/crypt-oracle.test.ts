@@ -48,9 +48,9 @@ function requireOracle<T>(v: T | undefined, name: string): T {
 }
 
 describe("crypt(3) against python crypt (libxcrypt)", () => {
-  it("MD5-crypt: 200 random passwords and salts (0-8 chars)", () => {
+  it("MD5-crypt: 120 random passwords and salts (0-8 chars)", () => {
     const r = rng(SEED);
-    const cases = Array.from({ length: 200 }, () => [randomPassword(r, 40), randomSalt(r, Math.floor(r() * 9))] as const);
+    const cases = Array.from({ length: 120 }, () => [randomPassword(r, 40), randomSalt(r, Math.floor(r() * 9))] as const);
     const ref = requireOracle(pythonCrypt(cases.map(([pw, salt]) => [pw, `$1$${salt}`])), "python3 crypt");
     cases.forEach(([pw, salt], i) => {
       const expected = ref[i]!;
@@ -61,9 +61,9 @@ describe("crypt(3) against python crypt (libxcrypt)", () => {
   });
 
   for (const [variant, id] of [["sha256", "5"], ["sha512", "6"]] as const) {
-    it(`SHA-${variant === "sha256" ? 256 : 512}-crypt: 100 random passwords, salts of 0-20 chars, default and explicit rounds`, () => {
+    it(`SHA-${variant === "sha256" ? 256 : 512}-crypt: 60 random passwords, salts of 0-20 chars, default and explicit rounds`, () => {
       const r = rng(SEED + Number(id));
-      const cases = Array.from({ length: 100 }, (_, i) => {
+      const cases = Array.from({ length: 60 }, (_, i) => {
         // Most cases use few rounds to keep the suite fast; the algorithm is the same for any count.
         const rounds = i % 5 === 0 ? undefined : 1000 + Math.floor(r() * 200);
         // Passwords up to 150 bytes exercise the block repetition of both digest sizes; salts past 16 are cut.
@@ -80,9 +80,9 @@ describe("crypt(3) against python crypt (libxcrypt)", () => {
     });
   }
 
-  it("traditional DES: 400 random passwords (0-12 chars, 8-bit too) and all kinds of salt", () => {
+  it("traditional DES: 250 random passwords (0-12 chars, 8-bit too) and all kinds of salt", () => {
     const r = rng(SEED + 7);
-    const cases = Array.from({ length: 400 }, () => [randomPassword(r, 12), randomSalt(r, 2)] as const);
+    const cases = Array.from({ length: 250 }, () => [randomPassword(r, 12), randomSalt(r, 2)] as const);
     const ref = requireOracle(pythonCrypt(cases), "python3 crypt");
     cases.forEach(([pw, salt], i) => {
       const expected = ref[i]!;
