@@ -35,9 +35,9 @@ export async function testFleet(devices: StoredDevice[], credentials: Credential
   const store = openSqliteStore(":memory:");
   const digest = keyedDigester(randomBytes(32));
   await store.fleet.upsertModels(models);
-  const importId = await store.fleet.beginDeviceImport("test");
-  await store.fleet.upsertDevices(importId, devices);
-  await store.fleet.finishDeviceImport(importId);
+  const imp = await store.fleet.beginDeviceImport("test");
+  await imp.upsert(devices);
+  await imp.commit();
   await store.fleet.upsertCredentials(
     credentials.map((s) => {
       const c: Credential = {
