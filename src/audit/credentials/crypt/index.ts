@@ -1,7 +1,8 @@
 /**
  * Password hashes as found on devices (crypt(3) strings from /etc/shadow, firmware images or vendor documentation):
  * recognise the scheme, tell locked accounts apart, explain what is wrong with anything else, and check a candidate
- * password. Nothing here throws on bad input, and nothing keeps or logs the passwords it is given.
+ * password. Nothing here throws on bad input, keeps or logs the passwords it is given, or repeats the input in an
+ * error message (a plaintext password pasted into a hash column must not reach a log).
  *
  * `classifyHash` is what an importer needs to accept or reject a `password_hash` cell; `parseHash` additionally gives
  * the cost of one check (for budgets) and a `verify` bound to the parsed hash, so a dictionary run parses once.
@@ -72,10 +73,8 @@ export function parseHash(hash: string): ParsedHash | { locked: true } | { error
     return "error" in h ? h : { scheme: "bcrypt", workFactor: h.cost, costMs: COST_MS.bcryptCost10 * 2 ** (h.cost - 10), verify: (pw) => verifyBcrypt(pw, h) };
   }
   for (const [prefix, name] of UNSUPPORTED) if (hash.startsWith(prefix)) return { error: `is a ${name} hash, which Longwatch cannot check yet` };
-  if (hash.startsWith("$")) {
-    const id = /^\$([^$]*)\$?/.exec(hash)?.[1] ?? "";
-    return { error: `uses an unknown crypt(3) scheme $${id.slice(0, 16)}$ (supported: $1$, $5$, $6$, $2a$/$2b$/$2y$, traditional DES)` };
-  }
+  // The unknown id is not echoed: this may be a plaintext password pasted into the hash column, and errors get logged.
+  if (hash.startsWith("$")) return { error: "uses an unknown crypt(3) scheme (supported: $1$, $5$, $6$, $2a$/$2b$/$2y$, traditional DES)" };
   if (/^[0-9a-f]{32}$|^[0-9a-f]{40}$|^[0-9a-f]{64}$/i.test(hash)) {
     return { error: "looks like a bare hex digest (unsalted MD5/SHA), not a crypt(3) hash; it cannot be checked safely" };
   }
