@@ -3,7 +3,7 @@
  * the row is read; it is never stored, printed or logged. A `password_hash` must be a crypt(3) hash Longwatch can
  * check; `!` / `*` hashes mark a locked account.
  */
-import { type Credential, CredentialInputSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
+import { type Credential, credentialCrossCheck, CredentialInputFieldsSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import type { Store } from "../store/store.ts";
 import { classifyHash } from "../audit/credentials/crypt/index.ts";
@@ -34,7 +34,7 @@ export async function importCredentials(opts: {
   const models = new Set((await opts.store.fleet.models()).map((m) => m.model_id));
 
   const batch: Credential[] = [];
-  for await (const rows of validateTable(opts.file, CredentialInputSchema, { onIssue })) {
+  for await (const rows of validateTable(opts.file, CredentialInputFieldsSchema, credentialCrossCheck, { onIssue })) {
     for (const { line, value } of rows) {
       let secret: Credential["secret"];
       if (value.password !== undefined) {
