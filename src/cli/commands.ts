@@ -1,6 +1,7 @@
 /** Every CLI command; a new command is one file plus one line here. */
+import { certifyCommand } from "./certify.ts";
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
 
-export const commands: CommandModule[] = [importCommand, rulesCommand];
+export const commands: CommandModule[] = [importCommand, rulesCommand, certifyCommand];
