@@ -5,7 +5,8 @@
  */
 import { VERDICT_LABELS, VERDICTS, type Assessment, type ProvisionResult, type Verdict } from "../certify/assessment.ts";
 import { evidenceOf } from "../certify/extras.ts";
-import { anchor, esc, htmlPage, linkify } from "./html.ts";
+import { esc } from "./html.ts";
+import { anchor, htmlPage, linkify } from "./page.ts";
 import { percent, standardName, subjectName } from "./certify-text.ts";
 
 export function renderAssessmentsHtml(assessments: readonly Assessment[]): string {

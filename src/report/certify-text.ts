@@ -2,7 +2,7 @@
  * Assessments, the fleet matrix and assessment diffs as terminal text. The same fields feed the HTML report, so the
  * terminal and the PDF say the same thing.
  */
-import type { Colors } from "../cli/context.ts";
+import type { Colors } from "./colors.ts";
 import { VERDICT_LABELS, type Assessment, type ProvisionResult, type Verdict } from "../certify/assessment.ts";
 import { verdictLabel, type AssessmentDiff } from "../certify/diff.ts";
 import { cellText, type FleetMatrix } from "../certify/matrix.ts";

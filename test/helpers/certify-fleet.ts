@@ -31,9 +31,9 @@ export const DEVICES: StoredDevice[] = [
 export async function certifyFleet(opts: { models?: DeviceModel[]; devices?: StoredDevice[]; scan?: boolean } = {}): Promise<SqliteStore> {
   const store = openSqliteStore(":memory:");
   await store.fleet.upsertModels(opts.models ?? MODELS);
-  const importId = await store.fleet.beginDeviceImport("test");
-  await store.fleet.upsertDevices(importId, opts.devices ?? DEVICES);
-  await store.fleet.finishDeviceImport(importId);
+  const imp = await store.fleet.beginDeviceImport("test");
+  await imp.upsert(opts.devices ?? DEVICES);
+  await imp.commit();
   if (opts.scan !== false) await runAudit({ store, rules: allRules, now: NOW, keyedDigest: keyedDigester(randomBytes(32)) });
   return store;
 }
