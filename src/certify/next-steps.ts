@@ -70,18 +70,35 @@ export function nextSteps(a: Assessment): NextStep[] {
     });
   }
 
-  const open = a.results.filter((r) => r.verdict === "not_assessed" || (r.verdict === "inconclusive" && r.answer === undefined));
+  const file = a.answers?.file;
+  const open = a.results.filter((r) => r.verdict === "not_assessed");
   if (open.length) {
     const mandatory = open.filter((r) => r.mandatory);
-    const file = a.answers?.file;
     candidates.push({
       score: (mandatory.length ? 800 : 200) + Math.min(mandatory.length || open.length, 50),
       step: {
         kind: "answer-questions",
         title: `Answer the ${open.length} open question${open.length === 1 ? "" : "s"}${mandatory.length ? ` (${mandatory.length} mandatory)` : ""}`,
         action: `${file ? `Fill in ${file}` : `Run \`longwatch certify init --model ${a.subject.model_id} --standard ${a.standard.cli}${a.standard.cli === "etsi-en-303-645" ? ` --version ${a.standard.version}` : ""}\` and fill in the file it writes`}: first say which conditions hold, then for each provision answer yes, no or partly and say where the evidence is. Every question is explained in the file.`,
-        why: `Longwatch cannot observe ${mandatory.length ? `${list(mandatory)}` : list(open)}; until they are answered the assessment cannot pass them.`,
+        why: `Longwatch cannot observe ${mandatory.length ? list(mandatory) : list(open)}; until they are answered the assessment cannot pass them.`,
         provisions: open.map((r) => r.id),
+      },
+    });
+  }
+
+  // Partly observed or only suppressed findings: the scan gives some evidence, an answer has to complete it.
+  const partial = a.results.filter((r) => r.verdict === "inconclusive" && r.answer === undefined);
+  if (partial.length) {
+    const mandatory = partial.filter((r) => r.mandatory);
+    const gaps = [...new Set(partial.flatMap((r) => r.rules.flatMap((e) => (e.coverage ?? []).filter((c) => c.recorded < c.of).map((c) => c.field))))];
+    candidates.push({
+      score: (mandatory.length ? 780 : 180) + Math.min(mandatory.length || partial.length, 50),
+      step: {
+        kind: "complete-evidence",
+        title: `Confirm the ${partial.length} provision${partial.length === 1 ? "" : "s"} the scan could only partly check`,
+        action: `The scan found nothing wrong for ${list(partial)}, but cannot see everything ${partial.length === 1 ? "it asks" : "they ask"}. Answer ${partial.length === 1 ? "it" : "each"} in ${file ?? "the answers file"} with evidence for the rest (for example the link to the published policy or support period).${gaps.length ? ` Also record ${gaps.join(", ")} for every device of this model in the inventory, so the scan can check it.` : ""}`,
+        why: `These are the quickest to close: the fleet data already supports them${mandatory.length ? `, and ${mandatory.length} ${mandatory.length === 1 ? "is" : "are"} mandatory` : ""}.`,
+        provisions: partial.map((r) => r.id),
       },
     });
   }
@@ -104,6 +121,15 @@ export function nextSteps(a: Assessment): NextStep[] {
         title: "Keep the assessment current",
         action: `Run \`longwatch scan\` and \`longwatch certify --standard ${a.standard.cli}\` after every firmware release and at least every quarter, and compare with \`longwatch certify diff\`; review the answers whenever the product changes.`,
         why: "An assessment is only true for the firmware, fleet and answers it was made from; new weaknesses appear long after shipping.",
+        provisions: [],
+      });
+    }
+    if (steps.length < 3) {
+      steps.push({
+        kind: "keep-current",
+        title: "File this report with the product's technical documentation",
+        action: "Save the PDF (--format pdf --out FILE) and the answers file next to the technical documentation, so that an assessor or a market surveillance authority can follow every verdict to its evidence.",
+        why: "Self-assessment is only credible when every verdict can be traced; regulators ask for this record.",
         provisions: [],
       });
     }

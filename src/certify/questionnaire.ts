@@ -8,6 +8,7 @@
  */
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
 import type { Catalogue, CatalogueSet } from "./catalogue.ts";
+import { suggest } from "./suggest.ts";
 import { nodeIssue, readYaml, type SourceIssue, type YamlSource } from "./yaml-source.ts";
 
 export const ANSWER_VALUES = ["yes", "no", "partly", "not-applicable"] as const;
@@ -282,7 +283,8 @@ class Parser {
   }
 
   private answer(node: Node | null, id: string): AnswerValue | undefined {
-    if (!isScalar(node) || node.value === null) return node ? this.fail(node, `${id}.answer: expected yes, no or partly`) : undefined;
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return undefined;
+    if (!isScalar(node)) return this.fail(node, `${id}.answer: expected yes, no or partly`);
     const v = node.value;
     if (v === true) return "yes";
     if (v === false) return "no";
@@ -294,7 +296,8 @@ class Parser {
   }
 
   private yesNo(node: Node | null, what: string): boolean | undefined {
-    if (!isScalar(node) || node.value === null) return node ? this.fail(node, `${what}: expected yes or no`) : undefined;
+    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return undefined;
+    if (!isScalar(node)) return this.fail(node, `${what}: expected yes or no`);
     const v = node.value;
     if (typeof v === "boolean") return v;
     const s = String(v).trim().toLowerCase();
@@ -322,31 +325,3 @@ const ANSWER_ALIASES: Record<string, AnswerValue> = {
   "n/a": "not-applicable",
   na: "not-applicable",
 };
-
-/** ", did you mean 5.1-1?" when a close id exists (typos like 5.11 for 5.1-1 or 5.3-4 for 5.3-4A). */
-export function suggest(id: string, known: readonly string[]): string {
-  const lower = id.toLowerCase();
-  const prefix = known.filter((k) => k.toLowerCase().startsWith(lower));
-  if (prefix.length) return `; did you mean ${prefix.slice(0, 3).join(" or ")}?`;
-  let best: string | undefined;
-  let bestD = 3;
-  for (const k of known) {
-    const d = distance(lower, k.toLowerCase());
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best !== undefined ? `; did you mean ${best}?` : "";
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}

@@ -4,13 +4,15 @@
  *   GATE-B    2 devices, no OTA, no support period, no disclosure URL, telnet open on one device
  *   METER-C   1 device, constrained, open services not recorded
  */
-import { randomBytes } from "node:crypto";
-import { runAudit } from "../../src/audit/engine.ts";
 import { allRules } from "../../src/audit/rules/index.ts";
+import { catalogues } from "../../src/certify/catalogue.ts";
+import { gatherEvidence } from "../../src/certify/evidence.ts";
+import { assess } from "../../src/certify/assess.ts";
+import type { Assessment } from "../../src/certify/assessment.ts";
+import { parseAnswers } from "../../src/certify/questionnaire.ts";
 import type { DeviceModel } from "../../src/core/fleet.ts";
-import { keyedDigester } from "../../src/inventory/secrets.ts";
-import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
-import type { StoredDevice } from "../../src/store/store.ts";
+import type { Store, StoredDevice, Suppression } from "../../src/store/store.ts";
+import { audit, storeWith } from "./fleet.ts";
 
 export const NOW = Date.parse("2026-11-25T00:00:00Z");
 
@@ -28,12 +30,32 @@ export const DEVICES: StoredDevice[] = [
   { device_id: "c1", model_id: "METER-C" },
 ];
 
-export async function certifyFleet(opts: { models?: DeviceModel[]; devices?: StoredDevice[]; scan?: boolean } = {}): Promise<SqliteStore> {
-  const store = openSqliteStore(":memory:");
-  await store.fleet.upsertModels(opts.models ?? MODELS);
-  const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(opts.devices ?? DEVICES);
-  await imp.commit();
-  if (opts.scan !== false) await runAudit({ store, rules: allRules, now: NOW, keyedDigest: keyedDigester(randomBytes(32)) });
+export async function certifyFleet(
+  opts: { models?: DeviceModel[]; devices?: StoredDevice[]; scan?: boolean; suppressions?: Suppression[]; dataDir?: string } = {},
+): Promise<Store> {
+  const store = await storeWith({ models: opts.models ?? MODELS, devices: opts.devices ?? DEVICES }, opts.dataDir);
+  if (opts.scan !== false) await audit(store, allRules, opts.suppressions ? { suppressions: opts.suppressions } : {});
   return store;
+}
+
+/** Assesses one model of a store against a catalogue, with an optional answers file text. */
+export async function assessModel(store: Store, key: string, modelId: string, answersYaml?: string): Promise<Assessment> {
+  const set = catalogues();
+  const parsed = answersYaml !== undefined ? parseAnswers(answersYaml, "answers.yaml", set) : undefined;
+  return assess({
+    catalogue: set.get(key)!,
+    set,
+    rules: allRules,
+    evidence: await gatherEvidence(store),
+    modelId,
+    ...(parsed ? { answers: parsed.answers } : {}),
+    now: NOW,
+    version: "test",
+  });
+}
+
+export function result(a: Assessment, id: string) {
+  const r = a.results.find((x) => x.id === id);
+  if (!r) throw new Error(`${a.standard.key} has no result for ${id}`);
+  return r;
 }
