@@ -126,7 +126,7 @@ function findings(a: Assessment): string {
   if (!a.findings.length) return "";
   const groups = a.findings.map((g) => {
     const samples = g.samples
-      .map((f) => `<li id="${anchor("f", f.fingerprint)}"><code>${esc(f.fingerprint.slice(0, 12))}</code> ${esc(f.severity)} — ${esc(f.title)}${f.suppressed !== undefined ? ` <span class="small">(suppressed: ${esc(f.suppressed)})</span>` : ""}</li>`)
+      .map((f) => `<li id="${anchor("f", f.fingerprint)}"><code>${esc(f.fingerprint.slice(0, 12))}</code> ${esc(f.severity)} — ${f.device_id !== undefined ? `${esc(f.device_id)}: ` : ""}${esc(f.title)}${f.suppressed !== undefined ? ` <span class="small">(suppressed: ${esc(f.suppressed)})</span>` : ""}</li>`)
       .join("");
     const more = g.open + g.suppressed - g.samples.length;
     return `<div class="box" id="${anchor(`rule-${a.subject.model_id}`, g.rule)}">
@@ -134,7 +134,7 @@ function findings(a: Assessment): string {
 <p>${g.open} open finding${g.open === 1 ? "" : "s"}${g.suppressed ? ` and ${g.suppressed} suppressed` : ""} on ${g.devices} device${g.devices === 1 ? "" : "s"} of this model. Affects ${provLinks(a, g.provisions)}.</p>
 ${g.rationale ? `<p><em>Why it matters:</em> ${esc(g.rationale)}</p>` : ""}
 ${g.remediation ? `<p><em>What to do:</em> ${esc(g.remediation)}</p>` : `<p><em>What to do:</em> run <code>longwatch explain ${esc(g.rule)}</code>.</p>`}
-<ul class="tight">${samples}</ul>${more > 0 ? `<p class="small">… and ${more} more; the store lists them all.</p>` : ""}</div>`;
+<ul class="tight">${samples}</ul>${more > 0 ? `<p class="small">… and ${more} more; <code>longwatch findings --rule ${esc(g.rule)} --limit 0</code> lists them all.</p>` : ""}</div>`;
   });
   return `<h2>Findings behind the verdicts</h2>${groups.join("\n")}`;
 }

@@ -110,9 +110,9 @@ function failBlock(a: Assessment, r: ProvisionResult, c: Colors): string[] {
   for (const e of r.rules.filter((x) => x.state === "open")) {
     const g = a.findings.find((f) => f.rule === e.rule);
     for (const f of (g?.samples ?? []).filter((x) => x.suppressed === undefined).slice(0, 3)) {
-      lines.push(`        ${c.dim(f.fingerprint.slice(0, 12))} ${f.severity.padEnd(8)} ${f.title}`);
+      lines.push(`        ${c.dim(f.fingerprint.slice(0, 12))} ${f.severity.padEnd(8)} ${f.device_id !== undefined ? `${f.device_id}: ` : ""}${f.title}`);
     }
-    if (e.open > 3) lines.push(c.dim(`        … ${e.open - 3} more finding${e.open - 3 === 1 ? "" : "s"} of ${e.rule}`));
+    if (e.open > 3) lines.push(c.dim(`        … ${e.open - 3} more (all of them: longwatch findings --rule ${e.rule} --limit 0)`));
     lines.push(c.dim(`        Why it matters and how to fix it: longwatch explain ${e.rule}`));
   }
   if (r.todo !== undefined && !r.rules.some((x) => x.state === "open")) lines.push(wrap(`What to do: ${r.todo}`, 100, "        "));
