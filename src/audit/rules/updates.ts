@@ -6,6 +6,14 @@ import { compareGenericVersions } from "../../core/version.ts";
 import { defineRule } from "../rule.ts";
 import { DeviceGroups, plural } from "./group.ts";
 
+/** Parses a model's date once per scan, not once per device. */
+function modelDate(cache: Map<string, number | undefined>, modelId: string, iso: string | undefined): number | undefined {
+  if (cache.has(modelId)) return cache.get(modelId);
+  const ms = iso !== undefined ? parseIsoDate(iso) : undefined;
+  cache.set(modelId, ms);
+  return ms;
+}
+
 const noParams = z.object({}).strict();
 
 export const noOta = defineRule({
@@ -100,10 +108,12 @@ export const supportEnded = defineRule({
   params: noParams,
   start(ctx) {
     const groups = new DeviceGroups<string>();
+    const ends = new Map<string, number | undefined>();
     return {
       device(v) {
-        const end = v.model?.support_end !== undefined ? parseIsoDate(v.model.support_end) : undefined;
-        if (end !== undefined && end < ctx.now) groups.add(v.model!.model_id, v.device.device_id, v.model!.support_end!);
+        if (!v.model) return;
+        const end = modelDate(ends, v.model.model_id, v.model.support_end);
+        if (end !== undefined && end < ctx.now) groups.add(v.model.model_id, v.device.device_id, v.model.support_end!);
       },
       finish() {
         for (const [model, g] of groups.entries()) {
@@ -135,10 +145,11 @@ export const supportEndsBeforeRetirement = defineRule({
   params: noParams,
   start(ctx) {
     const groups = new DeviceGroups<{ end: string; endMs: number; latestRetire: number }>();
+    const ends = new Map<string, number | undefined>();
     return {
       device(v) {
         const m = v.model;
-        const endMs = m?.support_end !== undefined ? parseIsoDate(m.support_end) : undefined;
+        const endMs = m ? modelDate(ends, m.model_id, m.support_end) : undefined;
         if (endMs === undefined || endMs < ctx.now) return; // support-ended covers the past
         const retire = plannedRetirement(v.device, m);
         if (retire === undefined || retire <= endMs) return;
