@@ -150,6 +150,8 @@ export interface Assessment {
     ota_capable?: boolean;
     vuln_disclosure_url?: string;
     known_model: boolean;
+    /** For a product line: the device models it is made of (`model_id` is then the line's name). */
+    models?: string[];
   };
   generated_at: string;
   longwatch_version: string;

@@ -152,3 +152,45 @@ function record(m: ModelEvidence, f: Finding, devices: string[], distinct: Map<s
     o.samples.push(s);
   }
 }
+
+/**
+ * A product line: several device models assessed as one subject under a name of its own. Devices, recorded fields
+ * and findings add up; a model fact counts only when every model agrees on it, except the support period, where the
+ * earliest end is the one a buyer of the line can rely on.
+ */
+export function productLine(evidence: FleetEvidence, name: string, modelIds: readonly string[]): ModelEvidence {
+  const parts = modelIds.map((id) => evidence.models.get(id)).filter((m): m is ModelEvidence => m !== undefined);
+  const line: ModelEvidence = { model_id: name, devices: 0, deviceFields: new Map(), rules: new Map() };
+  for (const m of parts) {
+    line.devices += m.devices;
+    for (const [k, n] of m.deviceFields) line.deviceFields.set(k, (line.deviceFields.get(k) ?? 0) + n);
+    for (const o of m.rules.values()) {
+      const t = line.rules.get(o.rule);
+      if (!t) {
+        line.rules.set(o.rule, { ...o, samples: [...o.samples], suppressionReasons: [...o.suppressionReasons] });
+        continue;
+      }
+      t.open += o.open;
+      t.suppressed += o.suppressed;
+      t.devices += o.devices;
+      t.devicesApproximate ||= o.devicesApproximate;
+      if (o.worst !== undefined && (t.worst === undefined || SEVERITIES.indexOf(o.worst) < SEVERITIES.indexOf(t.worst))) t.worst = o.worst;
+      t.samples.push(...o.samples.slice(0, Math.max(0, SAMPLE_LIMIT - t.samples.length)));
+      for (const r of o.suppressionReasons) if (!t.suppressionReasons.includes(r)) t.suppressionReasons.push(r);
+    }
+  }
+  const models = parts.map((m) => m.model).filter((m): m is DeviceModel => m !== undefined);
+  if (models.length === modelIds.length && models.length > 0) {
+    const same = <K extends keyof DeviceModel>(k: K): DeviceModel[K] | undefined => (models.every((m) => m[k] === models[0]![k]) ? models[0]![k] : undefined);
+    const model: DeviceModel = { model_id: name, name: `product line ${name}: ${modelIds.join(", ")}` };
+    for (const k of ["manufacturer", "ota_capable", "constrained", "data_only"] as const) {
+      const v = same(k);
+      if (v !== undefined) (model as Record<string, unknown>)[k] = v;
+    }
+    if (models.every((m) => m.vuln_disclosure_url !== undefined)) model.vuln_disclosure_url = models[0]!.vuln_disclosure_url!;
+    const ends = models.map((m) => m.support_end);
+    if (ends.every((e) => e !== undefined)) model.support_end = [...(ends as string[])].sort()[0]!;
+    line.model = model;
+  }
+  return line;
+}

@@ -6,7 +6,7 @@ import { assess, type RuleInfo } from "./assess.ts";
 import type { Assessment } from "./assessment.ts";
 import { loadAnswers } from "./answers-files.ts";
 import type { Catalogue, CatalogueSet } from "./catalogue.ts";
-import { gatherEvidence, type FleetEvidence } from "./evidence.ts";
+import { gatherEvidence, productLine, type FleetEvidence } from "./evidence.ts";
 import { buildMatrix, type FleetMatrix } from "./matrix.ts";
 import type { Store } from "../store/store.ts";
 import type { SourceIssue } from "./yaml-source.ts";
@@ -36,9 +36,25 @@ export function modelIds(evidence: FleetEvidence): string[] {
   return [...evidence.models.values()].filter((m) => m.model !== undefined || m.devices > 0).map((m) => m.model_id).sort();
 }
 
-export async function assessModels(env: CertifyEnv, catalogue: Catalogue, models?: readonly string[]): Promise<AssessRun> {
+/**
+ * Assesses the given models (all when none), each on its own; with `line`, the models together as one product line
+ * named `line` (its answers file is `<line>.yaml`).
+ */
+export async function assessModels(env: CertifyEnv, catalogue: Catalogue, models?: readonly string[], line?: string): Promise<AssessRun> {
   const evidence = await gatherEvidence(env.store);
+  if (line !== undefined) {
+    const unknownModels = (models ?? []).filter((id) => !evidence.models.has(id));
+    evidence.models.set(line, productLine(evidence, line, models ?? []));
+    const run = await assessWith(env, catalogue, evidence, [line]);
+    for (const a of run.assessments) a.subject.models = [...(models ?? [])];
+    return { ...run, unknownModels };
+  }
   const ids = models?.length ? [...models] : modelIds(evidence);
+  const run = await assessWith(env, catalogue, evidence, ids);
+  return { ...run, unknownModels: ids.filter((id) => !evidence.models.has(id)) };
+}
+
+async function assessWith(env: CertifyEnv, catalogue: Catalogue, evidence: FleetEvidence, ids: readonly string[]): Promise<AssessRun> {
   const issues: SourceIssue[] = [];
   const assessments = ids.map((modelId) => {
     const loaded = loadAnswers(env.answers, modelId, env.set, env.cwd);
@@ -55,8 +71,7 @@ export async function assessModels(env: CertifyEnv, catalogue: Catalogue, models
       version: env.version,
     });
   });
-  const unknownModels = ids.filter((id) => !evidence.models.has(id));
-  return { assessments, issues, unknownModels, evidence };
+  return { assessments, issues, unknownModels: [], evidence };
 }
 
 export async function fleetMatrix(env: CertifyEnv): Promise<{ matrix: FleetMatrix; issues: SourceIssue[] }> {

@@ -24,6 +24,7 @@ interface CertifyFlags {
   standard?: string;
   version?: string;
   model?: string[];
+  productLine?: string;
   answers?: string;
   format: "table" | "json" | "html" | "pdf";
   out?: string;
@@ -48,6 +49,7 @@ export const certifyCommand: CommandModule = {
       .option("--standard <standard>", `the standard: ${standardChoices()}`)
       .option("--version <version>", "version of the standard (ETSI EN 303 645: 3.1.3 or 2.1.1)")
       .option("--model <model...>", "device model(s) to assess (default: every model)")
+      .option("--product-line <name>", "assess the --model models together as one product line with this name (answers in <name>.yaml)")
       .option("--answers <path>", "answers folder (one <model>.yaml each) or one answers file", "certify")
       .addOption(new Option("--format <format>", "output format").choices(["table", "json", "html", "pdf"]).default("table"))
       .option("--out <file>", "write the report to this file (required for pdf)")
@@ -64,10 +66,14 @@ export const certifyCommand: CommandModule = {
 async function runCertify(o: CertifyFlags, ctx: CliContext, cmd: Parameters<typeof openStore>[0]): Promise<void> {
   const catalogue = resolveCatalogue(o.standard, o.version);
   if (o.format === "pdf" && o.out === undefined) throw new UsageError("--format pdf needs --out FILE");
+  if (o.productLine !== undefined && !o.model?.length) throw new UsageError("--product-line needs the models it is made of: --model A B …");
   const now = ctx.now(o.now);
   const store = openStore(cmd, ctx)!;
   try {
-    const run = await assessModels(certifyEnv(store, ctx, answersLocation(ctx, o.answers), now), catalogue, o.model);
+    if (o.productLine !== undefined && (await store.fleet.models()).some((m) => m.model_id === o.productLine)) {
+      throw new UsageError(`--product-line "${o.productLine}" is already a device model id; give the line a name of its own`);
+    }
+    const run = await assessModels(certifyEnv(store, ctx, answersLocation(ctx, o.answers), now), catalogue, o.model, o.productLine);
     reportIssues(ctx, run.issues);
     for (const m of run.unknownModels) ctx.err(`warning: model "${m}" is not in the store (no model record, no devices); it is assessed from answers only`);
     if (!run.assessments.length) {

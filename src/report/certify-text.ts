@@ -31,6 +31,7 @@ export function standardName(a: Pick<Assessment, "standard">): string {
 
 export function subjectName(a: Pick<Assessment, "subject">): string {
   const s = a.subject;
+  if (s.models) return `product line ${s.model_id} (models ${s.models.join(", ")})`;
   const extra = [s.name, s.manufacturer].filter((x): x is string => x !== undefined).join(", ");
   return `${s.model_id}${extra ? ` (${extra})` : ""}`;
 }

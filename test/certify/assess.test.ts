@@ -4,7 +4,7 @@ import { allRules } from "../../src/audit/rules/index.ts";
 import { assess } from "../../src/certify/assess.ts";
 import { catalogues } from "../../src/certify/catalogue.ts";
 import { diffAssessments } from "../../src/certify/diff.ts";
-import { gatherEvidence } from "../../src/certify/evidence.ts";
+import { gatherEvidence, productLine } from "../../src/certify/evidence.ts";
 import { buildMatrix, cellText } from "../../src/certify/matrix.ts";
 import { parseAnswers } from "../../src/certify/questionnaire.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -160,6 +160,24 @@ etsi-en-303-645-v2.1.1:
     assert.equal(cl.dates.find((d) => d.date === "2027-12-11")?.days_left, 381);
     assert.deepEqual(cl.documentation[0], { id: "VII.1", text: cl.documentation[0]!.text, state: "done", evidence: "TD-01" });
     assert.deepEqual(cl.annex_i.map((p) => p.part), ["I", "II"]);
+  });
+});
+
+describe("product lines", () => {
+  it("assesses several models as one subject: devices and findings add up, model facts only where all agree", async () => {
+    const evidence = await gatherEvidence(store);
+    const line = productLine(evidence, "SENSORS", ["SENSOR-A", "METER-C"]);
+    assert.equal(line.devices, 3);
+    assert.equal(line.deviceFields.get("open_services"), 2);
+    assert.deepEqual(line.model, { model_id: "SENSORS", name: "product line SENSORS: SENSOR-A, METER-C", manufacturer: "Acme", ota_capable: true, vuln_disclosure_url: "https://acme.example/security", support_end: "2030-01-01" });
+    evidence.models.set("SENSORS", line);
+    const set = catalogues();
+    const a = assess({ catalogue: set.get("owasp-iot-2018")!, set, rules: allRules, evidence, modelId: "SENSORS", now: NOW, version: "t" });
+    assert.match(result(a, "I2").reason, /could only check 2 of 3 devices/);
+    const mixed = productLine(evidence, "ALL", ["SENSOR-A", "GATE-B"]);
+    assert.equal(mixed.rules.get("insecure-service")!.open, 1);
+    assert.equal(mixed.model!.ota_capable, undefined, "the models disagree");
+    assert.equal(mixed.model!.support_end, undefined, "GATE-B has no support period");
   });
 });
 

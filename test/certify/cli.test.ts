@@ -54,6 +54,15 @@ describe("longwatch certify", () => {
     assert.match(m.stdout, /SENSOR-A +2 +0% \(0\/78\)/);
   });
 
+  it("assesses a product line made of several models", async () => {
+    const r = await run(["certify", "--standard", "owasp-iot-2018", "--model", "SENSOR-A", "METER-C", "--product-line", "SENSORS", "--no-save"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /OWASP Internet of Things Top 10 \(2018\) — self-assessment of product line SENSORS \(models SENSOR-A, METER-C\)\n3 devices/);
+    const clash = await run(["certify", "--standard", "owasp-iot-2018", "--model", "SENSOR-A", "--product-line", "GATE-B"]);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /already a device model id/);
+  });
+
   it("init writes every question; answers are validated with line numbers and used", async () => {
     const init = await run(["certify", "init", "--model", "SENSOR-A", "--standard", "uk-psti"]);
     assert.equal(init.code, 0, init.stderr);
