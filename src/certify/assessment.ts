@@ -121,7 +121,7 @@ export interface FindingGroup {
 export interface PstiStatement {
   ready: boolean;
   blockers: string[];
-  fields: { label: string; value?: string; source: string }[];
+  fields: { label: string; value?: string; source: string; optional?: true }[];
   requirements: { id: string; title: string; legal_ref?: string; verdict: Verdict; evidence: string[] }[];
   declaration: string;
   verified: boolean;

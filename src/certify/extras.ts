@@ -16,7 +16,7 @@ export function pstiStatement(a: Assessment, c: Catalogue): PstiStatement {
     { label: "Batch or other identifier", ...val(s.batch, "answers") },
     { label: "Manufacturer", ...val(s.manufacturer ?? subj.manufacturer, s.manufacturer !== undefined ? "answers" : "model record") },
     { label: "Manufacturer's address", ...val(s.address, "answers") },
-    { label: "Authorised representative (if any)", ...val(s.authorised_representative, "answers") },
+    { label: "Authorised representative (if any)", ...val(s.authorised_representative, "answers"), optional: true },
     { label: "Defined support period (security updates until)", ...val(subj.support_end, "model record (support_end)") },
     { label: "Signed by (name)", ...val(s.signatory, "answers") },
     { label: "Function of the signatory", ...val(s.function, "answers") },
@@ -27,7 +27,7 @@ export function pstiStatement(a: Assessment, c: Catalogue): PstiStatement {
   for (const r of a.results) {
     if (r.verdict !== "pass" && r.verdict !== "not_applicable") blockers.push(`Requirement ${r.id} (${r.title}) is ${r.verdict.replace("_", " ").toUpperCase()}.`);
   }
-  for (const f of fields) if (f.value === undefined && !f.label.startsWith("Authorised")) blockers.push(`"${f.label}" is missing${f.source === "answers" ? " (uk-psti.statement in the answers file)" : ""}.`);
+  for (const f of fields) if (f.value === undefined && !f.optional) blockers.push(`"${f.label}" is missing${f.source === "answers" ? " (uk-psti.statement in the answers file)" : ""}.`);
   return {
     ready: blockers.length === 0,
     blockers,

@@ -153,7 +153,7 @@ function conditions(a: Assessment): string {
 
 function psti(a: Assessment): string {
   const st = a.psti_statement!;
-  const fields = st.fields.map((f) => `<tr><td>${esc(f.label)}</td><td>${f.value !== undefined ? esc(f.value) : `<span class="caveat">[to be completed]</span>`}</td><td class="small">${esc(f.source)}</td></tr>`).join("");
+  const fields = st.fields.map((f) => `<tr><td>${esc(f.label)}</td><td>${f.value !== undefined ? esc(f.value) : f.optional ? "none given" : `<span class="caveat">[to be completed]</span>`}</td><td class="small">${esc(f.source)}</td></tr>`).join("");
   const reqs = st.requirements
     .map((r) => `<tr><td class="id">${esc(r.id)}</td><td><strong>${esc(r.title)}</strong>${r.legal_ref ? ` <span class="small">(${esc(r.legal_ref)})</span>` : ""}<ul class="tight small">${r.evidence.map((e) => `<li>${linkify(e)}</li>`).join("") || "<li>No evidence yet.</li>"}</ul></td><td>${badge(r.verdict)}</td></tr>`)
     .join("");

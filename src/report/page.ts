@@ -46,7 +46,7 @@ td.id { white-space: nowrap; font-weight: bold; } td.num { text-align: right; }
 ul.tight { margin: 2px 0; padding-left: 18px; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; background: var(--soft); padding: 0 3px; border-radius: 3px; }
 section.assessment + section.assessment { break-before: page; }
-tr, .box, li, .bar { break-inside: avoid; }
+tr, li, .bar, .box.warn { break-inside: avoid; }
 h2, h3 { break-after: avoid; }
 @page { size: A4; margin: 14mm 12mm 16mm; }
 @media print { body { padding: 0; max-width: none; } a { color: inherit; } }
