@@ -135,6 +135,16 @@ export class SqliteFleet implements FleetRepository {
     return fleetDeviceOf(row.doc, row.cert_fingerprint, creds, new Map(cert ? [[cert.fingerprint, cert.doc]] : []));
   }
 
+  async deviceModels(deviceIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare("SELECT device_id, model_id FROM devices WHERE device_id IN (SELECT value FROM json_each(?)) AND model_id IS NOT NULL");
+    // json_each keeps one statement for any number of ids; chunks keep each JSON argument small.
+    for (let i = 0; i < deviceIds.length; i += 1000) {
+      for (const r of stmt.all(JSON.stringify(deviceIds.slice(i, i + 1000))) as { device_id: string; model_id: string }[]) out.set(r.device_id, r.model_id);
+    }
+    return out;
+  }
+
   async counts() {
     const n = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
     return {
