@@ -34,7 +34,7 @@ function assertWellFormed(r: CertificateResult | { certificate: CertificateInfo 
   assert.ok(["rsa", "rsa-pss", "ec", "dsa", "ed25519", "ed448", "unknown"].includes(c.key_type), what);
   assert.ok(Number.isInteger(c.key_bits) && c.key_bits >= 0, what);
   assert.equal(typeof c.subject, "string", what);
-  assert.ok(!/[\u0000-\u001f]/.test(c.subject + c.issuer), `${what}: control character in a name`);
+  assert.ok(![...(c.subject + c.issuer)].some((ch) => ch.charCodeAt(0) < 0x20), `${what}: control character in a name`);
   assert.ok(c.chain_length >= 1, what);
 }
 
