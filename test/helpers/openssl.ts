@@ -81,7 +81,7 @@ export class OpenSsl {
   selfSigned(keyPath: string, o: IssueOptions): Issued {
     const certPath = `${this.path("self")}.pem`;
     if (o.startdate !== undefined) {
-      const csr = this.csr(keyPath, o.subject, o.digest);
+      const csr = this.csr(keyPath, o.subject);
       this.ca(["-selfsign", "-keyfile", keyPath, "-in", csr, "-out", certPath], o);
     } else {
       this.run(["req", "-x509", "-new", "-key", keyPath, "-subj", o.subject, "-days", String(o.days ?? 365), "-utf8", "-out", certPath, ...this.digest(o), ...this.extensions(o, "req"), ...this.sigopts(o), ...(o.multivalueRdn ? ["-multivalue-rdn"] : [])]);
@@ -92,7 +92,7 @@ export class OpenSsl {
   /** A certificate for `keyPath` issued by `issuer`. */
   issue(issuer: Issued, keyPath: string, o: IssueOptions): Issued {
     const certPath = `${this.path("leaf")}.pem`;
-    const csr = this.csr(keyPath, o.subject, o.digest);
+    const csr = this.csr(keyPath, o.subject);
     if (o.startdate !== undefined) {
       this.ca(["-cert", issuer.certPath, "-keyfile", issuer.keyPath, "-in", csr, "-out", certPath], o);
     } else {
@@ -115,9 +115,10 @@ export class OpenSsl {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private csr(keyPath: string, subject: string, digest?: string): string {
+  /** A certificate request; its own signature only proves possession of the key, so its digest does not matter. */
+  private csr(keyPath: string, subject: string): string {
     const csr = `${this.path("csr")}.csr`;
-    this.run(["req", "-new", "-utf8", "-key", keyPath, "-subj", subject, ...(digest !== undefined ? [`-${digest}`] : []), "-out", csr]);
+    this.run(["req", "-new", "-utf8", "-key", keyPath, "-subj", subject, "-out", csr]);
     return csr;
   }
 

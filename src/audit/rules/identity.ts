@@ -23,6 +23,14 @@ function certOf(v: DeviceView): { cert: CertificateInfo; subject: string } | und
   return cert ? { cert, subject: `${v.device.device_id}\0${cert.fingerprint}` } : undefined;
 }
 
+/**
+ * A finding's own severity, given only when it differs from the rule's default: the engine lets a finding's severity
+ * win over the user's `severity:` setting, so leaving the default implicit keeps that setting working for it.
+ */
+function graded(severity: Severity, ruleDefault: Severity): { severity?: Severity } {
+  return severity === ruleDefault ? {} : { severity };
+}
+
 function keyName(c: CertificateInfo): string {
   if (c.key_type === "ec") return `EC ${c.curve ?? "?"} (${c.key_bits} bits)`;
   return `${c.key_type.toUpperCase()} ${c.key_bits}-bit`;
@@ -62,7 +70,7 @@ export const weakKey = defineRule({
         ctx.report({
           subject: c.subject,
           device_id: v.device.device_id,
-          severity: strengthSeverity(strength),
+          ...graded(strengthSeverity(strength), "high"),
           title: `${keyName(c.cert)} key: ${why}`,
           evidence: {
             key_type,
@@ -133,7 +141,7 @@ export const weakSignature = defineRule({
         ctx.report({
           subject: c.subject,
           device_id: v.device.device_id,
-          severity: c.cert.self_signed ? "low" : collisionsPractical ? "high" : "medium",
+          ...graded(c.cert.self_signed ? "low" : collisionsPractical ? "high" : "medium", "medium"),
           title: `Certificate signed with ${c.cert.sig_alg} (${c.cert.sig_hash.toUpperCase()})`,
           evidence: { sig_alg: c.cert.sig_alg, sig_hash: c.cert.sig_hash, self_signed: c.cert.self_signed, cert_fingerprint: c.cert.fingerprint, issuer: c.cert.issuer },
         });
@@ -205,7 +213,7 @@ export const certExpiring = defineRule({
         ctx.report({
           subject: c.subject,
           device_id: v.device.device_id,
-          severity: daysLeft < ctx.params.urgent_days ? "high" : "medium",
+          ...graded(exp.at - ctx.now <= ctx.params.urgent_days * DAY_MS ? "high" : "medium", "medium"),
           title: `The ${exp.which} expires on ${exp.date} (${daysLeft === 0 ? "today" : `in ${daysLeft} day${daysLeft === 1 ? "" : "s"}`})`,
           evidence: { expires: exp.which, not_after: c.cert.not_after, issuer_not_after: c.cert.issuer_not_after ?? null, days_left: daysLeft, cert_fingerprint: c.cert.fingerprint },
         });
