@@ -16,7 +16,7 @@ export interface SignatureCheck {
   hash: string;
   pss: boolean;
   /** Salt length for RSASSA-PSS signatures. */
-  pssSalt?: number;
+  pssSalt: number | undefined;
   spki: Buffer;
   tbs: Buffer;
   signature: Buffer;

@@ -155,7 +155,7 @@ function describe(b: Buffer, l: CertificateLayout, opts: ParseOptions): Certific
           key,
           hash: sig.hash,
           pss: sig.pss,
-          ...(sig.pssSalt !== undefined ? { pssSalt: sig.pssSalt } : {}),
+          pssSalt: sig.pssSalt,
           spki: b.subarray(l.spki.start, l.spki.end),
           tbs: b.subarray(l.tbs.start, l.tbs.end),
           signature: b.subarray(l.signature.start, l.signature.end),
