@@ -51,10 +51,10 @@ function fleet(entries: { id: string; pem?: string; mqtt?: string; imei?: string
 
 async function audit(f: Fleet, opts: { rules?: Record<string, unknown>; store?: ReturnType<typeof openSqliteStore>; now?: number } = {}): Promise<Finding[]> {
   const store = opts.store ?? openSqliteStore(":memory:");
-  const importId = await store.fleet.beginDeviceImport("test");
   await store.fleet.upsertCertificates(f.certs);
-  await store.fleet.upsertDevices(importId, f.devices);
-  await store.fleet.finishDeviceImport(importId, { prune: true });
+  const imp = await store.fleet.beginDeviceImport("test");
+  await imp.upsert(f.devices);
+  await imp.commit({ prune: true });
   const parsed = parseRuleSettings(opts.rules ?? {}, identityRules);
   assert.ok(parsed.ok, parsed.ok ? "" : parsed.errors.join("; "));
   const findings: Finding[] = [];
