@@ -181,9 +181,10 @@ export class OidTable<T> {
   }
 }
 
-/** FNV-1a over a byte range, as a small integer. */
+/** FNV-1a over a byte range. */
 function hashBytes(b: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
+  // Kept within 30 bits so it stays a small integer: Map lookups with heap-number keys are several times slower.
+  return h & 0x3fffffff;
 }

@@ -46,8 +46,8 @@ export function pemBlocks(text: string): PemScan {
     }
     const end = text.indexOf(END, bodyStart);
     if (end === -1) return { blocks, truncated: true };
-    const nested = text.lastIndexOf(BEGIN, end);
-    if (nested > begin) {
+    const nested = text.indexOf(BEGIN, bodyStart);
+    if (nested !== -1 && nested < end) {
       // This block was cut off before its END line and another one starts inside it.
       blocks.push({ label, decode: () => ({ error: `the ${label} block has no END line` }) });
       pos = nested;

@@ -10,6 +10,24 @@ import { NAME_ATTRIBUTES } from "./x509-oids.ts";
 
 const attributeNames = new OidTable(NAME_ATTRIBUTES);
 
+/**
+ * Issuer names repeat across a fleet (a few CAs sign every device certificate), so their renderings are kept, keyed by
+ * their DER bytes. Bounded: the cache is dropped when it fills up, which only costs re-rendering.
+ */
+const issuerNames = new Map<string, string>();
+const ISSUER_CACHE_SIZE = 4096;
+
+/** renderName for names that are likely to repeat; the result is the same, only cheaper the second time. */
+export function renderRepeatedName(b: Buffer, name: Tlv): string {
+  const key = b.toString("latin1", name.start, name.end);
+  const known = issuerNames.get(key);
+  if (known !== undefined) return known;
+  const text = renderName(b, name);
+  if (issuerNames.size >= ISSUER_CACHE_SIZE) issuerNames.clear();
+  issuerNames.set(key, text);
+  return text;
+}
+
 export function renderName(b: Buffer, name: Tlv): string {
   if (name.tag !== TAG.SEQUENCE) throw new DerError("a name must be a SEQUENCE", name.start);
   // Walk the RDNs in encoded order and prepend each one: RFC 4514 lists them last first.

@@ -17,7 +17,7 @@ import { type PemBlock, pemBlocks } from "./pem.ts";
 import { decodeCertificate, type CertificateLayout } from "./x509-cert.ts";
 import { isCa, readSignatureAlgorithm, readSerial } from "./x509-fields.ts";
 import { readPublicKey } from "./x509-key.ts";
-import { renderName } from "./x509-name.ts";
+import { renderName, renderRepeatedName } from "./x509-name.ts";
 import { readTime } from "./x509-time.ts";
 import { hasRocaFingerprint } from "./roca.ts";
 import { verifiesWithOwnKey } from "./x509-verify.ts";
@@ -145,7 +145,7 @@ function describe(b: Buffer, l: CertificateLayout, opts: ParseOptions): Certific
   const key = readPublicKey(b, l.spki);
   const sig = readSignatureAlgorithm(b, l.sigAlg);
   const subject = renderName(b, l.subject);
-  const issuer = renderName(b, l.issuer);
+  const issuer = renderRepeatedName(b, l.issuer);
   const selfIssued = sameBytes(b, l.subject, l.issuer) || (subject.length === issuer.length && subject.toLowerCase() === issuer.toLowerCase());
   const selfSigned =
     selfIssued &&

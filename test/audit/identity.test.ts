@@ -3,6 +3,8 @@
  * the real parser. Every rule has cases that must be reported and cases that must not.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseRuleSettings } from "../../src/audit/config.ts";
 import { runAudit } from "../../src/audit/engine.ts";
@@ -10,13 +12,12 @@ import { identityRules } from "../../src/audit/rules/identity.ts";
 import { allRules } from "../../src/audit/rules/index.ts";
 import type { CertificateInfo } from "../../src/core/fleet.ts";
 import type { Finding } from "../../src/core/finding.ts";
+import { parseStandardRef } from "../../src/core/standards.ts";
 import { parseCertificateChain } from "../../src/formats/x509.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { StoredDevice } from "../../src/store/store.ts";
 import { type Issued, type KeySpec, OpenSsl } from "../helpers/openssl.ts";
 import { rocaPrivateKey } from "../helpers/roca-key.ts";
-import { join } from "node:path";
-import { writeFileSync } from "node:fs";
 
 const NOW = Date.parse("2030-06-01T00:00:00Z");
 
@@ -104,6 +105,7 @@ describe("identity rules", () => {
     for (const r of identityRules) {
       assert.ok(r.rationale.length > 150 && r.remediation.length > 100, `${r.id} explains itself`);
       assert.doesNotThrow(() => r.params.parse({}));
+      for (const ref of r.standards) assert.ok(parseStandardRef(ref), `${r.id}: ${ref}`);
     }
   });
 
