@@ -1,4 +1,5 @@
 /** Every CLI command; a new command is one file plus one line here. */
+import { certifyCommand } from "./certify.ts";
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
@@ -7,4 +8,4 @@ import { demoCommand } from "./demo.ts";
 import { findingsCommand } from "./findings.ts";
 import { suppressCommand } from "./suppress.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand, certifyCommand];
