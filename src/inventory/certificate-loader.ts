@@ -7,10 +7,13 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { CertificateInfo } from "../core/fleet.ts";
 
-export type ParseCertificate = (pem: string) => { certificate: CertificateInfo } | { error: string };
+export type ParseCertificate = (pem: string) => { certificate: CertificateInfo; warnings?: string[] } | { error: string };
+
+export type LoadResult = { fingerprint: string; warnings?: string[] } | { error: string };
 
 export interface CertificateLoader {
-  load(certFile: string, baseDir: string): { fingerprint: string } | { error: string };
+  /** The certificate's fingerprint (with warnings about the rest of the file), or why it could not be read. */
+  load(certFile: string, baseDir: string): LoadResult;
   /** Certificates parsed since the last call, to be stored. */
   drain(): CertificateInfo[];
 }
@@ -18,7 +21,7 @@ export interface CertificateLoader {
 const MAX_BYTES = 1 << 20;
 
 export function certificateLoader(parse: ParseCertificate, opts: { allowOutside?: boolean } = {}): CertificateLoader {
-  const byPath = new Map<string, { fingerprint: string } | { error: string }>();
+  const byPath = new Map<string, LoadResult>();
   let fresh: CertificateInfo[] = [];
   const seen = new Set<string>();
   return {
@@ -32,7 +35,7 @@ export function certificateLoader(parse: ParseCertificate, opts: { allowOutside?
           seen.add(r.certificate.fingerprint);
           fresh.push(r.certificate);
         }
-        const ok = { fingerprint: r.certificate.fingerprint };
+        const ok: LoadResult = r.warnings?.length ? { fingerprint: r.certificate.fingerprint, warnings: r.warnings.map((w) => `certificate file ${certFile}: ${w}`) } : { fingerprint: r.certificate.fingerprint };
         byPath.set(path, ok);
         return ok;
       }
@@ -47,7 +50,7 @@ export function certificateLoader(parse: ParseCertificate, opts: { allowOutside?
   };
 }
 
-function readAndParse(path: string, certFile: string, baseDir: string, parse: ParseCertificate, allowOutside: boolean): { certificate: CertificateInfo } | { error: string } {
+function readAndParse(path: string, certFile: string, baseDir: string, parse: ParseCertificate, allowOutside: boolean): ReturnType<ParseCertificate> {
   let real: string;
   try {
     real = realpathSync(path);

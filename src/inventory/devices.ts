@@ -98,6 +98,7 @@ function attachCertificate(
     report({ file: opts.file, line, column: "cert_file", reason: r.error, level: "error" }, "certificate");
     return device;
   }
+  for (const w of r.warnings ?? []) report({ file: opts.file, line, column: "cert_file", reason: w, level: "warning" }, "certificate");
   result.certificates.loaded++;
   return { ...device, cert_fingerprint: r.fingerprint };
 }
