@@ -3,8 +3,6 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { DeviceSchema } from "../core/fleet.ts";
 import { EXIT } from "../core/exit-codes.ts";
-import { parseCertificateChain } from "../formats/x509.ts";
-import { certificateLoader } from "../inventory/certificate-loader.ts";
 import { importCredentials } from "../inventory/credentials.ts";
 import { importDevices } from "../inventory/devices.ts";
 import { loadMapping } from "../inventory/mapping.ts";
@@ -50,7 +48,7 @@ export const fleetImports: ImportKind = {
           const r = await importDevices({
             store,
             file,
-            certificates: certificateLoader(parseCertificateChain, { allowOutside: o.allowOutsideCerts === true }),
+            certificates: { allowOutside: o.allowOutsideCerts === true },
             onIssue: issues.add,
             onProgress: (d, t) => progress.update(d, t, "bytes"),
             ...(o.mapping ? { mapping: loadMapping(o.mapping, Object.keys(DeviceSchema.shape)) } : {}),

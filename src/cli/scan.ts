@@ -10,8 +10,6 @@ import { allRules } from "../audit/rules/index.ts";
 import { DeviceSchema } from "../core/fleet.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
-import { parseCertificateChain } from "../formats/x509.ts";
-import { certificateLoader } from "../inventory/certificate-loader.ts";
 import { importCredentials } from "../inventory/credentials.ts";
 import { importDevices } from "../inventory/devices.ts";
 import { loadMapping } from "../inventory/mapping.ts";
@@ -87,7 +85,7 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
       const r = await importDevices({
         store,
         file: o.inventory,
-        certificates: certificateLoader(parseCertificateChain, { allowOutside: o.allowOutsideCerts === true }),
+        certificates: { allowOutside: o.allowOutsideCerts === true },
         onIssue: issues.add,
         onProgress: (done, total) => progress.update(done, total, "bytes"),
         ...(mapping ? { mapping } : {}),
