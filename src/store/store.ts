@@ -29,10 +29,18 @@ export interface SerializedDevice {
   model_id: string | null;
   cert_fingerprint: string | null;
   doc: string;
+  /** Where it was in the import's file, to name the first occurrence when the id appears again. */
+  line?: number;
 }
 
 export function serializeDevice(d: StoredDevice): SerializedDevice {
   return { device_id: d.device_id, model_id: d.model_id ?? null, cert_fingerprint: d.cert_fingerprint ?? null, doc: JSON.stringify(d) };
+}
+
+/** A device id that appeared earlier in the same import: the later record was not written. */
+export interface DuplicateDevice {
+  index: number;
+  firstLine: number | undefined;
 }
 
 /**
@@ -40,7 +48,8 @@ export function serializeDevice(d: StoredDevice): SerializedDevice {
  * store as it was. Devices are upserted by device_id, so importing the same file twice changes nothing.
  */
 export interface DeviceImport {
-  upsert(devices: readonly SerializedDevice[]): Promise<void>;
+  /** Writes the devices; a device_id this import already wrote is left alone and returned as a duplicate. */
+  upsert(devices: readonly SerializedDevice[]): Promise<DuplicateDevice[]>;
   /** `prune` deletes the devices this import did not contain instead of only reporting them. */
   commit(opts?: { prune?: boolean }): Promise<ImportSummary>;
   abort(): Promise<void>;
