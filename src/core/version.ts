@@ -45,7 +45,7 @@ export function compareGenericVersions(a: string, b: string): number {
     if (q === undefined) return tail(p);
     if (p === q) continue;
     if (typeof p === "number" && typeof q === "number") return p < q ? -1 : 1;
-    if (typeof p === "number") return isHugeNumber(q) ? -1 : 1;
+    if (typeof p === "number") return isHugeNumber(q as string) ? -1 : 1;
     if (typeof q === "number") return isHugeNumber(p) ? 1 : -1;
     if (isHugeNumber(p) !== isHugeNumber(q)) return isHugeNumber(p) ? 1 : -1;
     const pp = PRERELEASE.has(p);
