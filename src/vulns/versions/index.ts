@@ -10,8 +10,10 @@ import { compareOpkgVersions } from "./opkg.ts";
 import { compareRpmVersions } from "./rpm.ts";
 import { compareSemver } from "./semver.ts";
 
-export const VERSION_SCHEMES = ["semver", "dpkg", "rpm", "apk", "opkg", "generic"] as const;
-export type VersionScheme = (typeof VERSION_SCHEMES)[number];
+import { VERSION_SCHEMES, type VersionScheme } from "../../core/advisory.ts";
+
+export { VERSION_SCHEMES };
+export type { VersionScheme };
 
 export type Comparator = (a: string, b: string) => number;
 
