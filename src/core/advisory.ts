@@ -2,11 +2,21 @@
  * Advisories as Longwatch stores them, whatever feed they came from (OSV, NVD, CSAF): which packages and versions a
  * vulnerability affects, how severe it is, and what other ids it is known by. KEV and EPSS add facts about a CVE.
  */
-import type { VersionBounds } from "./component.ts";
 import type { Severity } from "./severity.ts";
 
 export const VERSION_SCHEMES = ["semver", "dpkg", "rpm", "apk", "opkg", "generic"] as const;
 export type VersionScheme = (typeof VERSION_SCHEMES)[number];
+
+/**
+ * One interval of affected versions. Lower bound inclusive unless `introduced_exclusive`; the upper bound is `fixed`
+ * (exclusive) or `last_affected` (inclusive); a missing bound is open.
+ */
+export interface VersionBounds {
+  introduced?: string;
+  introduced_exclusive?: boolean;
+  fixed?: string;
+  last_affected?: string;
+}
 
 export const ADVISORY_SOURCES = ["osv", "nvd", "csaf"] as const;
 export type AdvisorySource = (typeof ADVISORY_SOURCES)[number];

@@ -3,6 +3,7 @@
  * VEX statements that say whether a vulnerability really affects it. Parsers in formats/ produce these; vulns/ stores
  * and matches them.
  */
+import type { VersionBounds, VersionScheme } from "./advisory.ts";
 
 /** The package lists Longwatch reads. */
 export const SBOM_FORMATS = ["cyclonedx", "spdx", "dpkg-status", "opkg-status", "buildroot-manifest", "buildroot-show-info"] as const;
@@ -51,16 +52,6 @@ export type VexProduct =
   | { kind: "key"; key: string; scheme: string; versions: string[]; ranges: VersionBounds[]; all_versions: boolean }
   | { kind: "component"; model_id: string; firmware_version: string; bom_ref?: string; name?: string };
 
-/**
- * One interval of affected versions. Lower bound inclusive unless `introduced_exclusive`; the upper bound is `fixed`
- * (exclusive) or `last_affected` (inclusive); a missing bound is open.
- */
-export interface VersionBounds {
-  introduced?: string;
-  introduced_exclusive?: boolean;
-  fixed?: string;
-  last_affected?: string;
-}
 
 /**
  * One name a component can be found under in the advisory index, with the version to compare there and how.
@@ -69,7 +60,7 @@ export interface VersionBounds {
 export interface MatchKey {
   key: string;
   version?: string;
-  scheme: import("./advisory.ts").VersionScheme;
+  scheme: VersionScheme;
   distro?: string;
   /** How the key was found: purl, source, cpe, alias:<entry id>. */
   via: string;

@@ -6,8 +6,7 @@
  * Configurations that combine a vulnerable CPE with a non-vulnerable platform (AND nodes: "firmware X running on
  * hardware Y") are read for their vulnerable part only, so a match means "this software version is affected".
  */
-import type { Advisory, Affected, Cvss } from "../core/advisory.ts";
-import type { VersionBounds } from "../core/component.ts";
+import type { Advisory, Affected, Cvss, VersionBounds } from "../core/advisory.ts";
 import { severityOfScore, severityOfWord } from "../core/cvss.ts";
 import { cpeHasVersion, cpeIndexKey, parseCpe } from "./cpe.ts";
 import { IssueSink, isObject, jsonPath, kindOf, type ParseIssue } from "./json-path.ts";

@@ -3,8 +3,7 @@
  * Debian, Alpine, npm, Go … An affected entry whose ecosystem Longwatch has no version scheme for, or whose ranges
  * are only git commits, is reported and skipped; the rest of the record is kept.
  */
-import type { Advisory, Affected, Cvss, VersionScheme } from "../core/advisory.ts";
-import type { VersionBounds } from "../core/component.ts";
+import type { Advisory, Affected, Cvss, VersionBounds, VersionScheme } from "../core/advisory.ts";
 import { cvssBaseScore, severityOfScore, severityOfWord } from "../core/cvss.ts";
 import { cpeIndexKey } from "./cpe.ts";
 import { IssueSink, isObject, jsonPath, kindOf, type ParseIssue } from "./json-path.ts";

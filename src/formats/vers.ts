@@ -3,8 +3,7 @@
  * `vers:deb/>=1.0|<1.4`) that CSAF and others use, and the bare comparator lists seen in practice (`<=1.14.0`,
  * `>=2.0 <2.5`). Both become intervals (VersionBounds) plus exact versions.
  */
-import type { VersionScheme } from "../core/advisory.ts";
-import type { VersionBounds } from "../core/component.ts";
+import type { VersionBounds, VersionScheme } from "../core/advisory.ts";
 
 export interface ParsedRange {
   scheme?: VersionScheme;

@@ -3,8 +3,9 @@ import type { Rule } from "../rule.ts";
 import { connectivityRules } from "./connectivity.ts";
 import { exposureRules } from "./exposure.ts";
 import { updateRules } from "./updates.ts";
+import { vulnerabilityRules } from "./vulnerabilities.ts";
 
-export const allRules: readonly Rule[] = [...updateRules, ...connectivityRules, ...exposureRules];
+export const allRules: readonly Rule[] = [...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules];
 
 export function findRule(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);

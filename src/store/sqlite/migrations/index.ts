@@ -1,6 +1,7 @@
 import type { Migration } from "../migrate.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
+import { vulnMigrations } from "./vulns.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...vulnMigrations];

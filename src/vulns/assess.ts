@@ -1,0 +1,205 @@
+/**
+ * Which firmware images carry which vulnerabilities: loads their components, fetches only the advisory entries filed
+ * under those components' keys, matches through the index (cost linear in components), then groups hits by
+ * vulnerability (an OSV, an NVD and a CSAF record about one CVE are one vulnerability), and adds severity, KEV, EPSS
+ * and the VEX statements that apply. Rules, `vulns diff` and the demo all use this.
+ */
+import { canonicalVulnId, type Cvss, type EpssScore, type KevEntry } from "../core/advisory.ts";
+import type { MatchKey, StoredComponent, VexStatement } from "../core/component.ts";
+import { severityOfScore } from "../core/cvss.ts";
+import type { DeviceModel } from "../core/fleet.ts";
+import { maxSeverity, type Severity } from "../core/severity.ts";
+import { cpeIndexKey } from "../formats/cpe.ts";
+import type { AdvisoryInfo, Store } from "../store/store.ts";
+import { AdvisoryIndex, type KeyHit } from "./match.ts";
+import { vexApplies } from "./vex.ts";
+
+export interface FirmwareRef {
+  model_id: string;
+  firmware_version: string;
+  /** The model's record, for device-level advisories (CSAF about the product itself). */
+  model?: DeviceModel;
+}
+
+export interface MatchedComponent {
+  name: string;
+  version?: string;
+  purl?: string;
+  cpe?: string;
+  bom_ref?: string;
+  /** True for the firmware image itself, matched by its model (vendor advisories about the device). */
+  firmware?: boolean;
+}
+
+export interface VulnMatch {
+  model_id: string;
+  firmware_version: string;
+  component: MatchedComponent;
+  /** The CVE when there is one, else the advisory's own id. */
+  vuln_id: string;
+  aliases: string[];
+  advisories: string[];
+  summary?: string;
+  severity: Severity;
+  /** Where the severity came from: the highest CVSS score, the advisory's own rating, or the default for unknown. */
+  severity_source: "cvss" | "advisory" | "unknown";
+  cvss?: Cvss;
+  /** How it matched: the key, how the key was derived, the component version compared and the range it fell in. */
+  matched: { key: string; via: string; version?: string; because: string }[];
+  fixed_in?: string;
+  kev?: KevEntry;
+  epss?: EpssScore;
+  /** VEX statements about this vulnerability that apply to this component (or to the firmware as a whole). */
+  vex: VexStatement[];
+  /** The statement that says it does not apply (not_affected or fixed), when no statement says it does. */
+  not_affected_by?: VexStatement;
+  references: string[];
+}
+
+export interface AssessOptions {
+  /** Only advisories about a CVE in the KEV catalogue (cheaper: the known-exploited rule needs nothing else). */
+  knownExploited?: boolean;
+}
+
+/** Severity of a vulnerability whose feeds give neither a score nor a rating. */
+export const UNKNOWN_SEVERITY: Severity = "medium";
+
+export async function assessFirmware(store: Store, firmware: readonly FirmwareRef[], opts: AssessOptions = {}): Promise<Map<string, VulnMatch[]>> {
+  const comps = new Map<string, StoredComponent[]>();
+  const keys = new Set<string>();
+  for (const f of firmware) {
+    const list = await store.vulns.components(f.model_id, f.firmware_version);
+    list.push(firmwareItself(f));
+    comps.set(firmwareKey(f), list);
+    for (const c of list) for (const k of c.keys) keys.add(k.key);
+  }
+  const index = new AdvisoryIndex(await store.vulns.affectedByKeys([...keys], { knownExploited: opts.knownExploited ?? false }));
+
+  const hits: { f: FirmwareRef; c: StoredComponent; hits: KeyHit[] }[] = [];
+  const advisoryIds = new Set<string>();
+  for (const f of firmware) {
+    for (const c of comps.get(firmwareKey(f))!) {
+      const h = index.match(c.keys);
+      if (h.length === 0) continue;
+      hits.push({ f, c, hits: h });
+      for (const x of h) advisoryIds.add(x.advisory_id);
+    }
+  }
+  const infos = await store.vulns.advisories([...advisoryIds]);
+  const allIds = new Set<string>();
+  for (const a of infos.values()) {
+    allIds.add(canonicalVulnId(a));
+    for (const x of [a.id, ...a.aliases]) allIds.add(x);
+  }
+  const cves = [...allIds].filter((x) => /^CVE-/i.test(x));
+  const [kev, epss, vex] = await Promise.all([store.vulns.kev(cves), store.vulns.epss(cves), store.vulns.vex([...allIds])]);
+  const vexById = groupVex(vex);
+
+  const out = new Map<string, VulnMatch[]>(firmware.map((f) => [firmwareKey(f), []]));
+  for (const { f, c, hits: h } of hits) {
+    const byVuln = new Map<string, VulnMatch>();
+    for (const hit of h) {
+      const info = infos.get(hit.advisory_id);
+      if (!info) continue;
+      const vulnId = canonicalVulnId(info);
+      let m = byVuln.get(vulnId);
+      if (!m) {
+        m = newMatch(f, c, vulnId);
+        byVuln.set(vulnId, m);
+      }
+      addAdvisory(m, info, hit);
+    }
+    for (const m of byVuln.values()) {
+      finish(m, kev, epss);
+      const ids = new Set([m.vuln_id, ...m.aliases]);
+      const stmts = [...ids].flatMap((id) => vexById.get(id.toUpperCase()) ?? []);
+      m.vex = stmts.filter((s) => vexApplies(s, f, c));
+      const denies = m.vex.filter((s) => s.status === "not_affected" || s.status === "fixed");
+      if (denies.length > 0 && !m.vex.some((s) => s.status === "affected")) m.not_affected_by = denies[0]!;
+      out.get(firmwareKey(f))!.push(m);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a.component.name.localeCompare(b.component.name) || a.vuln_id.localeCompare(b.vuln_id));
+  return out;
+}
+
+export function firmwareKey(f: Pick<FirmwareRef, "model_id" | "firmware_version">): string {
+  return `${f.model_id}\0${f.firmware_version}`;
+}
+
+/**
+ * The firmware image as a component of its own, so advisories about the device product (a vendor's CSAF naming the
+ * model, or NVD's CPE of the manufacturer's firmware) match too: keyed by model id, and by manufacturer:name.
+ */
+function firmwareItself(f: FirmwareRef): StoredComponent {
+  const keys: MatchKey[] = [{ key: `model:${f.model_id.toLowerCase()}`, version: f.firmware_version, scheme: "generic", via: "model" }];
+  const m = f.model;
+  if (m?.manufacturer && m.name) {
+    keys.push({ key: cpeIndexKey(m.manufacturer, m.name), version: f.firmware_version, scheme: "generic", via: "model" });
+    keys.push({ key: cpeIndexKey(m.manufacturer, `${m.name}_firmware`), version: f.firmware_version, scheme: "generic", via: "model" });
+  }
+  return { name: `${f.model_id} firmware`, version: f.firmware_version, keys, ecosystem: "firmware" };
+}
+
+function newMatch(f: FirmwareRef, c: StoredComponent, vulnId: string): VulnMatch {
+  const component: MatchedComponent = { name: c.name };
+  if (c.version !== undefined) component.version = c.version;
+  if (c.purl !== undefined) component.purl = c.purl;
+  if (c.cpe !== undefined) component.cpe = c.cpe;
+  if (c.bom_ref !== undefined) component.bom_ref = c.bom_ref;
+  if (c.ecosystem === "firmware") component.firmware = true;
+  return {
+    model_id: f.model_id,
+    firmware_version: f.firmware_version,
+    component,
+    vuln_id: vulnId,
+    aliases: [],
+    advisories: [],
+    severity: UNKNOWN_SEVERITY,
+    severity_source: "unknown",
+    matched: [],
+    vex: [],
+    references: [],
+  };
+}
+
+function addAdvisory(m: VulnMatch, info: AdvisoryInfo, hit: KeyHit): void {
+  m.advisories.push(info.id);
+  for (const a of [info.id, ...info.aliases]) if (a !== m.vuln_id && !m.aliases.includes(a)) m.aliases.push(a);
+  const matched: VulnMatch["matched"][number] = { key: hit.key.key, via: hit.key.via, because: hit.hit.because };
+  if (hit.key.version !== undefined) matched.version = hit.key.version;
+  m.matched.push(matched);
+  if (hit.hit.fixed_in !== undefined && m.fixed_in === undefined) m.fixed_in = hit.hit.fixed_in;
+  if (m.summary === undefined && info.summary !== undefined) m.summary = info.summary;
+  for (const r of info.references) if (m.references.length < 5 && !m.references.includes(r)) m.references.push(r);
+  if (info.cvss && (!m.cvss || info.cvss.score > m.cvss.score)) m.cvss = info.cvss;
+  if (info.severity) m.severity = m.severity_source === "unknown" ? info.severity : maxSeverity(m.severity, info.severity);
+  if (m.severity_source === "unknown" && info.severity) m.severity_source = "advisory";
+}
+
+function finish(m: VulnMatch, kev: Map<string, KevEntry>, epss: Map<string, EpssScore>): void {
+  if (m.cvss) {
+    m.severity = severityOfScore(m.cvss.score);
+    m.severity_source = "cvss";
+  }
+  for (const id of [m.vuln_id, ...m.aliases]) {
+    const k = kev.get(id.toUpperCase());
+    if (k && !m.kev) m.kev = k;
+    const e = epss.get(id.toUpperCase());
+    if (e && !m.epss) m.epss = e;
+  }
+  m.advisories.sort();
+  m.aliases.sort();
+}
+
+function groupVex(vex: readonly VexStatement[]): Map<string, VexStatement[]> {
+  const m = new Map<string, VexStatement[]>();
+  for (const s of vex) {
+    const id = s.vuln_id.toUpperCase();
+    const list = m.get(id);
+    if (list) list.push(s);
+    else m.set(id, [s]);
+  }
+  return m;
+}
+
