@@ -149,6 +149,8 @@ export interface VulnRepository {
   /** Affected entries filed under these keys; `knownExploited` keeps only advisories about a CVE in the KEV catalogue. */
   affectedByKeys(keys: readonly string[], opts?: { knownExploited?: boolean }): Promise<Map<string, { advisory_id: string; affected: Affected }[]>>;
   advisories(ids: readonly string[]): Promise<Map<string, AdvisoryInfo>>;
+  /** Every advisory known by any of these ids (its own id or an alias), e.g. NVD's record for a CVE a distro feed matched. */
+  advisoriesAbout(vulnIds: readonly string[]): Promise<AdvisoryInfo[]>;
   kev(cveIds: readonly string[]): Promise<Map<string, KevEntry>>;
   epss(cveIds: readonly string[]): Promise<Map<string, EpssScore>>;
   /** Statements about any of these vulnerability ids. */

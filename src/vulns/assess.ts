@@ -44,6 +44,8 @@ export interface VulnMatch {
   /** Where the severity came from: the highest CVSS score, the advisory's own rating, or the default for unknown. */
   severity_source: "cvss" | "advisory" | "unknown";
   cvss?: Cvss;
+  /** The advisory the CVSS score comes from, when it is not one of the matching advisories. */
+  scored_by?: string;
   /** How it matched: the key, how the key was derived, the component version compared and the range it fell in. */
   matched: { key: string; via: string; version?: string; because: string }[];
   fixed_in?: string;
@@ -92,8 +94,9 @@ export async function assessFirmware(store: Store, firmware: readonly FirmwareRe
     for (const x of [a.id, ...a.aliases]) allIds.add(x);
   }
   const cves = [...allIds].filter((x) => /^CVE-/i.test(x));
-  const [kev, epss, vex] = await Promise.all([store.vulns.kev(cves), store.vulns.epss(cves), store.vulns.vex([...allIds])]);
+  const [kev, epss, vex, related] = await Promise.all([store.vulns.kev(cves), store.vulns.epss(cves), store.vulns.vex([...allIds]), store.vulns.advisoriesAbout(cves)]);
   const vexById = groupVex(vex);
+  const scoreById = bestScores(related);
 
   const out = new Map<string, VulnMatch[]>(firmware.map((f) => [firmwareKey(f), []]));
   for (const { f, c, hits: h } of hits) {
@@ -110,6 +113,12 @@ export async function assessFirmware(store: Store, firmware: readonly FirmwareRe
       addAdvisory(m, info, hit);
     }
     for (const m of byVuln.values()) {
+      // A distro feed often carries no score; another feed's record of the same CVE (NVD's) does.
+      const other = scoreById.get(m.vuln_id.toUpperCase());
+      if (other && (!m.cvss || other.cvss.score > m.cvss.score)) {
+        m.cvss = other.cvss;
+        if (!m.advisories.includes(other.id)) m.scored_by = other.id;
+      }
       finish(m, kev, epss);
       const ids = new Set([m.vuln_id, ...m.aliases]);
       const stmts = [...ids].flatMap((id) => vexById.get(id.toUpperCase()) ?? []);
@@ -190,6 +199,21 @@ function finish(m: VulnMatch, kev: Map<string, KevEntry>, epss: Map<string, Epss
   }
   m.advisories.sort();
   m.aliases.sort();
+}
+
+/** CVE → the highest CVSS score any stored advisory about it gives, and which advisory that is. */
+function bestScores(advisories: readonly AdvisoryInfo[]): Map<string, { id: string; cvss: Cvss }> {
+  const m = new Map<string, { id: string; cvss: Cvss }>();
+  for (const a of advisories) {
+    if (!a.cvss) continue;
+    for (const id of [a.id, ...a.aliases]) {
+      if (!/^CVE-/i.test(id)) continue;
+      const key = id.toUpperCase();
+      const cur = m.get(key);
+      if (!cur || a.cvss.score > cur.cvss.score) m.set(key, { id: a.id, cvss: a.cvss });
+    }
+  }
+  return m;
 }
 
 function groupVex(vex: readonly VexStatement[]): Map<string, VexStatement[]> {

@@ -11,7 +11,8 @@ import { parseBuildrootManifest, parseBuildrootShowInfo } from "../formats/build
 import { parseCycloneDx } from "../formats/cyclonedx.ts";
 import { parseJsonText } from "../formats/json-path.ts";
 import { parseDpkgStatus, parseOpkgStatus } from "../formats/package-status.ts";
-import { formatPurl } from "../formats/purl.ts";
+import { parseCpe } from "../formats/cpe.ts";
+import { formatPurl, parsePurl } from "../formats/purl.ts";
 import { detectSbomFormat, type ParsedComponent, type SbomParseResult } from "../formats/sbom.ts";
 import { parseSpdx } from "../formats/spdx.ts";
 import type { Store } from "../store/store.ts";
@@ -70,6 +71,7 @@ export async function importSbomText(store: Store, text: string, file: string, o
   let viaAlias = 0;
   const unversioned: string[] = [];
   for (const pc of parsed.components) {
+    checkIdentifiers(pc, file, issues);
     const c = enrich(pc, parsed.format, opts);
     const stored: StoredComponent = { ...c, keys: componentKeys(c, { aliases, cpeForDistroPackages: opts.cpeForDistroPackages ?? false }) };
     if (!isVersionOrderable(c)) {
@@ -134,6 +136,25 @@ export function parseSbom(text: string, file: string, format?: SbomFormat): Sbom
       return parseDpkgStatus(text);
     case "opkg-status":
       return parseOpkgStatus(text);
+  }
+}
+
+/** A purl or CPE that does not parse is dropped with a warning (the component may still match by name). */
+function checkIdentifiers(c: ParsedComponent, file: string, issues: InputIssue[]): void {
+  const where = (field: string) => (c.at.startsWith("$") ? { path: `${c.at}.${field}` } : { line: Number(c.at.replace("line ", "")), column: field });
+  if (c.purl !== undefined) {
+    const p = parsePurl(c.purl);
+    if ("error" in p) {
+      issues.push({ file, ...where("purl"), reason: `"${c.purl}" ${p.error}; ignored`, level: "warning" });
+      delete c.purl;
+    }
+  }
+  if (c.cpe !== undefined) {
+    const p = parseCpe(c.cpe);
+    if ("error" in p) {
+      issues.push({ file, ...where("cpe"), reason: `"${c.cpe}" ${p.error}; ignored`, level: "warning" });
+      delete c.cpe;
+    }
   }
 }
 

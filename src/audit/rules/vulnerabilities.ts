@@ -45,6 +45,7 @@ function evidence(m: VulnMatch, devices: string[]): Record<string, unknown> {
     summary: m.summary,
     severity_source: m.severity_source,
     cvss: m.cvss,
+    cvss_from: m.scored_by,
     fixed_in: m.fixed_in,
     matched: m.matched,
     known_exploited: m.kev !== undefined,

@@ -80,6 +80,20 @@ export class SqliteVulns implements VulnRepository {
     return out;
   }
 
+  async advisoriesAbout(vulnIds: readonly string[]): Promise<AdvisoryInfo[]> {
+    const out: AdvisoryInfo[] = [];
+    const seen = new Set<string>();
+    const stmt = this.db.prepare(`SELECT a.id, a.doc FROM vuln_ids i JOIN vuln_advisories a ON a.id = i.advisory_id WHERE i.alias IN ${IN_LIST}`);
+    for (const chunk of chunks([...new Set(vulnIds.map(normalizeVulnId))], 5000)) {
+      for (const r of stmt.iterate(JSON.stringify(chunk)) as Iterable<{ id: string; doc: string }>) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        out.push(JSON.parse(r.doc) as AdvisoryInfo);
+      }
+    }
+    return out;
+  }
+
   async kev(cveIds: readonly string[]): Promise<Map<string, KevEntry>> {
     const out = new Map<string, KevEntry>();
     const stmt = this.db.prepare(`SELECT cve_id, doc FROM vuln_kev WHERE cve_id IN ${IN_LIST}`);
