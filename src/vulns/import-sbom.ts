@@ -6,7 +6,7 @@
  */
 import { basename } from "node:path";
 import type { Component, SbomFormat, StoredComponent, VexStatement } from "../core/component.ts";
-import { formatIssue, type InputIssue } from "../core/input-issue.ts";
+import type { InputIssue } from "../core/input-issue.ts";
 import { parseBuildrootManifest, parseBuildrootShowInfo } from "../formats/buildroot.ts";
 import { parseCycloneDx } from "../formats/cyclonedx.ts";
 import { parseJsonText } from "../formats/json-path.ts";
@@ -114,7 +114,7 @@ export function parseSbom(text: string, file: string, format?: SbomFormat): Sbom
   let json: unknown;
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     const r = parseJsonText(text);
-    if (!r.ok) throw new SbomInputError(formatIssue({ file, line: r.line, reason: `${r.reason} (column ${r.column})`, level: "error" }));
+    if (!r.ok) throw new SbomInputError(`${file}:${r.line}:${r.column}: ${r.reason}`);
     json = r.value;
   }
   const f = format ?? detectSbomFormat(text, json);
@@ -160,7 +160,7 @@ function checkIdentifiers(c: ParsedComponent, file: string, issues: InputIssue[]
 
 function mustJson(text: string, file: string): unknown {
   const r = parseJsonText(text);
-  if (!r.ok) throw new SbomInputError(formatIssue({ file, line: r.line, reason: r.reason, level: "error" }));
+  if (!r.ok) throw new SbomInputError(`${file}:${r.line}:${r.column}: ${r.reason}`);
   return r.value;
 }
 

@@ -51,12 +51,16 @@ function evidence(m: VulnMatch, devices: string[]): Record<string, unknown> {
     known_exploited: m.kev !== undefined,
     kev: m.kev,
     epss: m.epss,
-    vex: m.vex.length ? m.vex.map((s) => ({ status: s.status, justification: s.justification, impact: s.impact, source: s.source })) : undefined,
+    vex: m.vex.length ? m.vex.map((s) => dropUndefined({ status: s.status, justification: s.justification, impact: s.impact, source: s.source })) : undefined,
     references: m.references,
     device_count: devices.length,
   };
-  for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
-  return e;
+  return dropUndefined(e);
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
 }
 
 function vexSuppression(m: VulnMatch): FindingDraft["suppression"] {

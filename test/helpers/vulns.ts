@@ -1,0 +1,16 @@
+/** Shared setup for vulnerability tests: fixture paths, a throwaway store, and a small fleet. */
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
+import type { Device, DeviceModel } from "../../src/core/fleet.ts";
+
+export const FIX = new URL("../fixtures/vulns/", import.meta.url).pathname;
+
+export function memoryStore(): SqliteStore {
+  return openSqliteStore(":memory:");
+}
+
+export async function addFleet(store: SqliteStore, models: DeviceModel[], devices: Device[]): Promise<void> {
+  await store.fleet.upsertModels(models);
+  const id = await store.fleet.beginDeviceImport("test");
+  await store.fleet.upsertDevices(id, devices);
+  await store.fleet.finishDeviceImport(id);
+}
