@@ -47,7 +47,13 @@ export function parseVersionRange(input: string): ParsedRange | { error: string 
     if (!c) return { error: `"${p}" is not a comparator and version` };
     const v = c[2]!;
     if (!/\d/.test(v)) return { error: `"${v}" is not a version` };
-    constraints.push({ op: c[1] ?? "=", v: decodeURIComponent(v) });
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(v);
+    } catch {
+      return { error: `"${v}" has a bad %-escape` };
+    }
+    constraints.push({ op: c[1] ?? "=", v: decoded });
   }
   const out: ParsedRange = { ranges: [], versions: [], all: false };
   let lower: { v: string; exclusive: boolean } | undefined;
