@@ -2,5 +2,6 @@
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
+import { vulnsCommand } from "./vulns.ts";
 
-export const commands: CommandModule[] = [importCommand, rulesCommand];
+export const commands: CommandModule[] = [importCommand, rulesCommand, vulnsCommand];

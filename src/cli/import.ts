@@ -5,12 +5,14 @@
 import type { Command } from "commander";
 import type { CommandModule } from "./command.ts";
 import type { CliContext } from "./context.ts";
+import { advisoriesImport } from "./import-advisories.ts";
+import { sbomImport } from "./import-sbom.ts";
 
 export interface ImportKind {
   register(group: Command, ctx: CliContext): void;
 }
 
-const importKinds: ImportKind[] = [];
+const importKinds: ImportKind[] = [sbomImport, advisoriesImport];
 
 export const importCommand: CommandModule = {
   register(program, ctx) {
