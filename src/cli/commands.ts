@@ -2,6 +2,10 @@
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
+import { scanCommand } from "./scan.ts";
+import { demoCommand } from "./demo.ts";
+import { findingsCommand } from "./findings.ts";
+import { suppressCommand } from "./suppress.ts";
 import { vulnsCommand } from "./vulns.ts";
 
-export const commands: CommandModule[] = [importCommand, rulesCommand, vulnsCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand];

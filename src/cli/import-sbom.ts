@@ -1,11 +1,13 @@
 /** `longwatch import sbom FILE --model M --firmware V`: the component inventory of one firmware image. */
+import { join } from "node:path";
 import { Option } from "commander";
 import { SBOM_FORMATS, type SbomFormat } from "../core/component.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import { importSbomFile, SbomInputError } from "../vulns/import-sbom.ts";
 import type { Command } from "commander";
+import { globalOpts, type ImportKind } from "./command.ts";
 import type { CliContext } from "./context.ts";
-import { printIssues } from "./issues.ts";
+import { IssueReporter } from "./issues.ts";
 import { withStore } from "./store.ts";
 
 interface Opts {
@@ -15,10 +17,16 @@ interface Opts {
   distro?: string;
   cpeForDistroPackages?: boolean;
   json?: boolean;
+  rejects?: string;
 }
 
-export const sbomImport = {
-  // Registered by import.ts (its ImportKind shape; not imported here to keep the module graph acyclic).
+/** Issues go to stderr, and all of them to a rejects CSV when there are many (or when --rejects names one). */
+export function rejectsReporter(ctx: CliContext, cmd: Command, rejects: string | undefined): IssueReporter {
+  const file = rejects ?? join(globalOpts(cmd).data, "rejects", `${new Date().toISOString().replace(/[:.]/g, "-")}.csv`);
+  return new IssueReporter(ctx, file, rejects !== undefined);
+}
+
+export const sbomImport: ImportKind = {
   register(group: Command, ctx: CliContext): void {
     group
       .command("sbom")
@@ -30,6 +38,7 @@ export const sbomImport = {
       .option("--distro <release>", "distribution release of dpkg packages, e.g. debian-12 or ubuntu-22.04")
       .option("--cpe-for-distro-packages", "also match distribution packages against NVD's upstream version ranges")
       .option("--json", "print the import summary as JSON")
+      .option("--rejects <file>", "write every input issue to this CSV")
       .action(async (file: string, o: Opts, cmd: Command) => {
         const now = ctx.now();
         await withStore(cmd, async (store) => {
@@ -42,7 +51,9 @@ export const sbomImport = {
               ...(o.distro ? { distro: o.distro } : {}),
               ...(o.cpeForDistroPackages ? { cpeForDistroPackages: true } : {}),
             });
-            printIssues(ctx, r.issues);
+            const issues = rejectsReporter(ctx, cmd, o.rejects);
+            for (const i of r.issues) issues.add(i);
+            const rejectsLine = issues.close();
             if (o.json) ctx.out(JSON.stringify(r, null, 2));
             else {
               const c = ctx.colors();
@@ -52,6 +63,7 @@ export const sbomImport = {
               if (r.vex) ctx.out(`  ${r.vex} VEX statements`);
               if (r.rejected) ctx.out(c.yellow(`  ${r.rejected} records rejected (see above)`));
             }
+            if (rejectsLine) ctx.out(rejectsLine);
             if (r.rejected) ctx.exit(EXIT.rejected);
           } catch (e) {
             if (!(e instanceof SbomInputError)) throw e;

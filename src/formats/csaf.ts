@@ -10,7 +10,7 @@
  * status also becomes a VEX statement (not_affected with its flag as justification and its impact threat as
  * statement, fixed, affected, under_investigation).
  */
-import type { Advisory, Affected, Cvss, VersionBounds, VersionScheme } from "../core/advisory.ts";
+import type { Advisory, Cvss, VersionBounds, VersionScheme } from "../core/advisory.ts";
 import type { VexStatement, VexStatus } from "../core/component.ts";
 import { severityOfScore } from "../core/cvss.ts";
 import { cpeHasVersion, cpeIndexKey, parseCpe } from "./cpe.ts";

@@ -10,7 +10,7 @@ export function memoryStore(): SqliteStore {
 
 export async function addFleet(store: SqliteStore, models: DeviceModel[], devices: Device[]): Promise<void> {
   await store.fleet.upsertModels(models);
-  const id = await store.fleet.beginDeviceImport("test");
-  await store.fleet.upsertDevices(id, devices);
-  await store.fleet.finishDeviceImport(id);
+  const imp = await store.fleet.beginDeviceImport("test");
+  await imp.upsert(devices);
+  await imp.commit();
 }
