@@ -2,10 +2,11 @@
 import type { Rule } from "../rule.ts";
 import { connectivityRules } from "./connectivity.ts";
 import { exposureRules } from "./exposure.ts";
+import { lifecycleRules } from "./lifecycle.ts";
 import { updateRules } from "./updates.ts";
 import { vulnerabilityRules } from "./vulnerabilities.ts";
 
-export const allRules: readonly Rule[] = [...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules];
+export const allRules: readonly Rule[] = [...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules, ...lifecycleRules];
 
 export function findRule(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);
