@@ -30,7 +30,7 @@ export function forecastHeadline(f: Forecast): string {
 
 export function renderForecastSvg(f: Forecast, width = 960, height = 380): string {
   const rows = f.rows;
-  const m = { top: 30, right: 180, bottom: 40, left: 56 };
+  const m = { top: 30, right: 230, bottom: 40, left: 56 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const max = Math.max(1, ...rows.map((r) => r.devices));
@@ -60,14 +60,19 @@ export function renderForecastSvg(f: Forecast, width = 960, height = 380): strin
   }
   const line = (get: (r: ForecastRow) => number, color: string, dash: string) =>
     `<polyline fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}" points="${rows.map((r, i) => `${cx(i).toFixed(1)},${y(get(r)).toFixed(1)}`).join(" ")}"/>`;
-  parts.push(line((r) => r.in_support, C.support, ""), line((r) => r.valid_identity, C.identity, "6 3"), line((r) => r.crypto_allowed + r.crypto_migratable, C.crypto, "2 3"));
+  // A criterion with no data for any device is not drawn: a line at zero would read as "all failing".
+  const noData = (unknown: (r: ForecastRow) => number) => rows.every((r) => r.in_field === 0 || unknown(r) === r.in_field);
+  const lines: [string, string, string, (r: ForecastRow) => number, (r: ForecastRow) => number][] = [
+    ["in support", C.support, "", (r) => r.in_support, (r) => r.support_unknown],
+    ["valid identity", C.identity, "6 3", (r) => r.valid_identity, (r) => r.identity_unknown],
+    ["crypto allowed or migratable", C.crypto, "2 3", (r) => r.crypto_allowed + r.crypto_migratable, (r) => r.crypto_unknown],
+  ];
+  for (const [, color, dash, get, unknown] of lines) if (!noData(unknown)) parts.push(line(get, color, dash));
   const legend: [string, string, "box" | string][] = [
     ["securable", C.securable, "box"],
     ["in the field, not securable", C.atRisk, "box"],
     ["retired", C.retired, "box"],
-    ["in support", C.support, ""],
-    ["valid identity", C.identity, "6 3"],
-    ["crypto allowed or migratable", C.crypto, "2 3"],
+    ...lines.map(([label, color, dash, , unknown]): [string, string, string] => [noData(unknown) ? `${label} (no data)` : label, color, dash]),
   ];
   legend.forEach(([label, color, kind], i) => {
     const ly = m.top + i * 20;
@@ -87,7 +92,12 @@ export function renderForecastSvg(f: Forecast, width = 960, height = 380): strin
 export function renderForecastSection(f: Forecast): string {
   const head = ["Year", "In field", "Securable", "Not securable", "Retired", "In support", "Valid identity", "Crypto allowed", "Crypto migratable"];
   const body = f.rows
-    .map((r) => `<tr><td>${r.year}</td>${[r.in_field, r.securable, r.at_risk, r.retired, r.in_support, r.valid_identity, r.crypto_allowed, r.crypto_migratable].map((v) => `<td style="text-align:right">${n(v)}</td>`).join("")}</tr>`)
+    .map((r) => {
+      // A criterion the inventory gives no data for reads "unknown", not 0 (which would look like a fleet-wide failure).
+      const k = (v: number, unknown: number) => (r.in_field > 0 && unknown === r.in_field ? "unknown" : n(v));
+      const cells = [n(r.in_field), n(r.securable), n(r.at_risk), n(r.retired), k(r.in_support, r.support_unknown), k(r.valid_identity, r.identity_unknown), k(r.crypto_allowed, r.crypto_unknown), k(r.crypto_migratable, r.crypto_unknown)];
+      return `<tr><td>${r.year}</td>${cells.map((v) => `<td style="text-align:right">${v}</td>`).join("")}</tr>`;
+    })
     .join("");
   return `<section class="lw-forecast">
 <h2>Lifecycle forecast</h2>
