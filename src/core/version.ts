@@ -19,7 +19,23 @@ type Token = number | string;
 const PRERELEASE = new Set(["alpha", "beta", "rc", "pre", "preview", "dev", "snapshot"]);
 const GIT_HASH_SUFFIX = /[-.+~]g[0-9a-f]{7,40}$/i;
 
+/**
+ * Tokenized forms of recently seen versions: matching compares the same few thousand version strings millions of
+ * times, and splitting them is most of the cost. Bounded: cleared when it grows past MEMO_MAX.
+ */
+const memo = new Map<string, Token[]>();
+const MEMO_MAX = 200_000;
+
 export function tokenizeVersion(v: string): Token[] {
+  const hit = memo.get(v);
+  if (hit) return hit;
+  if (memo.size >= MEMO_MAX) memo.clear();
+  const out = splitVersion(v);
+  memo.set(v, out);
+  return out;
+}
+
+function splitVersion(v: string): Token[] {
   const out: Token[] = [];
   const s = v.trim().replace(/^v(?=\d)/i, "").replace(GIT_HASH_SUFFIX, "");
   const re = /(\d+)|([a-zA-Z]+)/g;

@@ -73,8 +73,14 @@ export interface KeyHit {
   hit: AffectedHit;
 }
 
-/** Affected entries by key. Build it from the entries of the keys your components have (store.vulns.affectedByKeys). */
+/**
+ * Affected entries by key. Build it from the entries of the keys your components have (store.vulns.affectedByKeys).
+ * Results are memoised per (key, version, distro): a fleet runs the same package versions in many firmware images,
+ * so each distinct package version is compared with its advisories once, and every further component costs a lookup.
+ */
 export class AdvisoryIndex {
+  private readonly memo = new Map<string, { advisory_id: string; hit: AffectedHit }[]>();
+
   constructor(private readonly byKey: ReadonlyMap<string, readonly IndexedAffected[]>) {}
 
   /** Every (advisory, key) that affects a component with these keys, at most one hit per advisory. */
@@ -82,17 +88,29 @@ export class AdvisoryIndex {
     const out: KeyHit[] = [];
     const seen = new Set<string>();
     for (const k of keys) {
-      const entries = this.byKey.get(k.key);
-      if (!entries) continue;
-      for (const e of entries) {
-        if (seen.has(e.advisory_id)) continue;
-        if (!distroMatches(k.distro, e.affected.distro)) continue;
-        const hit = affects(e.affected, k.version, k.version !== undefined && isOrderableVersion(k.version));
-        if (!hit) continue;
-        seen.add(e.advisory_id);
-        out.push({ advisory_id: e.advisory_id, key: k, hit });
+      for (const h of this.hitsFor(k)) {
+        if (seen.has(h.advisory_id)) continue;
+        seen.add(h.advisory_id);
+        out.push({ advisory_id: h.advisory_id, key: k, hit: h.hit });
       }
     }
     return out;
+  }
+
+  private hitsFor(k: MatchKey): { advisory_id: string; hit: AffectedHit }[] {
+    const entries = this.byKey.get(k.key);
+    if (!entries) return [];
+    const memoKey = `${k.key}\0${k.version ?? ""}\0${k.distro ?? ""}`;
+    const cached = this.memo.get(memoKey);
+    if (cached) return cached;
+    const orderable = k.version !== undefined && isOrderableVersion(k.version);
+    const hits: { advisory_id: string; hit: AffectedHit }[] = [];
+    for (const e of entries) {
+      if (!distroMatches(k.distro, e.affected.distro)) continue;
+      const hit = affects(e.affected, k.version, orderable);
+      if (hit) hits.push({ advisory_id: e.advisory_id, hit });
+    }
+    this.memo.set(memoKey, hits);
+    return hits;
   }
 }

@@ -61,13 +61,14 @@ export class SqliteVulns implements VulnRepository {
       ? `SELECT a.advisory_id, a.key, a.doc FROM vuln_affected a WHERE a.key IN ${IN_LIST}
            AND EXISTS (SELECT 1 FROM vuln_ids i JOIN vuln_kev k ON k.cve_id = i.alias WHERE i.advisory_id = a.advisory_id)`
       : `SELECT advisory_id, key, doc FROM vuln_affected WHERE key IN ${IN_LIST}`;
-    const stmt = this.db.prepare(sql);
+    // Raw rows (arrays) rather than objects: this is the one query that returns hundreds of thousands of rows.
+    const stmt = this.db.prepare(sql).raw(true);
     for (const chunk of chunks(keys, 5000)) {
-      for (const r of stmt.iterate(JSON.stringify(chunk)) as Iterable<{ advisory_id: string; key: string; doc: string }>) {
-        const list = out.get(r.key);
-        const e = { advisory_id: r.advisory_id, affected: JSON.parse(r.doc) as Affected };
+      for (const [advisoryId, key, doc] of stmt.iterate(JSON.stringify(chunk)) as Iterable<[string, string, string]>) {
+        const list = out.get(key);
+        const e = { advisory_id: advisoryId, affected: JSON.parse(doc) as Affected };
         if (list) list.push(e);
-        else out.set(r.key, [e]);
+        else out.set(key, [e]);
       }
     }
     return out;
