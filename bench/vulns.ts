@@ -87,7 +87,7 @@ async function loadSboms(store: SqliteStore, count: number, perImage: number, ta
   return refs;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "lw-bench-vulns-"));
+const dir = process.env.BENCH_KEEP ?? mkdtempSync(join(tmpdir(), "lw-bench-vulns-"));
 const store = openSqliteStore(dir);
 try {
   const cpu: Record<string, number> = {};
@@ -100,6 +100,7 @@ try {
   const [refs, tSbom] = await time(() => loadSboms(store, FIRMWARE, COMPONENTS, "full"));
   cpu.sbom = lastCpu();
   const rssBefore = process.memoryUsage().rss;
+  if (process.env.BENCH_STOP_AFTER_LOAD) process.exit(0);
   const [result, tMatch] = await time(() => assessFirmware(store, refs));
   const rssAfter = process.memoryUsage().rss;
   cpu.match = lastCpu();
@@ -145,5 +146,5 @@ try {
   for (const l of linear) console.log(`| ${l.n} | ${f2(l.s)} | ${f2(l.cpu)} | ${((l.cpu / (Math.min(FIRMWARE, 300) * l.n)) * 1e6).toFixed(1)} | ${(l.cpu / linear[0]!.cpu).toFixed(2)}× |`);
 } finally {
   await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 }

@@ -152,7 +152,11 @@ export interface VulnRepository {
   /** Replaces the inventory of one firmware image (and the VEX statements embedded in it) in one transaction. */
   replaceSbom(sbom: SbomRecord, components: readonly StoredComponent[], vex: readonly VexStatement[]): Promise<{ replaced: boolean }>;
   sboms(): Promise<SbomRecord[]>;
-  components(modelId: string, firmwareVersion: string): Promise<StoredComponent[]>;
+  /**
+   * The inventory of one firmware image. With `shared`, a component stored identically in several images is returned
+   * as one shared (read-only) object, so fleet-wide matching parses and matches it once.
+   */
+  components(modelId: string, firmwareVersion: string, shared?: Map<string, StoredComponent>): Promise<StoredComponent[]>;
   beginFeedImport(): Promise<FeedWriter>;
   /** Affected entries filed under these keys; `knownExploited` keeps only advisories about a CVE in the KEV catalogue. */
   affectedByKeys(keys: readonly string[], opts?: { knownExploited?: boolean }): Promise<Map<string, { advisory_id: string; affected: Affected }[]>>;

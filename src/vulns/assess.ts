@@ -31,6 +31,10 @@ export interface MatchedComponent {
   firmware?: boolean;
 }
 
+/**
+ * One vulnerability of one component of one firmware image. Matches of the same component in several images share
+ * their nested objects and arrays (component, aliases, advisories …): treat them as read-only.
+ */
 export interface VulnMatch {
   model_id: string;
   firmware_version: string;
@@ -67,26 +71,30 @@ export interface AssessOptions {
 export const UNKNOWN_SEVERITY: Severity = "medium";
 
 export async function assessFirmware(store: Store, firmware: readonly FirmwareRef[], opts: AssessOptions = {}): Promise<Map<string, VulnMatch[]>> {
+  // 1. Inventories. A component stored identically in several images comes back as one shared object, so everything
+  //    below (matching, grouping) happens once per distinct component, and each image only stamps the result.
+  const shared = new Map<string, StoredComponent>();
   const comps = new Map<string, StoredComponent[]>();
   const keys = new Set<string>();
   for (const f of firmware) {
-    const list = await store.vulns.components(f.model_id, f.firmware_version);
+    const list = await store.vulns.components(f.model_id, f.firmware_version, shared);
     list.push(firmwareItself(f));
     comps.set(firmwareKey(f), list);
     for (const c of list) for (const k of c.keys) keys.add(k.key);
   }
+  // 2. Only the advisory entries filed under those keys, then the index lookups.
   const index = new AdvisoryIndex(await store.vulns.affectedByKeys([...keys], { knownExploited: opts.knownExploited ?? false }));
-
-  const hits: { f: FirmwareRef; c: StoredComponent; hits: KeyHit[] }[] = [];
+  const hitsOf = new Map<StoredComponent, KeyHit[]>();
   const advisoryIds = new Set<string>();
-  for (const f of firmware) {
-    for (const c of comps.get(firmwareKey(f))!) {
+  for (const list of comps.values()) {
+    for (const c of list) {
+      if (hitsOf.has(c)) continue;
       const h = index.match(c.keys);
-      if (h.length === 0) continue;
-      hits.push({ f, c, hits: h });
+      hitsOf.set(c, h);
       for (const x of h) advisoryIds.add(x.advisory_id);
     }
   }
+  // 3. What the matched advisories say, and what KEV, EPSS and VEX add.
   const infos = await store.vulns.advisories([...advisoryIds]);
   const allIds = new Set<string>();
   for (const a of infos.values()) {
@@ -94,42 +102,73 @@ export async function assessFirmware(store: Store, firmware: readonly FirmwareRe
     for (const x of [a.id, ...a.aliases]) allIds.add(x);
   }
   const cves = [...allIds].filter((x) => /^CVE-/i.test(x));
-  const [kev, epss, vex, related] = await Promise.all([store.vulns.kev(cves), store.vulns.epss(cves), store.vulns.vex([...allIds]), store.vulns.advisoriesAbout(cves)]);
+  const [kev, epss, vex] = await Promise.all([store.vulns.kev(cves), store.vulns.epss(cves), store.vulns.vex([...allIds])]);
   const vexById = groupVex(vex);
-  const scoreById = bestScores(related);
+  // A distro feed often carries no score; another feed's record of the same CVE (NVD's) does. Fetched only for those.
+  const unscored = new Set<string>();
+  for (const a of infos.values()) if (!a.cvss) unscored.add(canonicalVulnId(a));
+  const scoreById = bestScores(unscored.size ? await store.vulns.advisoriesAbout([...unscored].filter((x) => /^CVE-/i.test(x))) : []);
 
-  const out = new Map<string, VulnMatch[]>(firmware.map((f) => [firmwareKey(f), []]));
-  for (const { f, c, hits: h } of hits) {
-    const byVuln = new Map<string, VulnMatch>();
-    for (const hit of h) {
-      const info = infos.get(hit.advisory_id);
-      if (!info) continue;
-      const vulnId = canonicalVulnId(info);
-      let m = byVuln.get(vulnId);
-      if (!m) {
-        m = newMatch(f, c, vulnId);
-        byVuln.set(vulnId, m);
-      }
-      addAdvisory(m, info, hit);
+  // 4. Per distinct component: its vulnerabilities, grouped (one per CVE however many feeds name it).
+  const templates = new Map<StoredComponent, Omit<VulnMatch, "model_id" | "firmware_version">[]>();
+  const templatesOf = (c: StoredComponent) => {
+    let t = templates.get(c);
+    if (!t) {
+      t = group(c, hitsOf.get(c) ?? [], infos, scoreById, kev, epss);
+      templates.set(c, t);
     }
-    for (const m of byVuln.values()) {
-      // A distro feed often carries no score; another feed's record of the same CVE (NVD's) does.
-      const other = scoreById.get(m.vuln_id.toUpperCase());
-      if (other && (!m.cvss || other.cvss.score > m.cvss.score)) {
-        m.cvss = other.cvss;
-        if (!m.advisories.includes(other.id)) m.scored_by = other.id;
+    return t;
+  };
+  // 5. Stamped per firmware image; VEX statements can be about one image, so they are applied here.
+  const out = new Map<string, VulnMatch[]>();
+  for (const f of firmware) {
+    const list: VulnMatch[] = [];
+    for (const c of comps.get(firmwareKey(f))!) {
+      for (const t of templatesOf(c)) {
+        const m: VulnMatch = { ...t, model_id: f.model_id, firmware_version: f.firmware_version, vex: [] };
+        if (vexById.size > 0) applyVex(m, vexById, f, c);
+        list.push(m);
       }
-      finish(m, kev, epss);
-      const ids = new Set([m.vuln_id, ...m.aliases]);
-      const stmts = [...ids].flatMap((id) => vexById.get(id.toUpperCase()) ?? []);
-      m.vex = stmts.filter((s) => vexApplies(s, f, c));
-      const denies = m.vex.filter((s) => s.status === "not_affected" || s.status === "fixed");
-      if (denies.length > 0 && !m.vex.some((s) => s.status === "affected")) m.not_affected_by = denies[0]!;
-      out.get(firmwareKey(f))!.push(m);
     }
+    // Plain code-unit order (not localeCompare): stable across machines, and fast on hundreds of thousands of matches.
+    list.sort((a, b) => cmp(a.component.name, b.component.name) || cmp(a.vuln_id, b.vuln_id));
+    out.set(firmwareKey(f), list);
   }
-  for (const list of out.values()) list.sort((a, b) => a.component.name.localeCompare(b.component.name) || a.vuln_id.localeCompare(b.vuln_id));
   return out;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function group(
+  c: StoredComponent,
+  hits: readonly KeyHit[],
+  infos: Map<string, AdvisoryInfo>,
+  scoreById: Map<string, { id: string; cvss: Cvss }>,
+  kev: Map<string, KevEntry>,
+  epss: Map<string, EpssScore>,
+): Omit<VulnMatch, "model_id" | "firmware_version">[] {
+  if (hits.length === 0) return [];
+  const byVuln = new Map<string, VulnMatch>();
+  for (const hit of hits) {
+    const info = infos.get(hit.advisory_id);
+    if (!info) continue;
+    const vulnId = canonicalVulnId(info);
+    let m = byVuln.get(vulnId);
+    if (!m) {
+      m = newMatch(c, vulnId);
+      byVuln.set(vulnId, m);
+    }
+    addAdvisory(m, info, hit);
+  }
+  for (const m of byVuln.values()) {
+    const other = scoreById.get(m.vuln_id.toUpperCase());
+    if (other && (!m.cvss || other.cvss.score > m.cvss.score)) {
+      m.cvss = other.cvss;
+      if (!m.advisories.includes(other.id)) m.scored_by = other.id;
+    }
+    finish(m, kev, epss);
+  }
+  return [...byVuln.values()];
 }
 
 export function firmwareKey(f: Pick<FirmwareRef, "model_id" | "firmware_version">): string {
@@ -150,7 +189,8 @@ function firmwareItself(f: FirmwareRef): StoredComponent {
   return { name: `${f.model_id} firmware`, version: f.firmware_version, keys, ecosystem: "firmware" };
 }
 
-function newMatch(f: FirmwareRef, c: StoredComponent, vulnId: string): VulnMatch {
+/** A match before it is stamped with its firmware image (model_id and firmware_version are filled in per image). */
+function newMatch(c: StoredComponent, vulnId: string): VulnMatch {
   const component: MatchedComponent = { name: c.name };
   if (c.version !== undefined) component.version = c.version;
   if (c.purl !== undefined) component.purl = c.purl;
@@ -158,8 +198,8 @@ function newMatch(f: FirmwareRef, c: StoredComponent, vulnId: string): VulnMatch
   if (c.bom_ref !== undefined) component.bom_ref = c.bom_ref;
   if (c.ecosystem === "firmware") component.firmware = true;
   return {
-    model_id: f.model_id,
-    firmware_version: f.firmware_version,
+    model_id: "",
+    firmware_version: "",
     component,
     vuln_id: vulnId,
     aliases: [],
@@ -214,6 +254,14 @@ function bestScores(advisories: readonly AdvisoryInfo[]): Map<string, { id: stri
     }
   }
   return m;
+}
+
+function applyVex(m: VulnMatch, vexById: Map<string, VexStatement[]>, f: FirmwareRef, c: StoredComponent): void {
+  const stmts: VexStatement[] = [];
+  for (const id of new Set([m.vuln_id, ...m.aliases])) for (const s of vexById.get(id.toUpperCase()) ?? []) if (vexApplies(s, f, c)) stmts.push(s);
+  m.vex = stmts;
+  const denies = stmts.filter((s) => s.status === "not_affected" || s.status === "fixed");
+  if (denies.length > 0 && !stmts.some((s) => s.status === "affected")) m.not_affected_by = denies[0]!;
 }
 
 function groupVex(vex: readonly VexStatement[]): Map<string, VexStatement[]> {

@@ -9,7 +9,19 @@ export interface DebianVersion {
   revision: string;
 }
 
+/** Parsed forms of recently seen versions (matching compares the same few thousand strings many times); bounded. */
+const memo = new Map<string, DebianVersion>();
+
 export function parseDebianVersion(v: string): DebianVersion {
+  const hit = memo.get(v);
+  if (hit) return hit;
+  if (memo.size >= 100_000) memo.clear();
+  const parsed = splitDebianVersion(v);
+  memo.set(v, parsed);
+  return parsed;
+}
+
+function splitDebianVersion(v: string): DebianVersion {
   const s = v.trim();
   const colon = s.indexOf(":");
   let epoch = 0;
