@@ -1,4 +1,5 @@
 /** Every CLI command; a new command is one file plus one line here. */
+import { certifyCommand } from "./certify.ts";
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
@@ -9,4 +10,4 @@ import { forecastCommand } from "./forecast.ts";
 import { suppressCommand } from "./suppress.ts";
 import { vulnsCommand } from "./vulns.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand];

@@ -37,8 +37,8 @@ const openService = z
   }, "has a port outside 1-65535")
   .transform((s) => s.toLowerCase());
 
-export const DeviceSchema = z
-  .object({
+/** The device fields, each validated on its own (see record-validator.ts); DeviceSchema adds the cross-field rules. */
+export const DeviceFieldsSchema = z.object({
     device_id: text(256).describe("Unique device identifier (required)."),
     name: text(256).optional(),
     serial: text(128).optional(),
@@ -88,12 +88,25 @@ export const DeviceSchema = z
       .optional()
       .describe("Countries the SIM may attach in, or * for unrestricted."),
     sim_apn: text(128).optional(),
-  })
-  .superRefine((d, ctx) => {
-    if (d.deployed_at !== undefined && d.retire_at !== undefined && parseIsoDate(d.retire_at)! < parseIsoDate(d.deployed_at)!) {
-      ctx.addIssue({ code: "custom", path: ["retire_at"], message: "is before deployed_at" });
-    }
   });
+
+/** A rule that involves several fields: reported on `path`. */
+export interface CrossIssue {
+  path: string;
+  message: string;
+}
+export type CrossCheck<T> = (value: T) => CrossIssue[];
+
+export const deviceCrossCheck: CrossCheck<z.output<typeof DeviceFieldsSchema>> = (d) =>
+  d.deployed_at !== undefined && d.retire_at !== undefined && parseIsoDate(d.retire_at)! < parseIsoDate(d.deployed_at)! ? [{ path: "retire_at", message: "is before deployed_at" }] : [];
+
+function withCrossCheck<S extends z.ZodObject>(fields: S, check: CrossCheck<z.output<S>>) {
+  return fields.superRefine((v, ctx) => {
+    for (const i of check(v)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
+  });
+}
+
+export const DeviceSchema = withCrossCheck(DeviceFieldsSchema, deviceCrossCheck);
 export type Device = z.infer<typeof DeviceSchema>;
 
 const cryptoProfile = z
@@ -127,7 +140,7 @@ export type DeviceModel = z.infer<typeof DeviceModelSchema>;
 /** Marks an account that has no password at all; the literal `<empty>` or `<blank>` in the password column. */
 export const EMPTY_PASSWORD_TOKENS = ["<empty>", "<blank>"] as const;
 
-export const CredentialInputSchema = z
+export const CredentialInputFieldsSchema = z
   .object({
     device_id: text(256).optional(),
     model_id: text(128).optional(),
@@ -137,14 +150,17 @@ export const CredentialInputSchema = z
     password_hash: text(512).optional().describe("crypt(3) hash: $1$, $5$, $6$, $2a$/$2b$/$2y$ (bcrypt) or traditional DES."),
     password: z.string().max(1024).optional().describe("Plaintext; hashed on import and never stored. <empty> = no password."),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.device_id === undefined && c.model_id === undefined) ctx.addIssue({ code: "custom", path: ["device_id"], message: "needs device_id or model_id" });
-    if (c.password === undefined && c.password_hash === undefined) {
-      ctx.addIssue({ code: "custom", path: ["password"], message: "needs password or password_hash (write <empty> for an account without a password)" });
-    }
-    if (c.password !== undefined && c.password_hash !== undefined) ctx.addIssue({ code: "custom", path: ["password"], message: "give password or password_hash, not both" });
-  });
+  .strict();
+
+export const credentialCrossCheck: CrossCheck<z.output<typeof CredentialInputFieldsSchema>> = (c) => {
+  const out: CrossIssue[] = [];
+  if (c.device_id === undefined && c.model_id === undefined) out.push({ path: "device_id", message: "needs device_id or model_id" });
+  if (c.password === undefined && c.password_hash === undefined) out.push({ path: "password", message: "needs password or password_hash (write <empty> for an account without a password)" });
+  if (c.password !== undefined && c.password_hash !== undefined) out.push({ path: "password", message: "give password or password_hash, not both" });
+  return out;
+};
+
+export const CredentialInputSchema = withCrossCheck(CredentialInputFieldsSchema, credentialCrossCheck);
 export type CredentialInput = z.infer<typeof CredentialInputSchema>;
 
 /**
@@ -165,23 +181,39 @@ export interface Credential {
 
 /** What Longwatch reads out of a device's X.509 certificate (formats/x509 does the parsing). */
 export interface CertificateInfo {
+  /** SHA-256 of the certificate's DER, lowercase hex. */
   fingerprint: string;
+  /** Distinguished names as RFC 4514 strings (`CN=dev-1,O=Acme,C=DE`). */
   subject: string;
   issuer: string;
+  /** Serial number, uppercase hex without leading zero bytes. */
   serial: string;
+  /** Validity as ISO 8601 UTC (`2026-11-25T10:00:00Z`). */
   not_before: string;
   not_after: string;
   key_type: "rsa" | "rsa-pss" | "ec" | "dsa" | "ed25519" | "ed448" | "unknown";
+  /** RSA modulus / DSA prime / EC group order size; 256 for Ed25519, 456 for Ed448 (as OpenSSL counts); 0 if unknown. */
   key_bits: number;
+  /** SEC 2 / Brainpool curve name (`secp256r1`), `explicit` for spelled-out parameters, or the OID of an unknown curve. */
   curve?: string;
+  /** Signature algorithm as OpenSSL names it (`sha256WithRSAEncryption`, `ecdsa-with-SHA1`), or its OID when unknown. */
   sig_alg: string;
+  /** Hash under the signature: md5, sha1, sha256 … (`unknown` when not known). */
   sig_hash: string;
   self_issued: boolean;
+  /** Self-issued and its signature verifies with its own key. */
   self_signed: boolean;
   is_ca: boolean;
+  /** The RSA modulus carries the ROCA (CVE-2017-15361) fingerprint. */
   roca: boolean;
+  /** Certificates in the file (leaf first). */
   chain_length: number;
+  /** notAfter of the certificate in the file that issued this one, when the file has it. */
   issuer_not_after?: string;
+  /** X.509 version: 1, 2 or 3. */
+  version?: number;
+  /** SHA-256 of the SubjectPublicKeyInfo DER: equal on two certificates means the same key pair. */
+  key_fingerprint?: string;
 }
 
 /** The field type names `decodeCells` understands; read off a schema with `fieldKinds`. */

@@ -8,6 +8,7 @@ import type { KeyObject } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { withCheckDigit } from "../core/coerce.ts";
 import { addYears, DAY_MS, formatIsoDate } from "../core/dates.ts";
 import type { Device } from "../core/fleet.ts";
 import { int, pick, rng, type Rng, weighted } from "../core/random.ts";
@@ -35,19 +36,6 @@ const CITIES: Record<string, string[]> = {
   PL: ["Poznan", "Gdansk", "Wroclaw"], CZ: ["Brno", "Ostrava"], AT: ["Graz", "Linz"], FR: ["Lyon", "Lille", "Nantes"], ES: ["Valencia", "Bilbao", "Seville"],
   IT: ["Turin", "Bologna", "Verona"],
 };
-
-function luhnDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = body.charCodeAt(body.length - 1 - i) - 48;
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
 
 const digits = (r: Rng, n: number) => Array.from({ length: n }, () => int(r, 0, 9)).join("");
 
@@ -139,9 +127,9 @@ export function generateDemoFleet(opts: { dir: string; devices: number; seed: nu
         groups: [country.toLowerCase(), city.toLowerCase(), r() < 0.1 ? "pilot" : "production"],
       };
       const imeiBody = dm.tac + digits(r, 6);
-      d.imei = imeiBody + luhnDigit(imeiBody);
+      d.imei = withCheckDigit(imeiBody);
       const iccidBody = `89${country === "GB" ? "44" : "49"}${digits(r, 15)}`;
-      d.iccid = iccidBody + luhnDigit(iccidBody);
+      d.iccid = withCheckDigit(iccidBody);
       d.imsi = `${MCC[country] ?? "262"}${r() < 0.5 ? "01" : "02"}${digits(r, 10)}`;
       if (!m.data_only) d.msisdn = `+${country === "GB" ? "44" : "49"}15${digits(r, 8)}`;
       d.mqtt_client_id = id.toLowerCase();

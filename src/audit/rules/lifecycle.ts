@@ -195,8 +195,9 @@ export const notMigratable = defineRule({
         if (l.migratable !== false || !v.model) return;
         const c = l.crypto;
         const declared = c.algorithms.length > 0;
+        // Only what is known: crypto the model declares or the certificate shows (no-ota already covers the rest).
         // Nothing to migrate when everything it uses is quantum-resistant and has no end date.
-        if (declared && c.unknown.length === 0 && c.disallowed_from === undefined && !c.algorithms.some((u) => u.quantum_vulnerable)) return;
+        if (!declared || (c.disallowed_from === undefined && !c.algorithms.some((u) => u.quantum_vulnerable && !u.hybrid_with))) return;
         const info = groups.add(v.model.model_id, l.device_id, { model: v.model.model_id, ...(c.disallowed_from !== undefined ? { disallowed: c.disallowed_from } : {}), algorithms: c.algorithms, declared, beyond: 0 });
         if (l.retirement !== undefined) {
           info.retireLatest = Math.max(info.retireLatest ?? 0, l.retirement);
@@ -236,7 +237,7 @@ interface HarvestGroup {
   migrationMax: number;
   crqcYears: number;
   algorithms: string[];
-  assumed: boolean;
+  basis: string;
   migratable?: boolean;
 }
 
@@ -257,7 +258,10 @@ export const harvestNowDecryptLater = defineRule({
       data_shelf_life_by_model: z.record(z.string(), z.number().min(0).max(100)).default({}).describe("X per model id, where it differs."),
       migration_years: z.number().min(0).max(50).default(2).describe("Years to move an updatable (OTA or crypto-agile) device to quantum-safe key exchange (Y)."),
       replacement_years: z.number().min(0).max(50).default(5).describe("Y for a device that cannot be updated and whose retirement date is unknown: years to replace it."),
-      assume_classical_key_exchange: z.boolean().default(true).describe("Treat devices whose model declares no key exchange as using classical (quantum-vulnerable) key exchange, as nearly all TLS/DTLS does today."),
+      assume_classical_key_exchange: z
+        .boolean()
+        .default(false)
+        .describe("Treat devices whose model declares no key exchange and that have no classical certificate as using classical key exchange anyway (as nearly all TLS/DTLS does today). Devices without a model are never assumed anything."),
     })
     .strict(),
   start(ctx) {
@@ -268,15 +272,20 @@ export const harvestNowDecryptLater = defineRule({
     return {
       device(v) {
         const l = lifecycleOf(a, v);
-        const declared = (v.model?.crypto?.key_exchange ?? []).length > 0;
+        // Key exchange as the model declares it; else inferred from a classical identity certificate (TLS with an RSA
+        // or EC certificate agrees keys classically); else, only if asked, assumed classical. Never for no model.
+        if (!v.model) return;
+        const declared = (v.model.crypto?.key_exchange ?? []).length > 0;
         const vulnerable = l.crypto.quantum_vulnerable_key_exchange;
-        if (declared ? vulnerable.length === 0 : !p.assume_classical_key_exchange) return;
+        const certClassical = l.crypto.algorithms.some((u) => u.role === "certificate_key" && u.quantum_vulnerable);
+        if (declared ? vulnerable.length === 0 : !certClassical && !p.assume_classical_key_exchange) return;
+        const basis = declared ? "declared" : certClassical ? "inferred from the identity certificate" : "assumed";
         const model = l.model_id ?? NO_MODEL;
         const x = p.data_shelf_life_by_model[model] ?? p.data_shelf_life_years;
         // Migration is an update when the device can take one, otherwise its replacement: the rest of its field life.
         const y = l.migratable === true ? p.migration_years : l.retirement !== undefined ? Math.max(0, yearsBetween(ctx.now, l.retirement)) : p.replacement_years;
         if (x + y <= z) return;
-        const info = groups.add(model, l.device_id, { model, shelf: x, migrationMax: y, crqcYears: z, algorithms: declared ? vulnerable : [], assumed: !declared, ...(l.migratable !== undefined ? { migratable: l.migratable } : {}) });
+        const info = groups.add(model, l.device_id, { model, shelf: x, migrationMax: y, crqcYears: z, algorithms: declared ? vulnerable : [], basis, ...(l.migratable !== undefined ? { migratable: l.migratable } : {}) });
         info.migrationMax = Math.max(info.migrationMax, y);
       },
       finish() {
@@ -296,7 +305,8 @@ export const harvestNowDecryptLater = defineRule({
               years_until_crqc: round1(s.crqcYears),
               crqc_year: p.crqc_year,
               years_too_late: margin,
-              key_exchange: s.assumed ? "not declared; assumed classical" : s.algorithms,
+              key_exchange: s.algorithms.length ? s.algorithms : `not declared; classical ${s.basis}`,
+              key_exchange_basis: s.basis,
               migratable: s.migratable ?? null,
               decryptable_from: `${p.crqc_year}-01-01`,
               device_count: g.devices.length,
