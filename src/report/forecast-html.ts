@@ -30,7 +30,7 @@ export function forecastHeadline(f: Forecast): string {
 
 export function renderForecastSvg(f: Forecast, width = 960, height = 380): string {
   const rows = f.rows;
-  const m = { top: 30, right: 230, bottom: 40, left: 56 };
+  const m = { top: 44, right: 230, bottom: 40, left: 56 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const max = Math.max(1, ...rows.map((r) => r.devices));
@@ -52,12 +52,14 @@ export function renderForecastSvg(f: Forecast, width = 960, height = 380): strin
     }
     if (rows.length <= 25 || i % 2 === 0) parts.push(`<text x="${cx(i).toFixed(1)}" y="${m.top + h + 16}" text-anchor="middle" font-size="11" fill="${C.muted}">${r.year}</text>`);
   });
-  for (const ms of MILESTONES) {
+  // Labels on two rows so that milestones five years apart never overlap, however narrow the columns.
+  MILESTONES.forEach((ms, k) => {
     const i = rows.findIndex((r) => r.year === ms.year);
-    if (i < 0) continue;
+    if (i < 0) return;
     const xx = x(i).toFixed(1);
-    parts.push(`<line x1="${xx}" x2="${xx}" y1="${m.top - 8}" y2="${m.top + h}" stroke="${C.text}" stroke-dasharray="4 3"/><text x="${(x(i) + 4).toFixed(1)}" y="${m.top - 12}" font-size="11" fill="${C.text}">${esc(ms.label)}</text>`);
-  }
+    const ly = m.top - 26 + (k % 2) * 14;
+    parts.push(`<line x1="${xx}" x2="${xx}" y1="${ly + 3}" y2="${m.top + h}" stroke="${C.text}" stroke-dasharray="4 3"/><text x="${(x(i) + 4).toFixed(1)}" y="${ly}" font-size="11" fill="${C.text}">${esc(ms.label)}</text>`);
+  });
   const line = (get: (r: ForecastRow) => number, color: string, dash: string) =>
     `<polyline fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}" points="${rows.map((r, i) => `${cx(i).toFixed(1)},${y(get(r)).toFixed(1)}`).join(" ")}"/>`;
   // A criterion with no data for any device is not drawn: a line at zero would read as "all failing".
