@@ -2,6 +2,7 @@
  * The identity rules through the real engine over a real SQLite store, with certificates made by openssl and read by
  * the real parser. Every rule has cases that must be reported and cases that must not.
  */
+import { serializeDevice } from "../../src/store/store.ts";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -54,7 +55,7 @@ async function audit(f: Fleet, opts: { rules?: Record<string, unknown>; store?: 
   const store = opts.store ?? openSqliteStore(":memory:");
   await store.fleet.upsertCertificates(f.certs);
   const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(f.devices);
+  await imp.upsert(f.devices.map(serializeDevice));
   await imp.commit({ prune: true });
   const parsed = parseRuleSettings(opts.rules ?? {}, identityRules);
   assert.ok(parsed.ok, parsed.ok ? "" : parsed.errors.join("; "));

@@ -27,8 +27,7 @@ function duplicates<T>(
       if (k) merge(groups.add(k.key, v.device.device_id, k.info), v);
     },
     finish() {
-      for (const [key, g] of groups.entries()) {
-        if (g.devices.length < 2) continue;
+      for (const [key, g] of groups.entries(2)) {
         ctx.report({ subject: key, devices: g.devices, ...finding(key, g.devices, g.info) });
       }
     },

@@ -45,8 +45,7 @@ export class SqliteFleet implements FleetRepository {
     let open = true;
     return {
       async upsert(devices) {
-        // The document keeps cert_fingerprint too: cheaper than copying each device without it.
-        for (const d of devices) stmt.run(d.device_id, d.model_id ?? null, d.cert_fingerprint ?? null, importId, JSON.stringify(d));
+        for (const d of devices) stmt.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.doc);
       },
       async commit(opts = {}) {
         const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices WHERE import_id <> ?").get(importId) as { n: number }).n;
