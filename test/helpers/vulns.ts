@@ -1,6 +1,7 @@
 /** Shared setup for vulnerability tests: fixture paths, a throwaway store, and a small fleet. */
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Device, DeviceModel } from "../../src/core/fleet.ts";
+import { serializeDevice } from "../../src/store/store.ts";
 
 export const FIX = new URL("../fixtures/vulns/", import.meta.url).pathname;
 
@@ -11,6 +12,6 @@ export function memoryStore(): SqliteStore {
 export async function addFleet(store: SqliteStore, models: DeviceModel[], devices: Device[]): Promise<void> {
   await store.fleet.upsertModels(models);
   const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(devices);
+  await imp.upsert(devices.map(serializeDevice));
   await imp.commit();
 }
