@@ -6,6 +6,8 @@ import { rulesCommand } from "./rules.ts";
 import { scanCommand } from "./scan.ts";
 import { demoCommand } from "./demo.ts";
 import { findingsCommand } from "./findings.ts";
+import { forecastCommand } from "./forecast.ts";
 import { suppressCommand } from "./suppress.ts";
+import { vulnsCommand } from "./vulns.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand, certifyCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand];

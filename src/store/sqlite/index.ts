@@ -8,16 +8,19 @@ import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { migrate } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
+import { SqliteVulns } from "./vulns.ts";
 
 export class SqliteStore implements Store {
   readonly fleet: SqliteFleet;
   readonly findings: SqliteFindings;
+  readonly vulns: SqliteVulns;
   readonly assessments: SqliteAssessments;
   private closed = false;
 
   constructor(readonly db: Database.Database) {
     this.fleet = new SqliteFleet(db);
     this.findings = new SqliteFindings(db);
+    this.vulns = new SqliteVulns(db);
     this.assessments = new SqliteAssessments(db);
   }
 
