@@ -5,8 +5,20 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 
 export const DAY_MS = 86_400_000;
 
+/** Fleets repeat the same dates (deployments, support ends, policy dates): parsed values are memoised, boundedly. */
+const memo = new Map<string, number | undefined>();
+
 /** Parses an ISO 8601 date or date-time; returns epoch milliseconds or undefined when it is not a real date. */
 export function parseIsoDate(s: string): number | undefined {
+  const hit = memo.get(s);
+  if (hit !== undefined || memo.has(s)) return hit;
+  const ms = parse(s);
+  if (memo.size >= 50_000) memo.clear();
+  memo.set(s, ms);
+  return ms;
+}
+
+function parse(s: string): number | undefined {
   const t = s.trim();
   const m = DATE_ONLY.exec(t);
   if (m) {

@@ -156,15 +156,28 @@ export interface LifecycleInput {
   certificate?: CertificateInfo;
 }
 
-/** Memoises crypto assessments per model and certificate fingerprint: fleets share both widely. */
+/**
+ * Memoises crypto assessments per model and certificate key (type, size, curve, signature hash): every certificate is
+ * different, but fleets use few kinds of keys. The last device's result is kept too, so rules that look at the same
+ * device one after another assess it once.
+ */
 export class LifecycleAssessor {
   private readonly cache = new Map<string, CryptoAssessment>();
+  private last: { device: StoredDevice; model: DeviceModel | undefined; cert: CertificateInfo | undefined; result: DeviceLifecycle } | undefined;
 
   constructor(readonly policy: CryptoPolicy) {}
 
   assess(v: LifecycleInput): DeviceLifecycle {
+    const l = this.last;
+    if (l && l.device === v.device && l.model === v.model && l.cert === v.certificate) return l.result;
+    const result = this.compute(v);
+    this.last = { device: v.device, model: v.model, cert: v.certificate, result };
+    return result;
+  }
+
+  private compute(v: LifecycleInput): DeviceLifecycle {
     const { device, model, certificate: cert } = v;
-    const key = `${model?.model_id ?? ""}\0${cert?.fingerprint ?? ""}`;
+    const key = `${model?.model_id ?? ""}\0${cert ? `${cert.key_type}/${cert.key_bits}/${cert.curve ?? ""}/${cert.sig_hash}` : ""}`;
     let crypto = this.cache.get(key);
     if (!crypto) {
       crypto = assessCrypto(this.policy, model, cert);

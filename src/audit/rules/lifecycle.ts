@@ -15,8 +15,18 @@ const NO_MODEL = "(no model)";
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const date = (ms: number | undefined) => (ms === undefined ? undefined : formatIsoDate(ms));
 
+/**
+ * One assessor per policy file for the duration of a scan's rule runs: the four lifecycle rules then share its
+ * per-device result instead of assessing every device four times. Held weakly through the policy it was made for.
+ */
+const assessors = new Map<string, WeakRef<LifecycleAssessor>>();
 function assessor(file: string | undefined): LifecycleAssessor {
-  return new LifecycleAssessor(loadCryptoPolicy(file));
+  const key = file ?? "";
+  const cached = assessors.get(key)?.deref();
+  if (cached) return cached;
+  const a = new LifecycleAssessor(loadCryptoPolicy(file));
+  assessors.set(key, new WeakRef(a));
+  return a;
 }
 
 function lifecycleOf(a: LifecycleAssessor, v: DeviceView): DeviceLifecycle {
