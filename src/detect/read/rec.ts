@@ -82,6 +82,19 @@ export class Rec {
     this.auxLen += n;
   }
 
+  /** The buffer a field's bytes are in, and their range there (for lookups that hash bytes). */
+  fieldBuf(f: number): Uint8Array {
+    return this.start[f]! >= AUX ? this.aux : this.buf;
+  }
+  fieldStart(f: number): number {
+    const s = this.start[f]!;
+    return s >= AUX ? s - AUX : s;
+  }
+  fieldEnd(f: number): number {
+    const e = this.end[f]!;
+    return this.start[f]! >= AUX ? e - AUX : e;
+  }
+
   has(f: number): boolean {
     return this.start[f]! >= 0;
   }
@@ -155,7 +168,8 @@ export class Rec {
         case "id":
           this.hash[f] = hashBytes(b, s, e);
           if (f === F.imei || f === F.imsi || f === F.iccid) {
-            const v = f === F.imei ? digits(b, s, e, 14, 16) : f === F.imsi ? digits(b, s, e, 6, 15) : digits(b, s, e, 18, 22);
+            // An IMEI is kept as its 14-digit body (TAC + serial): the check digit and IMEISV's version digits vary.
+            const v = f === F.imei ? digits(b, s, e, 14, 16, 14) : f === F.imsi ? digits(b, s, e, 6, 15) : digits(b, s, e, 18, 22);
             if (v < 0) return this.bad(f, f === F.imei ? "is not an IMEI (14-16 digits)" : f === F.imsi ? "is not an IMSI (6-15 digits)" : "is not an ICCID (18-22 digits)");
             this.num[f] = v;
           }
@@ -198,14 +212,14 @@ export class Rec {
 }
 
 /** A string of digits as a number (exact up to 15 digits, a hash beyond), or -1 when it is not digits. */
-function digits(b: Uint8Array, s: number, e: number, min: number, max: number): number {
+function digits(b: Uint8Array, s: number, e: number, min: number, max: number, keep = 15): number {
   let end = e;
   if (max === 22 && end > s && (b[end - 1] === 70 || b[end - 1] === 102)) end--; // ICCIDs may carry a filler F
   let v = 0;
   for (let i = s; i < end; i++) {
     const c = b[i]! - 48;
     if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
+    if (i - s < keep) v = v * 10 + c;
   }
   const n = end - s;
   return n < min || n > max ? -1 : v;
