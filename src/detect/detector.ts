@@ -41,6 +41,8 @@ export interface AlertDraft {
   evidence: Record<string, unknown>;
   /** Display strings for the summary and action templates. */
   vars: Record<string, string | number>;
+  /** Names what the alert is about instead of the device (fleet-wide alerts, e.g. `model:meter-v2`). */
+  subject?: string;
   /** Stays open past the dedup window until the detector resolves it (a condition such as silence). */
   sticky?: boolean;
   /** The record that triggered it, when there is one (its fields and file:line go into the evidence). */
@@ -66,6 +68,8 @@ export interface DetectorRun {
   /** State outside the columns (maps, sketches) as JSON-able data, and its restore. */
   save?(): unknown;
   load?(state: unknown): void;
+  /** Counts worth showing after a run (e.g. devices by reporting state). */
+  summary?(): Record<string, number>;
   /** Bytes held outside the columns (maps, fleet-wide sketches), for the memory figures. */
   extraBytes?(): number;
 }

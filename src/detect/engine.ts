@@ -75,7 +75,7 @@ export class Engine {
         params: parsed.data,
         columns: this.columns,
         fleet: this.fleet,
-        raise: (draft) => this.book.raise(detector, draft, this.index.name(draft.device), this.fleet.modelName(this.fleet.model(draft.device))),
+        raise: (draft) => this.book.raise(detector, draft, draft.subject ?? this.index.name(draft.device), this.fleet.modelName(this.fleet.model(draft.device))),
         resolve: (device, key, ts) => this.book.resolve(detector.id, this.index.name(device), key, ts),
       });
       this.runs.push({ detector, run });
@@ -120,6 +120,8 @@ export class Engine {
       this.now = ts;
       if (ts >= this.nextTick) this.tick(ts);
     } else if (ts < this.now) this.stats.outOfOrder++;
+    const first = this.fleet.first.a;
+    if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(ts / 1000));
     const hooks = this.byKind[rec.kind]!;
     for (let i = 0; i < hooks.length; i++) hooks[i]!(rec);
     this.stats.records[rec.kind]!++;
@@ -173,6 +175,16 @@ export class Engine {
     this.columns.ensure(index.count);
     this.now = now;
     this.nextTick = now + this.tickMs;
+  }
+
+  /** Counts detectors offer after a run, by detector id. */
+  summaries(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const r of this.runs) {
+      const s = r.run.summary?.();
+      if (s) out[r.detector.id] = s;
+    }
+    return out;
   }
 
   detectorIds(): string[] {

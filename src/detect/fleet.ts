@@ -32,6 +32,8 @@ export interface FleetView {
   /** Countries the SIM may attach in; undefined when not declared or unrestricted. */
   allowedCountries(device: number): readonly string[] | undefined;
   countryOfMcc(mcc: number): string | undefined;
+  /** Event time (ms) of the device's first record, 0 before it has any. */
+  firstSeen(device: number): number;
   tacClass(imei: number): TacClass | undefined;
 }
 
@@ -53,6 +55,8 @@ export class Fleet implements FleetView {
   private readonly flags;
   private readonly imei;
   private readonly allowed;
+  /** First record's time in whole seconds (0 = none yet). */
+  readonly first;
   private readonly models: string[] = [];
   private readonly modelNums = new Map<string, number>();
   private readonly allowedSets: string[][] = [];
@@ -67,6 +71,7 @@ export class Fleet implements FleetView {
     this.flags = columns.u8("fleet.flags");
     this.imei = columns.f64("fleet.imei", 1, NaN);
     this.allowed = columns.u16("fleet.allowed");
+    this.first = columns.u32("fleet.first");
   }
 
   /** Records what the inventory says about a device (already created in the index). */
@@ -123,6 +128,9 @@ export class Fleet implements FleetView {
   allowedCountries(device: number): readonly string[] | undefined {
     const n = this.allowed.a[device]!;
     return n === 0 ? undefined : this.allowedSets[n - 1];
+  }
+  firstSeen(device: number): number {
+    return this.first.a[device]! * 1000;
   }
   countryOfMcc(mcc: number): string | undefined {
     return this.ref.mccCountry.get(mcc);
