@@ -69,7 +69,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
 
   const runs: RuleRun[] = enabled.map((rule) => {
     const settings = opts.settings?.get(rule.id);
-    const params = settings?.params ?? rule.params.parse({});
+    const params = rule.params.parse(settings?.params ?? {});
     return rule.start({
       params,
       now,

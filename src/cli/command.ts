@@ -12,3 +12,8 @@ export function globalOpts(cmd: Command): { data: string } {
   while (root.parent) root = root.parent;
   return root.opts<{ data: string }>();
 }
+
+/** A kind of input for `longwatch import <kind>`: registers its subcommand on the `import` group. */
+export interface ImportKind {
+  register(group: Command, ctx: CliContext): void;
+}

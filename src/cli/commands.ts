@@ -2,5 +2,8 @@
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
+import { scanCommand } from "./scan.ts";
+import { findingsCommand } from "./findings.ts";
+import { suppressCommand } from "./suppress.ts";
 
-export const commands: CommandModule[] = [importCommand, rulesCommand];
+export const commands: CommandModule[] = [scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand];

@@ -5,9 +5,8 @@
 import type { Writable } from "node:stream";
 import { createColors } from "picocolors";
 import { parseIsoDate } from "../core/dates.ts";
+import type { Colors } from "../report/colors.ts";
 import { EXIT, type ExitCode } from "../core/exit-codes.ts";
-
-export type Colors = ReturnType<typeof createColors>;
 
 export interface CliIO {
   stdout: Writable & { isTTY?: boolean; columns?: number };

@@ -2,15 +2,10 @@
  * `longwatch import <kind> FILE…`: loads inputs into the store without scanning. Each kind is its own module that
  * registers a subcommand on the `import` group; add it to `importKinds`.
  */
-import type { Command } from "commander";
-import type { CommandModule } from "./command.ts";
-import type { CliContext } from "./context.ts";
+import type { CommandModule, ImportKind } from "./command.ts";
+import { fleetImports } from "./import-fleet.ts";
 
-export interface ImportKind {
-  register(group: Command, ctx: CliContext): void;
-}
-
-const importKinds: ImportKind[] = [];
+const importKinds: ImportKind[] = [fleetImports];
 
 export const importCommand: CommandModule = {
   register(program, ctx) {

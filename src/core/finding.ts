@@ -1,5 +1,6 @@
 /** Findings: what the audit, vulnerability and lifecycle engines report. Text is rendered from these in report/. */
-import type { Severity } from "./severity.ts";
+import { z } from "zod";
+import { SEVERITIES, type Severity } from "./severity.ts";
 import type { StandardRef } from "./standards.ts";
 
 export const FINDING_STATUSES = ["new", "unchanged", "fixed", "suppressed"] as const;
@@ -22,3 +23,20 @@ export interface Finding {
   devices?: string[];
   suppression?: { reason: string; expires?: string };
 }
+
+/** The Finding contract as a schema, for the generated JSON Schema in docs/schemas (kept equal to the interface). */
+export const FindingSchema = z
+  .object({
+    rule: z.string().describe("Rule id, e.g. default-password."),
+    severity: z.enum(SEVERITIES),
+    device_id: z.string().optional(),
+    model_id: z.string().optional(),
+    title: z.string(),
+    evidence: z.record(z.string(), z.unknown()).describe("What was seen; never a password."),
+    standards: z.array(z.string().regex(/^[A-Z0-9-]+:.+$/)).describe("Provisions, e.g. ETSI-EN-303-645:5.1-1."),
+    fingerprint: z.string().regex(/^[0-9a-f]{32}$/).describe("Stable across scans."),
+    status: z.enum(FINDING_STATUSES),
+    devices: z.array(z.string()).optional().describe("Every affected device, for findings about a group."),
+    suppression: z.object({ reason: z.string(), expires: z.string().optional() }).optional(),
+  })
+  .strict();

@@ -38,13 +38,18 @@ export function fieldKinds(schema: z.ZodObject): Record<string, FieldKind> {
 }
 
 /**
- * Turns text cells into typed values by field kind. Empty cells become absent. A cell that can't be decoded is kept as
- * text so that validation reports it with the field name.
+ * Turns text cells into typed values by field kind. Empty cells and nulls become absent; values that are already typed
+ * (from JSON) pass through. A cell that can't be decoded is kept as text so that validation reports it by field name.
  */
-export function decodeCells(cells: Record<string, string>, kinds: Record<string, FieldKind>): Record<string, unknown> {
+export function decodeCells(cells: Record<string, unknown>, kinds: Record<string, FieldKind>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in cells) {
-    const raw = cells[key]!;
+    const raw = cells[key];
+    if (raw === null || raw === undefined) continue;
+    if (typeof raw !== "string") {
+      out[key] = kinds[key] === "string" && typeof raw === "number" ? String(raw) : raw;
+      continue;
+    }
     if (raw.trim() === "") continue;
     switch (kinds[key]) {
       case "boolean":

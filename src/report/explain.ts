@@ -1,7 +1,7 @@
 /** The one place rule explanations are turned into text (terminal here; the HTML report uses the same fields). */
 import { z } from "zod";
 import type { Rule } from "../audit/rule.ts";
-import type { Colors } from "../cli/context.ts";
+import type { Colors } from "./colors.ts";
 
 export interface ParamDoc {
   name: string;

@@ -23,11 +23,19 @@ export interface ImportSummary {
   missingSample: string[];
 }
 
+/**
+ * One inventory import, applied atomically: nothing is visible until `commit`, and `abort` (or a crash) leaves the
+ * store as it was. Devices are upserted by device_id, so importing the same file twice changes nothing.
+ */
+export interface DeviceImport {
+  upsert(devices: readonly StoredDevice[]): Promise<void>;
+  /** `prune` deletes the devices this import did not contain instead of only reporting them. */
+  commit(opts?: { prune?: boolean }): Promise<ImportSummary>;
+  abort(): Promise<void>;
+}
+
 export interface FleetRepository {
-  beginDeviceImport(source: string): Promise<number>;
-  upsertDevices(importId: number, devices: readonly StoredDevice[]): Promise<void>;
-  /** Closes an import; `prune` deletes the devices it did not contain instead of only reporting them. */
-  finishDeviceImport(importId: number, opts?: { prune?: boolean }): Promise<ImportSummary>;
+  beginDeviceImport(source: string): Promise<DeviceImport>;
   upsertModels(models: readonly DeviceModel[]): Promise<void>;
   upsertCredentials(credentials: readonly Credential[]): Promise<void>;
   upsertCertificates(certs: readonly CertificateInfo[]): Promise<void>;

@@ -74,7 +74,7 @@ export const staleFirmware = defineRule({
             model_id: model,
             devices: g.devices,
             severity: overdue ? "high" : "medium",
-            title: `${plural(g.devices.length, "device")} of model ${model} run firmware ${firmware}; ${latest} is available`,
+            title: `${plural(g.devices.length, "device")} of model ${model} ${g.devices.length === 1 ? "runs" : "run"} firmware ${firmware}; ${latest} is available`,
             evidence: { model_id: model, firmware_version: firmware, latest_firmware: latest, latest_firmware_date: latestDate, days_available: daysAvailable, device_count: g.devices.length },
           });
         }

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Service } from "../../core/fleet.ts";
-import type { FleetDevice, FleetRepository, ImportSummary, StoredDevice } from "../store.ts";
+import type { DeviceImport, FleetDevice, FleetRepository, StoredDevice } from "../store.ts";
 import { deviceColumns, fromSql, toSql } from "./columns.ts";
 
 interface CredentialRow {
@@ -39,37 +39,42 @@ export class SqliteFleet implements FleetRepository {
     );
   }
 
-  async beginDeviceImport(source: string): Promise<number> {
-    return Number(this.db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date().toISOString()).lastInsertRowid);
-  }
-
-  async upsertDevices(importId: number, devices: readonly StoredDevice[]): Promise<void> {
+  async beginDeviceImport(source: string): Promise<DeviceImport> {
+    const db = this.db;
+    db.exec("BEGIN IMMEDIATE");
+    const importId = Number(db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date().toISOString()).lastInsertRowid);
     const stmt = this.upsertDevice;
-    this.db.transaction(() => {
-      const values: (string | number | null)[] = new Array(deviceColumns.length + 2);
-      for (const d of devices) {
-        const rec = d as Record<string, unknown>;
-        for (let i = 0; i < deviceColumns.length; i++) {
-          const c = deviceColumns[i]!;
-          values[i] = toSql(c.kind, rec[c.name]);
+    let open = true;
+    const values: (string | number | null)[] = new Array(deviceColumns.length + 2);
+    return {
+      async upsert(devices) {
+        for (const d of devices) {
+          const rec = d as Record<string, unknown>;
+          for (let i = 0; i < deviceColumns.length; i++) {
+            const c = deviceColumns[i]!;
+            values[i] = toSql(c.kind, rec[c.name]);
+          }
+          values[deviceColumns.length] = d.cert_fingerprint ?? null;
+          values[deviceColumns.length + 1] = importId;
+          stmt.run(values);
         }
-        values[deviceColumns.length] = d.cert_fingerprint ?? null;
-        values[deviceColumns.length + 1] = importId;
-        stmt.run(values);
-      }
-    })();
-  }
-
-  async finishDeviceImport(importId: number, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
-    const missingCount = (this.db.prepare("SELECT COUNT(*) AS n FROM devices WHERE import_id <> ?").get(importId) as { n: number }).n;
-    const missingSample = (this.db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(importId) as { device_id: string }[]).map((r) => r.device_id);
-    if (opts.prune && missingCount > 0) {
-      this.db.transaction(() => {
-        this.db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(importId);
-        this.db.prepare("DELETE FROM devices WHERE import_id <> ?").run(importId);
-      })();
-    }
-    return { importId, missingCount, missingSample };
+      },
+      async commit(opts = {}) {
+        const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices WHERE import_id <> ?").get(importId) as { n: number }).n;
+        const missingSample = (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(importId) as { device_id: string }[]).map((r) => r.device_id);
+        if (opts.prune && missingCount > 0) {
+          db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(importId);
+          db.prepare("DELETE FROM devices WHERE import_id <> ?").run(importId);
+        }
+        db.exec("COMMIT");
+        open = false;
+        return { importId, missingCount, missingSample };
+      },
+      async abort() {
+        if (open && db.inTransaction) db.exec("ROLLBACK");
+        open = false;
+      },
+    };
   }
 
   async upsertModels(models: readonly DeviceModel[]): Promise<void> {

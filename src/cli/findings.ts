@@ -1,0 +1,69 @@
+/** `longwatch findings`: the latest scan's findings from the store, filtered, without scanning again. */
+import { Option } from "commander";
+import type { Finding } from "../core/finding.ts";
+import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
+import { findingCsvRow, FINDING_CSV_COLUMNS } from "../formats/findings-out.ts";
+import { csvLine } from "../formats/csv.ts";
+import { renderTable } from "../report/table.ts";
+import { openSqliteStore } from "../store/sqlite/index.ts";
+import { type CommandModule, globalOpts } from "./command.ts";
+
+interface Filters {
+  rule?: string;
+  device?: string;
+  model?: string;
+  minSeverity?: Severity;
+  status?: string;
+  format: "table" | "json" | "ndjson" | "csv";
+  limit: string;
+}
+
+function matches(f: Finding, o: Filters): boolean {
+  if (o.rule !== undefined && f.rule !== o.rule) return false;
+  if (o.device !== undefined && f.device_id !== o.device && !f.devices?.includes(o.device)) return false;
+  if (o.model !== undefined && f.model_id !== o.model) return false;
+  if (o.minSeverity !== undefined && severityRank(f.severity) < severityRank(o.minSeverity)) return false;
+  if (o.status !== undefined && f.status !== o.status) return false;
+  return true;
+}
+
+export const findingsCommand: CommandModule = {
+  register(program, ctx) {
+    program
+      .command("findings")
+      .description("list the latest scan's findings, filtered")
+      .option("--rule <id>")
+      .option("--device <id>", "findings about this device (alone or in a group)")
+      .option("--model <id>")
+      .addOption(new Option("--min-severity <severity>").choices([...SEVERITIES]))
+      .addOption(new Option("--status <status>").choices(["new", "unchanged", "suppressed"]))
+      .addOption(new Option("--format <format>").choices(["table", "json", "ndjson", "csv"]).default("table"))
+      .option("--limit <n>", "at most this many in the table (0 = all)", "50")
+      .action(async (o: Filters, cmd) => {
+        const store = openSqliteStore(globalOpts(cmd).data);
+        try {
+          const limit = o.format === "table" ? Number(o.limit) || Infinity : Infinity;
+          const rows: Finding[] = [];
+          let total = 0;
+          if (o.format === "csv") ctx.out(csvLine([...FINDING_CSV_COLUMNS]));
+          for await (const page of store.findings.current()) {
+            for (const f of page) {
+              if (!matches(f, o)) continue;
+              total++;
+              if (o.format === "ndjson") ctx.out(JSON.stringify(f));
+              else if (o.format === "csv") ctx.out(findingCsvRow(f));
+              else if (rows.length < limit) rows.push(f);
+            }
+          }
+          if (o.format === "json") ctx.out(JSON.stringify(rows, null, 2));
+          if (o.format === "table") {
+            rows.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.localeCompare(b.rule));
+            ctx.out(total === 0 ? "No findings match." : renderTable(["SEVERITY", "RULE", "DEVICE / MODEL", "STATUS", "FINDING"], rows.map((f) => [f.severity, f.rule, f.device_id ?? `${f.model_id ?? ""} (${f.devices?.length ?? 0} device${f.devices?.length === 1 ? "" : "s"})`, f.status, f.title])));
+            if (total > rows.length) ctx.out(`… ${total - rows.length} more (--limit 0 shows all, --format csv for a file)`);
+          }
+        } finally {
+          await store.close();
+        }
+      });
+  },
+};

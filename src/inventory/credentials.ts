@@ -1,0 +1,72 @@
+/**
+ * Imports credentials (CSV, JSON or NDJSON). A plaintext `password` is replaced by the store's keyed digest as soon as
+ * the row is read; it is never stored, printed or logged. A `password_hash` must be a crypt(3) hash Longwatch can
+ * check; `!` / `*` hashes mark a locked account.
+ */
+import { type Credential, CredentialInputSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
+import type { InputIssue } from "../core/input-issue.ts";
+import type { Store } from "../store/store.ts";
+import { classifyCryptHash } from "./crypt-format.ts";
+import type { KeyedDigest } from "./secrets.ts";
+import { validateTable } from "./validate-table.ts";
+
+export interface CredentialImportResult {
+  file: string;
+  imported: number;
+  rejected: number;
+  warnings: number;
+}
+
+export async function importCredentials(opts: {
+  store: Store;
+  file: string;
+  keyedDigest: KeyedDigest;
+  onIssue(issue: InputIssue): void;
+}): Promise<CredentialImportResult> {
+  const result: CredentialImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0 };
+  const onIssue = (i: InputIssue) => {
+    if (i.level === "error") result.rejected++;
+    else result.warnings++;
+    opts.onIssue(i);
+  };
+  const known = new Set<string>();
+  for await (const page of opts.store.fleet.devicePages(20000)) for (const d of page) known.add(d.device.device_id);
+  const models = new Set((await opts.store.fleet.models()).map((m) => m.model_id));
+
+  const batch: Credential[] = [];
+  for await (const rows of validateTable(opts.file, CredentialInputSchema, { onIssue })) {
+    for (const { line, value } of rows) {
+      let secret: Credential["secret"];
+      if (value.password !== undefined) {
+        const plain = (EMPTY_PASSWORD_TOKENS as readonly string[]).includes(value.password) ? "" : value.password;
+        secret = { kind: "keyed", digest: opts.keyedDigest(plain) };
+      } else {
+        const c = classifyCryptHash(value.password_hash!);
+        if ("error" in c) {
+          onIssue({ file: opts.file, line, column: "password_hash", reason: c.error, level: "error" });
+          continue;
+        }
+        secret = c.locked ? { kind: "locked" } : { kind: "crypt", hash: value.password_hash! };
+      }
+      const cred: Credential = { service: value.service, username: value.username, secret };
+      if (value.device_id !== undefined) {
+        cred.device_id = value.device_id;
+        if (!known.has(value.device_id)) onIssue({ file: opts.file, line, column: "device_id", reason: `device "${value.device_id}" is not in the inventory (stored anyway)`, level: "warning" });
+      } else {
+        cred.model_id = value.model_id!;
+        if (!models.has(value.model_id!)) onIssue({ file: opts.file, line, column: "model_id", reason: `model "${value.model_id}" is not among the models (stored anyway)`, level: "warning" });
+      }
+      if (value.firmware_version !== undefined) cred.firmware_version = value.firmware_version;
+      batch.push(cred);
+    }
+    if (batch.length >= 5000) result.imported += await flush(opts.store, batch);
+  }
+  result.imported += await flush(opts.store, batch);
+  return result;
+}
+
+async function flush(store: Store, batch: Credential[]): Promise<number> {
+  const n = batch.length;
+  if (n) await store.fleet.upsertCredentials(batch.splice(0));
+  return n;
+}

@@ -1,0 +1,90 @@
+/**
+ * A running summary of a scan's findings, fed one finding at a time so it costs nothing to keep while findings stream
+ * to the store: counts by severity and status, per-rule totals, and a score per device to find the worst ones.
+ * Suppressed findings are counted apart and never raise a device's score.
+ */
+import type { Finding, FindingStatus } from "../core/finding.ts";
+import { SEVERITIES, type Severity } from "../core/severity.ts";
+
+/** Weights for ranking devices: one critical outweighs several highs, and so on. */
+const WEIGHT: Record<Severity, number> = { critical: 100, high: 25, medium: 8, low: 2, info: 0 };
+const INDEX: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+export interface RuleTotal {
+  rule: string;
+  severity: Severity;
+  findings: number;
+  devices: number;
+  bySeverity: Record<Severity, number>;
+}
+
+export interface DeviceTotal {
+  device_id: string;
+  score: number;
+  bySeverity: Record<Severity, number>;
+}
+
+export class ScanSummary {
+  readonly bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  readonly byStatus: Record<FindingStatus, number> = { new: 0, unchanged: 0, fixed: 0, suppressed: 0 };
+  private readonly rules = new Map<string, RuleTotal>();
+  private readonly devices = new Map<string, Uint32Array>();
+
+  add(f: Finding): void {
+    this.byStatus[f.status]++;
+    if (f.status === "suppressed" || f.status === "fixed") return;
+    this.bySeverity[f.severity]++;
+    let r = this.rules.get(f.rule);
+    if (!r) {
+      r = { rule: f.rule, severity: f.severity, findings: 0, devices: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
+      this.rules.set(f.rule, r);
+    }
+    r.findings++;
+    r.bySeverity[f.severity]++;
+    if (WEIGHT[f.severity] > WEIGHT[r.severity]) r.severity = f.severity;
+    const affected = f.devices ?? (f.device_id !== undefined ? [f.device_id] : []);
+    r.devices += affected.length;
+    const i = INDEX[f.severity];
+    for (const id of affected) {
+      let counts = this.devices.get(id);
+      if (!counts) {
+        counts = new Uint32Array(5);
+        this.devices.set(id, counts);
+      }
+      counts[i]!++;
+    }
+  }
+
+  get open(): number {
+    return SEVERITIES.reduce((n, s) => n + this.bySeverity[s], 0);
+  }
+
+  get affectedDevices(): number {
+    return this.devices.size;
+  }
+
+  topRules(n: number): RuleTotal[] {
+    return [...this.rules.values()].sort((a, b) => WEIGHT[b.severity] - WEIGHT[a.severity] || b.devices - a.devices || a.rule.localeCompare(b.rule)).slice(0, n);
+  }
+
+  worstDevices(n: number): DeviceTotal[] {
+    const scored: DeviceTotal[] = [];
+    for (const [device_id, c] of this.devices) {
+      const score = SEVERITIES.reduce((s, sev) => s + c[INDEX[sev]]! * WEIGHT[sev], 0);
+      if (scored.length >= n && score <= scored[scored.length - 1]!.score) continue;
+      scored.push({ device_id, score, bySeverity: { critical: c[0]!, high: c[1]!, medium: c[2]!, low: c[3]!, info: c[4]! } });
+      scored.sort((a, b) => b.score - a.score || a.device_id.localeCompare(b.device_id));
+      if (scored.length > n) scored.pop();
+    }
+    return scored;
+  }
+
+  /** The highest severity among open (not suppressed, not fixed) findings. */
+  worstSeverity(): Severity | undefined {
+    return SEVERITIES.find((s) => this.bySeverity[s] > 0);
+  }
+
+  toJSON() {
+    return { open: this.open, affected_devices: this.affectedDevices, by_severity: this.bySeverity, by_status: this.byStatus, top_rules: this.topRules(10), worst_devices: this.worstDevices(10) };
+  }
+}

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import Ajv from "ajv-draft-04";
+import { tmpDir } from "../helpers/tmp.ts";
+import { cli } from "./run-cli.ts";
+
+const fleet = (t: ReturnType<typeof tmpDir>) => ({
+  devices: t.write(
+    "devices.csv",
+    ["device_id,model_id,firmware_version,iccid,sim_imei_lock,sim_public_ip,open_services", "m-1,meter,1.0,8944500102198304826,false,true,telnet:23", "m-2,meter,1.1,8944500102198304827,true,false,", "g-1,gw,2.0,,,,adb:5555;ssh:22", "bad,gw,2.0,not-an-iccid,,,"].join("\n"),
+  ),
+  models: t.write("models.yaml", "- model_id: meter\n  ota_capable: false\n  support_end: 2030-01-01\n  latest_firmware: '1.1'\n- model_id: gw\n  ota_capable: true\n  support_end: 2024-01-01\n  vuln_disclosure_url: https://gw.example/vdp\n"),
+});
+
+describe("longwatch scan (end to end)", () => {
+  it("imports, audits and prints a summary; exit 3 when records were rejected; rejects named with file:line", async () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const r = await cli(["--data", join(t.dir, "data"), "scan", f.devices, "--models", f.models, "--now", "2026-11-25"]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /devices\.csv:5 iccid: "not-an-iccid" is not an ICCID/);
+    assert.match(r.stdout, /3 devices imported, 1 rejected/);
+    assert.match(r.stdout, /critical\s+1/);
+    assert.match(r.stdout, /insecure-service/);
+    assert.ok(!r.stdout.includes("\u001b["), "NO_COLOR: no escape codes");
+  });
+
+  it("re-scan shows unchanged findings; --fail-on gives exit 4; machine formats are well-formed", async () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const data = join(t.dir, "data");
+    await cli(["--data", data, "scan", f.devices, "--models", f.models, "--now", "2026-11-25"]);
+    const json = await cli(["--data", data, "scan", "--format", "json", "--now", "2026-11-25"]);
+    assert.equal(json.code, 0, json.stderr);
+    const doc = JSON.parse(json.stdout) as { findings: { status: string; rule: string }[]; summary: { by_severity: Record<string, number> } };
+    assert.ok(doc.findings.length > 5);
+    assert.ok(doc.findings.every((x) => x.status === "unchanged"));
+    const fail = await cli(["--data", data, "scan", "--fail-on", "high", "--now", "2026-11-25"]);
+    assert.equal(fail.code, 4);
+    const noFail = await cli(["--data", data, "scan", "--fail-on", "critical", "--config", t.write("cfg.yaml", "rules:\n  insecure-service: { enabled: false }\n"), "--now", "2026-11-25"]);
+    assert.equal(noFail.code, 0, noFail.stderr);
+    const nd = await cli(["--data", data, "scan", "--format", "ndjson", "--now", "2026-11-25"]);
+    const lines = nd.stdout.trim().split("\n").map((l) => JSON.parse(l) as { rule: string; status: string });
+    assert.ok(lines.some((l) => l.rule === "insecure-service"));
+    const csv = await cli(["--data", data, "scan", "--format", "csv", "--now", "2026-11-25"]);
+    assert.match(csv.stdout.split("\n")[0]!, /^rule,severity,device_id,model_id,title,evidence,standards,fingerprint,status/);
+  });
+
+  it("SARIF output validates against the official SARIF 2.1.0 schema", async () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const out = join(t.dir, "report.sarif");
+    const r = await cli(["--data", join(t.dir, "data"), "scan", f.devices, "--models", f.models, "--format", "sarif", "--out", out, "--now", "2026-11-25"]);
+    assert.equal(r.code, 3);
+    assert.match(r.stdout, /Report written to/);
+    const require = createRequire(import.meta.url);
+    const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8")) as object;
+    const ajv = new Ajv.default({ allErrors: true, strict: false, unicodeRegExp: false });
+    const validate = ajv.compile(schema);
+    const sarif = JSON.parse(readFileSync(out, "utf8")) as { runs: { results: unknown[]; tool: { driver: { rules: unknown[] } } }[] };
+    assert.ok(validate(sarif), JSON.stringify(validate.errors?.slice(0, 5)));
+    assert.ok(!validate({ ...sarif, version: "2.0.0" }), "the schema check can fail");
+    assert.ok(sarif.runs[0]!.results.length > 5);
+    assert.ok(sarif.runs[0]!.tool.driver.rules.length > 5);
+  });
+
+  it("HTML report is self-contained, charts findings and explains every rule that fired; inventory text is escaped", async () => {
+    const t = tmpDir();
+    const dev = t.write("d.csv", 'device_id,open_services\n"<script>alert(1)</script>",telnet:23\n');
+    const out = join(t.dir, "r.html");
+    const r = await cli(["--data", join(t.dir, "data"), "scan", dev, "--format", "html", "--out", out, "--now", "2026-11-25"]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = readFileSync(out, "utf8");
+    assert.ok(!html.includes("<script>alert"), "escaped");
+    assert.match(html, /&lt;script&gt;alert/);
+    assert.doesNotMatch(html, /(src|href)=["']https?:/, "no external requests");
+    assert.match(html, /<svg role="img" aria-label="Findings by severity"/);
+    assert.match(html, /<svg role="img" aria-label="Findings by rule and severity"/);
+    assert.match(html, /id="rule-insecure-service"/);
+    assert.match(html, /Why it matters/);
+  });
+
+  it("usage errors exit 2; a missing file exits 1 with a clear message", async () => {
+    assert.equal((await cli(["scan", "--format", "xml"])).code, 2);
+    const t = tmpDir();
+    const r = await cli(["--data", join(t.dir, "data"), "scan", join(t.dir, "nope.csv")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nope\.csv/);
+    const empty = await cli(["--data", join(t.dir, "data2"), "scan"]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /no devices/);
+  });
+
+  it("runs as a real process from the command line", () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const p = spawnSync(process.execPath, ["--import", "tsx", "src/cli/bin.ts", "--data", join(t.dir, "d"), "scan", f.devices, "--models", f.models, "--now", "2026-11-25", "--format", "json"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    assert.equal(p.status, 3, p.stderr);
+    assert.ok(JSON.parse(p.stdout));
+    assert.ok(execFileSync(process.execPath, ["--import", "tsx", "src/cli/bin.ts", "explain", "insecure-service"], { encoding: "utf8" }).includes("What to do"));
+  });
+});
