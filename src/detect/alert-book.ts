@@ -111,6 +111,18 @@ export class AlertBook {
     for (const [k, a] of this.open) if (now - Date.parse(a.last_seen) > this.opts.dedupWindowMs && !this.sticky.has(k)) this.open.delete(k);
   }
 
+  /** The dedup state (alerts still in their window), so a restored engine merges exactly as an uninterrupted one. */
+  save(): unknown {
+    return { open: [...this.open], sticky: [...this.sticky], counts: this.counts };
+  }
+
+  load(state: unknown): void {
+    const s = state as { open: [string, Alert][]; sticky: string[]; counts: AlertBook["counts"] };
+    for (const [k, a] of s.open) this.open.set(k, a);
+    for (const k of s.sticky) this.sticky.add(k);
+    Object.assign(this.counts, s.counts);
+  }
+
   openCount(): number {
     return this.open.size;
   }

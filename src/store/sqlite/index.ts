@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Store } from "../store.ts";
+import { SqliteAlerts } from "./alerts.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { migrate } from "./migrate.ts";
@@ -11,11 +12,13 @@ import { allMigrations } from "./migrations/index.ts";
 export class SqliteStore implements Store {
   readonly fleet: SqliteFleet;
   readonly findings: SqliteFindings;
+  readonly alerts: SqliteAlerts;
   private closed = false;
 
   constructor(readonly db: Database.Database) {
     this.fleet = new SqliteFleet(db);
     this.findings = new SqliteFindings(db);
+    this.alerts = new SqliteAlerts(db);
   }
 
   async close(): Promise<void> {

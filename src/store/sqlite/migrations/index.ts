@@ -1,6 +1,7 @@
 import type { Migration } from "../migrate.ts";
+import { alertMigrations } from "./alerts.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...alertMigrations];
