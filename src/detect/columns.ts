@@ -4,8 +4,8 @@
  * known exactly, and they snapshot to disk as raw bytes — no object per device anywhere.
  */
 
-type ArrayCtor = Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor | Int8ArrayConstructor;
-export type Typed = Float64Array | Float32Array | Int32Array | Uint32Array | Uint16Array | Uint8Array | Int8Array;
+type ArrayCtor = Int16ArrayConstructor | Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor | Int8ArrayConstructor;
+export type Typed = Int16Array | Float64Array | Float32Array | Int32Array | Uint32Array | Uint16Array | Uint8Array | Int8Array;
 
 /** A column handle: read `.a` each time (it is replaced when the column grows). `width` slots per device. */
 export interface Column<T extends Typed> {
@@ -42,6 +42,9 @@ export class Columns {
   }
   u16(name: string, width = 1, fill = 0): Column<Uint16Array> {
     return this.add(name, Uint16Array, width, fill) as Column<Uint16Array>;
+  }
+  i16(name: string, width = 1, fill = 0): Column<Int16Array> {
+    return this.add(name, Int16Array, width, fill) as Column<Int16Array>;
   }
   u8(name: string, width = 1, fill = 0): Column<Uint8Array> {
     return this.add(name, Uint8Array, width, fill) as Column<Uint8Array>;

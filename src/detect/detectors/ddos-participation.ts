@@ -29,7 +29,8 @@ export const ddosParticipation = defineDetector({
     const p = ctx.params;
     const winMs = p.window_seconds * 1000;
     const c = ctx.columns;
-    const win = c.u32("ddos.window");
+    // Window numbers modulo 2^16: only "same window as before?" is asked of them.
+    const win = c.u16("ddos.window");
     const target = c.i32("ddos.target");
     const weight = c.u16("ddos.weight");
     const packets = c.f32("ddos.packets");
@@ -41,7 +42,7 @@ export const ddosParticipation = defineDetector({
       record(rec) {
         if (!rec.outbound) return;
         const d = rec.device;
-        const w = Math.floor(rec.ts / winMs);
+        const w = Math.floor(rec.ts / winMs) & 0xffff;
         if (win.a[d] !== w) {
           if (win.a[d] !== 0) usual.a[d] = usual.a[d]! + 0.05 * (Math.min(packets.a[d]!, 10 * Math.max(usual.a[d]!, 100)) - usual.a[d]!);
           win.a[d] = w;

@@ -34,7 +34,8 @@ export const horizontalScan = defineDetector({
     const p = ctx.params;
     const winMs = p.window_seconds * 1000;
     const c = ctx.columns;
-    const win = c.u32("hscan.window");
+    // Window numbers modulo 2^16: only "same window as before?" is asked of them.
+    const win = c.u16("hscan.window");
     const bits = c.u32("hscan.addresses", 2);
     const port = c.u16("hscan.port");
     const weight = c.u16("hscan.weight");
@@ -45,7 +46,7 @@ export const horizontalScan = defineDetector({
       record(rec) {
         if (!rec.outbound) return;
         const d = rec.device;
-        const w = Math.floor(rec.ts / winMs);
+        const w = Math.floor(rec.ts / winMs) & 0xffff;
         if (win.a[d] !== w) {
           win.a[d] = w;
           bits.a[d * 2] = 0;

@@ -1,7 +1,7 @@
 /**
  * impossible-travel: two locations of one SIM further apart than anything could travel in the time between them —
  * the SIM (or its identity) is in two places, i.e. cloned or moved. Needs positions: `lat`/`lon` on connectivity
- * records (providers give the serving cell's or the network's location). 12 bytes per device: last position and time.
+ * records (providers give the serving cell's or the network's location). 8 bytes per device: last position and time.
  */
 import { z } from "zod";
 import { defineDetector } from "../detector.ts";
@@ -26,8 +26,9 @@ export const impossibleTravel = defineDetector({
   create(ctx) {
     const p = ctx.params;
     const c = ctx.columns;
-    const lat = c.f32("travel.lat", 1, NaN);
-    const lon = c.f32("travel.lon", 1, NaN);
+    // Positions in hundredths of a degree (about 1 km), 0x7fff meaning none yet: cell positions are no finer anyway.
+    const latQ = c.i16("travel.lat", 1, NONE);
+    const lonQ = c.i16("travel.lon", 1, NONE);
     const at = c.u32("travel.at");
 
     return {
@@ -36,12 +37,12 @@ export const impossibleTravel = defineDetector({
         const lo = rec.num[F.lon]!;
         if (la !== la || lo !== lo) return;
         const d = rec.device;
-        const pla = lat.a[d]!;
-        const plo = lon.a[d]!;
+        const pla = latQ.a[d] === NONE ? NaN : latQ.a[d]! / 100;
+        const plo = lonQ.a[d]! / 100;
         const t = rec.ts / 1000;
         const prev = at.a[d]!;
-        lat.a[d] = la;
-        lon.a[d] = lo;
+        latQ.a[d] = Math.round(la * 100);
+        lonQ.a[d] = Math.round(lo * 100);
         at.a[d] = Math.floor(t);
         if (pla !== pla || t < prev) return;
         const km = haversineKm(pla, plo, la, lo);
@@ -62,6 +63,8 @@ export const impossibleTravel = defineDetector({
     };
   },
 });
+
+const NONE = 0x7fff;
 
 function haversineKm(a1: number, o1: number, a2: number, o2: number): number {
   const r = Math.PI / 180;

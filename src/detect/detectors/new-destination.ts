@@ -37,7 +37,7 @@ export const newDestination = defineDetector({
     const p = ctx.params;
     const warm = p.warmup_hours * 3_600_000;
     const bloom = new DeviceBloom(ctx.columns, "newdest", 4, 20);
-    const hour = ctx.columns.u32("newdest.hour");
+    const hour = ctx.columns.u16("newdest.hour");
     const burst = ctx.columns.u8("newdest.burst");
     const models = new ModelSets(p.model_set_size);
     const allow = parseAllow(p.allow);
@@ -51,7 +51,7 @@ export const newDestination = defineDetector({
 
     function alert(rec: Rec, key: string, dest: string, what: string, declared: boolean): void {
       const d = rec.device;
-      const h = Math.floor(rec.ts / 3_600_000);
+      const h = Math.floor(rec.ts / 3_600_000) & 0xffff;
       if (hour.a[d] !== h) {
         hour.a[d] = h;
         burst.a[d] = 0;

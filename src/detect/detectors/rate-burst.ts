@@ -17,27 +17,30 @@ export interface BurstParams {
 export function burstCounter(name: string, columns: Columns, ctx: DetectorContext<BurstParams>, extra: (rec: Rec) => { evidence: Record<string, unknown>; vars: Record<string, string | number>; severity?: "high" | "medium" | "low" }) {
   const p = ctx.params;
   const winMs = p.window_seconds * 1000;
-  const win = columns.u32(`${name}.window`);
+  // Window numbers modulo 2^16 (only compared for equality); the usual count in hundredths.
+  const win = columns.u16(`${name}.window`);
   const count = columns.u16(`${name}.count`);
-  const usual = columns.f32(`${name}.usual`);
+  const usualQ = columns.u16(`${name}.usual`);
+  const usual = { a: { get: (d: number) => usualQ.a[d]! / 100 } };
   const alerted = columns.u8(`${name}.alerted`);
 
   return (rec: Rec): void => {
     const d = rec.device;
-    const w = Math.floor(rec.ts / winMs);
+    const w = Math.floor(rec.ts / winMs) & 0xffff;
     if (win.a[d] !== w) {
       // Windows with no events count as zero in the baseline (at most 24 of them, so a long gap costs nothing).
-      const gap = win.a[d] === 0 ? 0 : Math.min(24, w - win.a[d]! - 1);
-      let u = usual.a[d]!;
-      if (win.a[d] !== 0) u += 0.05 * (Math.min(count.a[d]!, p.min_events) - u);
+      const seen = count.a[d]! > 0;
+      const gap = seen ? Math.min(24, (w - win.a[d]! - 1) & 0xffff) : 0;
+      let u = usual.a.get(d);
+      if (seen) u += 0.05 * (Math.min(count.a[d]!, p.min_events) - u);
       for (let i = 0; i < gap; i++) u *= 0.95;
-      usual.a[d] = u;
+      usualQ.a[d] = Math.min(65535, Math.round(u * 100));
       win.a[d] = w;
       count.a[d] = 0;
       alerted.a[d] = 0;
     }
     const n = count.a[d]! < 65535 ? ++count.a[d]! : 65535;
-    if (alerted.a[d] !== 0 || n < p.min_events || n < p.factor * usual.a[d]!) return;
+    if (alerted.a[d] !== 0 || n < p.min_events || n < p.factor * usual.a.get(d)) return;
     alerted.a[d] = 1;
     const x = extra(rec);
     ctx.raise({
@@ -46,8 +49,8 @@ export function burstCounter(name: string, columns: Columns, ctx: DetectorContex
       ts: rec.ts,
       confidence: confidenceFrom(n, p.min_events),
       ...(x.severity ? { severity: x.severity } : {}),
-      evidence: { count: n, window_seconds: p.window_seconds, usual_per_window: Math.round(usual.a[d]! * 100) / 100, ...x.evidence },
-      vars: { count: n, window: fmtDuration(winMs), usual: (Math.round(usual.a[d]! * 10) / 10).toString(), ...x.vars },
+      evidence: { count: n, window_seconds: p.window_seconds, usual_per_window: usual.a.get(d), ...x.evidence },
+      vars: { count: n, window: fmtDuration(winMs), usual: (Math.round(usual.a.get(d) * 10) / 10).toString(), ...x.vars },
       rec,
     });
   };

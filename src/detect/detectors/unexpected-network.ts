@@ -1,7 +1,7 @@
 /**
  * unexpected-network: the SIM attaches in a country (MCC) outside the ones it may use — declared in the inventory
  * (sim_allowed_countries) — or, when none are declared, outside the networks it used while learning. Per device it
- * keeps the first few networks (MCC·1000+MNC) it used: 4 slots, 16 bytes.
+ * keeps the first networks (MCC·1000+MNC) it used: 3 slots, 12 bytes.
  */
 import { z } from "zod";
 import { defineDetector } from "../detector.ts";
@@ -9,7 +9,7 @@ import { F } from "../read/fields.ts";
 import type { Rec } from "../read/rec.ts";
 import { fmtDuration } from "./text.ts";
 
-const SLOTS = 4;
+const SLOTS = 3;
 
 const params = z.object({
   warmup_hours: z.number().positive().default(24).describe("Hours during which the networks a SIM uses are learned, when no allowed countries are declared."),

@@ -27,7 +27,8 @@ export const verticalScan = defineDetector({
     const p = ctx.params;
     const winMs = p.window_seconds * 1000;
     const c = ctx.columns;
-    const win = c.u32("vscan.window");
+    // Window numbers modulo 2^16: only "same window as before?" is asked of them.
+    const win = c.u16("vscan.window");
     const target = c.i32("vscan.target");
     const weight = c.u16("vscan.weight");
     const bits = c.u32("vscan.ports", 2);
@@ -39,7 +40,7 @@ export const verticalScan = defineDetector({
         const port = rec.num[rec.remotePort]!;
         if (!(port >= 0)) return;
         const d = rec.device;
-        const w = Math.floor(rec.ts / winMs);
+        const w = Math.floor(rec.ts / winMs) & 0xffff;
         if (win.a[d] !== w) {
           win.a[d] = w;
           weight.a[d] = 0;

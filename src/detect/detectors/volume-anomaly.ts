@@ -21,6 +21,11 @@ const SMS = 4;
 const S = METRICS.length;
 /** Seasonal offsets are stored as signed bytes in steps of 1/16 (log space). */
 const SEASON_STEP = 16;
+/** Level and spread (log space) are stored as 16-bit fixed point: level in steps of 1/1024 (up to e^64), spread 1/4096. */
+const LEVEL_STEP = 1024;
+const SPREAD_STEP = 4096;
+/** Only bytes, packets and messages get seasonal offsets; sessions and SMS are too sparse to have a daily shape. */
+const SEASONAL = 3;
 
 const params = z.object({
   window_minutes: z.number().int().min(1).max(1440).default(60).describe("Length of the windows volumes are summed over."),
@@ -55,9 +60,18 @@ export const volumeAnomaly = defineDetector({
     const c = ctx.columns;
     const win = c.u32("volume.window");
     const acc = c.f32("volume.acc", S);
-    const level = c.f32("volume.level", S);
-    const spread = c.f32("volume.spread", S);
-    const season = c.i8("volume.season", S * blocks);
+    const levelQ = c.u16("volume.level", S);
+    const spreadQ = c.u16("volume.spread", S);
+    const season = c.i8("volume.season", SEASONAL * blocks);
+    const level = {
+      get: (i: number) => levelQ.a[i]! / LEVEL_STEP,
+      set: (i: number, v: number) => (levelQ.a[i] = Math.max(0, Math.min(65535, Math.round(v * LEVEL_STEP)))),
+    };
+    const spread = {
+      get: (i: number) => spreadQ.a[i]! / SPREAD_STEP,
+      set: (i: number, v: number) => (spreadQ.a[i] = Math.max(0, Math.min(65535, Math.round(v * SPREAD_STEP)))),
+    };
+    const seasonIndex = (d: number, k: number, b: number) => (k < SEASONAL ? (d * SEASONAL + k) * blocks + b : -1);
     const learned = c.u8("volume.learned", S);
     const alerted = c.u8("volume.alerted");
     const counter = c.f32("volume.counter", 2);
@@ -74,21 +88,21 @@ export const volumeAnomaly = defineDetector({
         if (x <= 0) continue;
         acc.a[i] = 0;
         const y = Math.log1p(x);
-        const si = (d * S + k) * blocks + b;
-        const s = season.a[si]! / SEASON_STEP;
+        const si = seasonIndex(d, k, b);
+        const s = si < 0 ? 0 : season.a[si]! / SEASON_STEP;
         const n = learned.a[i]!;
         if (n === 0) {
-          level.a[i] = y;
-          spread.a[i] = p.min_spread * 2;
+          level.set(i, y);
+          spread.set(i, p.min_spread * 2);
         } else {
-          const sp = Math.max(spread.a[i]!, p.min_spread);
-          const predicted = level.a[i]! + s;
+          const sp = Math.max(spread.get(i), p.min_spread);
+          const predicted = level.get(i) + s;
           const yc = Math.min(predicted + 3 * sp, Math.max(predicted - 3 * sp, y));
-          const lv = level.a[i]! + p.alpha * (yc - s - level.a[i]!);
-          level.a[i] = lv;
-          spread.a[i] = spread.a[i]! + p.alpha * (Math.abs(yc - predicted) - spread.a[i]!);
+          const lv = level.get(i) + p.alpha * (yc - s - level.get(i));
+          level.set(i, lv);
+          spread.set(i, spread.get(i) + p.alpha * (Math.abs(yc - predicted) - spread.get(i)));
           // Seasonality needs the level to have settled first; before that, offsets would only learn noise.
-          if (n >= p.warmup_windows) season.a[si] = clampI8(Math.round((s + p.gamma * (yc - lv - s)) * SEASON_STEP));
+          if (si >= 0 && n >= p.warmup_windows) season.a[si] = clampI8(Math.round((s + p.gamma * (yc - lv - s)) * SEASON_STEP));
         }
         if (n < 255) learned.a[i] = n + 1;
       }
@@ -106,9 +120,10 @@ export const volumeAnomaly = defineDetector({
       const i = d * S + k;
       const total = (acc.a[i]! += x);
       if (learned.a[i]! < p.warmup_windows || (alerted.a[d]! & (1 << k)) !== 0 || total < floors[k]!) return;
-      const s = season.a[i * blocks + blockOf(win.a[d]!)]! / SEASON_STEP;
-      const base = level.a[i]! + s;
-      const sp = Math.max(spread.a[i]!, p.min_spread);
+      const si = seasonIndex(d, k, blockOf(win.a[d]!));
+      const s = si < 0 ? 0 : season.a[si]! / SEASON_STEP;
+      const base = level.get(i) + s;
+      const sp = Math.max(spread.get(i), p.min_spread);
       const z = (Math.log1p(total) - base) / sp;
       if (z < p.threshold) return;
       alerted.a[d]! |= 1 << k;
@@ -176,8 +191,8 @@ export const volumeAnomaly = defineDetector({
         // Benign: adopt the observed level and widen the spread so this volume reads as normal from now on.
         const i = d * S + k;
         const y = Math.log1p(observed);
-        level.a[i] = Math.max(level.a[i]!, y - Number(alert.evidence.seasonal_offset ?? 0));
-        spread.a[i] = Math.max(spread.a[i]!, (y - level.a[i]!) / 2, p.min_spread);
+        level.set(i, Math.max(level.get(i), y - Number(alert.evidence.seasonal_offset ?? 0)));
+        spread.set(i, Math.max(spread.get(i), (y - level.get(i)) / 2, p.min_spread));
       },
     };
   },
