@@ -52,7 +52,7 @@ export class AlertBook {
     const existing = this.open.get(mapKey);
     const evidence = draft.rec ? { ...draft.evidence, record: this.recordEvidence(draft.rec) } : draft.evidence;
     const vars = { device: deviceName, ...draft.vars };
-    if (existing && existing.state !== "resolved" && draft.ts - Date.parse(existing.last_seen) <= this.opts.dedupWindowMs) {
+    if (existing && existing.state !== "resolved" && (this.sticky.has(mapKey) || draft.ts - Date.parse(existing.last_seen) <= this.opts.dedupWindowMs)) {
       existing.count++;
       existing.last_seen = when > existing.last_seen ? when : existing.last_seen;
       const severity = draft.severity ?? meta.severity;

@@ -46,9 +46,11 @@ export const beaconing = defineDetector({
         flows.add(h);
         const t = Math.floor(rec.ts / 1000);
         if (cand.a[d] !== h) {
-          // Switch candidates only when the current one has gone quiet for longer than its own rhythm.
+          // Switch to a much rarer destination at once (the fleet's shared cloud is never worth following);
+          // otherwise only when the current one has gone quiet for longer than its own rhythm.
+          const rarer = flows.estimate(h) * 4 < flows.estimate(cand.a[d]!);
           const quiet = t - last.a[d]!;
-          if (count.a[d]! >= 2 && quiet < 3 * Math.max(mean.a[d]!, p.min_interval_seconds)) return;
+          if (!rarer && count.a[d]! >= 2 && quiet < 3 * Math.max(mean.a[d]!, p.min_interval_seconds)) return;
           cand.a[d] = h;
           last.a[d] = t;
           count.a[d] = 0;
