@@ -5,5 +5,9 @@ import { rulesCommand } from "./rules.ts";
 import { scanCommand } from "./scan.ts";
 import { findingsCommand } from "./findings.ts";
 import { suppressCommand } from "./suppress.ts";
+import { alertsCommand } from "./alerts.ts";
+import { detectCommand } from "./detect.ts";
+import { detectorsCommand } from "./detectors.ts";
+import { simulateCommand } from "./simulate.ts";
 
-export const commands: CommandModule[] = [scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand];
+export const commands: CommandModule[] = [scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];

@@ -27,7 +27,7 @@ export const horizontalScan = defineDetector({
   kinds: ["flow"],
   warmup: "None: a device of a fleet has no reason to scan.",
   why: "A device trying the same port on many addresses is looking for more victims — the signature of IoT worms such as Mirai, which spread over telnet and other admin services. The device itself is very likely compromised.",
-  summary: "{device} tried {count} different addresses on port {port} within {window} ({failed} attempts failed or went unanswered); devices of this fleet normally talk to a handful of servers.",
+  summary: "{device} tried {count} different addresses (mostly on port {port}) within {window}; {failed} attempts failed or went unanswered. Devices of this fleet normally talk to a handful of servers.",
   action: "Treat the device as compromised: isolate it (block its SIM or network access), then reflash or replace it, and change every default or shared password on its model — worms get in through them. Check whether other devices of the model show the same.",
   params,
   create(ctx) {
@@ -66,7 +66,8 @@ export const horizontalScan = defineDetector({
         if (!established(rec) && failed.a[d]! < 65535) failed.a[d]!++;
         if (alerted.a[d] !== 0) return;
         const n = distinct64(bits.a, d * 2);
-        const burst = failed.a[d]! >= p.min_failed;
+        // A burst of failures to one or two addresses is a flood (ddos-participation), not a scan.
+        const burst = failed.a[d]! >= p.min_failed && n >= p.min_addresses / 3;
         if (n < p.min_addresses && !burst) return;
         alerted.a[d] = 1;
         const pt = port.a[d]!;
