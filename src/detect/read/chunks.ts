@@ -14,6 +14,8 @@ export class LineReader {
   overlong = false;
   private pos = 0;
   private len = 0;
+  /** File offset of buf[0], so a position can be remembered across refills. */
+  private base = 0;
   private eof = false;
   private fd: number;
 
@@ -37,6 +39,17 @@ export class LineReader {
   extendLine(): boolean {
     if (this.pos >= this.len && this.eof) return false;
     return this.scanTo(this.pos);
+  }
+
+  /** Where the next line starts (file offset) and the current line number, to come back to with `rewind`. */
+  mark(): { offset: number; lineNo: number } {
+    return { offset: this.base + this.pos, lineNo: this.lineNo };
+  }
+
+  /** Goes back to a mark taken on the current line (its bytes are still in the buffer). */
+  rewind(m: { offset: number; lineNo: number }): void {
+    this.pos = m.offset - this.base;
+    this.lineNo = m.lineNo;
   }
 
   close(): void {
@@ -86,6 +99,7 @@ export class LineReader {
         this.pos = this.len;
         break;
       }
+      this.base += this.len - keep;
       this.len = keep; // drop what was read past the kept start and read on
       this.fill();
     }
@@ -97,6 +111,7 @@ export class LineReader {
   private fill(): number {
     const keep = this.lineStart;
     if (keep > 0) this.buf.copy(this.buf, 0, keep, this.len);
+    this.base += keep;
     this.len -= keep;
     this.pos -= keep;
     this.lineStart = 0;

@@ -22,6 +22,7 @@ export interface DelimitedOptions {
 }
 
 const QUOTE = 34;
+const MAX_QUOTED_LINES = 32;
 const latin1 = new TextDecoder("latin1");
 
 export class DelimitedSource implements RecordSource {
@@ -34,6 +35,8 @@ export class DelimitedSource implements RecordSource {
   private tsMs = false;
   private defaultKind = -1;
   private haveHeader = false;
+  /** No Zeek unset markers and no value mappings: cells go straight to the record. */
+  private plain = false;
 
   constructor(
     readonly name: string,
@@ -96,6 +99,7 @@ export class DelimitedSource implements RecordSource {
 
   /** Splits an unquoted line into cells; returns the number of cells, or -1 when the line has a quote. */
   private split(rec: Rec, b: Uint8Array, s: number, e: number): number {
+    if (this.plain) return this.splitPlain(rec, b, s, e);
     const d = this.delim;
     const zeek = this.opts.zeek === true;
     const colField = this.colField;
@@ -114,6 +118,31 @@ export class DelimitedSource implements RecordSource {
     return col + 1;
   }
 
+  /** The common case — canonical CSV, no value mappings — as one tight loop. */
+  private splitPlain(rec: Rec, b: Uint8Array, s: number, e: number): number {
+    const d = this.delim;
+    const colField = this.colField;
+    const n = colField.length;
+    let col = 0;
+    let cs = s;
+    for (let i = s; i < e; i++) {
+      const c = b[i]!;
+      if (c === d) {
+        if (col < n && i > cs) {
+          const f = colField[col]!;
+          if (f >= 0) rec.set(f, cs, i);
+        }
+        col++;
+        cs = i + 1;
+      } else if (c === QUOTE) return -1;
+    }
+    if (col < n && e > cs) {
+      const f = colField[col]!;
+      if (f >= 0) rec.set(f, cs, e);
+    }
+    return col + 1;
+  }
+
   private cell(rec: Rec, f: number, b: Uint8Array, s: number, e: number, col: number, zeek: boolean): void {
     if (f < 0 || s === e) return;
     if (zeek && ((e - s === 1 && b[s] === 45) || (e - s === 7 && b[s] === 40 && b[s + 1] === 101))) return;
@@ -129,9 +158,19 @@ export class DelimitedSource implements RecordSource {
   private slowLine(rec: Rec): boolean {
     const lr = this.lines;
     const first = lr.lineNo;
+    const afterFirst = lr.mark();
+    const firstEnd = lr.lineEnd;
     let text = latin1.decode(lr.buf.subarray(lr.lineStart, lr.lineEnd));
-    while (countQuotes(text) % 2 === 1 && text.length < (1 << 20)) {
-      if (!lr.extendLine()) break;
+    let extra = 0;
+    while (countQuotes(text) % 2 === 1) {
+      // A quoted field may hold line breaks, but a stray quote must not swallow the rest of the file: past
+      // MAX_QUOTED_LINES the first line alone is rejected and reading resumes on the line after it.
+      if (extra === MAX_QUOTED_LINES || !lr.extendLine()) {
+        lr.rewind(afterFirst);
+        this.reject(first, `a quoted field is not closed on this line (nor within ${MAX_QUOTED_LINES} more)`, lr.lineStart, firstEnd);
+        return false;
+      }
+      extra++;
       text = new TextDecoder().decode(lr.buf.subarray(lr.lineStart, lr.lineEnd));
     }
     if (text.includes("\n") || /[^\x00-\x7f]/.test(text)) text = new TextDecoder().decode(lr.buf.subarray(lr.lineStart, lr.lineEnd));
@@ -185,6 +224,7 @@ export class DelimitedSource implements RecordSource {
       const m = f === undefined ? undefined : values[f];
       return m ? new Map(Object.entries(m).map(([k, v]) => [k.trim(), v])) : undefined;
     });
+    this.plain = !this.opts.zeek && this.valueMaps.every((m) => m === undefined);
     const present = new Set<number>(fields.filter((f) => f !== undefined).map((f) => F[f]));
     const mappedKind = this.opts.mapping?.kind;
     this.defaultKind = this.opts.kind ?? (mappedKind ? KIND[mappedKind] : this.opts.zeek ? KIND.flow : inferKind(present));

@@ -19,14 +19,22 @@ export const F = Object.fromEntries(FIELD_NAMES.map((n, i) => [n, i])) as { read
  * How a field's text becomes a value: `num` a finite number (`int` a whole one ≥ 0), `ip` an address (IPv4 also as a
  * 32-bit number), `text` a hashed string, `enum` a word of a fixed vocabulary, `ts` a timestamp, `id` an identifier.
  */
-export type FieldType = "ts" | "num" | "int" | "ip" | "text" | "enum" | "id";
+export type FieldType = "ts" | "num" | "int" | "ip" | "text" | "raw" | "enum" | "id";
 
 const types: Partial<Record<FieldName, FieldType>> = {
-  ts: "ts", kind: "enum", event: "enum", proto: "text", conn_state: "text", rat: "text", apn: "text", dns_name: "text",
-  topic: "text", metric: "text", device_id: "id", mqtt_client_id: "id", iccid: "id", imsi: "id", imei: "id", mac: "id",
+  ts: "ts", kind: "enum", event: "enum", proto: "text", conn_state: "text", rat: "raw", apn: "raw", dns_name: "text",
+  topic: "raw", metric: "text", device_id: "id", mqtt_client_id: "id", iccid: "id", imsi: "id", imei: "id", mac: "id",
   ip: "ip", src_ip: "ip", dst_ip: "ip", mcc: "int", mnc: "int", lac: "int", cell_id: "int", src_port: "int", dst_port: "int",
 };
 export const FIELD_TYPES: readonly FieldType[] = FIELD_NAMES.map((n) => types[n] ?? "num");
+
+/** Longest text (bytes) each field may hold, as the public schemas say; identifiers 512. */
+const maxLen: Partial<Record<FieldName, number>> = { proto: 16, conn_state: 16, rat: 16, apn: 128, dns_name: 253, topic: 1024, metric: 128 };
+export const FIELD_MAX_LEN = Uint16Array.from(FIELD_NAMES, (n) => maxLen[n] ?? 512);
+
+/** The same types as small numbers, for the per-cell switch on the hot path (`raw` text is kept, not hashed). */
+export const T = { ts: 0, num: 1, int: 2, ip: 3, text: 4, raw: 5, enum: 6, id: 7 } as const;
+export const FIELD_TYPE_CODES = Uint8Array.from(FIELD_TYPES, (t) => T[t]);
 
 export const KIND_WORDS = ["connectivity", "flow", "broker", "metric"] as const;
 export const KIND = { connectivity: 0, flow: 1, broker: 2, metric: 3 } as const;

@@ -3,7 +3,7 @@
  * turns those into numbers and hashes once, and detectors read the typed values. It is reused for every record, so
  * the hot path allocates nothing; `text(field)` makes a string only when an alert needs one.
  */
-import { EVENT_WORDS, F, FIELD_COUNT, FIELD_NAMES, FIELD_TYPES, KIND, KIND_EVENTS, KIND_WORDS } from "./fields.ts";
+import { EVENT_WORDS, F, FIELD_COUNT, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, KIND_EVENTS, KIND_WORDS, T } from "./fields.ts";
 import { hashBytes, looksIPv6, mix32, parseIPv4, parseNum, parseTs, Vocab } from "./bytes.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -17,6 +17,8 @@ const AUX = 0x40000000;
 /** Fields that may be negative; every other number is a count, a code or a port. */
 const SIGNED = new Set<number>([F.value, F.lat, F.lon]);
 const MAX: Partial<Record<number, number>> = { [F.src_port]: 65535, [F.dst_port]: 65535, [F.mcc]: 999, [F.mnc]: 999 };
+/** Bounds of the signed fields (degrees). */
+const RANGE: Partial<Record<number, number>> = { [F.lat]: 90, [F.lon]: 180 };
 
 export class Rec {
   buf: Uint8Array = EMPTY;
@@ -127,25 +129,27 @@ export class Rec {
         s -= AUX;
         e -= AUX;
       }
-      switch (FIELD_TYPES[f]) {
-        case "ts":
+      switch (FIELD_TYPE_CODES[f]) {
+        case T.ts:
           this.ts = parseTs(b, s, e);
           if (this.ts !== this.ts) return this.bad(f, "is not an ISO 8601 date-time or epoch seconds");
           break;
-        case "num": {
+        case T.num: {
           const v = parseNum(b, s, e);
           if (v !== v) return this.bad(f, "is not a number");
           if (v < 0 && !SIGNED.has(f)) return this.bad(f, "is negative");
+          const range = RANGE[f];
+          if (range !== undefined && (v > range || v < -range)) return this.bad(f, `is outside ±${range}`);
           this.num[f] = v;
           break;
         }
-        case "int": {
+        case T.int: {
           const v = parseNum(b, s, e);
           if (!(v >= 0) || v % 1 !== 0 || v > (MAX[f] ?? 4294967295)) return this.bad(f, `is not a whole number in 0-${MAX[f] ?? 4294967295}`);
           this.num[f] = v;
           break;
         }
-        case "ip": {
+        case T.ip: {
           const v4 = parseIPv4(b, s, e);
           if (v4 >= 0) {
             this.num[f] = v4;
@@ -156,7 +160,10 @@ export class Rec {
           } else return this.bad(f, "is not an IPv4 or IPv6 address");
           break;
         }
-        case "enum":
+        case T.raw:
+          if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
+          break;
+        case T.enum:
           if (f === F.kind) {
             this.kind = kinds.lookup(b, s, e);
             if (this.kind < 0) return this.bad(f, `is not one of ${KIND_WORDS.join(", ")}`);
@@ -165,7 +172,8 @@ export class Rec {
             if (this.event < 0) return this.bad(f, "is not a known event");
           }
           break;
-        case "id":
+        case T.id:
+          if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
           this.hash[f] = hashBytes(b, s, e);
           if (f === F.imei || f === F.imsi || f === F.iccid) {
             // An IMEI is kept as its 14-digit body (TAC + serial): the check digit and IMEISV's version digits vary.
@@ -175,6 +183,7 @@ export class Rec {
           }
           break;
         default:
+          if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
           this.hash[f] = hashBytes(b, s, e);
       }
     }
