@@ -131,7 +131,12 @@ export class Engine {
   /** Moves event time forward without a record (live transports call this on a timer; replays at the end). */
   advance(now: number): void {
     if (now > this.now) this.now = now;
-    this.tick(this.now);
+    if (this.now >= this.nextTick) this.tick(this.now);
+  }
+
+  /** When the next tick is due (event time), for snapshots. */
+  get tickDue(): number {
+    return this.nextTick;
   }
 
   /** A person's verdict on an alert: a benign one teaches the detector that raised it. */
@@ -169,12 +174,12 @@ export class Engine {
   }
 
   /** Replaces the device index (restoring a snapshot). */
-  restoreIndex(index: DeviceIndex, now: number): void {
+  restoreIndex(index: DeviceIndex, now: number, tickDue: number): void {
     (this as { index: DeviceIndex }).index = index;
     (this.fleet as unknown as { index: DeviceIndex }).index = index;
     this.columns.ensure(index.count);
     this.now = now;
-    this.nextTick = now + this.tickMs;
+    this.nextTick = tickDue;
   }
 
   /** Counts detectors offer after a run, by detector id. */

@@ -20,6 +20,7 @@ interface Part {
 interface Header {
   version: number;
   now: number;
+  tickDue: number | null;
   devices: number;
   detectors: string[];
   columns: Part[];
@@ -56,6 +57,7 @@ export function saveSnapshot(engine: Engine, dir: string): { bytes: number } {
   const header: Header = {
     version: VERSION,
     now: engine.now,
+    tickDue: Number.isFinite(engine.tickDue) ? engine.tickDue : null,
     devices,
     detectors: engine.detectorIds(),
     columns,
@@ -83,7 +85,7 @@ export function loadSnapshot(engine: Engine, dir: string): void {
   const slice = (p: Part) => new Uint8Array(bin.buffer, bin.byteOffset + p.offset, p.length);
   const index = DeviceIndex.load(Object.fromEntries(header.index.map((p) => [p.name, slice(p)])), header.devices);
   engine.fleet.load(header.fleet);
-  engine.restoreIndex(index, header.now);
+  engine.restoreIndex(index, header.now ?? -Infinity, header.tickDue ?? -Infinity);
   engine.columns.load(header.devices, new Map(header.columns.map((p) => [p.name, slice(p)])));
   engine.loadDetectors(header.detectorState);
   engine.book.load(header.alerts);

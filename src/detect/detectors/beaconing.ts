@@ -88,6 +88,11 @@ export const beaconing = defineDetector({
           rec,
         });
       },
+      save: () => ({ flows: Buffer.from(flows.table.buffer, flows.table.byteOffset, flows.table.byteLength).toString("base64") }),
+      load(state) {
+        const bytes = Buffer.from((state as { flows: string }).flows, "base64");
+        flows.table.set(new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      },
       extraBytes: () => flows.table.byteLength,
     };
   },

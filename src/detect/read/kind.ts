@@ -1,7 +1,7 @@
 /** Infers the record kind of a file from the fields its header (or first object) has, when no kind is given. */
 import { F, KIND } from "./fields.ts";
 
-const CONNECTIVITY = [F.mcc, F.mnc, F.lac, F.cell_id, F.rat, F.apn, F.bytes_up, F.bytes_down, F.sms_count, F.lat, F.lon];
+const CONNECTIVITY = [F.iccid, F.imsi, F.mcc, F.mnc, F.lac, F.cell_id, F.rat, F.apn, F.bytes_up, F.bytes_down, F.sms_count, F.lat, F.lon];
 const BROKER = [F.topic, F.bytes];
 
 /** -1 when the fields include `kind` (each record says) or don't tell. */
