@@ -173,7 +173,8 @@ export class DelimitedSource implements RecordSource {
       extra++;
       text = new TextDecoder().decode(lr.buf.subarray(lr.lineStart, lr.lineEnd));
     }
-    if (text.includes("\n") || /[^\x00-\x7f]/.test(text)) text = new TextDecoder().decode(lr.buf.subarray(lr.lineStart, lr.lineEnd));
+    // Non-ASCII bytes were read as latin1 above; read them again as UTF-8 for the cells.
+    if (lr.buf.subarray(lr.lineStart, lr.lineEnd).some((b) => b > 0x7f)) text = new TextDecoder().decode(lr.buf.subarray(lr.lineStart, lr.lineEnd));
     const parser = new CsvParser({ delimiter: String.fromCharCode(this.delim) });
     const out = [...parser.push(text), ...parser.end()];
     const row = out[0];

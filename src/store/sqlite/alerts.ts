@@ -75,9 +75,14 @@ export class SqliteAlerts implements AlertRepository {
   async list(f: AlertFilter = {}): Promise<Alert[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (f.state) (where.push("state = ?"), args.push(f.state));
-    if (f.detector) (where.push("detector = ?"), args.push(f.detector));
-    if (f.device_id) (where.push("device_id = ?"), args.push(f.device_id));
+    const eq = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = ?`);
+      args.push(value);
+    };
+    eq("state", f.state);
+    eq("detector", f.detector);
+    eq("device_id", f.device_id);
     if (f.severity) {
       const ok = SEVERITIES.filter((s) => severityRank(s) >= severityRank(f.severity!));
       where.push(`severity IN (${ok.map(() => "?").join(",")})`);
