@@ -27,6 +27,8 @@ export interface SimulateOptions {
   intervalFactor?: number;
   /** Write devices.csv and models.yaml (default true). */
   inventory?: boolean;
+  /** Put a device_id column in every record (the benchmark's canonical files). */
+  deviceIds?: boolean;
 }
 
 export interface SimulateResult {
@@ -49,7 +51,7 @@ export function simulate(o: SimulateOptions): SimulateResult {
   const r = new Random(seed);
   const overrides = new Map<number, DeviceOverride>();
   const plans = planScenarios(o.scenarios, fleet, at, end, r, overrides);
-  const w = new SimWriter(o.dir, o.format ?? "csv");
+  const w = new SimWriter(o.dir, o.format ?? "csv", o.deviceIds ?? false);
   const totals = new SessionTotals(o.devices);
   try {
     for (let h = start; h < end; h += 3_600_000) {

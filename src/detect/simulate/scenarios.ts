@@ -65,10 +65,10 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       hour(w, r, h) {
         const ip = fleet.ip(v!);
         every(h, start, start + 20 * MIN, 250, (t) => {
-          w.emit("flow", t, [ip, r.int(30000, 60000), publicIp(r), r.next() < 0.9 ? 23 : 2323, "tcp", 0, 0, 1, 0, "0", "S0", undefined]);
+          w.emit("flow", t, [ip, r.int(30000, 60000), publicIp(r), r.next() < 0.9 ? 23 : 2323, "tcp", 0, 0, 1, 0, "0", "S0", undefined], fleet.id(v!));
         });
         every(h, start + 30_000, start + 6 * HOUR, 60_000, (t) => {
-          w.emit("flow", t + r.int(-2000, 2000), [ip, r.int(30000, 60000), "185.244.25.61", 23, "tcp", 64, 120, 4, 3, "0.420", "SF", undefined]);
+          w.emit("flow", t + r.int(-2000, 2000), [ip, r.int(30000, 60000), "185.244.25.61", 23, "tcp", 64, 120, 4, 3, "0.420", "SF", undefined], fleet.id(v!));
         });
       },
     }),
@@ -81,7 +81,7 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       hour(w, r, h) {
         const ip = fleet.ip(v!);
         every(h, start, start + 10 * MIN, 50, (t) => {
-          w.emit("flow", t, [ip, r.int(1024, 65535), "203.0.113.80", 80, "udp", 200 * 512, 0, 200, 0, "0.050", "S0", undefined]);
+          w.emit("flow", t, [ip, r.int(1024, 65535), "203.0.113.80", 80, "udp", 200 * 512, 0, 200, 0, "0.050", "S0", undefined], fleet.id(v!));
         });
       },
     }),
@@ -97,15 +97,15 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
         hour(w, r, h) {
           const n = v!;
           every(h, start, start + 1, 1, (t) => {
-            w.emit("connectivity", t, [fleet.iccid(n), fleet.imsi(n), phoneImei, "attach", 262, 2, 4800, 20001, "LTE", "internet", undefined, undefined, undefined, undefined, 52.52, 13.4]);
-            w.emit("connectivity", t + 1000, [fleet.iccid(n), fleet.imsi(n), phoneImei, "session_start", 262, 2, 4800, 20001, "LTE", "internet", fleet.ip(n), 0, 0, undefined, 52.52, 13.4]);
+            w.emit("connectivity", t, [fleet.iccid(n), fleet.imsi(n), phoneImei, "attach", 262, 2, 4800, 20001, "LTE", "internet", undefined, undefined, undefined, undefined, 52.52, 13.4], fleet.id(n));
+            w.emit("connectivity", t + 1000, [fleet.iccid(n), fleet.imsi(n), phoneImei, "session_start", 262, 2, 4800, 20001, "LTE", "internet", fleet.ip(n), 0, 0, undefined, 52.52, 13.4], fleet.id(n));
           });
           every(h, start + 5 * MIN, start + 6 * HOUR, 20 * MIN, (t) => {
-            w.emit("connectivity", t, [fleet.iccid(n), fleet.imsi(n), phoneImei, "sms_mo", 262, 2, 4800, 20001, "LTE", undefined, undefined, undefined, undefined, 1, undefined, undefined]);
+            w.emit("connectivity", t, [fleet.iccid(n), fleet.imsi(n), phoneImei, "sms_mo", 262, 2, 4800, 20001, "LTE", undefined, undefined, undefined, undefined, 1, undefined, undefined], fleet.id(n));
           });
           every(h, start + 2 * MIN, start + 6 * HOUR, 3 * MIN, (t) => {
             const site = r.pick(["www.video.example", "social.example", "news.example", "maps.example"]);
-            w.emit("flow", t, [fleet.ip(n), r.int(30000, 60000), publicIp(r), 443, "tcp", r.int(2000, 20000), r.int(50_000, 2_000_000), 40, 400, "12.000", "SF", site]);
+            w.emit("flow", t, [fleet.ip(n), r.int(30000, 60000), publicIp(r), 443, "tcp", r.int(2000, 20000), r.int(50_000, 2_000_000), 40, 400, "12.000", "SF", site], fleet.id(n));
           });
         },
       };
@@ -119,7 +119,7 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       hour(w, _r, h) {
         const n = v!;
         every(h, start, start + 1, 1, (t) => {
-          w.emit("connectivity", t, [fleet.iccid(n), fleet.imsi(n), fleet.imei(n), "location_update", 310, 260, 100, 55001, "LTE", undefined, undefined, undefined, undefined, undefined, 40.71, -74.0]);
+          w.emit("connectivity", t, [fleet.iccid(n), fleet.imsi(n), fleet.imei(n), "location_update", 310, 260, 100, 55001, "LTE", undefined, undefined, undefined, undefined, undefined, 40.71, -74.0], fleet.id(n));
         });
       },
     }),
@@ -131,7 +131,7 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       description: "About 90 MB uploaded to a never-seen host over 30 minutes",
       hour(w, r, h) {
         every(h, start, start + 30 * MIN, MIN, (t) => {
-          w.emit("flow", t, [fleet.ip(v!), r.int(30000, 60000), "45.133.1.20", 443, "tcp", r.int(2_000_000, 4_000_000), 40_000, 2500, 900, "55.000", "SF", "drop.files-exchange.example"]);
+          w.emit("flow", t, [fleet.ip(v!), r.int(30000, 60000), "45.133.1.20", 443, "tcp", r.int(2_000_000, 4_000_000), 40_000, 2500, 900, "55.000", "SF", "drop.files-exchange.example"], fleet.id(v!));
         });
       },
     }),
@@ -143,7 +143,7 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       description: "Credential guessing on the broker: two failed logins per second with the device's client id from an outside address",
       hour(w, _r, h) {
         every(h, start, start + 10 * MIN, 500, (t) => {
-          w.emit("broker", t, [fleet.client(v!), "auth_failure", undefined, undefined, "198.51.100.7"]);
+          w.emit("broker", t, [fleet.client(v!), "auth_failure", undefined, undefined, "198.51.100.7"], fleet.id(v!));
         });
       },
     }),
@@ -164,7 +164,7 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       hour(w, r, h) {
         victims.forEach((n, i) => {
           every(h, start + i * 150_000, start + i * 150_000 + 1, 1, (t) => {
-            w.emit("flow", t, [fleet.ip(n), r.int(30000, 60000), "91.92.93.94", 443, "tcp", 900, 250_000, 10, 180, "3.100", "SF", "update.mirror-cdn.example"]);
+            w.emit("flow", t, [fleet.ip(n), r.int(30000, 60000), "91.92.93.94", 443, "tcp", 900, 250_000, 10, 180, "3.100", "SF", "update.mirror-cdn.example"], fleet.id(n));
           });
         });
       },
@@ -178,8 +178,8 @@ export const SCENARIOS: Record<string, { victims: number; build: Builder }> = {
       hour(w, _r, h) {
         every(h, start, start + 30 * MIN, 20_000, (t, i) => {
           const [from, to] = i % 2 === 0 ? [fleet.ip(v!), "100.70.1.9"] : ["100.70.1.9", fleet.ip(v!)];
-          w.emit("broker", t, [fleet.client(v!), "disconnect", undefined, undefined, from]);
-          w.emit("broker", t + 500, [fleet.client(v!), "connect", undefined, undefined, to]);
+          w.emit("broker", t, [fleet.client(v!), "disconnect", undefined, undefined, from], fleet.id(v!));
+          w.emit("broker", t + 500, [fleet.client(v!), "connect", undefined, undefined, to], fleet.id(v!));
         });
       },
     }),

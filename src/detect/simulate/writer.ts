@@ -24,14 +24,22 @@ export class SimWriter {
   readonly counts: Record<SimKind, number> = { connectivity: 0, flow: 0, broker: 0, metric: 0 };
   private hourStart = 0;
 
+  /**
+   * With `deviceIds`, every record also carries a device_id column (right after ts), so a replay names devices
+   * without an inventory — the benchmark's canonical files. Without it, records name their device the way real
+   * sources do (ICCID, address, client id).
+   */
   constructor(
     readonly dir: string,
     readonly format: "csv" | "ndjson",
+    readonly deviceIds = false,
   ) {
     for (const kind of Object.keys(SIM_COLUMNS) as SimKind[]) {
       const fd = openSync(this.path(kind), "w");
       this.fds.set(kind, fd);
-      if (format === "csv") writeSync(fd, `${SIM_COLUMNS[kind].join(",")}\n`);
+      const cols: string[] = [...SIM_COLUMNS[kind]];
+      if (deviceIds && kind !== "metric") cols.splice(1, 0, "device_id");
+      if (format === "csv") writeSync(fd, `${cols.join(",")}\n`);
       this.buckets.set(kind, Array.from({ length: 3600 }, () => []));
     }
   }
@@ -50,17 +58,18 @@ export class SimWriter {
   }
 
   /** One record; `values` in the kind's column order after `ts`. Times outside the current hour are dropped. */
-  emit(kind: SimKind, ts: number, values: readonly Cell[]): void {
+  emit(kind: SimKind, ts: number, values: readonly Cell[], deviceId?: string): void {
     const sec = Math.floor((ts - this.hourStart) / 1000);
     if (sec < 0 || sec >= 3600) return;
     const t = this.tsText[sec]!;
+    const id = this.deviceIds && kind !== "metric" ? deviceId : undefined;
     let line: string;
     if (this.format === "csv") {
-      line = t;
+      line = this.deviceIds && kind !== "metric" ? `${t},${id ?? ""}` : t;
       for (const v of values) line += v === undefined ? "," : `,${v}`;
     } else {
       const cols = SIM_COLUMNS[kind];
-      line = `{"kind":"${kind}","ts":"${t}"`;
+      line = `{"kind":"${kind}","ts":"${t}"${id !== undefined ? `,"device_id":"${id}"` : ""}`;
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (v === undefined) continue;
