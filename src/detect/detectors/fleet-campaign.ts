@@ -42,13 +42,17 @@ export const fleetCampaign = defineDetector({
     const models = new ModelSets();
     const trackers = new Map<string, Tracker>();
     let dropped = 0;
+    // Each device's previous destination: most flows repeat it, and then there is nothing new to look up.
+    const lastHost = ctx.columns.i32("campaign.last");
 
     return {
       record(rec) {
         if (!rec.outbound || !established(rec)) return;
         const d = rec.device;
-        const model = ctx.fleet.model(d);
         const h = hostKey(rec);
+        if (lastHost.a[d] === h) return;
+        lastHost.a[d] = h;
+        const model = ctx.fleet.model(d);
         const since = models.seen(model, rec.ts);
         const first = models.firstUse(model, h);
         models.add(model, h, rec.ts);

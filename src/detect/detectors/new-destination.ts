@@ -87,9 +87,12 @@ export const newDestination = defineDetector({
             else if (port !== 0 && !known(rec, model, port)) alert(rec, `port:${rec.text(rec.remotePort)}`, `${hostText(rec)}:${rec.text(rec.remotePort)}`, "a port it never used", false);
           }
         }
-        bloom.add(d, host);
-        models.add(model, host, rec.ts);
-        if (port !== 0) {
+        // What the device already knows, its model learned with it: skip the model's map on the common path.
+        if (!bloom.has(d, host)) {
+          bloom.add(d, host);
+          models.add(model, host, rec.ts);
+        }
+        if (port !== 0 && !bloom.has(d, port)) {
           bloom.add(d, port);
           models.add(model, port, rec.ts);
         }
