@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "web/dist/", "bench/out/", ".longwatch/", "longwatch-demo/"] },
+  { ignores: ["dist/", "node_modules/", "web/dist/", "bench/out/", ".longwatch/", "longwatch-demo/", ".tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -50,6 +50,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const modelCreds = groupBy(await store.fleet.modelCredentials(), (c) => c.model_id ?? "");
   const suppressions = [...(await store.findings.suppressions()), ...(opts.extraSuppressions ?? [])];
   const startedAt = new Date(now).toISOString();
+  const today = formatIsoDate(now);
   const scanId = await store.findings.beginScan(startedAt, enabled.map((r) => r.id));
 
   const pending: Finding[] = [];
@@ -75,7 +76,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
       now,
       models,
       services: { keyedDigest: opts.keyedDigest, store },
-      report: (draft: FindingDraft) => pending.push(toFinding(rule, draft, settings?.severity, suppressions, now)),
+      report: (draft: FindingDraft) => pending.push(toFinding(rule, draft, settings?.severity, suppressions, today)),
     });
   });
   const deviceHooks = runs.filter((r) => r.device !== undefined);
@@ -100,7 +101,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   return { scanId, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
 }
 
-function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | undefined, suppressions: readonly Suppression[], now: number): Finding {
+function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | undefined, suppressions: readonly Suppression[], today: string): Finding {
   const f: Finding = {
     rule: rule.id,
     severity: d.severity ?? severityOverride ?? rule.severity,
@@ -113,7 +114,7 @@ function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | und
   if (d.device_id !== undefined) f.device_id = d.device_id;
   if (d.model_id !== undefined) f.model_id = d.model_id;
   if (d.devices !== undefined) f.devices = d.devices;
-  const s = matchSuppression(suppressions, f, formatIsoDate(now));
+  const s = suppressions.length ? matchSuppression(suppressions, f, today) : undefined;
   if (s) f.suppression = s.expires !== undefined ? { reason: s.reason, expires: s.expires } : { reason: s.reason };
   return f;
 }

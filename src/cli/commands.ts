@@ -1,8 +1,10 @@
 /** Every CLI command; a new command is one file plus one line here. */
+import { certifyCommand } from "./certify.ts";
 import type { CommandModule } from "./command.ts";
 import { importCommand } from "./import.ts";
 import { rulesCommand } from "./rules.ts";
 import { scanCommand } from "./scan.ts";
+import { demoCommand } from "./demo.ts";
 import { findingsCommand } from "./findings.ts";
 import { suppressCommand } from "./suppress.ts";
 import { alertsCommand } from "./alerts.ts";
@@ -10,4 +12,4 @@ import { detectCommand } from "./detect.ts";
 import { detectorsCommand } from "./detectors.ts";
 import { simulateCommand } from "./simulate.ts";
 
-export const commands: CommandModule[] = [scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];

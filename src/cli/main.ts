@@ -12,12 +12,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const ctx = new CliContext(io);
   const program = new Command("longwatch")
     .description("Security monitoring for fleets of long-lived IoT devices.")
-    .version(VERSION)
     .option("--data <dir>", "data folder of the embedded store", io.env.LONGWATCH_DATA ?? "./.longwatch")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
   for (const c of commands) c.register(program, ctx);
+  // `--version` after a subcommand belongs to that subcommand (`certify --version 2.1.1` picks a standard's version);
+  // commander would otherwise let the program's own --version option take it wherever it appears.
+  const sub = argv.findIndex((a) => program.commands.some((c) => c.name() === a));
+  if (!(sub >= 0 && argv.slice(sub + 1).some((a) => a === "--version" || a.startsWith("--version=")))) program.version(VERSION);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {

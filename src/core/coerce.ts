@@ -49,6 +49,12 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** Appends the Luhn check digit (as IMEIs and ICCIDs carry). */
+export function withCheckDigit(body: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(body + d)) return body + d;
+  return body;
+}
+
 export function digitsOnly(v: string): string {
   return v.replace(/[\s-]/g, "");
 }

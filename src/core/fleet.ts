@@ -37,8 +37,8 @@ const openService = z
   }, "has a port outside 1-65535")
   .transform((s) => s.toLowerCase());
 
-export const DeviceSchema = z
-  .object({
+/** The device fields, each validated on its own (see record-validator.ts); DeviceSchema adds the cross-field rules. */
+export const DeviceFieldsSchema = z.object({
     device_id: text(256).describe("Unique device identifier (required)."),
     name: text(256).optional(),
     serial: text(128).optional(),
@@ -88,12 +88,25 @@ export const DeviceSchema = z
       .optional()
       .describe("Countries the SIM may attach in, or * for unrestricted."),
     sim_apn: text(128).optional(),
-  })
-  .superRefine((d, ctx) => {
-    if (d.deployed_at !== undefined && d.retire_at !== undefined && parseIsoDate(d.retire_at)! < parseIsoDate(d.deployed_at)!) {
-      ctx.addIssue({ code: "custom", path: ["retire_at"], message: "is before deployed_at" });
-    }
   });
+
+/** A rule that involves several fields: reported on `path`. */
+export interface CrossIssue {
+  path: string;
+  message: string;
+}
+export type CrossCheck<T> = (value: T) => CrossIssue[];
+
+export const deviceCrossCheck: CrossCheck<z.output<typeof DeviceFieldsSchema>> = (d) =>
+  d.deployed_at !== undefined && d.retire_at !== undefined && parseIsoDate(d.retire_at)! < parseIsoDate(d.deployed_at)! ? [{ path: "retire_at", message: "is before deployed_at" }] : [];
+
+function withCrossCheck<S extends z.ZodObject>(fields: S, check: CrossCheck<z.output<S>>) {
+  return fields.superRefine((v, ctx) => {
+    for (const i of check(v)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
+  });
+}
+
+export const DeviceSchema = withCrossCheck(DeviceFieldsSchema, deviceCrossCheck);
 export type Device = z.infer<typeof DeviceSchema>;
 
 const cryptoProfile = z
@@ -127,7 +140,7 @@ export type DeviceModel = z.infer<typeof DeviceModelSchema>;
 /** Marks an account that has no password at all; the literal `<empty>` or `<blank>` in the password column. */
 export const EMPTY_PASSWORD_TOKENS = ["<empty>", "<blank>"] as const;
 
-export const CredentialInputSchema = z
+export const CredentialInputFieldsSchema = z
   .object({
     device_id: text(256).optional(),
     model_id: text(128).optional(),
@@ -137,14 +150,17 @@ export const CredentialInputSchema = z
     password_hash: text(512).optional().describe("crypt(3) hash: $1$, $5$, $6$, $2a$/$2b$/$2y$ (bcrypt) or traditional DES."),
     password: z.string().max(1024).optional().describe("Plaintext; hashed on import and never stored. <empty> = no password."),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.device_id === undefined && c.model_id === undefined) ctx.addIssue({ code: "custom", path: ["device_id"], message: "needs device_id or model_id" });
-    if (c.password === undefined && c.password_hash === undefined) {
-      ctx.addIssue({ code: "custom", path: ["password"], message: "needs password or password_hash (write <empty> for an account without a password)" });
-    }
-    if (c.password !== undefined && c.password_hash !== undefined) ctx.addIssue({ code: "custom", path: ["password"], message: "give password or password_hash, not both" });
-  });
+  .strict();
+
+export const credentialCrossCheck: CrossCheck<z.output<typeof CredentialInputFieldsSchema>> = (c) => {
+  const out: CrossIssue[] = [];
+  if (c.device_id === undefined && c.model_id === undefined) out.push({ path: "device_id", message: "needs device_id or model_id" });
+  if (c.password === undefined && c.password_hash === undefined) out.push({ path: "password", message: "needs password or password_hash (write <empty> for an account without a password)" });
+  if (c.password !== undefined && c.password_hash !== undefined) out.push({ path: "password", message: "give password or password_hash, not both" });
+  return out;
+};
+
+export const CredentialInputSchema = withCrossCheck(CredentialInputFieldsSchema, credentialCrossCheck);
 export type CredentialInput = z.infer<typeof CredentialInputSchema>;
 
 /**

@@ -44,26 +44,25 @@ export function fieldKinds(schema: z.ZodObject): Record<string, FieldKind> {
 export function decodeCells(cells: Record<string, unknown>, kinds: Record<string, FieldKind>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in cells) {
-    const raw = cells[key];
-    if (raw === null || raw === undefined) continue;
-    if (typeof raw !== "string") {
-      out[key] = kinds[key] === "string" && typeof raw === "number" ? String(raw) : raw;
-      continue;
-    }
-    if (raw.trim() === "") continue;
-    switch (kinds[key]) {
-      case "boolean":
-        out[key] = parseBool(raw) ?? raw;
-        break;
-      case "number":
-        out[key] = parseNumber(raw) ?? raw;
-        break;
-      case "list":
-        out[key] = parseList(raw);
-        break;
-      default:
-        out[key] = raw;
-    }
+    const v = decodeValue(cells[key], kinds[key]);
+    if (v !== undefined) out[key] = v;
   }
   return out;
+}
+
+/** One cell: undefined when empty; typed when it can be; the raw text otherwise (validation then names the field). */
+export function decodeValue(raw: unknown, kind: FieldKind | undefined): unknown {
+  if (raw === null || raw === undefined) return undefined;
+  if (typeof raw !== "string") return kind === "string" && typeof raw === "number" ? String(raw) : raw;
+  if (raw.length === 0 || raw.trim() === "") return undefined;
+  switch (kind) {
+    case "boolean":
+      return parseBool(raw) ?? raw;
+    case "number":
+      return parseNumber(raw) ?? raw;
+    case "list":
+      return parseList(raw);
+    default:
+      return raw;
+  }
 }

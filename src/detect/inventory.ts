@@ -3,7 +3,7 @@
  * inventory's own validated reader) or from the devices already in the store. Detection only reads it — importing
  * devices into the store is `longwatch import devices` / `scan`.
  */
-import { type Device, type DeviceModel, DeviceSchema } from "../core/fleet.ts";
+import { type Device, deviceCrossCheck, DeviceFieldsSchema, type DeviceModel } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import { readModels } from "../inventory/models.ts";
 import { validateTable } from "../inventory/validate-table.ts";
@@ -16,7 +16,7 @@ export interface DetectInventory {
 
 export async function readInventoryFiles(devicesFile: string | undefined, modelsFile: string | undefined, onIssue: (i: InputIssue) => void): Promise<DetectInventory> {
   const devices: Device[] = [];
-  if (devicesFile !== undefined) for await (const batch of validateTable(devicesFile, DeviceSchema, { onIssue })) for (const { value } of batch) devices.push(value);
+  if (devicesFile !== undefined) for await (const batch of validateTable(devicesFile, DeviceFieldsSchema, deviceCrossCheck, { onIssue })) for (const { value } of batch) devices.push(value);
   const models = modelsFile !== undefined ? readModels(modelsFile, onIssue).models : [];
   return { devices, models };
 }

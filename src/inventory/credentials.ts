@@ -3,10 +3,10 @@
  * the row is read; it is never stored, printed or logged. A `password_hash` must be a crypt(3) hash Longwatch can
  * check; `!` / `*` hashes mark a locked account.
  */
-import { type Credential, CredentialInputSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
+import { type Credential, credentialCrossCheck, CredentialInputFieldsSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import type { Store } from "../store/store.ts";
-import { classifyCryptHash } from "./crypt-format.ts";
+import { classifyHash } from "../audit/credentials/crypt/index.ts";
 import type { KeyedDigest } from "./secrets.ts";
 import { validateTable } from "./validate-table.ts";
 
@@ -34,19 +34,19 @@ export async function importCredentials(opts: {
   const models = new Set((await opts.store.fleet.models()).map((m) => m.model_id));
 
   const batch: Credential[] = [];
-  for await (const rows of validateTable(opts.file, CredentialInputSchema, { onIssue })) {
+  for await (const rows of validateTable(opts.file, CredentialInputFieldsSchema, credentialCrossCheck, { onIssue })) {
     for (const { line, value } of rows) {
       let secret: Credential["secret"];
       if (value.password !== undefined) {
-        const plain = (EMPTY_PASSWORD_TOKENS as readonly string[]).includes(value.password) ? "" : value.password;
+        const plain = (EMPTY_PASSWORD_TOKENS as readonly string[]).includes(value.password.trim().toLowerCase()) ? "" : value.password;
         secret = { kind: "keyed", digest: opts.keyedDigest(plain) };
       } else {
-        const c = classifyCryptHash(value.password_hash!);
+        const c = classifyHash(value.password_hash!);
         if ("error" in c) {
           onIssue({ file: opts.file, line, column: "password_hash", reason: c.error, level: "error" });
           continue;
         }
-        secret = c.locked ? { kind: "locked" } : { kind: "crypt", hash: value.password_hash! };
+        secret = "locked" in c ? { kind: "locked" } : { kind: "crypt", hash: value.password_hash! };
       }
       const cred: Credential = { service: value.service, username: value.username, secret };
       if (value.device_id !== undefined) {

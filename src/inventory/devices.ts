@@ -4,7 +4,7 @@
  * file does not contain are reported, or deleted with `prune`.
  */
 import { dirname } from "node:path";
-import { type Device, DeviceSchema } from "../core/fleet.ts";
+import { type Device, deviceCrossCheck, DeviceFieldsSchema } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import type { ImportSummary, Store, StoredDevice } from "../store/store.ts";
 import type { CertificateLoader } from "./certificate-loader.ts";
@@ -60,7 +60,7 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
       return undefined;
     };
     const validateOpts = { onIssue: report, check, ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.onProgress ? { onBytes: opts.onProgress } : {}) };
-    for await (const batch of validateTable(opts.file, DeviceSchema, validateOpts)) {
+    for await (const batch of validateTable(opts.file, DeviceFieldsSchema, deviceCrossCheck, validateOpts)) {
       const devices: StoredDevice[] = [];
       for (const { line, value } of batch) {
         devices.push(attachCertificate(value, line, baseDir, opts, result, report));

@@ -28,7 +28,9 @@ export class ScanSummary {
   readonly bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   readonly byStatus: Record<FindingStatus, number> = { new: 0, unchanged: 0, fixed: 0, suppressed: 0 };
   private readonly rules = new Map<string, RuleTotal>();
-  private readonly devices = new Map<string, Uint32Array>();
+  /** Device id → slot; a device's five severity counters live at slot*5 in `counts` (no object per device). */
+  private readonly slots = new Map<string, number>();
+  private counts = new Uint32Array(5 * 1024);
 
   add(f: Finding): void {
     this.byStatus[f.status]++;
@@ -46,12 +48,17 @@ export class ScanSummary {
     r.devices += affected.length;
     const i = INDEX[f.severity];
     for (const id of affected) {
-      let counts = this.devices.get(id);
-      if (!counts) {
-        counts = new Uint32Array(5);
-        this.devices.set(id, counts);
+      let slot = this.slots.get(id);
+      if (slot === undefined) {
+        slot = this.slots.size;
+        this.slots.set(id, slot);
+        if ((slot + 1) * 5 > this.counts.length) {
+          const grown = new Uint32Array(this.counts.length * 2);
+          grown.set(this.counts);
+          this.counts = grown;
+        }
       }
-      counts[i]!++;
+      this.counts[slot * 5 + i]!++;
     }
   }
 
@@ -60,7 +67,7 @@ export class ScanSummary {
   }
 
   get affectedDevices(): number {
-    return this.devices.size;
+    return this.slots.size;
   }
 
   topRules(n: number): RuleTotal[] {
@@ -69,10 +76,12 @@ export class ScanSummary {
 
   worstDevices(n: number): DeviceTotal[] {
     const scored: DeviceTotal[] = [];
-    for (const [device_id, c] of this.devices) {
-      const score = SEVERITIES.reduce((s, sev) => s + c[INDEX[sev]]! * WEIGHT[sev], 0);
+    const c = this.counts;
+    for (const [device_id, slot] of this.slots) {
+      const o = slot * 5;
+      const score = c[o]! * WEIGHT.critical + c[o + 1]! * WEIGHT.high + c[o + 2]! * WEIGHT.medium + c[o + 3]! * WEIGHT.low;
       if (scored.length >= n && score <= scored[scored.length - 1]!.score) continue;
-      scored.push({ device_id, score, bySeverity: { critical: c[0]!, high: c[1]!, medium: c[2]!, low: c[3]!, info: c[4]! } });
+      scored.push({ device_id, score, bySeverity: { critical: c[o]!, high: c[o + 1]!, medium: c[o + 2]!, low: c[o + 3]!, info: c[o + 4]! } });
       scored.sort((a, b) => b.score - a.score || a.device_id.localeCompare(b.device_id));
       if (scored.length > n) scored.pop();
     }

@@ -46,6 +46,8 @@ export interface FleetRepository {
   /** Every device with its certificate and credentials, in pages, in a stable order. */
   devicePages(pageSize?: number): AsyncIterable<FleetDevice[]>;
   getDevice(deviceId: string): Promise<FleetDevice | undefined>;
+  /** The model of each given device that exists and has one; for resolving findings to models a page at a time. */
+  deviceModels(deviceIds: readonly string[]): Promise<Map<string, string>>;
   counts(): Promise<{ devices: number; models: number; credentials: number; certificates: number }>;
 }
 
@@ -126,9 +128,27 @@ export interface AlertRepository {
   suppressions(): Promise<AlertSuppression[]>;
 }
 
+/** A saved self-assessment (certify/): the whole report document, kept so that later ones can be compared with it. */
+export interface StoredAssessment {
+  id: number;
+  model_id: string;
+  /** Catalogue key, e.g. `etsi-en-303-645-v3.1.3`. */
+  standard: string;
+  created_at: string;
+  doc: unknown;
+}
+
+export interface AssessmentRepository {
+  save(a: Omit<StoredAssessment, "id">): Promise<number>;
+  get(id: number): Promise<StoredAssessment | undefined>;
+  /** Newest first. */
+  list(filter: { model_id?: string; standard?: string; limit?: number }): Promise<Omit<StoredAssessment, "doc">[]>;
+}
+
 export interface Store {
   readonly fleet: FleetRepository;
   readonly findings: FindingRepository;
   readonly alerts: AlertRepository;
+  readonly assessments: AssessmentRepository;
   close(): Promise<void>;
 }

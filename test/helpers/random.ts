@@ -1,21 +1,10 @@
-/** A small seeded PRNG (mulberry32) so fuzz tests are reproducible: a failure prints its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded randomness for fuzz tests (a failure prints its seed); the PRNG itself lives in src/core/random.ts. */
+import { pick, rng, type Rng } from "../../src/core/random.ts";
 
-export function pick<T>(r: () => number, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)]!;
-}
+export { pick, rng };
 
 /** Splits text into random-sized chunks, including empty and one-character ones. */
-export function chunks(r: () => number, s: string): string[] {
+export function chunks(r: Rng, s: string): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {

@@ -1,10 +1,11 @@
 /** Every audit rule Longwatch ships, by family. Adding a rule = one module in a family file + its tests. */
 import type { Rule } from "../rule.ts";
 import { connectivityRules } from "./connectivity.ts";
+import { credentialRules } from "./credentials.ts";
 import { exposureRules } from "./exposure.ts";
 import { updateRules } from "./updates.ts";
 
-export const allRules: readonly Rule[] = [...updateRules, ...connectivityRules, ...exposureRules];
+export const allRules: readonly Rule[] = [...credentialRules, ...updateRules, ...connectivityRules, ...exposureRules];
 
 export function findRule(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);

@@ -6,6 +6,14 @@ import { compareGenericVersions } from "../../core/version.ts";
 import { defineRule } from "../rule.ts";
 import { DeviceGroups, plural } from "./group.ts";
 
+/** Parses a model's date once per scan, not once per device. */
+function modelDate(cache: Map<string, number | undefined>, modelId: string, iso: string | undefined): number | undefined {
+  if (cache.has(modelId)) return cache.get(modelId);
+  const ms = iso !== undefined ? parseIsoDate(iso) : undefined;
+  cache.set(modelId, ms);
+  return ms;
+}
+
 const noParams = z.object({}).strict();
 
 export const noOta = defineRule({
@@ -13,7 +21,10 @@ export const noOta = defineRule({
   family: "updates",
   title: "Firmware cannot be updated over the air",
   severity: "high",
-  standards: ["ETSI-EN-303-645:5.3-1", "ETSI-EN-303-645:5.3-2", "EU-CRA:I.1.2.c", "NISTIR-8259A:software-update", "OWASP-IoT-2018:I4"],
+  // Not ETSI 5.3-1/5.3-2 nor NISTIR software-update: they ask for a secure update mechanism, which a local (cable)
+  // update can provide. What OTA's absence does show is no automatic updates in the field (CRA) and, for a fleet,
+  // no practical way to update (OWASP I4).
+  standards: ["EU-CRA:I.1.2.c", "OWASP-IoT-2018:I4"],
   rationale:
     "Every device will need security fixes during its life: new weaknesses are found in the software it runs long after it ships. A device that can only be updated by someone visiting it with a cable stays vulnerable for years, because in practice those visits rarely happen across a whole fleet.",
   remediation:
@@ -88,7 +99,8 @@ export const supportEnded = defineRule({
   family: "updates",
   title: "Manufacturer support has ended",
   severity: "high",
-  standards: ["ETSI-EN-303-645:5.3-13", "EU-CRA:I.2.2", "OWASP-IoT-2018:I8"],
+  // Not ETSI 5.3-13: that provision asks for the support period to be published, and here it is known.
+  standards: ["EU-CRA:I.2.2", "OWASP-IoT-2018:I8"],
   rationale:
     "After the end of its support period the manufacturer no longer fixes security problems in this model. Any weakness found from now on stays open for good, and attackers know that unsupported devices are easy targets.",
   remediation:
@@ -96,10 +108,12 @@ export const supportEnded = defineRule({
   params: noParams,
   start(ctx) {
     const groups = new DeviceGroups<string>();
+    const ends = new Map<string, number | undefined>();
     return {
       device(v) {
-        const end = v.model?.support_end !== undefined ? parseIsoDate(v.model.support_end) : undefined;
-        if (end !== undefined && end < ctx.now) groups.add(v.model!.model_id, v.device.device_id, v.model!.support_end!);
+        if (!v.model) return;
+        const end = modelDate(ends, v.model.model_id, v.model.support_end);
+        if (end !== undefined && end < ctx.now) groups.add(v.model.model_id, v.device.device_id, v.model.support_end!);
       },
       finish() {
         for (const [model, g] of groups.entries()) {
@@ -122,7 +136,8 @@ export const supportEndsBeforeRetirement = defineRule({
   family: "updates",
   title: "Support ends before the devices are retired",
   severity: "medium",
-  standards: ["ETSI-EN-303-645:5.3-13", "EU-CRA:I.2.2", "OWASP-IoT-2018:I8"],
+  // Not ETSI 5.3-13: that provision asks for the support period to be published, and here it is known.
+  standards: ["EU-CRA:I.2.2", "OWASP-IoT-2018:I8"],
   rationale:
     "These devices are planned to stay in the field after the manufacturer stops providing security updates. For those last years they will run with every weakness discovered after support ended.",
   remediation:
@@ -130,10 +145,11 @@ export const supportEndsBeforeRetirement = defineRule({
   params: noParams,
   start(ctx) {
     const groups = new DeviceGroups<{ end: string; endMs: number; latestRetire: number }>();
+    const ends = new Map<string, number | undefined>();
     return {
       device(v) {
         const m = v.model;
-        const endMs = m?.support_end !== undefined ? parseIsoDate(m.support_end) : undefined;
+        const endMs = m ? modelDate(ends, m.model_id, m.support_end) : undefined;
         if (endMs === undefined || endMs < ctx.now) return; // support-ended covers the past
         const retire = plannedRetirement(v.device, m);
         if (retire === undefined || retire <= endMs) return;

@@ -35,49 +35,49 @@ function findingOf(r: FindingRow): Finding {
   return f;
 }
 
+/** The open findings of the scan before the current one: fingerprint → [row id, first scan]. */
+type Snapshot = Map<string, [number, number]>;
+
 export class SqliteFindings implements FindingRepository {
-  private readonly upsert: Database.Statement;
+  private readonly insert: Database.Statement;
+  private previous: { scanId: number; open: Snapshot } | undefined;
 
   constructor(private readonly db: Database.Database) {
-    // A fingerprint seen before and still open stays `unchanged`; one that was fixed and came back is `new` again.
-    this.upsert = db.prepare(`
-      INSERT INTO findings (fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan, last_scan)
-      VALUES (@fingerprint, @rule, @severity, @device_id, @model_id, @title, @evidence, @standards, @devices, @suppression,
-              CASE WHEN @suppression IS NULL THEN 'new' ELSE 'suppressed' END, @scan, @scan)
-      ON CONFLICT (fingerprint) DO UPDATE SET
-        severity = excluded.severity, device_id = excluded.device_id, model_id = excluded.model_id, title = excluded.title,
-        evidence = excluded.evidence, standards = excluded.standards, devices = excluded.devices, suppression = excluded.suppression,
-        status = CASE WHEN excluded.suppression IS NOT NULL THEN 'suppressed'
-                      WHEN findings.last_scan = excluded.last_scan THEN findings.status
-                      WHEN findings.status = 'fixed' THEN 'new' ELSE 'unchanged' END,
-        first_scan = CASE WHEN findings.status = 'fixed' THEN excluded.first_scan ELSE findings.first_scan END,
-        fixed_scan = NULL, last_scan = excluded.last_scan
-      RETURNING status`);
+    this.insert = db.prepare(`
+      INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
   async beginScan(startedAt: string, rules: readonly string[]): Promise<number> {
-    return Number(this.db.prepare("INSERT INTO scans (started_at, rules) VALUES (?, ?)").run(startedAt, JSON.stringify(rules)).lastInsertRowid);
+    // Rows of a scan that never finished (a crash) are discarded.
+    this.db.prepare("DELETE FROM findings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
+    this.db.prepare("DELETE FROM scans WHERE finished_at IS NULL").run();
+    const prev = await this.latestScan();
+    const open: Snapshot = new Map();
+    if (prev) {
+      const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE scan_id = ? AND status <> 'fixed'").raw().iterate(prev.id) as Iterable<[string, number, number]>;
+      for (const [fp, id, first] of rows) open.set(fp, [id, first]);
+    }
+    const scanId = Number(this.db.prepare("INSERT INTO scans (started_at, rules) VALUES (?, ?)").run(startedAt, JSON.stringify(rules)).lastInsertRowid);
+    this.previous = prev ? { scanId: prev.id, open } : { scanId: 0, open };
+    return scanId;
   }
 
   async record(scanId: number, findings: readonly Finding[]): Promise<FindingStatus[]> {
+    const open = this.previous?.open ?? new Map<string, [number, number]>();
     const out: FindingStatus[] = new Array(findings.length);
     this.db.transaction(() => {
       for (let i = 0; i < findings.length; i++) {
         const f = findings[i]!;
-        const row = this.upsert.get({
-          fingerprint: f.fingerprint,
-          rule: f.rule,
-          severity: f.severity,
-          device_id: f.device_id ?? null,
-          model_id: f.model_id ?? null,
-          title: f.title,
-          evidence: JSON.stringify(f.evidence),
-          standards: JSON.stringify(f.standards),
-          devices: f.devices ? JSON.stringify(f.devices) : null,
-          suppression: f.suppression ? JSON.stringify(f.suppression) : null,
-          scan: scanId,
-        }) as { status: FindingStatus };
-        out[i] = row.status;
+        const before = open.get(f.fingerprint);
+        // Seen again: no longer a candidate for "fixed".
+        if (before) open.delete(f.fingerprint);
+        const status: FindingStatus = f.suppression ? "suppressed" : before ? "unchanged" : "new";
+        out[i] = status;
+        this.insert.run(
+          scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards),
+          f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scanId,
+        );
       }
     })();
     return out;
@@ -85,15 +85,33 @@ export class SqliteFindings implements FindingRepository {
 
   async finishScan(scanId: number, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]> {
     const rules = JSON.parse((this.db.prepare("SELECT rules FROM scans WHERE id = ?").get(scanId) as { rules: string }).rules) as string[];
-    const fixed = this.db
-      .prepare(
-        `UPDATE findings SET status = 'fixed', fixed_scan = ?
-         WHERE last_scan < ? AND status <> 'fixed' AND rule IN (SELECT value FROM json_each(?))
-         RETURNING *`,
-      )
-      .all(scanId, scanId, JSON.stringify(rules)) as FindingRow[];
-    this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
-    return fixed.map(findingOf).sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    const prev = this.previous;
+    this.previous = undefined;
+    let fixed: Finding[] = [];
+    this.db.transaction(() => {
+      if (prev && prev.scanId > 0) {
+        // Open findings of the rules that ran and were not seen again are fixed.
+        const leftover = [...prev.open.values()].map(([id]) => id);
+        const rows = leftover.length ? (this.db.prepare("SELECT * FROM findings WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(leftover)) as FindingRow[]) : [];
+        const ran = new Set(rules);
+        fixed = rows.filter((r) => ran.has(r.rule)).map((r) => ({ ...findingOf(r), status: "fixed" as const }));
+        for (const f of fixed) {
+          this.insert.run(scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards), f.devices ? JSON.stringify(f.devices) : null, null, "fixed", scanId);
+        }
+        // Findings of rules that did not run this time are carried forward unchanged.
+        this.db
+          .prepare(
+            `INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
+             SELECT ?, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression,
+                    CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
+             FROM findings WHERE scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?))`,
+          )
+          .run(scanId, prev.scanId, JSON.stringify(rules));
+        this.db.prepare("DELETE FROM findings WHERE scan_id < ?").run(prev.scanId);
+      }
+      this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
+    })();
+    return fixed.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   }
 
   async latestScan(): Promise<ScanInfo | undefined> {
@@ -107,12 +125,12 @@ export class SqliteFindings implements FindingRepository {
   async *current(pageSize = 5000): AsyncIterable<Finding[]> {
     const latest = await this.latestScan();
     if (!latest) return;
-    const page = this.db.prepare("SELECT * FROM findings WHERE last_scan = ? AND fingerprint > ? ORDER BY fingerprint LIMIT ?");
-    let after = "";
+    const page = this.db.prepare("SELECT * FROM findings WHERE scan_id = ? AND id > ? AND status <> 'fixed' ORDER BY id LIMIT ?");
+    let after = 0;
     for (;;) {
-      const rows = page.all(latest.id, after, pageSize) as FindingRow[];
+      const rows = page.all(latest.id, after, pageSize) as (FindingRow & { id: number })[];
       if (rows.length === 0) return;
-      after = rows[rows.length - 1]!.fingerprint;
+      after = rows[rows.length - 1]!.id;
       yield rows.map(findingOf);
     }
   }

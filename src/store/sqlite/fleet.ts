@@ -1,7 +1,6 @@
 import type Database from "better-sqlite3";
 import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Service } from "../../core/fleet.ts";
 import type { DeviceImport, FleetDevice, FleetRepository, StoredDevice } from "../store.ts";
-import { deviceColumns, fromSql, toSql } from "./columns.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -31,11 +30,10 @@ export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    const names = [...deviceColumns.map((c) => c.name), "cert_fingerprint", "import_id"];
-    // Re-importing replaces every field (a cell emptied in the new export clears the stored value).
+    // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value).
     this.upsertDevice = db.prepare(
-      `INSERT INTO devices (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})
-       ON CONFLICT (device_id) DO UPDATE SET ${names.filter((n) => n !== "device_id").map((n) => `${n} = excluded.${n}`).join(", ")}`,
+      `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, doc) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint, import_id = excluded.import_id, doc = excluded.doc`,
     );
   }
 
@@ -45,18 +43,11 @@ export class SqliteFleet implements FleetRepository {
     const importId = Number(db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date().toISOString()).lastInsertRowid);
     const stmt = this.upsertDevice;
     let open = true;
-    const values: (string | number | null)[] = new Array(deviceColumns.length + 2);
     return {
       async upsert(devices) {
         for (const d of devices) {
-          const rec = d as Record<string, unknown>;
-          for (let i = 0; i < deviceColumns.length; i++) {
-            const c = deviceColumns[i]!;
-            values[i] = toSql(c.kind, rec[c.name]);
-          }
-          values[deviceColumns.length] = d.cert_fingerprint ?? null;
-          values[deviceColumns.length + 1] = importId;
-          stmt.run(values);
+          const { cert_fingerprint, ...doc } = d;
+          stmt.run(d.device_id, d.model_id ?? null, cert_fingerprint ?? null, importId, JSON.stringify(doc));
         }
       },
       async commit(opts = {}) {
@@ -114,19 +105,44 @@ export class SqliteFleet implements FleetRepository {
   }
 
   async *devicePages(pageSize = 5000): AsyncIterable<FleetDevice[]> {
-    const page = this.db.prepare(`${this.selectFleet} WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?`);
+    const page = this.db.prepare("SELECT rowid, device_id, cert_fingerprint, doc FROM devices WHERE rowid > ? ORDER BY rowid LIMIT ?").raw();
+    // Credentials and certificates are fetched once per page, not by a subquery per device.
+    const creds = this.db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
+    const certs = this.db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint IN (SELECT value FROM json_each(?))");
     let after = 0;
     for (;;) {
-      const rows = page.all(after, pageSize) as Record<string, unknown>[];
+      const rows = page.all(after, pageSize) as [number, string, string | null, string][];
       if (rows.length === 0) return;
-      after = rows[rows.length - 1]!.rid as number;
-      yield rows.map((r) => this.fleetDeviceOf(r));
+      after = rows[rows.length - 1]![0];
+      const byDevice = new Map<string, Credential[]>();
+      for (const c of creds.all(JSON.stringify(rows.map((r) => r[1]))) as CredentialRow[]) {
+        const list = byDevice.get(c.device_id!);
+        if (list) list.push(credentialOf(c));
+        else byDevice.set(c.device_id!, [credentialOf(c)]);
+      }
+      const fps = rows.map((r) => r[2]).filter((f) => f !== null);
+      const certDocs = new Map<string, string>();
+      if (fps.length) for (const c of certs.all(JSON.stringify(fps)) as { fingerprint: string; doc: string }[]) certDocs.set(c.fingerprint, c.doc);
+      yield rows.map((r) => fleetDeviceOf(r[3], r[2], byDevice.get(r[1]) ?? [], certDocs));
     }
   }
 
   async getDevice(deviceId: string): Promise<FleetDevice | undefined> {
-    const row = this.db.prepare(`${this.selectFleet} WHERE d.device_id = ?`).get(deviceId) as Record<string, unknown> | undefined;
-    return row ? this.fleetDeviceOf(row) : undefined;
+    const row = this.db.prepare("SELECT cert_fingerprint, doc FROM devices WHERE device_id = ?").get(deviceId) as { cert_fingerprint: string | null; doc: string } | undefined;
+    if (!row) return undefined;
+    const creds = (this.db.prepare("SELECT * FROM credentials WHERE device_id = ?").all(deviceId) as CredentialRow[]).map(credentialOf);
+    const cert = row.cert_fingerprint !== null ? (this.db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint = ?").get(row.cert_fingerprint) as { fingerprint: string; doc: string } | undefined) : undefined;
+    return fleetDeviceOf(row.doc, row.cert_fingerprint, creds, new Map(cert ? [[cert.fingerprint, cert.doc]] : []));
+  }
+
+  async deviceModels(deviceIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare("SELECT device_id, model_id FROM devices WHERE device_id IN (SELECT value FROM json_each(?)) AND model_id IS NOT NULL");
+    // json_each keeps one statement for any number of ids; chunks keep each JSON argument small.
+    for (let i = 0; i < deviceIds.length; i += 1000) {
+      for (const r of stmt.all(JSON.stringify(deviceIds.slice(i, i + 1000))) as { device_id: string; model_id: string }[]) out.set(r.device_id, r.model_id);
+    }
+    return out;
   }
 
   async counts() {
@@ -138,27 +154,15 @@ export class SqliteFleet implements FleetRepository {
       certificates: n("SELECT COUNT(*) AS n FROM certificates"),
     };
   }
+}
 
-  private readonly selectFleet = `
-    SELECT d.rowid AS rid, d.*, c.doc AS cert_doc,
-      (SELECT json_group_array(json_object('service', cr.service, 'username', cr.username, 'model_id', cr.model_id,
-              'firmware_version', cr.firmware_version, 'secret_kind', cr.secret_kind, 'secret', cr.secret))
-         FROM credentials cr WHERE cr.device_id = d.device_id) AS creds
-    FROM devices d LEFT JOIN certificates c ON c.fingerprint = d.cert_fingerprint`;
-
-  private fleetDeviceOf(r: Record<string, unknown>): FleetDevice {
-    const device: Record<string, unknown> = {};
-    for (const c of deviceColumns) {
-      const v = fromSql(c.kind, r[c.name]);
-      if (v !== undefined) device[c.name] = v;
-    }
-    if (r.cert_fingerprint !== null) device.cert_fingerprint = r.cert_fingerprint;
-    const out: FleetDevice = { device: device as StoredDevice, credentials: [] };
-    if (typeof r.cert_doc === "string") out.certificate = JSON.parse(r.cert_doc) as CertificateInfo;
-    if (typeof r.creds === "string" && r.creds !== "[]") {
-      const id = device.device_id as string;
-      out.credentials = (JSON.parse(r.creds) as Omit<CredentialRow, "device_id">[]).map((c) => credentialOf({ ...c, device_id: id }));
-    }
-    return out;
+function fleetDeviceOf(doc: string, fingerprint: string | null, credentials: Credential[], certDocs: Map<string, string>): FleetDevice {
+  const device = JSON.parse(doc) as StoredDevice;
+  const out: FleetDevice = { device, credentials };
+  if (fingerprint !== null) {
+    device.cert_fingerprint = fingerprint;
+    const cert = certDocs.get(fingerprint);
+    if (cert !== undefined) out.certificate = JSON.parse(cert) as CertificateInfo;
   }
+  return out;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Store } from "../store.ts";
 import { SqliteAlerts } from "./alerts.ts";
+import { SqliteAssessments } from "./assessments.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { migrate } from "./migrate.ts";
@@ -13,12 +14,14 @@ export class SqliteStore implements Store {
   readonly fleet: SqliteFleet;
   readonly findings: SqliteFindings;
   readonly alerts: SqliteAlerts;
+  readonly assessments: SqliteAssessments;
   private closed = false;
 
   constructor(readonly db: Database.Database) {
     this.fleet = new SqliteFleet(db);
     this.findings = new SqliteFindings(db);
     this.alerts = new SqliteAlerts(db);
+    this.assessments = new SqliteAssessments(db);
   }
 
   async close(): Promise<void> {
@@ -40,6 +43,9 @@ export function openSqliteStore(dataDir: string): SqliteStore {
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  // Bulk imports insert into B-trees keyed by ids in no particular order: a large page cache keeps that in memory.
+  db.pragma("cache_size = -262144");
+  db.pragma("temp_store = MEMORY");
   migrate(db, allMigrations);
   return new SqliteStore(db);
 }

@@ -4,16 +4,19 @@ export const findingMigrations: Migration[] = [
   {
     area: "findings",
     version: 1,
+    // Findings are stored per scan (a snapshot): appends only, so recording is cheap; status comes from comparing
+    // with the previous scan's snapshot. Only the latest two scans' rows are kept; `scans` keeps every scan's counts.
     up: `
       CREATE TABLE scans (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, rules TEXT NOT NULL, counts TEXT);
       CREATE TABLE findings (
-        fingerprint TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        scan_id INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
         rule TEXT NOT NULL, severity TEXT NOT NULL, device_id TEXT, model_id TEXT,
         title TEXT NOT NULL, evidence TEXT NOT NULL, standards TEXT NOT NULL, devices TEXT, suppression TEXT,
-        status TEXT NOT NULL, first_scan INTEGER NOT NULL, last_scan INTEGER NOT NULL, fixed_scan INTEGER
+        status TEXT NOT NULL, first_scan INTEGER NOT NULL
       );
-      CREATE INDEX findings_last_scan ON findings (last_scan);
-      CREATE INDEX findings_rule ON findings (rule);
+      CREATE INDEX findings_scan ON findings (scan_id);
       CREATE TABLE suppressions (
         id INTEGER PRIMARY KEY, rule TEXT NOT NULL, fingerprint TEXT, device_id TEXT,
         reason TEXT NOT NULL, expires TEXT, created_at TEXT NOT NULL

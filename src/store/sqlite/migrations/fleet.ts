@@ -1,18 +1,18 @@
 import type { Migration } from "../migrate.ts";
-import { deviceColumns } from "../columns.ts";
 
 export const fleetMigrations: Migration[] = [
   {
     area: "fleet",
     version: 1,
     up: `
+      -- A device is stored as its JSON document (the Device schema); the columns beside it are what queries need.
       CREATE TABLE devices (
-        ${deviceColumns.map((c) => `${c.name} ${c.sqlType}${c.name === "device_id" ? " PRIMARY KEY" : ""}`).join(",\n        ")},
+        device_id TEXT PRIMARY KEY,
+        model_id TEXT,
         cert_fingerprint TEXT,
-        import_id INTEGER NOT NULL
+        import_id INTEGER NOT NULL,
+        doc TEXT NOT NULL
       );
-      CREATE INDEX devices_model ON devices (model_id);
-      CREATE INDEX devices_import ON devices (import_id);
       CREATE TABLE imports (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_at TEXT NOT NULL);
       CREATE TABLE models (model_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
       CREATE TABLE credentials (

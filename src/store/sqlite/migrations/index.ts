@@ -1,7 +1,8 @@
 import type { Migration } from "../migrate.ts";
 import { alertMigrations } from "./alerts.ts";
+import { certifyMigrations } from "./certify.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...alertMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...alertMigrations];

@@ -1,0 +1,69 @@
+/** What the `certify` subcommands share: resolving the standard, paths, the store and the assessment environment. */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { allRules } from "../audit/rules/index.ts";
+import { DEFAULT_ANSWERS_DIR } from "../certify/answers-files.ts";
+import { catalogues, type Catalogue } from "../certify/catalogue.ts";
+import type { CertifyEnv } from "../certify/run.ts";
+import { formatIssue, type SourceIssue } from "../certify/yaml-source.ts";
+import { EXIT } from "../core/exit-codes.ts";
+import { openSqliteStore, type SqliteStore } from "../store/sqlite/index.ts";
+import { globalOpts } from "./command.ts";
+import { type CliContext, UsageError } from "./context.ts";
+import { VERSION } from "./version.ts";
+
+export function standardChoices(): string {
+  const set = catalogues();
+  return set
+    .standards()
+    .map((cli) => {
+      const v = set.versions(cli);
+      return v.length > 1 ? `${cli} (--version ${v.join(" | ")}; default ${set.find(cli)!.version})` : cli;
+    })
+    .join(", ");
+}
+
+export function resolveCatalogue(standard: string | undefined, version: string | undefined): Catalogue {
+  const set = catalogues();
+  if (standard === undefined) throw new UsageError(`--standard is required: one of ${standardChoices()}`);
+  if (!set.standards().includes(standard)) throw new UsageError(`unknown standard "${standard}": use one of ${standardChoices()}`);
+  const c = set.find(standard, version);
+  if (!c) throw new UsageError(`${standard} has no version "${version}": use ${set.versions(standard).join(" or ")}`);
+  return c;
+}
+
+export function dataDir(cmd: Command, ctx: CliContext): string {
+  const d = globalOpts(cmd).data;
+  return d === ":memory:" ? d : resolve(ctx.io.cwd, d);
+}
+
+/** Opens the store; with `mustExist`, a missing store is a usage error that says what to run first. */
+export function openStore(cmd: Command, ctx: CliContext, mustExist = true): SqliteStore | undefined {
+  const dir = dataDir(cmd, ctx);
+  if (dir !== ":memory:" && !existsSync(join(dir, "longwatch.db"))) {
+    if (mustExist) throw new UsageError(`no Longwatch store in ${dir}: import an inventory and run \`longwatch scan\` first (or pass --data)`);
+    return undefined;
+  }
+  return openSqliteStore(dir);
+}
+
+export function answersLocation(ctx: CliContext, given: string | undefined): string {
+  return resolve(ctx.io.cwd, given ?? DEFAULT_ANSWERS_DIR);
+}
+
+export function certifyEnv(store: SqliteStore, ctx: CliContext, answers: string, now: number): CertifyEnv {
+  return { store, set: catalogues(), rules: allRules, answers, now, version: VERSION, cwd: ctx.io.cwd };
+}
+
+/** Prints answers-file problems to stderr (file:line:column) and sets exit code 3 when entries were left out. */
+export function reportIssues(ctx: CliContext, issues: readonly SourceIssue[]): void {
+  if (!issues.length) return;
+  const c = ctx.colors("stderr");
+  for (const i of issues) ctx.err(i.severity === "error" ? c.red(formatIssue(i)) : c.yellow(formatIssue(i)));
+  const errors = issues.filter((i) => i.severity === "error").length;
+  if (errors) {
+    ctx.err(`${errors} answer${errors === 1 ? " was" : "s were"} left out because of the errors above; the rest was used.`);
+    ctx.exit(EXIT.rejected);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `longwatch demo` (also `npm start`): builds the synthetic demo fleet, imports and scans it into a fresh store in the
+ * demo folder, and says where the report is. Deterministic: the same seed and date give the same fleet and report.
+ */
+import { rmSync } from "node:fs";
+import { join, relative } from "node:path";
+import { formatIsoDate } from "../core/dates.ts";
+import { generateDemoFleet } from "../demo/fleet.ts";
+import type { CommandModule } from "./command.ts";
+import { UsageError } from "./context.ts";
+import { runScan } from "./scan.ts";
+
+export const demoCommand: CommandModule = {
+  register(program, ctx) {
+    program
+      .command("demo")
+      .description("generate a synthetic fleet with realistic defects, scan it, and write an HTML report")
+      .option("--dir <dir>", "folder for the demo fleet, its store and the report", "longwatch-demo")
+      .option("--devices <n>", "number of devices", "6000")
+      .option("--seed <n>", "random seed (same seed and date, same fleet)", "2026")
+      .option("--now <date>", "the demo's date (ISO 8601); today by default")
+      .action(async (o: { dir: string; devices: string; seed: string; now?: string }) => {
+        const devices = Number(o.devices);
+        if (!Number.isInteger(devices) || devices < 100 || devices > 2_000_000) throw new UsageError("--devices: a whole number from 100 to 2000000");
+        const seed = Number(o.seed);
+        if (!Number.isInteger(seed)) throw new UsageError("--seed: a whole number");
+        // The demo's clock is a day, not an instant, so a whole day's runs give identical output.
+        const now = ctx.now(o.now ?? formatIsoDate(Date.now()).slice(0, 10));
+        const started = Date.now();
+        ctx.err(`Generating a fleet of ${devices.toLocaleString("en-US")} devices in ${o.dir}/ …`);
+        const files = generateDemoFleet({ dir: o.dir, devices, seed, now });
+        const data = join(o.dir, ".longwatch");
+        rmSync(data, { recursive: true, force: true });
+        const report = join(o.dir, "report.html");
+        await runScan(ctx, {
+          data,
+          inventory: files.devices,
+          models: files.models,
+          credentials: files.credentials,
+          config: files.config,
+          format: "html",
+          out: report,
+          now: formatIsoDate(now),
+          title: "Longwatch demo fleet — security report",
+        });
+        const rel = (p: string) => relative(ctx.io.cwd, p) || p;
+        ctx.out(
+          [
+            "",
+            `Demo done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report: ${rel(report)}`,
+            `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, longwatch.yaml). Try:`,
+            `  npx longwatch --data ${rel(data)} findings --min-severity high`,
+            `  npx longwatch --data ${rel(data)} scan --format sarif --out ${rel(join(o.dir, "report.sarif"))}`,
+            "  npx longwatch explain insecure-service",
+            `Scan your own inventory: npx longwatch scan devices.csv --models models.yaml --credentials credentials.csv`,
+          ].join("\n"),
+        );
+      });
+  },
+};
