@@ -32,6 +32,7 @@ export class AlertBook {
   private readonly sticky = new Set<string>();
   readonly counts = { raised: 0, merged: 0, suppressed: 0, dropped: 0, resolved: 0 };
   private suppressions: { s: Suppression; expires: number }[] = [];
+  private nextExpiry = -Infinity;
 
   constructor(
     private readonly opts: AlertBookOptions,
@@ -106,18 +107,24 @@ export class AlertBook {
     this.sink(a, "resolve");
   }
 
-  /** Forgets alerts whose dedup window has passed (they stay with the sink); a later sighting opens a new one. */
+  /**
+   * Forgets alerts whose dedup window has passed (they stay with the sink); a later sighting opens a new one. Runs at
+   * most every quarter window: an alert lingering a little longer only merges a late repeat.
+   */
   expire(now: number): void {
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = now + this.opts.dedupWindowMs / 4;
     for (const [k, a] of this.open) if (now - Date.parse(a.last_seen) > this.opts.dedupWindowMs && !this.sticky.has(k)) this.open.delete(k);
   }
 
   /** The dedup state (alerts still in their window), so a restored engine merges exactly as an uninterrupted one. */
   save(): unknown {
-    return { open: [...this.open], sticky: [...this.sticky], counts: this.counts };
+    return { open: [...this.open], sticky: [...this.sticky], counts: this.counts, nextExpiry: Number.isFinite(this.nextExpiry) ? this.nextExpiry : null };
   }
 
   load(state: unknown): void {
-    const s = state as { open: [string, Alert][]; sticky: string[]; counts: AlertBook["counts"] };
+    const s = state as { open: [string, Alert][]; sticky: string[]; counts: AlertBook["counts"]; nextExpiry: number | null };
+    this.nextExpiry = s.nextExpiry ?? -Infinity;
     for (const [k, a] of s.open) this.open.set(k, a);
     for (const k of s.sticky) this.sticky.add(k);
     Object.assign(this.counts, s.counts);
