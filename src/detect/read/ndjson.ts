@@ -14,6 +14,15 @@ import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts
 const KEYS = [...FIELD_NAMES, ...Object.keys(ZEEK_ALIASES)];
 const KEY_FIELD = Int16Array.from(KEYS, (k, i) => (i < FIELD_NAMES.length ? i : F[ZEEK_ALIASES[k]!]));
 const keys = new Vocab(KEYS);
+const KEY_BYTES = KEYS.map((k) => new TextEncoder().encode(k));
+
+/** Is b[s, e) exactly the key with this number? */
+function isKey(code: number, b: Uint8Array, s: number, e: number): boolean {
+  const k = KEY_BYTES[code]!;
+  if (k.length !== e - s) return false;
+  for (let i = 0; i < k.length; i++) if (k[i] !== b[s + i]) return false;
+  return true;
+}
 const utf8 = new TextDecoder();
 
 export interface NdjsonOptions {
@@ -24,6 +33,8 @@ export interface NdjsonOptions {
 export class NdjsonSource implements RecordSource {
   private readonly lines: LineReader;
   private pending: TextRecord[] = [];
+  /** The keys of the previous line by position: records of one file repeat their keys in the same order. */
+  private readonly keyAt = new Int16Array(64).fill(-1);
   private pendingLine = 0;
   private readonly stem: string;
 
@@ -70,6 +81,7 @@ export class NdjsonSource implements RecordSource {
     let i = s;
     if (b[i] !== 123) return false;
     i++;
+    let pos = 0;
     for (;;) {
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 125) break;
@@ -81,7 +93,12 @@ export class NdjsonSource implements RecordSource {
         ke++;
       }
       if (ke >= e) return false;
-      const key = keys.lookup(b, ks, ke);
+      let key = pos < 64 ? this.keyAt[pos]! : -1;
+      if (key < 0 || !isKey(key, b, ks, ke)) {
+        key = keys.lookup(b, ks, ke);
+        if (pos < 64) this.keyAt[pos] = key;
+      }
+      pos++;
       i = ke + 1;
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] !== 58) return false;
