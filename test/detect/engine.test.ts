@@ -117,3 +117,22 @@ describe("engine behaviour", () => {
     assert.ok(r.engine.memory().columnsPerDevice <= 300, `${r.engine.memory().columnsPerDevice} bytes of columns per device`);
   });
 });
+
+describe("push API", () => {
+  it("takes records one at a time (ingest) and notices absence as time advances (advance)", async () => {
+    const { Engine } = await import("../../src/detect/engine.ts");
+    const { Rec } = await import("../../src/detect/read/rec.ts");
+    const { allDetectors } = await import("../../src/detect/detectors/index.ts");
+    const raised: string[] = [];
+    const engine = new Engine({ detectors: allDetectors, sink: (a, change) => raised.push(`${change} ${a.detector} ${a.device_id}`) });
+    const rec = new Rec();
+    const t0 = Date.parse("2026-11-25T00:00:00Z");
+    for (let i = 0; i < 8; i++) {
+      assert.equal(rec.fromObject({ kind: "broker", ts: (t0 + i * 600_000) / 1000, mqtt_client_id: "pump-3", event: "publish" }), null);
+      assert.equal(engine.ingest(rec), null);
+    }
+    assert.match(rec.fromObject({ kind: "broker", ts: "yesterday", mqtt_client_id: "pump-3", event: "publish" }) ?? "", /^ts: "yesterday" is not/);
+    engine.advance(t0 + 7 * 600_000 + 3 * 3_600_000);
+    assert.deepEqual(raised, ["open device-silent pump-3"]);
+  });
+});

@@ -107,6 +107,21 @@ export class Rec {
     return s >= AUX ? utf8.decode(this.aux.subarray(s - AUX, this.end[f]! - AUX)) : utf8.decode(this.buf.subarray(s, this.end[f]));
   }
 
+  /**
+   * Fills the record from a plain object with the canonical field names (what a live transport receives as JSON) and
+   * decodes it; returns null or the reason it is rejected. Values may be strings or numbers; null means absent.
+   */
+  fromObject(o: Readonly<Record<string, unknown>>, defaultKind = -1): string | null {
+    this.reset(EMPTY);
+    for (const name of FIELD_NAMES) {
+      const v = o[name];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== "string" && typeof v !== "number") return `${name}: expected text or a number`;
+      this.setText(F[name], String(v));
+    }
+    return this.decode(defaultKind);
+  }
+
   /** The fields present, for rejects files and tests. */
   fields(): Record<string, string> {
     const out: Record<string, string> = {};
