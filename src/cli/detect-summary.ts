@@ -11,7 +11,7 @@ export function summarizeRun(r: DetectRunResult, files: readonly string[], reaso
   const kinds = e.stats.records.map((k, i) => (k > 0 ? `${n(k)} ${KIND_WORDS[i]}` : "")).filter(Boolean).join(", ");
   const rate = s.seconds > 0 ? `, ${(s.used / s.seconds / 1e6).toFixed(2)} M records/s` : "";
   const lines = [`${c.bold("Read")} ${n(s.read)} records from ${files.length} file${files.length === 1 ? "" : "s"} in ${s.seconds.toFixed(2)} s${rate}: ${kinds || "none used"}.`];
-  if (s.outsideRange > 0) lines.push(`  ${n(s.outsideRange)} outside --since/--until, skipped.`);
+  if (s.outsideRange > 0) lines.push(`  ${n(s.outsideRange)} outside --since/--until${r.restored ? " or older than the restored state (seen by an earlier run)" : ""}, skipped.`);
   if (e.stats.outOfOrder > 0) lines.push(`  ${n(e.stats.outOfOrder)} arrived out of order within the reorder window and were used.`);
   if (s.rejected > 0) {
     lines.push(`${c.yellow("Rejected")} ${n(s.rejected)} records:`);

@@ -75,12 +75,15 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
   if (o.inventory) engine.addInventory(o.inventory.devices, o.inventory.models);
   if (o.suppressions) engine.setSuppressions(o.suppressions);
   const learned = (o.feedback ?? []).filter((a) => engine.learn(a)).map((a) => a.id);
+  // With restored state, records older than its clock were seen by an earlier run: skip them (counted), don't reject
+  // them as late — so running the same command again over a growing file just carries on.
+  const since = restored && Number.isFinite(engine.now) ? Math.max(o.since ?? -Infinity, engine.now) : o.since;
   const stats = replay(engine, o.files, {
     onReject: o.onReject,
     ...(o.mapping ? { mapping: o.mapping } : {}),
     ...(o.format ? { format: o.format } : {}),
     ...(o.kind !== undefined ? { kind: o.kind } : {}),
-    ...(o.since !== undefined ? { since: o.since } : {}),
+    ...(since !== undefined ? { since } : {}),
     ...(o.until !== undefined ? { until: o.until } : {}),
   });
   const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir) : undefined;

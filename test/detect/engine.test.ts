@@ -136,3 +136,16 @@ describe("push API", () => {
     assert.deepEqual(raised, ["open device-silent pump-3"]);
   });
 });
+
+describe("resuming", () => {
+  it("skips records an earlier run already saw when the same files are replayed with the same state", () => {
+    const tmp = tmpDir();
+    const sim = simulate({ dir: tmp.dir, devices: 20, hours: 14, scenarios: ["brute-force"], seed: 2 });
+    const state = `${tmp.dir}/state`;
+    const first = runDetection({ files: sim.files, reference, stateDir: state, onReject: () => assert.fail() });
+    const again = runDetection({ files: sim.files, reference, stateDir: state, onReject: () => assert.fail("nothing is rejected as late") });
+    assert.equal(again.replay.used + again.replay.outsideRange, first.replay.used);
+    assert.ok(again.replay.used < 10, `${again.replay.used} records at the last timestamp are seen again at most`);
+    assert.deepEqual(again.alerts.filter((a) => a.count === 1 && a.state === "open").map((a) => a.detector), []);
+  });
+});
