@@ -13,7 +13,7 @@ describe("longwatch simulate / detect / alerts", () => {
     const sim = await cli(["simulate", "--out", join(tmp.dir, "sim"), "--devices", "60", "--hours", "30", "--scenarios", "roaming,brute-force", "--seed", "4"]);
     assert.equal(sim.code, 0, sim.stderr);
     assert.match(sim.stdout, /roaming .* The SIM attaches/);
-    const files = ["connectivity", "flows", "broker", "metrics"].map((f) => join(tmp.dir, "sim", `${f}.csv`));
+    const files = ["connectivity", "flows", "broker", "metrics"].map((f) => join(tmp.dir, "sim", "records", `${f}.csv`));
     const inv = ["--inventory", join(tmp.dir, "sim", "devices.csv"), "--models", join(tmp.dir, "sim", "models.yaml")];
     const run = await cli(["--data", data, "detect", ...files, ...inv, "--state", join(tmp.dir, "state"), "--format", "json"]);
     assert.equal(run.code, 0, run.stderr);
@@ -53,6 +53,10 @@ describe("longwatch simulate / detect / alerts", () => {
     assert.equal((await cli(["detect", f, "--detectors", "nope", "--no-store"])).code, 2);
     assert.equal((await cli(["detect", f, "--since", "yesterday", "--no-store"])).code, 2);
     assert.equal((await cli(["detect", join(tmp.dir, "missing.csv"), "--no-store"])).code, 2);
+    const table = tmp.write("devices.csv", "device_id,model_id\nd1,m1\nd2,m1\n");
+    const wrong = await cli(["detect", table, "--no-store", "--rejects", join(tmp.dir, "r2.csv")]);
+    assert.equal(wrong.code, 3);
+    assert.match(wrong.stderr, /2 × the header has no ts column/);
   });
 
   it("lists and explains detectors", async () => {

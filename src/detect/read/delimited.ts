@@ -37,6 +37,8 @@ export class DelimitedSource implements RecordSource {
   private haveHeader = false;
   /** No Zeek unset markers and no value mappings: cells go straight to the record. */
   private plain = false;
+  /** Set when the header cannot describe records (no ts column): every row is rejected with this reason. */
+  private headerProblem: string | undefined;
 
   constructor(
     readonly name: string,
@@ -73,6 +75,10 @@ export class DelimitedSource implements RecordSource {
         continue;
       }
       const line = lr.lineNo;
+      if (this.headerProblem !== undefined) {
+        this.reject(line, this.headerProblem, s, e);
+        continue;
+      }
       rec.reset(b);
       rec.line = line;
       const cols = this.split(rec, b, s, e);
@@ -226,6 +232,7 @@ export class DelimitedSource implements RecordSource {
       return m ? new Map(Object.entries(m).map(([k, v]) => [k.trim(), v])) : undefined;
     });
     this.plain = !this.opts.zeek && this.valueMaps.every((m) => m === undefined);
+    if (!fields.includes("ts")) this.headerProblem = `the header has no ts column, so its rows are not records (an inventory or other table given as a record file?)${this.opts.mapping ? "" : "; map its columns with --mapping"}`;
     const present = new Set<number>(fields.filter((f) => f !== undefined).map((f) => F[f]));
     const mappedKind = this.opts.mapping?.kind;
     this.defaultKind = this.opts.kind ?? (mappedKind ? KIND[mappedKind] : this.opts.zeek ? KIND.flow : inferKind(present));

@@ -3,7 +3,7 @@
  * event-time order. Generation runs an hour at a time; records land in one bucket per second of that hour (a
  * counting sort), so ordering costs nothing however large the fleet.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 export const SIM_COLUMNS = {
@@ -34,6 +34,7 @@ export class SimWriter {
     readonly format: "csv" | "ndjson",
     readonly deviceIds = false,
   ) {
+    mkdirSync(join(dir, "records"), { recursive: true });
     for (const kind of Object.keys(SIM_COLUMNS) as SimKind[]) {
       const fd = openSync(this.path(kind), "w");
       this.fds.set(kind, fd);
@@ -44,8 +45,9 @@ export class SimWriter {
     }
   }
 
+  /** Record files go into records/, apart from the inventory, so `records/*` names exactly them. */
   path(kind: SimKind): string {
-    return join(this.dir, `${FILES[kind]}.${this.format}`);
+    return join(this.dir, "records", `${FILES[kind]}.${this.format}`);
   }
 
   files(): string[] {
