@@ -9,7 +9,6 @@ import { volumeAnomaly } from "../../src/detect/detectors/volume-anomaly.ts";
 import { Engine } from "../../src/detect/engine.ts";
 import { Rec } from "../../src/detect/read/rec.ts";
 
-const H = 3_600_000;
 const t0 = Date.parse("2026-11-02T00:00:00Z");
 
 function run(records: Record<string, unknown>[]): Alert[] {
