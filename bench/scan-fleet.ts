@@ -23,7 +23,8 @@ export async function generateBenchFleet(o: { dir: string; devices: number; cert
   const ca = ed25519Key(r);
   const caSubject = { cn: "Bench Device CA", o: "Longwatch Bench" };
   const caPem = toPem(buildCertificate({ subject: caSubject, issuer: caSubject, serial: 1n, notBefore: Date.UTC(2018, 0, 1), notAfter: Date.UTC(2043, 0, 1), spki: spkiOf(ca), ca: true, signWith: { key: ca, alg: "ed25519" } }));
-  const spkis = [...Array.from({ length: 8 }, () => spkiOf(p256Key(r))), ...Array.from({ length: 8 }, () => rsaSpki(rsaModulus(r, 2048))), rsaSpki(rsaModulus(r, 1024))];
+  // Each certified device has its own key; one in fifty is a legacy RSA-1024 key.
+  const deviceKey = () => (r() < 0.02 ? rsaSpki(rsaModulus(r, 1024)) : r() < 0.5 ? spkiOf(p256Key(r)) : rsaSpki(rsaModulus(r, 2048)));
   const out = createWriteStream(join(o.dir, "devices.csv"));
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, "drain");
@@ -51,7 +52,7 @@ export async function generateBenchFleet(o: { dir: string; devices: number; cert
       const roll = r();
       const notBefore = deployed - 7 * DAY_MS;
       const notAfter = roll < 0.01 ? now - int(r, 5, 400) * DAY_MS : roll < 0.03 ? now + int(r, 1, 29) * DAY_MS : deployed + 8 * 365 * DAY_MS;
-      const der = buildCertificate({ subject: { cn: id, o: dm.model.manufacturer! }, issuer: caSubject, serial: BigInt(i + 10), notBefore, notAfter, spki: pick(r, spkis), signWith: { key: ca, alg: "ed25519" } });
+      const der = buildCertificate({ subject: { cn: id, o: dm.model.manufacturer! }, issuer: caSubject, serial: BigInt(i + 10), notBefore, notAfter, spki: deviceKey(), signWith: { key: ca, alg: "ed25519" } });
       writeFileSync(join(o.dir, certFile), toPem(der) + caPem);
     }
     const services = [...dm.services, ...dm.extraServices.filter(([, p]) => r() < p).map(([s]) => s)];

@@ -104,7 +104,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
 function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | undefined, suppressions: readonly Suppression[], today: string): Finding {
   const f: Finding = {
     rule: rule.id,
-    severity: d.severity ?? severityOverride ?? rule.severity,
+    // A severity the user set for the rule wins; otherwise the finding's own (rules grade some findings), else the rule's.
+    severity: severityOverride ?? d.severity ?? rule.severity,
     title: d.title,
     evidence: d.evidence,
     standards: rule.standards,

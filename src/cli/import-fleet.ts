@@ -48,6 +48,7 @@ export const fleetImports: ImportKind = {
           const r = await importDevices({
             store,
             file,
+            certificates: { allowOutside: o.allowOutsideCerts === true },
             onIssue: issues.add,
             onProgress: (d, t) => progress.update(d, t, "bytes"),
             ...(o.mapping ? { mapping: loadMapping(o.mapping, Object.keys(DeviceSchema.shape)) } : {}),

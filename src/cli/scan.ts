@@ -85,6 +85,7 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
       const r = await importDevices({
         store,
         file: o.inventory,
+        certificates: { allowOutside: o.allowOutsideCerts === true },
         onIssue: issues.add,
         onProgress: (done, total) => progress.update(done, total, "bytes"),
         ...(mapping ? { mapping } : {}),

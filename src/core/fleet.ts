@@ -181,23 +181,39 @@ export interface Credential {
 
 /** What Longwatch reads out of a device's X.509 certificate (formats/x509 does the parsing). */
 export interface CertificateInfo {
+  /** SHA-256 of the certificate's DER, lowercase hex. */
   fingerprint: string;
+  /** Distinguished names as RFC 4514 strings (`CN=dev-1,O=Acme,C=DE`). */
   subject: string;
   issuer: string;
+  /** Serial number, uppercase hex without leading zero bytes. */
   serial: string;
+  /** Validity as ISO 8601 UTC (`2026-11-25T10:00:00Z`). */
   not_before: string;
   not_after: string;
   key_type: "rsa" | "rsa-pss" | "ec" | "dsa" | "ed25519" | "ed448" | "unknown";
+  /** RSA modulus / DSA prime / EC group order size; 256 for Ed25519, 456 for Ed448 (as OpenSSL counts); 0 if unknown. */
   key_bits: number;
+  /** SEC 2 / Brainpool curve name (`secp256r1`), `explicit` for spelled-out parameters, or the OID of an unknown curve. */
   curve?: string;
+  /** Signature algorithm as OpenSSL names it (`sha256WithRSAEncryption`, `ecdsa-with-SHA1`), or its OID when unknown. */
   sig_alg: string;
+  /** Hash under the signature: md5, sha1, sha256 … (`unknown` when not known). */
   sig_hash: string;
   self_issued: boolean;
+  /** Self-issued and its signature verifies with its own key. */
   self_signed: boolean;
   is_ca: boolean;
+  /** The RSA modulus carries the ROCA (CVE-2017-15361) fingerprint. */
   roca: boolean;
+  /** Certificates in the file (leaf first). */
   chain_length: number;
+  /** notAfter of the certificate in the file that issued this one, when the file has it. */
   issuer_not_after?: string;
+  /** X.509 version: 1, 2 or 3. */
+  version?: number;
+  /** SHA-256 of the SubjectPublicKeyInfo DER: equal on two certificates means the same key pair. */
+  key_fingerprint?: string;
 }
 
 /** The field type names `decodeCells` understands; read off a schema with `fieldKinds`. */

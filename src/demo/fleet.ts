@@ -44,10 +44,6 @@ interface Keys {
   caCert: Map<string, string>;
   legacyCa: KeyObject;
   legacyCaPem: string;
-  p256: KeyObject[];
-  rsa2048: bigint[];
-  rsa1024: bigint[];
-  roca: bigint[];
 }
 
 function makeKeys(r: Rng): Keys {
@@ -66,27 +62,19 @@ function makeKeys(r: Rng): Keys {
   const legacyCa = rsaKey(r, 2048);
   const legacySubject = { cn: "Lumen Legacy CA", o: "Lumen City Systems" };
   const legacyCaPem = toPem(buildCertificate({ subject: legacySubject, issuer: legacySubject, serial: 4242n, notBefore: Date.UTC(2017, 5, 1), notAfter: Date.UTC(2032, 5, 1), spki: spkiOf(legacyCa), ca: true, signWith: { key: legacyCa, alg: "sha1WithRSA" } }));
-  return {
-    caKey,
-    caCert,
-    legacyCa,
-    legacyCaPem,
-    p256: Array.from({ length: 16 }, () => p256Key(r)),
-    rsa2048: Array.from({ length: 40 }, () => rsaModulus(r, 2048)),
-    rsa1024: Array.from({ length: 12 }, () => rsaModulus(r, 1024)),
-    roca: Array.from({ length: 10 }, () => rocaModulus(r)),
-  };
+  return { caKey, caCert, legacyCa, legacyCaPem };
 }
 
-function deviceSpki(r: Rng, keys: Keys, kind: KeyKind, roca: boolean): { spki: Buffer; own?: KeyObject } {
-  if (roca) return { spki: rsaSpki(pick(r, keys.roca)) };
+/** Every device gets its own key pair (shared keys are a defect the demo shows on purpose elsewhere). */
+function deviceSpki(r: Rng, kind: KeyKind, roca: boolean): { spki: Buffer; own?: KeyObject } {
+  if (roca) return { spki: rsaSpki(rocaModulus(r)) };
   switch (kind) {
     case "rsa-2048":
-      return { spki: rsaSpki(pick(r, keys.rsa2048)) };
+      return { spki: rsaSpki(rsaModulus(r, 2048)) };
     case "rsa-1024":
-      return { spki: rsaSpki(pick(r, keys.rsa1024)) };
+      return { spki: rsaSpki(rsaModulus(r, 1024)) };
     case "p-256":
-      return { spki: spkiOf(pick(r, keys.p256)) };
+      return { spki: spkiOf(p256Key(r)) };
     default: {
       const own = ed25519Key(r);
       return { spki: spkiOf(own), own };
@@ -156,7 +144,7 @@ export function generateDemoFleet(opts: { dir: string; devices: number; seed: nu
           goldenWritten = true;
         } else d.cert_file = `certs/${id}.pem`;
         const roca = dm.cert.roca !== undefined && r() < dm.cert.roca;
-        const { spki, own } = deviceSpki(r, keys, dm.cert.key, roca);
+        const { spki, own } = deviceSpki(r, dm.cert.key, roca);
         let notBefore = deployedMs - 7 * DAY_MS;
         let notAfter = addYears(notBefore, dm.cert.lifeYears);
         const roll = r();
@@ -192,7 +180,7 @@ export function generateDemoFleet(opts: { dir: string; devices: number; seed: nu
   writeFileSync(
     configFile,
     stringify({
-      rules: { "stale-firmware": { params: { grace_days: 90 } } },
+      rules: { "cert-expiring": { params: { days: 30 } }, "stale-firmware": { params: { grace_days: 90 } } },
       suppressions: chargers.map((c) => ({ rule: "sim-public-ip", device_id: c.device_id, reason: "public IP needed for the roaming operator's OCPP back end; inbound traffic filtered by the operator (ticket NET-214)", expires: formatIsoDate(addYears(now, 1)) })),
     }).replace(/^/, "# Rule settings and suppressions for the demo fleet.\n"),
   );

@@ -104,10 +104,15 @@ export function rsaModulus(r: Rng, bits: number): bigint {
  * k·M + (65537^a mod M), M the product of the first primes, so N mod each small prime lies in the subgroup that
  * 65537 generates. Public only; used to show the `roca-key` rule on the demo fleet.
  */
+let rocaM: bigint | undefined;
+
 export function rocaModulus(r: Rng): bigint {
-  const primes: bigint[] = [];
-  for (let c = 2n; primes.length < 126; c++) if (primes.every((p) => c % p !== 0n)) primes.push(c);
-  const M = primes.reduce((a, b) => a * b, 1n);
+  if (rocaM === undefined) {
+    const primes: bigint[] = [];
+    for (let c = 2n; primes.length < 126; c++) if (primes.every((p) => c % p !== 0n)) primes.push(c);
+    rocaM = primes.reduce((a, b) => a * b, 1n);
+  }
+  const M = rocaM;
   const factor = () => {
     const k = randomBits(r, 1024 - M.toString(2).length + 8) >> 8n;
     return k * M + modPow(65537n, BigInt(Math.floor(r() * 2 ** 30)), M);

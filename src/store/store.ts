@@ -24,12 +24,24 @@ export interface ImportSummary {
   missingSample: string[];
 }
 
+/** A device ready for the store: its JSON document and the fields queries need. */
+export interface SerializedDevice {
+  device_id: string;
+  model_id: string | null;
+  cert_fingerprint: string | null;
+  doc: string;
+}
+
+export function serializeDevice(d: StoredDevice): SerializedDevice {
+  return { device_id: d.device_id, model_id: d.model_id ?? null, cert_fingerprint: d.cert_fingerprint ?? null, doc: JSON.stringify(d) };
+}
+
 /**
  * One inventory import, applied atomically: nothing is visible until `commit`, and `abort` (or a crash) leaves the
  * store as it was. Devices are upserted by device_id, so importing the same file twice changes nothing.
  */
 export interface DeviceImport {
-  upsert(devices: readonly StoredDevice[]): Promise<void>;
+  upsert(devices: readonly SerializedDevice[]): Promise<void>;
   /** `prune` deletes the devices this import did not contain instead of only reporting them. */
   commit(opts?: { prune?: boolean }): Promise<ImportSummary>;
   abort(): Promise<void>;

@@ -1,3 +1,4 @@
+import { serializeDevice } from "../../src/store/store.ts";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseRuleSettings } from "../../src/audit/config.ts";
@@ -19,7 +20,7 @@ describe("audit engine", () => {
 
     // b closes ftp: its finding is fixed; a new problem on a is new.
     const imp = await store.fleet.beginDeviceImport("t");
-    await imp.upsert([{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ssh:22"] }]);
+    await imp.upsert([{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ssh:22"] }].map(serializeDevice));
     await imp.commit();
     const third = await audit(store, exposureRules);
     assert.deepEqual(third.findings.map((f) => `${f.device_id}:${f.evidence.service}:${f.status}`).sort(), ["a:adb:new", "a:telnet:unchanged"]);
@@ -27,7 +28,7 @@ describe("audit engine", () => {
 
     // ftp comes back: the fixed finding is new again.
     const imp2 = await store.fleet.beginDeviceImport("t");
-    await imp2.upsert([{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ftp:21"] }]);
+    await imp2.upsert([{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ftp:21"] }].map(serializeDevice));
     await imp2.commit();
     const fourth = await audit(store, exposureRules);
     assert.equal(fourth.findings.find((f) => f.device_id === "b")!.status, "new");

@@ -153,3 +153,15 @@ describe("catalogue files", () => {
     assert.throws(() => parseCatalogue(badRef, "ref.yaml"), (e: unknown) => e instanceof CatalogueError && /ref\.yaml:12:\d+: .*no condition "nope"/.test(e.message));
   });
 });
+
+describe("certify --help", () => {
+  it("names exactly the standards and versions the catalogues hold (the help text is static for a fast start)", async () => {
+    const help = /"the standard: ([^"]+)"/.exec(readFileSync(new URL("../../src/cli/certify.ts", import.meta.url), "utf8"))![1]!;
+    const set = catalogues();
+    const expected = set
+      .standards()
+      .map((s) => (set.versions(s).length > 1 ? `${s} (--version ${[set.find(s)!.version, ...set.versions(s).filter((v) => v !== set.find(s)!.version)].join(" | ")})` : s))
+      .sort();
+    assert.deepEqual(help.split(", ").sort(), expected);
+  });
+});

@@ -19,3 +19,11 @@ describe("JSON Schemas in docs/schemas", () => {
     });
   }
 });
+
+describe("docs/rules.md", () => {
+  it("matches the rule registry (run `npm run gen:docs` after changing a rule)", async () => {
+    const { allRules } = await import("../../src/audit/rules/index.ts");
+    const { rulesMarkdown } = await import("../../src/report/rules-doc.ts");
+    assert.equal(readFileSync(join(import.meta.dirname, "..", "..", "docs", "rules.md"), "utf8"), rulesMarkdown(allRules));
+  });
+});

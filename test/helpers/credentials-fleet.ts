@@ -2,6 +2,7 @@
  * A small fleet with credentials in a real in-memory SQLite store, scanned by the real audit engine. Credentials are
  * stored as the importer stores them: plaintext becomes a keyed digest under a fresh key, hashes stay crypt strings.
  */
+import { serializeDevice } from "../../src/store/store.ts";
 import { randomBytes } from "node:crypto";
 import type { Credential, DeviceModel, Service } from "../../src/core/fleet.ts";
 import type { Finding } from "../../src/core/finding.ts";
@@ -36,7 +37,7 @@ export async function testFleet(devices: StoredDevice[], credentials: Credential
   const digest = keyedDigester(randomBytes(32));
   await store.fleet.upsertModels(models);
   const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(devices);
+  await imp.upsert(devices.map(serializeDevice));
   await imp.commit();
   await store.fleet.upsertCredentials(
     credentials.map((s) => {

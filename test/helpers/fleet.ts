@@ -1,3 +1,4 @@
+import { serializeDevice } from "../../src/store/store.ts";
 /** Builds a real (in-memory SQLite) store holding a small fleet, and runs the real audit engine over it. */
 import { createHmac } from "node:crypto";
 import { runAudit } from "../../src/audit/engine.ts";
@@ -24,7 +25,7 @@ export async function storeWith(spec: FleetSpec, dataDir = ":memory:"): Promise<
   await store.fleet.upsertModels(spec.models ?? []);
   await store.fleet.upsertCertificates(spec.certificates ?? []);
   const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(spec.devices ?? []);
+  await imp.upsert((spec.devices ?? []).map(serializeDevice));
   await imp.commit();
   await store.fleet.upsertCredentials(spec.credentials ?? []);
   return store;

@@ -1,3 +1,4 @@
+import { serializeDevice } from "../../src/store/store.ts";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ describe("credentials import", () => {
     const data = join(t.dir, "data");
     const store = openSqliteStore(data);
     const imp = await store.fleet.beginDeviceImport("x");
-    await imp.upsert([{ device_id: "d1" }, { device_id: "d2" }]);
+    await imp.upsert([{ device_id: "d1" }, { device_id: "d2" }].map(serializeDevice));
     await imp.commit();
     const secret = "Zebra-Unicorn-8841";
     const issues: InputIssue[] = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { InputIssue } from "../../src/core/input-issue.ts";
 import { importDevices } from "../../src/inventory/devices.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
@@ -12,9 +12,11 @@ async function devicesOf(store: Store) {
   return out.sort((a, b) => a.device_id.localeCompare(b.device_id));
 }
 
+let parallel = false;
+
 async function run(store: Store, file: string, extra: Partial<Parameters<typeof importDevices>[0]> = {}) {
   const issues: InputIssue[] = [];
-  const result = await importDevices({ store, file, onIssue: (i) => issues.push(i), ...extra });
+  const result = await importDevices({ store, file, onIssue: (i) => issues.push(i), parallel, ...extra });
   return { result, issues };
 }
 
@@ -27,7 +29,12 @@ const CSV = [
   "",
 ].join("\r\n");
 
-describe("importDevices", () => {
+for (const mode of ["inline", "in a worker thread"] as const)
+describe(`importDevices (${mode})`, () => {
+  before(() => {
+    parallel = mode !== "inline";
+  });
+
   it("reads BOM, CRLF, quoted commas/quotes/newlines and blank lines; JSON and NDJSON give the same devices", async () => {
     const t = tmpDir();
     const store = openSqliteStore(":memory:");

@@ -66,12 +66,17 @@ export const staleFirmware = defineRule({
     .strict(),
   start(ctx) {
     const groups = new DeviceGroups<{ model: string; firmware: string; latest: string; latestDate: string | undefined }>();
+    // A fleet runs few distinct (model, firmware) pairs: compare each pair once.
+    const behind = new Map<string, boolean>();
     return {
       device(v) {
         const m = v.model;
         const fw = v.device.firmware_version;
         if (!m?.latest_firmware || fw === undefined) return;
-        if (compareGenericVersions(fw, m.latest_firmware) >= 0) return;
+        const pair = `${m.model_id}\0${fw}`;
+        let old = behind.get(pair);
+        if (old === undefined) behind.set(pair, (old = compareGenericVersions(fw, m.latest_firmware) < 0));
+        if (!old) return;
         groups.add(`${m.model_id}\0${fw}`, v.device.device_id, { model: m.model_id, firmware: fw, latest: m.latest_firmware, latestDate: m.latest_firmware_date });
       },
       finish() {

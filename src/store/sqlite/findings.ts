@@ -55,10 +55,11 @@ export class SqliteFindings implements FindingRepository {
     const prev = await this.latestScan();
     const open: Snapshot = new Map();
     if (prev) {
-      const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE scan_id = ? AND status <> 'fixed'").raw().iterate(prev.id) as Iterable<[string, number, number]>;
+      const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed'").raw().iterate(this.firstRow(prev.id), prev.id) as Iterable<[string, number, number]>;
       for (const [fp, id, first] of rows) open.set(fp, [id, first]);
     }
-    const scanId = Number(this.db.prepare("INSERT INTO scans (started_at, rules) VALUES (?, ?)").run(startedAt, JSON.stringify(rules)).lastInsertRowid);
+    const firstRow = ((this.db.prepare("SELECT MAX(id) AS m FROM findings").get() as { m: number | null }).m ?? 0) + 1;
+    const scanId = Number(this.db.prepare("INSERT INTO scans (started_at, rules, first_row) VALUES (?, ?, ?)").run(startedAt, JSON.stringify(rules), firstRow).lastInsertRowid);
     this.previous = prev ? { scanId: prev.id, open } : { scanId: 0, open };
     return scanId;
   }
@@ -104,14 +105,29 @@ export class SqliteFindings implements FindingRepository {
             `INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
              SELECT ?, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression,
                     CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
-             FROM findings WHERE scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?))`,
+             FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?))`,
           )
-          .run(scanId, prev.scanId, JSON.stringify(rules));
-        this.db.prepare("DELETE FROM findings WHERE scan_id < ?").run(prev.scanId);
+          .run(scanId, this.firstRow(prev.scanId), prev.scanId, JSON.stringify(rules));
+        this.db.prepare("DELETE FROM findings WHERE id < ?").run(this.firstRow(prev.scanId));
       }
       this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
     })();
     return fixed.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  }
+
+  private firstRow(scanId: number): number {
+    return (this.db.prepare("SELECT first_row FROM scans WHERE id = ?").get(scanId) as { first_row: number }).first_row;
+  }
+
+  /** Every finding of a rule shares its rule's standards array: serialise each array once. */
+  private readonly standardsCache = new WeakMap<readonly string[], string>();
+  private standardsJson(standards: readonly string[]): string {
+    let s = this.standardsCache.get(standards);
+    if (s === undefined) {
+      s = JSON.stringify(standards);
+      this.standardsCache.set(standards, s);
+    }
+    return s;
   }
 
   async latestScan(): Promise<ScanInfo | undefined> {
@@ -126,7 +142,7 @@ export class SqliteFindings implements FindingRepository {
     const latest = await this.latestScan();
     if (!latest) return;
     const page = this.db.prepare("SELECT * FROM findings WHERE scan_id = ? AND id > ? AND status <> 'fixed' ORDER BY id LIMIT ?");
-    let after = 0;
+    let after = this.firstRow(latest.id) - 1;
     for (;;) {
       const rows = page.all(latest.id, after, pageSize) as (FindingRow & { id: number })[];
       if (rows.length === 0) return;

@@ -45,10 +45,7 @@ export class SqliteFleet implements FleetRepository {
     let open = true;
     return {
       async upsert(devices) {
-        for (const d of devices) {
-          const { cert_fingerprint, ...doc } = d;
-          stmt.run(d.device_id, d.model_id ?? null, cert_fingerprint ?? null, importId, JSON.stringify(doc));
-        }
+        for (const d of devices) stmt.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.doc);
       },
       async commit(opts = {}) {
         const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices WHERE import_id <> ?").get(importId) as { n: number }).n;

@@ -5,9 +5,10 @@ export const findingMigrations: Migration[] = [
     area: "findings",
     version: 1,
     // Findings are stored per scan (a snapshot): appends only, so recording is cheap; status comes from comparing
-    // with the previous scan's snapshot. Only the latest two scans' rows are kept; `scans` keeps every scan's counts.
+    // with the previous scan's snapshot. A scan's rows are contiguous from scans.first_row, so no index is needed.
+    // Only the latest two scans' rows are kept; `scans` keeps every scan's counts.
     up: `
-      CREATE TABLE scans (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, rules TEXT NOT NULL, counts TEXT);
+      CREATE TABLE scans (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, rules TEXT NOT NULL, counts TEXT, first_row INTEGER);
       CREATE TABLE findings (
         id INTEGER PRIMARY KEY,
         scan_id INTEGER NOT NULL,
@@ -16,7 +17,6 @@ export const findingMigrations: Migration[] = [
         title TEXT NOT NULL, evidence TEXT NOT NULL, standards TEXT NOT NULL, devices TEXT, suppression TEXT,
         status TEXT NOT NULL, first_scan INTEGER NOT NULL
       );
-      CREATE INDEX findings_scan ON findings (scan_id);
       CREATE TABLE suppressions (
         id INTEGER PRIMARY KEY, rule TEXT NOT NULL, fingerprint TEXT, device_id TEXT,
         reason TEXT NOT NULL, expires TEXT, created_at TEXT NOT NULL
