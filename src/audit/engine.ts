@@ -117,6 +117,7 @@ function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | und
   if (d.devices !== undefined) f.devices = d.devices;
   const s = suppressions.length ? matchSuppression(suppressions, f, today) : undefined;
   if (s) f.suppression = s.expires !== undefined ? { reason: s.reason, expires: s.expires } : { reason: s.reason };
+  else if (d.suppression) f.suppression = { reason: d.suppression.reason };
   return f;
 }
 

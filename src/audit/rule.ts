@@ -45,6 +45,11 @@ export interface FindingDraft {
   model_id?: string;
   devices?: string[];
   severity?: Severity;
+  /**
+   * The finding is already settled by data the rule read (a VEX statement that the product is not affected): it is
+   * reported with status `suppressed` and this reason, unless a user suppression also matches (which then wins).
+   */
+  suppression?: { reason: string };
 }
 
 /** Services the engine lends to rules for one scan. */

@@ -6,10 +6,12 @@ import { rulesCommand } from "./rules.ts";
 import { scanCommand } from "./scan.ts";
 import { demoCommand } from "./demo.ts";
 import { findingsCommand } from "./findings.ts";
+import { forecastCommand } from "./forecast.ts";
 import { suppressCommand } from "./suppress.ts";
+import { vulnsCommand } from "./vulns.ts";
 import { alertsCommand } from "./alerts.ts";
 import { detectCommand } from "./detect.ts";
 import { detectorsCommand } from "./detectors.ts";
 import { simulateCommand } from "./simulate.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, findingsCommand, suppressCommand, importCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];

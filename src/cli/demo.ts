@@ -5,7 +5,11 @@
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { formatIsoDate } from "../core/dates.ts";
+import { writeDemoFirmware } from "../demo/firmware.ts";
 import { generateDemoFleet } from "../demo/fleet.ts";
+import { openSqliteStore } from "../store/sqlite/index.ts";
+import { importAdvisoryFiles } from "../vulns/import-advisories.ts";
+import { importSbomFile } from "../vulns/import-sbom.ts";
 import type { CommandModule } from "./command.ts";
 import { UsageError } from "./context.ts";
 import { runScan } from "./scan.ts";
@@ -29,8 +33,17 @@ export const demoCommand: CommandModule = {
         const started = Date.now();
         ctx.err(`Generating a fleet of ${devices.toLocaleString("en-US")} devices in ${o.dir}/ …`);
         const files = generateDemoFleet({ dir: o.dir, devices, seed, now });
+        const firmware = writeDemoFirmware(o.dir);
         const data = join(o.dir, ".longwatch");
         rmSync(data, { recursive: true, force: true });
+        // Firmware inventories and advisory feeds first, so the scan reports vulnerable components too.
+        const store = openSqliteStore(data);
+        try {
+          for (const s of firmware.sboms) await importSbomFile(store, s.file, { model: s.model, firmware: s.firmware, now });
+          await importAdvisoryFiles(store, firmware.advisories);
+        } finally {
+          await store.close();
+        }
         const report = join(o.dir, "report.html");
         await runScan(ctx, {
           data,
@@ -48,9 +61,12 @@ export const demoCommand: CommandModule = {
           [
             "",
             `Demo done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report: ${rel(report)}`,
-            `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, longwatch.yaml). Try:`,
+            `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, sboms/, advisories/, longwatch.yaml). Try:`,
             `  npx longwatch --data ${rel(data)} findings --min-severity high`,
             `  npx longwatch --data ${rel(data)} scan --format sarif --out ${rel(join(o.dir, "report.sarif"))}`,
+            `  npx longwatch --data ${rel(data)} forecast`,
+            `  npx longwatch --data ${rel(data)} vulns diff --model nw-gw-100 --from 4.8.2 --to 5.2.0`,
+            `  npx longwatch --data ${rel(data)} certify --standard etsi-en-303-645 --model acme-sm-g3`,
             "  npx longwatch explain insecure-service",
             `Scan your own inventory: npx longwatch scan devices.csv --models models.yaml --credentials credentials.csv`,
           ].join("\n"),

@@ -3,9 +3,11 @@
  * registers a subcommand on the `import` group; add it to `importKinds`.
  */
 import type { CommandModule, ImportKind } from "./command.ts";
+import { advisoriesImport } from "./import-advisories.ts";
 import { fleetImports } from "./import-fleet.ts";
+import { sbomImport } from "./import-sbom.ts";
 
-const importKinds: ImportKind[] = [fleetImports];
+const importKinds: ImportKind[] = [fleetImports, sbomImport, advisoriesImport];
 
 export const importCommand: CommandModule = {
   register(program, ctx) {

@@ -8,6 +8,9 @@ import { formatIsoDate } from "../core/dates.ts";
 import type { Finding } from "../core/finding.ts";
 import { type Sink, writeFindingsCsv, writeFindingsJson, writeFindingsNdjson } from "../formats/findings-out.ts";
 import { writeSarif } from "../formats/sarif.ts";
+import { computeForecast } from "../lifecycle/forecast.ts";
+import { loadCryptoPolicy } from "../lifecycle/policy.ts";
+import { renderForecastSection } from "../report/forecast-html.ts";
 import { renderHtmlReport } from "../report/html.ts";
 import type { ScanSummary } from "../report/summary.ts";
 import { renderScanSummary } from "../report/terminal.ts";
@@ -75,6 +78,8 @@ export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanRepo
           totalFindings: r.summary.open + r.summary.byStatus.suppressed,
           fixed: r.result.fixed,
           rules,
+          // The lifecycle forecast chart (report/forecast-html.ts), over the next 20 years with the shipped crypto policy.
+          extraSections: [renderForecastSection(await computeForecast(store, { now: r.now, until: new Date(r.now).getUTCFullYear() + 20, policy: loadCryptoPolicy() }))],
         }),
       );
       break;

@@ -1,5 +1,5 @@
 /**
- * The CPU side of a device import: reads the inventory, maps and validates records, rejects duplicate ids, loads
+ * The CPU side of a device import: reads the inventory, maps and validates records, loads
  * certificates and serialises each device for the store. It touches no database, so it can run in a worker thread
  * while the main thread writes (see import-worker.ts). Batches keep their issues in line order.
  */
@@ -30,18 +30,11 @@ export interface DeviceBatchOptions {
 }
 
 export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<DeviceBatch> {
-  const firstLine = new Map<string, number>();
   const baseDir = dirname(opts.file);
   let pending: DeviceBatch["issues"] = [];
   let stop = false;
   let bytesRead = 0;
   let totalBytes = 0;
-  const check = (d: Device, line: number) => {
-    const seen = firstLine.get(d.device_id);
-    if (seen !== undefined) return { column: "device_id", reason: `"${d.device_id}" already appears on line ${seen}` };
-    firstLine.set(d.device_id, line);
-    return undefined;
-  };
   const onIssue = (i: InputIssue) => {
     if (stop) return;
     pending.push({ ...i, kind: "record" });
@@ -49,7 +42,6 @@ export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<D
   };
   const validateOpts = {
     onIssue,
-    check,
     onBytes: (read: number, total: number) => {
       bytesRead = read;
       totalBytes = total;
@@ -73,7 +65,8 @@ export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<D
         }
       }
       if (stop) break;
-      rows.push({ device_id: device.device_id, model_id: device.model_id ?? null, cert_fingerprint: device.cert_fingerprint ?? null, doc: JSON.stringify(device) });
+      // Duplicate ids are caught by the store, which knows what this import already wrote (no id map in memory).
+      rows.push({ device_id: device.device_id, model_id: device.model_id ?? null, cert_fingerprint: device.cert_fingerprint ?? null, doc: JSON.stringify(device), line });
     }
     const issues = pending.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     pending = [];

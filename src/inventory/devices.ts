@@ -52,7 +52,19 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
   const session = await opts.store.fleet.beginDeviceImport(opts.file);
   try {
     for await (const b of batches) {
-      for (const { kind, ...issue } of b.issues) {
+      // Write first: the store reports duplicate ids. A strict stop below still rolls everything back.
+      if (b.certificates.length) await opts.store.fleet.upsertCertificates(b.certificates);
+      const duplicates = await session.upsert(b.rows);
+      const skipped = new Set(duplicates.map((d) => d.index));
+      const issues = [
+        ...b.issues,
+        ...duplicates.map((dup) => {
+          const row = b.rows[dup.index]!;
+          const reason = `"${row.device_id}" already appears${dup.firstLine !== undefined ? ` on line ${dup.firstLine}` : ""}`;
+          return { file: opts.file, line: row.line!, column: "device_id", reason, level: "error" as const, kind: "record" as const };
+        }),
+      ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+      for (const { kind, ...issue } of issues) {
         if (issue.level === "warning") result.warnings++;
         else if (kind === "record") result.rejected++;
         else result.certificates.rejected++;
@@ -62,10 +74,8 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
           return { ...result, imported: 0, stopped: issue };
         }
       }
-      if (b.certificates.length) await opts.store.fleet.upsertCertificates(b.certificates);
-      await session.upsert(b.rows);
-      result.imported += b.rows.length;
-      result.certificates.loaded += b.rows.reduce((n, r) => n + (r.cert_fingerprint !== null ? 1 : 0), 0);
+      result.imported += b.rows.length - duplicates.length;
+      result.certificates.loaded += b.rows.reduce((n, r, i) => n + (r.cert_fingerprint !== null && !skipped.has(i) ? 1 : 0), 0);
       opts.onProgress?.(b.bytesRead, b.totalBytes);
     }
     result.missing = await session.commit(opts.prune ? { prune: true } : {});

@@ -14,11 +14,9 @@ import { type ReadOptions, readTable } from "./read-records.ts";
 /** Columns whose values must never appear in a message. */
 const SECRET_COLUMNS = new Set(["password", "password_hash"]);
 
-export interface ValidateOptions<T = unknown> extends ReadOptions {
+export interface ValidateOptions extends ReadOptions {
   mapping?: Mapping;
   onIssue(issue: InputIssue): void;
-  /** An extra check on each valid record (e.g. duplicate ids); returns the issue when the record must be rejected. */
-  check?(value: T, line: number): Omit<InputIssue, "file" | "line" | "level"> | undefined;
 }
 
 export interface Valid<T> {
@@ -30,7 +28,7 @@ export interface Valid<T> {
  * `schema` holds the fields; `cross` the rules that involve several of them (as in core/fleet.ts). Records are checked
  * field by field with the schema's own validators (core/record-validator.ts), which is much faster on large files.
  */
-export async function* validateTable<S extends z.ZodObject>(path: string, schema: S, cross: CrossCheck<z.output<S>> | undefined, opts: ValidateOptions<z.output<S>>): AsyncGenerator<Valid<z.output<S>>[]> {
+export async function* validateTable<S extends z.ZodObject>(path: string, schema: S, cross: CrossCheck<z.output<S>> | undefined, opts: ValidateOptions): AsyncGenerator<Valid<z.output<S>>[]> {
   const kinds = fieldKinds(schema);
   const validate = compileValidator(schema, cross);
   const known = new Set(Object.keys(kinds));
@@ -76,9 +74,7 @@ export async function* validateTable<S extends z.ZodObject>(path: string, schema
       }
       const r = validate(typed);
       if (r.ok) {
-        const problem = opts.check?.(r.value, rec.line);
-        if (problem) report({ ...problem, file: path, line: rec.line, level: "error" });
-        else out.push({ line: rec.line, value: r.value });
+        out.push({ line: rec.line, value: r.value });
         continue;
       }
       const first = r.issues[0]!;

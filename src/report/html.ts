@@ -44,21 +44,22 @@ function severityChart(s: ScanSummary): string {
 function ruleChart(s: ScanSummary): string {
   const rules = s.topRules(15);
   if (rules.length === 0) return "";
-  const max = Math.max(1, ...rules.map((r) => r.findings));
+  // Devices, not findings: one finding about a firmware can cover thousands of devices.
+  const max = Math.max(1, ...rules.map((r) => r.devices));
   const rowH = 24;
   const rows = rules.map((r, i) => {
     const y = i * rowH;
     let x = 230;
     const segs = SEVERITIES.map((sev) => {
-      const w = (r.bySeverity[sev] / max) * 300;
-      const seg = w > 0 ? `<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="16" fill="${COLOR[sev]}"><title>${esc(`${r.rule}: ${r.bySeverity[sev]} ${sev}`)}</title></rect>` : "";
+      const w = (r.devicesBySeverity[sev] / max) * 300;
+      const seg = w > 0 ? `<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="16" fill="${COLOR[sev]}"><title>${esc(`${r.rule}: ${r.devicesBySeverity[sev]} devices, ${sev}`)}</title></rect>` : "";
       x += w;
       return seg;
     }).join("");
-    return `<text x="0" y="${y + 16}" class="lbl">${esc(r.rule)}</text>${segs}<text x="${(x + 6).toFixed(1)}" y="${y + 16}" class="val">${n(r.findings)}</text>`;
+    return `<text x="0" y="${y + 16}" class="lbl">${esc(r.rule)}</text>${segs}<text x="${(x + 6).toFixed(1)}" y="${y + 16}" class="val">${n(r.devices)}</text>`;
   }).join("");
   const legend = SEVERITIES.map((sev, i) => `<rect x="${230 + i * 70}" y="${rules.length * rowH + 8}" width="10" height="10" fill="${COLOR[sev]}"/><text x="${244 + i * 70}" y="${rules.length * rowH + 17}" class="val">${sev}</text>`).join("");
-  return `<svg role="img" aria-label="Findings by rule and severity" viewBox="0 0 640 ${rules.length * rowH + 26}" width="640">${rows}${legend}</svg>`;
+  return `<svg role="img" aria-label="Devices affected by rule and severity" viewBox="0 0 640 ${rules.length * rowH + 26}" width="640">${rows}${legend}</svg>`;
 }
 
 function findingRow(f: Finding): string {
@@ -98,7 +99,7 @@ code{background:#f1f5f9;padding:0 4px;border-radius:3px;font-size:12px}@media pr
 <div class="muted">Generated ${esc(r.generatedAt)} · ${n(r.devices)} devices · ${n(s.open)} open findings on ${n(s.affectedDevices)} devices · ${n(s.byStatus.new)} new · ${n(r.fixed.length)} fixed since the last scan · ${n(s.byStatus.suppressed)} suppressed</div>
 <div class="cards">${cards}</div>
 <h2>Findings by severity</h2>${severityChart(s)}
-<h2>Findings by rule</h2>${ruleChart(s) || "<p>No findings.</p>"}
+<h2>Devices affected, by rule</h2>${ruleChart(s) || "<p>No findings.</p>"}
 ${(r.extraSections ?? []).join("\n")}
 <h2>Devices with the most serious findings</h2>
 ${worst.length ? `<table><tr><th>Device</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th></tr>${worst.map((d) => `<tr><td>${esc(d.device_id)}</td><td>${d.bySeverity.critical}</td><td>${d.bySeverity.high}</td><td>${d.bySeverity.medium}</td><td>${d.bySeverity.low}</td></tr>`).join("")}</table>` : "<p>None.</p>"}

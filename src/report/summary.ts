@@ -16,6 +16,8 @@ export interface RuleTotal {
   findings: number;
   devices: number;
   bySeverity: Record<Severity, number>;
+  /** Devices affected, by the severity of the finding that affects them (a device counts once per finding). */
+  devicesBySeverity: Record<Severity, number>;
 }
 
 export interface DeviceTotal {
@@ -38,7 +40,7 @@ export class ScanSummary {
     this.bySeverity[f.severity]++;
     let r = this.rules.get(f.rule);
     if (!r) {
-      r = { rule: f.rule, severity: f.severity, findings: 0, devices: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
+      r = { rule: f.rule, severity: f.severity, findings: 0, devices: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, devicesBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
       this.rules.set(f.rule, r);
     }
     r.findings++;
@@ -46,6 +48,7 @@ export class ScanSummary {
     if (WEIGHT[f.severity] > WEIGHT[r.severity]) r.severity = f.severity;
     const affected = f.devices ?? (f.device_id !== undefined ? [f.device_id] : []);
     r.devices += affected.length;
+    r.devicesBySeverity[f.severity] += affected.length;
     const i = INDEX[f.severity];
     for (const id of affected) {
       let slot = this.slots.get(id);

@@ -2,6 +2,8 @@
  * The Store port. Engines and commands talk to these interfaces only; adapters (sqlite/, later postgres/) implement
  * them. Everything is async so a networked database fits the same shape; bulk operations take and give pages.
  */
+import type { Advisory, Affected, EpssScore, KevEntry } from "../core/advisory.ts";
+import type { SbomFormat, StoredComponent, VexStatement } from "../core/component.ts";
 import type { CertificateInfo, Credential, Device, DeviceModel } from "../core/fleet.ts";
 import type { Finding, FindingStatus } from "../core/finding.ts";
 import type { Severity } from "../core/severity.ts";
@@ -30,10 +32,18 @@ export interface SerializedDevice {
   model_id: string | null;
   cert_fingerprint: string | null;
   doc: string;
+  /** Where it was in the import's file, to name the first occurrence when the id appears again. */
+  line?: number;
 }
 
 export function serializeDevice(d: StoredDevice): SerializedDevice {
   return { device_id: d.device_id, model_id: d.model_id ?? null, cert_fingerprint: d.cert_fingerprint ?? null, doc: JSON.stringify(d) };
+}
+
+/** A device id that appeared earlier in the same import: the later record was not written. */
+export interface DuplicateDevice {
+  index: number;
+  firstLine: number | undefined;
 }
 
 /**
@@ -41,7 +51,8 @@ export function serializeDevice(d: StoredDevice): SerializedDevice {
  * store as it was. Devices are upserted by device_id, so importing the same file twice changes nothing.
  */
 export interface DeviceImport {
-  upsert(devices: readonly SerializedDevice[]): Promise<void>;
+  /** Writes the devices; a device_id this import already wrote is left alone and returned as a duplicate. */
+  upsert(devices: readonly SerializedDevice[]): Promise<DuplicateDevice[]>;
   /** `prune` deletes the devices this import did not contain instead of only reporting them. */
   commit(opts?: { prune?: boolean }): Promise<ImportSummary>;
   abort(): Promise<void>;
@@ -99,6 +110,89 @@ export interface FindingRepository {
   addSuppression(s: NewSuppression, createdAt: string): Promise<Suppression>;
   removeSuppression(id: number): Promise<boolean>;
   suppressions(): Promise<Suppression[]>;
+}
+
+/** The component inventory of one firmware image: a device model at one firmware version. */
+export interface SbomRecord {
+  model_id: string;
+  firmware_version: string;
+  format: SbomFormat;
+  /** The file it was imported from. */
+  source: string;
+  imported_at: string;
+  component_count: number;
+  describes?: string;
+}
+
+/** An advisory as the matcher needs it (without its affected list). */
+export type AdvisoryInfo = Omit<Advisory, "affected">;
+
+/** What one write of feed data did to the stored advisories. */
+export interface FeedWriteCounts {
+  added: number;
+  updated: number;
+  /** Same id and same content as stored. */
+  unchanged: number;
+  /** Same id but older `modified` than stored: the stored one is kept. */
+  older: number;
+  kev: number;
+  epss: number;
+  vex: number;
+}
+
+/**
+ * Writes feed data as one unit: nothing is visible until `commit`, and `rollback` (or a crash) leaves the store as it
+ * was. Importers stream files through `put*` and commit once at the end.
+ */
+export interface FeedWriter {
+  putAdvisories(advisories: readonly Advisory[]): FeedWriteCounts;
+  putKev(entries: readonly KevEntry[]): void;
+  putEpss(scores: readonly EpssScore[]): void;
+  /** Replaces every statement that came from `source` (a CSAF document id) with these. */
+  replaceVex(source: string, statements: readonly VexStatement[]): void;
+  recordFeed(kind: string, source: string, detail: Record<string, unknown>): void;
+  commit(): Promise<FeedWriteCounts>;
+  rollback(): Promise<void>;
+}
+
+export interface VulnCounts {
+  sboms: number;
+  components: number;
+  advisories: number;
+  affected: number;
+  kev: number;
+  epss: number;
+  vex: number;
+}
+
+export interface FeedImportInfo {
+  kind: string;
+  source: string;
+  imported_at: string;
+  detail: Record<string, unknown>;
+}
+
+export interface VulnRepository {
+  /** Replaces the inventory of one firmware image (and the VEX statements embedded in it) in one transaction. */
+  replaceSbom(sbom: SbomRecord, components: readonly StoredComponent[], vex: readonly VexStatement[]): Promise<{ replaced: boolean }>;
+  sboms(): Promise<SbomRecord[]>;
+  /**
+   * The inventory of one firmware image. With `shared`, a component stored identically in several images is returned
+   * as one shared (read-only) object, so fleet-wide matching parses and matches it once.
+   */
+  components(modelId: string, firmwareVersion: string, shared?: Map<string, StoredComponent>): Promise<StoredComponent[]>;
+  beginFeedImport(): Promise<FeedWriter>;
+  /** Affected entries filed under these keys; `knownExploited` keeps only advisories about a CVE in the KEV catalogue. */
+  affectedByKeys(keys: readonly string[], opts?: { knownExploited?: boolean }): Promise<Map<string, { advisory_id: string; affected: Affected }[]>>;
+  advisories(ids: readonly string[]): Promise<Map<string, AdvisoryInfo>>;
+  /** Every advisory known by any of these ids (its own id or an alias), e.g. NVD's record for a CVE a distro feed matched. */
+  advisoriesAbout(vulnIds: readonly string[]): Promise<AdvisoryInfo[]>;
+  kev(cveIds: readonly string[]): Promise<Map<string, KevEntry>>;
+  epss(cveIds: readonly string[]): Promise<Map<string, EpssScore>>;
+  /** Statements about any of these vulnerability ids. */
+  vex(vulnIds: readonly string[]): Promise<VexStatement[]>;
+  counts(): Promise<VulnCounts>;
+  feedImports(): Promise<FeedImportInfo[]>;
 }
 
 export interface AlertFilter {
@@ -160,6 +254,7 @@ export interface AssessmentRepository {
 export interface Store {
   readonly fleet: FleetRepository;
   readonly findings: FindingRepository;
+  readonly vulns: VulnRepository;
   readonly alerts: AlertRepository;
   readonly assessments: AssessmentRepository;
   close(): Promise<void>;

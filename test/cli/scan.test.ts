@@ -79,7 +79,7 @@ describe("longwatch scan (end to end)", () => {
     assert.match(html, /&lt;script&gt;alert/);
     assert.doesNotMatch(html, /(src|href)=["']https?:/, "no external requests");
     assert.match(html, /<svg role="img" aria-label="Findings by severity"/);
-    assert.match(html, /<svg role="img" aria-label="Findings by rule and severity"/);
+    assert.match(html, /<svg role="img" aria-label="Devices affected by rule and severity"/);
     assert.match(html, /id="rule-insecure-service"/);
     assert.match(html, /Why it matters/);
   });

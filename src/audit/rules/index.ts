@@ -3,10 +3,12 @@ import type { Rule } from "../rule.ts";
 import { connectivityRules } from "./connectivity.ts";
 import { credentialRules } from "./credentials.ts";
 import { exposureRules } from "./exposure.ts";
+import { lifecycleRules } from "./lifecycle.ts";
 import { identityRules } from "./identity.ts";
 import { updateRules } from "./updates.ts";
+import { vulnerabilityRules } from "./vulnerabilities.ts";
 
-export const allRules: readonly Rule[] = [...credentialRules, ...identityRules, ...updateRules, ...connectivityRules, ...exposureRules];
+export const allRules: readonly Rule[] = [...credentialRules, ...identityRules, ...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules, ...lifecycleRules];
 
 export function findRule(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Service } from "../../core/fleet.ts";
-import type { DeviceImport, FleetDevice, FleetRepository, StoredDevice } from "../store.ts";
+import type { DeviceImport, DuplicateDevice, FleetDevice, FleetRepository, StoredDevice } from "../store.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -30,10 +30,13 @@ export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value).
+    // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value). A row the
+    // same import already wrote is not replaced: that id is a duplicate in the file (no change is the signal).
     this.upsertDevice = db.prepare(
-      `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, doc) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint, import_id = excluded.import_id, doc = excluded.doc`,
+      `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, doc) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
+         import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
+       WHERE devices.import_id <> excluded.import_id`,
     );
   }
 
@@ -42,10 +45,18 @@ export class SqliteFleet implements FleetRepository {
     db.exec("BEGIN IMMEDIATE");
     const importId = Number(db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date().toISOString()).lastInsertRowid);
     const stmt = this.upsertDevice;
+    const firstLine = db.prepare("SELECT import_line FROM devices WHERE device_id = ?").pluck();
     let open = true;
     return {
       async upsert(devices) {
-        for (const d of devices) stmt.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.doc);
+        const duplicates: DuplicateDevice[] = [];
+        for (let i = 0; i < devices.length; i++) {
+          const d = devices[i]!;
+          if (stmt.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.doc).changes === 0) {
+            duplicates.push({ index: i, firstLine: (firstLine.get(d.device_id) as number | null) ?? undefined });
+          }
+        }
+        return duplicates;
       },
       async commit(opts = {}) {
         const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices WHERE import_id <> ?").get(importId) as { n: number }).n;

@@ -9,10 +9,12 @@ import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { migrate } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
+import { SqliteVulns } from "./vulns.ts";
 
 export class SqliteStore implements Store {
   readonly fleet: SqliteFleet;
   readonly findings: SqliteFindings;
+  readonly vulns: SqliteVulns;
   readonly alerts: SqliteAlerts;
   readonly assessments: SqliteAssessments;
   private closed = false;
@@ -20,6 +22,7 @@ export class SqliteStore implements Store {
   constructor(readonly db: Database.Database) {
     this.fleet = new SqliteFleet(db);
     this.findings = new SqliteFindings(db);
+    this.vulns = new SqliteVulns(db);
     this.alerts = new SqliteAlerts(db);
     this.assessments = new SqliteAssessments(db);
   }

@@ -11,6 +11,7 @@ export const fleetMigrations: Migration[] = [
         model_id TEXT,
         cert_fingerprint TEXT,
         import_id INTEGER NOT NULL,
+        import_line INTEGER,
         doc TEXT NOT NULL
       );
       CREATE TABLE imports (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_at TEXT NOT NULL);

@@ -3,6 +3,7 @@ import { alertMigrations } from "./alerts.ts";
 import { certifyMigrations } from "./certify.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
+import { vulnMigrations } from "./vulns.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...alertMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations];

@@ -1,0 +1,111 @@
+/**
+ * The fleet's security over the coming years: for each year, how many devices are still in the field, in support,
+ * hold a valid identity, use cryptography that is still allowed (or can be migrated), and so can still be kept secure.
+ * One pass over the stored fleet; each device's dates are worked out once and then checked against every year.
+ */
+import type { Store } from "../store/store.ts";
+import { formatIsoDate } from "../core/dates.ts";
+import type { DeviceModel } from "../core/fleet.ts";
+import type { CryptoPolicy } from "./policy.ts";
+import { type DeviceLifecycle, LifecycleAssessor } from "./secure-until.ts";
+
+export interface ForecastRow {
+  year: number;
+  /** The date the year is evaluated at: 1 January, or today for the current year. */
+  date: string;
+  devices: number;
+  retired: number;
+  in_field: number;
+  /** Of the devices in the field: */
+  in_support: number;
+  support_unknown: number;
+  valid_identity: number;
+  identity_unknown: number;
+  crypto_allowed: number;
+  /** Using disallowed cryptography, but able to replace it in the field (OTA or crypto-agile). */
+  crypto_migratable: number;
+  crypto_unknown: number;
+  /** In the field and known to fail none of support, identity and crypto. */
+  securable: number;
+  /** In the field and known to fail at least one. */
+  at_risk: number;
+}
+
+export interface Forecast {
+  as_of: string;
+  until: number;
+  policy_version: string;
+  devices: number;
+  devices_without_retirement: number;
+  rows: ForecastRow[];
+}
+
+type Tri = 1 | 0 | -1; // yes, unknown, no
+
+export interface ForecastOptions {
+  now: number;
+  until: number;
+  policy: CryptoPolicy;
+}
+
+export async function computeForecast(store: Store, opts: ForecastOptions): Promise<Forecast> {
+  const start = new Date(opts.now).getUTCFullYear();
+  if (opts.until < start) throw new RangeError(`--until ${opts.until} is before the current year ${start}`);
+  const dates = [opts.now];
+  for (let y = start + 1; y <= opts.until; y++) dates.push(Date.UTC(y, 0, 1));
+  const rows: ForecastRow[] = dates.map((d, i) => ({
+    year: start + i,
+    date: i === 0 ? new Date(d).toISOString().slice(0, 10) : formatIsoDate(d),
+    devices: 0,
+    retired: 0,
+    in_field: 0,
+    in_support: 0,
+    support_unknown: 0,
+    valid_identity: 0,
+    identity_unknown: 0,
+    crypto_allowed: 0,
+    crypto_migratable: 0,
+    crypto_unknown: 0,
+    securable: 0,
+    at_risk: 0,
+  }));
+  const models = new Map<string, DeviceModel>((await store.fleet.models()).map((m) => [m.model_id, m]));
+  const assessor = new LifecycleAssessor(opts.policy);
+  let devices = 0;
+  let noRetirement = 0;
+  for await (const page of store.fleet.devicePages()) {
+    for (const fd of page) {
+      const model = fd.device.model_id !== undefined ? models.get(fd.device.model_id) : undefined;
+      const l = assessor.assess({ device: fd.device, ...(model ? { model } : {}), ...(fd.certificate ? { certificate: fd.certificate } : {}) });
+      devices++;
+      if (l.retirement === undefined) noRetirement++;
+      for (let i = 0; i < dates.length; i++) count(rows[i]!, l, dates[i]!);
+    }
+  }
+  return { as_of: new Date(opts.now).toISOString().slice(0, 10), until: opts.until, policy_version: opts.policy.version, devices, devices_without_retirement: noRetirement, rows };
+}
+
+function count(row: ForecastRow, l: DeviceLifecycle, at: number): void {
+  row.devices++;
+  if (l.retirement !== undefined && l.retirement <= at) {
+    row.retired++;
+    return;
+  }
+  row.in_field++;
+  const support: Tri = l.support_end === undefined ? 0 : l.support_end > at ? 1 : -1;
+  const c = l.certificate;
+  const identity: Tri = !c ? 0 : c.not_after > at && (c.issuer_not_after === undefined || c.issuer_not_after > at) ? 1 : -1;
+  const knownCrypto = l.crypto.algorithms.length > 0;
+  const disallowed = l.crypto.disallowed_from !== undefined && l.crypto.disallowed_from <= at;
+  const crypto: Tri = disallowed ? (l.migratable === true ? 1 : -1) : knownCrypto ? 1 : 0;
+  if (support === 1) row.in_support++;
+  else if (support === 0) row.support_unknown++;
+  if (identity === 1) row.valid_identity++;
+  else if (identity === 0) row.identity_unknown++;
+  if (crypto === 1) {
+    if (disallowed) row.crypto_migratable++;
+    else row.crypto_allowed++;
+  } else if (crypto === 0) row.crypto_unknown++;
+  if (support === -1 || identity === -1 || crypto === -1) row.at_risk++;
+  else row.securable++;
+}

@@ -1,0 +1,17 @@
+/** Shared setup for vulnerability tests: fixture paths, a throwaway store, and a small fleet. */
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
+import type { Device, DeviceModel } from "../../src/core/fleet.ts";
+import { serializeDevice } from "../../src/store/store.ts";
+
+export const FIX = new URL("../fixtures/vulns/", import.meta.url).pathname;
+
+export function memoryStore(): SqliteStore {
+  return openSqliteStore(":memory:");
+}
+
+export async function addFleet(store: SqliteStore, models: DeviceModel[], devices: Device[]): Promise<void> {
+  await store.fleet.upsertModels(models);
+  const imp = await store.fleet.beginDeviceImport("test");
+  await imp.upsert(devices.map(serializeDevice));
+  await imp.commit();
+}
