@@ -9,5 +9,9 @@ import { findingsCommand } from "./findings.ts";
 import { forecastCommand } from "./forecast.ts";
 import { suppressCommand } from "./suppress.ts";
 import { vulnsCommand } from "./vulns.ts";
+import { alertsCommand } from "./alerts.ts";
+import { detectCommand } from "./detect.ts";
+import { detectorsCommand } from "./detectors.ts";
+import { simulateCommand } from "./simulate.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];

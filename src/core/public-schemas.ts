@@ -5,12 +5,18 @@
 import { z } from "zod";
 import { CredentialInputSchema, DeviceModelSchema, DeviceSchema } from "./fleet.ts";
 import { FindingSchema } from "./finding.ts";
+import { AlertSchema, BrokerRecordSchema, ConnectivityRecordSchema, FlowRecordSchema, MetricRecordSchema } from "./record.ts";
 
 export const publicSchemas: Record<string, { title: string; schema: z.ZodType }> = {
   device: { title: "Longwatch device (one inventory row)", schema: DeviceSchema },
   "device-model": { title: "Longwatch device model", schema: DeviceModelSchema },
   credential: { title: "Longwatch credential (import row)", schema: CredentialInputSchema },
   finding: { title: "Longwatch finding", schema: FindingSchema },
+  "connectivity-record": { title: "Longwatch connectivity event (detection record)", schema: ConnectivityRecordSchema },
+  "flow-record": { title: "Longwatch network flow (detection record)", schema: FlowRecordSchema },
+  "broker-record": { title: "Longwatch broker event (detection record)", schema: BrokerRecordSchema },
+  "metric-record": { title: "Longwatch device metric (detection record)", schema: MetricRecordSchema },
+  alert: { title: "Longwatch alert", schema: AlertSchema },
 };
 
 export function jsonSchemaOf(name: string): string {

@@ -7,6 +7,7 @@ import type { SbomFormat, StoredComponent, VexStatement } from "../core/componen
 import type { CertificateInfo, Credential, Device, DeviceModel } from "../core/fleet.ts";
 import type { Finding, FindingStatus } from "../core/finding.ts";
 import type { Severity } from "../core/severity.ts";
+import type { Alert, AlertState, Verification } from "../core/record.ts";
 
 /** A device as stored: the inventory fields plus what import derived from them. */
 export type StoredDevice = Device & { cert_fingerprint?: string };
@@ -194,6 +195,45 @@ export interface VulnRepository {
   feedImports(): Promise<FeedImportInfo[]>;
 }
 
+export interface AlertFilter {
+  state?: AlertState;
+  detector?: string;
+  device_id?: string;
+  /** At least this severe. */
+  severity?: Severity;
+  limit?: number;
+}
+
+/** Suppresses a detector's alerts (on one device, for one key) until `expires`. */
+export interface AlertSuppression {
+  id: number;
+  detector: string;
+  device_id?: string;
+  key?: string;
+  reason: string;
+  expires?: string;
+  created_at: string;
+}
+
+export interface AlertRepository {
+  /**
+   * Records alerts from a detection run. A stored alert keeps what people decided (state, verification); the run
+   * updates its count, last_seen and evidence, and may resolve it.
+   */
+  upsert(alerts: readonly Alert[], at: string): Promise<void>;
+  get(id: string): Promise<Alert | undefined>;
+  /** Newest first. */
+  list(filter?: AlertFilter): Promise<Alert[]>;
+  setState(id: string, state: AlertState, note: string | undefined, at: string): Promise<Alert | undefined>;
+  /** Records a verdict; a benign one is queued as feedback for the next detection run (`pendingFeedback`). */
+  verify(id: string, verification: Verification, note: string | undefined, at: string): Promise<Alert | undefined>;
+  pendingFeedback(): Promise<Alert[]>;
+  markFeedbackApplied(ids: readonly string[]): Promise<void>;
+  addSuppression(s: Omit<AlertSuppression, "id" | "created_at">, createdAt: string): Promise<AlertSuppression>;
+  removeSuppression(id: number): Promise<boolean>;
+  suppressions(): Promise<AlertSuppression[]>;
+}
+
 /** A saved self-assessment (certify/): the whole report document, kept so that later ones can be compared with it. */
 export interface StoredAssessment {
   id: number;
@@ -215,6 +255,7 @@ export interface Store {
   readonly fleet: FleetRepository;
   readonly findings: FindingRepository;
   readonly vulns: VulnRepository;
+  readonly alerts: AlertRepository;
   readonly assessments: AssessmentRepository;
   close(): Promise<void>;
 }

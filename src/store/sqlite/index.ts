@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Store } from "../store.ts";
+import { SqliteAlerts } from "./alerts.ts";
 import { SqliteAssessments } from "./assessments.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
@@ -14,6 +15,7 @@ export class SqliteStore implements Store {
   readonly fleet: SqliteFleet;
   readonly findings: SqliteFindings;
   readonly vulns: SqliteVulns;
+  readonly alerts: SqliteAlerts;
   readonly assessments: SqliteAssessments;
   private closed = false;
 
@@ -21,6 +23,7 @@ export class SqliteStore implements Store {
     this.fleet = new SqliteFleet(db);
     this.findings = new SqliteFindings(db);
     this.vulns = new SqliteVulns(db);
+    this.alerts = new SqliteAlerts(db);
     this.assessments = new SqliteAssessments(db);
   }
 

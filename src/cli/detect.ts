@@ -1,0 +1,169 @@
+/**
+ * `longwatch detect FILE…`: replays records (CSV, NDJSON, Zeek conn.log, Device Defender reports) through the
+ * detection engine in event-time order and reports the alerts. Learns per device across runs with --state, applies
+ * verdicts and suppressions from the store, and stores the alerts for `longwatch alerts`.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { parseIsoDate } from "../core/dates.ts";
+import { EXIT } from "../core/exit-codes.ts";
+import { RECORD_KINDS } from "../core/record.ts";
+import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
+import { allDetectors } from "../detect/detectors/index.ts";
+import { type DetectInventory, readInventoryFiles, readInventoryStore } from "../detect/inventory.ts";
+import { KIND } from "../detect/read/fields.ts";
+import { ColumnMappingSchema } from "../detect/read/mapping.ts";
+import { loadReference } from "../detect/reference.ts";
+import { runDetection } from "../detect/run.ts";
+import { openSqliteStore } from "../store/sqlite/index.ts";
+import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
+import { type CommandModule, globalOpts } from "./command.ts";
+import { type CliContext, UsageError } from "./context.ts";
+import { summarizeRun } from "./detect-summary.ts";
+import { IssueReporter } from "./issues.ts";
+
+interface DetectFlags {
+  inventory?: string;
+  models?: string;
+  mapping?: string;
+  kind?: string;
+  since?: string;
+  until?: string;
+  state?: string;
+  format: AlertFormat;
+  localNet?: string[];
+  reorderWindow: string;
+  dedupWindow: string;
+  detectors?: string;
+  config?: string;
+  tacClasses?: string[];
+  rejects?: string;
+  store: boolean;
+  failOn?: Severity;
+}
+
+const ConfigSchema = z
+  .object({
+    detectors: z.record(z.string(), z.record(z.string(), z.unknown())).default({}).describe("Parameters per detector id."),
+    disable: z.array(z.string()).default([]),
+    local_nets: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const detectCommand: CommandModule = {
+  register(program, ctx) {
+    program
+      .command("detect")
+      .description("replay connectivity, flow, broker and metric records through behaviour detection and report alerts")
+      .argument("<files...>", "record files: CSV, NDJSON, Zeek conn.log, Device Defender metrics reports (.json)")
+      .option("--inventory <file>", "devices (CSV/JSON/NDJSON) to resolve identifiers through (default: the devices in the store)")
+      .option("--models <file>", "device models (YAML/JSON): data_only SIMs, fleet-wide baselines per model")
+      .option("--mapping <file>", "YAML column mapping for CSV exports whose columns differ (e.g. a provider's CDRs)")
+      .addOption(new Option("--kind <kind>", "kind of every record, when files have no kind column and it cannot be inferred").choices([...RECORD_KINDS]))
+      .option("--since <time>", "ignore records before this ISO 8601 time")
+      .option("--until <time>", "ignore records at or after this ISO 8601 time")
+      .option("--state <dir>", "restore learned baselines from this folder before, and save them after")
+      .addOption(new Option("--format <format>", "output format").choices([...ALERT_FORMATS]).default("table"))
+      .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
+      .option("--reorder-window <seconds>", "how far out of order a record may be and still count", "300")
+      .option("--dedup-window <minutes>", "repeats of an alert within this time are counted, not re-raised", "60")
+      .option("--detectors <ids>", "comma-separated detector ids to run (default: all; `longwatch detectors` lists them)")
+      .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
+      .option("--tac-classes <file...>", "extra TAC → module/handset tables (CSV tac,class)")
+      .option("--rejects <file>", "write every rejected record (file, line, reason) to this CSV")
+      .option("--no-store", "do not read verdicts/suppressions from, or write alerts to, the store")
+      .addOption(new Option("--fail-on <severity>", "exit with code 4 when an alert is at least this severe").choices([...SEVERITIES]))
+      .action(async (files: string[], o: DetectFlags, cmd: Command) => {
+        await runDetect(ctx, files, o, globalOpts(cmd).data);
+      });
+  },
+};
+
+function readYaml(file: string, what: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${what} ${file}: ${(e as Error).message}`);
+  }
+}
+
+function parseTime(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = parseIsoDate(v);
+  if (ms === undefined) throw new UsageError(`${flag}: "${v}" is not an ISO 8601 date or date-time`);
+  return ms;
+}
+
+function positive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag}: "${v}" is not a non-negative number`);
+  return n;
+}
+
+export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags, data: string): Promise<void> {
+  const mapping = o.mapping ? ColumnMappingSchema.safeParse(readYaml(o.mapping, "--mapping")) : undefined;
+  if (mapping && !mapping.success) throw new UsageError(`--mapping ${o.mapping}: ${mapping.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const config = o.config ? ConfigSchema.safeParse(readYaml(o.config, "--config") ?? {}) : undefined;
+  if (config && !config.success) throw new UsageError(`--config ${o.config}: ${config.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const known = new Set<string>(allDetectors.map((d) => d.id));
+  const chosen = o.detectors ? o.detectors.split(",").map((s) => s.trim()).filter(Boolean) : [...known];
+  for (const id of [...chosen, ...(config?.data.disable ?? []), ...Object.keys(config?.data.detectors ?? {})]) {
+    if (!known.has(id)) throw new UsageError(`no detector "${id}"; \`longwatch detectors\` lists them`);
+  }
+  const detectors = chosen.filter((id) => !config?.data.disable.includes(id));
+  const since = parseTime("--since", o.since);
+  const until = parseTime("--until", o.until);
+  const now = ctx.now();
+  const issues = new IssueReporter(ctx, o.rejects ?? join(data, "rejects", `detect-${new Date(now).toISOString().replace(/[:.]/g, "-")}.csv`), o.rejects !== undefined, 20);
+  const reasons = new Map<string, number>();
+  const store = o.store ? openSqliteStore(data) : undefined;
+  try {
+    let inventory: DetectInventory | undefined;
+    if (o.inventory || o.models) inventory = await readInventoryFiles(o.inventory, o.models, issues.add);
+    else if (store) inventory = await readInventoryStore(store);
+    const suppressions = store ? await store.alerts.suppressions() : [];
+    const feedback = store ? await store.alerts.pendingFeedback() : [];
+    let result: ReturnType<typeof runDetection>;
+    try {
+      result = runDetection({
+        files,
+        detectors,
+        ...(config?.data.detectors ? { params: config.data.detectors } : {}),
+        ...((o.localNet ?? config?.data.local_nets) ? { localNets: o.localNet ?? config!.data.local_nets! } : {}),
+        reorderWindowMs: positive("--reorder-window", o.reorderWindow) * 1000,
+        dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
+        ...(mapping ? { mapping: mapping.data! } : {}),
+        ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+        ...(o.state ? { stateDir: o.state } : {}),
+        ...(inventory && inventory.devices.length + inventory.models.length > 0 ? { inventory } : {}),
+        suppressions,
+        feedback,
+        reference: loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}),
+        onReject: (file, line, reason, _text) => {
+          const category = reason.replace(/"[^"]*"/g, "…").replace(/\d+ s behind.*$/, "behind the reorder window");
+          reasons.set(category, (reasons.get(category) ?? 0) + 1);
+          issues.add({ file, line, reason, level: "error" });
+        },
+      });
+    } catch (e) {
+      if (e instanceof Error && /ENOENT|EISDIR|EACCES/.test(e.message)) throw new UsageError(e.message);
+      if (e instanceof Error && /bad parameters|CIDR|state in/.test(e.message)) throw new UsageError(e.message);
+      throw e;
+    }
+    if (store) {
+      await store.alerts.upsert(result.alerts, new Date(now).toISOString());
+      await store.alerts.markFeedbackApplied(result.learned);
+    }
+    ctx.out(renderAlerts(result.alerts, o.format, ctx.colors()));
+    ctx.err(summarizeRun(result, files, reasons, issues.close(), o.state, ctx.colors("stderr")));
+    if (result.replay.rejected > 0) ctx.exit(EXIT.rejected);
+    if (o.failOn && result.alerts.some((a) => a.state !== "resolved" && severityRank(a.severity) >= severityRank(o.failOn!))) ctx.exit(EXIT.threshold);
+  } finally {
+    await store?.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The contract every detector fulfils. A detector is one module that declares its id (FORMATS.md), the record kinds
+ * it reads, its parameters with defaults, its warm-up, and the text its alerts explain themselves with. `create`
+ * gets the engine's services — state columns, the fleet, the alert sink — and returns hooks. The engine calls the
+ * hooks and never asks which detector it is running.
+ */
+import type { z } from "zod";
+import type { Alert, DetectorId, RecordKind } from "../core/record.ts";
+import type { Severity } from "../core/severity.ts";
+import type { Columns } from "./columns.ts";
+import type { FleetView } from "./fleet.ts";
+import type { Rec } from "./read/rec.ts";
+
+export interface DetectorMeta {
+  id: DetectorId;
+  title: string;
+  /** Default severity; a draft may raise or lower it. */
+  severity: Severity;
+  kinds: readonly RecordKind[];
+  /** What it needs to have seen before it alerts, in plain words. */
+  warmup: string;
+  /** Why this matters, for someone new to IoT security. */
+  why: string;
+  /**
+   * Templates with `{name}` placeholders filled from the draft's `vars` (and `{device}`): `summary` says what was
+   * seen and how unusual it is compared with what; `action` what to do.
+   */
+  summary: string;
+  action: string;
+}
+
+/** What a detector reports; the engine adds id, device name, file:line of the record, dedup and suppression. */
+export interface AlertDraft {
+  device: number;
+  /** What the alert is about within this detector and device; alerts with the same key are merged within a window. */
+  key: string;
+  ts: number;
+  confidence: number;
+  severity?: Severity;
+  /** Data: what was seen and the baseline it was compared with. */
+  evidence: Record<string, unknown>;
+  /** Display strings for the summary and action templates. */
+  vars: Record<string, string | number>;
+  /** Names what the alert is about instead of the device (fleet-wide alerts, e.g. `model:meter-v2`). */
+  subject?: string;
+  /** Stays open past the dedup window until the detector resolves it (a condition such as silence). */
+  sticky?: boolean;
+  /** The record that triggered it, when there is one (its fields and file:line go into the evidence). */
+  rec?: Rec;
+}
+
+export interface DetectorContext<P> {
+  params: P;
+  columns: Columns;
+  fleet: FleetView;
+  raise(draft: AlertDraft): void;
+  /** Closes the open alert with this key (the condition ended, e.g. a silent device reported again). */
+  resolve(device: number, key: string, ts: number): void;
+}
+
+export interface DetectorRun {
+  /** Called for each record of the kinds the detector declared, in event-time order, with `rec.device` resolved. */
+  record?(rec: Rec): void;
+  /** Called as event time advances (at most once per engine tick) so detectors can notice absence. */
+  tick?(now: number): void;
+  /** A person marked one of this detector's alerts benign: learn it, so it does not alert again. */
+  learn?(alert: Alert, device: number): void;
+  /** State outside the columns (maps, sketches) as JSON-able data, and its restore. */
+  save?(): unknown;
+  load?(state: unknown): void;
+  /** Counts worth showing after a run (e.g. devices by reporting state). */
+  summary?(): Record<string, number>;
+  /** Bytes held outside the columns (maps, fleet-wide sketches), for the memory figures. */
+  extraBytes?(): number;
+}
+
+export interface Detector<P = unknown> extends DetectorMeta {
+  params: z.ZodType<P>;
+  create(ctx: DetectorContext<P>): DetectorRun;
+}
+
+/** Declares a detector with its parameter type inferred from its schema. */
+export function defineDetector<S extends z.ZodType>(d: DetectorMeta & { params: S; create(ctx: DetectorContext<z.output<S>>): DetectorRun }): Detector {
+  return d as unknown as Detector;
+}

@@ -1,0 +1,289 @@
+/**
+ * The streaming detection engine. Records are pushed in (`ingest`), event time moves forward with them or by
+ * `advance(now)`, and detectors — which the engine knows only through the Detector contract — raise alerts into the
+ * alert book. It runs forever behind a live transport as well as over a replayed file: memory is the columns (bounded
+ * per device) plus bounded maps, and everything it learned can be saved and restored (snapshot.ts).
+ */
+import type { Device, DeviceModel } from "../core/fleet.ts";
+import type { Alert } from "../core/record.ts";
+import { AlertBook, type AlertSink, type Suppression } from "./alert-book.ts";
+import { Columns } from "./columns.ts";
+import type { Detector, DetectorRun } from "./detector.ts";
+import { DeviceIndex } from "./device-index.ts";
+import { EMPTY_REFERENCE, Fleet, type ReferenceData } from "./fleet.ts";
+import { LocalNets } from "./local-net.ts";
+import { EV, F, IDENTIFIER_ORDER, KIND, KIND_WORDS } from "./read/fields.ts";
+import type { Rec } from "./read/rec.ts";
+import { normalizeMac } from "../core/coerce.ts";
+
+export interface EngineOptions {
+  detectors: readonly Detector[];
+  /** Parameters per detector id; missing ones take the defaults. */
+  params?: Readonly<Record<string, unknown>>;
+  localNets?: readonly string[];
+  /** How far behind the newest record a record may be and still be used. */
+  reorderWindowMs?: number;
+  dedupWindowMs?: number;
+  /** How often (event time) detectors get a `tick` to notice absence. */
+  tickMs?: number;
+  maxOpenAlerts?: number;
+  reference?: ReferenceData;
+  sink: AlertSink;
+  /** Names of the inputs, by `rec.source`, for evidence. */
+  sourceName?: (source: number) => string;
+  initialCapacity?: number;
+}
+
+export interface EngineStats {
+  records: number[];
+  outOfOrder: number;
+  late: number;
+  unresolved: number;
+}
+
+interface Run {
+  detector: Detector;
+  run: DetectorRun;
+}
+
+export class Engine {
+  readonly index = new DeviceIndex();
+  readonly columns: Columns;
+  readonly fleet: Fleet;
+  readonly book: AlertBook;
+  /** Event time: the newest record's timestamp (or what `advance` was given). */
+  now = -Infinity;
+  readonly stats: EngineStats = { records: [0, 0, 0, 0], outOfOrder: 0, late: 0, unresolved: 0 };
+  private readonly runs: Run[] = [];
+  private readonly byKind: ((rec: Rec) => void)[][] = [[], [], [], []];
+  private readonly reorderMs: number;
+  private readonly tickMs: number;
+  private nextTick = -Infinity;
+  private readonly local: LocalNets;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.columns = new Columns(opts.initialCapacity);
+    this.fleet = new Fleet(this.index, this.columns, opts.reference ?? EMPTY_REFERENCE);
+    this.local = new LocalNets(opts.localNets);
+    this.reorderMs = opts.reorderWindowMs ?? 5 * 60_000;
+    this.tickMs = opts.tickMs ?? 60_000;
+    this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 3_600_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
+    for (const detector of opts.detectors) {
+      const parsed = detector.params.safeParse(opts.params?.[detector.id] ?? {});
+      if (!parsed.success) throw new Error(`${detector.id}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+      const run = detector.create({
+        params: parsed.data,
+        columns: this.columns,
+        fleet: this.fleet,
+        raise: (draft) => this.book.raise(detector, draft, draft.subject ?? this.index.name(draft.device), this.fleet.modelName(this.fleet.model(draft.device))),
+        resolve: (device, key, ts) => this.book.resolve(detector.id, this.index.name(device), key, ts),
+      });
+      this.runs.push({ detector, run });
+      const hook = run.record?.bind(run);
+      if (hook) for (const k of detector.kinds) this.byKind[KIND[k]]!.push(hook);
+    }
+  }
+
+  setSuppressions(list: readonly Suppression[]): void {
+    this.book.setSuppressions(list);
+  }
+
+  /** Loads inventory devices: their identifiers then all name the same device, and detectors see their facts. */
+  addInventory(devices: Iterable<Device>, models: readonly DeviceModel[] = []): void {
+    const byId = new Map(models.map((m) => [m.model_id, m]));
+    for (const d of devices) {
+      let n = this.index.lookupString(d.device_id);
+      if (n < 0) n = this.newDevice(this.index.createString(d.device_id));
+      for (const id of [d.mqtt_client_id, d.iccid, d.imsi, d.imei, d.mac]) if (id !== undefined) this.index.aliasString(id, n);
+      if (d.ip !== undefined) {
+        const v4 = ipv4Number(d.ip);
+        if (v4 >= 0) this.index.bindIPv4(v4, n);
+        else this.index.aliasString(d.ip, n);
+      }
+      this.fleet.setDevice(n, d, d.model_id !== undefined ? byId.get(d.model_id) : undefined);
+    }
+  }
+
+  /** Processes one record; returns null, or why it could not be used (late, or no device could be named). */
+  ingest(rec: Rec): string | null {
+    const ts = rec.ts;
+    if (ts < this.now - this.reorderMs) {
+      this.stats.late++;
+      return `late: ${Math.round((this.now - ts) / 1000)} s behind the newest record (reorder window ${this.reorderMs / 1000} s)`;
+    }
+    const why = this.resolveDevice(rec);
+    if (why !== null) {
+      this.stats.unresolved++;
+      return why;
+    }
+    if (ts > this.now) {
+      this.now = ts;
+      if (ts >= this.nextTick) this.tick(ts);
+    } else if (ts < this.now) this.stats.outOfOrder++;
+    const first = this.fleet.first.a;
+    if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(ts / 1000));
+    const hooks = this.byKind[rec.kind]!;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!(rec);
+    this.stats.records[rec.kind]!++;
+    return null;
+  }
+
+  /** Moves event time forward without a record (live transports call this on a timer; replays at the end). */
+  advance(now: number): void {
+    if (now > this.now) this.now = now;
+    if (this.now >= this.nextTick) this.tick(this.now);
+  }
+
+  /** When the next tick is due (event time), for snapshots. */
+  get tickDue(): number {
+    return this.nextTick;
+  }
+
+  /** A person's verdict on an alert: a benign one teaches the detector that raised it. */
+  learn(alert: Alert): boolean {
+    if (alert.verification !== "benign_positive") return false;
+    const device = this.index.lookupString(alert.device_id);
+    const r = this.runs.find((x) => x.detector.id === alert.detector);
+    if (device < 0 || !r?.run.learn) return false;
+    r.run.learn(alert, device);
+    return true;
+  }
+
+  devices(): number {
+    return this.index.count;
+  }
+
+  /** Bytes of detection state per device: columns exactly, plus the index and detectors' maps spread over devices. */
+  memory(): { columnsPerDevice: number; indexBytes: number; extraBytes: number; perDevice: number; layout: { name: string; bytes: number }[] } {
+    const n = Math.max(1, this.index.count);
+    const extra = this.runs.reduce((s, r) => s + (r.run.extraBytes?.() ?? 0), 0);
+    const columnsPerDevice = this.columns.bytesPerDevice();
+    const perDevice = this.columns.allocatedBytes() / n + this.index.bytes() / n + extra / n;
+    return { columnsPerDevice, indexBytes: this.index.bytes(), extraBytes: extra, perDevice, layout: this.columns.layout() };
+  }
+
+  /** Detector states outside the columns, by detector id (for snapshots). */
+  saveDetectors(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const r of this.runs) if (r.run.save) out[r.detector.id] = r.run.save();
+    return out;
+  }
+
+  loadDetectors(states: Readonly<Record<string, unknown>>): void {
+    for (const r of this.runs) if (r.run.load && states[r.detector.id] !== undefined) r.run.load(states[r.detector.id]);
+  }
+
+  /** Replaces the device index (restoring a snapshot). */
+  restoreIndex(index: DeviceIndex, now: number, tickDue: number): void {
+    (this as { index: DeviceIndex }).index = index;
+    (this.fleet as unknown as { index: DeviceIndex }).index = index;
+    this.columns.ensure(index.count);
+    this.now = now;
+    this.nextTick = tickDue;
+  }
+
+  /** Counts detectors offer after a run, by detector id. */
+  summaries(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const r of this.runs) {
+      const s = r.run.summary?.();
+      if (s) out[r.detector.id] = s;
+    }
+    return out;
+  }
+
+  detectorIds(): string[] {
+    return this.runs.map((r) => r.detector.id);
+  }
+
+  private tick(now: number): void {
+    for (const r of this.runs) r.run.tick?.(now);
+    this.book.expire(now);
+    this.nextTick = now + this.tickMs;
+  }
+
+  private newDevice(n: number): number {
+    this.columns.ensure(n + 1);
+    return n;
+  }
+
+  private resolveDevice(rec: Rec): string | null {
+    for (let i = 0; i < IDENTIFIER_ORDER.length; i++) {
+      const f = IDENTIFIER_ORDER[i]!;
+      if (!rec.has(f)) continue;
+      rec.device = f === F.ip ? this.deviceOfIp(rec, f) : this.deviceOf(rec, f);
+      break;
+    }
+    if (rec.kind === KIND.flow) return this.flowDirection(rec);
+    if (rec.kind === KIND.connectivity && rec.num[F.ip]! >= 0 && (rec.event === EV.session_start || rec.event === EV.session_update || rec.event === EV.attach)) {
+      this.index.bindIPv4(rec.num[F.ip]!, rec.device);
+    }
+    return null;
+  }
+
+  private deviceOf(rec: Rec, f: number): number {
+    const b = rec.fieldBuf(f);
+    const s = rec.fieldStart(f);
+    const e = rec.fieldEnd(f);
+    const h = rec.hash[f]!;
+    let d = this.index.lookup(b, s, e, h);
+    if (d >= 0) return d;
+    if (f === F.mac) {
+      // The inventory keeps MACs as aa:bb:cc:dd:ee:ff; remember other spellings once matched.
+      const norm = normalizeMac(rec.text(f)!);
+      if (norm !== undefined) d = this.index.lookupString(norm);
+      if (d >= 0) {
+        this.index.alias(b, s, e, d, h);
+        return d;
+      }
+    }
+    return this.newDevice(this.index.create(b, s, e, h));
+  }
+
+  private deviceOfIp(rec: Rec, f: number): number {
+    const v4 = rec.num[f]!;
+    if (v4 >= 0) {
+      const d = this.index.lookupIPv4(v4);
+      if (d >= 0) return d;
+    }
+    const b = rec.fieldBuf(f);
+    const s = rec.fieldStart(f);
+    const e = rec.fieldEnd(f);
+    let d = this.index.lookup(b, s, e);
+    if (d < 0) d = this.newDevice(this.index.create(b, s, e));
+    if (v4 >= 0) this.index.bindIPv4(v4, d);
+    return d;
+  }
+
+  /** For a flow: which end is the device (the one inside the local networks), and so which end is remote. */
+  private flowDirection(rec: Rec): string | null {
+    const hasSrc = rec.has(F.src_ip);
+    const srcLocal = hasSrc && this.isLocal(rec, F.src_ip);
+    const dstLocal = this.isLocal(rec, F.dst_ip);
+    if (rec.device < 0) {
+      if (srcLocal) rec.device = this.deviceOfIp(rec, F.src_ip);
+      else if (dstLocal) rec.device = this.deviceOfIp(rec, F.dst_ip);
+      else return "flow: neither end is inside the local networks (see --local-net), so no device can be named";
+      rec.outbound = srcLocal;
+    } else rec.outbound = !(dstLocal && hasSrc && !srcLocal);
+    rec.remoteIp = rec.outbound ? F.dst_ip : F.src_ip;
+    rec.remotePort = rec.outbound ? F.dst_port : F.src_port;
+    return null;
+  }
+
+  private isLocal(rec: Rec, f: number): boolean {
+    const v4 = rec.num[f]!;
+    if (v4 >= 0) return this.local.hasV4(v4);
+    return v4 === -1 && this.local.hasV6(rec.text(f)!);
+  }
+
+  kindName(k: number): string {
+    return KIND_WORDS[k]!;
+  }
+}
+
+function ipv4Number(ip: string): number {
+  const p = ip.split(".").map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return -1;
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * Reads a file in large chunks into one reusable buffer and hands out whole lines as byte ranges. Synchronous reads
+ * keep the replay a tight loop; memory stays at the buffer size however large the file is.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+
+export class LineReader {
+  buf: Buffer;
+  /** The current line is buf[lineStart, lineEnd) without its line break; `lineNo` is the 1-based number of its last line. */
+  lineStart = 0;
+  lineEnd = 0;
+  lineNo = 0;
+  /** Set when the current line was longer than the limit: only its start is in the buffer, the rest was skipped. */
+  overlong = false;
+  private pos = 0;
+  private len = 0;
+  /** File offset of buf[0], so a position can be remembered across refills. */
+  private base = 0;
+  private eof = false;
+  private fd: number;
+
+  constructor(
+    path: string,
+    chunkSize = 4 << 20,
+    readonly maxLine = 16 << 20,
+  ) {
+    this.fd = openSync(path, "r");
+    this.buf = Buffer.allocUnsafe(chunkSize);
+  }
+
+  /** Moves to the next line; false at the end of the file. */
+  nextLine(): boolean {
+    this.overlong = false;
+    this.lineStart = this.pos;
+    return this.scanTo(this.pos);
+  }
+
+  /** Extends the current line over the next line break (a quoted CSV field that holds one); false at the end. */
+  extendLine(): boolean {
+    if (this.pos >= this.len && this.eof) return false;
+    return this.scanTo(this.pos);
+  }
+
+  /** Where the next line starts (file offset) and the current line number, to come back to with `rewind`. */
+  mark(): { offset: number; lineNo: number } {
+    return { offset: this.base + this.pos, lineNo: this.lineNo };
+  }
+
+  /** Goes back to a mark taken on the current line (its bytes are still in the buffer). */
+  rewind(m: { offset: number; lineNo: number }): void {
+    this.pos = m.offset - this.base;
+    this.lineNo = m.lineNo;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Finds the line break at or after `from`, reading more as needed; the line runs from `lineStart`. */
+  private scanTo(from: number): boolean {
+    let at = from;
+    for (;;) {
+      const nl = at < this.len ? this.buf.indexOf(10, at) : -1;
+      if (nl >= 0 && nl < this.len) {
+        this.end(nl, nl + 1);
+        return true;
+      }
+      if (this.eof) {
+        if (this.lineStart >= this.len) return false;
+        this.end(this.len, this.len);
+        return true;
+      }
+      at = this.len;
+      const shift = this.fill();
+      at -= shift;
+      if (this.len - this.lineStart >= this.maxLine) return this.skipRest();
+    }
+  }
+
+  private end(e: number, next: number): void {
+    this.lineEnd = e > this.lineStart && this.buf[e - 1] === 13 ? e - 1 : e;
+    this.pos = next;
+    this.lineNo++;
+  }
+
+  /** Reports an over-long line by its first bytes and drops the rest up to the next line break. */
+  private skipRest(): boolean {
+    const keep = Math.min(this.len, this.lineStart + 1024);
+    this.overlong = true;
+    this.lineEnd = keep;
+    for (;;) {
+      const nl = this.buf.indexOf(10, keep);
+      if (nl >= 0 && nl < this.len) {
+        this.pos = nl + 1;
+        break;
+      }
+      if (this.eof) {
+        this.pos = this.len;
+        break;
+      }
+      this.base += this.len - keep;
+      this.len = keep; // drop what was read past the kept start and read on
+      this.fill();
+    }
+    this.lineNo++;
+    return true;
+  }
+
+  /** Moves unread bytes (from the line start) to the front and reads more; returns how far they moved. */
+  private fill(): number {
+    const keep = this.lineStart;
+    if (keep > 0) this.buf.copy(this.buf, 0, keep, this.len);
+    this.base += keep;
+    this.len -= keep;
+    this.pos -= keep;
+    this.lineStart = 0;
+    if (this.len === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(this.buf.length * 2, this.maxLine + (1 << 20)));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    const n = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, null);
+    if (n === 0) this.eof = true;
+    this.len += n;
+    return keep;
+  }
+}

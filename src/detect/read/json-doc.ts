@@ -1,0 +1,105 @@
+/**
+ * A `.json` file: one Device Defender report (pretty-printed, as `aws iot` tools and agents save them), a wrapper
+ * around one, or an array of records or reports. Arrays are read element by element (formats/ndjson's
+ * JsonArrayParser), so a large file streams; each element becomes zero or more records.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { basename } from "node:path";
+import { JsonArrayParser } from "../../formats/ndjson.ts";
+import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
+import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
+import type { Rec } from "./rec.ts";
+import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+
+const EMPTY = new Uint8Array(0);
+
+export class JsonDocSource implements RecordSource {
+  private readonly fd: number;
+  private readonly chunk = Buffer.allocUnsafe(1 << 20);
+  private readonly decoder = new TextDecoder();
+  private parser: JsonArrayParser | undefined;
+  private whole = "";
+  private done = false;
+  private queue: { line: number; rec: TextRecord }[] = [];
+  private readonly stem: string;
+
+  constructor(
+    readonly name: string,
+    private readonly opts: { kind?: number; onReject: RejectSink },
+  ) {
+    this.fd = openSync(name, "r");
+    this.stem = basename(name).replace(/\.json$/i, "");
+  }
+
+  next(rec: Rec): boolean {
+    for (;;) {
+      const item = this.queue.shift();
+      if (item) {
+        rec.reset(EMPTY);
+        rec.line = item.line;
+        for (const [k, v] of Object.entries(item.rec)) rec.setText(F[k as keyof typeof F], v);
+        const why = rec.decode(this.opts.kind ?? -1);
+        if (why === null) return true;
+        this.opts.onReject(item.line, why, JSON.stringify(item.rec).slice(0, MAX_REJECT_TEXT));
+        continue;
+      }
+      if (this.done) return false;
+      this.read();
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private read(): void {
+    const n = readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+    const text = n > 0 ? this.decoder.decode(this.chunk.subarray(0, n), { stream: true }) : this.decoder.decode();
+    if (this.parser === undefined && this.whole === "" && text.trimStart().startsWith("[")) this.parser = new JsonArrayParser();
+    if (this.parser) {
+      const out = n > 0 ? this.parser.push(text) : this.parser.end();
+      for (const r of out) {
+        if ("error" in r) this.opts.onReject(r.line, r.error, "");
+        else this.take(r.value, r.line);
+      }
+    } else {
+      this.whole += text;
+      if (this.whole.length > 64 << 20) {
+        this.opts.onReject(1, "a single JSON document over 64 MiB: use NDJSON (one record per line) for large inputs", "");
+        this.done = true;
+        return;
+      }
+      if (n === 0) {
+        try {
+          this.take(JSON.parse(this.whole), 1);
+        } catch (e) {
+          this.opts.onReject(1, `not valid JSON (${(e as Error).message})`, this.whole.slice(0, MAX_REJECT_TEXT));
+        }
+      }
+    }
+    if (n === 0) this.done = true;
+  }
+
+  private take(value: unknown, line: number): void {
+    const aws = asAwsReport(value);
+    if (aws) {
+      try {
+        for (const rec of awsReportRecords(aws.report, aws.wrapper, this.stem)) this.queue.push({ line, rec });
+      } catch (e) {
+        this.opts.onReject(line, (e as Error).message, JSON.stringify(value).slice(0, MAX_REJECT_TEXT));
+      }
+      return;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      this.opts.onReject(line, "not a JSON object (a record or a Device Defender report)", JSON.stringify(value)?.slice(0, MAX_REJECT_TEXT) ?? "");
+      return;
+    }
+    const rec: TextRecord = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const f = (FIELD_NAMES as readonly string[]).includes(k) ? k : ZEEK_ALIASES[k];
+      if (f === undefined || v === null || typeof v === "boolean" || typeof v === "object") continue;
+      rec[f] = String(v);
+    }
+    this.queue.push({ line, rec });
+  }
+}

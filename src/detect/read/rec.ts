@@ -1,0 +1,250 @@
+/**
+ * One record on its way through the detection engine. Readers fill it with byte ranges of its cells (`set`), `decode`
+ * turns those into numbers and hashes once, and detectors read the typed values. It is reused for every record, so
+ * the hot path allocates nothing; `text(field)` makes a string only when an alert needs one.
+ */
+import { EVENT_WORDS, F, FIELD_COUNT, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, KIND_EVENTS, KIND_WORDS, T } from "./fields.ts";
+import { hashBytes, looksIPv6, mix32, parseIPv4, parseNum, parseTs, Vocab } from "./bytes.ts";
+
+const EMPTY = new Uint8Array(0);
+const kinds = new Vocab(KIND_WORDS);
+const events = new Vocab(EVENT_WORDS);
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+/** Ranges at or above this offset point into the record's own scratch buffer (`setText`), not the reader's. */
+const AUX = 0x40000000;
+
+/** Fields that may be negative; every other number is a count, a code or a port. */
+const SIGNED = new Set<number>([F.value, F.lat, F.lon]);
+const MAX: Partial<Record<number, number>> = { [F.src_port]: 65535, [F.dst_port]: 65535, [F.mcc]: 999, [F.mnc]: 999 };
+/** Bounds of the signed fields (degrees). */
+const RANGE: Partial<Record<number, number>> = { [F.lat]: 90, [F.lon]: 180 };
+
+export class Rec {
+  buf: Uint8Array = EMPTY;
+  readonly start = new Int32Array(FIELD_COUNT).fill(-1);
+  readonly end = new Int32Array(FIELD_COUNT);
+  /** Numbers (IPv4 addresses as unsigned 32-bit values, -1 for IPv6); NaN when absent. */
+  readonly num = new Float64Array(FIELD_COUNT).fill(NaN);
+  /** 32-bit hashes of text, identifier and address fields; 0 when absent. */
+  readonly hash = new Int32Array(FIELD_COUNT);
+  private readonly setList = new Uint8Array(FIELD_COUNT);
+  private setCount = 0;
+  private aux = new Uint8Array(1024);
+  private auxLen = 0;
+
+  kind = -1;
+  event = -1;
+  ts = NaN;
+  /** Index of the input the record came from, and its line there (for evidence and rejects). */
+  source = 0;
+  line = 0;
+
+  // Filled by the engine when it resolves the device.
+  device = -1;
+  /** For flows: true when the device started the flow (it is the source), false when it was contacted. */
+  outbound = true;
+  /** For flows: the field holding the other end's address and port, from the device's point of view. */
+  remoteIp: number = F.dst_ip;
+  remotePort: number = F.dst_port;
+
+  /** Starts a new record over `buf`; the ranges given to `set` point into it. */
+  reset(buf: Uint8Array): void {
+    for (let i = 0; i < this.setCount; i++) {
+      const f = this.setList[i]!;
+      this.start[f] = -1;
+      this.num[f] = NaN;
+      this.hash[f] = 0;
+    }
+    this.setCount = 0;
+    this.auxLen = 0;
+    this.buf = buf;
+    this.kind = -1;
+    this.event = -1;
+    this.ts = NaN;
+    this.device = -1;
+  }
+
+  set(f: number, s: number, e: number): void {
+    if (this.start[f]! < 0) this.setList[this.setCount++] = f;
+    this.start[f] = s;
+    this.end[f] = e;
+  }
+
+  /** Sets a field from a string (slow paths: quoted CSV, JSON values, mapped values). */
+  setText(f: number, value: string): void {
+    const need = this.auxLen + value.length * 3;
+    if (need > this.aux.length) {
+      const bigger = new Uint8Array(Math.max(need, this.aux.length * 2));
+      bigger.set(this.aux.subarray(0, this.auxLen));
+      this.aux = bigger;
+    }
+    const n = encoder.encodeInto(value, this.aux.subarray(this.auxLen)).written;
+    this.set(f, AUX + this.auxLen, AUX + this.auxLen + n);
+    this.auxLen += n;
+  }
+
+  /** The buffer a field's bytes are in, and their range there (for lookups that hash bytes). */
+  fieldBuf(f: number): Uint8Array {
+    return this.start[f]! >= AUX ? this.aux : this.buf;
+  }
+  fieldStart(f: number): number {
+    const s = this.start[f]!;
+    return s >= AUX ? s - AUX : s;
+  }
+  fieldEnd(f: number): number {
+    const e = this.end[f]!;
+    return this.start[f]! >= AUX ? e - AUX : e;
+  }
+
+  has(f: number): boolean {
+    return this.start[f]! >= 0;
+  }
+
+  text(f: number): string | undefined {
+    const s = this.start[f]!;
+    if (s < 0) return undefined;
+    return s >= AUX ? utf8.decode(this.aux.subarray(s - AUX, this.end[f]! - AUX)) : utf8.decode(this.buf.subarray(s, this.end[f]));
+  }
+
+  /**
+   * Fills the record from a plain object with the canonical field names (what a live transport receives as JSON) and
+   * decodes it; returns null or the reason it is rejected. Values may be strings or numbers; null means absent.
+   */
+  fromObject(o: Readonly<Record<string, unknown>>, defaultKind = -1): string | null {
+    this.reset(EMPTY);
+    for (const name of FIELD_NAMES) {
+      const v = o[name];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== "string" && typeof v !== "number") return `${name}: expected text or a number`;
+      this.setText(F[name], String(v));
+    }
+    return this.decode(defaultKind);
+  }
+
+  /** The fields present, for rejects files and tests. */
+  fields(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (let i = 0; i < this.setCount; i++) out[FIELD_NAMES[this.setList[i]!]!] = this.text(this.setList[i]!)!;
+    return out;
+  }
+
+  /**
+   * Decodes every cell that was set. Returns null when the record is usable, or the reason it is rejected.
+   * `defaultKind` applies when the record has no `kind` cell (a file of one kind, or a Zeek log).
+   */
+  decode(defaultKind: number): string | null {
+    for (let i = 0; i < this.setCount; i++) {
+      const f = this.setList[i]!;
+      let s = this.start[f]!;
+      let e = this.end[f]!;
+      let b = this.buf;
+      if (s >= AUX) {
+        b = this.aux;
+        s -= AUX;
+        e -= AUX;
+      }
+      switch (FIELD_TYPE_CODES[f]) {
+        case T.ts:
+          this.ts = parseTs(b, s, e);
+          if (this.ts !== this.ts) return this.bad(f, "is not an ISO 8601 date-time or epoch seconds");
+          break;
+        case T.num: {
+          const v = parseNum(b, s, e);
+          if (v !== v) return this.bad(f, "is not a number");
+          if (v < 0 && !SIGNED.has(f)) return this.bad(f, "is negative");
+          const range = RANGE[f];
+          if (range !== undefined && (v > range || v < -range)) return this.bad(f, `is outside ±${range}`);
+          this.num[f] = v;
+          break;
+        }
+        case T.int: {
+          const v = parseNum(b, s, e);
+          if (!(v >= 0) || v % 1 !== 0 || v > (MAX[f] ?? 4294967295)) return this.bad(f, `is not a whole number in 0-${MAX[f] ?? 4294967295}`);
+          this.num[f] = v;
+          break;
+        }
+        case T.ip: {
+          const v4 = parseIPv4(b, s, e);
+          if (v4 >= 0) {
+            this.num[f] = v4;
+            this.hash[f] = mix32(v4) | 1;
+          } else if (looksIPv6(b, s, e)) {
+            this.num[f] = -1;
+            this.hash[f] = hashBytes(b, s, e);
+          } else return this.bad(f, "is not an IPv4 or IPv6 address");
+          break;
+        }
+        case T.raw:
+          if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
+          break;
+        case T.enum:
+          if (f === F.kind) {
+            this.kind = kinds.lookup(b, s, e);
+            if (this.kind < 0) return this.bad(f, `is not one of ${KIND_WORDS.join(", ")}`);
+          } else {
+            this.event = events.lookup(b, s, e);
+            if (this.event < 0) return this.bad(f, "is not a known event");
+          }
+          break;
+        case T.id:
+          if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
+          this.hash[f] = hashBytes(b, s, e);
+          if (f === F.imei || f === F.imsi || f === F.iccid) {
+            // An IMEI is kept as its 14-digit body (TAC + serial): the check digit and IMEISV's version digits vary.
+            const v = f === F.imei ? digits(b, s, e, 14, 16, 14) : f === F.imsi ? digits(b, s, e, 6, 15) : digits(b, s, e, 18, 22);
+            if (v < 0) return this.bad(f, f === F.imei ? "is not an IMEI (14-16 digits)" : f === F.imsi ? "is not an IMSI (6-15 digits)" : "is not an ICCID (18-22 digits)");
+            this.num[f] = v;
+          }
+          break;
+        default:
+          if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
+          this.hash[f] = hashBytes(b, s, e);
+      }
+    }
+    if (this.kind < 0) this.kind = defaultKind;
+    if (this.kind < 0) return "kind: missing (add a kind column, or give the file's kind)";
+    if (this.ts !== this.ts) return "ts: missing";
+    return this.checkKind();
+  }
+
+  private checkKind(): string | null {
+    const k = this.kind;
+    if (k === KIND.flow) {
+      if (!this.has(F.dst_ip)) return "flow: needs dst_ip";
+      if (!this.has(F.src_ip) && !this.hasIdentifier()) return "flow: needs src_ip or an identifier of its device";
+      return null;
+    }
+    if (k === KIND.connectivity || k === KIND.broker) {
+      if (this.event < 0) return `${KIND_WORDS[k]}: needs an event`;
+      if ((KIND_EVENTS[k]! & (1 << this.event)) === 0) return this.bad(F.event, `is not a ${KIND_WORDS[k]} event`);
+    } else if (k === KIND.metric) {
+      if (!this.has(F.metric) || !this.has(F.value)) return "metric: needs metric and value";
+    }
+    if (!this.hasIdentifier()) return "no identifier: needs one of device_id, mqtt_client_id, iccid, imsi, imei, mac, ip";
+    return null;
+  }
+
+  hasIdentifier(): boolean {
+    return this.has(F.device_id) || this.has(F.mqtt_client_id) || this.has(F.iccid) || this.has(F.imsi) || this.has(F.imei) || this.has(F.mac) || this.has(F.ip);
+  }
+
+  private bad(f: number, why: string): string {
+    const t = this.text(f) ?? "";
+    return `${FIELD_NAMES[f]}: "${t.length > 40 ? `${t.slice(0, 40)}…` : t}" ${why}`;
+  }
+}
+
+/** A string of digits as a number (exact up to 15 digits, a hash beyond), or -1 when it is not digits. */
+function digits(b: Uint8Array, s: number, e: number, min: number, max: number, keep = 15): number {
+  let end = e;
+  if (max === 22 && end > s && (b[end - 1] === 70 || b[end - 1] === 102)) end--; // ICCIDs may carry a filler F
+  let v = 0;
+  for (let i = s; i < end; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) return -1;
+    if (i - s < keep) v = v * 10 + c;
+  }
+  const n = end - s;
+  return n < min || n > max ? -1 : v;
+}

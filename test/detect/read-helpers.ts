@@ -1,0 +1,34 @@
+/** Reads a file through detection's readers and returns what came out: records (their fields, kind, ts) and rejects. */
+import { openSource, type OpenOptions } from "../../src/detect/read/open.ts";
+import { KIND_WORDS } from "../../src/detect/read/fields.ts";
+import { Rec } from "../../src/detect/read/rec.ts";
+
+export interface ReadResult {
+  records: { line: number; kind: string; ts: number; fields: Record<string, string>; num: Record<string, number> }[];
+  rejects: { line: number; reason: string }[];
+}
+
+export function readAll(path: string, opts: Omit<OpenOptions, "onReject"> = {}): ReadResult {
+  const out: ReadResult = { records: [], rejects: [] };
+  const { source } = openSource(path, { ...opts, onReject: (line, reason) => out.rejects.push({ line, reason }) });
+  const rec = new Rec();
+  try {
+    while (source.next(rec)) {
+      const fields = rec.fields();
+      const num: Record<string, number> = {};
+      for (const k of Object.keys(fields)) {
+        const v = rec.num[Object.keys(fields).length >= 0 ? fieldIndex(k) : 0]!;
+        if (v === v) num[k] = v;
+      }
+      out.records.push({ line: rec.line, kind: KIND_WORDS[rec.kind]!, ts: rec.ts, fields, num });
+    }
+  } finally {
+    source.close();
+  }
+  return out;
+}
+
+import { F } from "../../src/detect/read/fields.ts";
+function fieldIndex(name: string): number {
+  return F[name as keyof typeof F];
+}

@@ -1,0 +1,73 @@
+/**
+ * volume-anomaly on counters and deltas: session_update carries running totals of the session, metrics named *_total
+ * are counters; both become per-window deltas, and a counter that restarts (a new session, a reboot) is not a spike.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Alert } from "../../src/core/record.ts";
+import { volumeAnomaly } from "../../src/detect/detectors/volume-anomaly.ts";
+import { Engine } from "../../src/detect/engine.ts";
+import { Rec } from "../../src/detect/read/rec.ts";
+
+const t0 = Date.parse("2026-11-02T00:00:00Z");
+
+function run(records: Record<string, unknown>[]): Alert[] {
+  const alerts: Alert[] = [];
+  const engine = new Engine({ detectors: [volumeAnomaly], sink: (a, change) => change === "open" && alerts.push(a) });
+  const rec = new Rec();
+  for (const r of records) {
+    assert.equal(rec.fromObject(r), null);
+    assert.equal(engine.ingest(rec), null);
+  }
+  return alerts;
+}
+
+/** A device reporting every 10 minutes for `hours`, each report `bytes` more on its counter. */
+function sessionUpdates(hours: number, bytes: (i: number) => number, resetEvery = Infinity): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  let total = 0;
+  for (let i = 0; i < hours * 6; i++) {
+    if (i % resetEvery === 0) {
+      total = 0;
+      out.push({ kind: "connectivity", ts: (t0 + i * 600_000) / 1000, iccid: "8949100000000000001", event: "session_start", bytes_up: 0 });
+    }
+    total += bytes(i);
+    out.push({ kind: "connectivity", ts: (t0 + i * 600_000 + 1000) / 1000, iccid: "8949100000000000001", event: "session_update", bytes_up: total });
+  }
+  return out;
+}
+
+describe("volume-anomaly", () => {
+  it("reads session running totals as deltas: steady use is quiet, however large the total grows", () => {
+    assert.deepEqual(run(sessionUpdates(30, () => 50_000)), []);
+  });
+
+  it("is quiet when a counter restarts with a new session", () => {
+    assert.deepEqual(run(sessionUpdates(30, () => 50_000, 13)), []);
+  });
+
+  it("alerts within the window when the deltas jump far above the learned level", () => {
+    const alerts = run(sessionUpdates(30, (i) => (i === 26 * 6 + 2 ? 20_000_000 : 50_000)));
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]!.key, "bytes");
+    assert.equal(alerts[0]!.first_seen, new Date(t0 + (26 * 6 + 2) * 600_000 + 1000).toISOString().replace(".000Z", "Z"));
+    assert.ok(Number(alerts[0]!.evidence.observed) >= 20_000_000);
+    assert.ok(Number(alerts[0]!.evidence.expected) < 1_000_000);
+  });
+
+  it("reads *_total metrics as counters and other byte metrics as deltas", () => {
+    const counter: Record<string, unknown>[] = [];
+    const delta: Record<string, unknown>[] = [];
+    for (let i = 0; i < 30 * 6; i++) {
+      const ts = (t0 + i * 600_000) / 1000;
+      counter.push({ kind: "metric", ts, device_id: "d1", metric: "net_bytes_total", value: 100_000 * (i + 1) });
+      delta.push({ kind: "metric", ts, device_id: "d1", metric: "aws:all-bytes-out", value: i === 170 ? 50_000_000 : 100_000 });
+    }
+    assert.deepEqual(run(counter), []);
+    assert.equal(run(delta).length, 1);
+  });
+
+  it("does not alert before its warm-up", () => {
+    assert.deepEqual(run(sessionUpdates(4, (i) => (i === 20 ? 20_000_000 : 50_000))), []);
+  });
+});
