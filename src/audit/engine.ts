@@ -1,5 +1,5 @@
 /**
- * The audit engine: streams the stored fleet through every enabled rule once, fingerprints what they report, applies
+ * The audit engine: streams the fleet through every enabled rule once, fingerprints what they report, applies
  * suppressions, records the scan (new / unchanged / fixed) and hands each finding to a sink. It knows rules only
  * through the Rule contract.
  */
@@ -8,7 +8,7 @@ import type { Credential, DeviceModel } from "../core/fleet.ts";
 import type { Finding } from "../core/finding.ts";
 import { formatIsoDate } from "../core/dates.ts";
 import type { Severity } from "../core/severity.ts";
-import type { Store, Suppression } from "../store/store.ts";
+import type { FleetDevice, Store, Suppression } from "../store/store.ts";
 import type { RuleSettings } from "./config.ts";
 import type { DeviceView, FindingDraft, Rule, RuleRun } from "./rule.ts";
 import { matchSuppression } from "./suppress.ts";
@@ -43,7 +43,23 @@ export function fingerprint(rule: string, subject: string): string {
 
 const BATCH = 5000;
 
+/** Audits every stored device. */
 export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
+  const audit = await beginAudit(opts);
+  for await (const page of opts.store.fleet.devicePages()) await audit.devices(page);
+  return audit.finish();
+}
+
+/**
+ * An audit fed device by device, so a scan can audit an import while it streams in (and then the stored devices the
+ * import did not touch) instead of reading the whole fleet back. Every device must be given exactly once.
+ */
+export interface AuditSession {
+  devices(page: readonly FleetDevice[]): Promise<void>;
+  finish(): Promise<AuditResult>;
+}
+
+export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
   const { store, now } = opts;
   const enabled = opts.rules.filter((r) => opts.settings?.get(r.id)?.enabled !== false);
   const models = new Map<string, DeviceModel>((await store.fleet.models()).map((m) => [m.model_id, m]));
@@ -82,23 +98,26 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const deviceHooks = runs.filter((r) => r.device !== undefined);
 
   let devices = 0;
-  for await (const page of store.fleet.devicePages()) {
-    for (const fd of page) {
-      const model = fd.device.model_id !== undefined ? models.get(fd.device.model_id) : undefined;
-      const view: DeviceView = { device: fd.device, credentials: withModelCredentials(fd.credentials, fd.device.model_id, fd.device.firmware_version, modelCreds) };
-      if (model) view.model = model;
-      if (fd.certificate) view.certificate = fd.certificate;
-      for (const run of deviceHooks) run.device!(view);
-    }
-    devices += page.length;
-    opts.onProgress?.(devices);
-    if (pending.length >= BATCH) await flush();
-  }
-  for (const run of runs) await run.finish?.();
-  await flush();
-
-  const fixed = await store.findings.finishScan(scanId, new Date().toISOString(), counts);
-  return { scanId, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
+  return {
+    async devices(page) {
+      for (const fd of page) {
+        const model = fd.device.model_id !== undefined ? models.get(fd.device.model_id) : undefined;
+        const view: DeviceView = { device: fd.device, credentials: withModelCredentials(fd.credentials, fd.device.model_id, fd.device.firmware_version, modelCreds) };
+        if (model) view.model = model;
+        if (fd.certificate) view.certificate = fd.certificate;
+        for (const run of deviceHooks) run.device!(view);
+      }
+      devices += page.length;
+      opts.onProgress?.(devices);
+      if (pending.length >= BATCH) await flush();
+    },
+    async finish() {
+      for (const run of runs) await run.finish?.();
+      await flush();
+      const fixed = await store.findings.finishScan(scanId, new Date().toISOString(), counts);
+      return { scanId, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
+    },
+  };
 }
 
 function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | undefined, suppressions: readonly Suppression[], today: string): Finding {

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { Option } from "commander";
 import { type ScanConfig, loadScanConfig } from "../audit/config-file.ts";
-import { runAudit } from "../audit/engine.ts";
+import { type AuditOptions, type AuditResult, type AuditSession, beginAudit, runAudit } from "../audit/engine.ts";
 import { allRules } from "../audit/rules/index.ts";
 import { DeviceSchema } from "../core/fleet.ts";
 import { EXIT } from "../core/exit-codes.ts";
@@ -80,21 +80,45 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
       const r = await importModels(store, o.models, issues.add);
       imports.push(`${o.models}: ${r.imported} models imported${r.rejected ? `, ${r.rejected} rejected` : ""}`);
     }
+    // Credentials first, so that the inventory can be audited while it streams in; whether their devices exist is
+    // checked once the inventory is in.
+    const credentials = o.credentials ? await importCredentials({ store, file: o.credentials, keyedDigest, onIssue: issues.add, deferDeviceCheck: true }) : undefined;
+
+    const summary = new ScanSummary();
+    const serious = new MostSerious(1000);
+    const auditOptions: AuditOptions = {
+      store,
+      rules: allRules,
+      now,
+      keyedDigest,
+      settings: config.settings,
+      extraSuppressions: config.suppressions,
+      onFinding: (f) => {
+        summary.add(f);
+        serious.add(f);
+      },
+    };
+    // Begun with the first imported batch, inside the import's transaction: a --strict stop leaves no scan behind.
+    let audit: AuditSession | undefined;
     if (o.inventory) {
-      const progress = new Progress(ctx, `Importing ${o.inventory}`);
+      const progress = new Progress(ctx, `Importing and auditing ${o.inventory}`);
       const r = await importDevices({
         store,
         file: o.inventory,
         certificates: { allowOutside: o.allowOutsideCerts === true },
         onIssue: issues.add,
         onProgress: (done, total) => progress.update(done, total, "bytes"),
+        onImported: async (devices) => {
+          audit ??= await beginAudit(auditOptions);
+          await audit.devices(devices);
+        },
         ...(mapping ? { mapping } : {}),
         ...(o.strict ? { strict: true } : {}),
         ...(o.prune ? { prune: true } : {}),
       });
       progress.done();
       if (r.stopped) {
-        ctx.err(`--strict: stopped at the first rejected record; the store is unchanged.`);
+        ctx.err(`--strict: stopped at the first rejected record; no device was imported and nothing was audited.`);
         ctx.exit(EXIT.rejected);
         return {};
       }
@@ -107,31 +131,27 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
             : `${r.missing.missingCount} stored devices are not in this inventory (kept; e.g. ${r.missing.missingSample.slice(0, 3).join(", ")}; --prune deletes them)`,
         );
       }
+      // The stored devices this import did not contain are audited too.
+      if (r.missing && r.missing.missingCount > 0 && !o.prune) {
+        audit ??= await beginAudit(auditOptions);
+        for await (const page of store.fleet.devicePages(5000, { exceptImport: r.missing.importId })) await audit.devices(page);
+      }
     }
-    if (o.credentials) {
-      const r = await importCredentials({ store, file: o.credentials, keyedDigest, onIssue: issues.add });
-      imports.push(`${o.credentials}: ${r.imported} credentials imported${r.rejected ? `, ${r.rejected} rejected` : ""}`);
+    if (credentials) {
+      await credentials.checkDevices();
+      imports.push(`${o.credentials}: ${credentials.imported} credentials imported${credentials.rejected ? `, ${credentials.rejected} rejected` : ""}`);
     }
     const counts = await store.fleet.counts();
     if (counts.devices === 0) throw new UsageError("the store holds no devices: give an inventory file (longwatch scan devices.csv)");
 
-    const summary = new ScanSummary();
-    const serious = new MostSerious(1000);
-    const progress = new Progress(ctx, "Auditing");
-    const result = await runAudit({
-      store,
-      rules: allRules,
-      now,
-      keyedDigest,
-      settings: config.settings,
-      extraSuppressions: config.suppressions,
-      onProgress: (done) => progress.update(done, counts.devices),
-      onFinding: (f) => {
-        summary.add(f);
-        serious.add(f);
-      },
-    });
-    progress.done();
+    let result: AuditResult;
+    if (audit) result = await audit.finish();
+    else {
+      // Nothing imported: re-audit what the store holds.
+      const progress = new Progress(ctx, "Auditing");
+      result = await runAudit({ ...auditOptions, onProgress: (done) => progress.update(done, counts.devices) });
+      progress.done();
+    }
     for (const f of result.fixed) summary.add(f);
     const rejectsLine = issues.close();
     if (rejectsLine) imports.push(rejectsLine);

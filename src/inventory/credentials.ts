@@ -22,15 +22,20 @@ export async function importCredentials(opts: {
   file: string;
   keyedDigest: KeyedDigest;
   onIssue(issue: InputIssue): void;
-}): Promise<CredentialImportResult> {
+  /**
+   * Leave the "device is not in the inventory" check to the caller's `checkDevices()`: a scan imports credentials
+   * before the inventory they belong to, so that the inventory can be audited as it streams in.
+   */
+  deferDeviceCheck?: boolean;
+}): Promise<CredentialImportResult & { checkDevices(): Promise<void> }> {
   const result: CredentialImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0 };
   const onIssue = (i: InputIssue) => {
     if (i.level === "error") result.rejected++;
     else result.warnings++;
     opts.onIssue(i);
   };
-  const known = new Set<string>();
-  for await (const page of opts.store.fleet.devicePages(20000)) for (const d of page) known.add(d.device.device_id);
+  // Device id → first line naming it, checked against the store at the end (one query per thousand ids).
+  const deviceLines = new Map<string, number>();
   const models = new Set((await opts.store.fleet.models()).map((m) => m.model_id));
 
   const batch: Credential[] = [];
@@ -51,7 +56,7 @@ export async function importCredentials(opts: {
       const cred: Credential = { service: value.service, username: value.username, secret };
       if (value.device_id !== undefined) {
         cred.device_id = value.device_id;
-        if (!known.has(value.device_id)) onIssue({ file: opts.file, line, column: "device_id", reason: `device "${value.device_id}" is not in the inventory (stored anyway)`, level: "warning" });
+        if (!deviceLines.has(value.device_id)) deviceLines.set(value.device_id, line);
       } else {
         cred.model_id = value.model_id!;
         if (!models.has(value.model_id!)) onIssue({ file: opts.file, line, column: "model_id", reason: `model "${value.model_id}" is not among the models (stored anyway)`, level: "warning" });
@@ -62,7 +67,14 @@ export async function importCredentials(opts: {
     if (batch.length >= 5000) result.imported += await flush(opts.store, batch);
   }
   result.imported += await flush(opts.store, batch);
-  return result;
+  const checkDevices = async () => {
+    const known = await opts.store.fleet.knownDevices([...deviceLines.keys()]);
+    for (const [id, line] of deviceLines) {
+      if (!known.has(id)) onIssue({ file: opts.file, line, column: "device_id", reason: `device "${id}" is not in the inventory (stored anyway)`, level: "warning" });
+    }
+  };
+  if (!opts.deferDeviceCheck) await checkDevices();
+  return Object.assign(result, { checkDevices });
 }
 
 async function flush(store: Store, batch: Credential[]): Promise<number> {

@@ -8,7 +8,7 @@
  */
 import { statSync } from "node:fs";
 import type { InputIssue } from "../core/input-issue.ts";
-import type { ImportSummary, Store } from "../store/store.ts";
+import type { FleetDevice, ImportSummary, StoredDevice, Store } from "../store/store.ts";
 import { parseCertificateChain } from "../formats/x509.ts";
 import { certificateLoader } from "./certificate-loader.ts";
 import { type DeviceBatch, deviceBatches } from "./device-batches.ts";
@@ -28,6 +28,11 @@ export interface DeviceImportOptions {
   parallel?: boolean;
   onIssue(issue: InputIssue): void;
   onProgress?(bytesRead: number, totalBytes: number): void;
+  /**
+   * Receives each batch of devices as written (duplicates left out), with stored credentials and certificates, inside
+   * the import's transaction: a scan audits them while the next batch is being read.
+   */
+  onImported?(devices: FleetDevice[]): Promise<void>;
 }
 
 export interface DeviceImportResult {
@@ -73,6 +78,11 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
           await session.abort();
           return { ...result, imported: 0, stopped: issue };
         }
+      }
+      if (opts.onImported) {
+        const docs: StoredDevice[] = [];
+        for (let i = 0; i < b.rows.length; i++) if (!skipped.has(i)) docs.push(JSON.parse(b.rows[i]!.doc) as StoredDevice);
+        await opts.onImported(await opts.store.fleet.withRelations(docs));
       }
       result.imported += b.rows.length - duplicates.length;
       result.certificates.loaded += b.rows.reduce((n, r, i) => n + (r.cert_fingerprint !== null && !skipped.has(i) ? 1 : 0), 0);

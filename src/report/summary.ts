@@ -4,6 +4,7 @@
  * Suppressed findings are counted apart and never raise a device's score.
  */
 import type { Finding, FindingStatus } from "../core/finding.ts";
+import { StringIndex } from "../core/string-index.ts";
 import { SEVERITIES, type Severity } from "../core/severity.ts";
 
 /** Weights for ranking devices: one critical outweighs several highs, and so on. */
@@ -31,7 +32,7 @@ export class ScanSummary {
   readonly byStatus: Record<FindingStatus, number> = { new: 0, unchanged: 0, fixed: 0, suppressed: 0 };
   private readonly rules = new Map<string, RuleTotal>();
   /** Device id → slot; a device's five severity counters live at slot*5 in `counts` (no object per device). */
-  private readonly slots = new Map<string, number>();
+  private readonly slots = new StringIndex();
   private counts = new Uint32Array(5 * 1024);
 
   add(f: Finding): void {
@@ -51,15 +52,11 @@ export class ScanSummary {
     r.devicesBySeverity[f.severity] += affected.length;
     const i = INDEX[f.severity];
     for (const id of affected) {
-      let slot = this.slots.get(id);
-      if (slot === undefined) {
-        slot = this.slots.size;
-        this.slots.set(id, slot);
-        if ((slot + 1) * 5 > this.counts.length) {
-          const grown = new Uint32Array(this.counts.length * 2);
-          grown.set(this.counts);
-          this.counts = grown;
-        }
+      const slot = this.slots.add(id);
+      if ((slot + 1) * 5 > this.counts.length) {
+        const grown = new Uint32Array(this.counts.length * 2);
+        grown.set(this.counts);
+        this.counts = grown;
       }
       this.counts[slot * 5 + i]!++;
     }
@@ -80,7 +77,8 @@ export class ScanSummary {
   worstDevices(n: number): DeviceTotal[] {
     const scored: DeviceTotal[] = [];
     const c = this.counts;
-    for (const [device_id, slot] of this.slots) {
+    for (let slot = 0; slot < this.slots.size; slot++) {
+      const device_id = this.slots.keyAt(slot);
       const o = slot * 5;
       const score = c[o]! * WEIGHT.critical + c[o + 1]! * WEIGHT.high + c[o + 2]! * WEIGHT.medium + c[o + 3]! * WEIGHT.low;
       if (scored.length >= n && score <= scored[scored.length - 1]!.score) continue;

@@ -66,8 +66,15 @@ export interface FleetRepository {
   models(): Promise<DeviceModel[]>;
   /** Credentials that apply to all devices of a model (optionally of one firmware version). */
   modelCredentials(): Promise<Credential[]>;
-  /** Every device with its certificate and credentials, in pages, in a stable order. */
-  devicePages(pageSize?: number): AsyncIterable<FleetDevice[]>;
+  /**
+   * Every device with its certificate and credentials, in pages, in a stable order; `exceptImport` leaves out the
+   * devices that import wrote (for auditing the rest of the fleet after auditing an import as it streamed in).
+   */
+  devicePages(pageSize?: number, opts?: { exceptImport?: number }): AsyncIterable<FleetDevice[]>;
+  /** Adds the stored credentials and certificates to device documents already in hand (e.g. just imported). */
+  withRelations(devices: StoredDevice[]): Promise<FleetDevice[]>;
+  /** Which of the given device ids the store holds. */
+  knownDevices(deviceIds: readonly string[]): Promise<Set<string>>;
   getDevice(deviceId: string): Promise<FleetDevice | undefined>;
   /** The model of each given device that exists and has one; for resolving findings to models a page at a time. */
   deviceModels(deviceIds: readonly string[]): Promise<Map<string, string>>;

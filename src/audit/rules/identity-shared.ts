@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { DeviceView, FindingDraft, RuleContext, RuleRun } from "../rule.ts";
 import { defineRule } from "../rule.ts";
-import { DeviceGroups, plural } from "./group.ts";
+import { DuplicateKeys, plural } from "./group.ts";
 
 const noParams = z.object({}).strict();
 
@@ -14,27 +14,24 @@ const noParams = z.object({}).strict();
  * The shape all four rules share: a key per device (undefined = not applicable), a group per key, and one finding
  * for every group of two or more devices.
  */
-function duplicates<T>(
+function duplicates(
   ctx: RuleContext<unknown>,
-  keyOf: (v: DeviceView) => { key: string; info: T } | undefined,
-  merge: (info: T, v: DeviceView) => void,
-  finding: (key: string, devices: string[], info: T) => Omit<FindingDraft, "subject" | "devices">,
+  keyOf: (v: DeviceView) => { key: string; detail?: string } | undefined,
+  finding: (key: string, devices: string[], details: string[]) => Omit<FindingDraft, "subject" | "devices">,
 ): RuleRun {
-  const groups = new DeviceGroups<T>();
+  const keys = new DuplicateKeys();
   return {
     device(v) {
       const k = keyOf(v);
-      if (k) merge(groups.add(k.key, v.device.device_id, k.info), v);
+      if (k) keys.add(k.key, v.device.device_id, k.detail);
     },
     finish() {
-      for (const [key, g] of groups.entries(2)) {
-        ctx.report({ subject: key, devices: g.devices, ...finding(key, g.devices, g.info) });
+      for (const [key, g] of keys.entries()) {
+        ctx.report({ subject: key, devices: g.devices, ...finding(key, g.devices, g.details) });
       }
     },
   };
 }
-
-const noMerge = () => {};
 
 export const certShared = defineRule({
   id: "cert-shared",
@@ -48,12 +45,7 @@ export const certShared = defineRule({
     "Give each device its own key pair, generated on the device (ideally inside its secure element) and never copied, and issue a certificate per device. Revoke the shared certificate once the devices have their own, and fix the manufacturing or provisioning step that copied one key onto many devices.",
   params: noParams,
   start(ctx) {
-    interface Info {
-      keyFingerprint: string | undefined;
-      certs: Set<string>;
-      subject: string | undefined;
-    }
-    return duplicates<Info>(
+    return duplicates(
       ctx,
       (v) => {
         const cert = v.certificate;
@@ -61,20 +53,17 @@ export const certShared = defineRule({
         if (fp === undefined) return undefined;
         // Group by key pair when it is known: different certificates over one key are as shared as one certificate.
         const keyFp = cert?.key_fingerprint;
-        return { key: keyFp !== undefined ? `key:${keyFp}` : `cert:${fp}`, info: { keyFingerprint: keyFp, certs: new Set([fp]), subject: cert?.subject } };
+        return { key: keyFp !== undefined ? `key:${keyFp}` : `cert:${fp}`, detail: JSON.stringify([fp, cert?.subject ?? null]) };
       },
-      (info, v) => {
-        const fp = v.certificate?.fingerprint ?? v.device.cert_fingerprint;
-        if (fp !== undefined) info.certs.add(fp);
-      },
-      (_key, devices, info) => {
-        const certs = [...info.certs].sort();
+      (key, devices, details) => {
+        const parsed = details.map((d) => JSON.parse(d) as [string, string | null]);
+        const certs = [...new Set(parsed.map(([fp]) => fp))].sort();
         return {
           title:
             certs.length === 1
               ? `${plural(devices.length, "device")} use the same certificate`
               : `${plural(devices.length, "device")} share one key pair across ${plural(certs.length, "certificate")}`,
-          evidence: { key_fingerprint: info.keyFingerprint ?? null, cert_fingerprints: certs, cert_subject: info.subject ?? null, device_count: devices.length },
+          evidence: { key_fingerprint: key.startsWith("key:") ? key.slice(4) : null, cert_fingerprints: certs, cert_subject: parsed[0]![1], device_count: devices.length },
         };
       },
     );
@@ -93,10 +82,9 @@ export const clientIdShared = defineRule({
     "Give every device a unique client id, derived from something unique to it (its device id, serial number or certificate), and configure the broker to accept a client id only from the device whose credentials or certificate match it.",
   params: noParams,
   start(ctx) {
-    return duplicates<undefined>(
+    return duplicates(
       ctx,
-      (v) => (v.device.mqtt_client_id !== undefined ? { key: v.device.mqtt_client_id, info: undefined } : undefined),
-      noMerge,
+      (v) => (v.device.mqtt_client_id !== undefined ? { key: v.device.mqtt_client_id } : undefined),
       (key, devices) => ({
         title: `MQTT client id ${JSON.stringify(key)} is used by ${plural(devices.length, "device")}`,
         evidence: { mqtt_client_id: key, device_count: devices.length },
@@ -117,17 +105,16 @@ export const imeiDuplicate = defineRule({
     "Read the IMEI from each listed device (AT+CGSN, or the device management platform) and correct the inventory. If devices really report the same IMEI, treat the modules as suspect: ask the supplier where they came from and replace them.",
   params: noParams,
   start(ctx) {
-    return duplicates<Set<string>>(
+    return duplicates(
       ctx,
       (v) => {
         const imei = v.device.imei;
         // TAC (8 digits) + serial number (6): what identifies the modem; the rest is a check digit or software version.
-        return imei !== undefined && imei.length >= 14 ? { key: imei.slice(0, 14), info: new Set([imei]) } : undefined;
+        return imei !== undefined && imei.length >= 14 ? { key: imei.slice(0, 14), detail: imei } : undefined;
       },
-      (seen, v) => seen.add(v.device.imei!),
-      (key, devices, seen) => ({
+      (key, devices, recorded) => ({
         title: `IMEI ${key} is recorded for ${plural(devices.length, "device")}`,
-        evidence: { imei_tac_serial: key, tac: key.slice(0, 8), imeis_as_recorded: [...seen].sort(), device_count: devices.length },
+        evidence: { imei_tac_serial: key, tac: key.slice(0, 8), imeis_as_recorded: [...new Set(recorded)].sort(), device_count: devices.length },
       }),
     );
   },
@@ -145,10 +132,9 @@ export const iccidDuplicate = defineRule({
     "Check which device the SIM is really in (the connectivity provider's portal shows the IMEI it last attached with) and correct the inventory. If a SIM moved without a work order, treat it as a possible theft: suspend the SIM and inspect the devices.",
   params: noParams,
   start(ctx) {
-    return duplicates<undefined>(
+    return duplicates(
       ctx,
-      (v) => (v.device.iccid !== undefined ? { key: v.device.iccid, info: undefined } : undefined),
-      noMerge,
+      (v) => (v.device.iccid !== undefined ? { key: v.device.iccid } : undefined),
       (key, devices) => ({
         title: `ICCID ${key} is recorded for ${plural(devices.length, "device")}`,
         evidence: { iccid: key, device_count: devices.length },

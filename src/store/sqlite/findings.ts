@@ -76,7 +76,7 @@ export class SqliteFindings implements FindingRepository {
         const status: FindingStatus = f.suppression ? "suppressed" : before ? "unchanged" : "new";
         out[i] = status;
         this.insert.run(
-          scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards),
+          scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), this.standardsJson(f.standards),
           f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scanId,
         );
       }

@@ -28,6 +28,8 @@ function credentialOf(r: CredentialRow): Credential {
 
 export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
+  private readonly credentialsOf: Database.Statement;
+  private readonly certificatesOf: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value). A row the
@@ -38,6 +40,8 @@ export class SqliteFleet implements FleetRepository {
          import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
        WHERE devices.import_id <> excluded.import_id`,
     );
+    this.credentialsOf = db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
+    this.certificatesOf = db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint IN (SELECT value FROM json_each(?))");
   }
 
   async beginDeviceImport(source: string): Promise<DeviceImport> {
@@ -112,35 +116,47 @@ export class SqliteFleet implements FleetRepository {
     return (this.db.prepare("SELECT * FROM credentials WHERE device_id IS NULL ORDER BY id").all() as CredentialRow[]).map(credentialOf);
   }
 
-  async *devicePages(pageSize = 5000): AsyncIterable<FleetDevice[]> {
-    const page = this.db.prepare("SELECT rowid, device_id, cert_fingerprint, doc FROM devices WHERE rowid > ? ORDER BY rowid LIMIT ?").raw();
-    // Credentials and certificates are fetched once per page, not by a subquery per device.
-    const creds = this.db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
-    const certs = this.db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint IN (SELECT value FROM json_each(?))");
+  async *devicePages(pageSize = 5000, opts: { exceptImport?: number } = {}): AsyncIterable<FleetDevice[]> {
+    const page = this.db.prepare(`SELECT rowid, doc FROM devices WHERE rowid > ? AND import_id <> ? ORDER BY rowid LIMIT ?`).raw();
     let after = 0;
     for (;;) {
-      const rows = page.all(after, pageSize) as [number, string, string | null, string][];
+      const rows = page.all(after, opts.exceptImport ?? -1, pageSize) as [number, string][];
       if (rows.length === 0) return;
       after = rows[rows.length - 1]![0];
-      const byDevice = new Map<string, Credential[]>();
-      for (const c of creds.all(JSON.stringify(rows.map((r) => r[1]))) as CredentialRow[]) {
-        const list = byDevice.get(c.device_id!);
-        if (list) list.push(credentialOf(c));
-        else byDevice.set(c.device_id!, [credentialOf(c)]);
-      }
-      const fps = rows.map((r) => r[2]).filter((f) => f !== null);
-      const certDocs = new Map<string, string>();
-      if (fps.length) for (const c of certs.all(JSON.stringify(fps)) as { fingerprint: string; doc: string }[]) certDocs.set(c.fingerprint, c.doc);
-      yield rows.map((r) => fleetDeviceOf(r[3], r[2], byDevice.get(r[1]) ?? [], certDocs));
+      yield this.withRelations(rows.map((r) => JSON.parse(r[1]) as StoredDevice));
     }
   }
 
+  async withRelations(devices: StoredDevice[]): Promise<FleetDevice[]> {
+    // Credentials and certificates are fetched once per page, not by a subquery per device.
+    const byDevice = new Map<string, Credential[]>();
+    for (const c of this.credentialsOf.all(JSON.stringify(devices.map((d) => d.device_id))) as CredentialRow[]) {
+      const list = byDevice.get(c.device_id!);
+      if (list) list.push(credentialOf(c));
+      else byDevice.set(c.device_id!, [credentialOf(c)]);
+    }
+    const fps: string[] = [];
+    for (const d of devices) if (d.cert_fingerprint !== undefined) fps.push(d.cert_fingerprint);
+    const certs = new Map<string, CertificateInfo>();
+    if (fps.length) for (const c of this.certificatesOf.all(JSON.stringify(fps)) as { fingerprint: string; doc: string }[]) certs.set(c.fingerprint, JSON.parse(c.doc) as CertificateInfo);
+    return devices.map((device) => {
+      const out: FleetDevice = { device, credentials: byDevice.get(device.device_id) ?? [] };
+      const cert = device.cert_fingerprint !== undefined ? certs.get(device.cert_fingerprint) : undefined;
+      if (cert) out.certificate = cert;
+      return out;
+    });
+  }
+
+  async knownDevices(deviceIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const stmt = this.db.prepare("SELECT device_id FROM devices WHERE device_id IN (SELECT value FROM json_each(?))").pluck();
+    for (let i = 0; i < deviceIds.length; i += 1000) for (const id of stmt.all(JSON.stringify(deviceIds.slice(i, i + 1000))) as string[]) out.add(id);
+    return out;
+  }
+
   async getDevice(deviceId: string): Promise<FleetDevice | undefined> {
-    const row = this.db.prepare("SELECT cert_fingerprint, doc FROM devices WHERE device_id = ?").get(deviceId) as { cert_fingerprint: string | null; doc: string } | undefined;
-    if (!row) return undefined;
-    const creds = (this.db.prepare("SELECT * FROM credentials WHERE device_id = ?").all(deviceId) as CredentialRow[]).map(credentialOf);
-    const cert = row.cert_fingerprint !== null ? (this.db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint = ?").get(row.cert_fingerprint) as { fingerprint: string; doc: string } | undefined) : undefined;
-    return fleetDeviceOf(row.doc, row.cert_fingerprint, creds, new Map(cert ? [[cert.fingerprint, cert.doc]] : []));
+    const doc = this.db.prepare("SELECT doc FROM devices WHERE device_id = ?").pluck().get(deviceId) as string | undefined;
+    return doc === undefined ? undefined : (await this.withRelations([JSON.parse(doc) as StoredDevice]))[0];
   }
 
   async deviceModels(deviceIds: readonly string[]): Promise<Map<string, string>> {
@@ -162,15 +178,4 @@ export class SqliteFleet implements FleetRepository {
       certificates: n("SELECT COUNT(*) AS n FROM certificates"),
     };
   }
-}
-
-function fleetDeviceOf(doc: string, fingerprint: string | null, credentials: Credential[], certDocs: Map<string, string>): FleetDevice {
-  const device = JSON.parse(doc) as StoredDevice;
-  const out: FleetDevice = { device, credentials };
-  if (fingerprint !== null) {
-    device.cert_fingerprint = fingerprint;
-    const cert = certDocs.get(fingerprint);
-    if (cert !== undefined) out.certificate = JSON.parse(cert) as CertificateInfo;
-  }
-  return out;
 }
