@@ -49,7 +49,7 @@ function scanOnce(): { seconds: number; cpuSeconds: number; maxRssMb: number; st
   const t = process.hrtime.bigint();
   const p = spawnSync(
     "/usr/bin/time",
-    ["-f", "%M %U %S", process.execPath, join(root, "dist", "cli", "bin.js"), "--data", data, "scan", join(dir, "devices.csv"), "--models", join(dir, "models.yaml"), "--now", "2026-11-25"],
+    ["-f", "%M %U %S", process.execPath, join(root, "bin", "longwatch.js"), "--data", data, "scan", join(dir, "devices.csv"), "--models", join(dir, "models.yaml"), "--now", "2026-11-25"],
     { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 },
   );
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;

@@ -3,7 +3,7 @@
  * suppressions, records the scan (new / unchanged / fixed) and hands each finding to a sink. It knows rules only
  * through the Rule contract.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Credential, DeviceModel } from "../core/fleet.ts";
 import type { Finding } from "../core/finding.ts";
 import { formatIsoDate } from "../core/dates.ts";
@@ -38,7 +38,7 @@ export interface AuditResult {
 
 /** Stable identity of a finding: the same rule about the same subject gives the same fingerprint in every scan. */
 export function fingerprint(rule: string, subject: string): string {
-  return createHash("sha256").update(rule).update("\0").update(subject).digest("hex").slice(0, 32);
+  return hash("sha256", `${rule}\0${subject}`, "hex").slice(0, 32);
 }
 
 const BATCH = 5000;

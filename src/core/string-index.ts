@@ -40,12 +40,11 @@ export class StringArena {
 
 /**
  * Numbers strings densely (0, 1, 2 … in the order first seen): an open-addressing table (a 32-bit hash and the number
- * per slot) over a StringArena. A lookup compares the key itself, so a hash collision never confuses two keys.
+ * per slot, at most half full) over a StringArena. A lookup compares the key itself, so a hash collision never confuses two keys.
  */
 export class StringIndex {
-  private hashes = new Uint32Array(1 << 10);
-  /** Number + 1 per slot; 0 = empty. */
-  private slots = new Int32Array(1 << 10);
+  /** Two ints per slot, side by side so a probe touches one cache line: the key's hash and its number + 1 (0 = empty). */
+  private table = new Int32Array(2 << 10);
   private readonly keys = new StringArena();
 
   get size(): number {
@@ -55,15 +54,16 @@ export class StringIndex {
   /** The key's number, giving it the next one if it is new (then the result equals the size before the call). */
   add(key: string): number {
     const h = hashString(key);
-    const mask = this.slots.length - 1;
+    const t = this.table;
+    const mask = (t.length >> 1) - 1;
     let i = h & mask;
-    for (let n = this.slots[i]!; n !== 0; i = (i + 1) & mask, n = this.slots[i]!) {
-      if (this.hashes[i] === h && this.keys.equals(n - 1, key)) return n - 1;
+    for (let n = t[2 * i + 1]!; n !== 0; i = (i + 1) & mask, n = t[2 * i + 1]!) {
+      if (t[2 * i] === h && this.keys.equals(n - 1, key)) return n - 1;
     }
     const n = this.keys.push(key);
-    this.hashes[i] = h;
-    this.slots[i] = n + 1;
-    if (this.keys.count * 2 > this.slots.length) this.rehash();
+    t[2 * i] = h;
+    t[2 * i + 1] = n + 1;
+    if (this.keys.count * 4 > t.length) this.rehash();
     return n;
   }
 
@@ -72,19 +72,17 @@ export class StringIndex {
   }
 
   private rehash(): void {
-    const hashes = new Uint32Array(this.slots.length * 2);
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let j = 0; j < this.slots.length; j++) {
-      const n = this.slots[j]!;
-      if (n === 0) continue;
-      let i = this.hashes[j]! & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      hashes[i] = this.hashes[j]!;
-      slots[i] = n;
+    const old = this.table;
+    const t = new Int32Array(old.length * 2);
+    const mask = (t.length >> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j + 1] === 0) continue;
+      let i = old[j]! & mask;
+      while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
+      t[2 * i] = old[j]!;
+      t[2 * i + 1] = old[j + 1]!;
     }
-    this.hashes = hashes;
-    this.slots = slots;
+    this.table = t;
   }
 }
 
@@ -103,5 +101,5 @@ function hashString(s: string): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return h >>> 0;
+  return h | 0;
 }

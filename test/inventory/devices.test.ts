@@ -83,6 +83,20 @@ describe(`importDevices (${mode})`, () => {
     assert.equal(devices.find((d) => d.device_id === "ok1")!.country, "DE");
   });
 
+  it("finds every repeated device id among many rows, wherever the repeats fall, and names the first line", async () => {
+    const t = tmpDir();
+    const store = openSqliteStore(":memory:");
+    // 200 rows: repeats next to their first occurrence, far from it, and of an id that repeats three times.
+    const ids = Array.from({ length: 200 }, (_, i) => `dev-${i}`);
+    const repeats = new Map([[5, 4], [40, 3], [41, 3], [150, 7], [199, 198]]);
+    for (const [at, of] of repeats) ids[at] = ids[of]!;
+    const { result, issues } = await run(store, t.write("many.csv", ["device_id", ...ids].join("\n")));
+    assert.equal(result.imported, 200 - repeats.size);
+    const expected = [...repeats].sort((a, b) => a[0] - b[0]).map(([at, of]) => `${at + 2}|"${ids[of]}" already appears on line ${of + 2}`);
+    assert.deepEqual(issues.map((i) => `${i.line}|${i.reason}`), expected);
+    assert.equal((await devicesOf(store)).length, 200 - repeats.size);
+  });
+
   it("re-importing is idempotent; devices missing from a new import are reported, or pruned", async () => {
     const t = tmpDir();
     const store = openSqliteStore(":memory:");

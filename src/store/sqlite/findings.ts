@@ -38,14 +38,21 @@ function findingOf(r: FindingRow): Finding {
 /** The open findings of the scan before the current one: fingerprint → [row id, first scan]. */
 type Snapshot = Map<string, [number, number]>;
 
+const ROWS = 64;
+
 export class SqliteFindings implements FindingRepository {
   private readonly insert: Database.Statement;
+  /** The same insert for ROWS findings at once: one call into SQLite instead of ROWS (a scan writes hundreds of thousands). */
+  private readonly insertMany: Database.Statement;
   private previous: { scanId: number; open: Snapshot } | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
       INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertMany = db.prepare(`
+      INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
+      VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
   }
 
   async beginScan(startedAt: string, rules: readonly string[]): Promise<number> {
@@ -68,6 +75,7 @@ export class SqliteFindings implements FindingRepository {
     const open = this.previous?.open ?? new Map<string, [number, number]>();
     const out: FindingStatus[] = new Array(findings.length);
     this.db.transaction(() => {
+      let values: unknown[] = [];
       for (let i = 0; i < findings.length; i++) {
         const f = findings[i]!;
         const before = open.get(f.fingerprint);
@@ -75,11 +83,16 @@ export class SqliteFindings implements FindingRepository {
         if (before) open.delete(f.fingerprint);
         const status: FindingStatus = f.suppression ? "suppressed" : before ? "unchanged" : "new";
         out[i] = status;
-        this.insert.run(
+        values.push(
           scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), this.standardsJson(f.standards),
           f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scanId,
         );
+        if (values.length === ROWS * 13) {
+          this.insertMany.run(values);
+          values = [];
+        }
       }
+      for (let i = 0; i < values.length; i += 13) this.insert.run(values.slice(i, i + 13));
     })();
     return out;
   }

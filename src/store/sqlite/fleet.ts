@@ -26,20 +26,27 @@ function credentialOf(r: CredentialRow): Credential {
   return c;
 }
 
+const UPSERT_ROWS = 32;
+
 export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
+  /** The same for UPSERT_ROWS devices at once: one call into SQLite instead of one per device. */
+  private readonly upsertDevices: Database.Statement;
   private readonly credentialsOf: Database.Statement;
   private readonly certificatesOf: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value). A row the
     // same import already wrote is not replaced: that id is a duplicate in the file (no change is the signal).
-    this.upsertDevice = db.prepare(
-      `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, doc) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
-         import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
-       WHERE devices.import_id <> excluded.import_id`,
-    );
+    const upsert = (rows: number) =>
+      db.prepare(
+        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, doc) VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?)").join(", ")}
+         ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
+           import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
+         WHERE devices.import_id <> excluded.import_id`,
+      );
+    this.upsertDevice = upsert(1);
+    this.upsertDevices = upsert(UPSERT_ROWS);
     this.credentialsOf = db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
     this.certificatesOf = db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint IN (SELECT value FROM json_each(?))");
   }
@@ -48,23 +55,42 @@ export class SqliteFleet implements FleetRepository {
     const db = this.db;
     db.exec("BEGIN IMMEDIATE");
     const importId = Number(db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date().toISOString()).lastInsertRowid);
-    const stmt = this.upsertDevice;
+    const one = this.upsertDevice;
+    const many = this.upsertDevices;
     const firstLine = db.prepare("SELECT import_line FROM devices WHERE device_id = ?").pluck();
     let open = true;
+    let written = 0;
     return {
       async upsert(devices) {
         const duplicates: DuplicateDevice[] = [];
-        for (let i = 0; i < devices.length; i++) {
-          const d = devices[i]!;
-          if (stmt.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.doc).changes === 0) {
-            duplicates.push({ index: i, firstLine: (firstLine.get(d.device_id) as number | null) ?? undefined });
+        const duplicate = (i: number) => duplicates.push({ index: i, firstLine: (firstLine.get(devices[i]!.device_id) as number | null) ?? undefined });
+        let i = 0;
+        // In groups when every device has its own line: a group that changed fewer rows than it has holds a
+        // duplicate, and the rows whose stored line is not their own are the ones that were not written.
+        const grouped = devices.every((d) => d.line !== undefined);
+        for (; grouped && i + UPSERT_ROWS <= devices.length; i += UPSERT_ROWS) {
+          const params: unknown[] = [];
+          for (let j = i; j < i + UPSERT_ROWS; j++) {
+            const d = devices[j]!;
+            params.push(d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.doc);
           }
+          const changed = many.run(params).changes;
+          written += changed;
+          if (changed === UPSERT_ROWS) continue;
+          for (let j = i; j < i + UPSERT_ROWS; j++) if (firstLine.get(devices[j]!.device_id) !== devices[j]!.line) duplicate(j);
+        }
+        for (; i < devices.length; i++) {
+          const d = devices[i]!;
+          if (one.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.doc).changes === 0) duplicate(i);
+          else written++;
         }
         return duplicates;
       },
       async commit(opts = {}) {
-        const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices WHERE import_id <> ?").get(importId) as { n: number }).n;
-        const missingSample = (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(importId) as { device_id: string }[]).map((r) => r.device_id);
+        // Counting every row (over the primary key's index) is far cheaper than reading every document's import_id.
+        const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n - written;
+        const missingSample =
+          missingCount > 0 ? (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(importId) as { device_id: string }[]).map((r) => r.device_id) : [];
         if (opts.prune && missingCount > 0) {
           db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(importId);
           db.prepare("DELETE FROM devices WHERE import_id <> ?").run(importId);
@@ -130,7 +156,9 @@ export class SqliteFleet implements FleetRepository {
   async withRelations(devices: StoredDevice[]): Promise<FleetDevice[]> {
     // Credentials and certificates are fetched once per page, not by a subquery per device.
     const byDevice = new Map<string, Credential[]>();
-    for (const c of this.credentialsOf.all(JSON.stringify(devices.map((d) => d.device_id))) as CredentialRow[]) {
+    // Most fleets declare credentials per model, not per device: then there is nothing to look up.
+    const perDevice = this.db.prepare("SELECT EXISTS (SELECT 1 FROM credentials WHERE device_id IS NOT NULL)").pluck().get() === 1;
+    for (const c of perDevice ? (this.credentialsOf.all(JSON.stringify(devices.map((d) => d.device_id))) as CredentialRow[]) : []) {
       const list = byDevice.get(c.device_id!);
       if (list) list.push(credentialOf(c));
       else byDevice.set(c.device_id!, [credentialOf(c)]);
