@@ -78,10 +78,10 @@ export class ScanSummary {
     const scored: DeviceTotal[] = [];
     const c = this.counts;
     for (let slot = 0; slot < this.slots.size; slot++) {
-      const device_id = this.slots.keyAt(slot);
       const o = slot * 5;
       const score = c[o]! * WEIGHT.critical + c[o + 1]! * WEIGHT.high + c[o + 2]! * WEIGHT.medium + c[o + 3]! * WEIGHT.low;
       if (scored.length >= n && score <= scored[scored.length - 1]!.score) continue;
+      const device_id = this.slots.keyAt(slot);
       scored.push({ device_id, score, bySeverity: { critical: c[o]!, high: c[o + 1]!, medium: c[o + 2]!, low: c[o + 3]!, info: c[o + 4]! } });
       scored.sort((a, b) => b.score - a.score || a.device_id.localeCompare(b.device_id));
       if (scored.length > n) scored.pop();
