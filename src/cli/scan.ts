@@ -18,6 +18,7 @@ import { keyedDigester, loadSecretKey } from "../inventory/secrets.ts";
 import { MostSerious } from "../report/html.ts";
 import { ScanSummary } from "../report/summary.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
+import type { FleetDevice } from "../store/store.ts";
 import { type CommandModule, globalOpts } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
@@ -80,9 +81,12 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
       const r = await importModels(store, o.models, issues.add);
       imports.push(`${o.models}: ${r.imported} models imported${r.rejected ? `, ${r.rejected} rejected` : ""}`);
     }
-    // Credentials first, so that the inventory can be audited while it streams in; whether their devices exist is
-    // checked once the inventory is in.
-    const credentials = o.credentials ? await importCredentials({ store, file: o.credentials, keyedDigest, onIssue: issues.add, deferDeviceCheck: true }) : undefined;
+    // Credentials first, so that the inventory can be audited while it streams in (whether their devices exist is
+    // checked once the inventory is in). Under --strict they wait until the inventory passed, as a stop must leave
+    // them out too; the audit then runs over the store afterwards.
+    const streamAudit = !(o.strict && o.credentials);
+    const importCreds = (deferDeviceCheck: boolean) => importCredentials({ store, file: o.credentials!, keyedDigest, onIssue: issues.add, deferDeviceCheck });
+    let credentials = o.credentials && streamAudit ? await importCreds(true) : undefined;
 
     const summary = new ScanSummary();
     const serious = new MostSerious(1000);
@@ -101,17 +105,21 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
     // Begun with the first imported batch, inside the import's transaction: a --strict stop leaves no scan behind.
     let audit: AuditSession | undefined;
     if (o.inventory) {
-      const progress = new Progress(ctx, `Importing and auditing ${o.inventory}`);
+      const progress = new Progress(ctx, `${streamAudit ? "Importing and auditing" : "Importing"} ${o.inventory}`);
       const r = await importDevices({
         store,
         file: o.inventory,
         certificates: { allowOutside: o.allowOutsideCerts === true },
         onIssue: issues.add,
         onProgress: (done, total) => progress.update(done, total, "bytes"),
-        onImported: async (devices) => {
-          audit ??= await beginAudit(auditOptions);
-          await audit.devices(devices);
-        },
+        ...(streamAudit
+          ? {
+              onImported: async (devices: FleetDevice[]) => {
+                audit ??= await beginAudit(auditOptions);
+                await audit.devices(devices);
+              },
+            }
+          : {}),
         ...(mapping ? { mapping } : {}),
         ...(o.strict ? { strict: true } : {}),
         ...(o.prune ? { prune: true } : {}),
@@ -132,13 +140,14 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
         );
       }
       // The stored devices this import did not contain are audited too.
-      if (r.missing && r.missing.missingCount > 0 && !o.prune) {
+      if (streamAudit && r.missing && r.missing.missingCount > 0 && !o.prune) {
         audit ??= await beginAudit(auditOptions);
         for await (const page of store.fleet.devicePages(5000, { exceptImport: r.missing.importId })) await audit.devices(page);
       }
     }
+    if (o.credentials && !credentials) credentials = await importCreds(false); // checks its devices itself
+    else await credentials?.checkDevices();
     if (credentials) {
-      await credentials.checkDevices();
       imports.push(`${o.credentials}: ${credentials.imported} credentials imported${credentials.rejected ? `, ${credentials.rejected} rejected` : ""}`);
     }
     const counts = await store.fleet.counts();
@@ -147,7 +156,7 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
     let result: AuditResult;
     if (audit) result = await audit.finish();
     else {
-      // Nothing imported: re-audit what the store holds.
+      // Nothing streamed (no inventory given, an empty one, or --strict with credentials): audit what the store holds.
       const progress = new Progress(ctx, "Auditing");
       result = await runAudit({ ...auditOptions, onProgress: (done) => progress.update(done, counts.devices) });
       progress.done();

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Ajv from "ajv-draft-04";
 import { tmpDir } from "../helpers/tmp.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import { cli } from "./run-cli.ts";
 
 const fleet = (t: ReturnType<typeof tmpDir>) => ({
@@ -48,6 +49,41 @@ describe("longwatch scan (end to end)", () => {
     assert.ok(lines.some((l) => l.rule === "insecure-service"));
     const csv = await cli(["--data", data, "scan", "--format", "csv", "--now", "2026-11-25"]);
     assert.match(csv.stdout.split("\n")[0]!, /^rule,severity,device_id,model_id,title,evidence,standards,fingerprint,status/);
+  });
+
+  it("an import is audited as it streams in, together with stored devices it leaves out; the same findings as a re-audit", async () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const data = join(t.dir, "data");
+    const creds = t.write("credentials.csv", ["device_id,model_id,service,username,password", "m-1,,ssh,root,admin", "ghost,,ssh,root,x", ",gw,web,admin,admin"].join("\n"));
+    const first = await cli(["--data", data, "scan", f.devices, "--models", f.models, "--credentials", creds, "--now", "2026-11-25"]);
+    assert.equal(first.code, 3, first.stderr);
+    // The credential of an unknown device is reported once, after the inventory is in; m-1's is known.
+    assert.equal(first.stderr.match(/device "ghost" is not in the inventory/g)?.length, 1, first.stderr);
+    assert.doesNotMatch(first.stderr, /device "m-1" is not in the inventory/);
+    // A second inventory without m-2 and g-1: they stay in the store and are still audited.
+    const second = await cli(["--data", data, "scan", t.write("part.csv", "device_id,model_id,firmware_version,open_services\nm-1,meter,1.0,telnet:23\n"), "--format", "json", "--now", "2026-11-25"]);
+    assert.equal(second.code, 0, second.stderr);
+    const streamed = (JSON.parse(second.stdout) as { findings: { fingerprint: string; status: string; rule: string }[] }).findings;
+    assert.ok(streamed.some((x) => x.rule === "default-password"), "m-1's credential, imported before the inventory, is checked");
+    assert.ok(streamed.some((x) => x.rule === "support-ended"), "the gw devices left out of the import are audited");
+    const again = await cli(["--data", data, "scan", "--format", "json", "--now", "2026-11-25"]);
+    const reaudit = (JSON.parse(again.stdout) as { findings: { fingerprint: string; status: string }[] }).findings;
+    assert.deepEqual(reaudit.map((x) => x.fingerprint).sort(), streamed.filter((x) => x.status !== "fixed").map((x) => x.fingerprint).sort());
+    assert.ok(reaudit.every((x) => x.status === "unchanged"));
+  });
+
+  it("--strict with credentials: the first rejected row stops the scan before anything is imported", async () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const data = join(t.dir, "data");
+    const creds = t.write("credentials.csv", "device_id,service,username,password\nm-1,ssh,root,admin\n");
+    const r = await cli(["--data", data, "scan", f.devices, "--credentials", creds, "--strict", "--now", "2026-11-25"]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /no device was imported/);
+    const store = openSqliteStore(data);
+    assert.deepEqual(await store.fleet.counts(), { devices: 0, models: 0, credentials: 0, certificates: 0 });
+    await store.close();
   });
 
   it("SARIF output validates against the official SARIF 2.1.0 schema", async () => {
