@@ -34,10 +34,10 @@ async function dpkgOrder(pairs: [string, string][]): Promise<number[]> {
 }
 
 describe("Debian versions", () => {
-  it("agree with dpkg --compare-versions on 2,000 random pairs", async () => {
+  it("agree with dpkg --compare-versions on 5,000 random pairs", async () => {
     const r = rng(20241112);
     const pairs: [string, string][] = [];
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 5000; i++) {
       const a = randomDebianVersion(r);
       let b = near(r, a, randomDebianVersion);
       // Only versions dpkg accepts: the oracle answers nothing useful about the others.
