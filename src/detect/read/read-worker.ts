@@ -4,18 +4,17 @@
  * posts each input's batches to that input's port. It stays a few batches ahead of the consumer per input: it fills
  * whichever inputs have room and sleeps on the shared counters when none has.
  */
-import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { type MessagePort, workerData } from "node:worker_threads";
 import { openSource } from "./open.ts";
 import { Rec } from "./rec.ts";
-import { BatchWriter, type RecBatch } from "./rec-batch.ts";
+import { BatchWriter } from "./rec-batch.ts";
 import type { RecordSource } from "./source.ts";
 import { AHEAD, CONSUMED, produced, consumed, STOP, type ReadWorkerData, type ReadWorkerMessage } from "./worker-protocol.ts";
 
 const data = workerData as ReadWorkerData;
 const ctrl = new Int32Array(data.control);
 const n = data.files.length;
-// Batches come back on the same port once the replay is done with them, to be filled again.
-const writers = data.ports.map((port) => new BatchWriter(() => receiveMessageOnPort(port)?.message as RecBatch | undefined));
+const writers = data.files.map(() => new BatchWriter());
 const sources: (RecordSource | undefined)[] = [];
 const live = data.files.map(() => true);
 const rec = new Rec();

@@ -4,7 +4,7 @@
  * input's rejects sit in place between its records, so the receiving side reports them in exactly the order an
  * in-thread reader would.
  */
-import { AUX, type Rec } from "./rec.ts";
+import type { Rec } from "./rec.ts";
 
 /** `kind` of an entry that is a reject, not a record. */
 const REJECT = -1;
@@ -35,10 +35,8 @@ export class BatchWriter {
   private nFields = 0;
   private nBytes = 0;
 
-  /** `reuse` gives back a batch the consumer is done with, so its buffers are filled again instead of allocated. */
   constructor(
-    private readonly reuse: () => RecBatch | undefined = () => undefined,
-    private readonly records = 8192,
+    private readonly records = 4096,
     private readonly byteBudget = 1 << 20,
   ) {
     this.fresh();
@@ -59,51 +57,44 @@ export class BatchWriter {
     this.ensureFields(this.nFields + n);
     // Cells in the reader's buffer lie within the record's line: copy that span once. Cells the reader made from
     // text (quoted CSV, JSON escapes, mapped values) are in the record's scratch buffer and are copied one by one.
-    const starts = rec.start;
-    const ends = rec.end;
+    const line = rec.buf;
     let lo = 0x7fffffff;
     let hi = 0;
     let extra = 0;
     for (let i = 0; i < n; i++) {
       const f = rec.fieldAt(i);
-      const s = starts[f]!;
-      if (s < AUX) {
-        if (s < lo) lo = s;
-        if (ends[f]! > hi) hi = ends[f]!;
-      } else extra += ends[f]! - s;
+      if (rec.fieldBuf(f) === line) {
+        lo = Math.min(lo, rec.fieldStart(f));
+        hi = Math.max(hi, rec.fieldEnd(f));
+      } else extra += rec.fieldEnd(f) - rec.fieldStart(f);
     }
     const span = hi > lo ? hi - lo : 0;
     this.ensureBytes(this.nBytes + span + extra);
-    const bytes = b.bytes;
+    const bytes = this.b.bytes;
     const base = this.nBytes;
-    const line = rec.buf;
     if (span > 0) bytes.set(line.subarray(lo, hi), base);
     let aux = base + span;
-    const field = b.field;
-    const start = b.start;
-    const end = b.end;
-    const num = b.num;
-    const hash = b.hash;
-    let j = this.nFields;
-    for (let i = 0; i < n; i++, j++) {
+    for (let i = 0; i < n; i++) {
       const f = rec.fieldAt(i);
-      const s = starts[f]!;
+      const s = rec.fieldStart(f);
+      const e = rec.fieldEnd(f);
+      const from = rec.fieldBuf(f);
       let at: number;
-      if (s < AUX) at = base + s - lo;
+      if (from === line) at = base + s - lo;
       else {
+        bytes.set(from.subarray(s, e), aux);
         at = aux;
-        bytes.set(rec.fieldBuf(f).subarray(s - AUX, ends[f]! - AUX), aux);
-        aux += ends[f]! - s;
+        aux += e - s;
       }
-      field[j] = f;
-      start[j] = at;
-      end[j] = at + ends[f]! - s;
-      num[j] = rec.num[f]!;
-      hash[j] = rec.hash[f]!;
+      const j = this.nFields++;
+      b.field[j] = f;
+      b.start[j] = at;
+      b.end[j] = at + e - s;
+      b.num[j] = rec.num[f]!;
+      b.hash[j] = rec.hash[f]!;
     }
-    this.nFields = j;
     this.nBytes = aux;
-    b.fieldFrom[k + 1] = j;
+    b.fieldFrom[k + 1] = this.nFields;
   }
 
   reject(line: number, reason: string, text: string): void {
@@ -117,21 +108,12 @@ export class BatchWriter {
   take(): { batch: RecBatch; transfer: ArrayBuffer[] } {
     const batch = this.b;
     batch.count = this.count;
+    const transfer = [batch.line, batch.kind, batch.event, batch.ts, batch.fieldFrom, batch.field, batch.start, batch.end, batch.num, batch.hash, batch.bytes].map((a) => a.buffer as ArrayBuffer);
     this.fresh();
-    return { batch, transfer: batchBuffers(batch) };
+    return { batch, transfer };
   }
 
   private fresh(): void {
-    this.count = 0;
-    this.nFields = 0;
-    this.nBytes = 0;
-    const used = this.reuse();
-    if (used !== undefined) {
-      used.count = 0;
-      used.rejects = [];
-      this.b = used;
-      return;
-    }
     const r = this.records;
     const fields = r * 16;
     this.b = {
@@ -149,6 +131,9 @@ export class BatchWriter {
       bytes: new Uint8Array(this.byteBudget + (64 << 10)),
       rejects: [],
     };
+    this.count = 0;
+    this.nFields = 0;
+    this.nBytes = 0;
   }
 
   private begin(line: number): number {
@@ -188,11 +173,6 @@ export class BatchWriter {
 function grown<T extends Int32Array | Int8Array | Uint8Array | Float64Array>(from: T, to: T): T {
   to.set(from as never);
   return to;
-}
-
-/** The buffers to transfer with a batch. */
-export function batchBuffers(b: RecBatch): ArrayBuffer[] {
-  return [b.line, b.kind, b.event, b.ts, b.fieldFrom, b.field, b.start, b.end, b.num, b.hash, b.bytes].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** Whether entry k of a batch is a reject (its reason and text are the next pair in `rejects`). */

@@ -12,7 +12,7 @@ const events = new Vocab(EVENT_WORDS);
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 /** Ranges at or above this offset point into the record's own scratch buffer (`setText`), not the reader's. */
-export const AUX = 0x40000000;
+const AUX = 0x40000000;
 
 /** Fields that may be negative; every other number is a count, a code or a port. */
 const SIGNED = new Set<number>([F.value, F.lat, F.lon]);

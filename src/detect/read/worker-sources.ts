@@ -8,7 +8,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { OpenOptions } from "./open.ts";
 import type { Rec } from "./rec.ts";
-import { batchBuffers, isReject, loadRec, type RecBatch } from "./rec-batch.ts";
+import { isReject, loadRec, type RecBatch } from "./rec-batch.ts";
 import type { RecordSource, RejectSink } from "./source.ts";
 import { CONSUMED, consumed, controlBytes, produced, type ReadWorkerData, type ReadWorkerMessage, STOP } from "./worker-protocol.ts";
 
@@ -98,7 +98,6 @@ class WorkerSource implements RecordSource {
     for (;;) {
       const got = receiveMessageOnPort(this.port);
       if (got !== undefined) {
-        if (this.batch !== undefined) this.port.postMessage(this.batch, batchBuffers(this.batch));
         this.taken++;
         Atomics.store(this.ctrl, consumed(this.input), this.taken);
         Atomics.add(this.ctrl, CONSUMED, 1);
