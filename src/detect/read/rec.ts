@@ -71,21 +71,6 @@ export class Rec {
     this.end[f] = e;
   }
 
-  /** Sets a field that was already decoded elsewhere (a reader thread): its bytes, number and hash as they were. */
-  setDecoded(f: number, s: number, e: number, num: number, hash: number): void {
-    this.set(f, s, e);
-    this.num[f] = num;
-    this.hash[f] = hash;
-  }
-
-  /** How many fields are set, and the i-th of them in the order they were set (to copy a record elsewhere). */
-  get fieldCount(): number {
-    return this.setCount;
-  }
-  fieldAt(i: number): number {
-    return this.setList[i]!;
-  }
-
   /** Sets a field from a string (slow paths: quoted CSV, JSON values, mapped values). */
   setText(f: number, value: string): void {
     const need = this.auxLen + value.length * 3;
