@@ -4,23 +4,16 @@
  * interleave deterministically. Records out of order within an input are used when they are within the engine's
  * reorder window and counted as late beyond it. Every record that cannot be used goes to `onReject` with file:line.
  */
-import { statSync } from "node:fs";
 import type { Engine } from "./engine.ts";
 import { type OpenOptions, openSource } from "./read/open.ts";
 import { Rec } from "./read/rec.ts";
 import type { RecordSource } from "./read/source.ts";
-import { workerSources } from "./read/worker-sources.ts";
 
 export interface ReplayOptions extends Omit<OpenOptions, "onReject"> {
   since?: number;
   until?: number;
   onReject(file: string, line: number, reason: string, text: string): void;
-  /** Read and decode the files on a worker thread (default: when they hold more than WORKER_MIN_BYTES). */
-  readInWorker?: boolean;
 }
-
-/** Below this much input a worker's start-up (tens of milliseconds) costs more than the second core gives back. */
-export const WORKER_MIN_BYTES = 32 << 20;
 
 export interface ReplayStats {
   read: number;
@@ -36,15 +29,15 @@ export function replay(engine: Engine, files: readonly string[], opts: ReplayOpt
   const sources: RecordSource[] = [];
   const recs: Rec[] = [];
   try {
-    const sink = (i: number) => (line: number, reason: string, text: string) => {
-      stats.rejected++;
-      opts.onReject(files[i]!, line, reason, text);
-    };
-    if (readInWorker(files, opts.readInWorker)) {
-      const open = { ...(opts.format ? { format: opts.format } : {}), ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.kind !== undefined ? { kind: opts.kind } : {}) };
-      sources.push(...workerSources(files, open, sink));
-    } else files.forEach((file, i) => sources.push(openSource(file, { ...opts, onReject: sink(i) }).source));
-    files.forEach((_, i) => {
+    files.forEach((file, i) => {
+      const { source } = openSource(file, {
+        ...opts,
+        onReject: (line, reason, text) => {
+          stats.rejected++;
+          opts.onReject(file, line, reason, text);
+        },
+      });
+      sources.push(source);
       const rec = new Rec();
       rec.source = i;
       recs.push(rec);
@@ -104,17 +97,4 @@ export function replay(engine: Engine, files: readonly string[], opts: ReplayOpt
   }
   stats.seconds = (performance.now() - started) / 1000;
   return stats;
-}
-
-function readInWorker(files: readonly string[], asked: boolean | undefined): boolean {
-  if (asked !== undefined) return asked && files.length > 0;
-  let bytes = 0;
-  for (const f of files) {
-    try {
-      bytes += statSync(f).size;
-    } catch {
-      return false; // the in-thread reader reports the problem as it always has
-    }
-  }
-  return bytes >= WORKER_MIN_BYTES;
 }

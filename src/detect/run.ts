@@ -35,8 +35,6 @@ export interface DetectRunOptions {
   feedback?: readonly Alert[];
   reference?: ReferenceData;
   initialCapacity?: number;
-  /** Read and decode the files on a worker thread (default: for large inputs; see replay.ts). */
-  readInWorker?: boolean;
   onReject(file: string, line: number, reason: string, text: string): void;
 }
 
@@ -87,7 +85,6 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
     ...(o.kind !== undefined ? { kind: o.kind } : {}),
     ...(since !== undefined ? { since } : {}),
     ...(o.until !== undefined ? { until: o.until } : {}),
-    ...(o.readInWorker !== undefined ? { readInWorker: o.readInWorker } : {}),
   });
   const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir) : undefined;
   const alerts = [...changed.values()].map((a) => structuredClone(a)).sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -12,7 +12,7 @@ const events = new Vocab(EVENT_WORDS);
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 /** Ranges at or above this offset point into the record's own scratch buffer (`setText`), not the reader's. */
-export const AUX = 0x40000000;
+const AUX = 0x40000000;
 
 /** Fields that may be negative; every other number is a count, a code or a port. */
 const SIGNED = new Set<number>([F.value, F.lat, F.lon]);
@@ -69,21 +69,6 @@ export class Rec {
     if (this.start[f]! < 0) this.setList[this.setCount++] = f;
     this.start[f] = s;
     this.end[f] = e;
-  }
-
-  /** Sets a field that was already decoded elsewhere (a reader thread): its bytes, number and hash as they were. */
-  setDecoded(f: number, s: number, e: number, num: number, hash: number): void {
-    this.set(f, s, e);
-    this.num[f] = num;
-    this.hash[f] = hash;
-  }
-
-  /** How many fields are set, and the i-th of them in the order they were set (to copy a record elsewhere). */
-  get fieldCount(): number {
-    return this.setCount;
-  }
-  fieldAt(i: number): number {
-    return this.setList[i]!;
   }
 
   /** Sets a field from a string (slow paths: quoted CSV, JSON values, mapped values). */
