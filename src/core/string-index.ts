@@ -4,24 +4,40 @@
  * copying the retained strings; here the characters are copied into one typed array and the strings die young.
  */
 
-/** Strings appended to one UTF-16 arena and read back by number (0, 1, 2 … in the order added). */
+/**
+ * Strings appended to one byte arena and read back by number (0, 1, 2 … in the order added). Identifiers are almost
+ * always Latin-1, one byte a character; a string with a wider character is kept aside as it is.
+ */
 export class StringArena {
-  private chars = new Uint16Array(1 << 12);
+  private chars = new Uint8Array(1 << 12);
   private used = 0;
-  /** starts[n] … starts[n + 1] are string n's characters. */
+  /** starts[n] … starts[n + 1] are string n's characters (none for a wide string). */
   private starts = new Int32Array(1 << 10);
+  private wide: Map<number, string> | undefined;
   count = 0;
 
   push(s: string): number {
     if (this.used + s.length > this.chars.length) this.chars = grown(this.chars, this.used + s.length);
     if (this.count + 2 > this.starts.length) this.starts = grown(this.starts, this.count + 2);
-    for (let i = 0; i < s.length; i++) this.chars[this.used + i] = s.charCodeAt(i);
-    this.used += s.length;
+    const n = this.count;
+    let narrow = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 255) {
+        narrow = false;
+        break;
+      }
+      this.chars[this.used + i] = c;
+    }
+    if (narrow) this.used += s.length;
+    else (this.wide ??= new Map()).set(n, s);
     this.starts[++this.count] = this.used;
-    return this.count - 1;
+    return n;
   }
 
   get(n: number): string {
+    const w = this.wide?.get(n);
+    if (w !== undefined) return w;
     const s = this.starts[n]!;
     const e = this.starts[n + 1]!;
     let out = "";
@@ -31,8 +47,13 @@ export class StringArena {
   }
 
   equals(n: number, key: string): boolean {
+    if (this.wide !== undefined) {
+      const w = this.wide.get(n);
+      if (w !== undefined) return w === key;
+    }
     const s = this.starts[n]!;
     if (this.starts[n + 1]! - s !== key.length) return false;
+    // A key with a wide character never equals narrow bytes: its code unit exceeds every byte.
     for (let i = 0; i < key.length; i++) if (this.chars[s + i] !== key.charCodeAt(i)) return false;
     return true;
   }
@@ -86,7 +107,7 @@ export class StringIndex {
   }
 }
 
-function grown<A extends Uint16Array | Int32Array>(a: A, need: number): A {
+function grown<A extends Uint8Array | Int32Array>(a: A, need: number): A {
   let size = a.length * 2;
   while (size < need) size *= 2;
   const b = new (a.constructor as new (n: number) => A)(size);

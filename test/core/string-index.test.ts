@@ -8,7 +8,7 @@ describe("StringIndex", () => {
     const index = new StringIndex();
     const reference = new Map<string, number>();
     // Keys that differ only in their last characters, Unicode, the empty string and repeats.
-    const keys = [...Array.from({ length: 50_000 }, (_, i) => `35407116${String(i % 30_000).padStart(7, "0")}`), "", "ünïcødé ☃", "x".repeat(10_000)];
+    const keys = [...Array.from({ length: 50_000 }, (_, i) => `35407116${String(i % 30_000).padStart(7, "0")}`), "", "ünïcødé ☃", "x".repeat(10_000), "x\u2603", "x\u0003", "x\u2603"];
     for (const k of keys) {
       if (!reference.has(k)) reference.set(k, reference.size);
       assert.equal(index.add(k), reference.get(k));
@@ -19,7 +19,8 @@ describe("StringIndex", () => {
 
   it("keeps strings exactly in the arena", () => {
     const arena = new StringArena();
-    const words = ["", "a", "😀 surrogate pair", "y".repeat(9000)];
+    // Latin-1 strings go to the byte arena, wider ones aside; "\u2603" must not be taken for its low byte "\u0003".
+    const words = ["", "a", "😀 surrogate pair", "y".repeat(9000), "é\u00ff", "\u2603", "\u0003"];
     const ns = words.map((w) => arena.push(w));
     ns.forEach((n, i) => {
       assert.equal(arena.get(n), words[i]);
