@@ -22,7 +22,7 @@ function randomBits(r: Rng, bits: number): bigint {
   return v | 1n;
 }
 
-function modPow(b: bigint, e: bigint, m: bigint): bigint {
+export function modPow(b: bigint, e: bigint, m: bigint): bigint {
   let result = 1n;
   let base = b % m;
   for (let x = e; x > 0n; x >>= 1n) {
@@ -82,16 +82,19 @@ const b64u = (v: bigint) => {
 
 /** A real RSA private key from seeded primes (about a second for 2048 bits). */
 export function rsaKey(r: Rng, bits: number): KeyObject {
-  const e = 65537n;
   for (;;) {
     const p = prime(r, bits / 2);
     const q = prime(r, bits / 2);
-    const phi = (p - 1n) * (q - 1n);
-    if (p === q || phi % e === 0n) continue;
-    const d = modInverse(e, phi);
-    const jwk = { kty: "RSA", n: b64u(p * q), e: b64u(e), d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(modInverse(q, p)) };
-    return createPrivateKey({ key: jwk, format: "jwk" });
+    if (p !== q && ((p - 1n) * (q - 1n)) % 65537n !== 0n) return rsaKeyFromPrimes(p, q);
   }
+}
+
+/** The RSA private key with public exponent 65537 over two given primes (65537 must not divide (p-1)(q-1)). */
+export function rsaKeyFromPrimes(p: bigint, q: bigint): KeyObject {
+  const e = 65537n;
+  const d = modInverse(e, (p - 1n) * (q - 1n));
+  const jwk = { kty: "RSA", n: b64u(p * q), e: b64u(e), d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(modInverse(q, p)) };
+  return createPrivateKey({ key: jwk, format: "jwk" });
 }
 
 /** A public RSA modulus of `bits` bits for a key nobody signs with (the product of two random odd halves). */

@@ -12,7 +12,8 @@ import { after, describe, it } from "node:test";
 import { ROCA_PRIMES, consistencyPairs, hasRocaFingerprint, subgroupSize } from "../../src/formats/roca.ts";
 import { parseCertificateChain } from "../../src/formats/x509.ts";
 import { OpenSsl } from "../helpers/openssl.ts";
-import { bigIntBytes, modPow, rocaModulus, rocaPrivateKey } from "../helpers/roca-key.ts";
+import { modPow } from "../../src/demo/keys.ts";
+import { bigIntBytes, rocaModulus, rocaPrivateKey } from "../helpers/roca-key.ts";
 
 const PRIMES = ROCA_PRIMES.map(BigInt);
 const M = PRIMES.reduce((m, p) => m * p, 1n);

@@ -2,19 +2,10 @@
  * RSA keys with the ROCA structure, built the way the flawed generator built them: primes p = k·M + (65537^a mod M),
  * M the product of the first 39 primes (2…167). BigInt is fine here; this is test code, not the hot path.
  */
-import { checkPrimeSync, createPrivateKey, randomBytes, type KeyObject } from "node:crypto";
+import { checkPrimeSync, randomBytes, type KeyObject } from "node:crypto";
+import { modPow, rsaKeyFromPrimes } from "../../src/demo/keys.ts";
 
 export const PRIMORIAL_167 = primesUpTo(167).reduce((m, p) => m * BigInt(p), 1n);
-
-export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  let result = 1n;
-  let b = base % mod;
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-  }
-  return result;
-}
 
 function randomBigInt(bits: number): bigint {
   const bytes = randomBytes(Math.ceil(bits / 8));
@@ -41,30 +32,10 @@ export function rocaModulus(bits: number): { n: bigint; p: bigint; q: bigint } {
   return { n: p * q, p, q };
 }
 
-function b64u(x: bigint): string {
-  const hex = x.toString(16);
-  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex").toString("base64url");
-}
-
-function modInverse(a: bigint, m: bigint): bigint {
-  let [r0, r1, s0, s1] = [a % m, m, 1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  return ((s0 % m) + m) % m;
-}
-
 /** A working RSA private key (usable by openssl) whose modulus has the ROCA structure. */
 export function rocaPrivateKey(bits: number): KeyObject {
-  const { n, p, q } = rocaModulus(bits);
-  const e = 65537n;
-  const d = modInverse(e, (p - 1n) * (q - 1n));
-  return createPrivateKey({
-    key: { kty: "RSA", n: b64u(n), e: b64u(e), d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(modInverse(q, p)) },
-    format: "jwk",
-  });
+  const { p, q } = rocaModulus(bits);
+  return rsaKeyFromPrimes(p, q);
 }
 
 export function bigIntBytes(x: bigint): Buffer {
