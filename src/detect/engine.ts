@@ -225,7 +225,7 @@ export class Engine {
     const b = rec.fieldBuf(f);
     const s = rec.fieldStart(f);
     const e = rec.fieldEnd(f);
-    const h = rec.hash[f]!;
+    const h = rec.idHash(f);
     let d = this.index.lookup(b, s, e, h);
     if (d >= 0) return d;
     if (f === F.mac) {

@@ -4,7 +4,7 @@ import { KIND_WORDS } from "../../src/detect/read/fields.ts";
 import { Rec } from "../../src/detect/read/rec.ts";
 
 export interface ReadResult {
-  records: { line: number; kind: string; ts: number; fields: Record<string, string>; num: Record<string, number> }[];
+  records: { line: number; kind: string; ts: number; fields: Record<string, string>; num: Record<string, number>; hash: Record<string, number> }[];
   rejects: { line: number; reason: string }[];
 }
 
@@ -16,11 +16,13 @@ export function readAll(path: string, opts: Omit<OpenOptions, "onReject"> = {}):
     while (source.next(rec)) {
       const fields = rec.fields();
       const num: Record<string, number> = {};
+      const hash: Record<string, number> = {};
       for (const k of Object.keys(fields)) {
-        const v = rec.num[Object.keys(fields).length >= 0 ? fieldIndex(k) : 0]!;
+        const v = rec.num[fieldIndex(k)]!;
         if (v === v) num[k] = v;
+        if (rec.hash[fieldIndex(k)] !== 0) hash[k] = rec.hash[fieldIndex(k)]!;
       }
-      out.records.push({ line: rec.line, kind: KIND_WORDS[rec.kind]!, ts: rec.ts, fields, num });
+      out.records.push({ line: rec.line, kind: KIND_WORDS[rec.kind]!, ts: rec.ts, fields, num, hash });
     }
   } finally {
     source.close();

@@ -18,6 +18,8 @@ export class LineReader {
   private base = 0;
   private eof = false;
   private fd: number;
+  /** Where the next `"` at or after some line start is (buf.length when none was read), -1 when not yet looked for. */
+  private quoteAt = -1;
 
   constructor(
     path: string,
@@ -50,6 +52,18 @@ export class LineReader {
   rewind(m: { offset: number; lineNo: number }): void {
     this.pos = m.offset - this.base;
     this.lineNo = m.lineNo;
+  }
+
+  /**
+   * True when the current line holds no double quote. One native search covers many lines, so a CSV reader can split
+   * quote-free lines without testing every byte for a quote.
+   */
+  quoteFree(): boolean {
+    if (this.quoteAt < this.lineStart) {
+      const q = this.buf.indexOf(34, this.lineStart);
+      this.quoteAt = q < 0 || q >= this.len ? this.buf.length : q;
+    }
+    return this.quoteAt >= this.lineEnd;
   }
 
   close(): void {
@@ -110,6 +124,7 @@ export class LineReader {
   /** Moves unread bytes (from the line start) to the front and reads more; returns how far they moved. */
   private fill(): number {
     const keep = this.lineStart;
+    this.quoteAt = -1; // bytes move and more are read: look again
     if (keep > 0) this.buf.copy(this.buf, 0, keep, this.len);
     this.base += keep;
     this.len -= keep;

@@ -6,10 +6,11 @@
  */
 import { CsvParser, sniffDelimiter } from "../../formats/csv.ts";
 import { LineReader } from "./chunks.ts";
-import { F, FIELD_NAMES, KIND, ZEEK_ALIASES } from "./fields.ts";
+import { parseTs } from "./bytes.ts";
+import { F, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES } from "./fields.ts";
 import { inferKind } from "./kind.ts";
 import { type ColumnMapping, headerFields } from "./mapping.ts";
-import type { Rec } from "./rec.ts";
+import { fieldMax, type Rec } from "./rec.ts";
 import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 export interface DelimitedOptions {
@@ -24,12 +25,15 @@ export interface DelimitedOptions {
 const QUOTE = 34;
 const MAX_QUOTED_LINES = 32;
 const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder();
 
 export class DelimitedSource implements RecordSource {
   private readonly lines: LineReader;
   private delim = -1;
   /** Field number fed by each column, -1 for columns that are not used. */
   private colField = new Int16Array(0);
+  /** Decoding type (fields.ts `T`) of each column's field, -1 for columns that are not used. */
+  private colType = new Int8Array(0);
   private valueMaps: (Map<string, string> | undefined)[] = [];
   private scale: [number, number][] = [];
   private tsMs = false;
@@ -124,29 +128,87 @@ export class DelimitedSource implements RecordSource {
     return col + 1;
   }
 
-  /** The common case — canonical CSV, no value mappings — as one tight loop. */
+  /**
+   * The common case — canonical CSV, no value mappings, no quote on the line — in one pass that finds each cell and
+   * decodes the numbers, IPv4 addresses and timestamps among them on the way. A cell that is not in the plain shape
+   * (a sign, an exponent, too many digits, a value out of bounds, IPv6 …) is only marked, and `Rec.decode` reads it —
+   * and rejects it — as usual, so this path never accepts or reads a value differently (a fuzz test compares them).
+   */
   private splitPlain(rec: Rec, b: Uint8Array, s: number, e: number): number {
+    if (!this.lines.quoteFree()) return -1;
     const d = this.delim;
     const colField = this.colField;
+    const colType = this.colType;
     const n = colField.length;
     let col = 0;
-    let cs = s;
-    for (let i = s; i < e; i++) {
-      const c = b[i]!;
-      if (c === d) {
-        if (col < n && i > cs) {
-          const f = colField[col]!;
-          if (f >= 0) rec.set(f, cs, i);
+    let i = s;
+    for (;;) {
+      const cs = i;
+      const f = col < n ? colField[col]! : -1;
+      const t = f >= 0 ? colType[col]! : -1;
+      if (t === T.int || t === T.num) {
+        let v = 0;
+        let digits = 0;
+        let scale = 1;
+        for (; i < e; i++) {
+          const c = b[i]! - 48;
+          if (c < 0 || c > 9) break;
+          v = v * 10 + c;
+          digits++;
         }
-        col++;
-        cs = i + 1;
-      } else if (c === QUOTE) return -1;
+        if (t === T.num && i < e && b[i] === 46) {
+          for (i++; i < e; i++) {
+            const c = b[i]! - 48;
+            if (c < 0 || c > 9) break;
+            v = v * 10 + c;
+            scale *= 10;
+            digits++;
+          }
+        }
+        if ((i === e || b[i] === d) && digits > 0 && digits <= 15 && v / scale <= fieldMax(f)) rec.setNumber(f, cs, i, v / scale);
+        else i = this.plainCell(rec, f, b, cs, i, e);
+      } else if (t === T.ip) {
+        let v = 0;
+        let part = 0;
+        let digits = 0;
+        let dots = 0;
+        for (; i < e; i++) {
+          const c = b[i]!;
+          if (c === 46) {
+            if (digits === 0 || dots === 3 || part > 255) break;
+            v = v * 256 + part;
+            part = 0;
+            digits = 0;
+            dots++;
+          } else {
+            const x = c - 48;
+            if (x < 0 || x > 9 || digits === 3 || (digits === 1 && part === 0)) break;
+            part = part * 10 + x;
+            digits++;
+          }
+        }
+        if ((i === e || b[i] === d) && dots === 3 && digits > 0 && part <= 255) rec.setIPv4(f, cs, i, v * 256 + part);
+        else i = this.plainCell(rec, f, b, cs, i, e);
+      } else {
+        while (i < e && b[i] !== d) i++;
+        if (t === T.ts && i > cs) {
+          const v = parseTs(b, cs, i);
+          if (v === v) rec.setTs(f, cs, i, v);
+          else rec.set(f, cs, i);
+        } else if (f >= 0 && i > cs) rec.set(f, cs, i);
+      }
+      col++;
+      if (i >= e) return col;
+      i++; // past the delimiter
     }
-    if (col < n && e > cs) {
-      const f = colField[col]!;
-      if (f >= 0) rec.set(f, cs, e);
-    }
-    return col + 1;
+  }
+
+  /** Leaves a cell the fast path could not decode to `Rec.decode`: finds its end from `i` and marks it. */
+  private plainCell(rec: Rec, f: number, b: Uint8Array, cs: number, i: number, e: number): number {
+    const d = this.delim;
+    while (i < e && b[i] !== d) i++;
+    if (i > cs) rec.set(f, cs, i);
+    return i;
   }
 
   private cell(rec: Rec, f: number, b: Uint8Array, s: number, e: number, col: number, zeek: boolean): void {
@@ -155,7 +217,7 @@ export class DelimitedSource implements RecordSource {
     const map = this.valueMaps[col];
     if (map === undefined) rec.set(f, s, e);
     else {
-      const t = latin1.decode(b.subarray(s, e));
+      const t = utf8.decode(b.subarray(s, e));
       rec.setText(f, map.get(t.trim()) ?? t);
     }
   }
@@ -226,6 +288,7 @@ export class DelimitedSource implements RecordSource {
   private setColumns(header: string[]): void {
     const fields = headerFields(header, this.opts.mapping, this.opts.zeek ? ZEEK_ALIASES : {});
     this.colField = Int16Array.from(fields, (f) => (f === undefined ? -1 : F[f]));
+    this.colType = Int8Array.from(this.colField, (f) => (f < 0 ? -1 : FIELD_TYPE_CODES[f]!));
     const values = this.opts.mapping?.values ?? {};
     this.valueMaps = fields.map((f) => {
       const m = f === undefined ? undefined : values[f];

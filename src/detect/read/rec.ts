@@ -14,11 +14,25 @@ const encoder = new TextEncoder();
 /** Ranges at or above this offset point into the record's own scratch buffer (`setText`), not the reader's. */
 const AUX = 0x40000000;
 
-/** Fields that may be negative; every other number is a count, a code or a port. */
-const SIGNED = new Set<number>([F.value, F.lat, F.lon]);
-const MAX: Partial<Record<number, number>> = { [F.src_port]: 65535, [F.dst_port]: 65535, [F.mcc]: 999, [F.mnc]: 999 };
-/** Bounds of the signed fields (degrees). */
-const RANGE: Partial<Record<number, number>> = { [F.lat]: 90, [F.lon]: 180 };
+/**
+ * Bounds of each numeric field, as typed arrays the per-cell code indexes by field number: the smallest value (0 for
+ * counts, codes and ports; -Infinity or minus the range in degrees for the signed ones) and the largest.
+ */
+const MIN = new Float64Array(FIELD_COUNT);
+const MAX = new Float64Array(FIELD_COUNT).fill(Infinity);
+MIN[F.value] = -Infinity;
+MIN[F.lat] = -90;
+MAX[F.lat] = 90;
+MIN[F.lon] = -180;
+MAX[F.lon] = 180;
+for (const f of FIELD_NAMES.keys()) if (FIELD_TYPE_CODES[f] === T.int) MAX[f] = 4294967295;
+MAX[F.src_port] = MAX[F.dst_port] = 65535;
+MAX[F.mcc] = MAX[F.mnc] = 999;
+
+/** The largest value a numeric field may hold (the smallest is 0 unless the field is signed). */
+export function fieldMax(f: number): number {
+  return MAX[f]!;
+}
 
 export class Rec {
   buf: Uint8Array = EMPTY;
@@ -26,10 +40,12 @@ export class Rec {
   readonly end = new Int32Array(FIELD_COUNT);
   /** Numbers (IPv4 addresses as unsigned 32-bit values, -1 for IPv6); NaN when absent. */
   readonly num = new Float64Array(FIELD_COUNT).fill(NaN);
-  /** 32-bit hashes of text, identifier and address fields; 0 when absent. */
+  /** 32-bit hashes of text and address fields; 0 when absent. Identifiers are hashed on demand (`idHash`). */
   readonly hash = new Int32Array(FIELD_COUNT);
   private readonly setList = new Uint8Array(FIELD_COUNT);
   private setCount = 0;
+  /** 1 for fields a reader already decoded while splitting (`setNumber`, `setIPv4`, `setTs`): `decode` skips them. */
+  private readonly ready = new Uint8Array(FIELD_COUNT);
   private aux = new Uint8Array(1024);
   private auxLen = 0;
 
@@ -55,6 +71,7 @@ export class Rec {
       this.start[f] = -1;
       this.num[f] = NaN;
       this.hash[f] = 0;
+      this.ready[f] = 0;
     }
     this.setCount = 0;
     this.auxLen = 0;
@@ -69,6 +86,28 @@ export class Rec {
     if (this.start[f]! < 0) this.setList[this.setCount++] = f;
     this.start[f] = s;
     this.end[f] = e;
+    this.ready[f] = 0;
+  }
+
+  /*
+   * Cells a reader decoded itself on its fast path. The value must be exactly what `decode` would make of the bytes
+   * and within the field's bounds (`fieldMax`); anything else goes through `set`.
+   */
+  setNumber(f: number, s: number, e: number, v: number): void {
+    this.set(f, s, e);
+    this.num[f] = v;
+    this.ready[f] = 1;
+  }
+  setIPv4(f: number, s: number, e: number, v: number): void {
+    this.set(f, s, e);
+    this.num[f] = v;
+    this.hash[f] = mix32(v) | 1;
+    this.ready[f] = 1;
+  }
+  setTs(f: number, s: number, e: number, v: number): void {
+    this.set(f, s, e);
+    this.ts = v;
+    this.ready[f] = 1;
   }
 
   /** Sets a field from a string (slow paths: quoted CSV, JSON values, mapped values). */
@@ -95,6 +134,13 @@ export class Rec {
   fieldEnd(f: number): number {
     const e = this.end[f]!;
     return this.start[f]! >= AUX ? e - AUX : e;
+  }
+
+  /** The hash of an identifier field's bytes (computed once per record: most records carry identifiers never looked up). */
+  idHash(f: number): number {
+    let h = this.hash[f]!;
+    if (h === 0) h = this.hash[f] = hashBytes(this.fieldBuf(f), this.fieldStart(f), this.fieldEnd(f));
+    return h;
   }
 
   has(f: number): boolean {
@@ -136,6 +182,7 @@ export class Rec {
   decode(defaultKind: number): string | null {
     for (let i = 0; i < this.setCount; i++) {
       const f = this.setList[i]!;
+      if (this.ready[f] === 1) continue;
       let s = this.start[f]!;
       let e = this.end[f]!;
       let b = this.buf;
@@ -152,15 +199,13 @@ export class Rec {
         case T.num: {
           const v = parseNum(b, s, e);
           if (v !== v) return this.bad(f, "is not a number");
-          if (v < 0 && !SIGNED.has(f)) return this.bad(f, "is negative");
-          const range = RANGE[f];
-          if (range !== undefined && (v > range || v < -range)) return this.bad(f, `is outside ±${range}`);
+          if (v < MIN[f]! || v > MAX[f]!) return this.bad(f, MIN[f] === 0 ? "is negative" : `is outside ±${MAX[f]}`);
           this.num[f] = v;
           break;
         }
         case T.int: {
           const v = parseNum(b, s, e);
-          if (!(v >= 0) || v % 1 !== 0 || v > (MAX[f] ?? 4294967295)) return this.bad(f, `is not a whole number in 0-${MAX[f] ?? 4294967295}`);
+          if (!(v >= 0) || v % 1 !== 0 || v > MAX[f]!) return this.bad(f, `is not a whole number in 0-${MAX[f]}`);
           this.num[f] = v;
           break;
         }
@@ -188,8 +233,8 @@ export class Rec {
           }
           break;
         case T.id:
+          // Not hashed here: only the identifier that names the device is looked up (`idHash`).
           if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
-          this.hash[f] = hashBytes(b, s, e);
           if (f === F.imei || f === F.imsi || f === F.iccid) {
             // An IMEI is kept as its 14-digit body (TAC + serial): the check digit and IMEISV's version digits vary.
             const v = f === F.imei ? digits(b, s, e, 14, 16, 14) : f === F.imsi ? digits(b, s, e, 6, 15) : digits(b, s, e, 18, 22);
