@@ -191,8 +191,8 @@ export class Vocab {
   }
 
   /** The word's number, or -1. */
-  lookup(b: Uint8Array, s: number, e: number): number {
-    const code = this.codes.get(hashBytes(b, s, e));
+  lookup(b: Uint8Array, s: number, e: number, h = hashBytes(b, s, e)): number {
+    const code = this.codes.get(h);
     if (code === undefined) return -1;
     const w = this.words[code]!;
     if (w.length !== e - s) return -1;

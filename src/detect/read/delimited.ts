@@ -6,11 +6,11 @@
  */
 import { CsvParser, sniffDelimiter } from "../../formats/csv.ts";
 import { LineReader } from "./chunks.ts";
-import { parseTs } from "./bytes.ts";
-import { F, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES } from "./fields.ts";
+import { mix32, parseTs } from "./bytes.ts";
+import { F, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES } from "./fields.ts";
 import { inferKind } from "./kind.ts";
 import { type ColumnMapping, headerFields } from "./mapping.ts";
-import { fieldMax, type Rec } from "./rec.ts";
+import { fieldMax, identifierNumber, type Rec, wordOf } from "./rec.ts";
 import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 export interface DelimitedOptions {
@@ -165,7 +165,7 @@ export class DelimitedSource implements RecordSource {
             digits++;
           }
         }
-        if ((i === e || b[i] === d) && digits > 0 && digits <= 15 && v / scale <= fieldMax(f)) rec.setNumber(f, cs, i, v / scale);
+        if ((i === e || b[i] === d) && digits > 0 && digits <= 15 && v / scale <= fieldMax(f)) rec.setDecoded(f, cs, i, v / scale, 0);
         else i = this.plainCell(rec, f, b, cs, i, e);
       } else if (t === T.ip) {
         let v = 0;
@@ -187,15 +187,37 @@ export class DelimitedSource implements RecordSource {
             digits++;
           }
         }
-        if ((i === e || b[i] === d) && dots === 3 && digits > 0 && part <= 255) rec.setIPv4(f, cs, i, v * 256 + part);
-        else i = this.plainCell(rec, f, b, cs, i, e);
+        if ((i === e || b[i] === d) && dots === 3 && digits > 0 && part <= 255) {
+          const ip = v * 256 + part;
+          rec.setDecoded(f, cs, i, ip, mix32(ip) | 1);
+        } else i = this.plainCell(rec, f, b, cs, i, e);
+      } else if (t === T.text || t === T.enum) {
+        let h = 0x811c9dc5; // FNV-1a as hashBytes computes it
+        for (; i < e; i++) {
+          const c = b[i]!;
+          if (c === d) break;
+          h = Math.imul(h ^ c, 0x01000193);
+        }
+        if (h === 0) h = 1;
+        if (i > cs) {
+          const code = t === T.enum ? wordOf(f, b, cs, i, h) : 0;
+          if (code < 0 || i - cs > FIELD_MAX_LEN[f]!) rec.set(f, cs, i);
+          else if (t === T.enum) rec.setWord(f, cs, i, code);
+          else rec.setDecoded(f, cs, i, NaN, h);
+        }
       } else {
         while (i < e && b[i] !== d) i++;
-        if (t === T.ts && i > cs) {
-          const v = parseTs(b, cs, i);
-          if (v === v) rec.setTs(f, cs, i, v);
-          else rec.set(f, cs, i);
-        } else if (f >= 0 && i > cs) rec.set(f, cs, i);
+        if (f >= 0 && i > cs) {
+          if (t === T.ts) {
+            const v = parseTs(b, cs, i);
+            if (v === v) rec.setTs(f, cs, i, v);
+            else rec.set(f, cs, i);
+          } else {
+            const v = t === T.id ? identifierNumber(f, b, cs, i) : NaN;
+            if (v === -1 || i - cs > FIELD_MAX_LEN[f]!) rec.set(f, cs, i);
+            else rec.setDecoded(f, cs, i, v, 0); // raw text and identifiers: checked, not hashed
+          }
+        }
       }
       col++;
       if (i >= e) return col;

@@ -90,23 +90,25 @@ export class Rec {
   }
 
   /*
-   * Cells a reader decoded itself on its fast path. The value must be exactly what `decode` would make of the bytes
-   * and within the field's bounds (`fieldMax`); anything else goes through `set`.
+   * Cells a reader decoded itself on its fast path (see the helpers below). The values must be exactly what `decode`
+   * would make of the bytes, and valid; anything else goes through `set`, and `decode` reads or rejects it.
    */
-  setNumber(f: number, s: number, e: number, v: number): void {
+  setDecoded(f: number, s: number, e: number, num: number, hash: number): void {
     this.set(f, s, e);
-    this.num[f] = v;
+    this.num[f] = num;
+    this.hash[f] = hash;
     this.ready[f] = 1;
   }
-  setIPv4(f: number, s: number, e: number, v: number): void {
+  setTs(f: number, s: number, e: number, ts: number): void {
     this.set(f, s, e);
-    this.num[f] = v;
-    this.hash[f] = mix32(v) | 1;
+    this.ts = ts;
     this.ready[f] = 1;
   }
-  setTs(f: number, s: number, e: number, v: number): void {
+  /** `kind` or `event`, as the word's number (`wordOf`). */
+  setWord(f: number, s: number, e: number, code: number): void {
     this.set(f, s, e);
-    this.ts = v;
+    if (f === F.kind) this.kind = code;
+    else this.event = code;
     this.ready[f] = 1;
   }
 
@@ -232,16 +234,14 @@ export class Rec {
             if (this.event < 0) return this.bad(f, "is not a known event");
           }
           break;
-        case T.id:
+        case T.id: {
           // Not hashed here: only the identifier that names the device is looked up (`idHash`).
           if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
-          if (f === F.imei || f === F.imsi || f === F.iccid) {
-            // An IMEI is kept as its 14-digit body (TAC + serial): the check digit and IMEISV's version digits vary.
-            const v = f === F.imei ? digits(b, s, e, 14, 16, 14) : f === F.imsi ? digits(b, s, e, 6, 15) : digits(b, s, e, 18, 22);
-            if (v < 0) return this.bad(f, f === F.imei ? "is not an IMEI (14-16 digits)" : f === F.imsi ? "is not an IMSI (6-15 digits)" : "is not an ICCID (18-22 digits)");
-            this.num[f] = v;
-          }
+          const v = identifierNumber(f, b, s, e);
+          if (v === -1) return this.bad(f, f === F.imei ? "is not an IMEI (14-16 digits)" : f === F.imsi ? "is not an IMSI (6-15 digits)" : "is not an ICCID (18-22 digits)");
+          this.num[f] = v;
           break;
+        }
         default:
           if (e - s > FIELD_MAX_LEN[f]!) return this.bad(f, `is longer than ${FIELD_MAX_LEN[f]} characters`);
           this.hash[f] = hashBytes(b, s, e);
@@ -278,6 +278,22 @@ export class Rec {
     const t = this.text(f) ?? "";
     return `${FIELD_NAMES[f]}: "${t.length > 40 ? `${t.slice(0, 40)}…` : t}" ${why}`;
   }
+}
+
+/** The number of `kind` or `event` bytes whose FNV hash is `h`, or -1 when they are not a known word. */
+export function wordOf(f: number, b: Uint8Array, s: number, e: number, h: number): number {
+  return (f === F.kind ? kinds : events).lookup(b, s, e, h);
+}
+
+/**
+ * The digits of an IMEI, IMSI or ICCID as a number (-1 when they are not one); NaN for identifiers that are not
+ * numbers. An IMEI is kept as its 14-digit body (TAC + serial): the check digit and IMEISV's version digits vary.
+ */
+export function identifierNumber(f: number, b: Uint8Array, s: number, e: number): number {
+  if (f === F.imei) return digits(b, s, e, 14, 16, 14);
+  if (f === F.imsi) return digits(b, s, e, 6, 15);
+  if (f === F.iccid) return digits(b, s, e, 18, 22);
+  return NaN;
 }
 
 /** A string of digits as a number (exact up to 15 digits, a hash beyond), or -1 when it is not digits. */
