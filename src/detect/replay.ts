@@ -4,14 +4,18 @@
  * interleave deterministically. Records out of order within an input are used when they are within the engine's
  * reorder window and counted as late beyond it. Every record that cannot be used goes to `onReject` with file:line.
  */
+import { statSync } from "node:fs";
 import type { Engine } from "./engine.ts";
 import { type OpenOptions, openSource } from "./read/open.ts";
 import { Rec } from "./read/rec.ts";
+import { openThreaded } from "./read/threaded.ts";
 import type { RecordSource } from "./read/source.ts";
 
 export interface ReplayOptions extends Omit<OpenOptions, "onReject"> {
   since?: number;
   until?: number;
+  /** Read and decode on a worker thread (threaded.ts); by default when the inputs are large enough to gain from it. */
+  readThread?: boolean;
   onReject(file: string, line: number, reason: string, text: string): void;
 }
 
@@ -23,21 +27,31 @@ export interface ReplayStats {
   seconds: number;
 }
 
+/** Below this much input, starting a worker costs more than it saves. */
+const THREAD_MIN_BYTES = 64 << 20;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // opening it reports the problem
+  }
+}
+
 export function replay(engine: Engine, files: readonly string[], opts: ReplayOptions): ReplayStats {
   const started = performance.now();
   const stats: ReplayStats = { read: 0, used: 0, outsideRange: 0, rejected: 0, seconds: 0 };
   const sources: RecordSource[] = [];
   const recs: Rec[] = [];
   try {
-    files.forEach((file, i) => {
-      const { source } = openSource(file, {
-        ...opts,
-        onReject: (line, reason, text) => {
-          stats.rejected++;
-          opts.onReject(file, line, reason, text);
-        },
-      });
-      sources.push(source);
+    const reject = (i: number, line: number, reason: string, text: string) => {
+      stats.rejected++;
+      opts.onReject(files[i]!, line, reason, text);
+    };
+    const { since: _s, until: _u, readThread, onReject: _r, ...open } = opts;
+    if (readThread ?? files.reduce((sum, f) => sum + fileSize(f), 0) >= THREAD_MIN_BYTES) sources.push(...openThreaded(files, open, reject));
+    else files.forEach((file, i) => sources.push(openSource(file, { ...open, onReject: (line, reason, text) => reject(i, line, reason, text) }).source));
+    files.forEach((_, i) => {
       const rec = new Rec();
       rec.source = i;
       recs.push(rec);

@@ -35,6 +35,8 @@ export interface DetectRunOptions {
   feedback?: readonly Alert[];
   reference?: ReferenceData;
   initialCapacity?: number;
+  /** See ReplayOptions.readThread. */
+  readThread?: boolean;
   onReject(file: string, line: number, reason: string, text: string): void;
 }
 
@@ -85,6 +87,7 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
     ...(o.kind !== undefined ? { kind: o.kind } : {}),
     ...(since !== undefined ? { since } : {}),
     ...(o.until !== undefined ? { until: o.until } : {}),
+    ...(o.readThread !== undefined ? { readThread: o.readThread } : {}),
   });
   const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir) : undefined;
   const alerts = [...changed.values()].map((a) => structuredClone(a)).sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -16,6 +16,11 @@ export class LineReader {
   private len = 0;
   /** File offset of buf[0], so a position can be remembered across refills. */
   private base = 0;
+  /**
+   * Called before the bytes buf[0, count) — at file offset `offset` — are dropped to make room: whoever still needs
+   * bytes of lines already read (threaded reading keeps records' bytes) copies them here.
+   */
+  onDiscard: ((buf: Buffer, offset: number, count: number) => void) | undefined;
   private eof = false;
   private fd: number;
   /** Where the next `"` at or after some line start is (buf.length when none was read), -1 when not yet looked for. */
@@ -44,6 +49,11 @@ export class LineReader {
   }
 
   /** Where the next line starts (file offset) and the current line number, to come back to with `rewind`. */
+  /** File offset of buf[0]. */
+  get fileBase(): number {
+    return this.base;
+  }
+
   mark(): { offset: number; lineNo: number } {
     return { offset: this.base + this.pos, lineNo: this.lineNo };
   }
@@ -125,6 +135,7 @@ export class LineReader {
   private fill(): number {
     const keep = this.lineStart;
     this.quoteAt = -1; // bytes move and more are read: look again
+    if (keep > 0) this.onDiscard?.(this.buf, this.base, keep);
     if (keep > 0) this.buf.copy(this.buf, 0, keep, this.len);
     this.base += keep;
     this.len -= keep;

@@ -20,6 +20,7 @@ export interface DelimitedOptions {
   /** Kind of every record when the file has no kind column (overrides inference). */
   kind?: number;
   onReject: RejectSink;
+  onLineReader?: (lines: LineReader) => void;
 }
 
 const QUOTE = 34;
@@ -49,6 +50,7 @@ export class DelimitedSource implements RecordSource {
     private readonly opts: DelimitedOptions,
   ) {
     this.lines = new LineReader(name);
+    opts.onLineReader?.(this.lines);
     if (opts.zeek) this.delim = 9;
     else if (opts.mapping?.delimiter) this.delim = opts.mapping.delimiter.charCodeAt(0);
     this.tsMs = opts.mapping?.ts_unit === "ms";

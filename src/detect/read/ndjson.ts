@@ -28,6 +28,7 @@ const utf8 = new TextDecoder();
 export interface NdjsonOptions {
   kind?: number;
   onReject: RejectSink;
+  onLineReader?: (lines: LineReader) => void;
 }
 
 export class NdjsonSource implements RecordSource {
@@ -43,6 +44,7 @@ export class NdjsonSource implements RecordSource {
     private readonly opts: NdjsonOptions,
   ) {
     this.lines = new LineReader(name);
+    opts.onLineReader?.(this.lines);
     this.stem = basename(name).replace(/\.(nd)?jsonl?$/i, "").replace(/\.json$/i, "");
   }
 

@@ -3,6 +3,7 @@
  * or `#fields`, JSON documents with `[` (or `{` spanning lines), NDJSON with `{` on every line, anything else is CSV.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import type { LineReader } from "./chunks.ts";
 import { DelimitedSource } from "./delimited.ts";
 import { JsonDocSource } from "./json-doc.ts";
 import type { ColumnMapping } from "./mapping.ts";
@@ -16,6 +17,8 @@ export interface OpenOptions {
   mapping?: ColumnMapping;
   kind?: number;
   onReject: RejectSink;
+  /** Receives the line reader of a line-based source (threaded reading watches its buffer). */
+  onLineReader?: (lines: LineReader) => void;
 }
 
 export function sniffFormat(path: string): InputFormat {
@@ -41,7 +44,7 @@ export function sniffFormat(path: string): InputFormat {
 
 export function openSource(path: string, opts: OpenOptions): { source: RecordSource; format: InputFormat } {
   const format = opts.format ?? sniffFormat(path);
-  const base = { onReject: opts.onReject, ...(opts.kind !== undefined ? { kind: opts.kind } : {}) };
+  const base = { onReject: opts.onReject, ...(opts.kind !== undefined ? { kind: opts.kind } : {}), ...(opts.onLineReader ? { onLineReader: opts.onLineReader } : {}) };
   switch (format) {
     case "zeek":
       return { source: new DelimitedSource(path, { ...base, zeek: true }), format };

@@ -6,6 +6,8 @@
 import { EVENT_WORDS, F, FIELD_COUNT, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, KIND_EVENTS, KIND_WORDS, T } from "./fields.ts";
 import { hashBytes, looksIPv6, mix32, parseIPv4, parseNum, parseTs, Vocab } from "./bytes.ts";
 
+import type { RowViews, Slot } from "./batch.ts";
+
 const EMPTY = new Uint8Array(0);
 const kinds = new Vocab(KIND_WORDS);
 const events = new Vocab(EVENT_WORDS);
@@ -35,13 +37,14 @@ export function fieldMax(f: number): number {
 }
 
 export class Rec {
-  buf: Uint8Array = EMPTY;
-  readonly start = new Int32Array(FIELD_COUNT).fill(-1);
-  readonly end = new Int32Array(FIELD_COUNT);
+  // The per-field arrays are re-pointed at a batch row when the record shows one (`showRow`); never keep them.
+  buf: Uint8Array<ArrayBufferLike> = EMPTY;
+  start: Int32Array<ArrayBufferLike> = new Int32Array(FIELD_COUNT).fill(-1);
+  end: Int32Array<ArrayBufferLike> = new Int32Array(FIELD_COUNT);
   /** Numbers (IPv4 addresses as unsigned 32-bit values, -1 for IPv6); NaN when absent. */
-  readonly num = new Float64Array(FIELD_COUNT).fill(NaN);
+  num: Float64Array<ArrayBufferLike> = new Float64Array(FIELD_COUNT).fill(NaN);
   /** 32-bit hashes of text and address fields; 0 when absent. Identifiers are hashed on demand (`idHash`). */
-  readonly hash = new Int32Array(FIELD_COUNT);
+  hash: Int32Array<ArrayBufferLike> = new Int32Array(FIELD_COUNT);
   private readonly setList = new Uint8Array(FIELD_COUNT);
   private setCount = 0;
   /** 1 for fields a reader already decoded while splitting (`setNumber`, `setIPv4`, `setTs`): `decode` skips them. */
@@ -170,11 +173,75 @@ export class Rec {
     return this.decode(defaultKind);
   }
 
-  /** The fields present, for rejects files and tests. */
+  /** The fields present, in the canonical order, for rejects files, evidence and tests. */
   fields(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (let i = 0; i < this.setCount; i++) out[FIELD_NAMES[this.setList[i]!]!] = this.text(this.setList[i]!)!;
+    for (let f = 0; f < FIELD_COUNT; f++) if (this.has(f)) out[FIELD_NAMES[f]!] = this.text(f)!;
     return out;
+  }
+
+  /** The range of `buf` this record's cells span (those not in its scratch bytes): [lo, hi), hi < 0 when none. */
+  spanLo = 0;
+  spanHi = -1;
+  measure(): void {
+    let lo = 0x7fffffff;
+    let hi = -1;
+    for (let i = 0; i < this.setCount; i++) {
+      const f = this.setList[i]!;
+      const s = this.start[f]!;
+      if (s >= AUX) continue;
+      if (s < lo) lo = s;
+      if (this.end[f]! > hi) hi = this.end[f]!;
+    }
+    this.spanLo = lo;
+    this.spanHi = hi;
+  }
+
+  /** Bytes of the record's scratch buffer (cells set from strings). */
+  get scratchBytes(): number {
+    return this.auxLen;
+  }
+
+  /**
+   * Writes this record into row `k` of a slot cleared by `clearSlot`. Cells in `buf` are taken to be at their offset
+   * + `shift` in the row's bytes (the caller copies those bytes there); the scratch bytes are copied into `bytes` at
+   * `auxAt`.
+   */
+  writeRow(slot: Slot, k: number, shift: number, bytes: Uint8Array, auxAt: number): void {
+    if (this.auxLen > 0) bytes.set(this.aux.subarray(0, this.auxLen), auxAt);
+    const base = k * FIELD_COUNT;
+    const start = slot.start;
+    const end = slot.end;
+    const num = slot.num;
+    const hash = slot.hash;
+    for (let i = 0; i < this.setCount; i++) {
+      const f = this.setList[i]!;
+      const s = this.start[f]!;
+      const moved = s >= AUX ? s - AUX + auxAt : s + shift;
+      start[base + f] = moved;
+      end[base + f] = moved + (this.end[f]! - s);
+      num[base + f] = this.num[f]!;
+      hash[base + f] = this.hash[f]!;
+    }
+    slot.ts[k] = this.ts;
+    slot.line[k] = this.line;
+    slot.kind[k] = this.kind;
+    slot.event[k] = this.event;
+  }
+
+  /** Shows row `k` of a batch (written by `writeRow`): the record's arrays become views of that row, `buf` its bytes. */
+  showRow(rows: RowViews, k: number, bytes: Uint8Array): void {
+    const slot = rows.slot;
+    this.buf = bytes;
+    this.start = rows.start[k]!;
+    this.end = rows.end[k]!;
+    this.num = rows.num[k]!;
+    this.hash = rows.hash[k]!;
+    this.ts = slot.ts[k]!;
+    this.line = slot.line[k]!;
+    this.kind = slot.kind[k]!;
+    this.event = slot.event[k]!;
+    this.device = -1;
   }
 
   /**
