@@ -102,7 +102,7 @@ for (const format of formats) {
   const mem0 = process.memoryUsage();
   const cpu0 = process.cpuUsage();
   let rejects = 0;
-  const r = runDetection({ files: w.files, initialCapacity: devices, onReject: () => rejects++ });
+  const r = runDetection({ files: w.files, initialCapacity: devices, readThread: true, onReject: () => rejects++ });
   const cpu = process.cpuUsage(cpu0);
   gcNow();
   const mem1 = process.memoryUsage();
@@ -120,6 +120,8 @@ for (const format of formats) {
     duckdb_seconds: round(dk.seconds),
     vs_naive: round(base.seconds / seconds),
     vs_duckdb: round(dk.seconds / seconds),
+    in_thread_seconds: 0,
+    vs_in_thread: 0,
     alerts: r.alerts.length,
     rejects,
     columns_bytes_per_device: m.columnsPerDevice,
@@ -129,7 +131,16 @@ for (const format of formats) {
   };
   results.push(row);
   console.log(`  detect           ${seconds.toFixed(2)} s  ${(row.records_per_s / 1e6).toFixed(2)} M records/s end to end (${row.cpu_seconds} s CPU); ${row.alerts} alerts, ${rejects} rejects`);
-  console.log(`  ratios           ${row.vs_naive}× the naive parse's speed, ${row.vs_duckdb}× DuckDB's`);
+  // The same detection with reading in the replay thread (one core), as a third baseline.
+  gcNow();
+  const t1 = performance.now();
+  const cpu1 = process.cpuUsage();
+  const inThread = runDetection({ files: w.files, initialCapacity: devices, readThread: false, onReject: () => {} });
+  const inThreadCpu = process.cpuUsage(cpu1);
+  row.in_thread_seconds = round(inThread.replay.seconds);
+  row.vs_in_thread = round(inThread.replay.seconds / seconds);
+  console.log(`  detect, 1 thread ${inThread.replay.seconds.toFixed(2)} s  ${(inThread.replay.used / inThread.replay.seconds / 1e6).toFixed(2)} M records/s (${((inThreadCpu.user + inThreadCpu.system) / 1e6).toFixed(1)} s CPU; ${inThread.alerts.length} alerts${inThread.alerts.length === r.alerts.length ? ", same count" : ", DIFFERENT count"}; ${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+  console.log(`  ratios           ${row.vs_naive}× the naive parse's speed, ${row.vs_duckdb}× DuckDB's, ${row.vs_in_thread}× reading in-thread`);
   console.log(`  state per device ${m.columnsPerDevice} B columns + ${row.index_bytes_per_device} B identifier index + ${row.detector_maps_bytes_per_device} B detector maps; measured heap+buffers growth ${row.measured_heap_bytes_per_device} B`);
 }
 mkdirSync(join(import.meta.dirname, "out"), { recursive: true });
