@@ -138,7 +138,7 @@ try {
   }
   for (const input of inputs) input.source.close();
 } catch (err) {
-  port.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  port.postMessage({ error: err instanceof Error ? err.message : String(err) });
   Atomics.store(ctrl, CTRL.error, 1);
   for (let i = 0; i < data.files.length; i++) {
     Atomics.add(ctrl, CTRL.produced(i), 1);
