@@ -139,7 +139,6 @@ try {
   for (const input of inputs) input.source.close();
 } catch (err) {
   port.postMessage({ error: err instanceof Error ? err.message : String(err) });
-  Atomics.store(ctrl, CTRL.error, 1);
   for (let i = 0; i < data.files.length; i++) {
     Atomics.add(ctrl, CTRL.produced(i), 1);
     Atomics.notify(ctrl, CTRL.produced(i));

@@ -17,11 +17,10 @@ const SLOTS_PER_INPUT = 3;
 
 /** Indexes into the shared control array. */
 export const CTRL = {
-  error: 0,
   /** Bumped by the replay thread whenever it frees a slot (the worker waits on it). */
-  freed: 1,
-  produced: (i: number) => 2 + 2 * i,
-  consumed: (i: number) => 3 + 2 * i,
+  freed: 0,
+  produced: (i: number) => 1 + 2 * i,
+  consumed: (i: number) => 2 + 2 * i,
 };
 
 export interface ReadWorkerData {
@@ -62,7 +61,7 @@ class Reader {
     open: Omit<OpenOptions, "onReject">,
     readonly slots: SharedArrayBuffer[][],
   ) {
-    const ctrlSab = new SharedArrayBuffer(4 * (2 + 2 * files.length));
+    const ctrlSab = new SharedArrayBuffer(4 * (1 + 2 * files.length));
     this.ctrl = new Int32Array(ctrlSab);
     this.queues = files.map(() => []);
     const { port1, port2 } = new MessageChannel();
