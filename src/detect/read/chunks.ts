@@ -48,12 +48,12 @@ export class LineReader {
     return this.scanTo(this.pos);
   }
 
-  /** Where the next line starts (file offset) and the current line number, to come back to with `rewind`. */
   /** File offset of buf[0]. */
   get fileBase(): number {
     return this.base;
   }
 
+  /** Where the next line starts (file offset) and the current line number, to come back to with `rewind`. */
   mark(): { offset: number; lineNo: number } {
     return { offset: this.base + this.pos, lineNo: this.lineNo };
   }
@@ -135,8 +135,10 @@ export class LineReader {
   private fill(): number {
     const keep = this.lineStart;
     this.quoteAt = -1; // bytes move and more are read: look again
-    if (keep > 0) this.onDiscard?.(this.buf, this.base, keep);
-    if (keep > 0) this.buf.copy(this.buf, 0, keep, this.len);
+    if (keep > 0) {
+      this.onDiscard?.(this.buf, this.base, keep);
+      this.buf.copy(this.buf, 0, keep, this.len);
+    }
     this.base += keep;
     this.len -= keep;
     this.pos -= keep;

@@ -135,6 +135,8 @@ export class DelimitedSource implements RecordSource {
    * decodes the numbers, IPv4 addresses and timestamps among them on the way. A cell that is not in the plain shape
    * (a sign, an exponent, too many digits, a value out of bounds, IPv6 …) is only marked, and `Rec.decode` reads it —
    * and rejects it — as usual, so this path never accepts or reads a value differently (a fuzz test compares them).
+   * The loops repeat the plain cases of bytes.ts `parseNum`, `parseIPv4` and `hashBytes` on purpose: scanning each
+   * cell once and then calling those was measured 23 % slower for the whole reader.
    */
   private splitPlain(rec: Rec, b: Uint8Array, s: number, e: number): number {
     if (!this.lines.quoteFree()) return -1;

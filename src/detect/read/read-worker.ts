@@ -34,6 +34,8 @@ class Input {
   hi = -1;
   copiedTo = -1;
   scratch = 0;
+  /** Records larger than a slot, with their own bytes (they travel with the batch message). */
+  big: [number, Uint8Array][] = [];
 
   constructor(readonly index: number, readonly slots: Slot[]) {}
 
@@ -67,8 +69,6 @@ class Input {
     return true;
   }
 
-  /** A record larger than a slot: its bytes travel with the batch message. */
-  big: [number, Uint8Array][] = [];
   private packAlone(): boolean {
     const rec = this.rec;
     const span = rec.spanHi >= 0 ? rec.spanHi - rec.spanLo : 0;

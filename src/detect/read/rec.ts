@@ -4,9 +4,8 @@
  * the hot path allocates nothing; `text(field)` makes a string only when an alert needs one.
  */
 import { EVENT_WORDS, F, FIELD_COUNT, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, KIND_EVENTS, KIND_WORDS, T } from "./fields.ts";
-import { hashBytes, looksIPv6, mix32, parseIPv4, parseNum, parseTs, Vocab } from "./bytes.ts";
-
 import type { RowViews, Slot } from "./batch.ts";
+import { hashBytes, looksIPv6, mix32, parseIPv4, parseNum, parseTs, Vocab } from "./bytes.ts";
 
 const EMPTY = new Uint8Array(0);
 const kinds = new Vocab(KIND_WORDS);
@@ -47,7 +46,7 @@ export class Rec {
   hash: Int32Array<ArrayBufferLike> = new Int32Array(FIELD_COUNT);
   private readonly setList = new Uint8Array(FIELD_COUNT);
   private setCount = 0;
-  /** 1 for fields a reader already decoded while splitting (`setNumber`, `setIPv4`, `setTs`): `decode` skips them. */
+  /** 1 for fields a reader already decoded while splitting (`setDecoded`, `setTs`, `setWord`): `decode` skips them. */
   private readonly ready = new Uint8Array(FIELD_COUNT);
   private aux = new Uint8Array(1024);
   private auxLen = 0;
