@@ -12,28 +12,32 @@ const decoder = new TextDecoder();
 export class DeviceIndex {
   /** Number of devices; device numbers are 0 … count-1. */
   count = 0;
-  private table = new Int32Array(1 << 12); // entry + 1, 0 = empty
+  /**
+   * The identifier table, open addressing, 4 ints a slot: hash, arena offset, length, device + 1 (0 = empty). What a
+   * probe compares sits in one slot, so a lookup in a table of millions costs two cache misses (the slot and the
+   * identifier's bytes), not one per array.
+   */
+  private slots = new Int32Array(4 << 12);
   private entries = 0;
-  private entryHash = new Int32Array(1 << 11);
-  private entryStart = new Int32Array(1 << 11);
-  private entryLen = new Uint16Array(1 << 11);
-  private entryDevice = new Int32Array(1 << 11);
   private arena = new Uint8Array(1 << 15);
   private arenaLen = 0;
-  /** For each device, the entry holding its name. */
-  private nameEntry = new Int32Array(1 << 10);
-  private ipKeys = new Uint32Array(1 << 12);
-  private ipVals = new Int32Array(1 << 12); // device + 1, 0 = empty
+  /** For each device, where its name is in the arena. */
+  private nameStart = new Int32Array(1 << 10);
+  private nameLen = new Uint16Array(1 << 10);
+  /** IPv4 address → device, open addressing, 2 ints a slot: address, device + 1 (0 = empty). */
+  private ips = new Int32Array(2 << 12);
   private ipCount = 0;
 
   /** The device an identifier names, or -1. */
   lookup(b: Uint8Array, s: number, e: number, h = hashBytes(b, s, e)): number {
-    const mask = this.table.length - 1;
+    const t = this.slots;
+    const mask = (t.length >> 2) - 1;
+    const len = e - s;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const slot = this.table[i]!;
-      if (slot === 0) return -1;
-      const en = slot - 1;
-      if (this.entryHash[en] === h && this.same(en, b, s, e)) return this.entryDevice[en]!;
+      const k = i << 2;
+      const d = t[k + 3]!;
+      if (d === 0) return -1;
+      if (t[k] === h && t[k + 2] === len && this.same(t[k + 1]!, b, s, len)) return d - 1;
     }
   }
 
@@ -45,8 +49,12 @@ export class DeviceIndex {
   /** A new device named by these bytes; returns its number. */
   create(b: Uint8Array, s: number, e: number, h = hashBytes(b, s, e)): number {
     const d = this.count++;
-    if (d >= this.nameEntry.length) this.nameEntry = grow(this.nameEntry, this.nameEntry.length * 2);
-    this.nameEntry[d] = this.insert(b, s, e, h, d);
+    if (d >= this.nameStart.length) {
+      this.nameStart = grow(this.nameStart, this.nameStart.length * 2);
+      this.nameLen = grow(this.nameLen, this.nameStart.length);
+    }
+    this.nameStart[d] = this.insert(b, s, e, h, d);
+    this.nameLen[d] = e - s;
     return d;
   }
 
@@ -66,35 +74,38 @@ export class DeviceIndex {
   }
 
   name(device: number): string {
-    const en = this.nameEntry[device]!;
-    const s = this.entryStart[en]!;
-    return decoder.decode(this.arena.subarray(s, s + this.entryLen[en]!));
+    const s = this.nameStart[device]!;
+    return decoder.decode(this.arena.subarray(s, s + this.nameLen[device]!));
   }
 
   /** The device an IPv4 address (unsigned 32-bit) belongs to, or -1. */
   lookupIPv4(ip: number): number {
-    const mask = this.ipKeys.length - 1;
+    const t = this.ips;
+    const mask = (t.length >> 1) - 1;
+    const key = ip | 0;
     for (let i = mix32(ip) & mask; ; i = (i + 1) & mask) {
-      const v = this.ipVals[i]!;
+      const v = t[2 * i + 1]!;
       if (v === 0) return -1;
-      if (this.ipKeys[i] === ip) return v - 1;
+      if (t[2 * i] === key) return v - 1;
     }
   }
 
   /** Binds an IPv4 address to a device (a session's address moves to whoever holds it now). */
   bindIPv4(ip: number, device: number): void {
-    if ((this.ipCount + 1) * 2 > this.ipKeys.length) this.rehashIp(this.ipKeys.length * 2);
-    const mask = this.ipKeys.length - 1;
+    if ((this.ipCount + 1) * 4 > this.ips.length) this.rehashIp(this.ips.length);
+    const t = this.ips;
+    const mask = (t.length >> 1) - 1;
+    const key = ip | 0;
     for (let i = mix32(ip) & mask; ; i = (i + 1) & mask) {
-      const v = this.ipVals[i]!;
+      const v = t[2 * i + 1]!;
       if (v === 0) {
-        this.ipKeys[i] = ip;
-        this.ipVals[i] = device + 1;
+        t[2 * i] = key;
+        t[2 * i + 1] = device + 1;
         this.ipCount++;
         return;
       }
-      if (this.ipKeys[i] === ip) {
-        this.ipVals[i] = device + 1;
+      if (t[2 * i] === key) {
+        t[2 * i + 1] = device + 1;
         return;
       }
     }
@@ -102,20 +113,21 @@ export class DeviceIndex {
 
   /** Bytes held, for the bytes-per-device figure. */
   bytes(): number {
-    return this.table.byteLength + this.entryHash.byteLength + this.entryStart.byteLength + this.entryLen.byteLength + this.entryDevice.byteLength + this.arena.byteLength + this.nameEntry.byteLength + this.ipKeys.byteLength + this.ipVals.byteLength;
+    return this.slots.byteLength + this.arena.byteLength + this.nameStart.byteLength + this.nameLen.byteLength + this.ips.byteLength;
   }
 
+  /** The identifiers (each slot's hash, arena range and device), the arena, the names and the IPv4 bindings. */
   save(): Record<string, Uint8Array> {
     const view = (a: ArrayBufferView, n: number, per: number) => new Uint8Array(a.buffer, a.byteOffset, n * per);
+    const ids = new Int32Array(this.entries * 4);
+    let n = 0;
+    for (let k = 0; k < this.slots.length; k += 4) if (this.slots[k + 3] !== 0) ids.set(this.slots.subarray(k, k + 4), 4 * n++);
     return {
-      entryHash: view(this.entryHash, this.entries, 4),
-      entryStart: view(this.entryStart, this.entries, 4),
-      entryLen: view(this.entryLen, this.entries, 2),
-      entryDevice: view(this.entryDevice, this.entries, 4),
+      ids: view(ids, ids.length, 4),
       arena: view(this.arena, this.arenaLen, 1),
-      nameEntry: view(this.nameEntry, this.count, 4),
-      ipKeys: view(this.ipKeys, this.ipKeys.length, 4),
-      ipVals: view(this.ipVals, this.ipVals.length, 4),
+      nameStart: view(this.nameStart, this.count, 4),
+      nameLen: view(this.nameLen, this.count, 2),
+      ips: view(this.ips, this.ips.length, 4),
     };
   }
 
@@ -126,76 +138,66 @@ export class DeviceIndex {
       if (!src) throw new Error(`device index part "${name}" missing`);
       return new ctor(src.slice().buffer as ArrayBuffer);
     };
-    const hashes = as(Int32Array, "entryHash");
-    const starts = as(Int32Array, "entryStart");
-    const lens = as(Uint16Array, "entryLen");
-    const devs = as(Int32Array, "entryDevice");
+    const ids = as(Int32Array, "ids");
     const arena = as(Uint8Array, "arena");
-    const names = as(Int32Array, "nameEntry");
+    const starts = as(Int32Array, "nameStart");
+    const lens = as(Uint16Array, "nameLen");
+    if (starts.length < devices || lens.length < devices) throw new Error("device index: fewer names than devices");
+    x.arena = grow(arena, Math.max(1 << 15, arena.length));
+    x.arenaLen = arena.length;
     x.count = devices;
-    x.nameEntry = grow(new Int32Array(0), Math.max(1024, devices));
-    for (let d = 0; d < devices; d++) x.nameEntry[d] = names[d]!;
-    // Re-insert entries in order so entry numbers (and so name entries) stay the same.
-    for (let en = 0; en < hashes.length; en++) x.insert(arena, starts[en]!, starts[en]! + lens[en]!, hashes[en]!, devs[en]!);
-    x.ipKeys = as(Uint32Array, "ipKeys");
-    x.ipVals = as(Int32Array, "ipVals");
-    x.ipCount = x.ipVals.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+    x.nameStart = grow(starts, Math.max(1 << 10, devices));
+    x.nameLen = grow(lens, Math.max(1 << 10, devices));
+    for (let k = 0; k < ids.length; k += 4) x.place(ids[k]!, ids[k + 1]!, ids[k + 2]!, ids[k + 3]!);
+    x.ips = as(Int32Array, "ips");
+    for (let i = 1; i < x.ips.length; i += 2) if (x.ips[i] !== 0) x.ipCount++;
     return x;
   }
 
+  /** Adds an identifier's bytes to the arena and the table; returns where its bytes are. */
   private insert(b: Uint8Array, s: number, e: number, h: number, device: number): number {
     const len = e - s;
     if (len > 65535) throw new Error("identifier longer than 65535 bytes");
-    if ((this.entries + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
-    const en = this.entries++;
-    if (en >= this.entryHash.length) {
-      const n = this.entryHash.length * 2;
-      this.entryHash = grow(this.entryHash, n);
-      this.entryStart = grow(this.entryStart, n);
-      this.entryLen = grow(this.entryLen, n);
-      this.entryDevice = grow(this.entryDevice, n);
-    }
     if (this.arenaLen + len > this.arena.length) this.arena = grow(this.arena, Math.max(this.arena.length * 2, this.arenaLen + len));
-    this.arena.set(b.subarray(s, e), this.arenaLen);
-    this.entryHash[en] = h;
-    this.entryStart[en] = this.arenaLen;
-    this.entryLen[en] = len;
-    this.entryDevice[en] = device;
+    const at = this.arenaLen;
+    this.arena.set(b.subarray(s, e), at);
     this.arenaLen += len;
-    const mask = this.table.length - 1;
-    let i = h & mask;
-    while (this.table[i] !== 0) i = (i + 1) & mask;
-    this.table[i] = en + 1;
-    return en;
+    this.place(h, at, len, device + 1);
+    return at;
   }
 
-  private same(en: number, b: Uint8Array, s: number, e: number): boolean {
-    const len = this.entryLen[en]!;
-    if (len !== e - s) return false;
+  private place(h: number, at: number, len: number, devicePlusOne: number): void {
+    if ((this.entries + 1) * 8 > this.slots.length) this.rehash(this.slots.length * 2);
+    const t = this.slots;
+    const mask = (t.length >> 2) - 1;
+    let i = h & mask;
+    while (t[(i << 2) + 3] !== 0) i = (i + 1) & mask;
+    const k = i << 2;
+    t[k] = h;
+    t[k + 1] = at;
+    t[k + 2] = len;
+    t[k + 3] = devicePlusOne;
+    this.entries++;
+  }
+
+  private same(at: number, b: Uint8Array, s: number, len: number): boolean {
     const a = this.arena;
-    const st = this.entryStart[en]!;
-    for (let i = 0; i < len; i++) if (a[st + i] !== b[s + i]) return false;
+    for (let i = 0; i < len; i++) if (a[at + i] !== b[s + i]) return false;
     return true;
   }
 
-  private rehash(size: number): void {
-    const t = new Int32Array(size);
-    const mask = size - 1;
-    for (let en = 0; en < this.entries; en++) {
-      let i = this.entryHash[en]! & mask;
-      while (t[i] !== 0) i = (i + 1) & mask;
-      t[i] = en + 1;
-    }
-    this.table = t;
+  private rehash(ints: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(ints);
+    this.entries = 0;
+    for (let k = 0; k < old.length; k += 4) if (old[k + 3] !== 0) this.place(old[k]!, old[k + 1]!, old[k + 2]!, old[k + 3]!);
   }
 
-  private rehashIp(size: number): void {
-    const keys = this.ipKeys;
-    const vals = this.ipVals;
-    this.ipKeys = new Uint32Array(size);
-    this.ipVals = new Int32Array(size);
+  private rehashIp(ints: number): void {
+    const old = this.ips;
+    this.ips = new Int32Array(ints * 2);
     this.ipCount = 0;
-    for (let i = 0; i < keys.length; i++) if (vals[i] !== 0) this.bindIPv4(keys[i]!, vals[i]! - 1);
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.bindIPv4(old[i]! >>> 0, old[i + 1]! - 1);
   }
 }
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DeviceIndex } from "./device-index.ts";
 import type { Engine } from "./engine.ts";
 
-const VERSION = 1;
+const VERSION = 2;
 
 interface Part {
   name: string;
