@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { newSlotBuffer, rowViews, slotOf } from "../../src/detect/read/batch.ts";
+import { F } from "../../src/detect/read/fields.ts";
+import { Rec } from "../../src/detect/read/rec.ts";
 import { runDetection } from "../../src/detect/run.ts";
 import { SCENARIO_NAMES, simulate } from "../../src/detect/simulate/index.ts";
 import { rng } from "../helpers/random.ts";
@@ -52,4 +55,52 @@ describe("threaded reading", () => {
       assert.equal(threaded.alerts, inThread.alerts);
     });
   }
+
+  it("a row reused for another record holds only that record's cells", () => {
+    const line = new TextEncoder().encode("2026-11-02T00:00:00Z,flow,dev-1,10.0.0.1,52.1.2.3,443,1200,ingest.example.com");
+    const cells = (text: string) => {
+      const at = new TextDecoder().decode(line).indexOf(text);
+      return [at, at + text.length] as const;
+    };
+    const fill = (rec: Rec, fields: [number, string][]) => {
+      rec.reset(line);
+      for (const [f, text] of fields) rec.set(f, ...cells(text));
+      assert.equal(rec.decode(-1), null);
+    };
+    const rowsA = rowViews(slotOf(newSlotBuffer()));
+    const rowsB = rowViews(slotOf(newSlotBuffer()));
+    const full: [number, string][] = [[F.ts, "2026-11-02T00:00:00Z"], [F.kind, "flow"], [F.device_id, "dev-1"], [F.src_ip, "10.0.0.1"], [F.dst_ip, "52.1.2.3"], [F.dst_port, "443"], [F.bytes_out, "1200"], [F.dns_name, "ingest.example.com"]];
+    const lean: [number, string][] = [[F.ts, "2026-11-02T00:00:00Z"], [F.kind, "flow"], [F.device_id, "dev-1"], [F.dst_ip, "52.1.2.3"]];
+    const writer = new Rec();
+    const reader = new Rec();
+    const expectLean = (rows: typeof rowsA, k: number) => {
+      reader.showRow(rows, k, line);
+      assert.deepEqual(Object.keys(reader.fields()), ["ts", "kind", "device_id", "dst_ip"]);
+      assert.ok(Number.isNaN(reader.num[F.bytes_out]!) && reader.hash[F.dns_name] === 0 && Number.isNaN(reader.num[F.src_ip]!));
+      assert.equal(reader.num[F.dst_ip], 0x34010203);
+    };
+    // Row 0 of A first holds a record with many cells, then a lean one is read into it.
+    writer.bindRow(rowsA, 0);
+    fill(writer, full);
+    writer.leaveRow();
+    writer.finishRow(rowsA.slot, 0, line, 0);
+    writer.bindRow(rowsA, 0);
+    fill(writer, lean);
+    writer.leaveRow();
+    writer.finishRow(rowsA.slot, 0, line, 0);
+    expectLean(rowsA, 0);
+    // A full record in row 0 of B; a lean one read into row 7 of A moves there (it did not fit A's batch).
+    writer.bindRow(rowsB, 0);
+    fill(writer, full);
+    writer.leaveRow();
+    writer.finishRow(rowsB.slot, 0, line, 0);
+    writer.bindRow(rowsA, 7);
+    fill(writer, lean);
+    writer.leaveRow();
+    writer.moveToRow(rowsB, 0);
+    writer.finishRow(rowsB.slot, 0, line, 0);
+    expectLean(rowsB, 0);
+    reader.showRow(rowsB, 0, line);
+    assert.equal(reader.text(F.device_id), "dev-1");
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * Record batches in shared memory, for reading on a worker thread (threaded.ts). A batch slot holds up to ROWS decoded
  * records as rows of typed arrays — cell ranges, numbers and hashes per field, timestamp, kind, event, line — and the
- * bytes their cells point into. The worker's readers fill records as usual and `Rec.writeRow` copies each into a row;
- * the replay thread shows a row to the engine with `Rec.showRow`, which only re-points the record's arrays at it, so
- * nothing is decoded twice. The input's bytes are copied in bulk, not per record (see read-worker.ts).
+ * bytes their cells point into. The worker's record is bound to a row (`Rec.bindRow`), so its readers write straight
+ * into it, and `Rec.finishRow` only moves the cell ranges to where the bytes will be; the replay thread shows a row to
+ * the engine with `Rec.showRow`, which re-points the record's arrays at it, so nothing is copied or decoded twice.
+ * The input's bytes are copied in bulk, not per record (see read-worker.ts).
  */
 import { FIELD_COUNT } from "./fields.ts";
 
@@ -23,6 +24,9 @@ export interface Slot {
   readonly line: Float64Array;
   readonly kind: Int8Array;
   readonly event: Int8Array;
+  /** Per row, the fields set (a list of field numbers) and how many: what clearing the row for reuse must undo. */
+  readonly list: Uint8Array;
+  readonly count: Uint8Array;
   readonly bytes: Uint8Array;
 }
 
@@ -36,11 +40,18 @@ const END = START + ROWS * FC * 4;
 const HASH = END + ROWS * FC * 4;
 const KIND = HASH + ROWS * FC * 4;
 const EVENT = KIND + ROWS;
-const BYTES = EVENT + ROWS;
+const LIST = EVENT + ROWS;
+const COUNT = LIST + ROWS * FC;
+const BYTES = COUNT + ROWS;
 const TOTAL = BYTES + SLOT_BYTES;
 
+/** A slot whose rows are all empty records (no cells, no numbers, no hashes). */
 export function newSlotBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer(TOTAL);
+  const sab = new SharedArrayBuffer(TOTAL);
+  const slot = slotOf(sab);
+  slot.start.fill(-1);
+  slot.num.fill(NaN);
+  return sab;
 }
 
 export function slotOf(sab: SharedArrayBuffer): Slot {
@@ -54,15 +65,10 @@ export function slotOf(sab: SharedArrayBuffer): Slot {
     hash: new Int32Array(sab, HASH, ROWS * FC),
     kind: new Int8Array(sab, KIND, ROWS),
     event: new Int8Array(sab, EVENT, ROWS),
+    list: new Uint8Array(sab, LIST, ROWS * FC),
+    count: new Uint8Array(sab, COUNT, ROWS),
     bytes: new Uint8Array(sab, BYTES, SLOT_BYTES),
   };
-}
-
-/** Makes every row of a slot an empty record (no cells, no numbers, no hashes), ready for `Rec.writeRow`. */
-export function clearSlot(slot: Slot): void {
-  slot.start.fill(-1);
-  slot.num.fill(NaN);
-  slot.hash.fill(0);
 }
 
 /** Per-row views of a slot, made once, so showing a row allocates nothing. */
@@ -72,9 +78,10 @@ export interface RowViews {
   readonly end: Int32Array[];
   readonly num: Float64Array[];
   readonly hash: Int32Array[];
+  readonly list: Uint8Array[];
 }
 
 export function rowViews(slot: Slot): RowViews {
-  const rows = (a: Int32Array) => Array.from({ length: ROWS }, (_, k) => a.subarray(k * FC, (k + 1) * FC));
-  return { slot, start: rows(slot.start), end: rows(slot.end), hash: rows(slot.hash), num: Array.from({ length: ROWS }, (_, k) => slot.num.subarray(k * FC, (k + 1) * FC)) };
+  const rows = <A extends Int32Array | Float64Array | Uint8Array>(a: A) => Array.from({ length: ROWS }, (_, k) => a.subarray(k * FC, (k + 1) * FC) as A);
+  return { slot, start: rows(slot.start), end: rows(slot.end), num: rows(slot.num), hash: rows(slot.hash), list: rows(slot.list) };
 }

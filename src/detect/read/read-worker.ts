@@ -7,7 +7,7 @@
  * drop bytes to make room — never record by record.
  */
 import { type MessagePort, workerData } from "node:worker_threads";
-import { clearSlot, LINE_BYTES, ROWS, SCRATCH_BYTES, type Slot, slotOf } from "./batch.ts";
+import { LINE_BYTES, ROWS, rowViews, type RowViews, SCRATCH_BYTES, type Slot, slotOf } from "./batch.ts";
 import type { LineReader } from "./chunks.ts";
 import { openSource } from "./open.ts";
 import { Rec } from "./rec.ts";
@@ -29,6 +29,7 @@ class Input {
   rejects: BatchMessage["rejects"] = [];
   row = 0;
   slot: Slot | undefined;
+  rows: RowViews | undefined;
   /** File range the batch's records span, and how much of it is already in the slot. */
   lo = -1;
   hi = -1;
@@ -37,7 +38,11 @@ class Input {
   /** Records larger than a slot, with their own bytes (they travel with the batch message). */
   big: [number, Uint8Array][] = [];
 
-  constructor(readonly index: number, readonly slots: Slot[]) {}
+  private readonly views: RowViews[];
+
+  constructor(readonly index: number, readonly slots: Slot[]) {
+    this.views = slots.map(rowViews);
+  }
 
   /** Copies the batch's bytes in [copiedTo, min(to, hi)) from the reader's buffer (file offset `at` at buf[0]). */
   copyUpTo(buf: Uint8Array, at: number, to: number): void {
@@ -47,7 +52,7 @@ class Input {
     if (to > this.copiedTo) this.copiedTo = to;
   }
 
-  /** Puts the current record into the batch; false when the batch has no room left for it. */
+  /** Completes the record read into the current row; false when the batch has no room left for its bytes. */
   pack(): boolean {
     const rec = this.rec;
     rec.measure();
@@ -64,7 +69,7 @@ class Input {
       shift = at - this.lo;
     }
     if (this.scratch + scratch > SCRATCH_BYTES) return this.row > 0 ? false : this.packAlone();
-    rec.writeRow(slot, this.row, shift, slot.bytes, LINE_BYTES + this.scratch);
+    rec.finishRow(slot, shift, slot.bytes, LINE_BYTES + this.scratch);
     this.scratch += scratch;
     return true;
   }
@@ -74,23 +79,31 @@ class Input {
     const span = rec.spanHi >= 0 ? rec.spanHi - rec.spanLo : 0;
     const own = new Uint8Array(span + rec.scratchBytes);
     if (span > 0) own.set(rec.buf.subarray(rec.spanLo, rec.spanHi));
-    rec.writeRow(this.slot!, this.row, -rec.spanLo, own, span);
+    rec.finishRow(this.slot!, -rec.spanLo, own, span);
     this.big.push([this.row, own]);
     return true;
   }
 
   fill(): void {
-    this.slot = this.slots[this.produced % this.slots.length]!;
-    clearSlot(this.slot);
+    const j = this.produced % this.slots.length;
+    this.slot = this.slots[j]!;
+    this.rows = this.views[j]!;
     this.rejects = [];
     this.big = [];
     this.row = 0;
     this.lo = this.hi = this.copiedTo = -1;
     this.scratch = 0;
+    if (this.held) this.rec.moveToRow(this.rows, 0);
     while (this.row < ROWS) {
-      if (!this.held && !this.source.next(this.rec)) {
-        this.done = true;
-        break;
+      if (!this.held) {
+        // The record is read straight into the row; what the row held before is cleared by the reader's reset.
+        this.rec.bindRow(this.rows, this.row);
+        const more = this.source.next(this.rec);
+        this.rec.leaveRow();
+        if (!more) {
+          this.done = true;
+          break;
+        }
       }
       this.held = false;
       if (!this.pack()) {

@@ -44,9 +44,12 @@ export class Rec {
   num: Float64Array<ArrayBufferLike> = new Float64Array(FIELD_COUNT).fill(NaN);
   /** 32-bit hashes of text and address fields; 0 when absent. Identifiers are hashed on demand (`idHash`). */
   hash: Int32Array<ArrayBufferLike> = new Int32Array(FIELD_COUNT);
-  private readonly setList = new Uint8Array(FIELD_COUNT);
+  private setList: Uint8Array<ArrayBufferLike> = new Uint8Array(FIELD_COUNT);
   private setCount = 0;
-  /** 1 for fields a reader already decoded while splitting (`setDecoded`, `setTs`, `setWord`): `decode` skips them. */
+  /**
+   * 1 for fields a reader already decoded while splitting (`setDecoded`, `setTs`, `setWord`): `decode` skips them.
+   * Every way of setting a field sets its flag, so `reset` need not clear them.
+   */
   private readonly ready = new Uint8Array(FIELD_COUNT);
   private aux = new Uint8Array(1024);
   private auxLen = 0;
@@ -73,7 +76,6 @@ export class Rec {
       this.start[f] = -1;
       this.num[f] = NaN;
       this.hash[f] = 0;
-      this.ready[f] = 0;
     }
     this.setCount = 0;
     this.auxLen = 0;
@@ -201,41 +203,90 @@ export class Rec {
     return this.auxLen;
   }
 
+  /** The row the record is bound to (`bindRow`): where its field count is kept. */
+  private rowCounts: Uint8Array | undefined;
+  private row = 0;
+
   /**
-   * Writes this record into row `k` of a slot cleared by `clearSlot`. Cells in `buf` are taken to be at their offset
-   * + `shift` in the row's bytes (the caller copies those bytes there); the scratch bytes are copied into `bytes` at
-   * `auxAt`.
+   * Binds the record to row `k` of a batch slot: the readers then write its cells straight into the row. The row's
+   * field list says what the record that used it before had set, so the next `reset` clears exactly that.
    */
-  writeRow(slot: Slot, k: number, shift: number, bytes: Uint8Array, auxAt: number): void {
-    if (this.auxLen > 0) bytes.set(this.aux.subarray(0, this.auxLen), auxAt);
-    const base = k * FIELD_COUNT;
-    const start = slot.start;
-    const end = slot.end;
-    const num = slot.num;
-    const hash = slot.hash;
-    for (let i = 0; i < this.setCount; i++) {
-      const f = this.setList[i]!;
-      const s = this.start[f]!;
-      const moved = s >= AUX ? s - AUX + auxAt : s + shift;
-      start[base + f] = moved;
-      end[base + f] = moved + (this.end[f]! - s);
-      num[base + f] = this.num[f]!;
-      hash[base + f] = this.hash[f]!;
+  bindRow(rows: RowViews, k: number): void {
+    this.pointAt(rows, k);
+    this.setList = rows.list[k]!;
+    this.setCount = rows.slot.count[k]!;
+    this.rowCounts = rows.slot.count;
+    this.row = k;
+  }
+
+  /** Keeps the field count with the row (after each record read into it, kept or not). */
+  leaveRow(): void {
+    this.rowCounts![this.row] = this.setCount;
+  }
+
+  /** Moves the bound record, as read, to row `k` of another slot (a record that did not fit its batch). */
+  moveToRow(rows: RowViews, k: number): void {
+    const { start, end, num, hash, setList } = this;
+    const n = this.setCount;
+    const to = rows.list[k]!;
+    const rs = rows.start[k]!;
+    const rn = rows.num[k]!;
+    const rh = rows.hash[k]!;
+    for (let i = 0, stale = rows.slot.count[k]!; i < stale; i++) {
+      const f = to[i]!;
+      rs[f] = -1;
+      rn[f] = NaN;
+      rh[f] = 0;
     }
+    const re = rows.end[k]!;
+    for (let i = 0; i < n; i++) {
+      const f = setList[i]!;
+      to[i] = f;
+      rs[f] = start[f]!;
+      re[f] = end[f]!;
+      rn[f] = num[f]!;
+      rh[f] = hash[f]!;
+    }
+    rows.slot.count[k] = n;
+    this.pointAt(rows, k);
+    this.setList = to;
+    this.rowCounts = rows.slot.count;
+    this.row = k;
+  }
+
+  /**
+   * Completes the bound row: cells in `buf` move to their offset + `shift` in the row's bytes (the caller copies
+   * those bytes there), scratch cells to `auxAt` in `bytes`, where their bytes are copied.
+   */
+  finishRow(slot: Slot, shift: number, bytes: Uint8Array, auxAt: number): void {
+    if (this.auxLen > 0) bytes.set(this.aux.subarray(0, this.auxLen), auxAt);
+    const { start, end, setList } = this;
+    for (let i = 0; i < this.setCount; i++) {
+      const f = setList[i]!;
+      const s = start[f]!;
+      const moved = s >= AUX ? s - AUX + auxAt : s + shift;
+      start[f] = moved;
+      end[f] = moved + (end[f]! - s);
+    }
+    const k = this.row;
     slot.ts[k] = this.ts;
     slot.line[k] = this.line;
     slot.kind[k] = this.kind;
     slot.event[k] = this.event;
   }
 
-  /** Shows row `k` of a batch (written by `writeRow`): the record's arrays become views of that row, `buf` its bytes. */
-  showRow(rows: RowViews, k: number, bytes: Uint8Array): void {
-    const slot = rows.slot;
-    this.buf = bytes;
+  private pointAt(rows: RowViews, k: number): void {
     this.start = rows.start[k]!;
     this.end = rows.end[k]!;
     this.num = rows.num[k]!;
     this.hash = rows.hash[k]!;
+  }
+
+  /** Shows row `k` of a batch (written by `writeRow`): the record's arrays become views of that row, `buf` its bytes. */
+  showRow(rows: RowViews, k: number, bytes: Uint8Array): void {
+    const slot = rows.slot;
+    this.buf = bytes;
+    this.pointAt(rows, k);
     this.ts = slot.ts[k]!;
     this.line = slot.line[k]!;
     this.kind = slot.kind[k]!;
