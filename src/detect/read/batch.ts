@@ -8,14 +8,10 @@
  */
 import { FIELD_COUNT } from "./fields.ts";
 
-/**
- * Rows per slot. Small slots keep the rows the worker writes and the replay thread reads within the caches the two
- * cores share: 512 rows read ≈ 15 % faster than 2,048 on the worker side (100k-device CSV, same session).
- */
-export const ROWS = 512;
+export const ROWS = 2048;
 /** A slot's bytes: the input's bytes its records span, then the bytes of cells set from strings (quoted CSV, JSON). */
-export const LINE_BYTES = 1 << 18;
-export const SCRATCH_BYTES = 1 << 16;
+export const LINE_BYTES = 1 << 20;
+export const SCRATCH_BYTES = 1 << 18;
 const SLOT_BYTES = LINE_BYTES + SCRATCH_BYTES;
 
 export interface Slot {
