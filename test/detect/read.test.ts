@@ -208,3 +208,27 @@ describe("AWS IoT Device Defender metrics reports", () => {
     assert.match(r.rejects[0]!.reason, /without a usable time/);
   });
 });
+
+describe("timestamps", () => {
+  it("agree with Date.parse across dates in any order, and reject days a month does not have", async () => {
+    const { parseTs } = await import("../../src/detect/read/bytes.ts");
+    const ts = (t: string) => {
+      const b = new TextEncoder().encode(`,${t},`);
+      return parseTs(b, 1, b.length - 1);
+    };
+    // Valid dates, each repeated (the parser keeps the last date's start), with leap days and year ends.
+    const days = ["2026-11-02", "2026-11-02", "2024-02-29", "2024-02-29", "2024-03-01", "2000-02-29", "2026-12-31", "2027-01-01", "1970-01-01"];
+    for (const [i, d] of days.entries()) {
+      const t = `${d}T${String(i % 24).padStart(2, "0")}:07:09Z`;
+      assert.equal(ts(t), Date.parse(t), t);
+    }
+    // An impossible day right after a valid date of the same month, and the valid one again after it.
+    for (const t of ["2026-02-28T00:00:00Z", "2026-02-29T00:00:00Z", "2026-02-30T10:00:00Z", "2026-04-31T00:00:00Z", "1900-02-29T00:00:00Z", "2026-13-01T00:00:00Z"]) {
+      const want = Date.parse(t);
+      const valid = !Number.isNaN(want) && new Date(want).toISOString().slice(0, 10) === t.slice(0, 10);
+      if (valid) assert.equal(ts(t), want, t);
+      else assert.ok(Number.isNaN(ts(t)), `${t} is rejected`);
+    }
+    assert.equal(ts("2026-02-28T00:00:00Z"), Date.parse("2026-02-28T00:00:00Z"));
+  });
+});

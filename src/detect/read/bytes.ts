@@ -130,17 +130,32 @@ export function parseTs(b: Uint8Array, s: number, e: number): number {
   return v >= 0 ? Math.round(v * 1000) : NaN;
 }
 
+const MONTH_LEN = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** The last date asked for and its start: records come in time order, so most share their date with the previous one. */
+let lastDate = -1;
+let lastDateMs = NaN;
+
+/** Epoch milliseconds at the start of a date, NaN for a day the month does not have. */
+function dayStart(y: number, mo: number, d: number): number {
+  const key = (y * 100 + mo) * 100 + d;
+  if (key === lastDate) return lastDateMs;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const monthLen = mo === 2 ? (leap ? 29 : 28) : MONTH_LEN[mo - 1]!;
+  if (d > monthLen) return NaN;
+  const y1 = y - 1;
+  const days = (y - 1970) * 365 + (Math.floor(y1 / 4) - 492) - (Math.floor(y1 / 100) - 19) + (Math.floor(y1 / 400) - 4) + MONTH_DAYS[mo - 1]! + (leap && mo > 2 ? 1 : 0) + d - 1;
+  lastDate = key;
+  lastDateMs = days * 86_400_000;
+  return lastDateMs;
+}
+
 function parseIso(b: Uint8Array, s: number, e: number): number {
   const y = digits2(b, s) * 100 + digits2(b, s + 2);
   const mo = digits2(b, s + 5);
   const d = digits2(b, s + 8);
   if (b[s + 7] !== 45 || !(mo >= 1 && mo <= 12) || !(d >= 1 && d <= 31) || !(y >= 1970)) return NaN;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const monthLen = mo === 2 ? (leap ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!;
-  if (d > monthLen) return NaN;
-  const y1 = y - 1;
-  const days = (y - 1970) * 365 + (Math.floor(y1 / 4) - 492) - (Math.floor(y1 / 100) - 19) + (Math.floor(y1 / 400) - 4) + MONTH_DAYS[mo - 1]! + (leap && mo > 2 ? 1 : 0) + d - 1;
-  let ms = days * 86_400_000;
+  let ms = dayStart(y, mo, d);
+  if (ms !== ms) return NaN;
   let i = s + 10;
   if (i === e) return ms;
   if (b[i] !== 84 && b[i] !== 32 && b[i] !== 116) return NaN;

@@ -51,6 +51,8 @@ export class Rec {
    * Every way of setting a field sets its flag, so `reset` need not clear them.
    */
   private readonly ready = new Uint8Array(FIELD_COUNT);
+  /** At least the number of set fields not yet decoded (each `set` counts one, each field marked ready takes it back). */
+  private pending = 0;
   private aux = new Uint8Array(1024);
   private auxLen = 0;
 
@@ -78,6 +80,7 @@ export class Rec {
       this.hash[f] = 0;
     }
     this.setCount = 0;
+    this.pending = 0;
     this.auxLen = 0;
     this.buf = buf;
     this.kind = -1;
@@ -91,6 +94,7 @@ export class Rec {
     this.start[f] = s;
     this.end[f] = e;
     this.ready[f] = 0;
+    this.pending++;
   }
 
   /*
@@ -102,11 +106,13 @@ export class Rec {
     this.num[f] = num;
     this.hash[f] = hash;
     this.ready[f] = 1;
+    this.pending--;
   }
   setTs(f: number, s: number, e: number, ts: number): void {
     this.set(f, s, e);
     this.ts = ts;
     this.ready[f] = 1;
+    this.pending--;
   }
   /** `kind` or `event`, as the word's number (`wordOf`). */
   setWord(f: number, s: number, e: number, code: number): void {
@@ -114,6 +120,7 @@ export class Rec {
     if (f === F.kind) this.kind = code;
     else this.event = code;
     this.ready[f] = 1;
+    this.pending--;
   }
 
   /** Sets a field from a string (slow paths: quoted CSV, JSON values, mapped values). */
@@ -299,7 +306,7 @@ export class Rec {
    * `defaultKind` applies when the record has no `kind` cell (a file of one kind, or a Zeek log).
    */
   decode(defaultKind: number): string | null {
-    for (let i = 0; i < this.setCount; i++) {
+    for (let i = 0; i < this.setCount && this.pending > 0; i++) {
       const f = this.setList[i]!;
       if (this.ready[f] === 1) continue;
       let s = this.start[f]!;
