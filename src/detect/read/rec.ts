@@ -289,7 +289,10 @@ export class Rec {
     this.hash = rows.hash[k]!;
   }
 
-  /** Shows row `k` of a batch (written by `writeRow`): the record's arrays become views of that row, `buf` its bytes. */
+  /**
+   * Shows row `k` of a batch (which the worker read a record into: `bindRow` … `finishRow`): the record's arrays
+   * become views of that row, `buf` its bytes.
+   */
   showRow(rows: RowViews, k: number, bytes: Uint8Array): void {
     const slot = rows.slot;
     this.buf = bytes;
