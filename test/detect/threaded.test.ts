@@ -79,26 +79,21 @@ describe("threaded reading", () => {
       assert.ok(Number.isNaN(reader.num[F.bytes_out]!) && reader.hash[F.dns_name] === 0 && Number.isNaN(reader.num[F.src_ip]!));
       assert.equal(reader.num[F.dst_ip], 0x34010203);
     };
+    /** Reads a record into row `k` as the worker does; `moveTo` stands for a record that did not fit its batch. */
+    const readInto = (rows: typeof rowsA, k: number, fields: [number, string][], moveTo?: typeof rowsA) => {
+      writer.bindRow(rows, k);
+      fill(writer, fields);
+      writer.leaveRow();
+      if (moveTo) writer.moveToRow(moveTo, 0);
+      writer.finishRow((moveTo ?? rows).slot, 0, line, 0);
+    };
     // Row 0 of A first holds a record with many cells, then a lean one is read into it.
-    writer.bindRow(rowsA, 0);
-    fill(writer, full);
-    writer.leaveRow();
-    writer.finishRow(rowsA.slot, 0, line, 0);
-    writer.bindRow(rowsA, 0);
-    fill(writer, lean);
-    writer.leaveRow();
-    writer.finishRow(rowsA.slot, 0, line, 0);
+    readInto(rowsA, 0, full);
+    readInto(rowsA, 0, lean);
     expectLean(rowsA, 0);
     // A full record in row 0 of B; a lean one read into row 7 of A moves there (it did not fit A's batch).
-    writer.bindRow(rowsB, 0);
-    fill(writer, full);
-    writer.leaveRow();
-    writer.finishRow(rowsB.slot, 0, line, 0);
-    writer.bindRow(rowsA, 7);
-    fill(writer, lean);
-    writer.leaveRow();
-    writer.moveToRow(rowsB, 0);
-    writer.finishRow(rowsB.slot, 0, line, 0);
+    readInto(rowsB, 0, full);
+    readInto(rowsA, 7, lean, rowsB);
     expectLean(rowsB, 0);
     reader.showRow(rowsB, 0, line);
     assert.equal(reader.text(F.device_id), "dev-1");
