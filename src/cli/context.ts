@@ -6,6 +6,7 @@ import type { Writable } from "node:stream";
 import { createColors } from "picocolors";
 import { parseIsoDate } from "../core/dates.ts";
 import type { Colors } from "../report/colors.ts";
+import { LongwatchError } from "../core/errors.ts";
 import { EXIT, type ExitCode } from "../core/exit-codes.ts";
 
 export interface CliIO {
@@ -51,4 +52,8 @@ export class CliContext {
 }
 
 /** Bad flags or arguments: exit code 2 with the message. */
-export class UsageError extends Error {}
+export class UsageError extends LongwatchError {
+  constructor(message: string, detail?: Readonly<Record<string, unknown>>) {
+    super("usage", message, detail);
+  }
+}

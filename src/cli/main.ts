@@ -3,9 +3,10 @@
  * only wires them up and turns outcomes into exit codes.
  */
 import { Command, CommanderError } from "commander";
+import { errorCode, exitCodeOf } from "../core/errors.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import { commands } from "./commands.ts";
-import { CliContext, type CliIO, UsageError } from "./context.ts";
+import { CliContext, type CliIO } from "./context.ts";
 import { VERSION } from "./version.ts";
 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
@@ -28,13 +29,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       if (e.exitCode === 0) return EXIT.ok;
       return EXIT.usage;
     }
-    if (e instanceof UsageError) {
-      ctx.err(`longwatch: ${e.message}`);
-      return EXIT.usage;
-    }
     ctx.err(`longwatch: ${e instanceof Error ? e.message : String(e)}`);
-    if (io.env.LONGWATCH_DEBUG && e instanceof Error && e.stack) ctx.err(e.stack);
-    return EXIT.error;
+    if (errorCode(e) === "internal" && io.env.LONGWATCH_DEBUG && e instanceof Error && e.stack) ctx.err(e.stack);
+    return exitCodeOf(e);
   }
   return ctx.exitCode;
 }
