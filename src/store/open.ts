@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   env?: Partial<StoreEnv>;
   /** Folder that relative `sqlite:` paths are resolved against (default: the process's). */
   cwd?: string;
+  /** SQLite: how long a write waits for another process's lock before `store_unavailable` (default 15 s). */
+  sqliteBusyTimeoutMs?: number;
 }
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
@@ -17,7 +19,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   const u = parseStoreUrl(url, opts.cwd);
   if (u.engine === "sqlite") {
     const { openSqliteStore } = await import("./sqlite/index.ts");
-    return openSqliteStore(u.path, env);
+    return openSqliteStore(u.path, env, opts.sqliteBusyTimeoutMs !== undefined ? { busyTimeoutMs: opts.sqliteBusyTimeoutMs } : {});
   }
   const { openPostgresStore } = await import("./postgres/index.ts");
   return openPostgresStore(u, env);

@@ -9,7 +9,7 @@ import { assertOutside, guardRepository, Mutex, runInScope, type TxScope } from 
 import { type Repositories, type Store, type StoreEnv, type StoreTx, systemEnv } from "../store.ts";
 import { SqliteAlerts } from "./alerts.ts";
 import { SqliteAssessments } from "./assessments.ts";
-import { openDatabase, storeError } from "./connection.ts";
+import { BUSY_TIMEOUT_MS, openDatabase, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
@@ -55,9 +55,10 @@ export class SqliteStore implements Store {
     readonly db: Database.Database,
     readonly location: string,
     env: StoreEnv = systemEnv,
+    private readonly busyTimeoutMs = BUSY_TIMEOUT_MS,
   ) {
     this.raw = repositories(db, env);
-    const root = guarded(this.raw, (what, call) => {
+    const root = guarded(this.raw, async (what, call) => {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
@@ -76,7 +77,7 @@ export class SqliteStore implements Store {
   /** Runs `fn` with a transaction object until it settles, then ends the transaction (commit or roll back). */
   runTx<T>(fn: (tx: StoreTx) => Promise<T>, commit: () => void, rollback: () => void, depth = 1): Promise<T> {
     const scope: TxScope = { owner: this, active: true };
-    const tx = new SqliteTx(this, scope, guarded(this.raw, (what, call) => {
+    const tx = new SqliteTx(this, scope, guarded(this.raw, async (what, call) => {
       if (!scope.active) throw new LongwatchError("internal", `${what} was called on a transaction that has already ended`);
       return this.mapErrors(call);
     }), depth);
@@ -113,7 +114,7 @@ export class SqliteStore implements Store {
     try {
       return await call();
     } catch (e) {
-      throw storeError(e, this.location);
+      throw storeError(e, this.location, this.busyTimeoutMs);
     }
   }
 }
@@ -145,13 +146,14 @@ class SqliteTx implements StoreTx {
 }
 
 /** Opens (creating and migrating if needed) the store in an SQLite file; `:memory:` gives a throwaway store for tests. */
-export function openSqliteStore(file: string, env: StoreEnv = systemEnv): SqliteStore {
-  const db = openDatabase(file);
+export function openSqliteStore(file: string, env: StoreEnv = systemEnv, opts: { busyTimeoutMs?: number } = {}): SqliteStore {
+  const busy = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  const db = openDatabase(file, busy);
   try {
     migrate(db, allMigrations, env.now);
   } catch (e) {
     db.close();
-    throw storeError(e, file);
+    throw storeError(e, file, busy);
   }
-  return new SqliteStore(db, file, env);
+  return new SqliteStore(db, file, env, busy);
 }
