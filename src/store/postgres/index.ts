@@ -1,8 +1,125 @@
-/** The PostgreSQL adapter (milestone 2 of issue 11): not written yet, so opening a postgres:// store says so. */
+/**
+ * The production store: PostgreSQL through a connection pool. Every area's tables live in the URL's schema
+ * (`?schema=NAME`, default public), so one database can hold several isolated Longwatch instances. Migrations are
+ * applied on open under an advisory lock; imports and scans take transaction-scoped advisory locks, so processes
+ * sharing a store see each one run whole.
+ */
+import type pg from "pg";
 import { LongwatchError } from "../../core/errors.ts";
-import type { Store, StoreEnv } from "../store.ts";
+import { assertOutside, guardRepository, runInScope, type TxScope } from "../guard.ts";
+import type { Repositories, Store, StoreEnv, StoreTx } from "../store.ts";
 import type { StoreUrl } from "../url.ts";
+import { PgAlerts } from "./alerts.ts";
+import { PgAssessments } from "./assessments.ts";
+import { type ClientDb, createPool, type PgDb, PoolDb } from "./db.ts";
+import { PgFindings } from "./findings.ts";
+import { PgFleet } from "./fleet.ts";
+import { migrate, schemaVersions } from "./migrate.ts";
+import { allMigrations } from "./migrations/index.ts";
+import { PgVulns } from "./vulns.ts";
 
-export async function openPostgresStore(url: Extract<StoreUrl, { engine: "postgres" }>, _env: StoreEnv): Promise<Store> {
-  throw new LongwatchError("store_unavailable", `PostgreSQL stores (${url.location}) are not supported by this build yet`);
+/** Every repository over one connection (the pool, or a transaction's client); a new area adds its line here. */
+function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
+  return {
+    fleet: new PgFleet(db, env, schema),
+    findings: new PgFindings(db, schema),
+    vulns: new PgVulns(db, env),
+    alerts: new PgAlerts(db),
+    assessments: new PgAssessments(db),
+  };
+}
+
+type Around = <R>(what: string, call: () => Promise<R>) => Promise<R>;
+
+function guarded(repos: Repositories, around: Around): Repositories {
+  return {
+    fleet: guardRepository(repos.fleet, "fleet", around),
+    findings: guardRepository(repos.findings, "findings", around),
+    vulns: guardRepository(repos.vulns, "vulns", around),
+    alerts: guardRepository(repos.alerts, "alerts", around),
+    assessments: guardRepository(repos.assessments, "assessments", around),
+  };
+}
+
+export class PostgresStore implements Store {
+  readonly engine = "postgres" as const;
+  readonly inTransaction = false;
+  readonly fleet;
+  readonly findings;
+  readonly vulns;
+  readonly alerts;
+  readonly assessments;
+  private readonly db: PoolDb;
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+    readonly schema: string,
+    private readonly env: StoreEnv,
+  ) {
+    this.db = new PoolDb(pool, location);
+    const root = guarded(repositories(this.db, env, schema), async (what, call) => {
+      assertOutside(this, what);
+      this.open();
+      return call();
+    });
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments } = root);
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    assertOutside(this, "transaction");
+    this.open();
+    return this.db.transaction(async (db) => this.runTx(db as ClientDb, fn));
+  }
+
+  runTx<T>(db: ClientDb, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const scope: TxScope = { owner: this, active: true };
+    const repos = guarded(repositories(db, this.env, this.schema), async (what, call) => {
+      if (!scope.active) throw new LongwatchError("internal", `${what} was called on a transaction that has already ended`);
+      return call();
+    });
+    const tx: StoreTx = {
+      ...repos,
+      inTransaction: true,
+      transaction: async <U>(inner: (tx: StoreTx) => Promise<U>): Promise<U> => {
+        if (!scope.active) throw new LongwatchError("internal", "transaction() was called on a transaction that has already ended");
+        return db.transaction(async (sdb) => this.runTx(sdb as ClientDb, inner));
+      },
+    };
+    return runInScope(scope, async () => {
+      try {
+        return await fn(tx);
+      } finally {
+        scope.active = false;
+      }
+    });
+  }
+
+  async schemaVersions(): Promise<Record<string, number>> {
+    return schemaVersions(this.pool);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private open(): void {
+    if (this.closed) throw new LongwatchError("internal", "the store has been closed");
+  }
+}
+
+export async function openPostgresStore(url: Extract<StoreUrl, { engine: "postgres" }>, env: StoreEnv): Promise<PostgresStore> {
+  const pool = createPool(url.connectionString, url.schema);
+  // An idle client that loses its connection must not crash the process; the next query reports the failure.
+  pool.on("error", () => undefined);
+  try {
+    await migrate(pool, url.schema, allMigrations, env.now, url.location);
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+  return new PostgresStore(pool, url.location, url.schema, env);
 }

@@ -5,12 +5,9 @@
  */
 import type Database from "better-sqlite3";
 import { LongwatchError } from "../../core/errors.ts";
+import type { Migration } from "../migration.ts";
 
-export interface Migration {
-  area: string;
-  version: number;
-  up: string;
-}
+export type { Migration };
 
 export function migrate(db: Database.Database, migrations: readonly Migration[], now: () => number): void {
   // IMMEDIATE: two processes opening a new store at once migrate one after the other, the second finding it done.

@@ -100,13 +100,27 @@ export function findingsContract(c: ContractContext): void {
       await assert.rejects(() => store.findings.beginScan("2026-11-25T00:00:00.000Z", ["r"]), { code: "internal" });
     });
 
-    it("two scans in progress at once keep their own state", async () => {
+    it("a scan started while another is in progress waits for it and compares with it", async () => {
       const store = await c.fresh();
-      await scan(store, ["r"], [finding("r", "a"), finding("r", "b")]);
-      const [x, y] = await Promise.all([scan(store, ["r"], [finding("r", "a")]), scan(store, ["r"], [finding("r", "b"), finding("r", "c")])]);
-      assert.deepEqual(x.statuses, ["unchanged"]);
-      assert.deepEqual(x.fixed.map((f) => f.device_id), ["b"]);
-      const second = x.run.id < y.run.id ? y : x;
+      const base = await scan(store, ["r"], [finding("r", "a"), finding("r", "b")]);
+      let begun!: () => void;
+      const firstBegun = new Promise<void>((r) => (begun = r));
+      const first = store.transaction(async (tx) => {
+        const run = await tx.findings.beginScan("2026-11-26T00:00:00.000Z", ["r"]);
+        begun();
+        // Give the second scan every chance to start (and, were nothing holding it back, to read the old state).
+        await new Promise((r) => setTimeout(r, 300));
+        await tx.findings.record(run, [finding("r", "a")]);
+        return { run, fixed: await tx.findings.finishScan(run, "2026-11-26T00:01:00.000Z", {}) };
+      });
+      await firstBegun;
+      const second = await scan(store, ["r"], [finding("r", "a")]);
+      const one = await first;
+      assert.equal(one.run.previousId, base.run.id);
+      assert.deepEqual(one.fixed.map((f) => f.device_id), ["b"]);
+      assert.equal(second.run.previousId, one.run.id, "the second scan waited for the first and compared with it");
+      assert.deepEqual(second.fixed, [], "b was already fixed by the first");
+      assert.deepEqual(second.statuses, ["unchanged"]);
       assert.equal((await store.findings.latestScan())!.id, second.run.id);
     });
 

@@ -1,0 +1,204 @@
+import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Service } from "../../core/fleet.ts";
+import { LongwatchError } from "../../core/errors.ts";
+import type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "../fleet.ts";
+import type { StoreEnv } from "../store.ts";
+import { chunks, lockName, type PgDb, uniqueRuns } from "./db.ts";
+
+interface CredentialRow {
+  device_id: string | null;
+  model_id: string | null;
+  firmware_version: string | null;
+  service: string;
+  username: string;
+  secret_kind: string;
+  secret: string;
+}
+
+function secretOf(kind: string, secret: string): CredentialSecret {
+  if (kind === "crypt") return { kind: "crypt", hash: secret };
+  if (kind === "keyed") return { kind: "keyed", digest: secret };
+  return { kind: "locked" };
+}
+
+function credentialOf(r: CredentialRow): Credential {
+  const c: Credential = { service: r.service as Service, username: r.username, secret: secretOf(r.secret_kind, r.secret) };
+  if (r.device_id !== null) c.device_id = r.device_id;
+  if (r.model_id !== null) c.model_id = r.model_id;
+  if (r.firmware_version !== null) c.firmware_version = r.firmware_version;
+  return c;
+}
+
+/** Rows per multi-row statement: large enough to amortise the round trip, small enough for the server's memory. */
+const ROWS = 5000;
+
+export class PgFleet implements FleetRepository {
+  constructor(
+    private readonly db: PgDb,
+    private readonly env: StoreEnv,
+    private readonly schema: string,
+  ) {}
+
+  async startImport(source: string): Promise<DeviceImportRun> {
+    if (!this.db.inTransaction) throw new LongwatchError("internal", "an inventory import runs inside store.transaction()");
+    // Imports of one store wait for each other, also across processes: "missing" is only meaningful one at a time.
+    await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "import")]);
+    const [r] = await this.db.query<{ id: number }>("INSERT INTO imports (kind, source, started_at) VALUES ('devices', $1, $2) RETURNING id", [source, new Date(this.env.now()).toISOString()]);
+    return { id: r!.id, source, written: 0 };
+  }
+
+  async upsertDevices(run: DeviceImportRun, devices: readonly SerializedDevice[]): Promise<DuplicateDevice[]> {
+    const duplicates: DuplicateDevice[] = [];
+    // A statement may not upsert one row twice: a repeat within this batch is a duplicate of its first occurrence.
+    const firstInBatch = new Map<string, number>();
+    const unique: number[] = [];
+    devices.forEach((d, i) => {
+      const first = firstInBatch.get(d.device_id);
+      if (first === undefined) {
+        firstInBatch.set(d.device_id, i);
+        unique.push(i);
+      } else duplicates.push({ index: i, firstLine: devices[first]!.line });
+    });
+    const notWritten: number[] = [];
+    for (const part of chunks(unique, ROWS)) {
+      // Re-importing replaces the whole document; a row this import already wrote is left alone (a duplicate).
+      const written = await this.db.query<{ device_id: string }>(
+        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, doc)
+         SELECT d.id, d.model, d.fp, $4::bigint, d.line, d.doc FROM unnest($1::text[], $2::text[], $3::text[], $5::int[], $6::text[]) AS d (id, model, fp, line, doc)
+         ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
+           import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
+         WHERE devices.import_id <> excluded.import_id
+         RETURNING device_id`,
+        [part.map((i) => devices[i]!.device_id), part.map((i) => devices[i]!.model_id), part.map((i) => devices[i]!.cert_fingerprint), run.id, part.map((i) => devices[i]!.line ?? null), part.map((i) => devices[i]!.doc)],
+      );
+      run.written += written.length;
+      if (written.length === part.length) continue;
+      const ok = new Set(written.map((r) => r.device_id));
+      for (const i of part) if (!ok.has(devices[i]!.device_id)) notWritten.push(i);
+    }
+    if (notWritten.length) {
+      const lines = new Map((await this.db.query<{ device_id: string; import_line: number | null }>("SELECT device_id, import_line FROM devices WHERE device_id = ANY($1::text[])", [notWritten.map((i) => devices[i]!.device_id)])).map((r) => [r.device_id, r.import_line]));
+      for (const i of notWritten) duplicates.push({ index: i, firstLine: lines.get(devices[i]!.device_id) ?? undefined });
+    }
+    return duplicates.sort((a, b) => a.index - b.index);
+  }
+
+  async finishImport(run: DeviceImportRun, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
+    const [n] = await this.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM devices");
+    const missingCount = n!.n - run.written;
+    const missingSample = missingCount > 0 ? (await this.db.query<{ device_id: string }>('SELECT device_id FROM devices WHERE import_id <> $1 ORDER BY device_id COLLATE "C" LIMIT 20', [run.id])).map((r) => r.device_id) : [];
+    if (opts.prune && missingCount > 0) {
+      await this.db.query("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> $1)", [run.id]);
+      await this.db.query("DELETE FROM devices WHERE import_id <> $1", [run.id]);
+    }
+    return { importId: run.id, missingCount, missingSample };
+  }
+
+  async upsertModels(models: readonly DeviceModel[]): Promise<void> {
+    await this.db.transaction(async (db) => {
+      for (const run of uniqueRuns(models, (m) => m.model_id)) {
+        await db.query("INSERT INTO models (model_id, doc) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (model_id) DO UPDATE SET doc = excluded.doc", [run.map((m) => m.model_id), run.map((m) => JSON.stringify(m))]);
+      }
+    });
+  }
+
+  async upsertCredentials(credentials: readonly Credential[]): Promise<void> {
+    const key = (c: Credential) => JSON.stringify([c.device_id ?? "", c.model_id ?? "", c.firmware_version ?? "", c.service, c.username]);
+    await this.db.transaction(async (db) => {
+      for (const run of uniqueRuns(credentials, key)) {
+        for (const part of chunks(run, ROWS)) {
+          await db.query(
+            `INSERT INTO credentials (device_id, model_id, firmware_version, service, username, secret_kind, secret)
+             SELECT d, m, f, s, u, k, x FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS c (d, m, f, s, u, k, x, o) ORDER BY o
+             ON CONFLICT ((COALESCE(device_id, '')), (COALESCE(model_id, '')), (COALESCE(firmware_version, '')), service, username)
+             DO UPDATE SET secret_kind = excluded.secret_kind, secret = excluded.secret`,
+            [
+              part.map((c) => c.device_id ?? null),
+              part.map((c) => c.model_id ?? null),
+              part.map((c) => c.firmware_version ?? null),
+              part.map((c) => c.service),
+              part.map((c) => c.username),
+              part.map((c) => c.secret.kind),
+              part.map((c) => (c.secret.kind === "crypt" ? c.secret.hash : c.secret.kind === "keyed" ? c.secret.digest : "")),
+            ],
+          );
+        }
+      }
+    });
+  }
+
+  async upsertCertificates(certs: readonly CertificateInfo[]): Promise<void> {
+    await this.db.transaction(async (db) => {
+      for (const run of uniqueRuns(certs, (c) => c.fingerprint)) {
+        for (const part of chunks(run, ROWS)) {
+          await db.query("INSERT INTO certificates (fingerprint, doc) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (fingerprint) DO UPDATE SET doc = excluded.doc", [part.map((c) => c.fingerprint), part.map((c) => JSON.stringify(c))]);
+        }
+      }
+    });
+  }
+
+  async models(): Promise<DeviceModel[]> {
+    return (await this.db.query<{ doc: string }>("SELECT doc FROM models ORDER BY model_id COLLATE \"C\"")).map((r) => JSON.parse(r.doc) as DeviceModel);
+  }
+
+  async modelCredentials(): Promise<Credential[]> {
+    return (await this.db.query<CredentialRow>("SELECT * FROM credentials WHERE device_id IS NULL ORDER BY id")).map(credentialOf);
+  }
+
+  async *devicePages(pageSize = 5000, opts: { exceptImport?: number } = {}): AsyncIterable<FleetDevice[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db.query<{ seq: number; doc: string }>("SELECT seq, doc FROM devices WHERE seq > $1 AND import_id <> $2 ORDER BY seq LIMIT $3", [after, opts.exceptImport ?? -1, pageSize]);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.seq;
+      yield this.withRelations(rows.map((r) => JSON.parse(r.doc) as StoredDevice));
+    }
+  }
+
+  async withRelations(devices: StoredDevice[]): Promise<FleetDevice[]> {
+    const byDevice = new Map<string, Credential[]>();
+    const [perDevice] = await this.db.query<{ any: boolean }>("SELECT EXISTS (SELECT 1 FROM credentials WHERE device_id IS NOT NULL) AS any");
+    if (perDevice!.any) {
+      for (const c of await this.db.query<CredentialRow>("SELECT * FROM credentials WHERE device_id = ANY($1::text[]) ORDER BY id", [devices.map((d) => d.device_id)])) {
+        const list = byDevice.get(c.device_id!);
+        if (list) list.push(credentialOf(c));
+        else byDevice.set(c.device_id!, [credentialOf(c)]);
+      }
+    }
+    const fps: string[] = [];
+    for (const d of devices) if (d.cert_fingerprint !== undefined) fps.push(d.cert_fingerprint);
+    const certs = new Map<string, CertificateInfo>();
+    if (fps.length) for (const c of await this.db.query<{ fingerprint: string; doc: string }>("SELECT fingerprint, doc FROM certificates WHERE fingerprint = ANY($1::text[])", [fps])) certs.set(c.fingerprint, JSON.parse(c.doc) as CertificateInfo);
+    return devices.map((device) => {
+      const out: FleetDevice = { device, credentials: byDevice.get(device.device_id) ?? [] };
+      const cert = device.cert_fingerprint !== undefined ? certs.get(device.cert_fingerprint) : undefined;
+      if (cert) out.certificate = cert;
+      return out;
+    });
+  }
+
+  async knownDevices(deviceIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks(deviceIds, 10_000)) for (const r of await this.db.query<{ device_id: string }>("SELECT device_id FROM devices WHERE device_id = ANY($1::text[])", [part])) out.add(r.device_id);
+    return out;
+  }
+
+  async getDevice(deviceId: string): Promise<FleetDevice | undefined> {
+    const [r] = await this.db.query<{ doc: string }>("SELECT doc FROM devices WHERE device_id = $1", [deviceId]);
+    return r === undefined ? undefined : (await this.withRelations([JSON.parse(r.doc) as StoredDevice]))[0];
+  }
+
+  async deviceModels(deviceIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(deviceIds, 10_000)) {
+      for (const r of await this.db.query<{ device_id: string; model_id: string }>("SELECT device_id, model_id FROM devices WHERE device_id = ANY($1::text[]) AND model_id IS NOT NULL", [part])) out.set(r.device_id, r.model_id);
+    }
+    return out;
+  }
+
+  async counts(): Promise<FleetCounts> {
+    const [r] = await this.db.query<FleetCounts>(
+      "SELECT (SELECT COUNT(*) FROM devices) AS devices, (SELECT COUNT(*) FROM models) AS models, (SELECT COUNT(*) FROM credentials) AS credentials, (SELECT COUNT(*) FROM certificates) AS certificates",
+    );
+    return r!;
+  }
+}

@@ -1,0 +1,29 @@
+import type { Migration } from "../migrate.ts";
+
+export const alertMigrations: Migration[] = [
+  {
+    area: "alerts",
+    version: 1,
+    up: `
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        detector TEXT NOT NULL, device_id TEXT NOT NULL, model_id TEXT, key TEXT NOT NULL,
+        severity TEXT NOT NULL, confidence DOUBLE PRECISION NOT NULL,
+        first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, count INTEGER NOT NULL,
+        summary TEXT NOT NULL, action TEXT NOT NULL, evidence TEXT NOT NULL,
+        state TEXT NOT NULL, verification TEXT NOT NULL, note TEXT,
+        feedback_pending BOOLEAN NOT NULL DEFAULT false,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX alerts_last_seen ON alerts (last_seen DESC, id);
+      CREATE INDEX alerts_device ON alerts (device_id);
+      CREATE INDEX alerts_detector ON alerts (detector);
+      CREATE INDEX alerts_state ON alerts (state, last_seen DESC);
+      CREATE INDEX alerts_feedback ON alerts (updated_at, id) WHERE feedback_pending;
+      CREATE TABLE alert_suppressions (
+        id BIGSERIAL PRIMARY KEY, detector TEXT NOT NULL, device_id TEXT, key TEXT,
+        reason TEXT NOT NULL, expires TEXT, created_at TEXT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,26 @@
+import type { Migration } from "../migrate.ts";
+
+export const findingMigrations: Migration[] = [
+  {
+    area: "findings",
+    version: 1,
+    // Findings are stored per scan (a snapshot): appends only; status comes from comparing with the previous scan.
+    // Only the latest two scans' rows are kept; `scans` keeps every scan's counts.
+    up: `
+      CREATE TABLE scans (id BIGSERIAL PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, rules TEXT NOT NULL, counts TEXT);
+      CREATE TABLE findings (
+        id BIGSERIAL PRIMARY KEY,
+        scan_id BIGINT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        rule TEXT NOT NULL, severity TEXT NOT NULL, device_id TEXT, model_id TEXT,
+        title TEXT NOT NULL, evidence TEXT NOT NULL, standards TEXT NOT NULL, devices TEXT, suppression TEXT,
+        status TEXT NOT NULL, first_scan BIGINT NOT NULL
+      );
+      CREATE INDEX findings_scan ON findings (scan_id, id);
+      CREATE TABLE suppressions (
+        id BIGSERIAL PRIMARY KEY, rule TEXT NOT NULL, fingerprint TEXT, device_id TEXT,
+        reason TEXT NOT NULL, expires TEXT, created_at TEXT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,9 @@
+import type { Migration } from "../migrate.ts";
+import { alertMigrations } from "./alerts.ts";
+import { certifyMigrations } from "./certify.ts";
+import { findingMigrations } from "./findings.ts";
+import { fleetMigrations } from "./fleet.ts";
+import { vulnMigrations } from "./vulns.ts";
+
+/** Every area's migrations; an area adds its list here (and the same area and versions in sqlite/migrations/). */
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations];
