@@ -143,5 +143,6 @@ export const AlertSchema = z.object({
   evidence: z.record(z.string(), z.unknown()).describe("What was seen (records with file:line) and the baseline it was compared with."),
   state: z.enum(ALERT_STATES),
   verification: z.enum(VERIFICATIONS),
+  assignee: z.string().optional().describe("Who is looking after it (set by people, never by detection)."),
 });
 export type Alert = z.infer<typeof AlertSchema>;

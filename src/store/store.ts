@@ -11,7 +11,7 @@ import type { FindingRepository } from "./findings.ts";
 import type { FleetRepository } from "./fleet.ts";
 import type { VulnRepository } from "./vulns.ts";
 
-export type { AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
+export type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
 export type { AssessmentRepository, StoredAssessment } from "./assessments.ts";
 export type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "./findings.ts";
 export type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "./fleet.ts";

@@ -1,6 +1,7 @@
 import type { Alert, AlertState, Verification } from "../../core/record.ts";
 import { SEVERITIES, type Severity, severityRank } from "../../core/severity.ts";
-import type { AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
+import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
+import { type EventRow, eventOf } from "../alert-events.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
 
 interface Row {
@@ -20,6 +21,7 @@ interface Row {
   state: string;
   verification: string;
   note: string | null;
+  assignee: string | null;
 }
 
 function alertOf(r: Row): Alert {
@@ -41,6 +43,7 @@ function alertOf(r: Row): Alert {
   };
   if (r.model_id !== null) a.model_id = r.model_id;
   if (r.note !== null) a.evidence = { ...a.evidence, note: r.note };
+  if (r.assignee !== null) a.assignee = r.assignee;
   return a;
 }
 
@@ -111,20 +114,38 @@ export class PgAlerts implements AlertRepository {
     return (await this.db.query<Row>(sql, args)).map(alertOf);
   }
 
-  async setState(id: string, state: AlertState, note: string | undefined, at: string): Promise<Alert | undefined> {
-    const [r] = await this.db.query<Row>("UPDATE alerts SET state = $1, note = COALESCE($2, note), updated_at = $3 WHERE id = $4 RETURNING *", [state, note ?? null, at, id]);
-    return r ? alertOf(r) : undefined;
+  async setState(id: string, state: AlertState, change: AlertChange): Promise<Alert | undefined> {
+    return this.change(id, "state", (r) => r.state, state, change, (db) => db.query("UPDATE alerts SET state = $1, note = COALESCE($2, note), updated_at = $3 WHERE id = $4", [state, change.comment ?? null, change.at, id]));
   }
 
-  async verify(id: string, verification: Verification, note: string | undefined, at: string): Promise<Alert | undefined> {
-    const [r] = await this.db.query<Row>("UPDATE alerts SET verification = $1, note = COALESCE($2, note), feedback_pending = $3, updated_at = $4 WHERE id = $5 RETURNING *", [
-      verification,
-      note ?? null,
-      verification === "benign_positive",
-      at,
-      id,
-    ]);
-    return r ? alertOf(r) : undefined;
+  async verify(id: string, verification: Verification, change: AlertChange): Promise<Alert | undefined> {
+    return this.change(id, "verification", (r) => r.verification, verification, change, (db) =>
+      db.query("UPDATE alerts SET verification = $1, note = COALESCE($2, note), feedback_pending = $3, updated_at = $4 WHERE id = $5", [verification, change.comment ?? null, verification === "benign_positive", change.at, id]),
+    );
+  }
+
+  async assign(id: string, assignee: string | null, change: AlertChange): Promise<Alert | undefined> {
+    return this.change(id, "assignee", (r) => r.assignee, assignee, change, (db) => db.query("UPDATE alerts SET assignee = $1, updated_at = $2 WHERE id = $3", [assignee, change.at, id]));
+  }
+
+  async comment(id: string, change: AlertChange & { comment: string }): Promise<Alert | undefined> {
+    return this.change(id, "comment", () => null, null, change, async () => undefined);
+  }
+
+  async history(id: string): Promise<AlertEvent[]> {
+    return (await this.db.query<EventRow>("SELECT * FROM alert_events WHERE alert_id = $1 ORDER BY id", [id])).map(eventOf);
+  }
+
+  /** One change people make: the update and its history entry together (the row locked meanwhile), or nothing. */
+  private async change(id: string, action: AlertEvent["action"], before: (r: Row) => string | null, after: string | null, c: AlertChange, update: (db: PgDb) => Promise<unknown>): Promise<Alert | undefined> {
+    return this.db.transaction(async (db) => {
+      const [r] = await db.query<Row>("SELECT * FROM alerts WHERE id = $1 FOR UPDATE", [id]);
+      if (!r) return undefined;
+      await update(db);
+      await db.query("INSERT INTO alert_events (alert_id, at, actor, action, from_value, to_value, comment) VALUES ($1, $2, $3, $4, $5, $6, $7)", [id, c.at, c.actor, action, before(r), after, c.comment ?? null]);
+      const [now] = await db.query<Row>("SELECT * FROM alerts WHERE id = $1", [id]);
+      return alertOf(now!);
+    });
   }
 
   async pendingFeedback(): Promise<Alert[]> {

@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Alert, AlertState, Verification } from "../../core/record.ts";
 import { SEVERITIES, type Severity, severityRank } from "../../core/severity.ts";
-import type { AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
+import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
+import { type EventRow, eventOf } from "../alert-events.ts";
 
 interface Row {
   id: string;
@@ -20,6 +21,7 @@ interface Row {
   state: string;
   verification: string;
   note: string | null;
+  assignee: string | null;
 }
 
 function alertOf(r: Row): Alert {
@@ -41,6 +43,7 @@ function alertOf(r: Row): Alert {
   };
   if (r.model_id !== null) a.model_id = r.model_id;
   if (r.note !== null) a.evidence = { ...a.evidence, note: r.note };
+  if (r.assignee !== null) a.assignee = r.assignee;
   return a;
 }
 
@@ -92,16 +95,42 @@ export class SqliteAlerts implements AlertRepository {
     return (this.db.prepare(sql).all(...args, f.limit ?? 1000) as Row[]).map(alertOf);
   }
 
-  async setState(id: string, state: AlertState, note: string | undefined, at: string): Promise<Alert | undefined> {
-    const r = this.db.prepare("UPDATE alerts SET state = ?, note = COALESCE(?, note), updated_at = ? WHERE id = ?").run(state, note ?? null, at, id);
-    return r.changes ? this.get(id) : undefined;
+  async setState(id: string, state: AlertState, change: AlertChange): Promise<Alert | undefined> {
+    return this.change(id, "state", (r) => r.state, state, change, () =>
+      this.db.prepare("UPDATE alerts SET state = ?, note = COALESCE(?, note), updated_at = ? WHERE id = ?").run(state, change.comment ?? null, change.at, id),
+    );
   }
 
-  async verify(id: string, verification: Verification, note: string | undefined, at: string): Promise<Alert | undefined> {
-    const r = this.db
-      .prepare("UPDATE alerts SET verification = ?, note = COALESCE(?, note), feedback_pending = ?, updated_at = ? WHERE id = ?")
-      .run(verification, note ?? null, verification === "benign_positive" ? 1 : 0, at, id);
-    return r.changes ? this.get(id) : undefined;
+  async verify(id: string, verification: Verification, change: AlertChange): Promise<Alert | undefined> {
+    return this.change(id, "verification", (r) => r.verification, verification, change, () =>
+      this.db
+        .prepare("UPDATE alerts SET verification = ?, note = COALESCE(?, note), feedback_pending = ?, updated_at = ? WHERE id = ?")
+        .run(verification, change.comment ?? null, verification === "benign_positive" ? 1 : 0, change.at, id),
+    );
+  }
+
+  async assign(id: string, assignee: string | null, change: AlertChange): Promise<Alert | undefined> {
+    return this.change(id, "assignee", (r) => r.assignee, assignee, change, () => this.db.prepare("UPDATE alerts SET assignee = ?, updated_at = ? WHERE id = ?").run(assignee, change.at, id));
+  }
+
+  async comment(id: string, change: AlertChange & { comment: string }): Promise<Alert | undefined> {
+    return this.change(id, "comment", () => null, null, change, () => undefined);
+  }
+
+  async history(id: string): Promise<AlertEvent[]> {
+    const rows = this.db.prepare("SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id").all(id) as EventRow[];
+    return rows.map(eventOf);
+  }
+
+  /** One change people make: the update and its history entry together, or nothing when there is no such alert. */
+  private change(id: string, action: AlertEvent["action"], before: (r: Row) => string | null, after: string | null, c: AlertChange, update: () => unknown): Alert | undefined {
+    return this.db.transaction(() => {
+      const r = this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as Row | undefined;
+      if (!r) return undefined;
+      update();
+      this.db.prepare("INSERT INTO alert_events (alert_id, at, actor, action, from_value, to_value, comment) VALUES (?, ?, ?, ?, ?, ?, ?)").run(id, c.at, c.actor, action, before(r), after, c.comment ?? null);
+      return alertOf(this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as Row);
+    })();
   }
 
   async pendingFeedback(): Promise<Alert[]> {

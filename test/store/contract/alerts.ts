@@ -26,7 +26,7 @@ export function alertsContract(c: ContractContext): void {
     it("upserts runs without overwriting people's decisions, and lets a run resolve an alert", async () => {
       const store = await c.fresh();
       await store.alerts.upsert([alert("A1"), alert("A2", { severity: "low", device_id: "meter-2", model_id: "m" })], "t0");
-      assert.equal((await store.alerts.setState("A1", "acknowledged", "on it", "t1"))!.state, "acknowledged");
+      assert.equal((await store.alerts.setState("A1", "acknowledged", { actor: "ana", at: "t1", comment: "on it" }))!.state, "acknowledged");
       await store.alerts.upsert([alert("A1", { count: 5, last_seen: "2026-11-25T11:00:00Z" })], "t2");
       await store.alerts.upsert([alert("A1", { count: 2, last_seen: "2026-11-25T09:00:00Z" })], "t2");
       const a = (await store.alerts.get("A1"))!;
@@ -37,7 +37,7 @@ export function alertsContract(c: ContractContext): void {
       assert.equal((await store.alerts.get("A2"))!.model_id, "m");
       await store.alerts.upsert([alert("A1", { state: "resolved" })], "t3");
       assert.equal((await store.alerts.get("A1"))!.state, "resolved");
-      assert.equal(await store.alerts.setState("nope", "resolved", undefined, "t4"), undefined);
+      assert.equal(await store.alerts.setState("nope", "resolved", { actor: "ana", at: "t4" }), undefined);
     });
 
     it("lists newest first with filters and a limit", async () => {
@@ -57,20 +57,49 @@ export function alertsContract(c: ContractContext): void {
       assert.deepEqual((await store.alerts.list({ severity: "high" })).map((a) => a.severity).sort(), ["critical", "critical", "critical", "high", "high", "high"]);
       assert.ok((await store.alerts.list({ detector: "beaconing", device_id: "d1" })).every((a) => a.detector === "beaconing" && a.device_id === "d1"));
       assert.equal((await store.alerts.list({ limit: 5 })).length, 5);
-      await store.alerts.setState("A03", "acknowledged", undefined, "t1");
+      await store.alerts.setState("A03", "acknowledged", { actor: "ana", at: "t1" });
       assert.deepEqual((await store.alerts.list({ state: "acknowledged" })).map((a) => a.id), ["A03"]);
     });
 
     it("queues benign verdicts as feedback until a run applies them", async () => {
       const store = await c.fresh();
       await store.alerts.upsert([alert("A1"), alert("A2")], "t0");
-      await store.alerts.verify("A1", "benign_positive", "planned firmware update", "t1");
-      await store.alerts.verify("A2", "true_positive", undefined, "t1");
+      await store.alerts.verify("A1", "benign_positive", { actor: "ana", at: "t1", comment: "planned firmware update" });
+      await store.alerts.verify("A2", "true_positive", { actor: "ana", at: "t1" });
       assert.deepEqual((await store.alerts.pendingFeedback()).map((a) => a.id), ["A1"]);
       await store.alerts.markFeedbackApplied(["A1"]);
       assert.deepEqual(await store.alerts.pendingFeedback(), []);
       assert.equal((await store.alerts.get("A1"))!.verification, "benign_positive");
-      assert.equal(await store.alerts.verify("nope", "false_positive", undefined, "t2"), undefined);
+      assert.equal(await store.alerts.verify("nope", "false_positive", { actor: "ana", at: "t2" }), undefined);
+    });
+
+    it("keeps who did what to an alert, when and why; assigns and comments", async () => {
+      const store = await c.fresh();
+      await store.alerts.upsert([alert("A1")], "t0");
+      await store.alerts.assign("A1", "bob", { actor: "ana", at: "2026-11-25T10:00:00Z", comment: "yours" });
+      await store.alerts.setState("A1", "acknowledged", { actor: "bob", at: "2026-11-25T10:05:00Z" });
+      await store.alerts.comment("A1", { actor: "bob", at: "2026-11-25T10:06:00Z", comment: "SIM moved to a router — Überprüfung läuft 🔍" });
+      const v = await store.alerts.verify("A1", "benign_positive", { actor: "bob", at: "2026-11-25T10:10:00Z", comment: "planned swap" });
+      assert.equal(v!.assignee, "bob");
+      assert.equal(v!.verification, "benign_positive");
+      await store.alerts.assign("A1", null, { actor: "bob", at: "2026-11-25T10:11:00Z" });
+      assert.equal((await store.alerts.get("A1"))!.assignee, undefined);
+      await store.alerts.upsert([alert("A1", { count: 9 })], "t1");
+      assert.equal((await store.alerts.get("A1"))!.state, "acknowledged", "a detection run keeps people's decisions");
+      const h = await store.alerts.history("A1");
+      assert.deepEqual(
+        h.map((e) => [e.actor, e.action, e.from ?? null, e.to ?? null, e.comment ?? null, e.at]),
+        [
+          ["ana", "assignee", null, "bob", "yours", "2026-11-25T10:00:00Z"],
+          ["bob", "state", "open", "acknowledged", null, "2026-11-25T10:05:00Z"],
+          ["bob", "comment", null, null, "SIM moved to a router — Überprüfung läuft 🔍", "2026-11-25T10:06:00Z"],
+          ["bob", "verification", "unknown", "benign_positive", "planned swap", "2026-11-25T10:10:00Z"],
+          ["bob", "assignee", "bob", null, null, "2026-11-25T10:11:00Z"],
+        ],
+      );
+      assert.ok(h.every((e, i) => i === 0 || e.id > h[i - 1]!.id));
+      assert.equal(await store.alerts.comment("nope", { actor: "x", at: "t", comment: "c" }), undefined);
+      assert.deepEqual(await store.alerts.history("nope"), []);
     });
 
     it("keeps suppressions with their expiry", async () => {

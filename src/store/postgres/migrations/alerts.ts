@@ -26,4 +26,16 @@ export const alertMigrations: Migration[] = [
       );
     `,
   },
+  {
+    area: "alerts",
+    version: 2,
+    up: `
+      ALTER TABLE alerts ADD COLUMN assignee TEXT;
+      CREATE TABLE alert_events (
+        id BIGSERIAL PRIMARY KEY, alert_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        from_value TEXT, to_value TEXT, comment TEXT
+      );
+      CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
+    `,
+  },
 ];

@@ -24,4 +24,18 @@ export const alertMigrations: Migration[] = [
       );
     `,
   },
+  {
+    area: "alerts",
+    version: 2,
+    // Who is looking after an alert, and everything people did to it (who, when, why), oldest first.
+    up: `
+      ALTER TABLE alerts ADD COLUMN assignee TEXT;
+      CREATE TABLE alert_events (
+        id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        from_value TEXT, to_value TEXT, comment TEXT
+      );
+      CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
+      CREATE INDEX alerts_state ON alerts (state, last_seen);
+    `,
+  },
 ];
