@@ -13,11 +13,11 @@ import { EXIT } from "../core/exit-codes.ts";
 import { RECORD_KINDS } from "../core/record.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
-import { type DetectInventory, readInventoryFiles, readInventoryStore } from "../detect/inventory.ts";
+import { type DetectInventory, readInventoryFiles } from "../detect/inventory.ts";
 import { KIND } from "../detect/read/fields.ts";
 import { ColumnMappingSchema } from "../detect/read/mapping.ts";
 import { loadReference } from "../detect/reference.ts";
-import { runDetection } from "../detect/run.ts";
+import { detectWithStore } from "../detect/stored-run.ts";
 import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
@@ -122,44 +122,29 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
   const reasons = new Map<string, number>();
   const store = o.store ? await openCliStore(ctx, where.url) : undefined;
   try {
-    let inventory: DetectInventory | undefined;
-    if (o.inventory || o.models) inventory = await readInventoryFiles(o.inventory, o.models, issues.add);
-    else if (store) inventory = await readInventoryStore(store);
-    const suppressions = store ? await store.alerts.suppressions() : [];
-    const feedback = store ? await store.alerts.pendingFeedback() : [];
-    let result: ReturnType<typeof runDetection>;
-    try {
-      result = runDetection({
-        files,
-        detectors,
-        ...(config?.data.detectors ? { params: config.data.detectors } : {}),
-        ...((o.localNet ?? config?.data.local_nets) ? { localNets: o.localNet ?? config!.data.local_nets! } : {}),
-        reorderWindowMs: positive("--reorder-window", o.reorderWindow) * 1000,
-        dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
-        ...(mapping ? { mapping: mapping.data! } : {}),
-        ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
-        ...(since !== undefined ? { since } : {}),
-        ...(until !== undefined ? { until } : {}),
-        ...(o.state ? { stateDir: o.state } : {}),
-        ...(inventory && inventory.devices.length + inventory.models.length > 0 ? { inventory } : {}),
-        suppressions,
-        feedback,
-        reference: loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}),
-        onReject: (file, line, reason, _text) => {
-          const category = reason.replace(/"[^"]*"/g, "…").replace(/\d+ s behind.*$/, "behind the reorder window");
-          reasons.set(category, (reasons.get(category) ?? 0) + 1);
-          issues.add({ file, line, reason, level: "error" });
-        },
-      });
-    } catch (e) {
-      if (e instanceof Error && /ENOENT|EISDIR|EACCES/.test(e.message)) throw new UsageError(e.message);
-      if (e instanceof Error && /bad parameters|CIDR|state in/.test(e.message)) throw new UsageError(e.message);
-      throw e;
-    }
-    if (store) {
-      await store.alerts.upsert(result.alerts, new Date(now).toISOString());
-      await store.alerts.markFeedbackApplied(result.learned);
-    }
+    const inventory: DetectInventory | undefined = o.inventory || o.models ? await readInventoryFiles(o.inventory, o.models, issues.add) : undefined;
+    const result = await detectWithStore({
+      ...(store ? { store } : {}),
+      ...(inventory ? { inventory } : {}),
+      at: new Date(now).toISOString(),
+      files,
+      detectors,
+      ...(config?.data.detectors ? { params: config.data.detectors } : {}),
+      ...((o.localNet ?? config?.data.local_nets) ? { localNets: o.localNet ?? config!.data.local_nets! } : {}),
+      reorderWindowMs: positive("--reorder-window", o.reorderWindow) * 1000,
+      dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
+      ...(mapping ? { mapping: mapping.data! } : {}),
+      ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      ...(o.state ? { stateDir: o.state } : {}),
+      reference: loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}),
+      onReject: (file, line, reason, _text) => {
+        const category = reason.replace(/"[^"]*"/g, "…").replace(/\d+ s behind.*$/, "behind the reorder window");
+        reasons.set(category, (reasons.get(category) ?? 0) + 1);
+        issues.add({ file, line, reason, level: "error" });
+      },
+    });
     ctx.out(renderAlerts(result.alerts, o.format, ctx.colors()));
     ctx.err(summarizeRun(result, files, reasons, issues.close(), o.state, ctx.colors("stderr")));
     if (result.replay.rejected > 0) ctx.exit(EXIT.rejected);

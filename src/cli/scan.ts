@@ -4,23 +4,17 @@
  */
 import { join } from "node:path";
 import { Option } from "commander";
-import { type ScanConfig, loadScanConfig } from "../audit/config-file.ts";
-import { type AuditOptions, type AuditResult, type AuditSession, beginAudit, runAudit } from "../audit/engine.ts";
 import { allRules } from "../audit/rules/index.ts";
-import { DeviceSchema } from "../core/fleet.ts";
+import { runScan as runAuditScan, type ScanOutcome } from "../audit/scan.ts";
 import { EXIT } from "../core/exit-codes.ts";
+import type { InputIssue } from "../core/input-issue.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
-import { importCredentials } from "../inventory/credentials.ts";
-import { importDevices } from "../inventory/devices.ts";
-import { loadMapping } from "../inventory/mapping.ts";
-import { importModels } from "../inventory/models.ts";
 import { keyedDigester, loadSecretKey } from "../inventory/secrets.ts";
 import { MostSerious } from "../report/html.ts";
 import { ScanSummary } from "../report/summary.ts";
-import type { FleetDevice, StoreTx } from "../store/store.ts";
 import { resolveStoreUrl } from "../store/url.ts";
 import type { CommandModule } from "./command.ts";
-import { type CliContext, UsageError } from "./context.ts";
+import type { CliContext } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
 import { Progress } from "./progress.ts";
 import { type OutputFormat, writeScanOutput } from "./scan-output.ts";
@@ -78,104 +72,40 @@ function storeUrlOf(data: string): string {
 
 export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & { store?: string }): Promise<{ reportFile?: string }> {
   const now = ctx.now(o.now);
-  const config: ScanConfig = o.config ? loadScanConfig(o.config, allRules) : { settings: new Map(), suppressions: [] };
-  const mapping = o.mapping ? loadMapping(o.mapping, Object.keys(DeviceSchema.shape)) : undefined;
-  if (mapping && !o.inventory) throw new UsageError("--mapping needs an inventory file");
   const store = (await openCliStore(ctx, o.store ?? storeUrlOf(o.data)))!;
   const issues = new IssueReporter(ctx, o.rejects ?? join(o.data, "rejects", `${new Date(now).toISOString().replace(/[:.]/g, "-")}.csv`), o.rejects !== undefined);
-  const imports: string[] = [];
   try {
-    const keyedDigest = keyedDigester(loadSecretKey(o.data));
-    if (o.models) {
-      const r = await importModels(store, o.models, issues.add);
-      imports.push(`${o.models}: ${r.imported} models imported${r.rejected ? `, ${r.rejected} rejected` : ""}`);
-    }
-    // Credentials first, so that the inventory can be audited while it streams in (whether their devices exist is
-    // checked once the inventory is in). Under --strict they wait until the inventory passed, as a stop must leave
-    // them out too; the audit then runs over the store afterwards.
-    const streamAudit = !(o.strict && o.credentials);
-    const importCreds = (into: StoreTx, deferDeviceCheck: boolean) => importCredentials({ store: into, file: o.credentials!, keyedDigest, onIssue: issues.add, deferDeviceCheck });
-    let credentials = o.credentials && streamAudit ? await importCreds(store, true) : undefined;
-
     const summary = new ScanSummary();
     const serious = new MostSerious(1000);
-    const auditOptions: AuditOptions = {
+    const streaming = !(o.strict && o.credentials);
+    const progress = new Map<string, Progress>();
+    const outcome = await runAuditScan({
       store,
       rules: allRules,
       now,
-      keyedDigest,
-      settings: config.settings,
-      extraSuppressions: config.suppressions,
+      keyedDigest: keyedDigester(loadSecretKey(o.data)),
+      ...pick(o, ["inventory", "models", "credentials", "mapping", "config", "strict", "prune", "allowOutsideCerts"]),
+      onIssue: issues.add,
       onFinding: (f) => {
         summary.add(f);
         serious.add(f);
       },
-    };
-    // The whole scan is one transaction: the import, the audit begun with its first batch (so a --strict stop, which
-    // rolls the import back, leaves no scan behind either), the rest of the fleet and the scan's end. A failure or a
-    // crash anywhere leaves the store as it was.
-    const outcome = await store.transaction(async (tx): Promise<{ stopped: true } | { stopped: false; result: AuditResult; devices: number }> => {
-      let audit: AuditSession | undefined;
-      const txAudit = { ...auditOptions, store: tx };
-      if (o.inventory) {
-        const progress = new Progress(ctx, `${streamAudit ? "Importing and auditing" : "Importing"} ${o.inventory}`);
-        const r = await importDevices({
-          store: tx,
-          file: o.inventory,
-          certificates: { allowOutside: o.allowOutsideCerts === true },
-          onIssue: issues.add,
-          onProgress: (done, total) => progress.update(done, total, "bytes"),
-          ...(streamAudit
-            ? {
-                // The scan belongs to the outer transaction (it outlives the import's nested one).
-                onImported: async (devices: FleetDevice[]) => {
-                  audit ??= await beginAudit(txAudit);
-                  await audit.devices(devices);
-                },
-              }
-            : {}),
-          ...(mapping ? { mapping } : {}),
-          ...(o.strict ? { strict: true } : {}),
-          ...(o.prune ? { prune: true } : {}),
-        });
-        progress.done();
-        if (r.stopped) return { stopped: true };
-        const certs = r.certificates.loaded + r.certificates.rejected ? `; certificates: ${r.certificates.loaded} loaded, ${r.certificates.rejected} rejected` : "";
-        imports.push(`${o.inventory}: ${r.imported.toLocaleString("en-US")} devices imported, ${r.rejected} rejected${certs}`);
-        if (r.missing && r.missing.missingCount > 0) {
-          imports.push(
-            o.prune
-              ? `${r.missing.missingCount} devices no longer in the inventory were deleted`
-              : `${r.missing.missingCount} stored devices are not in this inventory (kept; e.g. ${r.missing.missingSample.slice(0, 3).join(", ")}; --prune deletes them)`,
-          );
-        }
-        // The stored devices this import did not contain are audited too.
-        if (streamAudit && r.missing && r.missing.missingCount > 0 && !o.prune) {
-          audit ??= await beginAudit(txAudit);
-          for await (const page of tx.fleet.devicePages(5000, { exceptImport: r.missing.importId })) await audit.devices(page);
-        }
-      }
-      if (o.credentials && !credentials) credentials = await importCreds(tx, false); // checks its devices itself
-      else await credentials?.checkDevices(tx);
-      if (credentials) {
-        imports.push(`${o.credentials}: ${credentials.imported} credentials imported${credentials.rejected ? `, ${credentials.rejected} rejected` : ""}`);
-      }
-      const counts = await tx.fleet.counts();
-      if (counts.devices === 0) throw new UsageError("the store holds no devices: give an inventory file (longwatch scan devices.csv)");
-      if (audit) return { stopped: false, result: await audit.finish(), devices: counts.devices };
-      // Nothing streamed (no inventory given, an empty one, or --strict with credentials): audit what the store holds.
-      const progress = new Progress(ctx, "Auditing");
-      const result = await runAudit({ ...txAudit, onProgress: (done) => progress.update(done, counts.devices) });
-      progress.done();
-      return { stopped: false, result, devices: counts.devices };
+      onProgress: (phase, done, total) => {
+        let p = progress.get(phase);
+        if (!p) progress.set(phase, (p = new Progress(ctx, phase === "import" ? `${streaming ? "Importing and auditing" : "Importing"} ${o.inventory}` : "Auditing")));
+        if (phase === "import") p.update(done, total, "bytes");
+        else p.update(done, total);
+      },
     });
+    for (const p of progress.values()) p.done();
     if (outcome.stopped) {
       ctx.err(`--strict: stopped at the first rejected record; no device was imported and nothing was audited.`);
       ctx.exit(EXIT.rejected);
       return {};
     }
-    const { result } = outcome;
+    const result = outcome.audit;
     for (const f of result.fixed) summary.add(f);
+    const imports = importLines(o, outcome);
     const rejectsLine = issues.close();
     if (rejectsLine) imports.push(rejectsLine);
 
@@ -188,7 +118,7 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
       summary,
       serious: serious.list(),
       imports,
-      devices: outcome.devices,
+      devices: outcome.fleetSize,
     });
     if (issues.errors > 0) ctx.exit(EXIT.rejected);
     const worst = summary.worstSeverity();
@@ -201,4 +131,30 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
     issues.close();
     await store.close();
   }
+}
+
+/** The summary's lines about what was imported. */
+function importLines(o: { models?: string; inventory?: string; credentials?: string; prune?: boolean }, r: Exclude<ScanOutcome, { stopped: InputIssue }>): string[] {
+  const lines: string[] = [];
+  if (r.models) lines.push(`${o.models}: ${r.models.imported} models imported${r.models.rejected ? `, ${r.models.rejected} rejected` : ""}`);
+  const d = r.devices;
+  if (d) {
+    const certs = d.certificates.loaded + d.certificates.rejected ? `; certificates: ${d.certificates.loaded} loaded, ${d.certificates.rejected} rejected` : "";
+    lines.push(`${o.inventory}: ${d.imported.toLocaleString("en-US")} devices imported, ${d.rejected} rejected${certs}`);
+    if (d.missing && d.missing.missingCount > 0) {
+      lines.push(
+        o.prune
+          ? `${d.missing.missingCount} devices no longer in the inventory were deleted`
+          : `${d.missing.missingCount} stored devices are not in this inventory (kept; e.g. ${d.missing.missingSample.slice(0, 3).join(", ")}; --prune deletes them)`,
+      );
+    }
+  }
+  if (r.credentials) lines.push(`${o.credentials}: ${r.credentials.imported} credentials imported${r.credentials.rejected ? `, ${r.credentials.rejected} rejected` : ""}`);
+  return lines;
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }

@@ -4,6 +4,7 @@
  * alert book. It runs forever behind a live transport as well as over a replayed file: memory is the columns (bounded
  * per device) plus bounded maps, and everything it learned can be saved and restored (snapshot.ts).
  */
+import { LongwatchError } from "../core/errors.ts";
 import type { Device, DeviceModel } from "../core/fleet.ts";
 import type { Alert } from "../core/record.ts";
 import { AlertBook, type AlertSink, type Suppression } from "./alert-book.ts";
@@ -70,7 +71,7 @@ export class Engine {
     this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 3_600_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
     for (const detector of opts.detectors) {
       const parsed = detector.params.safeParse(opts.params?.[detector.id] ?? {});
-      if (!parsed.success) throw new Error(`${detector.id}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+      if (!parsed.success) throw new LongwatchError("invalid_config", `${detector.id}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
       const run = detector.create({
         params: parsed.data,
         columns: this.columns,

@@ -3,6 +3,7 @@
  * device; an outside scanner hitting a device must not be taken for one. The default is the private IPv4 ranges
  * (RFC 1918, CGNAT 100.64/10 used by cellular carriers, link-local) and IPv6 unique-local and link-local.
  */
+import { LongwatchError } from "../core/errors.ts";
 
 export const DEFAULT_LOCAL_NETS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10"];
 
@@ -18,7 +19,7 @@ export class LocalNets {
   constructor(cidrs: readonly string[] = DEFAULT_LOCAL_NETS) {
     for (const c of cidrs) {
       const parsed = parseCidr(c);
-      if (parsed === undefined) throw new Error(`"${c}" is not a CIDR block (e.g. 10.0.0.0/8 or fd00::/8)`);
+      if (parsed === undefined) throw new LongwatchError("invalid_config", `"${c}" is not a CIDR block (e.g. 10.0.0.0/8 or fd00::/8)`, { cidr: c });
       if ("base" in parsed) this.v4.push(parsed);
       else this.v6.push(parsed);
     }

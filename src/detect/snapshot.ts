@@ -4,6 +4,7 @@
  * where each part is, plus detectors' maps, open alerts and the event-time clock. Written to temporary files and
  * renamed, so a crash mid-save leaves the previous snapshot intact.
  */
+import { LongwatchError } from "../core/errors.ts";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DeviceIndex } from "./device-index.ts";
@@ -78,9 +79,9 @@ export function saveSnapshot(engine: Engine, dir: string): { bytes: number } {
 /** Restores into a fresh engine built with the same detectors and parameters; throws when the snapshot does not fit. */
 export function loadSnapshot(engine: Engine, dir: string): void {
   const header = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as Header;
-  if (header.version !== VERSION) throw new Error(`state in ${dir} has version ${header.version}; this Longwatch reads version ${VERSION}`);
+  if (header.version !== VERSION) throw new LongwatchError("state_invalid", `state in ${dir} has version ${header.version}; this Longwatch reads version ${VERSION}`);
   const want = engine.detectorIds().join(",");
-  if (header.detectors.join(",") !== want) throw new Error(`state in ${dir} was made with other detectors (${header.detectors.join(", ")}); use the same --detectors or a new --state folder`);
+  if (header.detectors.join(",") !== want) throw new LongwatchError("state_invalid", `state in ${dir} was made with other detectors (${header.detectors.join(", ")}); use the same --detectors or a new --state folder`);
   const bin = readFileSync(join(dir, "state.bin"));
   const slice = (p: Part) => new Uint8Array(bin.buffer, bin.byteOffset + p.offset, p.length);
   const index = DeviceIndex.load(Object.fromEntries(header.index.map((p) => [p.name, slice(p)])), header.devices);
