@@ -16,6 +16,7 @@ import { PgFindings } from "./findings.ts";
 import { PgFleet } from "./fleet.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
+import { PgTables } from "./tables.ts";
 import { PgVulns } from "./vulns.ts";
 
 /** Every repository over one connection (the pool, or a transaction's client); a new area adds its line here. */
@@ -26,6 +27,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     vulns: new PgVulns(db, env),
     alerts: new PgAlerts(db),
     assessments: new PgAssessments(db),
+    tables: new PgTables(db),
   };
 }
 
@@ -38,6 +40,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     vulns: guardRepository(repos.vulns, "vulns", around),
     alerts: guardRepository(repos.alerts, "alerts", around),
     assessments: guardRepository(repos.assessments, "assessments", around),
+    tables: guardRepository(repos.tables, "tables", around),
   };
 }
 
@@ -49,6 +52,7 @@ export class PostgresStore implements Store {
   readonly vulns;
   readonly alerts;
   readonly assessments;
+  readonly tables;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -64,7 +68,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

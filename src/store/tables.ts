@@ -1,0 +1,21 @@
+/**
+ * Port: the store's tables as rows, for moving a whole store between adapters (`longwatch store copy`) and for
+ * saying what a store holds (`store info`). Both adapters keep the same tables and column names, so rows read from
+ * one can be written to the other; a column only one side has is left to its default.
+ */
+export interface TableInfo {
+  name: string;
+  rows: number;
+}
+
+export interface TableRepository {
+  /** Every data table (not the migrations table), by name. */
+  list(): Promise<TableInfo[]>;
+  columns(table: string): Promise<string[]>;
+  /** All rows of a table in pages, in primary-key (insertion) order. */
+  read(table: string, columns: readonly string[], pageSize?: number): AsyncIterable<Record<string, unknown>[]>;
+  /** Appends rows (ids included) to a table; runs inside `store.transaction()`. */
+  write(table: string, columns: readonly string[], rows: readonly Record<string, unknown>[]): Promise<void>;
+  /** After rows were written with their ids: whatever the adapter must bring up to date (sequences, derived columns). */
+  afterCopy(): Promise<void>;
+}
