@@ -6,17 +6,22 @@
  *
  *   npm run bench:scan                      # 1,000,000 devices, 100,000 certificates
  *   npm run bench:scan -- --devices 200000  # smaller
+ *   npm run bench:scan -- --store postgres://postgres@127.0.0.1:5432/postgres   # also into PostgreSQL, same run
+ *
+ * With --store, every run scans into SQLite and then into a fresh schema of that PostgreSQL database (dropped
+ * afterwards), alternating, and the report gives PostgreSQL's wall time as a ratio of SQLite's (target ≤ 1.5×).
  *
  * The dataset is generated once into bench/out/ (deterministic) and reused.
  */
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { generateBenchFleet } from "./scan-fleet.ts";
 
-const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, certs: { type: "string" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, certs: { type: "string" }, runs: { type: "string", default: "3" }, store: { type: "string" } } });
 const devices = Number(values.devices);
 const certs = values.certs !== undefined ? Number(values.certs) : Math.round(devices / 10);
 const root = join(import.meta.dirname, "..");
@@ -42,14 +47,22 @@ async function baselineRead(file: string): Promise<{ seconds: number; lines: num
   return { seconds: Number(process.hrtime.bigint() - t) / 1e9, lines };
 }
 
-function scanOnce(): { seconds: number; cpuSeconds: number; maxRssMb: number; stdout: string } {
+interface Run {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+/** One scan into a fresh store: the data folder's SQLite file, or `store` (a URL) when given. */
+function scanOnce(store?: string): Run {
   const data = join(dir, "store");
   rmSync(data, { recursive: true, force: true });
   mkdirSync(data, { recursive: true });
   const t = process.hrtime.bigint();
   const p = spawnSync(
     "/usr/bin/time",
-    ["-f", "%M %U %S", join(root, "bin", "longwatch.js"), "--data", data, "scan", join(dir, "devices.csv"), "--models", join(dir, "models.yaml"), "--now", "2026-11-25"],
+    ["-f", "%M %U %S", join(root, "bin", "longwatch.js"), "--data", data, ...(store ? ["--store", store] : []), "scan", join(dir, "devices.csv"), "--models", join(dir, "models.yaml"), "--now", "2026-11-25"],
     { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 },
   );
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
@@ -60,9 +73,15 @@ function scanOnce(): { seconds: number; cpuSeconds: number; maxRssMb: number; st
 
 const file = join(dir, "devices.csv");
 const base = await baselineRead(file);
-const results = Array.from({ length: Number(values.runs) }, () => scanOnce());
+const pgRuns: Run[] = [];
+const results: Run[] = [];
+for (let i = 0; i < Number(values.runs); i++) {
+  results.push(scanOnce());
+  if (values.store) pgRuns.push(await pgScanOnce(values.store, i));
+}
+const median = (runs: Run[]) => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
 // The median run: the machine is shared, so single runs wander by a few seconds.
-const best = [...results].sort((a, b) => a.seconds - b.seconds)[Math.floor(results.length / 2)]!;
+const best = median(results);
 const maxRssMb = Math.max(...results.map((r) => r.maxRssMb));
 const mb = statSync(file).size / 1048576;
 console.log(best.stdout.split("\n").slice(0, 6).join("\n"));
@@ -72,4 +91,28 @@ console.log(`|---|---|---|---|---|---|---|`);
 console.log(
   `| ${devices.toLocaleString("en-US")} devices (${mb.toFixed(0)} MiB CSV), ${certs.toLocaleString("en-US")} certificates | ${base.seconds.toFixed(2)} s | ${best.seconds.toFixed(1)} s (${Math.round(devices / best.seconds).toLocaleString("en-US")} devices/s) | ${best.cpuSeconds.toFixed(1)} s | ${(best.seconds / base.seconds).toFixed(1)}× | ${maxRssMb.toFixed(0)} MiB (highest run) | ≤ 20 s, ≤ 1536 MiB: ${best.seconds <= 20 && maxRssMb <= 1536 ? "met" : "NOT met"} |`,
 );
-console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; runs: ${results.map((r) => `${r.seconds.toFixed(1)} s / ${r.maxRssMb.toFixed(0)} MiB`).join(", ")}`);
+if (pgRuns.length) {
+  const pg = median(pgRuns);
+  const ratio = pg.seconds / best.seconds;
+  console.log(`\n| store | scan wall, median run | CPU of the longwatch process | peak RSS | ratio to SQLite (same run) | target |`);
+  console.log(`|---|---|---|---|---|---|`);
+  console.log(`| SQLite | ${best.seconds.toFixed(1)} s | ${best.cpuSeconds.toFixed(1)} s | ${maxRssMb.toFixed(0)} MiB | 1.00× | |`);
+  console.log(`| PostgreSQL | ${pg.seconds.toFixed(1)} s | ${pg.cpuSeconds.toFixed(1)} s | ${Math.max(...pgRuns.map((r) => r.maxRssMb)).toFixed(0)} MiB | ${ratio.toFixed(2)}× | ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"} |`);
+}
+console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${loadavg().map((x) => x.toFixed(1)).join(" ")}; runs: ${results.map((r) => `${r.seconds.toFixed(1)} s / ${r.maxRssMb.toFixed(0)} MiB`).join(", ")}${pgRuns.length ? `; PostgreSQL runs: ${pgRuns.map((r) => `${r.seconds.toFixed(1)} s`).join(", ")}` : ""}`);
+
+/** A scan into a new schema of the given PostgreSQL database, dropped afterwards. */
+async function pgScanOnce(url: string, i: number): Promise<Run> {
+  const schema = `lw_bench_${process.pid}_${i}`;
+  const u = new URL(url);
+  u.searchParams.delete("schema");
+  const admin = new pg.Client({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    u.searchParams.set("schema", schema);
+    return scanOnce(u.toString());
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
+}

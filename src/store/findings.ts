@@ -34,6 +34,11 @@ export interface ScanRun {
   readonly rules: readonly string[];
   readonly previousId: number | undefined;
   readonly open: Map<string, readonly [row: number, firstScan: number]>;
+  /**
+   * A write the adapter started and has not yet seen finish (it overlaps the database's work with the caller's
+   * next batch); `finishScan` and the next `record` wait for it and fail with its error.
+   */
+  pending?: Promise<void> | undefined;
 }
 
 export interface FindingRepository {

@@ -81,21 +81,28 @@ export class PgFindings implements FindingRepository {
       const row = [f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), std, f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scan.id];
       for (let c = 0; c < 12; c++) cols[c]!.push(row[c]);
     }
-    await this.db.transaction(async (db) => {
-      for (let i = 0; i < findings.length; i += ROWS) await db.query(INSERT, [scan.id, ...cols.map((c) => c.slice(i, i + ROWS))]);
-    });
+    // One write in flight at a time: the database inserts this batch while the caller audits the next one.
+    await scan.pending;
+    const write = (async () => {
+      for (let i = 0; i < findings.length; i += ROWS) await this.db.query(INSERT, [scan.id, ...cols.map((c) => c.slice(i, i + ROWS))]);
+    })();
+    // Kept from being reported as unhandled before it is awaited (the next record or finishScan awaits it).
+    write.catch(() => undefined);
+    scan.pending = write;
     return out;
   }
 
   async finishScan(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]> {
     const prevId = scan.previousId;
+    await scan.pending;
+    scan.pending = undefined;
     return this.db.transaction(async (db) => {
       let fixed: Finding[] = [];
       if (prevId !== undefined) {
         const leftover = [...scan.open.values()].map(([id]) => id);
         const ran = new Set(scan.rules);
         for (const part of chunks(leftover, 10_000)) {
-          for (const r of await db.query<FindingRow>("SELECT * FROM findings WHERE id = ANY($1::bigint[])", [part])) if (ran.has(r.rule)) fixed.push({ ...findingOf(r), status: "fixed" });
+          for (const r of await db.query<FindingRow>("SELECT * FROM findings WHERE scan_id = $1 AND id = ANY($2::bigint[])", [prevId, part])) if (ran.has(r.rule)) fixed.push({ ...findingOf(r), status: "fixed" });
         }
         fixed = fixed.sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
         for (const part of chunks(fixed, ROWS)) {

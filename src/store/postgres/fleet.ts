@@ -145,11 +145,12 @@ export class PgFleet implements FleetRepository {
   }
 
   async *devicePages(pageSize = 5000, opts: { exceptImport?: number } = {}): AsyncIterable<FleetDevice[]> {
-    let after = 0;
+    // Keyset paging over the primary key: a stable order, each page one index range.
+    let after = "";
     for (;;) {
-      const rows = await this.db.query<{ seq: number; doc: string }>("SELECT seq, doc FROM devices WHERE seq > $1 AND import_id <> $2 ORDER BY seq LIMIT $3", [after, opts.exceptImport ?? -1, pageSize]);
+      const rows = await this.db.query<{ device_id: string; doc: string }>("SELECT device_id, doc FROM devices WHERE device_id > $1 AND import_id <> $2 ORDER BY device_id LIMIT $3", [after, opts.exceptImport ?? -1, pageSize]);
       if (rows.length === 0) return;
-      after = rows[rows.length - 1]!.seq;
+      after = rows[rows.length - 1]!.device_id;
       yield this.withRelations(rows.map((r) => JSON.parse(r.doc) as StoredDevice));
     }
   }

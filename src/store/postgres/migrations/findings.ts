@@ -8,15 +8,17 @@ export const findingMigrations: Migration[] = [
     // Only the latest two scans' rows are kept; `scans` keeps every scan's counts.
     up: `
       CREATE TABLE scans (id BIGSERIAL PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, rules TEXT NOT NULL, counts TEXT);
+      -- Keyed by (scan, row): a scan's rows are read, carried forward and deleted by scan, and one index is cheaper to
+      -- fill than two when a scan writes hundreds of thousands of rows.
       CREATE TABLE findings (
-        id BIGSERIAL PRIMARY KEY,
+        id BIGSERIAL NOT NULL,
         scan_id BIGINT NOT NULL,
         fingerprint TEXT NOT NULL,
         rule TEXT NOT NULL, severity TEXT NOT NULL, device_id TEXT, model_id TEXT,
         title TEXT NOT NULL, evidence TEXT NOT NULL, standards TEXT NOT NULL, devices TEXT, suppression TEXT,
-        status TEXT NOT NULL, first_scan BIGINT NOT NULL
+        status TEXT NOT NULL, first_scan BIGINT NOT NULL,
+        PRIMARY KEY (scan_id, id)
       );
-      CREATE INDEX findings_scan ON findings (scan_id, id);
       CREATE TABLE suppressions (
         id BIGSERIAL PRIMARY KEY, rule TEXT NOT NULL, fingerprint TEXT, device_id TEXT,
         reason TEXT NOT NULL, expires TEXT, created_at TEXT NOT NULL

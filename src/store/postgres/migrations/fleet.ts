@@ -6,17 +6,15 @@ export const fleetMigrations: Migration[] = [
     version: 1,
     up: `
       -- A device is stored as its JSON document (text: it may hold any string, \\u0000 escapes included); the columns
-      -- beside it are what queries need. seq keeps the order devices were first stored, for stable paging.
+      -- beside it are what queries need. Only the primary key is indexed: every index costs the bulk import time.
       CREATE TABLE devices (
         device_id TEXT PRIMARY KEY,
-        seq BIGSERIAL NOT NULL UNIQUE,
         model_id TEXT,
         cert_fingerprint TEXT,
         import_id BIGINT NOT NULL,
         import_line INTEGER,
         doc TEXT NOT NULL
       );
-      CREATE INDEX devices_model ON devices (model_id);
       CREATE TABLE imports (id BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_at TEXT NOT NULL);
       CREATE TABLE models (model_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
       CREATE TABLE credentials (
