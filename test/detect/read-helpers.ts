@@ -4,7 +4,7 @@ import { KIND_WORDS } from "../../src/detect/read/fields.ts";
 import { Rec } from "../../src/detect/read/rec.ts";
 
 export interface ReadResult {
-  records: { line: number; kind: string; ts: number; fields: Record<string, string>; num: Record<string, number>; hash: Record<string, number> }[];
+  records: { line: number; kind: string; ts: number; began: number; fields: Record<string, string>; num: Record<string, number>; hash: Record<string, number> }[];
   rejects: { line: number; reason: string }[];
 }
 
@@ -22,7 +22,7 @@ export function readAll(path: string, opts: Omit<OpenOptions, "onReject"> = {}):
         if (v === v) num[k] = v;
         if (rec.hash[fieldIndex(k)] !== 0) hash[k] = rec.hash[fieldIndex(k)]!;
       }
-      out.records.push({ line: rec.line, kind: KIND_WORDS[rec.kind]!, ts: rec.ts, fields, num, hash });
+      out.records.push({ line: rec.line, kind: KIND_WORDS[rec.kind]!, ts: rec.ts, began: rec.began, fields, num, hash });
     }
   } finally {
     source.close();

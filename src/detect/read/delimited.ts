@@ -10,7 +10,7 @@ import { mix32, parseTs } from "./bytes.ts";
 import { F, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES } from "./fields.ts";
 import { inferKind } from "./kind.ts";
 import { type ColumnMapping, headerFields } from "./mapping.ts";
-import { fieldMax, identifierNumber, type Rec, wordOf } from "./rec.ts";
+import { fieldMax, identifierNumber, MAX_TS, type Rec, wordOf } from "./rec.ts";
 import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 export interface DelimitedOptions {
@@ -87,6 +87,7 @@ export class DelimitedSource implements RecordSource {
       }
       rec.reset(b);
       rec.line = line;
+      rec.zeekTime = this.opts.zeek === true;
       const cols = this.split(rec, b, s, e);
       if (cols < 0) {
         if (!this.slowLine(rec)) continue;
@@ -214,7 +215,7 @@ export class DelimitedSource implements RecordSource {
         if (f >= 0 && i > cs) {
           if (t === T.ts) {
             const v = parseTs(b, cs, i);
-            if (v === v) rec.setTs(f, cs, i, v);
+            if (v <= MAX_TS) rec.setTs(f, cs, i, v);
             else rec.set(f, cs, i);
           } else {
             const v = t === T.id ? identifierNumber(f, b, cs, i) : NaN;
@@ -291,7 +292,7 @@ export class DelimitedSource implements RecordSource {
   }
 
   private adjust(rec: Rec): void {
-    if (this.tsMs) rec.ts = Math.round(rec.ts / 1000);
+    if (this.tsMs) rec.ts = rec.began = Math.round(rec.ts / 1000);
     for (const [f, k] of this.scale) if (rec.num[f] === rec.num[f]) rec.num[f]! *= k;
   }
 

@@ -20,7 +20,7 @@ export class JsonDocSource implements RecordSource {
   private parser: JsonArrayParser | undefined;
   private whole = "";
   private done = false;
-  private queue: { line: number; rec: TextRecord }[] = [];
+  private queue: { line: number; rec: TextRecord; zeek?: boolean }[] = [];
   private readonly stem: string;
 
   constructor(
@@ -37,6 +37,7 @@ export class JsonDocSource implements RecordSource {
       if (item) {
         rec.reset(EMPTY);
         rec.line = item.line;
+        rec.zeekTime = item.zeek === true;
         for (const [k, v] of Object.entries(item.rec)) rec.setText(F[k as keyof typeof F], v);
         const why = rec.decode(this.opts.kind ?? -1);
         if (why === null) return true;
@@ -95,11 +96,14 @@ export class JsonDocSource implements RecordSource {
       return;
     }
     const rec: TextRecord = {};
+    let zeek = false;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const f = (FIELD_NAMES as readonly string[]).includes(k) ? k : ZEEK_ALIASES[k];
+      const canonical = (FIELD_NAMES as readonly string[]).includes(k);
+      const f = canonical ? k : ZEEK_ALIASES[k];
+      if (f !== undefined && !canonical) zeek = true;
       if (f === undefined || v === null || typeof v === "boolean" || typeof v === "object") continue;
       rec[f] = String(v);
     }
-    this.queue.push({ line, rec });
+    this.queue.push({ line, rec, zeek });
   }
 }

@@ -14,6 +14,8 @@ import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts
 const KEYS = [...FIELD_NAMES, ...Object.keys(ZEEK_ALIASES)];
 const KEY_FIELD = Int16Array.from(KEYS, (k, i) => (i < FIELD_NAMES.length ? i : F[ZEEK_ALIASES[k]!]));
 const keys = new Vocab(KEYS);
+/** 1 for keys only Zeek uses (`id.orig_h` …): a record with one is a Zeek connection, whose `ts` is its start. */
+const ZEEK_ONLY = Uint8Array.from(KEYS, (k) => ((FIELD_NAMES as readonly string[]).includes(k) ? 0 : 1));
 const KEY_BYTES = KEYS.map((k) => new TextEncoder().encode(k));
 
 /** Is b[s, e) exactly the key with this number? */
@@ -128,7 +130,10 @@ export class NdjsonSource implements RecordSource {
         // Literals: null means absent; booleans are not values of any record field.
         if ((n === 4 && c === 110) || (n === 4 && c === 116) || (n === 5 && c === 102)) vs = ve;
       }
-      if (key >= 0 && ve > vs) rec.set(KEY_FIELD[key]!, vs, ve);
+      if (key >= 0) {
+        if (ve > vs) rec.set(KEY_FIELD[key]!, vs, ve);
+        if (ZEEK_ONLY[key] === 1) rec.zeekTime = true;
+      }
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 44) {
         i++;
@@ -170,6 +175,7 @@ export class NdjsonSource implements RecordSource {
     rec.line = lr.lineNo;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const key = KEYS.indexOf(k);
+      if (key >= 0 && ZEEK_ONLY[key] === 1) rec.zeekTime = true;
       if (key < 0 || v === null || v === undefined || typeof v === "boolean") continue;
       if (typeof v === "object") {
         this.reject(lr.lineNo, `${k}: is an object or array, expected text or a number`, s, e);
