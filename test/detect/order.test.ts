@@ -96,7 +96,7 @@ describe("event-time bounds", () => {
     const f = tmp.write("ahead.csv", "ts,device_id,kind,metric,value\n2026-11-25T15:00:00Z,a,metric,temp,1\n");
     const rejects: string[] = [];
     runDetection({ files: [f], now, reference, onReject: (_f, _l, why) => rejects.push(why) });
-    assert.deepEqual(rejects, [], "3 hours ahead is within a day");
+    assert.equal(rejects.length, 0, "3 hours ahead is within a day");
     runDetection({ files: [f], now, maxFutureMs: 3_600_000, reference, onReject: (_f, _l, why) => rejects.push(why) });
     assert.equal(rejects.length, 1);
     assert.match(rejects[0]!, /more than 60 min ahead/);

@@ -11,7 +11,7 @@ import { F, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES 
 import { inferKind } from "./kind.ts";
 import { type ColumnMapping, headerFields } from "./mapping.ts";
 import { fieldMax, identifierNumber, MAX_TS, type Rec, wordOf } from "./rec.ts";
-import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 export interface DelimitedOptions {
   /** Read Zeek's `#fields` header, `-` and `(empty)` as unset, and tolerate extra trailing columns. */
@@ -21,6 +21,9 @@ export interface DelimitedOptions {
   kind?: number;
   onReject: RejectSink;
   onLineReader?: (lines: LineReader) => void;
+  /** Read these bytes instead of the file `name` (live ingest). */
+  bytes?: Uint8Array;
+  defaults?: Defaults;
 }
 
 const QUOTE = 34;
@@ -49,7 +52,7 @@ export class DelimitedSource implements RecordSource {
     readonly name: string,
     private readonly opts: DelimitedOptions,
   ) {
-    this.lines = new LineReader(name);
+    this.lines = new LineReader(opts.bytes ?? name);
     opts.onLineReader?.(this.lines);
     if (opts.zeek) this.delim = 9;
     else if (opts.mapping?.delimiter) this.delim = opts.mapping.delimiter.charCodeAt(0);
@@ -95,6 +98,7 @@ export class DelimitedSource implements RecordSource {
         this.reject(line, `has ${cols} cells, the header has ${this.colField.length}`, s, e);
         continue;
       }
+      if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
       const why = rec.decode(this.defaultKind);
       if (why !== null) {
         this.reject(line, why, lr.lineStart, lr.lineEnd);

@@ -3,13 +3,12 @@
  * reports one per line or as a whole file. Flat objects are scanned byte by byte without JSON.parse; a line with
  * escapes, nesting or anything unusual is parsed properly with JSON.parse, so the fast path never changes meaning.
  */
-import { basename } from "node:path";
 import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
 import { Vocab } from "./bytes.ts";
 import { LineReader } from "./chunks.ts";
 import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
 import type { Rec } from "./rec.ts";
-import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, deviceFallback, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 const KEYS = [...FIELD_NAMES, ...Object.keys(ZEEK_ALIASES)];
 const KEY_FIELD = Int16Array.from(KEYS, (k, i) => (i < FIELD_NAMES.length ? i : F[ZEEK_ALIASES[k]!]));
@@ -31,6 +30,9 @@ export interface NdjsonOptions {
   kind?: number;
   onReject: RejectSink;
   onLineReader?: (lines: LineReader) => void;
+  /** Read these bytes instead of the file `name` (live ingest). */
+  bytes?: Uint8Array;
+  defaults?: Defaults;
 }
 
 export class NdjsonSource implements RecordSource {
@@ -45,9 +47,9 @@ export class NdjsonSource implements RecordSource {
     readonly name: string,
     private readonly opts: NdjsonOptions,
   ) {
-    this.lines = new LineReader(name);
+    this.lines = new LineReader(opts.bytes ?? name);
     opts.onLineReader?.(this.lines);
-    this.stem = basename(name).replace(/\.(nd)?jsonl?$/i, "").replace(/\.json$/i, "");
+    this.stem = deviceFallback(name, opts.defaults);
   }
 
   next(rec: Rec): boolean {
@@ -70,6 +72,7 @@ export class NdjsonSource implements RecordSource {
       rec.reset(b);
       rec.line = lr.lineNo;
       if (!this.scan(rec, b, s, e) && !this.slow(rec, s, e)) continue;
+      if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
       const why = rec.decode(this.opts.kind ?? -1);
       if (why === null) return true;
       this.reject(lr.lineNo, why, lr.lineStart, e);
@@ -190,6 +193,7 @@ export class NdjsonSource implements RecordSource {
     rec.reset(this.lines.buf);
     rec.line = line;
     for (const [k, v] of Object.entries(r)) rec.setText(F[k as keyof typeof F], v);
+    if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
     const why = rec.decode(-1);
     if (why === null) return true;
     this.opts.onReject(line, why, JSON.stringify(r).slice(0, MAX_REJECT_TEXT));
