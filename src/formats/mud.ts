@@ -55,8 +55,8 @@ const PROTOCOLS: Record<number, MudRule["protocol"]> = { 6: "tcp", 17: "udp", 1:
 
 export function parseMud(text: string): MudFile {
   const out: MudFile = { meta: {}, rules: [], issues: [] };
-  const err = (path: string, message: string) => out.issues.push({ path, message, level: "error" });
-  const warn = (path: string, message: string) => out.issues.push({ path, message, level: "warning" });
+  const err = (path: string, message: string): void => void out.issues.push({ path, message, level: "error" });
+  const warn = (path: string, message: string): void => void out.issues.push({ path, message, level: "warning" });
   const parsed = parseJsonText(text);
   if (!parsed.ok) {
     out.issues.push({ path: "$", message: parsed.reason, level: "error", line: parsed.line });
