@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import type { Alert } from "../../src/core/record.ts";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { exportIntel } from "../../src/intel/export.ts";
