@@ -39,27 +39,25 @@ describe("longwatch privacy / mud / intel", () => {
     const detectors = new Set((JSON.parse(run.stdout) as { detector: string }[]).map((a) => a.detector));
     assert.deepEqual([...detectors].sort(), ["data-residency", "location-to-third-party", "undeclared-flow"]);
 
-    const now = ["--now", "2022-06-13T23:00:00Z"];
-    const report = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01", "--format", "json"], { env: { LONGWATCH_NOW: "2022-06-13T23:00:00Z" } });
+    const report = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01", "--format", "json"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
     assert.equal(report.code, 0, report.stderr);
     const r = JSON.parse(report.stdout) as { destinations: { destination: string; declared: boolean; country?: string; party: string }[]; unused_declared: string[]; changes: unknown };
     assert.ok(r.destinations.some((d) => d.destination.startsWith("162.125.") && !d.declared && d.country === "US" && d.party === "third"));
     assert.ok(r.destinations.some((d) => d.destination.startsWith("91.228.") && d.declared && d.country === "SK"));
     assert.deepEqual(r.unused_declared, ["never-used.example.com"]);
     assert.equal(r.changes, null);
-    const again = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01"], { env: { LONGWATCH_NOW: "2022-06-13T23:00:00Z" } });
+    const again = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
     assert.match(again.stdout, /UNDECLARED +162\.125\./);
     assert.match(again.stdout, /Since the report of .*: 0 new/);
-    const html = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01", "--format", "html", "--no-save"], { env: { LONGWATCH_NOW: "2022-06-13T23:00:00Z" } });
+    const html = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01", "--format", "html", "--no-save"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
     assert.match(html.stdout, /<table>/);
 
-    const mud = await cli(["--data", data, "export", "mud", "--model", "ctu-host", "--since", "2022-06-01", "--min-share", "1"], { env: { LONGWATCH_NOW: "2022-06-13T23:00:00Z" } });
+    const mud = await cli(["--data", data, "export", "mud", "--model", "ctu-host", "--since", "2022-06-01", "--min-share", "1"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
     assert.equal(mud.code, 0, mud.stderr);
     const parsed = parseMud(mud.stdout);
     assert.deepEqual(parsed.issues, []);
     assert.equal(parsed.meta.url, "https://example.com/.well-known/mud/ctu-host");
     assert.ok(parsed.rules.length > 10);
-    void now;
 
     const bundleFile = tmp.write("feed.json", JSON.stringify({ type: "bundle", id: "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", objects: [{ type: "indicator", spec_version: "2.1", id: "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade", created: "2022-01-01T00:00:00.000Z", modified: "2022-01-01T00:00:00.000Z", name: "sync host", pattern: "[ipv4-addr:value = '162.125.19.9']", pattern_type: "stix", valid_from: "2022-01-01T00:00:00Z", indicator_types: ["malicious-activity"] }, { type: "indicator", id: "indicator--x", pattern: "[file:name = 'a']", pattern_type: "stix" }] }));
     const ii = await cli(["--data", data, "intel", "import", bundleFile]);
@@ -68,7 +66,7 @@ describe("longwatch privacy / mud / intel", () => {
     const hit = await cli(["--data", data, "detect", CAPTURE, "--local-net", "147.32.81.167/32", "--detectors", "watchlist-hit", "--format", "json"]);
     const hits = JSON.parse(hit.stdout) as { detector: string; evidence: { matched: string } }[];
     assert.ok(hits.length >= 1 && hits.every((h) => h.evidence.matched === "162.125.19.9"));
-    const ex = await cli(["--data", data, "intel", "export", "--since", "2022-06-01", "--tlp", "green", "--producer", "Test CERT"], { env: { LONGWATCH_NOW: "2022-06-13T23:00:00Z" } });
+    const ex = await cli(["--data", data, "intel", "export", "--since", "2022-06-01", "--tlp", "green", "--producer", "Test CERT"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
     assert.equal(ex.code, 0, ex.stderr);
     const bundle = JSON.parse(ex.stdout) as { objects: { type: string; sighting_of_ref?: string; count?: number }[] };
     assert.ok(bundle.objects.some((o) => o.type === "sighting" && o.sighting_of_ref === "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade" && o.count === 1));
