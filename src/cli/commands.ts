@@ -13,5 +13,8 @@ import { alertsCommand } from "./alerts.ts";
 import { detectCommand } from "./detect.ts";
 import { detectorsCommand } from "./detectors.ts";
 import { simulateCommand } from "./simulate.ts";
+import { intelCommand } from "./intel.ts";
+import { mudExportCommand } from "./mud.ts";
+import { privacyCommand } from "./privacy.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand];

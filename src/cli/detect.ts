@@ -17,6 +17,8 @@ import { type DetectInventory, readInventoryFiles, readInventoryStore } from "..
 import { KIND } from "../detect/read/fields.ts";
 import { ColumnMappingSchema } from "../detect/read/mapping.ts";
 import { loadReference } from "../detect/reference.ts";
+import { buildFlowContext, observations } from "../flows/setup.ts";
+import { Watchlist } from "../intel/watchlist.ts";
 import { runDetection } from "../detect/run.ts";
 import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
 import type { CommandModule } from "./command.ts";
@@ -44,6 +46,10 @@ interface DetectFlags {
   tacClasses?: string[];
   rejects?: string;
   store: boolean;
+  flows?: string;
+  geoip?: string;
+  dnsLog?: string;
+  trackers?: string[];
   failOn?: Severity;
 }
 
@@ -78,6 +84,10 @@ export const detectCommand: CommandModule = {
       .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
       .option("--tac-classes <file...>", "extra TAC → module/handset tables (CSV tac,class)")
       .option("--rejects <file>", "write every rejected record (file, line, reason) to this CSV")
+      .option("--flows <file>", "declared flows per model (flows.yaml; see docs/privacy.md); models.yaml `flows:` and imported MUD files count too")
+      .option("--geoip <file.mmdb>", "MaxMind-format country database, for data-residency and the privacy report")
+      .option("--dns-log <file>", "Zeek dns.log (or NDJSON query/answers) to name destinations flows give only as addresses")
+      .option("--trackers <file...>", "more tracker lists (CSV domain,owner,category; Tracker Radar tds.json; Disconnect services.json)")
       .option("--no-store", "do not read verdicts/suppressions from, or write alerts to, the store")
       .addOption(new Option("--fail-on <severity>", "exit with code 4 when an alert is at least this severe").choices([...SEVERITIES]))
       .action(async (files: string[], o: DetectFlags, cmd: Command) => {
@@ -131,6 +141,12 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
     else if (store) inventory = await readInventoryStore(store);
     const suppressions = store ? await store.alerts.suppressions() : [];
     const feedback = store ? await store.alerts.pendingFeedback() : [];
+    const localNets = o.localNet ?? config?.data.local_nets;
+    const hasDeclarations = inventory?.models.some((m) => m.flows !== undefined) ?? false;
+    const flows = hasDeclarations || o.flows || o.geoip || o.dnsLog ? buildFlowContext({ models: inventory?.models ?? [], ...(o.flows ? { flowsFile: o.flows } : {}), ...(o.geoip ? { geoip: o.geoip } : {}), ...(o.dnsLog ? { dnsLog: o.dnsLog } : {}), ...(o.trackers ? { trackers: o.trackers } : {}), ...(localNets ? { localNets } : {}) }) : undefined;
+    const watched = store ? await store.flows.watchlist() : [];
+    const now0 = new Date(now).toISOString();
+    const watchlist = watched.length ? new Watchlist(watched.filter((w) => w.valid_until === undefined || w.valid_until > now0)) : undefined;
     let result: ReturnType<typeof runDetection>;
     try {
       result = runDetection({
@@ -150,7 +166,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
         ...(inventory && inventory.devices.length + inventory.models.length > 0 ? { inventory } : {}),
         suppressions,
         feedback,
-        reference: loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}),
+        reference: { ...loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}), ...(flows ? { flows } : {}), ...(watchlist ? { watchlist } : {}) },
         onReject: (file, line, reason, _text) => {
           const category = reason.replace(/"[^"]*"/g, "…").replace(/\d+ s behind.*$/, "behind the reorder window");
           reasons.set(category, (reasons.get(category) ?? 0) + 1);
@@ -165,6 +181,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
     if (store) {
       await store.alerts.upsert(result.alerts, new Date(now).toISOString());
       await store.alerts.markFeedbackApplied(result.learned);
+      if (flows) await store.flows.record(observations(flows, result.engine.index));
     }
     ctx.out(renderAlerts(result.alerts, o.format, ctx.colors()));
     ctx.err(summarizeRun(result, files, reasons, issues.close(), o.state, ctx.colors("stderr")));

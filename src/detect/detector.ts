@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { Alert, DetectorId, RecordKind } from "../core/record.ts";
 import type { Severity } from "../core/severity.ts";
+import type { StandardRef } from "../core/standards.ts";
 import type { Columns } from "./columns.ts";
 import type { FleetView } from "./fleet.ts";
 import type { Rec } from "./read/rec.ts";
@@ -35,6 +36,15 @@ export interface DetectorMeta {
    * counted but not given to the detector.
    */
   lateRecords?: string;
+  /** Provisions an open alert of this detector is evidence against (`certify` uses them, like a rule's). */
+  standards?: readonly StandardRef[];
+  /** MITRE ATT&CK technique ids (Enterprise, ICS or Mobile) its alerts are evidence of; checked against data/attack-techniques.csv. */
+  attack?: readonly string[];
+  /**
+   * For `intel export`: the evidence field that names the remote endpoint an alert points at (a command-and-control
+   * server, an attacker), and the STIX indicator types it is. Detectors without it share no indicators.
+   */
+  intel?: { endpoint: string; indicator_types: readonly ("malicious-activity" | "anomalous-activity" | "compromised")[] };
 }
 
 /** What a detector reports; the engine adds id, device name, file:line of the record, dedup and suppression. */

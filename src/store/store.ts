@@ -9,6 +9,7 @@ import type { AlertRepository } from "./alerts.ts";
 import type { AssessmentRepository } from "./assessments.ts";
 import type { FindingRepository } from "./findings.ts";
 import type { FleetRepository } from "./fleet.ts";
+import type { FlowRepository } from "./flows.ts";
 import type { VulnRepository } from "./vulns.ts";
 
 export type { AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
@@ -16,6 +17,7 @@ export type { AssessmentRepository, StoredAssessment } from "./assessments.ts";
 export type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "./findings.ts";
 export type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "./fleet.ts";
 export { serializeDevice } from "./fleet.ts";
+export type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "./flows.ts";
 export type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, SbomRecord, VulnCounts, VulnRepository } from "./vulns.ts";
 
 /** What adapters get from outside instead of reaching for the system: the clock and the id generator. */
@@ -35,6 +37,7 @@ export interface Repositories {
   readonly vulns: VulnRepository;
   readonly alerts: AlertRepository;
   readonly assessments: AssessmentRepository;
+  readonly flows: FlowRepository;
 }
 
 /**

@@ -34,6 +34,8 @@ export const fleetCampaign = defineDetector({
   why: "When many devices of the same model start talking to the same never-seen destination at once, something fleet-wide changed: a worm spreading through a shared weakness, a hijacked update or cloud endpoint, or a backdoor waking up. It may also be a legitimate rollout — which you should know about too.",
   summary: "{devices} devices of model {model} reached {dest} within {window}; no device of this model had used it before.",
   action: "Find out whether a firmware or configuration rollout explains it (then mark the alert benign). If not, block {dest} for the whole model at once, and look at what the first device did before ({first_device}).",
+  attack: ["T1071", "T0869"],
+  intel: { endpoint: "destination", indicator_types: ["anomalous-activity"] },
   params,
   create(ctx) {
     const p = ctx.params;

@@ -12,6 +12,7 @@ import { SqliteAssessments } from "./assessments.ts";
 import { BUSY_TIMEOUT_MS, openDatabase, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
+import { SqliteFlows } from "./flows.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { SqliteVulns } from "./vulns.ts";
@@ -24,6 +25,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     vulns: new SqliteVulns(db, env),
     alerts: new SqliteAlerts(db),
     assessments: new SqliteAssessments(db),
+    flows: new SqliteFlows(db),
   };
 }
 
@@ -36,6 +38,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     vulns: guardRepository(repos.vulns, "vulns", around),
     alerts: guardRepository(repos.alerts, "alerts", around),
     assessments: guardRepository(repos.assessments, "assessments", around),
+    flows: guardRepository(repos.flows, "flows", around),
   };
 }
 
@@ -47,6 +50,7 @@ export class SqliteStore implements Store {
   readonly vulns;
   readonly alerts;
   readonly assessments;
+  readonly flows;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -62,7 +66,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, flows: this.flows } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -126,6 +130,7 @@ class SqliteTx implements StoreTx {
   readonly vulns;
   readonly alerts;
   readonly assessments;
+  readonly flows;
 
   constructor(
     private readonly store: SqliteStore,
@@ -133,7 +138,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, flows: this.flows } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
