@@ -46,7 +46,7 @@ export const certifyCommand: CommandModule = {
     certify
       .command("assess", { isDefault: true })
       .description("assess device models against a standard, with evidence from the fleet and your answers")
-      .option("--standard <standard>", "the standard: etsi-en-303-645 (--version 3.1.3 | 2.1.1), uk-psti, eu-cra, nistir-8259a, owasp-iot-2018")
+      .option("--standard <standard>", "the standard: etsi-en-303-645 (--version 3.1.3 | 2.1.1), uk-psti, eu-cra, nistir-8259a, owasp-iot-2018, gdpr")
       .option("--version <version>", "version of the standard (ETSI EN 303 645: 3.1.3 or 2.1.1)")
       .option("--model <model...>", "device model(s) to assess (default: every model)")
       .option("--product-line <name>", "assess the --model models together as one product line with this name (answers in <name>.yaml)")

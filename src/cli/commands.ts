@@ -14,5 +14,8 @@ import { detectCommand } from "./detect.ts";
 import { detectorsCommand } from "./detectors.ts";
 import { simulateCommand } from "./simulate.ts";
 import { storeCommand } from "./store-cmd.ts";
+import { intelCommand } from "./intel.ts";
+import { mudExportCommand } from "./mud.ts";
+import { privacyCommand } from "./privacy.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, storeCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, storeCommand];

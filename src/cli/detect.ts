@@ -18,6 +18,8 @@ import { KIND } from "../detect/read/fields.ts";
 import { ColumnMappingSchema } from "../detect/read/mapping.ts";
 import { loadReference } from "../detect/reference.ts";
 import { detectWithStore } from "../detect/stored-run.ts";
+import { buildFlowContext, observations } from "../flows/setup.ts";
+import { Watchlist } from "../intel/watchlist.ts";
 import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
@@ -35,13 +37,19 @@ interface DetectFlags {
   state?: string;
   format: AlertFormat;
   localNet?: string[];
-  reorderWindow: string;
+  reorderWindow?: string;
+  maxFuture: string;
+  sortMemory: string;
   dedupWindow: string;
   detectors?: string;
   config?: string;
   tacClasses?: string[];
   rejects?: string;
   store: boolean;
+  flows?: string;
+  geoip?: string;
+  dnsLog?: string;
+  trackers?: string[];
   failOn?: Severity;
 }
 
@@ -68,12 +76,18 @@ export const detectCommand: CommandModule = {
       .option("--state <dir>", "restore learned baselines from this folder before, and save them after")
       .addOption(new Option("--format <format>", "output format").choices([...ALERT_FORMATS]).default("table"))
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
-      .option("--reorder-window <seconds>", "how far out of order a record may be and still count", "300")
+      .addOption(new Option("--reorder-window <seconds>", "no longer needed: records are sorted by event time").hideHelp())
+      .option("--max-future <hours>", "reject records dated more than this far after now (--now): an implausible time must not move detection's clock", "24")
+      .option("--sort-memory <MiB>", "memory for sorting inputs that are not in time order; beyond it, sorted runs go to temporary files", "256")
       .option("--dedup-window <minutes>", "repeats of an alert within this time are counted, not re-raised", "60")
       .option("--detectors <ids>", "comma-separated detector ids to run (default: all; `longwatch detectors` lists them)")
       .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
       .option("--tac-classes <file...>", "extra TAC → module/handset tables (CSV tac,class)")
       .option("--rejects <file>", "write every rejected record (file, line, reason) to this CSV")
+      .option("--flows <file>", "declared flows per model (flows.yaml; see docs/privacy.md); models.yaml `flows:` and imported MUD files count too")
+      .option("--geoip <file.mmdb>", "MaxMind-format country database, for data-residency and the privacy report")
+      .option("--dns-log <file>", "Zeek dns.log (or NDJSON query/answers) to name destinations flows give only as addresses")
+      .option("--trackers <file...>", "more tracker lists (CSV domain,owner,category; Tracker Radar tds.json; Disconnect services.json)")
       .option("--no-store", "do not read verdicts/suppressions from, or write alerts to, the store")
       .addOption(new Option("--fail-on <severity>", "exit with code 4 when an alert is at least this severe").choices([...SEVERITIES]))
       .action(async (files: string[], o: DetectFlags, cmd: Command) => {
@@ -122,23 +136,40 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
   const reasons = new Map<string, number>();
   const store = o.store ? await openCliStore(ctx, where.url) : undefined;
   try {
-    const inventory: DetectInventory | undefined = o.inventory || o.models ? await readInventoryFiles(o.inventory, o.models, issues.add) : undefined;
+    const given: DetectInventory | undefined = o.inventory || o.models ? await readInventoryFiles(o.inventory, o.models, issues.add) : undefined;
+    const localNets = o.localNet ?? config?.data.local_nets;
+    const watched = store ? await store.flows.watchlist() : [];
+    const now0 = new Date(now).toISOString();
+    const watchlist = watched.length ? new Watchlist(watched.filter((w) => w.valid_until === undefined || w.valid_until > now0)) : undefined;
+    let flows: ReturnType<typeof buildFlowContext> | undefined;
     const result = await detectWithStore({
       ...(store ? { store } : {}),
-      ...(inventory ? { inventory } : {}),
-      at: new Date(now).toISOString(),
+      ...(given ? { inventory: given } : {}),
+      at: now0,
       files,
       detectors,
       ...(config?.data.detectors ? { params: config.data.detectors } : {}),
-      ...((o.localNet ?? config?.data.local_nets) ? { localNets: o.localNet ?? config!.data.local_nets! } : {}),
-      reorderWindowMs: positive("--reorder-window", o.reorderWindow) * 1000,
+      ...(localNets ? { localNets } : {}),
+      now,
+      maxFutureMs: positive("--max-future", o.maxFuture) * 3_600_000,
+      sort: { memoryBytes: positive("--sort-memory", o.sortMemory) * 2 ** 20 },
       dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
       ...(mapping ? { mapping: mapping.data! } : {}),
       ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
       ...(o.state ? { stateDir: o.state } : {}),
-      reference: loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}),
+      // Flow declarations live on the models, so the flow context is built once the inventory is known.
+      reference: (inventory) => {
+        const hasDeclarations = inventory?.models.some((m) => m.flows !== undefined) ?? false;
+        if (hasDeclarations || o.flows || o.geoip || o.dnsLog) {
+          flows = buildFlowContext({ models: inventory?.models ?? [], ...(o.flows ? { flowsFile: o.flows } : {}), ...(o.geoip ? { geoip: o.geoip } : {}), ...(o.dnsLog ? { dnsLog: o.dnsLog } : {}), ...(o.trackers ? { trackers: o.trackers } : {}), ...(localNets ? { localNets } : {}) });
+        }
+        return { ...loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}), ...(flows ? { flows } : {}), ...(watchlist ? { watchlist } : {}) };
+      },
+      afterRun: async (r, tx) => {
+        if (flows) await tx.flows.record(observations(flows, r.engine.index));
+      },
       onReject: (file, line, reason, _text) => {
         const category = reason.replace(/"[^"]*"/g, "…").replace(/\d+ s behind.*$/, "behind the reorder window");
         reasons.set(category, (reasons.get(category) ?? 0) + 1);

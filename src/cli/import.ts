@@ -6,8 +6,9 @@ import type { CommandModule, ImportKind } from "./command.ts";
 import { advisoriesImport } from "./import-advisories.ts";
 import { fleetImports } from "./import-fleet.ts";
 import { sbomImport } from "./import-sbom.ts";
+import { mudImport } from "./mud.ts";
 
-const importKinds: ImportKind[] = [fleetImports, sbomImport, advisoriesImport];
+const importKinds: ImportKind[] = [fleetImports, sbomImport, advisoriesImport, mudImport];
 
 export const importCommand: CommandModule = {
   register(program, ctx) {

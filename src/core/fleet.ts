@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { digitsOnly, isIPv4, isIPv6, luhnValid, normalizeMac } from "./coerce.ts";
 import { parseIsoDate } from "./dates.ts";
+import { FlowDeclarationSchema } from "./flows.ts";
 
 const text = (max = 256) => z.string().trim().min(1, "is empty").max(max, `is longer than ${max} characters`);
 
@@ -133,6 +134,7 @@ export const DeviceModelSchema = z
     latest_firmware_date: isoDate.optional(),
     field_life_years: z.number().positive().max(100).optional().describe("Default planned field life of its devices."),
     constrained: z.boolean().optional().describe("Resource-constrained device (ETSI EN 303 645 sense)."),
+    flows: FlowDeclarationSchema.optional().describe("Declared data flows (docs/privacy.md); or in a flows.yaml beside models.yaml."),
   })
   .strict();
 export type DeviceModel = z.infer<typeof DeviceModelSchema>;

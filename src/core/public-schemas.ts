@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { CredentialInputSchema, DeviceModelSchema, DeviceSchema } from "./fleet.ts";
 import { FindingSchema } from "./finding.ts";
+import { FlowsFileSchema } from "./flows.ts";
 import { AlertSchema, BrokerRecordSchema, ConnectivityRecordSchema, FlowRecordSchema, MetricRecordSchema } from "./record.ts";
 
 export const publicSchemas: Record<string, { title: string; schema: z.ZodType }> = {
@@ -17,6 +18,7 @@ export const publicSchemas: Record<string, { title: string; schema: z.ZodType }>
   "broker-record": { title: "Longwatch broker event (detection record)", schema: BrokerRecordSchema },
   "metric-record": { title: "Longwatch device metric (detection record)", schema: MetricRecordSchema },
   alert: { title: "Longwatch alert", schema: AlertSchema },
+  flows: { title: "Longwatch declared flows (flows.yaml: model id → declaration)", schema: FlowsFileSchema },
 };
 
 export function jsonSchemaOf(name: string): string {

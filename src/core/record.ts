@@ -119,6 +119,11 @@ export const DETECTOR_IDS = [
   "disconnect-storm",
   "device-silent",
   "fleet-campaign",
+  "undeclared-flow",
+  "data-residency",
+  "location-to-third-party",
+  "mud-violation",
+  "watchlist-hit",
 ] as const;
 export type DetectorId = (typeof DETECTOR_IDS)[number];
 

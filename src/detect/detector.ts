@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { Alert, DetectorId, RecordKind } from "../core/record.ts";
 import type { Severity } from "../core/severity.ts";
+import type { StandardRef } from "../core/standards.ts";
 import type { Columns } from "./columns.ts";
 import type { FleetView } from "./fleet.ts";
 import type { Rec } from "./read/rec.ts";
@@ -27,6 +28,23 @@ export interface DetectorMeta {
    */
   summary: string;
   action: string;
+  /** What it deliberately leaves alone and why (so people know what a quiet detector does not vouch for). */
+  ignores?: string;
+  /**
+   * Set when the detector can judge a record that arrives behind live ingest's reorder buffer (after records with a
+   * later time were processed): says why its judgement does not depend on time order. Without it, late records are
+   * counted but not given to the detector.
+   */
+  lateRecords?: string;
+  /** Provisions an open alert of this detector is evidence against (`certify` uses them, like a rule's). */
+  standards?: readonly StandardRef[];
+  /** MITRE ATT&CK technique ids (Enterprise, ICS or Mobile) its alerts are evidence of; checked against data/attack-techniques.csv. */
+  attack?: readonly string[];
+  /**
+   * For `intel export`: the evidence field that names the remote endpoint an alert points at (a command-and-control
+   * server, an attacker), and the STIX indicator types it is. Detectors without it share no indicators.
+   */
+  intel?: { endpoint: string; indicator_types: readonly ("malicious-activity" | "anomalous-activity" | "compromised")[] };
 }
 
 /** What a detector reports; the engine adds id, device name, file:line of the record, dedup and suppression. */
@@ -59,7 +77,10 @@ export interface DetectorContext<P> {
 }
 
 export interface DetectorRun {
-  /** Called for each record of the kinds the detector declared, in event-time order, with `rec.device` resolved. */
+  /**
+   * Called for each record of the kinds the detector declared, in event-time order, with `rec.device` resolved; and,
+   * for detectors that declare `lateRecords`, for records that arrived behind that order (`rec.ts` below the clock).
+   */
   record?(rec: Rec): void;
   /** Called as event time advances (at most once per engine tick) so detectors can notice absence. */
   tick?(now: number): void;

@@ -4,6 +4,8 @@
  * per-device state; sets that many devices share (allowed countries) are stored once and referenced by number.
  */
 import type { Device, DeviceModel } from "../core/fleet.ts";
+import type { FlowContext } from "../flows/classify.ts";
+import type { Watchlist } from "../intel/watchlist.ts";
 import type { Columns } from "./columns.ts";
 import type { DeviceIndex } from "./device-index.ts";
 
@@ -14,6 +16,10 @@ export interface ReferenceData {
   mccCountry: ReadonlyMap<number, string>;
   /** TAC (first 8 IMEI digits) → class. */
   tacClass: ReadonlyMap<number, TacClass>;
+  /** Declared flows, destination classification and the flow ledger, for the data-flow detectors. */
+  flows?: FlowContext;
+  /** Indicators imported with `intel import`, for watchlist-hit. */
+  watchlist?: Watchlist;
 }
 
 export const EMPTY_REFERENCE: ReferenceData = { mccCountry: new Map(), tacClass: new Map() };
@@ -35,6 +41,8 @@ export interface FleetView {
   /** Event time (ms) of the device's first record, 0 before it has any. */
   firstSeen(device: number): number;
   tacClass(imei: number): TacClass | undefined;
+  /** The reference data the engine was given (flow declarations, watchlists …). */
+  reference(): ReferenceData;
 }
 
 /** An IMEI's first 14 digits (TAC + serial) as a number: the check digit and IMEISV version digits vary. */
@@ -137,6 +145,9 @@ export class Fleet implements FleetView {
   }
   tacClass(imei: number): TacClass | undefined {
     return imei > 0 ? this.ref.tacClass.get(tacOf(imei)) : undefined;
+  }
+  reference(): ReferenceData {
+    return this.ref;
   }
 
   /** Model and allowed-country tables, for snapshots (the columns hold the per-device numbers). */

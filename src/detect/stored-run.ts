@@ -1,21 +1,26 @@
 /**
  * A detection run against the store, as a library call the CLI and the service share: the store's devices (unless an
- * inventory is given), its suppressions and pending verdicts go in; the alerts come out and are saved, together with
- * the verdicts the run learned from, in one transaction.
+ * inventory is given), its suppressions and pending verdicts go in; the alerts come out and are saved — with the
+ * verdicts the run learned from and whatever `afterRun` records (flow observations) — in one transaction.
  */
 import { existsSync, statSync } from "node:fs";
 import { LongwatchError } from "../core/errors.ts";
 import type { StoreTx } from "../store/store.ts";
+import type { ReferenceData } from "./fleet.ts";
 import { type DetectInventory, readInventoryStore } from "./inventory.ts";
 import { type DetectRunOptions, type DetectRunResult, runDetection } from "./run.ts";
 
-export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventory" | "suppressions" | "feedback"> {
+export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventory" | "suppressions" | "feedback" | "reference"> {
   /** Where verdicts and suppressions come from and alerts go; without it the run touches no store. */
   store?: StoreTx;
   /** Devices and models to resolve identifiers through (default: the store's). */
   inventory?: DetectInventory;
+  /** Reference data, or how to build it once the inventory is known (flow declarations live on the models). */
+  reference?: ReferenceData | ((inventory: DetectInventory | undefined) => ReferenceData | Promise<ReferenceData>);
   /** When the alerts are recorded (ISO 8601). */
   at: string;
+  /** More to save in the run's transaction (e.g. flow observations). */
+  afterRun?(result: DetectRunResult, tx: StoreTx): Promise<void>;
 }
 
 export async function detectWithStore(o: StoredDetectionOptions): Promise<DetectRunResult> {
@@ -23,11 +28,13 @@ export async function detectWithStore(o: StoredDetectionOptions): Promise<Detect
     if (!existsSync(f)) throw new LongwatchError("usage", `${f}: no such file`, { file: f });
     if (statSync(f).isDirectory()) throw new LongwatchError("usage", `${f}: is a folder; name the record files`, { file: f });
   }
-  const { store, inventory: given, at, ...run } = o;
+  const { store, inventory: given, at, reference, afterRun, ...run } = o;
   const inventory = given ?? (store ? await readInventoryStore(store) : undefined);
+  const ref = typeof reference === "function" ? await reference(inventory) : reference;
   const result = runDetection({
     ...run,
     ...(inventory && inventory.devices.length + inventory.models.length > 0 ? { inventory } : {}),
+    ...(ref ? { reference: ref } : {}),
     suppressions: store ? await store.alerts.suppressions() : [],
     feedback: store ? await store.alerts.pendingFeedback() : [],
   });
@@ -35,6 +42,7 @@ export async function detectWithStore(o: StoredDetectionOptions): Promise<Detect
     await store.transaction(async (tx) => {
       await tx.alerts.upsert(result.alerts, at);
       await tx.alerts.markFeedbackApplied(result.learned);
+      await afterRun?.(result, tx);
     });
   }
   return result;

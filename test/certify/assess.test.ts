@@ -212,7 +212,7 @@ describe("next steps, diff and matrix", () => {
     );
     const m = buildMatrix(all, "2026-11-25T00:00:00Z");
     assert.deepEqual(m.rows.map((r) => r.model_id), ["GATE-B", "METER-C", "SENSOR-A"]);
-    assert.deepEqual(m.standards.map((s) => s.key), ["etsi-en-303-645-v3.1.3", "eu-cra", "nistir-8259a", "owasp-iot-2018", "uk-psti"]);
+    assert.deepEqual(m.standards.map((s) => s.key), ["etsi-en-303-645-v3.1.3", "eu-cra", "gdpr", "nistir-8259a", "owasp-iot-2018", "uk-psti"]);
     const owasp = m.rows[2]!.cells.find((c) => c.key === "owasp-iot-2018")!;
     assert.equal(cellText(owasp), "10% (1/10)");
     assert.equal(cellText(m.rows[0]!.cells[0]!), "0% (0/78) 4 fail");

@@ -50,7 +50,7 @@ describe("longwatch certify", () => {
     assert.match(r.stdout, /self-assessment of 3 models[\s\S]*GATE-B +2 +0% +3 +0 +7 +Fix: firmware cannot be updated over the air/);
     const m = await run(["certify", "matrix"]);
     assert.equal(m.code, 0, m.stderr);
-    assert.match(m.stdout, /MODEL +DEVICES +ETSI 303 645 v3\.1\.3 +EU-CRA +NISTIR-8259A +OWASP-IOT-2018 +UK-PSTI/);
+    assert.match(m.stdout, /MODEL +DEVICES +ETSI 303 645 v3\.1\.3 +EU-CRA +GDPR +NISTIR-8259A +OWASP-IOT-2018 +UK-PSTI/);
     assert.match(m.stdout, /SENSOR-A +2 +0% \(0\/78\)/);
   });
 

@@ -27,6 +27,8 @@ export const beaconing = defineDetector({
   why: "Malware on a device calls home at regular intervals to ask for commands. A steady rhythm toward a destination that (almost) no other device of the fleet uses is how that looks on the network.",
   summary: "{device} contacted {dest} {contacts} times at a steady interval of {interval} (±{jitter}%); almost no other device of the fleet talks to it ({share}).",
   action: "Look {dest} up in threat intelligence and block it. Treat the device as compromised: isolate, reflash or replace it, and look for the same destination across the fleet.",
+  attack: ["T1071", "T0869"],
+  intel: { endpoint: "destination", indicator_types: ["malicious-activity"] },
   params,
   create(ctx) {
     const p = ctx.params;

@@ -22,6 +22,7 @@ export const connectStorm = defineDetector({
   why: "Repeated connects mean the device keeps losing its session: a crash or reboot loop, a bad network — or a cloned identity, where two devices with the same client id or certificate keep disconnecting each other. Cloned identities are how attackers impersonate devices.",
   summary: "{device} connected {count} times within {window} (usually {usual} per window){sources}.",
   action: "Look at the source addresses of the connects: two alternating addresses mean two devices share this identity — revoke it and give each device its own. One address means a device in a loop: check its logs and firmware.",
+  attack: ["T1499", "T0814"],
   params,
   create(ctx) {
     const count = burstCounter("connect", ctx.columns, ctx, (rec) => {

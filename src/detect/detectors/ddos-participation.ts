@@ -24,6 +24,7 @@ export const ddosParticipation = defineDetector({
   why: "Botnets of hijacked IoT devices (Mirai and its successors) are used to knock services offline with floods of traffic. A device doing this is compromised, costs you data, and may get your SIMs or addresses blocked.",
   summary: "{device} sent {packets} packets in {flows} flows to {target} within {window} — {ratio}× its usual peak toward any single destination ({usual}).",
   action: "Cut the device off at once (block the SIM's data or its network port), then reflash or replace it and change default credentials on its model. Tell the target's operator if you can.",
+  attack: ["T1498", "T0814"],
   params,
   create(ctx) {
     const p = ctx.params;

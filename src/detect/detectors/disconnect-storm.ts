@@ -22,6 +22,7 @@ export const disconnectStorm = defineDetector({
   why: "A device that keeps dropping its connection is not delivering its data, and repeated takeovers of its session are a sign that another device uses its identity. Jamming of cellular or radio links shows the same way.",
   summary: "{device} disconnected {count} times within {window} (usually {usual} per window).",
   action: "Check for a duplicate identity (connect-storm alerts on the same device, two source addresses), the signal quality at the site, and the device's power and firmware.",
+  attack: ["T1499", "T0814"],
   params,
   create(ctx) {
     const count = burstCounter("disconnect", ctx.columns, ctx, (rec) => ({ evidence: { last_event: rec.text(F.event) }, vars: {} }));

@@ -34,6 +34,8 @@ export const fleetCampaign = defineDetector({
   why: "When many devices of the same model start talking to the same never-seen destination at once, something fleet-wide changed: a worm spreading through a shared weakness, a hijacked update or cloud endpoint, or a backdoor waking up. It may also be a legitimate rollout — which you should know about too.",
   summary: "{devices} devices of model {model} reached {dest} within {window}; no device of this model had used it before.",
   action: "Find out whether a firmware or configuration rollout explains it (then mark the alert benign). If not, block {dest} for the whole model at once, and look at what the first device did before ({first_device}).",
+  attack: ["T1071", "T0869"],
+  intel: { endpoint: "destination", indicator_types: ["anomalous-activity"] },
   params,
   create(ctx) {
     const p = ctx.params;
@@ -89,11 +91,13 @@ export const fleetCampaign = defineDetector({
       tick(now) {
         for (const [k, t] of trackers) if (now - t.first > winMs) trackers.delete(k);
       },
-      save: () => ({ models: models.save(), dropped }),
+      // The destinations being followed go with the state: a restart in the middle of a campaign still sees it.
+      save: () => ({ models: models.save(), dropped, trackers: [...trackers].map(([k, t]) => [k, { ...t, devices: [...t.devices] }]) }),
       load(s) {
-        const st = s as { models: unknown; dropped: number };
+        const st = s as { models: unknown; dropped: number; trackers?: [string, Omit<Tracker, "devices"> & { devices: number[] }][] };
         models.load(st.models);
         dropped = st.dropped;
+        for (const [k, t] of st.trackers ?? []) trackers.set(k, { ...t, devices: new Set(t.devices) });
       },
       summary: () => ({ tracked: trackers.size, dropped }),
       extraBytes: () => models.bytes() + trackers.size * 200,

@@ -29,6 +29,7 @@ export const horizontalScan = defineDetector({
   why: "A device trying the same port on many addresses is looking for more victims — the signature of IoT worms such as Mirai, which spread over telnet and other admin services. The device itself is very likely compromised.",
   summary: "{device} tried {count} different addresses (mostly on port {port}) within {window}; {failed} attempts failed or went unanswered. Devices of this fleet normally talk to a handful of servers.",
   action: "Treat the device as compromised: isolate it (block its SIM or network access), then reflash or replace it, and change every default or shared password on its model — worms get in through them. Check whether other devices of the model show the same.",
+  attack: ["T1046", "T0846"],
   params,
   create(ctx) {
     const p = ctx.params;

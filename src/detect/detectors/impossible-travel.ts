@@ -22,6 +22,7 @@ export const impossibleTravel = defineDetector({
   why: "Nothing travels faster than an airliner. A SIM seen in two places that far apart that quickly is two SIMs with one identity (a clone) or a spoofed location — both mean someone is abusing your device's identity.",
   summary: "{device} was at {from} and then {km} km away at {to} only {elapsed} later ({kmh} km/h; at most {max} km/h is possible).",
   action: "Suspend the SIM and contact your provider: a cloned SIM or a forged location report needs their investigation. Check the device on site.",
+  attack: ["T1451"],
   params,
   create(ctx) {
     const p = ctx.params;

@@ -15,6 +15,11 @@ import { smsOnDataSim } from "./sms-on-data-sim.ts";
 import { unexpectedNetwork } from "./unexpected-network.ts";
 import { verticalScan } from "./vertical-scan.ts";
 import { volumeAnomaly } from "./volume-anomaly.ts";
+import { undeclaredFlow } from "./undeclared-flow.ts";
+import { dataResidency } from "./data-residency.ts";
+import { locationToThirdParty } from "./location-to-third-party.ts";
+import { mudViolation } from "./mud-violation.ts";
+import { watchlistHit } from "./watchlist-hit.ts";
 
 export const allDetectors: readonly Detector[] = [
   volumeAnomaly,
@@ -32,6 +37,11 @@ export const allDetectors: readonly Detector[] = [
   disconnectStorm,
   deviceSilent,
   fleetCampaign,
+  undeclaredFlow,
+  dataResidency,
+  locationToThirdParty,
+  mudViolation,
+  watchlistHit,
 ];
 
 export function findDetector(id: string): Detector | undefined {

@@ -22,6 +22,7 @@ export const verticalScan = defineDetector({
   why: "Trying many ports on one host is reconnaissance: someone on (or controlling) the device is looking for services to attack, often the local gateway or other devices on the same network.",
   summary: "{device} tried {count} different ports on {target} within {window}; a fleet device normally uses one or two fixed ports.",
   action: "Find out what runs on the device (an attacker's tool, a misbehaving update) and isolate it. If {target} is inside your network, check it for signs of compromise too.",
+  attack: ["T1046", "T0888"],
   params,
   create(ctx) {
     const p = ctx.params;

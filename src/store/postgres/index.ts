@@ -14,6 +14,7 @@ import { PgAssessments } from "./assessments.ts";
 import { type ClientDb, createPool, type PgDb, PoolDb } from "./db.ts";
 import { PgFindings } from "./findings.ts";
 import { PgFleet } from "./fleet.ts";
+import { PgFlows } from "./flows.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { PgTables } from "./tables.ts";
@@ -28,6 +29,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     alerts: new PgAlerts(db),
     assessments: new PgAssessments(db),
     tables: new PgTables(db),
+    flows: new PgFlows(db),
   };
 }
 
@@ -41,6 +43,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     alerts: guardRepository(repos.alerts, "alerts", around),
     assessments: guardRepository(repos.assessments, "assessments", around),
     tables: guardRepository(repos.tables, "tables", around),
+    flows: guardRepository(repos.flows, "flows", around),
   };
 }
 
@@ -53,6 +56,7 @@ export class PostgresStore implements Store {
   readonly alerts;
   readonly assessments;
   readonly tables;
+  readonly flows;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -68,7 +72,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

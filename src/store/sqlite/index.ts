@@ -12,6 +12,7 @@ import { SqliteAssessments } from "./assessments.ts";
 import { BUSY_TIMEOUT_MS, openDatabase, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
+import { SqliteFlows } from "./flows.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { SqliteTables } from "./tables.ts";
@@ -26,6 +27,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     alerts: new SqliteAlerts(db),
     assessments: new SqliteAssessments(db),
     tables: new SqliteTables(db),
+    flows: new SqliteFlows(db),
   };
 }
 
@@ -39,6 +41,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     alerts: guardRepository(repos.alerts, "alerts", around),
     assessments: guardRepository(repos.assessments, "assessments", around),
     tables: guardRepository(repos.tables, "tables", around),
+    flows: guardRepository(repos.flows, "flows", around),
   };
 }
 
@@ -51,6 +54,7 @@ export class SqliteStore implements Store {
   readonly alerts;
   readonly assessments;
   readonly tables;
+  readonly flows;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -66,7 +70,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -131,6 +135,7 @@ class SqliteTx implements StoreTx {
   readonly alerts;
   readonly assessments;
   readonly tables;
+  readonly flows;
 
   constructor(
     private readonly store: SqliteStore,
@@ -138,7 +143,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { assessmentsContract } from "./assessments.ts";
 import { type ContractTarget, contractContext } from "./context.ts";
 import { findingsContract } from "./findings.ts";
 import { fleetContract } from "./fleet.ts";
+import { flowsContract } from "./flows.ts";
 import { transactionContract } from "./transactions.ts";
 import { vulnsContract } from "./vulns.ts";
 
@@ -15,4 +16,5 @@ export function storeContract(target: ContractTarget): void {
   vulnsContract(c);
   alertsContract(c);
   assessmentsContract(c);
+  flowsContract(c);
 }

@@ -1,0 +1,57 @@
+/** `longwatch intel export|import`: share what the fleet saw as STIX 2.1, and watch for what others shared. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { type Command, Option } from "commander";
+import { EXIT } from "../core/exit-codes.ts";
+import { allDetectors } from "../detect/detectors/index.ts";
+import { exportIntel } from "../intel/export.ts";
+import { importIntel } from "../intel/import.ts";
+import type { TlpLevel } from "../intel/stix.ts";
+import type { CommandModule } from "./command.ts";
+import { type CliContext, UsageError } from "./context.ts";
+import { periodStart } from "./privacy.ts";
+import { withExistingStore, withStore } from "./store.ts";
+
+export const intelCommand: CommandModule = {
+  register(program, ctx: CliContext) {
+    const group = program.command("intel").description("threat-intelligence sharing: STIX 2.1 out (indicators, device-count sightings) and in (watchlists)");
+    group
+      .command("export")
+      .description("write a STIX 2.1 bundle of what detection saw: indicators, sightings with device counts (never device ids), ATT&CK patterns")
+      .option("--since <when>", "alerts whose last sighting is in this period: 7d, 24h or an ISO date", "7d")
+      .addOption(new Option("--tlp <level>", "TLP marking of everything in the bundle").choices(["clear", "green", "amber", "red"]).default("amber"))
+      .addOption(new Option("--format <format>", "output format").choices(["stix"]).default("stix"))
+      .option("--producer <name>", "the identity that shares (default LONGWATCH_PRODUCER or 'Longwatch user')")
+      .option("--min-confidence <n>", "leave out alerts less confident than this (0-1)", "0")
+      .option("--out <file>", "write the bundle here instead of stdout")
+      .action(async (o: { since: string; tlp: TlpLevel; producer?: string; minConfidence: string; out?: string }, cmd: Command) => {
+        const since = new Date(periodStart("--since", o.since, ctx.now())).toISOString();
+        const min = Number(o.minConfidence);
+        if (!(min >= 0 && min <= 1)) throw new UsageError(`--min-confidence: "${o.minConfidence}" is not between 0 and 1`);
+        await withExistingStore(cmd, ctx, async (store) => {
+          const alerts = (await store.alerts.list({ limit: 1_000_000 })).filter((a) => a.last_seen >= since);
+          const r = exportIntel({ alerts, detectors: allDetectors, producer: o.producer ?? ctx.io.env.LONGWATCH_PRODUCER ?? "Longwatch user", tlp: o.tlp, minConfidence: min });
+          const text = `${JSON.stringify(r.bundle, null, 2)}\n`;
+          if (o.out) writeFileSync(o.out, text);
+          else ctx.out(text);
+          ctx.err(`STIX 2.1 bundle (TLP:${o.tlp.toUpperCase()}): ${r.indicators} indicator(s), ${r.sightings} sighting(s) from ${alerts.length} alert(s) since ${since}; ${r.skipped.length} alert(s) left out (false/benign positives, no endpoint).`);
+        });
+      });
+    group
+      .command("import")
+      .description("load STIX 2.1 indicators (IP addresses, blocks, domains, URLs) as a watchlist that detection alerts on (watchlist-hit)")
+      .argument("<file>", "STIX 2.1 bundle or indicator (JSON)")
+      .option("--source <name>", "name of the source (default: the bundle's producer identity, else the file name)")
+      .action(async (file: string, o: { source?: string }, cmd: Command) => {
+        const r = importIntel(readFileSync(file, "utf8"), basename(file), ctx.now());
+        const source = o.source ?? r.source;
+        for (const s of r.skipped) ctx.err(`${file}: ${s.id}: skipped: ${s.why}`);
+        if (r.indicators === 0 && r.skipped.length) throw new UsageError(`${file}: ${r.skipped[0]!.why}`);
+        await withStore(cmd, ctx, async (store) => {
+          const n = await store.flows.replaceWatchlist(source, r.entries.map((e) => ({ ...e, source })), new Date(ctx.now()).toISOString());
+          ctx.out(`Watchlist "${source}": ${n} entr${n === 1 ? "y" : "ies"} from ${r.indicators - r.skipped.length} of ${r.indicators} indicator(s); \`longwatch detect\` now alerts on them (watchlist-hit).`);
+        });
+        if (r.skipped.length) ctx.exit(EXIT.rejected);
+      });
+  },
+};

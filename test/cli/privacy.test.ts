@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parseMud } from "../../src/formats/mud.ts";
+import { writeCountryMmdb } from "../helpers/mmdb.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+import { cli } from "./run-cli.ts";
+
+const CAPTURE = new URL("../fixtures/flows/ctu-normal-40-day1.conn.log", import.meta.url).pathname;
+const LUMINAIRE = new URL("../fixtures/mud/cisco_Luminaire_150.json", import.meta.url).pathname;
+
+describe("longwatch privacy / mud / intel", () => {
+  it("detect records flows; privacy report, export mud and intel export/import work from the store", async () => {
+    const tmp = tmpDir();
+    const data = join(tmp.dir, "data");
+    const devices = tmp.write("devices.csv", "device_id,ip,model_id\nctu-host,147.32.81.167,ctu-host\n");
+    const models = tmp.write(
+      "models.yaml",
+      [
+        "- model_id: ctu-host",
+        "  flows:",
+        "    personal_data: [location]",
+        "    jurisdictions: [EEA]",
+        "    mud_url: https://example.com/.well-known/mud/ctu-host",
+        "    destinations:",
+        "      - { cidr: 91.228.164.0/22, ports: [80, 443, 8883], protocol: tcp, purpose: update, owner: ESET, party: support, data: [pseudonymous] }",
+        "      - { cidr: 20.0.0.0/8, ports: [443], protocol: tcp, purpose: telemetry, owner: Microsoft }",
+        "      - { host: never-used.example.com, purpose: diagnostics }",
+      ].join("\n"),
+    );
+    const mmdb = join(tmp.dir, "geo.mmdb");
+    writeCountryMmdb(mmdb, { "91.228.164.0/22": "SK", "162.125.0.0/16": "US", "20.0.0.0/8": "US" });
+    const imp = await cli(["--data", data, "import", "models", models]);
+    assert.equal(imp.code, 0, imp.stderr);
+    await cli(["--data", data, "import", "devices", devices]);
+    const run = await cli(["--data", data, "detect", CAPTURE, "--local-net", "147.32.81.167/32", "--geoip", mmdb, "--detectors", "undeclared-flow,data-residency,location-to-third-party", "--format", "json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const detectors = new Set((JSON.parse(run.stdout) as { detector: string }[]).map((a) => a.detector));
+    assert.deepEqual([...detectors].sort(), ["data-residency", "location-to-third-party", "undeclared-flow"]);
+
+    const report = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01", "--format", "json"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.equal(report.code, 0, report.stderr);
+    const r = JSON.parse(report.stdout) as { destinations: { destination: string; declared: boolean; country?: string; party: string }[]; unused_declared: string[]; changes: unknown };
+    assert.ok(r.destinations.some((d) => d.destination.startsWith("162.125.") && !d.declared && d.country === "US" && d.party === "third"));
+    assert.ok(r.destinations.some((d) => d.destination.startsWith("91.228.") && d.declared && d.country === "SK"));
+    assert.deepEqual(r.unused_declared, ["never-used.example.com"]);
+    assert.equal(r.changes, null);
+    const again = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.match(again.stdout, /UNDECLARED +162\.125\./);
+    assert.match(again.stdout, /Since the report of .*: 0 new/);
+    const html = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2022-06-01", "--format", "html", "--no-save"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.match(html.stdout, /<table>/);
+
+    const mud = await cli(["--data", data, "export", "mud", "--model", "ctu-host", "--since", "2022-06-01", "--min-share", "1"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.equal(mud.code, 0, mud.stderr);
+    const parsed = parseMud(mud.stdout);
+    assert.deepEqual(parsed.issues, []);
+    assert.equal(parsed.meta.url, "https://example.com/.well-known/mud/ctu-host");
+    assert.ok(parsed.rules.length > 10);
+
+    const bundleFile = tmp.write("feed.json", JSON.stringify({ type: "bundle", id: "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", objects: [{ type: "indicator", spec_version: "2.1", id: "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade", created: "2022-01-01T00:00:00.000Z", modified: "2022-01-01T00:00:00.000Z", name: "sync host", pattern: "[ipv4-addr:value = '162.125.19.9']", pattern_type: "stix", valid_from: "2022-01-01T00:00:00Z", indicator_types: ["malicious-activity"] }, { type: "indicator", id: "indicator--x", pattern: "[file:name = 'a']", pattern_type: "stix" }] }));
+    const ii = await cli(["--data", data, "intel", "import", bundleFile]);
+    assert.equal(ii.code, 3, "one indicator skipped: exit 3 with the reason");
+    assert.match(ii.stderr, /indicator--x: skipped/);
+    const hit = await cli(["--data", data, "detect", CAPTURE, "--local-net", "147.32.81.167/32", "--detectors", "watchlist-hit", "--format", "json"]);
+    const hits = JSON.parse(hit.stdout) as { detector: string; evidence: { matched: string } }[];
+    assert.ok(hits.length >= 1 && hits.every((h) => h.evidence.matched === "162.125.19.9"));
+    const ex = await cli(["--data", data, "intel", "export", "--since", "2022-06-01", "--tlp", "green", "--producer", "Test CERT"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.equal(ex.code, 0, ex.stderr);
+    const bundle = JSON.parse(ex.stdout) as { objects: { type: string; sighting_of_ref?: string; count?: number }[] };
+    assert.ok(bundle.objects.some((o) => o.type === "sighting" && o.sighting_of_ref === "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade" && o.count === 1));
+    assert.ok(!ex.stdout.includes("ctu-host"));
+  });
+
+  it("import mud stores a model's MUD allow-list and reports a bad file with its place", async () => {
+    const tmp = tmpDir();
+    const data = join(tmp.dir, "data");
+    const ok = await cli(["--data", data, "import", "mud", LUMINAIRE, "--model", "lum"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /Imported \d+ destination/);
+    const bad = await cli(["--data", data, "import", "mud", tmp.write("bad.json", readFileSync(LUMINAIRE, "utf8").slice(0, 200)), "--model", "lum"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /not valid JSON/);
+    const none = await cli(["--data", data, "export", "mud", "--model", "lum"]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no flows of model lum/);
+  });
+});

@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+import type { Alert } from "../../src/core/record.ts";
+import { allDetectors } from "../../src/detect/detectors/index.ts";
+import { exportIntel } from "../../src/intel/export.ts";
+import { importIntel, readPattern } from "../../src/intel/import.ts";
+import { attackTechniques, canonicalJson, uuidV5 } from "../../src/intel/stix.ts";
+import { Watchlist } from "../../src/intel/watchlist.ts";
+
+const SCHEMAS = fileURLToPath(new URL("../fixtures/stix2.1-schemas/", import.meta.url));
+
+/** Validates each object against the OASIS STIX 2.1 schema of its type (vendored in test/fixtures). */
+function validator(): (o: Record<string, unknown>) => string[] {
+  // The OASIS patterns escape "-" outside classes, which JavaScript accepts only without the u flag.
+  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+  ajv.addFormat("uri", /^[a-z][a-z0-9+.-]*:\S+$/i);
+  const ids = new Map<string, string>();
+  for (const dir of ["common", "sdos", "sros"]) {
+    for (const f of readdirSync(join(SCHEMAS, dir))) {
+      const s = JSON.parse(readFileSync(join(SCHEMAS, dir, f), "utf8")) as { $id: string };
+      // One base for every file, so the relative $refs resolve (url-regex.json came with the upstream $id).
+      s.$id = `https://schemas.invalid/stix2.1/${dir}/${f}`;
+      ajv.addSchema(s);
+      ids.set(f.replace(/\.json$/, ""), s.$id);
+    }
+  }
+  return (o) => {
+    const id = ids.get(String(o.type));
+    if (!id) return [`no schema for ${String(o.type)}`];
+    const v = ajv.getSchema(id)!;
+    return v(o) ? [] : (v.errors ?? []).map((e) => `${String(o.type)} ${e.instancePath} ${e.message}`);
+  };
+}
+
+function alert(over: Partial<Alert>): Alert {
+  return {
+    id: "a1",
+    detector: "beaconing",
+    device_id: "meter-0001",
+    model_id: "meter-v2",
+    key: "k",
+    severity: "high",
+    confidence: 0.8,
+    first_seen: "2026-11-20T10:00:00Z",
+    last_seen: "2026-11-20T12:00:00Z",
+    count: 3,
+    summary: "meter-0001 beacons to 203.0.113.50",
+    action: "",
+    evidence: { destination: "203.0.113.50" },
+    state: "open",
+    verification: "unknown",
+    ...over,
+  };
+}
+
+const alerts = [
+  alert({}),
+  alert({ id: "a2", device_id: "meter-0002", first_seen: "2026-11-19T08:00:00Z" }),
+  alert({ id: "a3", detector: "new-destination", device_id: "meter-0003", evidence: { destination: "c2.bad.example" } }),
+  alert({ id: "a4", detector: "watchlist-hit", device_id: "meter-0004", evidence: { destination: "198.51.100.9", indicator: "indicator--8e2e2d2b-17d4-4cbe-8b5c-2f5c8d3e4a11" } }),
+  alert({ id: "a5", device_id: "meter-0005", evidence: { destination: "192.0.2.77" }, verification: "false_positive" }),
+  alert({ id: "a6", detector: "volume-anomaly", evidence: { metric: "bytes_up" } }),
+];
+
+describe("intel export (STIX 2.1)", () => {
+  const out = exportIntel({ alerts, detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "amber" });
+  const objects = out.bundle.objects;
+
+  it("validates against the OASIS STIX 2.1 JSON Schemas, object by object", () => {
+    const validate = validator();
+    const problems = objects.flatMap(validate);
+    assert.deepEqual(problems, []);
+    assert.match(out.bundle.id, /^bundle--[0-9a-f-]{36}$/);
+    for (const t of ["identity", "marking-definition", "report", "indicator", "sighting", "attack-pattern", "relationship"]) assert.ok(objects.some((o) => o.type === t), t);
+  });
+
+  it("the validator is not toothless: a broken indicator and a bad count fail it", () => {
+    const validate = validator();
+    const ind = { ...objects.find((o) => o.type === "indicator")! };
+    delete ind.pattern_type;
+    assert.ok(validate(ind).length > 0);
+    assert.ok(validate({ ...objects.find((o) => o.type === "sighting")!, count: 1_000_000_000 }).length > 0);
+  });
+
+  it("gives device counts, never device identifiers", () => {
+    const text = JSON.stringify(out.bundle);
+    for (const a of alerts) assert.ok(!text.includes(a.device_id), a.device_id);
+    const s = objects.find((o) => o.type === "sighting" && typeof o.description === "string" && (o.description as string).startsWith("Seen on 2"));
+    assert.equal(s?.count, 2, "two devices beaconed to 203.0.113.50");
+  });
+
+  it("leaves out false positives and detectors without intel endpoints; sights imported indicators by their own id", () => {
+    assert.ok(!JSON.stringify(out.bundle).includes("192.0.2.77"));
+    assert.ok(out.skipped.some((s) => s.alert === "a5"));
+    const sightingOf = objects.filter((o) => o.type === "sighting").map((o) => o.sighting_of_ref);
+    assert.ok(sightingOf.includes("indicator--8e2e2d2b-17d4-4cbe-8b5c-2f5c8d3e4a11"));
+    assert.equal(out.indicators, 2);
+    assert.equal(objects.find((o) => o.type === "marking-definition")!.id, "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82");
+  });
+
+  it("has deterministic ids: a re-export is byte-identical, and the same endpoint keeps its indicator id in another export", () => {
+    const again = exportIntel({ alerts: [...alerts].reverse(), detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "amber" });
+    assert.equal(JSON.stringify(again.bundle), JSON.stringify(out.bundle));
+    const fewer = exportIntel({ alerts: alerts.slice(0, 1), detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "amber" });
+    const id = (b: typeof out) => b.bundle.objects.find((o) => o.type === "indicator" && String(o.pattern).includes("203.0.113.50"))!.id;
+    assert.equal(id(fewer), id(out));
+  });
+
+  it("UUIDv5 matches the RFC 4122 test vector, and canonical JSON sorts keys", () => {
+    assert.equal(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com"), "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+    assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 1 }] }), '{"a":[{"c":1,"d":2}],"b":1}');
+  });
+
+  it("every ATT&CK id a detector declares is in the pinned technique list", () => {
+    const known = attackTechniques();
+    for (const d of allDetectors) for (const t of d.attack ?? []) assert.ok(known.has(t), `${d.id}: ${t}`);
+    const ap = objects.filter((o) => o.type === "attack-pattern");
+    assert.ok(ap.every((o) => (o.external_references as { external_id: string }[])[0]!.external_id.match(/^T\d{4}/)));
+  });
+});
+
+describe("intel import", () => {
+  it("reads our own export back as a watchlist", () => {
+    const out = exportIntel({ alerts, detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "green" });
+    const imp = importIntel(JSON.stringify(out.bundle), "file.json", Date.parse("2026-11-25T00:00:00Z"));
+    assert.deepEqual(imp.entries.map((e) => e.value).sort(), ["203.0.113.50", "c2.bad.example"]);
+    assert.ok(imp.entries.every((e) => e.source === "Acme Fleet Ops"));
+    const wl = new Watchlist(imp.entries);
+    assert.ok(wl.matchV4(((203 << 24) | (113 << 8) | 50 | 0) >>> 0));
+  });
+
+  it("reads the pattern forms feeds use and says why it skips the rest", () => {
+    assert.deepEqual(readPattern("[ipv4-addr:value = '198.51.100.0/24' OR domain-name:value = 'Evil.Example']"), [
+      { value: "198.51.100.0/24", kind: "ipv4" },
+      { value: "evil.example", kind: "domain" },
+    ]);
+    assert.deepEqual(readPattern("[url:value = 'http://bad.example:8080/x.sh']"), [{ value: "bad.example", kind: "domain" }]);
+    assert.deepEqual(readPattern("[network-traffic:dst_ref.value IN ('203.0.113.1', '2001:db8::1')]"), [
+      { value: "203.0.113.1", kind: "ipv4" },
+      { value: "2001:db8::1", kind: "ipv6" },
+    ]);
+    assert.match(readPattern("[file:hashes.'SHA-256' = 'ab']") as string, /not something a flow record can match/);
+    assert.match(readPattern("[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'x.example']") as string, /several observations/);
+    const bundle = {
+      type: "bundle",
+      id: "bundle--00000000-0000-4000-8000-000000000000",
+      objects: [
+        { type: "indicator", id: "indicator--1", pattern: "[ipv4-addr:value = '192.0.2.1']", pattern_type: "stix", revoked: true },
+        { type: "indicator", id: "indicator--2", pattern: "[ipv4-addr:value = '192.0.2.2']", pattern_type: "stix", valid_until: "2020-01-01T00:00:00Z" },
+        { type: "indicator", id: "indicator--3", pattern: "alert tcp any any", pattern_type: "snort" },
+        { type: "indicator", id: "indicator--4", pattern: "[ipv4-addr:value = '192.0.2.4']", pattern_type: "stix" },
+      ],
+    };
+    const imp = importIntel(JSON.stringify(bundle), "feed.json", Date.parse("2026-11-25T00:00:00Z"));
+    assert.deepEqual(imp.entries.map((e) => e.value), ["192.0.2.4"]);
+    assert.deepEqual(imp.skipped.map((s) => s.id), ["indicator--1", "indicator--2", "indicator--3"]);
+    assert.match(importIntel("{oops", "x", 0).skipped[0]!.why, /not valid JSON/);
+  });
+});
