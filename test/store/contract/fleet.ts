@@ -76,6 +76,26 @@ export function fleetContract(c: ContractContext): void {
       assert.deepEqual(await store.fleet.counts(), { devices: 1, models: 0, credentials: 0, certificates: 0 });
     });
 
+    it("an import started while another is in progress waits for it, so each one's missing devices are right", async () => {
+      const store = await c.fresh();
+      await importDevices(store, [{ device_id: "a" }, { device_id: "b" }]);
+      let begun!: () => void;
+      const firstBegun = new Promise<void>((r) => (begun = r));
+      const first = store.transaction(async (tx) => {
+        const run = await tx.fleet.startImport("first.csv");
+        await tx.fleet.upsertDevices(run, rows([{ device_id: "c" }]));
+        begun();
+        await new Promise((r) => setTimeout(r, 300));
+        return tx.fleet.finishImport(run);
+      });
+      await firstBegun;
+      const second = await importDevices(store, [{ device_id: "d" }]);
+      const one = await first;
+      assert.deepEqual([one.missingCount, one.missingSample], [2, ["a", "b"]], "the second import did not slip in meanwhile");
+      assert.deepEqual([second.summary.missingCount, second.summary.missingSample], [3, ["a", "b", "c"]], "the second saw the first's devices");
+      assert.equal((await store.fleet.counts()).devices, 4);
+    });
+
     it("an import only runs inside a transaction", async () => {
       const store = await c.fresh();
       await assert.rejects(() => store.fleet.startImport("x"), { code: "internal" });
