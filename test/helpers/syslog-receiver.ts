@@ -30,12 +30,12 @@ export function parse5424(raw: string): Syslog5424 {
   else {
     while (raw[i] === "[") {
       i++;
-      const id = /^[^ \]=\"]+/.exec(raw.slice(i))![0];
+      const id = /^[^ \]="]+/.exec(raw.slice(i))![0];
       i += id.length;
       const params: Record<string, string> = {};
       while (raw[i] === " ") {
         i++;
-        const name = /^[^ \]=\"]+/.exec(raw.slice(i))![0];
+        const name = /^[^ \]="]+/.exec(raw.slice(i))![0];
         i += name.length;
         if (raw.slice(i, i + 2) !== '="') throw new Error(`bad SD-PARAM at ${i}`);
         i += 2;
