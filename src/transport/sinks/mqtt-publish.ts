@@ -33,7 +33,7 @@ export type MqttPublishTarget = z.infer<typeof MqttPublishTargetSchema>;
 
 /** A topic level from alert text: MQTT wildcards, level separators and NUL are replaced so a device id cannot change the topic's shape. */
 function level(s: string | undefined): string {
-  return (s ?? "-").replace(/[+#/\u0000]/g, "_") || "_";
+  return (s ?? "-").replace(/[+#/]/g, "_").split(String.fromCharCode(0)).join("_") || "_";
 }
 
 export function alertTopic(template: string, n: AlertNotice): string {
