@@ -61,7 +61,7 @@ export const SimConnectorSchema = z.discriminatedUnion("provider", [
       client_secret: SecretRefSchema,
       auth_url: url.optional(),
       /** A Super SIM fleet with a tiny DataLimit that `sim-data-limit` moves SIMs into. */
-      quarantine_fleet: z.string().regex(/^HF[0-9a-f]{32}$|^[A-Za-z0-9_-]+$/, "is not a fleet sid or unique name").optional(),
+      quarantine_fleet: z.string().regex(/^HF[0-9a-f]{32}$/, "is not a fleet sid (HF followed by 32 hex digits)").optional(),
       ...SimCommon,
     })
     .strict(),
