@@ -11,6 +11,8 @@ export interface HttpCall {
   headers?: Record<string, string>;
   json?: unknown;
   form?: Record<string, string>;
+  /** A body sent exactly as given (its content-type among the headers), e.g. one that was signed. */
+  raw?: string;
   timeoutMs: number;
 }
 
@@ -43,6 +45,8 @@ export async function httpCall(provider: string, what: string, c: HttpCall, retr
   if (c.json !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(c.json);
+  } else if (c.raw !== undefined) {
+    body = c.raw;
   } else if (c.form !== undefined) {
     headers["content-type"] = "application/x-www-form-urlencoded";
     body = new URLSearchParams(c.form).toString();
