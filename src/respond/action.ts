@@ -9,50 +9,10 @@ import type { z } from "zod";
 import type { StoredDevice } from "../store/store.ts";
 import type { RespondSettings } from "./settings.ts";
 import type { SecretSource } from "./secrets.ts";
+import type { ActionPlan, ApplyResult, ReverseResult, StateDoc, Target, TargetKind, VerifyResult } from "../core/response.ts";
 
-export const TARGET_KINDS = ["device", "certificate", "credential"] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
-
-/** What a response acts on: a device id, a certificate's SHA-256 fingerprint, or a credential `DEVICE|MODEL/SERVICE/USERNAME`. */
-export interface Target {
-  kind: TargetKind;
-  id: string;
-}
-
-/** A side of a change as plain JSON, shown to people and written to the response log. Never holds a secret. */
-export type StateDoc = Record<string, unknown>;
-
-export interface ActionPlan {
-  /** One sentence a responder can read: what will change on which system. */
-  summary: string;
-  /** The state read from the system now; null when planning offline (a what-if dry run) or when it cannot be read. */
-  before: StateDoc | null;
-  after: StateDoc;
-  /** The target is already in the wanted state: applying changes nothing. */
-  noop: boolean;
-  warnings: string[];
-}
-
-export interface ApplyResult {
-  after: StateDoc;
-  /** What `verify` and `reverse` need to know about this application (the state it replaced, ids it created). */
-  receipt: StateDoc;
-  warnings: string[];
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  /** What was read back. */
-  observed: StateDoc;
-  /** Why it failed, in plain words. */
-  reason?: string;
-  warnings: string[];
-}
-
-export interface ReverseResult {
-  after: StateDoc;
-  warnings: string[];
-}
+export type { ActionPlan, ApplyResult, ReverseResult, StateDoc, Target, TargetKind, VerifyResult } from "../core/response.ts";
+export { TARGET_KINDS } from "../core/response.ts";
 
 /** Certificates marked revoked and credential rotation tasks: the records the certificate and credential actions keep. */
 export interface ResponseRecords {

@@ -9,6 +9,7 @@ import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { migrate } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
+import { SqliteResponses } from "./responses.ts";
 import { SqliteVulns } from "./vulns.ts";
 
 export class SqliteStore implements Store {
@@ -17,6 +18,7 @@ export class SqliteStore implements Store {
   readonly vulns: SqliteVulns;
   readonly alerts: SqliteAlerts;
   readonly assessments: SqliteAssessments;
+  readonly responses: SqliteResponses;
   private closed = false;
 
   constructor(readonly db: Database.Database) {
@@ -25,6 +27,7 @@ export class SqliteStore implements Store {
     this.vulns = new SqliteVulns(db);
     this.alerts = new SqliteAlerts(db);
     this.assessments = new SqliteAssessments(db);
+    this.responses = new SqliteResponses(db);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,8 @@ import { alertMigrations } from "./alerts.ts";
 import { certifyMigrations } from "./certify.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
+import { responseMigrations } from "./responses.ts";
 import { vulnMigrations } from "./vulns.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...responseMigrations];
