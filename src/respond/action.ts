@@ -9,7 +9,7 @@ import type { z } from "zod";
 import type { StoredDevice } from "../store/store.ts";
 import type { RespondSettings } from "./settings.ts";
 import type { SecretSource } from "./secrets.ts";
-import type { ActionPlan, ApplyResult, ReverseResult, StateDoc, Target, TargetKind, VerifyResult } from "../core/response.ts";
+import type { ActionPlan, ApplyResult, ReverseResult, Target, TargetKind, VerifyResult } from "../core/response.ts";
 
 export type { ActionPlan, ApplyResult, ReverseResult, StateDoc, Target, TargetKind, VerifyResult } from "../core/response.ts";
 export { TARGET_KINDS } from "../core/response.ts";
