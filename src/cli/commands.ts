@@ -13,5 +13,6 @@ import { alertsCommand } from "./alerts.ts";
 import { detectCommand } from "./detect.ts";
 import { detectorsCommand } from "./detectors.ts";
 import { simulateCommand } from "./simulate.ts";
+import { respondCommand } from "./respond.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, respondCommand];

@@ -112,7 +112,7 @@ export async function reject(deps: RespondDeps, actor: string, id: string, reaso
   return out;
 }
 
-function approvalNeeded(deps: RespondDeps, r: ResponseRecord): boolean {
+export function approvalNeeded(deps: RespondDeps, r: ResponseRecord): boolean {
   if (!r.reversible) return true;
   if (r.mode === "automatic") return false;
   return deps.settings.approval.required === "all";
