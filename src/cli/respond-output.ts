@@ -31,6 +31,8 @@ export function nextStep(r: ResponseRecord, approvalNeeded: boolean): string {
       return r.reversible ? `Done. ${r.mode === "automatic" && !r.confirmed_by ? `It will be reversed at ${r.ttl_expires_at} unless confirmed (longwatch respond confirm ${r.id}). ` : ""}Undo with longwatch respond reverse ${r.id}.` : "Done. It cannot be undone by Longwatch.";
     case "failed":
       return `It did not take: ${r.verification?.reason ?? r.error?.message ?? "see the log"}. Check again with longwatch respond verify ${r.id}${r.reversible && r.applied ? `, or undo with longwatch respond reverse ${r.id}` : ""}.`;
+    case "reversed":
+      return `Reversed by ${r.reverser}: the state before the response is restored.`;
     default:
       return "";
   }

@@ -19,7 +19,14 @@ export function parseRespondSettings(text: string, file: string): RespondSetting
     }
     return "";
   };
-  const root = (doc.toJS() ?? {}) as Record<string, unknown>;
+  let root: Record<string, unknown>;
+  try {
+    // toJS resolves aliases and can fail on one that names no anchor (the parser only reports syntax).
+    root = (doc.toJS() ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    throw new LongwatchError("invalid_config", `${file}: ${(e as Error).message}`, { file });
+  }
+  if (root === null || typeof root !== "object" || Array.isArray(root)) throw new LongwatchError("invalid_config", `${file}: the config must be a map of sections (respond: …)`, { file });
   if (root.respond === undefined) return defaultSettings();
   const parsed = RespondSettingsSchema.safeParse(root.respond);
   if (!parsed.success) {
