@@ -88,13 +88,13 @@ async function loadSboms(store: SqliteStore, count: number, perImage: number, ta
 }
 
 const dir = process.env.BENCH_KEEP ?? mkdtempSync(join(tmpdir(), "lw-bench-vulns-"));
-const store = openSqliteStore(dir);
+const store = openSqliteStore(join(dir, "longwatch.db"));
 try {
   const cpu: Record<string, number> = {};
   const [, tAdv] = await time(async () => {
-    const w = await store.vulns.beginFeedImport();
-    for (let i = 0; i < ADVISORIES; i += 5000) w.putAdvisories(Array.from({ length: Math.min(5000, ADVISORIES - i) }, (_, j) => advisory(i + j)));
-    await w.commit();
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < ADVISORIES; i += 5000) await tx.vulns.putAdvisories(Array.from({ length: Math.min(5000, ADVISORIES - i) }, (_, j) => advisory(i + j)));
+    });
   });
   cpu.adv = lastCpu();
   const [refs, tSbom] = await time(() => loadSboms(store, FIRMWARE, COMPONENTS, "full"));

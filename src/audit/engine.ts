@@ -8,15 +8,19 @@ import type { Credential, DeviceModel } from "../core/fleet.ts";
 import type { Finding } from "../core/finding.ts";
 import { formatIsoDate } from "../core/dates.ts";
 import type { Severity } from "../core/severity.ts";
-import type { FleetDevice, Store, Suppression } from "../store/store.ts";
+import type { FleetDevice, StoreTx, Suppression } from "../store/store.ts";
 import type { RuleSettings } from "./config.ts";
 import type { DeviceView, FindingDraft, Rule, RuleRun } from "./rule.ts";
 import { matchSuppression } from "./suppress.ts";
 
 export interface AuditOptions {
-  store: Store;
+  /** The store (runAudit opens a transaction on it) or, for beginAudit, the transaction to audit in. */
+  store: StoreTx;
   rules: readonly Rule[];
+  /** The date the fleet is audited as of. */
   now: number;
+  /** The wall clock, for when the scan finished (default: the system's). */
+  clock?: () => number;
   keyedDigest(password: string): string;
   /** Per-rule settings from the user's config (already validated); rules not listed run with their defaults. */
   settings?: ReadonlyMap<string, RuleSettings>;
@@ -43,16 +47,19 @@ export function fingerprint(rule: string, subject: string): string {
 
 const BATCH = 5000;
 
-/** Audits every stored device. */
+/** Audits every stored device, in one transaction: a scan that fails leaves the store as it was. */
 export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
-  const audit = await beginAudit(opts);
-  for await (const page of opts.store.fleet.devicePages()) await audit.devices(page);
-  return audit.finish();
+  return opts.store.transaction(async (tx) => {
+    const audit = await beginAudit({ ...opts, store: tx });
+    for await (const page of tx.fleet.devicePages()) await audit.devices(page);
+    return audit.finish();
+  });
 }
 
 /**
  * An audit fed device by device, so a scan can audit an import while it streams in (and then the stored devices the
- * import did not touch) instead of reading the whole fleet back. Every device must be given exactly once.
+ * import did not touch) instead of reading the whole fleet back. Every device must be given exactly once. It runs in
+ * the transaction it is given (`opts.store`), from begin to finish.
  */
 export interface AuditSession {
   devices(page: readonly FleetDevice[]): Promise<void>;
@@ -67,7 +74,7 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
   const suppressions = [...(await store.findings.suppressions()), ...(opts.extraSuppressions ?? [])];
   const startedAt = new Date(now).toISOString();
   const today = formatIsoDate(now);
-  const scanId = await store.findings.beginScan(startedAt, enabled.map((r) => r.id));
+  const scan = await store.findings.beginScan(startedAt, enabled.map((r) => r.id));
 
   const pending: Finding[] = [];
   const counts: Partial<Record<Severity, number>> = {};
@@ -75,7 +82,7 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
-    const statuses = await store.findings.record(scanId, batch);
+    const statuses = await store.findings.record(scan, batch);
     batch.forEach((f, i) => {
       f.status = f.suppression ? "suppressed" : statuses[i]!;
       if (f.status !== "suppressed") counts[f.severity] = (counts[f.severity] ?? 0) + 1;
@@ -114,8 +121,8 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
     async finish() {
       for (const run of runs) await run.finish?.();
       await flush();
-      const fixed = await store.findings.finishScan(scanId, new Date().toISOString(), counts);
-      return { scanId, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
+      const fixed = await store.findings.finishScan(scan, new Date((opts.clock ?? Date.now)()).toISOString(), counts);
+      return { scanId: scan.id, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
     },
   };
 }

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { CertificateInfo, Credential, DeviceModel } from "../core/fleet.ts";
 import type { Severity } from "../core/severity.ts";
 import type { StandardRef } from "../core/standards.ts";
-import type { Store, StoredDevice } from "../store/store.ts";
+import type { StoreTx, StoredDevice } from "../store/store.ts";
 
 export const RULE_FAMILIES = ["credentials", "identity", "updates", "connectivity", "exposure", "vulnerabilities", "lifecycle"] as const;
 export type RuleFamily = (typeof RULE_FAMILIES)[number];
@@ -57,7 +57,7 @@ export interface RuleServices {
   /** The store's keyed digest of a plaintext password (see inventory/secrets), to compare against imported ones. */
   keyedDigest(password: string): string;
   /** Read access to everything stored, for rules that need more than one device at a time. */
-  store: Store;
+  store: StoreTx;
 }
 
 export interface RuleContext<P> {

@@ -8,7 +8,7 @@ import type { DeviceModel } from "../core/fleet.ts";
 import type { Finding } from "../core/finding.ts";
 import { SEVERITIES, type Severity } from "../core/severity.ts";
 import type { StandardRef } from "../core/standards.ts";
-import type { ScanInfo, Store } from "../store/store.ts";
+import type { ScanInfo, StoreTx } from "../store/store.ts";
 
 /** How many example findings each (model, rule) keeps for the report; the count covers all of them. */
 export const SAMPLE_LIMIT = 10;
@@ -55,7 +55,7 @@ export interface FleetEvidence {
   devicesWithoutModel: number;
 }
 
-export async function gatherEvidence(store: Store): Promise<FleetEvidence> {
+export async function gatherEvidence(store: StoreTx): Promise<FleetEvidence> {
   const models = new Map<string, ModelEvidence>();
   const subject = (id: string): ModelEvidence => {
     let m = models.get(id);

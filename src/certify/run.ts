@@ -8,11 +8,11 @@ import { loadAnswers } from "./answers-files.ts";
 import type { Catalogue, CatalogueSet } from "./catalogue.ts";
 import { gatherEvidence, productLine, type FleetEvidence } from "./evidence.ts";
 import { buildMatrix, type FleetMatrix } from "./matrix.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 import type { SourceIssue } from "./yaml-source.ts";
 
 export interface CertifyEnv {
-  store: Store;
+  store: StoreTx;
   set: CatalogueSet;
   rules: readonly RuleInfo[];
   /** Answers folder (one file per model) or a single answers file. */

@@ -9,20 +9,11 @@ import { ALERT_STATES, type AlertState, VERIFICATIONS, type Verification } from 
 import { SEVERITIES, type Severity } from "../core/severity.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
 import { renderTable } from "../report/table.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
-import type { Store } from "../store/store.ts";
 import { ALERT_FORMATS, type AlertFormat, alertBlock, renderAlerts } from "./alert-output.ts";
-import { type CommandModule, globalOpts } from "./command.ts";
+import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
+import { withStore } from "./store.ts";
 
-async function withStore<T>(cmd: Command, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = openSqliteStore(globalOpts(cmd).data);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function transition(ctx: CliContext, group: Command, name: string, state: AlertState, what: string): void {
   group
@@ -31,7 +22,7 @@ function transition(ctx: CliContext, group: Command, name: string, state: AlertS
     .argument("<ids...>", "alert ids")
     .option("--note <text>", "why (kept with the alert)")
     .action(async (ids: string[], o: { note?: string }, cmd: Command) => {
-      await withStore(cmd, async (s) => {
+      await withStore(cmd, ctx, async (s) => {
         for (const id of ids) {
           const a = await s.alerts.setState(id, state, o.note, new Date().toISOString());
           if (!a) throw new UsageError(`no alert ${id}`);
@@ -54,7 +45,7 @@ export const alertsCommand: CommandModule = {
       .option("--limit <n>", "at most this many", "200")
       .addOption(new Option("--format <format>").choices([...ALERT_FORMATS]).default("table"))
       .action(async (o: { state?: AlertState; detector?: string; device?: string; severity?: Severity; limit: string; format: AlertFormat }, cmd: Command) => {
-        await withStore(cmd, async (s) => {
+        await withStore(cmd, ctx, async (s) => {
           const alerts = await s.alerts.list({ ...(o.state ? { state: o.state } : {}), ...(o.detector ? { detector: o.detector } : {}), ...(o.device ? { device_id: o.device } : {}), ...(o.severity ? { severity: o.severity } : {}), limit: Number(o.limit) || 200 });
           ctx.out(renderAlerts(alerts, o.format, ctx.colors(), 0));
         });
@@ -64,7 +55,7 @@ export const alertsCommand: CommandModule = {
       .description("one alert in full: what was seen, compared with what, what to do, and the evidence")
       .argument("<id>")
       .action(async (id: string, _o: unknown, cmd: Command) => {
-        await withStore(cmd, async (s) => {
+        await withStore(cmd, ctx, async (s) => {
           const a = await s.alerts.get(id);
           if (!a) throw new UsageError(`no alert ${id}`);
           const d = allDetectors.find((x) => x.id === a.detector);
@@ -81,7 +72,7 @@ export const alertsCommand: CommandModule = {
       .addArgument(new Argument("<verdict>", VERIFICATIONS.join(" | ")).choices([...VERIFICATIONS]))
       .option("--note <text>")
       .action(async (id: string, verdict: Verification, o: { note?: string }, cmd: Command) => {
-        await withStore(cmd, async (s) => {
+        await withStore(cmd, ctx, async (s) => {
           const a = await s.alerts.verify(id, verdict, o.note, new Date().toISOString());
           if (!a) throw new UsageError(`no alert ${id}`);
           ctx.out(`${id} verified ${verdict}.${verdict === "benign_positive" ? " The next `longwatch detect --state …` run learns it, so the same behaviour stops alerting." : ""}`);
@@ -98,7 +89,7 @@ export const alertsCommand: CommandModule = {
       .action(async (detector: string, o: { device?: string; key?: string; reason: string; expires?: string }, cmd: Command) => {
         if (!allDetectors.some((d) => d.id === detector)) throw new UsageError(`no detector "${detector}"`);
         if (o.expires !== undefined && parseIsoDate(o.expires) === undefined) throw new UsageError(`--expires: "${o.expires}" is not an ISO 8601 date`);
-        await withStore(cmd, async (s) => {
+        await withStore(cmd, ctx, async (s) => {
           const sup = await s.alerts.addSuppression({ detector, reason: o.reason, ...(o.device ? { device_id: o.device } : {}), ...(o.key ? { key: o.key } : {}), ...(o.expires ? { expires: o.expires } : {}) }, new Date().toISOString());
           ctx.out(`Alert suppression ${sup.id} added; it applies from the next detect run.`);
         });
@@ -108,7 +99,7 @@ export const alertsCommand: CommandModule = {
       .description("remove an alert suppression")
       .argument("<id>")
       .action(async (id: string, _o: unknown, cmd: Command) => {
-        await withStore(cmd, async (s) => {
+        await withStore(cmd, ctx, async (s) => {
           if (!(await s.alerts.removeSuppression(Number(id)))) throw new UsageError(`no alert suppression ${id}`);
           ctx.out(`Alert suppression ${id} removed.`);
         });
@@ -117,7 +108,7 @@ export const alertsCommand: CommandModule = {
       .command("suppressions")
       .description("list alert suppressions")
       .action(async (_o: unknown, cmd: Command) => {
-        await withStore(cmd, async (s) => {
+        await withStore(cmd, ctx, async (s) => {
           const list = await s.alerts.suppressions();
           ctx.out(list.length === 0 ? "No alert suppressions." : renderTable(["ID", "DETECTOR", "DEVICE", "KEY", "EXPIRES", "REASON"], list.map((x) => [String(x.id), x.detector, x.device_id ?? "*", x.key ?? "*", x.expires ?? "never", x.reason])));
         });

@@ -64,7 +64,7 @@ export function registerCertifyInit(certify: Command, ctx: CliContext): void {
 }
 
 async function findModel(cmd: Command, ctx: CliContext, modelId: string): Promise<DeviceModel | undefined> {
-  const store = openStore(cmd, ctx, false);
+  const store = await openStore(cmd, ctx, false);
   if (!store) return undefined;
   try {
     return (await store.fleet.models()).find((m) => m.model_id === modelId);

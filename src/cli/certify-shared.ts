@@ -1,6 +1,5 @@
 /** What the `certify` subcommands share: resolving the standard, paths, the store and the assessment environment. */
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { allRules } from "../audit/rules/index.ts";
 import { DEFAULT_ANSWERS_DIR } from "../certify/answers-files.ts";
@@ -8,9 +7,9 @@ import { catalogues, type Catalogue } from "../certify/catalogue.ts";
 import type { CertifyEnv } from "../certify/run.ts";
 import { formatIssue, type SourceIssue } from "../certify/yaml-source.ts";
 import { EXIT } from "../core/exit-codes.ts";
-import { openSqliteStore, type SqliteStore } from "../store/sqlite/index.ts";
-import { globalOpts } from "./command.ts";
+import type { Store } from "../store/store.ts";
 import { type CliContext, UsageError } from "./context.ts";
+import { openCliStore, storeChoice } from "./store.ts";
 import { VERSION } from "./version.ts";
 
 export function standardChoices(): string {
@@ -33,26 +32,19 @@ export function resolveCatalogue(standard: string | undefined, version: string |
   return c;
 }
 
-export function dataDir(cmd: Command, ctx: CliContext): string {
-  const d = globalOpts(cmd).data;
-  return d === ":memory:" ? d : resolve(ctx.io.cwd, d);
-}
-
 /** Opens the store; with `mustExist`, a missing store is a usage error that says what to run first. */
-export function openStore(cmd: Command, ctx: CliContext, mustExist = true): SqliteStore | undefined {
-  const dir = dataDir(cmd, ctx);
-  if (dir !== ":memory:" && !existsSync(join(dir, "longwatch.db"))) {
-    if (mustExist) throw new UsageError(`no Longwatch store in ${dir}: import an inventory and run \`longwatch scan\` first (or pass --data)`);
-    return undefined;
-  }
-  return openSqliteStore(dir);
+export async function openStore(cmd: Command, ctx: CliContext, mustExist = true): Promise<Store | undefined> {
+  const { url } = storeChoice(cmd, ctx);
+  const store = await openCliStore(ctx, url, { mustExist: true });
+  if (!store && mustExist) throw new UsageError(`no Longwatch store at ${url}: import an inventory and run \`longwatch scan\` first (or pass --store / --data)`);
+  return store;
 }
 
 export function answersLocation(ctx: CliContext, given: string | undefined): string {
   return resolve(ctx.io.cwd, given ?? DEFAULT_ANSWERS_DIR);
 }
 
-export function certifyEnv(store: SqliteStore, ctx: CliContext, answers: string, now: number): CertifyEnv {
+export function certifyEnv(store: Store, ctx: CliContext, answers: string, now: number): CertifyEnv {
   return { store, set: catalogues(), rules: allRules, answers, now, version: VERSION, cwd: ctx.io.cwd };
 }
 

@@ -20,7 +20,7 @@ export function registerCertifyTools(certify: Command, ctx: CliContext): void {
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .option("--now <date>", "assessment date (ISO 8601)")
     .action(async (o: { answers?: string; format: string; now?: string }, cmd: Command) => {
-      const store = openStore(cmd, ctx)!;
+      const store = (await openStore(cmd, ctx))!;
       try {
         const { matrix, issues } = await fleetMatrix(certifyEnv(store, ctx, answersLocation(ctx, o.answers), ctx.now(o.now)));
         reportIssues(ctx, issues);
@@ -41,7 +41,7 @@ export function registerCertifyTools(certify: Command, ctx: CliContext): void {
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action(async (before: string | undefined, after: string | undefined, o: { model?: string; standard?: string; version?: string; format: string }, cmd: Command) => {
       if ((before === undefined) !== (after === undefined)) throw new UsageError("give two assessments to compare, or none (with --model and --standard)");
-      const store = openStore(cmd, ctx, before === undefined || before.startsWith("#") || after!.startsWith("#"));
+      const store = await openStore(cmd, ctx, before === undefined || before.startsWith("#") || after!.startsWith("#"));
       try {
         let pair: [Assessment, Assessment];
         if (before === undefined) {
@@ -91,13 +91,13 @@ export function registerCertifyTools(certify: Command, ctx: CliContext): void {
     });
 }
 
-async function loadSaved(store: NonNullable<ReturnType<typeof openStore>>, id: number): Promise<Assessment> {
+async function loadSaved(store: NonNullable<Awaited<ReturnType<typeof openStore>>>, id: number): Promise<Assessment> {
   const s = await store.assessments.get(id);
   if (!s) throw new UsageError(`no saved assessment #${id}`);
   return s.doc as Assessment;
 }
 
-async function load(ref: string, ctx: CliContext, store: ReturnType<typeof openStore>, model: string | undefined): Promise<Assessment> {
+async function load(ref: string, ctx: CliContext, store: Awaited<ReturnType<typeof openStore>>, model: string | undefined): Promise<Assessment> {
   if (/^#\d+$/.test(ref)) return loadSaved(store!, Number(ref.slice(1)));
   const file = resolve(ctx.io.cwd, ref);
   let doc: unknown;

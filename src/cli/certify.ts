@@ -68,7 +68,7 @@ async function runCertify(o: CertifyFlags, ctx: CliContext, cmd: Parameters<type
   if (o.format === "pdf" && o.out === undefined) throw new UsageError("--format pdf needs --out FILE");
   if (o.productLine !== undefined && !o.model?.length) throw new UsageError("--product-line needs the models it is made of: --model A B …");
   const now = ctx.now(o.now);
-  const store = openStore(cmd, ctx)!;
+  const store = (await openStore(cmd, ctx))!;
   try {
     if (o.productLine !== undefined && (await store.fleet.models()).some((m) => m.model_id === o.productLine)) {
       throw new UsageError(`--product-line "${o.productLine}" is already a device model id; give the line a name of its own`);

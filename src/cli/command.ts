@@ -7,10 +7,10 @@ export interface CommandModule {
 }
 
 /** The global options every command can read (set on the root program). */
-export function globalOpts(cmd: Command): { data: string } {
+export function globalOpts(cmd: Command): { data: string; store?: string } {
   let root = cmd;
   while (root.parent) root = root.parent;
-  return root.opts<{ data: string }>();
+  return root.opts<{ data: string; store?: string }>();
 }
 
 /** A kind of input for `longwatch import <kind>`: registers its subcommand on the `import` group. */

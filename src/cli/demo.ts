@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { formatIsoDate } from "../core/dates.ts";
 import { writeDemoFirmware } from "../demo/firmware.ts";
 import { generateDemoFleet } from "../demo/fleet.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
+import { openStore } from "../store/open.ts";
 import { importAdvisoryFiles } from "../vulns/import-advisories.ts";
 import { importSbomFile } from "../vulns/import-sbom.ts";
 import type { CommandModule } from "./command.ts";
@@ -37,7 +37,8 @@ export const demoCommand: CommandModule = {
         const data = join(o.dir, ".longwatch");
         rmSync(data, { recursive: true, force: true });
         // Firmware inventories and advisory feeds first, so the scan reports vulnerable components too.
-        const store = openSqliteStore(data);
+        const storeUrl = `sqlite:${join(data, "longwatch.db")}`;
+        const store = await openStore(storeUrl);
         try {
           for (const s of firmware.sboms) await importSbomFile(store, s.file, { model: s.model, firmware: s.firmware, now });
           await importAdvisoryFiles(store, firmware.advisories);
@@ -47,6 +48,7 @@ export const demoCommand: CommandModule = {
         const report = join(o.dir, "report.html");
         await runScan(ctx, {
           data,
+          store: storeUrl,
           inventory: files.devices,
           models: files.models,
           credentials: files.credentials,

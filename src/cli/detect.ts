@@ -18,12 +18,12 @@ import { KIND } from "../detect/read/fields.ts";
 import { ColumnMappingSchema } from "../detect/read/mapping.ts";
 import { loadReference } from "../detect/reference.ts";
 import { runDetection } from "../detect/run.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
 import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
-import { type CommandModule, globalOpts } from "./command.ts";
+import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { summarizeRun } from "./detect-summary.ts";
 import { IssueReporter } from "./issues.ts";
+import { openCliStore, type StoreChoice, storeChoice } from "./store.ts";
 
 interface DetectFlags {
   inventory?: string;
@@ -77,7 +77,7 @@ export const detectCommand: CommandModule = {
       .option("--no-store", "do not read verdicts/suppressions from, or write alerts to, the store")
       .addOption(new Option("--fail-on <severity>", "exit with code 4 when an alert is at least this severe").choices([...SEVERITIES]))
       .action(async (files: string[], o: DetectFlags, cmd: Command) => {
-        await runDetect(ctx, files, o, globalOpts(cmd).data);
+        await runDetect(ctx, files, o, storeChoice(cmd, ctx));
       });
   },
 };
@@ -103,7 +103,8 @@ function positive(flag: string, v: string): number {
   return n;
 }
 
-export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags, data: string): Promise<void> {
+export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags, where: StoreChoice): Promise<void> {
+  const data = where.dataDir;
   const mapping = o.mapping ? ColumnMappingSchema.safeParse(readYaml(o.mapping, "--mapping")) : undefined;
   if (mapping && !mapping.success) throw new UsageError(`--mapping ${o.mapping}: ${mapping.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const config = o.config ? ConfigSchema.safeParse(readYaml(o.config, "--config") ?? {}) : undefined;
@@ -119,7 +120,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
   const now = ctx.now();
   const issues = new IssueReporter(ctx, o.rejects ?? join(data, "rejects", `detect-${new Date(now).toISOString().replace(/[:.]/g, "-")}.csv`), o.rejects !== undefined, 20);
   const reasons = new Map<string, number>();
-  const store = o.store ? openSqliteStore(data) : undefined;
+  const store = o.store ? await openCliStore(ctx, where.url) : undefined;
   try {
     let inventory: DetectInventory | undefined;
     if (o.inventory || o.models) inventory = await readInventoryFiles(o.inventory, o.models, issues.add);

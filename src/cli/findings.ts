@@ -5,8 +5,8 @@ import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
 import { findingCsvRow, FINDING_CSV_COLUMNS } from "../formats/findings-out.ts";
 import { csvLine } from "../formats/csv.ts";
 import { renderTable } from "../report/table.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
-import { type CommandModule, globalOpts } from "./command.ts";
+import type { CommandModule } from "./command.ts";
+import { withStore } from "./store.ts";
 
 interface Filters {
   rule?: string;
@@ -40,8 +40,7 @@ export const findingsCommand: CommandModule = {
       .addOption(new Option("--format <format>").choices(["table", "json", "ndjson", "csv"]).default("table"))
       .option("--limit <n>", "at most this many in the table (0 = all)", "50")
       .action(async (o: Filters, cmd) => {
-        const store = openSqliteStore(globalOpts(cmd).data);
-        try {
+        await withStore(cmd, ctx, async (store) => {
           const limit = o.format === "table" ? Number(o.limit) || Infinity : Infinity;
           const rows: Finding[] = [];
           let total = 0;
@@ -61,9 +60,7 @@ export const findingsCommand: CommandModule = {
             ctx.out(total === 0 ? "No findings match." : renderTable(["SEVERITY", "RULE", "DEVICE / MODEL", "STATUS", "FINDING"], rows.map((f) => [f.severity, f.rule, f.device_id ?? `${f.model_id ?? ""} (${f.devices?.length ?? 0} device${f.devices?.length === 1 ? "" : "s"})`, f.status, f.title])));
             if (total > rows.length) ctx.out(`… ${total - rows.length} more (--limit 0 shows all, --format csv for a file)`);
           }
-        } finally {
-          await store.close();
-        }
+        });
       });
   },
 };

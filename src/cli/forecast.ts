@@ -42,7 +42,7 @@ export const forecastCommand: CommandModule = {
           if (e instanceof PolicyError) throw new UsageError(e.message);
           throw e;
         }
-        await withStore(cmd, async (store) => {
+        await withStore(cmd, ctx, async (store) => {
           const f = await computeForecast(store, { now, until, policy });
           let text: string;
           if (o.format === "json") text = JSON.stringify(f, null, 2);

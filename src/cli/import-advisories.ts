@@ -18,7 +18,7 @@ export const advisoriesImport: ImportKind = {
       .option("--rejects <file>", "write every kept input issue to this CSV")
       .option("--json", "print the import summary as JSON")
       .action(async (files: string[], o: { maxIssues: number; json?: boolean; rejects?: string }, cmd: Command) => {
-        await withStore(cmd, async (store) => {
+        await withStore(cmd, ctx, async (store) => {
           const r = await importAdvisoryFiles(store, files, { maxIssues: o.maxIssues });
           const issues = rejectsReporter(ctx, cmd, o.rejects);
           for (const i of r.issues) issues.add(i);

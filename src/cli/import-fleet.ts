@@ -8,27 +8,26 @@ import { importDevices } from "../inventory/devices.ts";
 import { loadMapping } from "../inventory/mapping.ts";
 import { importModels } from "../inventory/models.ts";
 import { keyedDigester, loadSecretKey } from "../inventory/secrets.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
 import type { Store } from "../store/store.ts";
-import { globalOpts, type ImportKind } from "./command.ts";
+import type { ImportKind } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
 import { Progress } from "./progress.ts";
+import { withStore as withOpenStore } from "./store.ts";
 
 async function withStore(ctx: CliContext, cmd: Command, rejects: string | undefined, fn: (store: Store, issues: IssueReporter, data: string) => Promise<string>): Promise<void> {
-  const data = globalOpts(cmd).data;
-  const store = openSqliteStore(data);
-  const issues = new IssueReporter(ctx, rejects ?? join(data, "rejects", `${new Date().toISOString().replace(/[:.]/g, "-")}.csv`), rejects !== undefined);
-  try {
-    const line = await fn(store, issues, data);
-    const extra = issues.close();
-    ctx.out(line);
-    if (extra) ctx.out(extra);
-    if (issues.errors > 0) ctx.exit(EXIT.rejected);
-  } finally {
-    issues.close();
-    await store.close();
-  }
+  await withOpenStore(cmd, ctx, async (store, { dataDir: data }) => {
+    const issues = new IssueReporter(ctx, rejects ?? join(data, "rejects", `${new Date().toISOString().replace(/[:.]/g, "-")}.csv`), rejects !== undefined);
+    try {
+      const line = await fn(store, issues, data);
+      const extra = issues.close();
+      ctx.out(line);
+      if (extra) ctx.out(extra);
+      if (issues.errors > 0) ctx.exit(EXIT.rejected);
+    } finally {
+      issues.close();
+    }
+  });
 }
 
 export const fleetImports: ImportKind = {

@@ -41,7 +41,7 @@ export const sbomImport: ImportKind = {
       .option("--rejects <file>", "write every input issue to this CSV")
       .action(async (file: string, o: Opts, cmd: Command) => {
         const now = ctx.now();
-        await withStore(cmd, async (store) => {
+        await withStore(cmd, ctx, async (store) => {
           try {
             const r = await importSbomFile(store, file, {
               model: o.model,

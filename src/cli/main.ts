@@ -13,7 +13,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const ctx = new CliContext(io);
   const program = new Command("longwatch")
     .description("Security monitoring for fleets of long-lived IoT devices.")
-    .option("--data <dir>", "data folder of the embedded store", io.env.LONGWATCH_DATA ?? "./.longwatch")
+    .option("--data <dir>", "data folder: the embedded store, the secret key for password digests, rejects files", io.env.LONGWATCH_DATA ?? "./.longwatch")
+    .option("--store <url>", "the store: sqlite:PATH or postgres://user@host:port/db[?schema=NAME] (default: LONGWATCH_STORE, else sqlite:<data>/longwatch.db)")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();

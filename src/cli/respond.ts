@@ -39,7 +39,7 @@ function actor(ctx: CliContext, cmd: Command): string {
 async function withDeps<T>(ctx: CliContext, cmd: Command, fn: (d: RespondDeps) => Promise<T>): Promise<T> {
   const file = group(cmd).config ?? ctx.io.env.LONGWATCH_CONFIG;
   const settings = loadRespondSettings(file === undefined ? undefined : resolve(ctx.io.cwd, file));
-  return withStore(cmd, (store) => fn({ store, settings, env: ctx.io.env, now: () => ctx.now() }));
+  return withStore(cmd, ctx, (store) => fn({ store, settings, env: ctx.io.env, now: () => ctx.now() }));
 }
 
 /** `device:ID` (or a bare ID), `cert:SHA256`, `credential:DEVICE/SERVICE/USERNAME`. */

@@ -17,16 +17,20 @@ import { importModels } from "../inventory/models.ts";
 import { keyedDigester, loadSecretKey } from "../inventory/secrets.ts";
 import { MostSerious } from "../report/html.ts";
 import { ScanSummary } from "../report/summary.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
-import type { FleetDevice } from "../store/store.ts";
-import { type CommandModule, globalOpts } from "./command.ts";
+import type { FleetDevice, StoreTx } from "../store/store.ts";
+import { resolveStoreUrl } from "../store/url.ts";
+import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
 import { Progress } from "./progress.ts";
 import { type OutputFormat, writeScanOutput } from "./scan-output.ts";
+import { openCliStore, storeChoice } from "./store.ts";
 
 export interface ScanOptions {
+  /** The data folder (secret key, rejects files). */
   data: string;
+  /** The store's URL. */
+  store: string;
   inventory?: string;
   models?: string;
   credentials?: string;
@@ -62,17 +66,22 @@ export const scanCommand: CommandModule = {
       .option("--allow-outside-certs", "let cert_file paths point outside the inventory's folder")
       .option("--now <date>", "audit as of this date (ISO 8601), for reproducible reports")
       .action(async (inventory: string | undefined, o: Omit<ScanOptions, "data" | "inventory">, cmd) => {
-        await runScan(ctx, { ...o, data: globalOpts(cmd).data, ...(inventory !== undefined ? { inventory } : {}) });
+        const where = storeChoice(cmd, ctx);
+        await runScan(ctx, { ...o, data: where.dataDir, store: where.url, ...(inventory !== undefined ? { inventory } : {}) });
       });
   },
 };
 
-export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ reportFile?: string }> {
+function storeUrlOf(data: string): string {
+  return resolveStoreUrl({ dataDir: data });
+}
+
+export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & { store?: string }): Promise<{ reportFile?: string }> {
   const now = ctx.now(o.now);
   const config: ScanConfig = o.config ? loadScanConfig(o.config, allRules) : { settings: new Map(), suppressions: [] };
   const mapping = o.mapping ? loadMapping(o.mapping, Object.keys(DeviceSchema.shape)) : undefined;
   if (mapping && !o.inventory) throw new UsageError("--mapping needs an inventory file");
-  const store = openSqliteStore(o.data);
+  const store = (await openCliStore(ctx, o.store ?? storeUrlOf(o.data)))!;
   const issues = new IssueReporter(ctx, o.rejects ?? join(o.data, "rejects", `${new Date(now).toISOString().replace(/[:.]/g, "-")}.csv`), o.rejects !== undefined);
   const imports: string[] = [];
   try {
@@ -85,8 +94,8 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
     // checked once the inventory is in). Under --strict they wait until the inventory passed, as a stop must leave
     // them out too; the audit then runs over the store afterwards.
     const streamAudit = !(o.strict && o.credentials);
-    const importCreds = (deferDeviceCheck: boolean) => importCredentials({ store, file: o.credentials!, keyedDigest, onIssue: issues.add, deferDeviceCheck });
-    let credentials = o.credentials && streamAudit ? await importCreds(true) : undefined;
+    const importCreds = (into: StoreTx, deferDeviceCheck: boolean) => importCredentials({ store: into, file: o.credentials!, keyedDigest, onIssue: issues.add, deferDeviceCheck });
+    let credentials = o.credentials && streamAudit ? await importCreds(store, true) : undefined;
 
     const summary = new ScanSummary();
     const serious = new MostSerious(1000);
@@ -102,65 +111,70 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
         serious.add(f);
       },
     };
-    // Begun with the first imported batch, inside the import's transaction: a --strict stop leaves no scan behind.
-    let audit: AuditSession | undefined;
-    if (o.inventory) {
-      const progress = new Progress(ctx, `${streamAudit ? "Importing and auditing" : "Importing"} ${o.inventory}`);
-      const r = await importDevices({
-        store,
-        file: o.inventory,
-        certificates: { allowOutside: o.allowOutsideCerts === true },
-        onIssue: issues.add,
-        onProgress: (done, total) => progress.update(done, total, "bytes"),
-        ...(streamAudit
-          ? {
-              onImported: async (devices: FleetDevice[]) => {
-                audit ??= await beginAudit(auditOptions);
-                await audit.devices(devices);
-              },
-            }
-          : {}),
-        ...(mapping ? { mapping } : {}),
-        ...(o.strict ? { strict: true } : {}),
-        ...(o.prune ? { prune: true } : {}),
-      });
-      progress.done();
-      if (r.stopped) {
-        ctx.err(`--strict: stopped at the first rejected record; no device was imported and nothing was audited.`);
-        ctx.exit(EXIT.rejected);
-        return {};
+    // The whole scan is one transaction: the import, the audit begun with its first batch (so a --strict stop, which
+    // rolls the import back, leaves no scan behind either), the rest of the fleet and the scan's end. A failure or a
+    // crash anywhere leaves the store as it was.
+    const outcome = await store.transaction(async (tx): Promise<{ stopped: true } | { stopped: false; result: AuditResult; devices: number }> => {
+      let audit: AuditSession | undefined;
+      const txAudit = { ...auditOptions, store: tx };
+      if (o.inventory) {
+        const progress = new Progress(ctx, `${streamAudit ? "Importing and auditing" : "Importing"} ${o.inventory}`);
+        const r = await importDevices({
+          store: tx,
+          file: o.inventory,
+          certificates: { allowOutside: o.allowOutsideCerts === true },
+          onIssue: issues.add,
+          onProgress: (done, total) => progress.update(done, total, "bytes"),
+          ...(streamAudit
+            ? {
+                // The scan belongs to the outer transaction (it outlives the import's nested one).
+                onImported: async (devices: FleetDevice[]) => {
+                  audit ??= await beginAudit(txAudit);
+                  await audit.devices(devices);
+                },
+              }
+            : {}),
+          ...(mapping ? { mapping } : {}),
+          ...(o.strict ? { strict: true } : {}),
+          ...(o.prune ? { prune: true } : {}),
+        });
+        progress.done();
+        if (r.stopped) return { stopped: true };
+        const certs = r.certificates.loaded + r.certificates.rejected ? `; certificates: ${r.certificates.loaded} loaded, ${r.certificates.rejected} rejected` : "";
+        imports.push(`${o.inventory}: ${r.imported.toLocaleString("en-US")} devices imported, ${r.rejected} rejected${certs}`);
+        if (r.missing && r.missing.missingCount > 0) {
+          imports.push(
+            o.prune
+              ? `${r.missing.missingCount} devices no longer in the inventory were deleted`
+              : `${r.missing.missingCount} stored devices are not in this inventory (kept; e.g. ${r.missing.missingSample.slice(0, 3).join(", ")}; --prune deletes them)`,
+          );
+        }
+        // The stored devices this import did not contain are audited too.
+        if (streamAudit && r.missing && r.missing.missingCount > 0 && !o.prune) {
+          audit ??= await beginAudit(txAudit);
+          for await (const page of tx.fleet.devicePages(5000, { exceptImport: r.missing.importId })) await audit.devices(page);
+        }
       }
-      const certs = r.certificates.loaded + r.certificates.rejected ? `; certificates: ${r.certificates.loaded} loaded, ${r.certificates.rejected} rejected` : "";
-      imports.push(`${o.inventory}: ${r.imported.toLocaleString("en-US")} devices imported, ${r.rejected} rejected${certs}`);
-      if (r.missing && r.missing.missingCount > 0) {
-        imports.push(
-          o.prune
-            ? `${r.missing.missingCount} devices no longer in the inventory were deleted`
-            : `${r.missing.missingCount} stored devices are not in this inventory (kept; e.g. ${r.missing.missingSample.slice(0, 3).join(", ")}; --prune deletes them)`,
-        );
+      if (o.credentials && !credentials) credentials = await importCreds(tx, false); // checks its devices itself
+      else await credentials?.checkDevices(tx);
+      if (credentials) {
+        imports.push(`${o.credentials}: ${credentials.imported} credentials imported${credentials.rejected ? `, ${credentials.rejected} rejected` : ""}`);
       }
-      // The stored devices this import did not contain are audited too.
-      if (streamAudit && r.missing && r.missing.missingCount > 0 && !o.prune) {
-        audit ??= await beginAudit(auditOptions);
-        for await (const page of store.fleet.devicePages(5000, { exceptImport: r.missing.importId })) await audit.devices(page);
-      }
-    }
-    if (o.credentials && !credentials) credentials = await importCreds(false); // checks its devices itself
-    else await credentials?.checkDevices();
-    if (credentials) {
-      imports.push(`${o.credentials}: ${credentials.imported} credentials imported${credentials.rejected ? `, ${credentials.rejected} rejected` : ""}`);
-    }
-    const counts = await store.fleet.counts();
-    if (counts.devices === 0) throw new UsageError("the store holds no devices: give an inventory file (longwatch scan devices.csv)");
-
-    let result: AuditResult;
-    if (audit) result = await audit.finish();
-    else {
+      const counts = await tx.fleet.counts();
+      if (counts.devices === 0) throw new UsageError("the store holds no devices: give an inventory file (longwatch scan devices.csv)");
+      if (audit) return { stopped: false, result: await audit.finish(), devices: counts.devices };
       // Nothing streamed (no inventory given, an empty one, or --strict with credentials): audit what the store holds.
       const progress = new Progress(ctx, "Auditing");
-      result = await runAudit({ ...auditOptions, onProgress: (done) => progress.update(done, counts.devices) });
+      const result = await runAudit({ ...txAudit, onProgress: (done) => progress.update(done, counts.devices) });
       progress.done();
+      return { stopped: false, result, devices: counts.devices };
+    });
+    if (outcome.stopped) {
+      ctx.err(`--strict: stopped at the first rejected record; no device was imported and nothing was audited.`);
+      ctx.exit(EXIT.rejected);
+      return {};
     }
+    const { result } = outcome;
     for (const f of result.fixed) summary.add(f);
     const rejectsLine = issues.close();
     if (rejectsLine) imports.push(rejectsLine);
@@ -174,7 +188,7 @@ export async function runScan(ctx: CliContext, o: ScanOptions): Promise<{ report
       summary,
       serious: serious.list(),
       imports,
-      devices: counts.devices,
+      devices: outcome.devices,
     });
     if (issues.errors > 0) ctx.exit(EXIT.rejected);
     const worst = summary.worstSeverity();

@@ -1,12 +1,54 @@
-/** Opening the store for a command: the `--data` folder of the root program; closed when the action ends. */
+/**
+ * Which store a command uses and opening it: `--store URL`, else LONGWATCH_STORE, else the SQLite file in the
+ * `--data` folder (default ./.longwatch/longwatch.db). Commands never open an adapter themselves: they call
+ * `withStore` (or `openCliStore`), which goes through `openStore(url)`.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { openSqliteStore, type SqliteStore } from "../store/sqlite/index.ts";
+import { openStore } from "../store/open.ts";
+import type { Store } from "../store/store.ts";
+import { parseStoreUrl, resolveStoreUrl } from "../store/url.ts";
 import { globalOpts } from "./command.ts";
+import { type CliContext, UsageError } from "./context.ts";
 
-export async function withStore<T>(cmd: Command, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = openSqliteStore(globalOpts(cmd).data);
+export interface StoreChoice {
+  /** The store's URL. */
+  url: string;
+  /** The data folder: the secret key, rejects files and other local state live here, whatever the store. */
+  dataDir: string;
+}
+
+export function storeChoice(cmd: Command, ctx: CliContext): StoreChoice {
+  const g = globalOpts(cmd);
+  const dataDir = g.data === ":memory:" ? g.data : resolve(ctx.io.cwd, g.data);
+  return { url: resolveStoreUrl({ store: g.store, env: ctx.io.env.LONGWATCH_STORE, dataDir }), dataDir };
+}
+
+/** Opens the chosen store; with `mustExist`, a missing SQLite file is a usage error that says what to run first. */
+export async function openCliStore(ctx: CliContext, url: string, opts: { mustExist?: boolean } = {}): Promise<Store | undefined> {
+  const u = parseStoreUrl(url, ctx.io.cwd);
+  if (opts.mustExist && u.engine === "sqlite" && u.path !== ":memory:" && !existsSync(u.path)) return undefined;
+  return openStore(url, { cwd: ctx.io.cwd });
+}
+
+export async function withStore<T>(cmd: Command, ctx: CliContext, fn: (store: Store, choice: StoreChoice) => Promise<T>): Promise<T> {
+  const choice = storeChoice(cmd, ctx);
+  const store = (await openCliStore(ctx, choice.url))!;
   try {
-    return await fn(store);
+    return await fn(store, choice);
+  } finally {
+    await store.close();
+  }
+}
+
+/** For commands that only read: no store yet is a usage error that says what to run first. */
+export async function withExistingStore<T>(cmd: Command, ctx: CliContext, fn: (store: Store, choice: StoreChoice) => Promise<T>): Promise<T> {
+  const choice = storeChoice(cmd, ctx);
+  const store = await openCliStore(ctx, choice.url, { mustExist: true });
+  if (!store) throw new UsageError(`no Longwatch store at ${choice.url}: import an inventory and run \`longwatch scan\` first (or pass --store / --data)`);
+  try {
+    return await fn(store, choice);
   } finally {
     await store.close();
   }

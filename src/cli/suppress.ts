@@ -3,9 +3,9 @@ import type { Command } from "commander";
 import { findRule } from "../audit/rules/index.ts";
 import { formatIsoDate, parseIsoDate } from "../core/dates.ts";
 import { renderTable } from "../report/table.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
-import { type CommandModule, globalOpts } from "./command.ts";
+import type { CommandModule } from "./command.ts";
 import { UsageError } from "./context.ts";
+import { withStore } from "./store.ts";
 
 export const suppressCommand: CommandModule = {
   register(program, ctx) {
@@ -23,29 +23,23 @@ export const suppressCommand: CommandModule = {
         if (o.fingerprint !== undefined && !/^[0-9a-f]{32}$/.test(o.fingerprint)) throw new UsageError("--fingerprint: expected 32 hex characters");
         if (o.expires !== undefined && parseIsoDate(o.expires) === undefined) throw new UsageError(`--expires: "${o.expires}" is not an ISO 8601 date`);
         if (o.reason.trim().length < 3) throw new UsageError("--reason: say why this is accepted");
-        const store = openSqliteStore(globalOpts(cmd).data);
-        try {
+        await withStore(cmd, ctx, async (store) => {
           const s = await store.findings.addSuppression(
             { rule, reason: o.reason.trim(), ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.device ? { device_id: o.device } : {}), ...(o.expires ? { expires: o.expires } : {}) },
             formatIsoDate(Date.now()),
           );
           ctx.out(`Suppression ${s.id} added: ${rule}${o.fingerprint ? ` finding ${o.fingerprint}` : o.device ? ` on ${o.device}` : " (all findings)"}${o.expires ? ` until ${o.expires}` : ""}. It applies from the next scan.`);
-        } finally {
-          await store.close();
-        }
+        });
       });
     group
       .command("list")
       .description("list suppressions")
       .action(async (_o: unknown, cmd: Command) => {
-        const store = openSqliteStore(globalOpts(cmd).data);
-        try {
+        await withStore(cmd, ctx, async (store) => {
           const all = await store.findings.suppressions();
           if (all.length === 0) return ctx.out("No suppressions.");
           ctx.out(renderTable(["ID", "RULE", "SCOPE", "EXPIRES", "REASON"], all.map((s) => [String(s.id), s.rule, s.fingerprint ?? s.device_id ?? "all", s.expires ?? "never", s.reason])));
-        } finally {
-          await store.close();
-        }
+        });
       });
     group
       .command("remove")
@@ -53,13 +47,10 @@ export const suppressCommand: CommandModule = {
       .argument("<id>")
       .action(async (id: string, _o: unknown, cmd: Command) => {
         if (!/^\d+$/.test(id)) throw new UsageError("<id> must be a number (see `longwatch suppress list`)");
-        const store = openSqliteStore(globalOpts(cmd).data);
-        try {
+        await withStore(cmd, ctx, async (store) => {
           if (!(await store.findings.removeSuppression(Number(id)))) throw new UsageError(`no suppression ${id}`);
           ctx.out(`Suppression ${id} removed.`);
-        } finally {
-          await store.close();
-        }
+        });
       });
   },
 };

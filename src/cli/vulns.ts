@@ -22,7 +22,7 @@ export const vulnsCommand: CommandModule = {
       .requiredOption("--to <version>", "firmware version to upgrade to")
       .addOption(new Option("--format <format>", "output format").choices([...FORMATS]).default("table"))
       .action(async (o: { model: string; from: string; to: string; format: Format }, cmd: Command) => {
-        await withStore(cmd, async (store) => {
+        await withStore(cmd, ctx, async (store) => {
           let d;
           try {
             d = await diffFirmware(store, o.model, o.from, o.to);
@@ -60,7 +60,7 @@ export const vulnsCommand: CommandModule = {
       .description("SBOMs, advisories, KEV and EPSS in the store, and which firmware in the fleet has no SBOM")
       .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
       .action(async (o: { format: string }, cmd: Command) => {
-        await withStore(cmd, async (store) => {
+        await withStore(cmd, ctx, async (store) => {
           const counts = await store.vulns.counts();
           const sboms = await store.vulns.sboms();
           const have = new Set(sboms.map((s) => `${s.model_id}\0${s.firmware_version}`));

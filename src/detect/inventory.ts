@@ -7,7 +7,7 @@ import { type Device, deviceCrossCheck, DeviceFieldsSchema, type DeviceModel } f
 import type { InputIssue } from "../core/input-issue.ts";
 import { readModels } from "../inventory/models.ts";
 import { validateTable } from "../inventory/validate-table.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 
 export interface DetectInventory {
   devices: Device[];
@@ -21,7 +21,7 @@ export async function readInventoryFiles(devicesFile: string | undefined, models
   return { devices, models };
 }
 
-export async function readInventoryStore(store: Store): Promise<DetectInventory> {
+export async function readInventoryStore(store: StoreTx): Promise<DetectInventory> {
   const devices: Device[] = [];
   for await (const page of store.fleet.devicePages(5000)) for (const d of page) devices.push(d.device);
   return { devices, models: await store.fleet.models() };

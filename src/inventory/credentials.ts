@@ -5,7 +5,7 @@
  */
 import { type Credential, credentialCrossCheck, CredentialInputFieldsSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 import { classifyHash } from "../audit/credentials/crypt/index.ts";
 import type { KeyedDigest } from "./secrets.ts";
 import { validateTable } from "./validate-table.ts";
@@ -18,7 +18,7 @@ export interface CredentialImportResult {
 }
 
 export async function importCredentials(opts: {
-  store: Store;
+  store: StoreTx;
   file: string;
   keyedDigest: KeyedDigest;
   onIssue(issue: InputIssue): void;
@@ -27,7 +27,7 @@ export async function importCredentials(opts: {
    * before the inventory they belong to, so that the inventory can be audited as it streams in.
    */
   deferDeviceCheck?: boolean;
-}): Promise<CredentialImportResult & { checkDevices(): Promise<void> }> {
+}): Promise<CredentialImportResult & { checkDevices(store?: StoreTx): Promise<void> }> {
   const result: CredentialImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0 };
   const onIssue = (i: InputIssue) => {
     if (i.level === "error") result.rejected++;
@@ -67,8 +67,9 @@ export async function importCredentials(opts: {
     if (batch.length >= 5000) result.imported += await flush(opts.store, batch);
   }
   result.imported += await flush(opts.store, batch);
-  const checkDevices = async () => {
-    const known = await opts.store.fleet.knownDevices([...deviceLines.keys()]);
+  // `store`: where the devices are now (e.g. the transaction that imported them).
+  const checkDevices = async (store: StoreTx = opts.store) => {
+    const known = await store.fleet.knownDevices([...deviceLines.keys()]);
     for (const [id, line] of deviceLines) {
       if (!known.has(id)) onIssue({ file: opts.file, line, column: "device_id", reason: `device "${id}" is not in the inventory (stored anyway)`, level: "warning" });
     }
@@ -77,7 +78,7 @@ export async function importCredentials(opts: {
   return Object.assign(result, { checkDevices });
 }
 
-async function flush(store: Store, batch: Credential[]): Promise<number> {
+async function flush(store: StoreTx, batch: Credential[]): Promise<number> {
   const n = batch.length;
   if (n) await store.fleet.upsertCredentials(batch.splice(0));
   return n;

@@ -8,7 +8,7 @@
  */
 import { statSync } from "node:fs";
 import type { InputIssue } from "../core/input-issue.ts";
-import type { FleetDevice, ImportSummary, StoredDevice, Store } from "../store/store.ts";
+import type { FleetDevice, ImportSummary, StoredDevice, StoreTx } from "../store/store.ts";
 import { parseCertificateChain } from "../formats/x509.ts";
 import { certificateLoader } from "./certificate-loader.ts";
 import { type DeviceBatch, deviceBatches } from "./device-batches.ts";
@@ -16,7 +16,8 @@ import { workerDeviceBatches } from "./import-worker-client.ts";
 import type { Mapping } from "./mapping.ts";
 
 export interface DeviceImportOptions {
-  store: Store;
+  /** The store, or a transaction to import in (the import is then a nested transaction of it). */
+  store: StoreTx;
   file: string;
   mapping?: Mapping;
   /** Stop at the first rejected record and leave the store unchanged. */
@@ -29,10 +30,10 @@ export interface DeviceImportOptions {
   onIssue(issue: InputIssue): void;
   onProgress?(bytesRead: number, totalBytes: number): void;
   /**
-   * Receives each batch of devices as written (duplicates left out), with stored credentials and certificates, inside
-   * the import's transaction: a scan audits them while the next batch is being read.
+   * Receives each batch of devices as written (duplicates left out), with stored credentials and certificates, and the
+   * import's transaction: a scan audits them (writing its findings in that transaction) while the next batch is read.
    */
-  onImported?(devices: FleetDevice[]): Promise<void>;
+  onImported?(devices: FleetDevice[], tx: StoreTx): Promise<void>;
 }
 
 export interface DeviceImportResult {
@@ -54,44 +55,49 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
   const batches: AsyncIterable<DeviceBatch> = parallel
     ? workerDeviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: { file: opts.mapping.file, targets: [...opts.mapping.targets] } } : {}), ...(opts.strict ? { strict: true } : {}), ...(opts.certificates ? { certificates: opts.certificates } : {}) })
     : deviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.certificates ? { certificates: certificateLoader(parseCertificateChain, opts.certificates) } : {}), ...(opts.strict ? { strict: true } : {}) });
-  const session = await opts.store.fleet.beginDeviceImport(opts.file);
+  // A strict stop rolls the whole import back (and whatever onImported wrote in it) and returns, so it is thrown
+  // out of the transaction as this value and caught below.
+  const stop = { issue: undefined as InputIssue | undefined };
   try {
-    for await (const b of batches) {
-      // Write first: the store reports duplicate ids. A strict stop below still rolls everything back.
-      if (b.certificates.length) await opts.store.fleet.upsertCertificates(b.certificates);
-      const duplicates = await session.upsert(b.rows);
-      const skipped = new Set(duplicates.map((d) => d.index));
-      const issues = [
-        ...b.issues,
-        ...duplicates.map((dup) => {
-          const row = b.rows[dup.index]!;
-          const reason = `"${row.device_id}" already appears${dup.firstLine !== undefined ? ` on line ${dup.firstLine}` : ""}`;
-          return { file: opts.file, line: row.line!, column: "device_id", reason, level: "error" as const, kind: "record" as const };
-        }),
-      ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-      for (const { kind, ...issue } of issues) {
-        if (issue.level === "warning") result.warnings++;
-        else if (kind === "record") result.rejected++;
-        else result.certificates.rejected++;
-        opts.onIssue(issue);
-        if (opts.strict && issue.level === "error") {
-          await session.abort();
-          return { ...result, imported: 0, stopped: issue };
+    return await opts.store.transaction(async (tx) => {
+      const run = await tx.fleet.startImport(opts.file);
+      for await (const b of batches) {
+        // Write first: the store reports duplicate ids. A strict stop below still rolls everything back.
+        if (b.certificates.length) await tx.fleet.upsertCertificates(b.certificates);
+        const duplicates = await tx.fleet.upsertDevices(run, b.rows);
+        const skipped = new Set(duplicates.map((d) => d.index));
+        const issues = [
+          ...b.issues,
+          ...duplicates.map((dup) => {
+            const row = b.rows[dup.index]!;
+            const reason = `"${row.device_id}" already appears${dup.firstLine !== undefined ? ` on line ${dup.firstLine}` : ""}`;
+            return { file: opts.file, line: row.line!, column: "device_id", reason, level: "error" as const, kind: "record" as const };
+          }),
+        ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+        for (const { kind, ...issue } of issues) {
+          if (issue.level === "warning") result.warnings++;
+          else if (kind === "record") result.rejected++;
+          else result.certificates.rejected++;
+          opts.onIssue(issue);
+          if (opts.strict && issue.level === "error") {
+            stop.issue = issue;
+            throw stop;
+          }
         }
+        if (opts.onImported) {
+          const docs: StoredDevice[] = [];
+          for (let i = 0; i < b.rows.length; i++) if (!skipped.has(i)) docs.push(JSON.parse(b.rows[i]!.doc) as StoredDevice);
+          await opts.onImported(await tx.fleet.withRelations(docs), tx);
+        }
+        result.imported += b.rows.length - duplicates.length;
+        result.certificates.loaded += b.rows.reduce((n, r, i) => n + (r.cert_fingerprint !== null && !skipped.has(i) ? 1 : 0), 0);
+        opts.onProgress?.(b.bytesRead, b.totalBytes);
       }
-      if (opts.onImported) {
-        const docs: StoredDevice[] = [];
-        for (let i = 0; i < b.rows.length; i++) if (!skipped.has(i)) docs.push(JSON.parse(b.rows[i]!.doc) as StoredDevice);
-        await opts.onImported(await opts.store.fleet.withRelations(docs));
-      }
-      result.imported += b.rows.length - duplicates.length;
-      result.certificates.loaded += b.rows.reduce((n, r, i) => n + (r.cert_fingerprint !== null && !skipped.has(i) ? 1 : 0), 0);
-      opts.onProgress?.(b.bytesRead, b.totalBytes);
-    }
-    result.missing = await session.commit(opts.prune ? { prune: true } : {});
-    return result;
+      result.missing = await tx.fleet.finishImport(run, opts.prune ? { prune: true } : {});
+      return result;
+    });
   } catch (e) {
-    await session.abort();
+    if (e === stop && stop.issue) return { ...result, imported: 0, stopped: stop.issue };
     throw e;
   }
 }

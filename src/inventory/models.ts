@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { type DeviceModel, DeviceModelSchema } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 
 export interface ModelImportResult {
   file: string;
@@ -63,7 +63,7 @@ export function readModels(file: string, onIssue: (i: InputIssue) => void): Mode
   return result;
 }
 
-export async function importModels(store: Store, file: string, onIssue: (i: InputIssue) => void): Promise<ModelImportResult> {
+export async function importModels(store: StoreTx, file: string, onIssue: (i: InputIssue) => void): Promise<ModelImportResult> {
   const result = readModels(file, onIssue);
   await store.fleet.upsertModels(result.models);
   return result;

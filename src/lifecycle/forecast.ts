@@ -3,7 +3,7 @@
  * hold a valid identity, use cryptography that is still allowed (or can be migrated), and so can still be kept secure.
  * One pass over the stored fleet; each device's dates are worked out once and then checked against every year.
  */
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 import { formatIsoDate } from "../core/dates.ts";
 import type { DeviceModel } from "../core/fleet.ts";
 import type { CryptoPolicy } from "./policy.ts";
@@ -48,7 +48,7 @@ export interface ForecastOptions {
   policy: CryptoPolicy;
 }
 
-export async function computeForecast(store: Store, opts: ForecastOptions): Promise<Forecast> {
+export async function computeForecast(store: StoreTx, opts: ForecastOptions): Promise<Forecast> {
   const start = new Date(opts.now).getUTCFullYear();
   if (opts.until < start) throw new RangeError(`--until ${opts.until} is before the current year ${start}`);
   const dates = [opts.now];

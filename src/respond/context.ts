@@ -1,19 +1,20 @@
 /** Builds what an action gets for one call from the store, the settings and the environment. */
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 import type { ActionContext, ResponseRecords } from "./action.ts";
 import { type SecretSource, secretSource } from "./secrets.ts";
 import type { RespondSettings } from "./settings.ts";
 
 /** Everything a response operation needs; the CLI and the server each build one per request. */
 export interface RespondDeps {
-  store: Store;
+  /** The store, or a transaction of it. */
+  store: StoreTx;
   settings: RespondSettings;
   /** Where `{ env: … }` secrets are read from (the process environment in production). */
   env: Record<string, string | undefined>;
   now(): number;
 }
 
-export function records(store: Store): ResponseRecords {
+export function records(store: StoreTx): ResponseRecords {
   const r = store.responses;
   return {
     revokeCertificate: (fp, reason, responseId, at) => r.revoke(fp, reason, responseId, at),

@@ -10,7 +10,7 @@ import { severityOfScore } from "../core/cvss.ts";
 import type { DeviceModel } from "../core/fleet.ts";
 import { maxSeverity, type Severity } from "../core/severity.ts";
 import { cpeIndexKey } from "../formats/cpe.ts";
-import type { AdvisoryInfo, Store } from "../store/store.ts";
+import type { AdvisoryInfo, StoreTx } from "../store/store.ts";
 import { AdvisoryIndex, type KeyHit } from "./match.ts";
 import { vexApplies } from "./vex.ts";
 
@@ -70,7 +70,7 @@ export interface AssessOptions {
 /** Severity of a vulnerability whose feeds give neither a score nor a rating. */
 export const UNKNOWN_SEVERITY: Severity = "medium";
 
-export async function assessFirmware(store: Store, firmware: readonly FirmwareRef[], opts: AssessOptions = {}): Promise<Map<string, VulnMatch[]>> {
+export async function assessFirmware(store: StoreTx, firmware: readonly FirmwareRef[], opts: AssessOptions = {}): Promise<Map<string, VulnMatch[]>> {
   // 1. Inventories. A component stored identically in several images comes back as one shared object, so everything
   //    below (matching, grouping) happens once per distinct component, and each image only stamps the result.
   const shared = new Map<string, StoredComponent>();

@@ -4,7 +4,7 @@
  */
 import type { Severity } from "../core/severity.ts";
 import { severityRank } from "../core/severity.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 import { assessFirmware, firmwareKey, type FirmwareRef, type VulnMatch } from "./assess.ts";
 
 export type DiffChange = "fixed" | "introduced" | "remaining";
@@ -33,7 +33,7 @@ export interface FirmwareDiff {
 
 export class MissingSbomError extends Error {}
 
-export async function diffFirmware(store: Store, modelId: string, from: string, to: string): Promise<FirmwareDiff> {
+export async function diffFirmware(store: StoreTx, modelId: string, from: string, to: string): Promise<FirmwareDiff> {
   const have = new Set((await store.vulns.sboms()).filter((s) => s.model_id === modelId).map((s) => s.firmware_version));
   for (const v of [from, to]) if (!have.has(v)) throw new MissingSbomError(`no component inventory for model ${modelId} firmware ${v}; load one with \`longwatch import sbom FILE --model ${modelId} --firmware ${v}\``);
   const model = (await store.fleet.models()).find((m) => m.model_id === modelId);

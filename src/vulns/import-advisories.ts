@@ -3,6 +3,7 @@
  * for them). Each file's format is detected from its content: OSV (one record, a list, a directory or a .zip of
  * records), CSAF 2.0 (advisories and VEX), NVD CVE API 2.0 JSON, the CISA KEV catalogue, and EPSS CSV; gzip is
  * unpacked. Everything is written in one transaction: an import that fails half-way leaves the store as it was.
+ * Parsing is synchronous (zip entries arrive in callbacks), so writes are queued in order and awaited per file.
  * Re-importing updates records (by id) and never duplicates them. Callable as a library function.
  */
 import { createReadStream } from "node:fs";
@@ -18,7 +19,7 @@ import { isObject, jsonPath, parseJsonText, type ParseIssue } from "../formats/j
 import { isKevDocument, parseKev } from "../formats/kev.ts";
 import { isNvdDocument, parseNvd } from "../formats/nvd.ts";
 import { parseOsv } from "../formats/osv.ts";
-import type { FeedWriteCounts, FeedWriter, Store } from "../store/store.ts";
+import type { FeedWriteCounts, StoreTx, VulnRepository } from "../store/store.ts";
 import { decodeText, isGzip, isZip, readInputBytes } from "./read-input.ts";
 import { comparators } from "./versions/index.ts";
 
@@ -53,18 +54,14 @@ export interface AdvisoryImportOptions {
 /** Largest single JSON document accepted from a zip entry: a sanity bound on memory. */
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
-export async function importAdvisoryFiles(store: Store, paths: readonly string[], opts: AdvisoryImportOptions = {}): Promise<AdvisoryImportResult> {
-  const writer = await store.vulns.beginFeedImport();
-  const run = new ImportRun(writer, opts);
-  try {
+export async function importAdvisoryFiles(store: StoreTx, paths: readonly string[], opts: AdvisoryImportOptions = {}): Promise<AdvisoryImportResult> {
+  return store.transaction(async (tx) => {
+    const run = new ImportRun(tx.vulns, opts);
     for (const p of paths) await run.path(p);
     run.flush();
-    const counts = await writer.commit();
-    return run.result(counts);
-  } catch (e) {
-    await writer.rollback();
-    throw e;
-  }
+    await run.drain();
+    return run.result();
+  });
 }
 
 class ImportRun {
@@ -75,9 +72,12 @@ class ImportRun {
   private pending: Advisory[] = [];
   private readonly maxIssues: number;
   private readonly batch: number;
+  private readonly counts: FeedWriteCounts = { added: 0, updated: 0, unchanged: 0, older: 0, kev: 0, epss: 0, vex: 0 };
+  /** The writes queued so far, in order; the first failure fails the import. */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly writer: FeedWriter,
+    private readonly vulns: VulnRepository,
     private readonly opts: AdvisoryImportOptions,
   ) {
     this.maxIssues = opts.maxIssues ?? 1000;
@@ -87,10 +87,26 @@ class ImportRun {
   async path(p: string): Promise<void> {
     const st = await stat(p);
     if (st.isDirectory()) {
-      for (const f of await jsonFilesUnder(p)) await this.file(f);
+      for (const f of await jsonFilesUnder(p)) {
+        await this.file(f);
+        await this.drain();
+      }
       return;
     }
     await this.file(p);
+    await this.drain();
+  }
+
+  /** Waits for the queued writes (and fails with the first one that failed). */
+  async drain(): Promise<void> {
+    await this.writes;
+  }
+
+  private write(op: (v: VulnRepository) => Promise<unknown>): void {
+    const prior = this.writes;
+    this.writes = prior.then(() => op(this.vulns)).then(() => undefined);
+    // The chain is awaited by drain(); this keeps an early failure from being reported as unhandled meanwhile.
+    this.writes.catch(() => undefined);
   }
 
   private async file(file: string): Promise<void> {
@@ -113,9 +129,10 @@ class ImportRun {
         summary.format = "epss";
         const r = parseEpss(text);
         this.note(summary, r.issues, r.skipped);
-        this.writer.putEpss(r.scores);
+        this.write((v) => v.putEpss(r.scores));
+        this.counts.epss += r.scores.length;
         summary.records = r.scores.length;
-        this.writer.recordFeed("epss", file, { scores: r.scores.length, ...(r.date ? { score_date: r.date } : {}) });
+        this.write((v) => v.recordFeed("epss", file, { scores: r.scores.length, ...(r.date ? { score_date: r.date } : {}) }));
         return;
       }
       return this.reject(summary, { line: 1, reason: "is not an OSV, NVD, CSAF or KEV JSON document, nor an EPSS CSV", level: "error" });
@@ -132,18 +149,21 @@ class ImportRun {
       this.note(summary, r.issues, r.skipped);
       this.add(r.advisories);
       const source = isObject(doc) && isObject(doc.document) && isObject(doc.document.tracking) && typeof doc.document.tracking.id === "string" ? doc.document.tracking.id : summary.file;
-      this.writer.replaceVex(source, r.vex);
+      this.flush();
+      this.write((v) => v.replaceVex(source, r.vex));
+      this.counts.vex += r.vex.length;
       summary.records = r.advisories.length + r.vex.length;
-      this.writer.recordFeed("csaf", summary.file, { document: source, advisories: r.advisories.length, vex: r.vex.length });
+      this.write((v) => v.recordFeed("csaf", summary.file, { document: source, advisories: r.advisories.length, vex: r.vex.length }));
       return;
     }
     if (isKevDocument(doc)) {
       summary.format = "kev";
       const r = parseKev(doc);
       this.note(summary, r.issues, r.skipped);
-      this.writer.putKev(r.entries);
+      this.write((v) => v.putKev(r.entries));
+      this.counts.kev += r.entries.length;
       summary.records = r.entries.length;
-      this.writer.recordFeed("kev", summary.file, { entries: r.entries.length, ...(r.version ? { catalog_version: r.version } : {}) });
+      this.write((v) => v.recordFeed("kev", summary.file, { entries: r.entries.length, ...(r.version ? { catalog_version: r.version } : {}) }));
       return;
     }
     if (isNvdDocument(doc)) {
@@ -152,7 +172,7 @@ class ImportRun {
       this.note(summary, r.issues, r.skipped);
       this.add(r.advisories);
       summary.records = r.advisories.length;
-      this.writer.recordFeed("nvd", summary.file, { advisories: r.advisories.length });
+      this.write((v) => v.recordFeed("nvd", summary.file, { advisories: r.advisories.length }));
       return;
     }
     const records = Array.isArray(doc) ? doc : isObject(doc) && typeof doc.id === "string" && ("affected" in doc || "modified" in doc || "aliases" in doc) ? [doc] : undefined;
@@ -166,7 +186,8 @@ class ImportRun {
         summary.records++;
       }
     });
-    this.writer.recordFeed("osv", summary.file, { advisories: summary.records });
+    const read = summary.records;
+    this.write((v) => v.recordFeed("osv", summary.file, { advisories: read }));
   }
 
   /** A zip of records (osv.dev's per-ecosystem `all.zip`): entries are read one by one, never all at once. */
@@ -228,8 +249,15 @@ class ImportRun {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    this.writer.putAdvisories(this.pending);
+    const batch = this.pending;
     this.pending = [];
+    this.write(async (v) => {
+      const c = await v.putAdvisories(batch);
+      this.counts.added += c.added;
+      this.counts.updated += c.updated;
+      this.counts.unchanged += c.unchanged;
+      this.counts.older += c.older;
+    });
   }
 
   private note(summary: FeedFileSummary, issues: readonly ParseIssue[], skipped: number): void {
@@ -249,8 +277,8 @@ class ImportRun {
     if (this.issues.length < this.maxIssues) this.issues.push(i);
   }
 
-  result(counts: FeedWriteCounts): AdvisoryImportResult {
-    return { files: this.files, counts, issues: this.issues, issueCount: this.issueCount, rejected: this.rejected };
+  result(): AdvisoryImportResult {
+    return { files: this.files, counts: { ...this.counts }, issues: this.issues, issueCount: this.issueCount, rejected: this.rejected };
   }
 }
 

@@ -15,7 +15,7 @@ import { parseCpe } from "../formats/cpe.ts";
 import { formatPurl, parsePurl } from "../formats/purl.ts";
 import { detectSbomFormat, type ParsedComponent, type SbomParseResult } from "../formats/sbom.ts";
 import { parseSpdx } from "../formats/spdx.ts";
-import type { Store } from "../store/store.ts";
+import type { StoreTx } from "../store/store.ts";
 import { type AliasTable, shippedAliases } from "./aliases.ts";
 import { componentKeys, isVersionOrderable } from "./component-keys.ts";
 import { decodeText, readInputBytes } from "./read-input.ts";
@@ -56,14 +56,14 @@ export interface SbomImportResult {
 /** Thrown when the file as a whole cannot be read as an SBOM; nothing is written. */
 export class SbomInputError extends Error {}
 
-export async function importSbomFile(store: Store, file: string, opts: SbomImportOptions): Promise<SbomImportResult> {
+export async function importSbomFile(store: StoreTx, file: string, opts: SbomImportOptions): Promise<SbomImportResult> {
   const bytes = await readInputBytes(file);
   const text = decodeText(bytes);
   if (typeof text !== "string") throw new SbomInputError(`${file}: ${text.error}`);
   return importSbomText(store, text, file, opts);
 }
 
-export async function importSbomText(store: Store, text: string, file: string, opts: SbomImportOptions): Promise<SbomImportResult> {
+export async function importSbomText(store: StoreTx, text: string, file: string, opts: SbomImportOptions): Promise<SbomImportResult> {
   const parsed = parseSbom(text, file, opts.format);
   const aliases = opts.aliases ?? shippedAliases();
   const issues: InputIssue[] = parsed.issues.map((i) => ({ file, ...i }));

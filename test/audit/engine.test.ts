@@ -7,6 +7,7 @@ import { allRules } from "../../src/audit/rules/index.ts";
 import { connectivityRules } from "../../src/audit/rules/connectivity.ts";
 import { exposureRules } from "../../src/audit/rules/exposure.ts";
 import { audit, storeWith } from "../helpers/fleet.ts";
+import { importRows } from "../helpers/store.ts";
 
 describe("audit engine", () => {
   it("gives the same fingerprint to the same finding in every scan, and tracks new / unchanged / fixed", async () => {
@@ -19,17 +20,13 @@ describe("audit engine", () => {
     assert.equal(first.findings[0]!.fingerprint, fingerprint("insecure-service", "a\0telnet\x0023"));
 
     // b closes ftp: its finding is fixed; a new problem on a is new.
-    const imp = await store.fleet.beginDeviceImport("t");
-    await imp.upsert([{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ssh:22"] }].map(serializeDevice));
-    await imp.commit();
+    await importRows(store, [{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ssh:22"] }].map(serializeDevice), { source: "t" });
     const third = await audit(store, exposureRules);
     assert.deepEqual(third.findings.map((f) => `${f.device_id}:${f.evidence.service}:${f.status}`).sort(), ["a:adb:new", "a:telnet:unchanged"]);
     assert.deepEqual(third.fixed.map((f) => `${f.device_id}:${f.status}`), ["b:fixed"]);
 
     // ftp comes back: the fixed finding is new again.
-    const imp2 = await store.fleet.beginDeviceImport("t");
-    await imp2.upsert([{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ftp:21"] }].map(serializeDevice));
-    await imp2.commit();
+    await importRows(store, [{ device_id: "a", open_services: ["telnet:23", "adb:5555"] }, { device_id: "b", open_services: ["ftp:21"] }].map(serializeDevice), { source: "t" });
     const fourth = await audit(store, exposureRules);
     assert.equal(fourth.findings.find((f) => f.device_id === "b")!.status, "new");
   });

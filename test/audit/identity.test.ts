@@ -19,6 +19,7 @@ import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { StoredDevice } from "../../src/store/store.ts";
 import { type Issued, type KeySpec, OpenSsl } from "../helpers/openssl.ts";
 import { rocaPrivateKey } from "../helpers/roca-key.ts";
+import { importRows } from "../helpers/store.ts";
 
 const NOW = Date.parse("2030-06-01T00:00:00Z");
 
@@ -54,9 +55,7 @@ function fleet(entries: { id: string; pem?: string; mqtt?: string; imei?: string
 async function audit(f: Fleet, opts: { rules?: Record<string, unknown>; store?: ReturnType<typeof openSqliteStore>; now?: number } = {}): Promise<Finding[]> {
   const store = opts.store ?? openSqliteStore(":memory:");
   await store.fleet.upsertCertificates(f.certs);
-  const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(f.devices.map(serializeDevice));
-  await imp.commit({ prune: true });
+  await importRows(store, f.devices.map(serializeDevice), { source: "test", prune: true });
   const parsed = parseRuleSettings(opts.rules ?? {}, identityRules);
   assert.ok(parsed.ok, parsed.ok ? "" : parsed.errors.join("; "));
   const findings: Finding[] = [];

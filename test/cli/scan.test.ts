@@ -81,7 +81,7 @@ describe("longwatch scan (end to end)", () => {
     const r = await cli(["--data", data, "scan", f.devices, "--credentials", creds, "--strict", "--now", "2026-11-25"]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /no device was imported/);
-    const store = openSqliteStore(data);
+    const store = openSqliteStore(join(data, "longwatch.db"));
     assert.deepEqual(await store.fleet.counts(), { devices: 0, models: 0, credentials: 0, certificates: 0 });
     await store.close();
   });

@@ -12,6 +12,7 @@ import type { Rule } from "../../src/audit/rule.ts";
 import { keyedDigester } from "../../src/inventory/secrets.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
 import type { StoredDevice } from "../../src/store/store.ts";
+import { importRows } from "./store.ts";
 
 export interface CredentialSpec {
   device_id?: string;
@@ -36,9 +37,7 @@ export async function testFleet(devices: StoredDevice[], credentials: Credential
   const store = openSqliteStore(":memory:");
   const digest = keyedDigester(randomBytes(32));
   await store.fleet.upsertModels(models);
-  const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(devices.map(serializeDevice));
-  await imp.commit();
+  await importRows(store, devices.map(serializeDevice), { source: "test" });
   await store.fleet.upsertCredentials(
     credentials.map((s) => {
       const c: Credential = {

@@ -1,6 +1,7 @@
 import { serializeDevice } from "../../src/store/store.ts";
 /** Builds a real (in-memory SQLite) store holding a small fleet, and runs the real audit engine over it. */
 import { createHmac } from "node:crypto";
+import { join } from "node:path";
 import { runAudit } from "../../src/audit/engine.ts";
 import type { Rule } from "../../src/audit/rule.ts";
 import type { RuleSettings } from "../../src/audit/config.ts";
@@ -9,6 +10,7 @@ import type { Finding } from "../../src/core/finding.ts";
 import { parseIsoDate } from "../../src/core/dates.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store, StoredDevice, Suppression } from "../../src/store/store.ts";
+import { importRows } from "./store.ts";
 
 export const TEST_KEY = Buffer.alloc(32, 7);
 export const testDigest = (pw: string) => `lwk1$${createHmac("sha256", TEST_KEY).update(pw).digest("base64url")}`;
@@ -21,12 +23,10 @@ export interface FleetSpec {
 }
 
 export async function storeWith(spec: FleetSpec, dataDir = ":memory:"): Promise<Store> {
-  const store = openSqliteStore(dataDir);
+  const store = openSqliteStore(dataDir === ":memory:" ? dataDir : join(dataDir, "longwatch.db"));
   await store.fleet.upsertModels(spec.models ?? []);
   await store.fleet.upsertCertificates(spec.certificates ?? []);
-  const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert((spec.devices ?? []).map(serializeDevice));
-  await imp.commit();
+  await importRows(store, (spec.devices ?? []).map(serializeDevice), { source: "test" });
   await store.fleet.upsertCredentials(spec.credentials ?? []);
   return store;
 }

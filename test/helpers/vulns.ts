@@ -2,6 +2,7 @@
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Device, DeviceModel } from "../../src/core/fleet.ts";
 import { serializeDevice } from "../../src/store/store.ts";
+import { importRows } from "./store.ts";
 
 export const FIX = new URL("../fixtures/vulns/", import.meta.url).pathname;
 
@@ -11,7 +12,5 @@ export function memoryStore(): SqliteStore {
 
 export async function addFleet(store: SqliteStore, models: DeviceModel[], devices: Device[]): Promise<void> {
   await store.fleet.upsertModels(models);
-  const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(devices.map(serializeDevice));
-  await imp.commit();
+  await importRows(store, devices.map(serializeDevice), { source: "test" });
 }

@@ -9,15 +9,14 @@ import { keyedDigester, loadSecretKey } from "../../src/inventory/secrets.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import { storeWith } from "../helpers/fleet.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { importRows } from "../helpers/store.ts";
 
 describe("credentials import", () => {
   it("never stores a plaintext password: not in the database file, not in any issue", async () => {
     const t = tmpDir();
     const data = join(t.dir, "data");
-    const store = openSqliteStore(data);
-    const imp = await store.fleet.beginDeviceImport("x");
-    await imp.upsert([{ device_id: "d1" }, { device_id: "d2" }].map(serializeDevice));
-    await imp.commit();
+    const store = openSqliteStore(join(data, "longwatch.db"));
+    await importRows(store, [{ device_id: "d1" }, { device_id: "d2" }].map(serializeDevice), { source: "x" });
     const secret = "Zebra-Unicorn-8841";
     const issues: InputIssue[] = [];
     const file = t.write(
@@ -32,7 +31,7 @@ describe("credentials import", () => {
     for (const f of readdirSync(data)) {
       if (f.startsWith("longwatch.db")) assert.ok(!readFileSync(join(data, f)).includes(Buffer.from(secret)), `${f} contains the password`);
     }
-    const again = openSqliteStore(data);
+    const again = openSqliteStore(join(data, "longwatch.db"));
     const d1 = (await again.fleet.getDevice("d1"))!;
     const d2 = (await again.fleet.getDevice("d2"))!;
     const ssh1 = d1.credentials.find((c) => c.service === "ssh")!.secret;

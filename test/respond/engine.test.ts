@@ -28,9 +28,11 @@ function deps(settings: unknown = {}): RespondDeps {
 }
 
 async function seed(n: number): Promise<void> {
-  const imp = await store.fleet.beginDeviceImport("test");
-  await imp.upsert(Array.from({ length: n }, (_, i) => serializeDevice({ device_id: `d-${i}`, model_id: "m1", cert_fingerprint: i < 2 ? "ab".repeat(32) : undefined } as never)));
-  await imp.commit();
+  await store.transaction(async (tx) => {
+    const run = await tx.fleet.startImport("test");
+    await tx.fleet.upsertDevices(run, Array.from({ length: n }, (_, i) => serializeDevice({ device_id: `d-${i}`, model_id: "m1", cert_fingerprint: i < 2 ? "ab".repeat(32) : undefined } as never)));
+    await tx.fleet.finishImport(run);
+  });
   await store.fleet.upsertCredentials([
     { device_id: "d-0", service: "ssh", username: "root", secret: { kind: "keyed", digest: "lwk1$same" } },
     { device_id: "d-1", service: "ssh", username: "root", secret: { kind: "keyed", digest: "lwk1$same" } },

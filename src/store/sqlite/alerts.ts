@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Alert, AlertState, Verification } from "../../core/record.ts";
 import { SEVERITIES, type Severity, severityRank } from "../../core/severity.ts";
-import type { AlertFilter, AlertRepository, AlertSuppression } from "../store.ts";
+import type { AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
 
 interface Row {
   id: string;

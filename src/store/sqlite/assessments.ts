@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { AssessmentRepository, StoredAssessment } from "../store.ts";
+import type { AssessmentRepository, StoredAssessment } from "../assessments.ts";
 
 interface Row {
   id: number;

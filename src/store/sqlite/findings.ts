@@ -2,7 +2,8 @@ import type Database from "better-sqlite3";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, Suppression } from "../store.ts";
+import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "../findings.ts";
+import { requireTransaction } from "./connection.ts";
 
 interface FindingRow {
   fingerprint: string;
@@ -35,16 +36,12 @@ function findingOf(r: FindingRow): Finding {
   return f;
 }
 
-/** The open findings of the scan before the current one: fingerprint → [row id, first scan]. */
-type Snapshot = Map<string, [number, number]>;
-
 const ROWS = 64;
 
 export class SqliteFindings implements FindingRepository {
   private readonly insert: Database.Statement;
   /** The same insert for ROWS findings at once: one call into SQLite instead of ROWS (a scan writes hundreds of thousands). */
   private readonly insertMany: Database.Statement;
-  private previous: { scanId: number; open: Snapshot } | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
@@ -55,24 +52,24 @@ export class SqliteFindings implements FindingRepository {
       VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
   }
 
-  async beginScan(startedAt: string, rules: readonly string[]): Promise<number> {
-    // Rows of a scan that never finished (a crash) are discarded.
+  async beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun> {
+    requireTransaction(this.db, "a scan");
+    // Rows of a scan that never finished (a store written by an older version that scanned outside a transaction).
     this.db.prepare("DELETE FROM findings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
     this.db.prepare("DELETE FROM scans WHERE finished_at IS NULL").run();
     const prev = await this.latestScan();
-    const open: Snapshot = new Map();
+    const open = new Map<string, readonly [number, number]>();
     if (prev) {
       const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed'").raw().iterate(this.firstRow(prev.id), prev.id) as Iterable<[string, number, number]>;
       for (const [fp, id, first] of rows) open.set(fp, [id, first]);
     }
     const firstRow = ((this.db.prepare("SELECT MAX(id) AS m FROM findings").get() as { m: number | null }).m ?? 0) + 1;
-    const scanId = Number(this.db.prepare("INSERT INTO scans (started_at, rules, first_row) VALUES (?, ?, ?)").run(startedAt, JSON.stringify(rules), firstRow).lastInsertRowid);
-    this.previous = prev ? { scanId: prev.id, open } : { scanId: 0, open };
-    return scanId;
+    const id = Number(this.db.prepare("INSERT INTO scans (started_at, rules, first_row) VALUES (?, ?, ?)").run(startedAt, JSON.stringify(rules), firstRow).lastInsertRowid);
+    return { id, startedAt, rules: [...rules], previousId: prev?.id, open };
   }
 
-  async record(scanId: number, findings: readonly Finding[]): Promise<FindingStatus[]> {
-    const open = this.previous?.open ?? new Map<string, [number, number]>();
+  async record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]> {
+    const { open, id: scanId } = scan;
     const out: FindingStatus[] = new Array(findings.length);
     this.db.transaction(() => {
       let values: unknown[] = [];
@@ -97,15 +94,14 @@ export class SqliteFindings implements FindingRepository {
     return out;
   }
 
-  async finishScan(scanId: number, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]> {
-    const rules = JSON.parse((this.db.prepare("SELECT rules FROM scans WHERE id = ?").get(scanId) as { rules: string }).rules) as string[];
-    const prev = this.previous;
-    this.previous = undefined;
+  async finishScan(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]> {
+    const { id: scanId, rules } = scan;
+    const prevId = scan.previousId;
     let fixed: Finding[] = [];
     this.db.transaction(() => {
-      if (prev && prev.scanId > 0) {
+      if (prevId !== undefined) {
         // Open findings of the rules that ran and were not seen again are fixed.
-        const leftover = [...prev.open.values()].map(([id]) => id);
+        const leftover = [...scan.open.values()].map(([id]) => id);
         const rows = leftover.length ? (this.db.prepare("SELECT * FROM findings WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(leftover)) as FindingRow[]) : [];
         const ran = new Set(rules);
         fixed = rows.filter((r) => ran.has(r.rule)).map((r) => ({ ...findingOf(r), status: "fixed" as const }));
@@ -120,8 +116,8 @@ export class SqliteFindings implements FindingRepository {
                     CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
              FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?))`,
           )
-          .run(scanId, this.firstRow(prev.scanId), prev.scanId, JSON.stringify(rules));
-        this.db.prepare("DELETE FROM findings WHERE id < ?").run(this.firstRow(prev.scanId));
+          .run(scanId, this.firstRow(prevId), prevId, JSON.stringify(rules));
+        this.db.prepare("DELETE FROM findings WHERE id < ?").run(this.firstRow(prevId));
       }
       this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
     })();

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Service } from "../../core/fleet.ts";
-import type { DeviceImport, DuplicateDevice, FleetDevice, FleetRepository, StoredDevice } from "../store.ts";
+import type { DeviceImportRun, DuplicateDevice, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "../fleet.ts";
+import type { StoreEnv } from "../store.ts";
+import { requireTransaction } from "./connection.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -31,11 +33,15 @@ const UPSERT_ROWS = 32;
 export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
   /** The same for UPSERT_ROWS devices at once: one call into SQLite instead of one per device. */
-  private readonly upsertDevices: Database.Statement;
+  private readonly upsertDevicesStmt: Database.Statement;
+  private readonly firstLine: Database.Statement;
   private readonly credentialsOf: Database.Statement;
   private readonly certificatesOf: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly env: StoreEnv,
+  ) {
     // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value). A row the
     // same import already wrote is not replaced: that id is a duplicate in the file (no change is the signal).
     const upsert = (rows: number) =>
@@ -46,64 +52,55 @@ export class SqliteFleet implements FleetRepository {
          WHERE devices.import_id <> excluded.import_id`,
       );
     this.upsertDevice = upsert(1);
-    this.upsertDevices = upsert(UPSERT_ROWS);
+    this.upsertDevicesStmt = upsert(UPSERT_ROWS);
+    this.firstLine = db.prepare("SELECT import_line FROM devices WHERE device_id = ?").pluck();
     this.credentialsOf = db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
     this.certificatesOf = db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint IN (SELECT value FROM json_each(?))");
   }
 
-  async beginDeviceImport(source: string): Promise<DeviceImport> {
+  async startImport(source: string): Promise<DeviceImportRun> {
+    requireTransaction(this.db, "an inventory import");
+    const id = Number(this.db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date(this.env.now()).toISOString()).lastInsertRowid);
+    return { id, source, written: 0 };
+  }
+
+  async upsertDevices(run: DeviceImportRun, devices: readonly SerializedDevice[]): Promise<DuplicateDevice[]> {
+    const duplicates: DuplicateDevice[] = [];
+    const duplicate = (i: number) => duplicates.push({ index: i, firstLine: (this.firstLine.get(devices[i]!.device_id) as number | null) ?? undefined });
+    let i = 0;
+    // In groups when every device has its own line: a group that changed fewer rows than it has holds a
+    // duplicate, and the rows whose stored line is not their own are the ones that were not written.
+    const grouped = devices.every((d) => d.line !== undefined);
+    for (; grouped && i + UPSERT_ROWS <= devices.length; i += UPSERT_ROWS) {
+      const params: unknown[] = [];
+      for (let j = i; j < i + UPSERT_ROWS; j++) {
+        const d = devices[j]!;
+        params.push(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.doc);
+      }
+      const changed = this.upsertDevicesStmt.run(params).changes;
+      run.written += changed;
+      if (changed === UPSERT_ROWS) continue;
+      for (let j = i; j < i + UPSERT_ROWS; j++) if (this.firstLine.get(devices[j]!.device_id) !== devices[j]!.line) duplicate(j);
+    }
+    for (; i < devices.length; i++) {
+      const d = devices[i]!;
+      if (this.upsertDevice.run(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.doc).changes === 0) duplicate(i);
+      else run.written++;
+    }
+    return duplicates;
+  }
+
+  async finishImport(run: DeviceImportRun, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
     const db = this.db;
-    db.exec("BEGIN IMMEDIATE");
-    const importId = Number(db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date().toISOString()).lastInsertRowid);
-    const one = this.upsertDevice;
-    const many = this.upsertDevices;
-    const firstLine = db.prepare("SELECT import_line FROM devices WHERE device_id = ?").pluck();
-    let open = true;
-    let written = 0;
-    return {
-      async upsert(devices) {
-        const duplicates: DuplicateDevice[] = [];
-        const duplicate = (i: number) => duplicates.push({ index: i, firstLine: (firstLine.get(devices[i]!.device_id) as number | null) ?? undefined });
-        let i = 0;
-        // In groups when every device has its own line: a group that changed fewer rows than it has holds a
-        // duplicate, and the rows whose stored line is not their own are the ones that were not written.
-        const grouped = devices.every((d) => d.line !== undefined);
-        for (; grouped && i + UPSERT_ROWS <= devices.length; i += UPSERT_ROWS) {
-          const params: unknown[] = [];
-          for (let j = i; j < i + UPSERT_ROWS; j++) {
-            const d = devices[j]!;
-            params.push(d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.doc);
-          }
-          const changed = many.run(params).changes;
-          written += changed;
-          if (changed === UPSERT_ROWS) continue;
-          for (let j = i; j < i + UPSERT_ROWS; j++) if (firstLine.get(devices[j]!.device_id) !== devices[j]!.line) duplicate(j);
-        }
-        for (; i < devices.length; i++) {
-          const d = devices[i]!;
-          if (one.run(d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.doc).changes === 0) duplicate(i);
-          else written++;
-        }
-        return duplicates;
-      },
-      async commit(opts = {}) {
-        // Counting every row (over the primary key's index) is far cheaper than reading every document's import_id.
-        const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n - written;
-        const missingSample =
-          missingCount > 0 ? (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(importId) as { device_id: string }[]).map((r) => r.device_id) : [];
-        if (opts.prune && missingCount > 0) {
-          db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(importId);
-          db.prepare("DELETE FROM devices WHERE import_id <> ?").run(importId);
-        }
-        db.exec("COMMIT");
-        open = false;
-        return { importId, missingCount, missingSample };
-      },
-      async abort() {
-        if (open && db.inTransaction) db.exec("ROLLBACK");
-        open = false;
-      },
-    };
+    // Counting every row (over the primary key's index) is far cheaper than reading every document's import_id.
+    const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n - run.written;
+    const missingSample =
+      missingCount > 0 ? (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(run.id) as { device_id: string }[]).map((r) => r.device_id) : [];
+    if (opts.prune && missingCount > 0) {
+      db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(run.id);
+      db.prepare("DELETE FROM devices WHERE import_id <> ?").run(run.id);
+    }
+    return { importId: run.id, missingCount, missingSample };
   }
 
   async upsertModels(models: readonly DeviceModel[]): Promise<void> {

@@ -1,58 +1,164 @@
-/** The embedded store: one SQLite file (WAL) in the data folder. */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import Database from "better-sqlite3";
-import type { Store } from "../store.ts";
+/**
+ * The embedded store: one SQLite file (WAL). SQLite has one writer at a time, so this adapter runs every call and
+ * every transaction through one connection in turn (a lock, first come first served); other processes wait for the
+ * file's write lock (BUSY_TIMEOUT_MS) and get `store_unavailable` after that.
+ */
+import type Database from "better-sqlite3";
+import { LongwatchError } from "../../core/errors.ts";
+import { assertOutside, guardRepository, Mutex, runInScope, type TxScope } from "../guard.ts";
+import { type Repositories, type Store, type StoreEnv, type StoreTx, systemEnv } from "../store.ts";
 import { SqliteAlerts } from "./alerts.ts";
 import { SqliteAssessments } from "./assessments.ts";
+import { BUSY_TIMEOUT_MS, openDatabase, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
-import { migrate } from "./migrate.ts";
+import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { SqliteResponses } from "./responses.ts";
 import { SqliteVulns } from "./vulns.ts";
 
+/** One instance of every repository over the connection; a new area adds its line here. */
+function repositories(db: Database.Database, env: StoreEnv): Repositories {
+  return {
+    fleet: new SqliteFleet(db, env),
+    findings: new SqliteFindings(db),
+    vulns: new SqliteVulns(db, env),
+    alerts: new SqliteAlerts(db),
+    assessments: new SqliteAssessments(db),
+    responses: new SqliteResponses(db),
+  };
+}
+
+type Around = <R>(what: string, call: () => Promise<R>) => Promise<R>;
+
+function guarded(repos: Repositories, around: Around): Repositories {
+  return {
+    fleet: guardRepository(repos.fleet, "fleet", around),
+    findings: guardRepository(repos.findings, "findings", around),
+    vulns: guardRepository(repos.vulns, "vulns", around),
+    alerts: guardRepository(repos.alerts, "alerts", around),
+    assessments: guardRepository(repos.assessments, "assessments", around),
+    responses: guardRepository(repos.responses, "responses", around),
+  };
+}
+
 export class SqliteStore implements Store {
-  readonly fleet: SqliteFleet;
-  readonly findings: SqliteFindings;
-  readonly vulns: SqliteVulns;
-  readonly alerts: SqliteAlerts;
-  readonly assessments: SqliteAssessments;
-  readonly responses: SqliteResponses;
+  readonly engine = "sqlite" as const;
+  readonly inTransaction = false;
+  readonly fleet;
+  readonly findings;
+  readonly vulns;
+  readonly alerts;
+  readonly assessments;
+  readonly responses;
+  private readonly lock = new Mutex();
+  private readonly raw: Repositories;
   private closed = false;
 
-  constructor(readonly db: Database.Database) {
-    this.fleet = new SqliteFleet(db);
-    this.findings = new SqliteFindings(db);
-    this.vulns = new SqliteVulns(db);
-    this.alerts = new SqliteAlerts(db);
-    this.assessments = new SqliteAssessments(db);
-    this.responses = new SqliteResponses(db);
+  constructor(
+    readonly db: Database.Database,
+    readonly location: string,
+    env: StoreEnv = systemEnv,
+    private readonly busyTimeoutMs = BUSY_TIMEOUT_MS,
+  ) {
+    this.raw = repositories(db, env);
+    const root = guarded(this.raw, async (what, call) => {
+      assertOutside(this, what);
+      return this.lock.run(() => this.mapErrors(call));
+    });
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, responses: this.responses } = root);
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    assertOutside(this, "transaction");
+    return this.lock.run(async () => {
+      this.open();
+      await this.mapErrors(async () => this.db.exec("BEGIN IMMEDIATE"));
+      return this.runTx(fn, () => this.db.exec("COMMIT"), () => this.db.inTransaction && this.db.exec("ROLLBACK"));
+    });
+  }
+
+  /** Runs `fn` with a transaction object until it settles, then ends the transaction (commit or roll back). */
+  runTx<T>(fn: (tx: StoreTx) => Promise<T>, commit: () => void, rollback: () => void, depth = 1): Promise<T> {
+    const scope: TxScope = { owner: this, active: true };
+    const tx = new SqliteTx(this, scope, guarded(this.raw, async (what, call) => {
+      if (!scope.active) throw new LongwatchError("internal", `${what} was called on a transaction that has already ended`);
+      return this.mapErrors(call);
+    }), depth);
+    return runInScope(scope, async () => {
+      try {
+        const out = await fn(tx);
+        scope.active = false;
+        await this.mapErrors(async () => commit());
+        return out;
+      } catch (e) {
+        scope.active = false;
+        rollback();
+        throw e;
+      }
+    });
+  }
+
+  async schemaVersions(): Promise<Record<string, number>> {
+    return this.lock.run(async () => schemaVersions(this.db));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    // Waits for calls in progress, so a close never cuts a transaction short.
+    await this.lock.run(async () => this.db.close());
+  }
+
+  private open(): void {
+    if (this.closed) throw new LongwatchError("internal", "the store has been closed");
+  }
+
+  private async mapErrors<R>(call: () => Promise<R>): Promise<R> {
+    try {
+      return await call();
+    } catch (e) {
+      throw storeError(e, this.location, this.busyTimeoutMs);
+    }
   }
 }
 
-/** Opens (creating and migrating if needed) the store in `dataDir`; `:memory:` gives a throwaway store for tests. */
-export function openSqliteStore(dataDir: string): SqliteStore {
-  let file = ":memory:";
-  if (dataDir !== ":memory:") {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    file = join(dataDir, "longwatch.db");
+class SqliteTx implements StoreTx {
+  readonly inTransaction = true;
+  readonly fleet;
+  readonly findings;
+  readonly vulns;
+  readonly alerts;
+  readonly assessments;
+  readonly responses;
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly scope: TxScope,
+    repos: Repositories,
+    private readonly depth: number,
+  ) {
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, responses: this.responses } = repos);
   }
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  // Bulk imports insert into B-trees keyed by ids in no particular order: the page cache should hold the index of a
-  // million device ids (about 40 MiB); more only raises the peak memory of a scan.
-  db.pragma("cache_size = -65536");
-  db.pragma("temp_store = MEMORY");
-  migrate(db, allMigrations);
-  return new SqliteStore(db);
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (!this.scope.active) throw new LongwatchError("internal", "transaction() was called on a transaction that has already ended");
+    const name = `lw_sp${this.depth}`;
+    const db = this.store.db;
+    db.exec(`SAVEPOINT ${name}`);
+    return this.store.runTx(fn, () => db.exec(`RELEASE ${name}`), () => db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`), this.depth + 1);
+  }
+}
+
+/** Opens (creating and migrating if needed) the store in an SQLite file; `:memory:` gives a throwaway store for tests. */
+export function openSqliteStore(file: string, env: StoreEnv = systemEnv, opts: { busyTimeoutMs?: number } = {}): SqliteStore {
+  const busy = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  const db = openDatabase(file, busy);
+  try {
+    migrate(db, allMigrations, env.now);
+  } catch (e) {
+    db.close();
+    throw storeError(e, file, busy);
+  }
+  return new SqliteStore(db, file, env, busy);
 }

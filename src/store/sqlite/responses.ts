@@ -1,6 +1,12 @@
 import type Database from "better-sqlite3";
 import type { LogEntry, ResponseRecord } from "../../core/response.ts";
-import type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "../store.ts";
+import type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "../responses.ts";
+
+/** Atomic on its own (IMMEDIATE, so the write lock is taken before the read), a savepoint inside a caller's transaction. */
+function atomic<T>(db: Database.Database, fn: () => T): T {
+  const tx = db.transaction(fn);
+  return db.inTransaction ? tx() : tx.immediate();
+}
 
 const UNDER_WAY = "('proposed', 'approved', 'applied', 'verified')";
 
@@ -52,13 +58,13 @@ export class SqliteResponses implements ResponseRepository {
   }
 
   async appendLog(entry: Omit<LogEntry, "seq" | "prev_hash" | "hash">, hash: (e: Omit<LogEntry, "hash">) => string): Promise<LogEntry> {
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       const last = this.db.prepare("SELECT seq, hash FROM response_log ORDER BY seq DESC LIMIT 1").get() as { seq: number; hash: string } | undefined;
       const e: Omit<LogEntry, "hash"> = { ...entry, seq: (last?.seq ?? 0) + 1, prev_hash: last?.hash ?? "" };
       const full: LogEntry = { ...e, hash: hash(e) };
       this.db.prepare("INSERT INTO response_log (seq, at, doc, hash) VALUES (?, ?, ?, ?)").run(full.seq, full.at, JSON.stringify(full), full.hash);
       return full;
-    }).immediate();
+    });
   }
 
   async *log(pageSize = 1000): AsyncIterable<LogEntry[]> {
@@ -103,12 +109,12 @@ export class SqliteResponses implements ResponseRepository {
   }
 
   async openTask(t: { credential: string; devices: string[]; reason: string; responseId: string; at: string }): Promise<{ id: number; existing: boolean }> {
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       const open = this.db.prepare("SELECT id FROM rotation_tasks WHERE credential = ? AND state = 'open'").get(t.credential) as { id: number } | undefined;
       if (open) return { id: open.id, existing: true };
       const r = this.db.prepare("INSERT INTO rotation_tasks (credential, devices, reason, state, response_id, opened_at) VALUES (?, ?, ?, 'open', ?, ?)").run(t.credential, JSON.stringify(t.devices), t.reason, t.responseId, t.at);
       return { id: Number(r.lastInsertRowid), existing: false };
-    }).immediate();
+    });
   }
 
   async closeTask(id: number, note: string, at: string): Promise<boolean> {

@@ -3,21 +3,33 @@ import type Database from "better-sqlite3";
 import { type Advisory, type Affected, canonicalVulnId, type EpssScore, type KevEntry } from "../../core/advisory.ts";
 import type { StoredComponent, VexStatement } from "../../core/component.ts";
 import { parseIsoDate } from "../../core/dates.ts";
-import type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, FeedWriter, SbomRecord, VulnCounts, VulnRepository } from "../store.ts";
-
-/** CVE ids are matched case-insensitively across feeds; everything else as written. */
-export function normalizeVulnId(id: string): string {
-  const t = id.trim();
-  return /^cve-\d{4}-\d+$/i.test(t) ? t.toUpperCase() : t;
-}
+import type { StoreEnv } from "../store.ts";
+import { type AdvisoryInfo, type FeedImportInfo, type FeedWriteCounts, normalizeVulnId, type SbomRecord, sbomVexSource, type VulnCounts, type VulnRepository } from "../vulns.ts";
 
 /** SQLite limits bound parameters; lists of keys and ids go in as one JSON array instead. */
 const IN_LIST = "(SELECT value FROM json_each(?))";
 
 export class SqliteVulns implements VulnRepository {
-  private writerOpen = false;
+  private readonly find: Database.Statement;
+  private readonly insertAdvisory: Database.Statement;
+  private readonly updateAdvisory: Database.Statement;
+  private readonly deleteAffected: Database.Statement;
+  private readonly deleteIds: Database.Statement;
+  private readonly insertAffected: Database.Statement;
+  private readonly insertId: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly env: StoreEnv,
+  ) {
+    this.find = db.prepare("SELECT modified, digest FROM vuln_advisories WHERE id = ?");
+    this.insertAdvisory = db.prepare("INSERT INTO vuln_advisories (id, source, canonical_id, modified, digest, doc) VALUES (?, ?, ?, ?, ?, ?)");
+    this.updateAdvisory = db.prepare("UPDATE vuln_advisories SET source = ?, canonical_id = ?, modified = ?, digest = ?, doc = ? WHERE id = ?");
+    this.deleteAffected = db.prepare("DELETE FROM vuln_affected WHERE advisory_id = ?");
+    this.deleteIds = db.prepare("DELETE FROM vuln_ids WHERE advisory_id = ?");
+    this.insertAffected = db.prepare("INSERT INTO vuln_affected (advisory_id, key, seq, doc) VALUES (?, ?, ?, ?)");
+    this.insertId = db.prepare("INSERT OR IGNORE INTO vuln_ids (alias, advisory_id) VALUES (?, ?)");
+  }
 
   async replaceSbom(sbom: SbomRecord, components: readonly StoredComponent[], vex: readonly VexStatement[]): Promise<{ replaced: boolean }> {
     const source = sbomVexSource(sbom.model_id, sbom.firmware_version);
@@ -55,11 +67,71 @@ export class SqliteVulns implements VulnRepository {
     });
   }
 
-  async beginFeedImport(): Promise<FeedWriter> {
-    if (this.writerOpen) throw new Error("another advisory import is in progress on this store");
-    this.writerOpen = true;
-    this.db.exec("BEGIN IMMEDIATE");
-    return new SqliteFeedWriter(this.db, () => (this.writerOpen = false));
+  async putAdvisories(advisories: readonly Advisory[]): Promise<FeedWriteCounts> {
+    const counts: FeedWriteCounts = { added: 0, updated: 0, unchanged: 0, older: 0, kev: 0, epss: 0, vex: 0 };
+    // Each call is atomic on its own (a savepoint inside a caller's transaction).
+    this.db.transaction(() => this.writeAdvisories(advisories, counts))();
+    return counts;
+  }
+
+  private writeAdvisories(advisories: readonly Advisory[], counts: FeedWriteCounts): void {
+    for (const a of advisories) {
+      const { affected, ...info } = a;
+      const doc = JSON.stringify(info);
+      const affectedDocs = affected.map((x) => JSON.stringify(x));
+      const digest = createHash("sha256").update(doc).update("\0").update(affectedDocs.join("\n")).digest("hex").slice(0, 32);
+      const existing = this.find.get(a.id) as { modified: string | null; digest: string } | undefined;
+      if (existing) {
+        if (existing.digest === digest) {
+          counts.unchanged++;
+          continue;
+        }
+        if (isOlder(a.modified, existing.modified)) {
+          counts.older++;
+          continue;
+        }
+        this.updateAdvisory.run(a.source, canonicalVulnId(a), a.modified ?? null, digest, doc, a.id);
+        this.deleteAffected.run(a.id);
+        this.deleteIds.run(a.id);
+        counts.updated++;
+      } else {
+        this.insertAdvisory.run(a.id, a.source, canonicalVulnId(a), a.modified ?? null, digest, doc);
+        counts.added++;
+      }
+      for (const id of new Set([a.id, ...a.aliases].map(normalizeVulnId))) this.insertId.run(id, a.id);
+      // A withdrawn advisory is kept (its id stays known) but no longer affects anything.
+      if (a.withdrawn === undefined) affected.forEach((x, i) => this.insertAffected.run(a.id, x.key, i, affectedDocs[i]));
+    }
+  }
+
+  async putKev(entries: readonly KevEntry[]): Promise<void> {
+    const stmt = this.db.prepare("INSERT INTO vuln_kev (cve_id, doc) VALUES (?, ?) ON CONFLICT (cve_id) DO UPDATE SET doc = excluded.doc");
+    this.db.transaction(() => {
+      for (const e of entries) stmt.run(normalizeVulnId(e.cve_id), JSON.stringify(e));
+    })();
+  }
+
+  async putEpss(scores: readonly EpssScore[]): Promise<void> {
+    const stmt = this.db.prepare(
+      `INSERT INTO vuln_epss (cve_id, epss, percentile, score_date) VALUES (?, ?, ?, ?)
+       ON CONFLICT (cve_id) DO UPDATE SET epss = excluded.epss, percentile = excluded.percentile, score_date = excluded.score_date
+       WHERE excluded.score_date IS NULL OR vuln_epss.score_date IS NULL OR excluded.score_date >= vuln_epss.score_date`,
+    );
+    this.db.transaction(() => {
+      for (const s of scores) stmt.run(normalizeVulnId(s.cve_id), s.epss, s.percentile, s.date ?? null);
+    })();
+  }
+
+  async replaceVex(source: string, statements: readonly VexStatement[]): Promise<void> {
+    const stmt = this.db.prepare("INSERT INTO vuln_vex (vuln_id, source, doc) VALUES (?, ?, ?)");
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM vuln_vex WHERE source = ?").run(source);
+      for (const s of statements) stmt.run(normalizeVulnId(s.vuln_id), source, JSON.stringify(s));
+    })();
+  }
+
+  async recordFeed(kind: string, source: string, detail: Record<string, unknown>): Promise<void> {
+    this.db.prepare("INSERT INTO vuln_feed_imports (kind, source, imported_at, detail) VALUES (?, ?, ?, ?)").run(kind, source, new Date(this.env.now()).toISOString(), JSON.stringify(detail));
   }
 
   async affectedByKeys(keys: readonly string[], opts: { knownExploited?: boolean } = {}): Promise<Map<string, { advisory_id: string; affected: Affected }[]>> {
@@ -147,134 +219,12 @@ export class SqliteVulns implements VulnRepository {
   }
 }
 
-export function sbomVexSource(modelId: string, firmwareVersion: string): string {
-  return `sbom:${modelId}@${firmwareVersion}`;
-}
-
-class SqliteFeedWriter implements FeedWriter {
-  private readonly counts: FeedWriteCounts = { added: 0, updated: 0, unchanged: 0, older: 0, kev: 0, epss: 0, vex: 0 };
-  private done = false;
-  private readonly find: Database.Statement;
-  private readonly insertAdvisory: Database.Statement;
-  private readonly updateAdvisory: Database.Statement;
-  private readonly deleteAffected: Database.Statement;
-  private readonly deleteIds: Database.Statement;
-  private readonly insertAffected: Database.Statement;
-  private readonly insertId: Database.Statement;
-
-  constructor(
-    private readonly db: Database.Database,
-    private readonly release: () => void,
-  ) {
-    this.find = db.prepare("SELECT modified, digest FROM vuln_advisories WHERE id = ?");
-    this.insertAdvisory = db.prepare("INSERT INTO vuln_advisories (id, source, canonical_id, modified, digest, doc) VALUES (?, ?, ?, ?, ?, ?)");
-    this.updateAdvisory = db.prepare("UPDATE vuln_advisories SET source = ?, canonical_id = ?, modified = ?, digest = ?, doc = ? WHERE id = ?");
-    this.deleteAffected = db.prepare("DELETE FROM vuln_affected WHERE advisory_id = ?");
-    this.deleteIds = db.prepare("DELETE FROM vuln_ids WHERE advisory_id = ?");
-    this.insertAffected = db.prepare("INSERT INTO vuln_affected (advisory_id, key, seq, doc) VALUES (?, ?, ?, ?)");
-    this.insertId = db.prepare("INSERT OR IGNORE INTO vuln_ids (alias, advisory_id) VALUES (?, ?)");
-  }
-
-  putAdvisories(advisories: readonly Advisory[]): FeedWriteCounts {
-    this.open();
-    const before = { ...this.counts };
-    for (const a of advisories) {
-      const { affected, ...info } = a;
-      const doc = JSON.stringify(info);
-      const affectedDocs = affected.map((x) => JSON.stringify(x));
-      const digest = createHash("sha256").update(doc).update("\0").update(affectedDocs.join("\n")).digest("hex").slice(0, 32);
-      const existing = this.find.get(a.id) as { modified: string | null; digest: string } | undefined;
-      if (existing) {
-        if (existing.digest === digest) {
-          this.counts.unchanged++;
-          continue;
-        }
-        if (isOlder(a.modified, existing.modified)) {
-          this.counts.older++;
-          continue;
-        }
-        this.updateAdvisory.run(a.source, canonicalVulnId(a), a.modified ?? null, digest, doc, a.id);
-        this.deleteAffected.run(a.id);
-        this.deleteIds.run(a.id);
-        this.counts.updated++;
-      } else {
-        this.insertAdvisory.run(a.id, a.source, canonicalVulnId(a), a.modified ?? null, digest, doc);
-        this.counts.added++;
-      }
-      for (const id of new Set([a.id, ...a.aliases].map(normalizeVulnId))) this.insertId.run(id, a.id);
-      // A withdrawn advisory is kept (its id stays known) but no longer affects anything.
-      if (a.withdrawn === undefined) affected.forEach((x, i) => this.insertAffected.run(a.id, x.key, i, affectedDocs[i]));
-    }
-    return diff(this.counts, before);
-  }
-
-  putKev(entries: readonly KevEntry[]): void {
-    this.open();
-    const stmt = this.db.prepare("INSERT INTO vuln_kev (cve_id, doc) VALUES (?, ?) ON CONFLICT (cve_id) DO UPDATE SET doc = excluded.doc");
-    for (const e of entries) stmt.run(normalizeVulnId(e.cve_id), JSON.stringify(e));
-    this.counts.kev += entries.length;
-  }
-
-  putEpss(scores: readonly EpssScore[]): void {
-    this.open();
-    const stmt = this.db.prepare(
-      `INSERT INTO vuln_epss (cve_id, epss, percentile, score_date) VALUES (?, ?, ?, ?)
-       ON CONFLICT (cve_id) DO UPDATE SET epss = excluded.epss, percentile = excluded.percentile, score_date = excluded.score_date
-       WHERE excluded.score_date IS NULL OR vuln_epss.score_date IS NULL OR excluded.score_date >= vuln_epss.score_date`,
-    );
-    for (const s of scores) stmt.run(normalizeVulnId(s.cve_id), s.epss, s.percentile, s.date ?? null);
-    this.counts.epss += scores.length;
-  }
-
-  replaceVex(source: string, statements: readonly VexStatement[]): void {
-    this.open();
-    this.db.prepare("DELETE FROM vuln_vex WHERE source = ?").run(source);
-    const stmt = this.db.prepare("INSERT INTO vuln_vex (vuln_id, source, doc) VALUES (?, ?, ?)");
-    for (const s of statements) stmt.run(normalizeVulnId(s.vuln_id), source, JSON.stringify(s));
-    this.counts.vex += statements.length;
-  }
-
-  recordFeed(kind: string, source: string, detail: Record<string, unknown>): void {
-    this.open();
-    this.db.prepare("INSERT INTO vuln_feed_imports (kind, source, imported_at, detail) VALUES (?, ?, ?, ?)").run(kind, source, new Date().toISOString(), JSON.stringify(detail));
-  }
-
-  async commit(): Promise<FeedWriteCounts> {
-    this.open();
-    this.done = true;
-    try {
-      this.db.exec("COMMIT");
-    } finally {
-      this.release();
-    }
-    return { ...this.counts };
-  }
-
-  async rollback(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    try {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
-    } finally {
-      this.release();
-    }
-  }
-
-  private open(): void {
-    if (this.done) throw new Error("this advisory import has already been committed or rolled back");
-  }
-}
-
 /** Whether `incoming` is strictly older than `stored` (both ISO dates; unknown on either side: not older). */
 function isOlder(incoming: string | undefined, stored: string | null): boolean {
   if (incoming === undefined || stored === null) return false;
   const a = parseIsoDate(incoming) ?? Date.parse(incoming);
   const b = parseIsoDate(stored) ?? Date.parse(stored);
   return Number.isFinite(a) && Number.isFinite(b) && a < b;
-}
-
-function diff(now: FeedWriteCounts, before: FeedWriteCounts): FeedWriteCounts {
-  return { added: now.added - before.added, updated: now.updated - before.updated, unchanged: now.unchanged - before.unchanged, older: now.older - before.older, kev: 0, epss: 0, vex: 0 };
 }
 
 function* chunks<T>(xs: readonly T[], n: number): Iterable<T[]> {

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Finding } from "../../../src/core/finding.ts";
+import type { ScanRun, StoreTx } from "../../../src/store/store.ts";
+import type { ContractContext } from "./context.ts";
+
+export const finding = (rule: string, subject: string, extra: Partial<Finding> = {}): Finding => ({
+  rule,
+  severity: "high",
+  title: `${rule} on ${subject}`,
+  evidence: { subject },
+  standards: ["ETSI-EN-303-645:5.1-1"],
+  fingerprint: `${rule}-${subject}`.padEnd(32, "0").slice(0, 32),
+  status: "new",
+  device_id: subject,
+  ...extra,
+});
+
+/** A whole scan in one transaction, as the audit engine runs it: begin, record in batches, finish. */
+export async function scan(store: StoreTx, rules: string[], findings: Finding[], batch = 3) {
+  return store.transaction(async (tx) => {
+    const run: ScanRun = await tx.findings.beginScan("2026-11-25T00:00:00.000Z", rules);
+    const statuses = [];
+    for (let i = 0; i < findings.length; i += batch) statuses.push(...(await tx.findings.record(run, findings.slice(i, i + batch))));
+    const fixed = await tx.findings.finishScan(run, "2026-11-25T00:01:00.000Z", { high: findings.length });
+    return { run, statuses, fixed };
+  });
+}
+
+async function current(store: StoreTx, pageSize?: number): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for await (const page of store.findings.current(pageSize)) out.push(...page);
+  return out;
+}
+
+export function findingsContract(c: ContractContext): void {
+  describe(`findings and scans (${c.target.name})`, () => {
+    it("tells new, unchanged, suppressed and fixed apart across scans; rules that did not run carry forward", async () => {
+      const store = await c.fresh();
+      assert.equal(await store.findings.latestScan(), undefined);
+      const one = await scan(store, ["r1", "r2"], [finding("r1", "a"), finding("r1", "b"), finding("r2", "a"), finding("r2", "s", { suppression: { reason: "accepted" } })]);
+      assert.deepEqual(one.statuses, ["new", "new", "new", "suppressed"]);
+      assert.deepEqual(one.fixed, []);
+      const two = await scan(store, ["r1"], [finding("r1", "a"), finding("r1", "c")]);
+      assert.deepEqual(two.statuses, ["unchanged", "new"]);
+      assert.deepEqual(two.fixed.map((f) => [f.fingerprint, f.status]), [[finding("r1", "b").fingerprint, "fixed"]]);
+      const latest = (await store.findings.latestScan())!;
+      assert.equal(latest.id, two.run.id);
+      assert.deepEqual(latest.rules, ["r1"]);
+      assert.deepEqual(latest.counts, { high: 2 });
+      const now = await current(store);
+      assert.deepEqual(
+        now.map((f) => `${f.rule}:${f.device_id}:${f.status}`).sort(),
+        ["r1:a:unchanged", "r1:c:new", "r2:a:unchanged", "r2:s:suppressed"],
+        "r2 did not run: its open findings are carried forward, no longer new",
+      );
+      const back = await scan(store, ["r1", "r2"], [finding("r1", "a"), finding("r1", "b"), finding("r1", "c")]);
+      assert.deepEqual(back.statuses, ["unchanged", "new", "unchanged"], "a fixed finding that comes back is new");
+      assert.deepEqual(back.fixed.map((f) => f.device_id).sort(), ["a", "s"]);
+    });
+
+    it("keeps a finding's fields exactly, and pages the latest scan in recorded order", async () => {
+      const store = await c.fresh();
+      const big = "é☃".repeat(200_000);
+      const list = [
+        finding("grp", "m1", { device_id: undefined as never, model_id: "m1", devices: Array.from({ length: 5000 }, (_, i) => `dev-${i}`), evidence: { huge: big, nested: { a: [1, 2, { b: null }] } } }),
+        ...Array.from({ length: 29 }, (_, i) => finding("r", `d${i}`, { severity: i % 2 ? "low" : "critical" })),
+      ];
+      delete (list[0] as Partial<Finding>).device_id;
+      await scan(store, ["grp", "r"], list, 7);
+      const pages: number[] = [];
+      const out: Finding[] = [];
+      for await (const page of store.findings.current(4)) {
+        pages.push(page.length);
+        out.push(...page);
+      }
+      assert.ok(pages.every((n) => n <= 4));
+      assert.deepEqual(out, list.map((f) => ({ ...f, status: "new" })));
+    });
+
+    it("a scan that fails is rolled back: the latest scan and its findings are as before", async () => {
+      const store = await c.fresh();
+      const first = await scan(store, ["r"], [finding("r", "a")]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          const run = await tx.findings.beginScan("2026-11-26T00:00:00.000Z", ["r"]);
+          await tx.findings.record(run, [finding("r", "b")]);
+          throw new Error("rule crashed");
+        }),
+        /rule crashed/,
+      );
+      assert.equal((await store.findings.latestScan())!.id, first.run.id);
+      assert.deepEqual((await current(store)).map((f) => f.device_id), ["a"]);
+      const next = await scan(store, ["r"], [finding("r", "a")]);
+      assert.deepEqual(next.statuses, ["unchanged"]);
+    });
+
+    it("a scan only runs inside a transaction", async () => {
+      const store = await c.fresh();
+      await assert.rejects(() => store.findings.beginScan("2026-11-25T00:00:00.000Z", ["r"]), { code: "internal" });
+    });
+
+    it("two scans in progress at once keep their own state", async () => {
+      const store = await c.fresh();
+      await scan(store, ["r"], [finding("r", "a"), finding("r", "b")]);
+      const [x, y] = await Promise.all([scan(store, ["r"], [finding("r", "a")]), scan(store, ["r"], [finding("r", "b"), finding("r", "c")])]);
+      assert.deepEqual(x.statuses, ["unchanged"]);
+      assert.deepEqual(x.fixed.map((f) => f.device_id), ["b"]);
+      const second = x.run.id < y.run.id ? y : x;
+      assert.equal((await store.findings.latestScan())!.id, second.run.id);
+    });
+
+    it("keeps suppressions in order, and removes them by id", async () => {
+      const store = await c.fresh();
+      const a = await store.findings.addSuppression({ rule: "r", reason: "lab devices — Prüfstand", device_id: "d1", expires: "2027-01-01" }, "2026-11-25");
+      const b = await store.findings.addSuppression({ rule: "r2", fingerprint: "f".repeat(32), reason: "accepted" }, "2026-11-25");
+      const all = await store.findings.suppressions();
+      assert.deepEqual(all, [a, b]);
+      assert.ok(a.id < b.id);
+      assert.equal(await store.findings.removeSuppression(a.id), true);
+      assert.equal(await store.findings.removeSuppression(a.id), false);
+      assert.deepEqual(await store.findings.suppressions(), [b]);
+    });
+  });
+}

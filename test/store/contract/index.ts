@@ -1,0 +1,20 @@
+/** Every area's contract tests, for one adapter. */
+import { alertsContract } from "./alerts.ts";
+import { assessmentsContract } from "./assessments.ts";
+import { type ContractTarget, contractContext } from "./context.ts";
+import { findingsContract } from "./findings.ts";
+import { fleetContract } from "./fleet.ts";
+import { responsesContract } from "./responses.ts";
+import { transactionContract } from "./transactions.ts";
+import { vulnsContract } from "./vulns.ts";
+
+export function storeContract(target: ContractTarget): void {
+  const c = contractContext(target);
+  transactionContract(c);
+  fleetContract(c);
+  findingsContract(c);
+  vulnsContract(c);
+  alertsContract(c);
+  assessmentsContract(c);
+  responsesContract(c);
+}
