@@ -12,7 +12,7 @@ import { actionById, allActions } from "../respond/actions/index.ts";
 import { pause, pauseState, respondTo, resume, sweep } from "../respond/automatic.ts";
 import { loadRespondSettings } from "../respond/config.ts";
 import type { RespondDeps } from "../respond/context.ts";
-import { apply, approvalNeeded, approve, confirm, propose, reject, reverse, verify } from "../respond/engine.ts";
+import { apply, approvalNeeded, approve, confirm, escalate, propose, reject, reverse, verify } from "../respond/engine.ts";
 import { verifyLog } from "../respond/log.ts";
 import { renderTable } from "../report/table.ts";
 import type { Finding } from "../core/finding.ts";
@@ -161,6 +161,17 @@ export const respondCommand: CommandModule = {
       .option("--reason <text>")
       .action(async (id: string, o: { reason?: string }, cmd: Command) => {
         await withDeps(ctx, cmd, async (d) => ctx.out(responseBlock(await reverse(d, actor(ctx, cmd), id, o.reason), ctx.colors(), true)));
+      });
+
+    g.command("escalate")
+      .description("propose the stronger action this one declares (e.g. mqtt-quarantine → mqtt-disable) on the same target")
+      .argument("<id>")
+      .requiredOption("--reason <text>")
+      .action(async (id: string, o: { reason: string }, cmd: Command) => {
+        await withDeps(ctx, cmd, async (d) => {
+          const r = await escalate(d, actor(ctx, cmd), id, o.reason);
+          ctx.out(`Proposed:\n${responseBlock(r, ctx.colors(), approvalNeeded(d, r))}`);
+        });
       });
 
     g.command("confirm")

@@ -194,3 +194,11 @@ export async function confirm(deps: RespondDeps, actor: string, id: string, note
   await log(deps, out, "confirmed", actor, { detail: note ? { note } : {} });
   return out;
 }
+
+/** Proposes the action's declared escalation (e.g. quarantine → disable) on the same target, linked to this response. */
+export async function escalate(deps: RespondDeps, actor: string, id: string, reason: string): Promise<ResponseRecord> {
+  const r = await load(deps, id);
+  const next = actionOf(r.action).escalation;
+  if (next === undefined) throw new LongwatchError("conflict", `${r.action} declares no stronger action to escalate to`, { response_id: id });
+  return propose(deps, actor, { action: next, target: r.target, reason: `${reason} (escalation of ${r.id})`, source: { kind: "person", id: r.id } });
+}

@@ -83,6 +83,13 @@ describe("longwatch respond", { skip }, () => {
     const saved = JSON.parse(readFileSync(broker.configFile, "utf8")) as { clients: { username: string; roles: { rolename: string }[] }[] };
     assert.deepEqual(saved.clients.find((c) => c.username === "meter-0001")!.roles.map((r) => r.rolename), ["longwatch-quarantine-meter-0001"], "the broker saved it");
 
+    const esc = await run(["escalate", id, "--reason", "it keeps reconnecting"], "bob");
+    assert.equal(esc.code, 0, esc.stderr);
+    assert.match(esc.stdout, /mqtt-disable → device meter-1/);
+    assert.match(esc.stdout, /before: \{"username":"meter-0001","disabled":false\}/);
+    const escId = /r-\d{8}-[0-9a-f]{8}/.exec(esc.stdout)![0];
+    assert.equal((await run(["reject", escId, "--reason", "quarantine is enough"])).code, 0);
+
     const rev = await run(["reverse", id, "--reason", "cleaned up"], "carol");
     assert.equal(rev.code, 0, rev.stderr);
     assert.match(rev.stdout, /reversed/);
@@ -109,7 +116,7 @@ describe("longwatch respond", { skip }, () => {
     const exp = await run(["log", "--format", "jsonl", "--output", "log.jsonl"]);
     assert.equal(exp.code, 0);
     const lines = readFileSync(`${t.dir}/log.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; actor: string; key: string });
-    assert.deepEqual(lines.slice(0, 6).map((l) => `${l.event}:${l.actor}`), ["proposed:alice", "approved:bob", "applied:alice", "verified:alice", "reversed:carol", "proposed:alice"]);
+    assert.deepEqual(lines.slice(0, 8).map((l) => `${l.event}:${l.actor}`), ["proposed:alice", "approved:bob", "applied:alice", "verified:alice", "proposed:bob", "rejected:alice", "reversed:carol", "proposed:alice"]);
     assert.ok(lines.every((l) => l.key.startsWith("lw-r-")));
     assert.ok(!readFileSync(`${t.dir}/log.jsonl`, "utf8").includes(broker.admin.password), "no secret in the log");
     const db = new Database(`${data}/longwatch.db`);
