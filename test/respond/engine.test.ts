@@ -8,7 +8,8 @@ import { beforeEach, describe, it } from "node:test";
 import { respondTo, pause, resume, sweep } from "../../src/respond/automatic.ts";
 import type { RespondDeps } from "../../src/respond/context.ts";
 import { apply, approve, confirm, propose, reject, reverse, verify } from "../../src/respond/engine.ts";
-import { verifyLog } from "../../src/respond/log.ts";
+import { entryHash, verifyLog } from "../../src/respond/log.ts";
+import type { LogEntry } from "../../src/core/response.ts";
 import { RespondSettingsSchema } from "../../src/respond/settings.ts";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.ts";
 import { serializeDevice } from "../../src/store/store.ts";
@@ -162,7 +163,13 @@ describe("the response log", () => {
     const row = store.db.prepare("SELECT doc FROM response_log WHERE seq = 4").get() as { doc: string };
     store.db.prepare("UPDATE response_log SET doc = ? WHERE seq = 4").run(row.doc.replace('"actor":"bob"', '"actor":"mallory"'));
     assert.deepEqual((await verifyLog(store.responses)).broken, { seq: 4, reason: "line 4 was altered: its content no longer matches its hash" });
-    store.db.prepare("UPDATE response_log SET doc = ? WHERE seq = 4").run(row.doc);
+    // A forger who knows the algorithm rehashes the line they changed: the next line no longer follows it.
+    const forged = JSON.parse(row.doc.replace('"actor":"bob"', '"actor":"mallory"')) as LogEntry;
+    const { hash: _h, ...body } = forged;
+    store.db.prepare("UPDATE response_log SET doc = ?, hash = ? WHERE seq = 4").run(JSON.stringify({ ...forged, hash: entryHash(body) }), entryHash(body));
+    assert.deepEqual((await verifyLog(store.responses)).broken, { seq: 5, reason: "line 5 does not follow line 4: its previous-hash is not that line's hash (a line before it was changed, removed or inserted)" });
+    store.db.prepare("UPDATE response_log SET doc = ?, hash = ? WHERE seq = 4").run(row.doc, (JSON.parse(row.doc) as LogEntry).hash);
+    assert.equal((await verifyLog(store.responses)).ok, true);
     store.db.prepare("DELETE FROM response_log WHERE seq = 2").run();
     assert.equal((await verifyLog(store.responses)).broken?.seq, 3);
   });
