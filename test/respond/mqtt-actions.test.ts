@@ -101,6 +101,27 @@ describe("MQTT dynamic-security actions", { skip }, () => {
     });
   });
 
+  it("keeps a client quarantined whose access also comes from a group", async () => {
+    await withDynsec({ url: broker.url, ...broker.admin, timeoutMs: 5000 }, (c) =>
+      c.runOk([
+        { command: "createClient", username: "meter-3", password: "device-pw" },
+        { command: "createGroup", groupname: "meters", roles: [{ rolename: "device" }] },
+        { command: "addGroupClient", groupname: "meters", username: "meter-3" },
+      ]),
+    );
+    const ctx = actionContext({ settings: settings(broker), env: { LW_DYNSEC_PW: broker.admin.password } });
+    const q: ActionCall<unknown> = { ctx, target: { kind: "device", id: "x" }, params: mqttQuarantine.params.parse({ username: "meter-3" }) };
+    let dev = await device(broker, "meter-3");
+    assert.equal(await publishCode(dev, "tele/meter-3"), 0, "the group's role allows telemetry");
+    await dev.endAsync(true);
+    const applied = await mqttQuarantine.apply(q, "key-g");
+    dev = await device(broker, "meter-3");
+    assert.equal(await publishCode(dev, "tele/meter-3"), 135, "the quarantine role's deny-all wins over the group's role");
+    assert.equal(await publishCode(dev, "devices/meter-3/control/ack"), 0);
+    await dev.endAsync(true);
+    await mqttQuarantine.reverse!(q, applied);
+  });
+
   it("fails verify when someone gives the role back behind its back", async () => {
     const ctx = actionContext({ settings: settings(broker), env: { LW_DYNSEC_PW: broker.admin.password } });
     const q: ActionCall<unknown> = { ctx, target: { kind: "device", id: "x" }, params: mqttQuarantine.params.parse({ username: "meter-1" }) };
