@@ -91,8 +91,11 @@ export const respondCommand: CommandModule = {
 
     g.command("actions")
       .description("the actions Longwatch can take, what they act on and whether they can be undone")
-      .action(() => {
-        ctx.out(renderTable(["ACTION", "TARGET", "REVERSIBLE", "WHAT IT DOES"], allActions.map((a) => [a.id, a.target, a.reversible ? "yes" : "no", a.description])));
+      .option("--verbose", "say what each one does")
+      .addOption(new Option("--format <f>").choices([...FORMATS]).default("table"))
+      .action((o: { verbose?: boolean; format: string }) => {
+        if (o.format === "json") return ctx.out(JSON.stringify(allActions.map(({ id, title, target, reversible, description, escalation }) => ({ id, title, target, reversible, description, ...(escalation ? { escalation } : {}) })), null, 2));
+        ctx.out(o.verbose ? allActions.map((a) => `${ctx.colors().bold(a.id)} (${a.target}, ${a.reversible ? "reversible" : "irreversible"})\n  ${a.description}`).join("\n\n") : renderTable(["ACTION", "TARGET", "REVERSIBLE", "TITLE"], allActions.map((a) => [a.id, a.target, a.reversible ? "yes" : "no", a.title])));
       });
 
     g.command("plan")

@@ -136,3 +136,19 @@ describe("longwatch respond", { skip }, () => {
     assert.match(r.stderr, /bad\.yaml:3: respond\.automatic\.budget\.devices/);
   });
 });
+
+describe("longwatch respond without a broker", () => {
+  it("lists the actions for people and machines, and refuses a malformed target", async () => {
+    const t = tmpDir();
+    const table = await cli(["--data", `${t.dir}/d`, "respond", "actions"], {}, t.dir);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /cert-revoke\s+certificate\s+no\s+Revoke the certificate/);
+    const json = JSON.parse((await cli(["--data", `${t.dir}/d`, "respond", "actions", "--format", "json"], {}, t.dir)).stdout) as { id: string; escalation?: string }[];
+    assert.equal(json.find((a) => a.id === "mqtt-quarantine")?.escalation, "mqtt-disable");
+    const bad = await cli(["--data", `${t.dir}/d`, "respond", "plan", "cert-revoke", "cert:abc", "--reason", "x"], {}, t.dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /SHA-256 fingerprint/);
+    const none = await cli(["--data", `${t.dir}/d`, "respond", "show", "r-nope"], {}, t.dir);
+    assert.equal(none.code, 2);
+  });
+});
