@@ -12,7 +12,10 @@ export function summarizeRun(r: DetectRunResult, files: readonly string[], reaso
   const rate = s.seconds > 0 ? `, ${(s.used / s.seconds / 1e6).toFixed(2)} M records/s` : "";
   const lines = [`${c.bold("Read")} ${n(s.read)} records from ${files.length} file${files.length === 1 ? "" : "s"} in ${s.seconds.toFixed(2)} s${rate}: ${kinds || "none used"}.`];
   if (s.outsideRange > 0) lines.push(`  ${n(s.outsideRange)} outside --since/--until${r.restored ? " or older than the restored state (seen by an earlier run)" : ""}, skipped.`);
-  if (e.stats.outOfOrder > 0) lines.push(`  ${n(e.stats.outOfOrder)} arrived out of order within the reorder window and were used.`);
+  if (s.sorted) {
+    const spill = s.sorted.runs > 0 ? `in ${s.sorted.runs} runs on disk (${(s.sorted.spilledBytes / 2 ** 20).toFixed(0)} MiB)` : "in memory";
+    lines.push(`  Sorted by event time ${spill}: ${s.sorted.reason}.`);
+  }
   if (s.rejected > 0) {
     lines.push(`${c.yellow("Rejected")} ${n(s.rejected)} records:`);
     for (const [why, k] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${n(k).padStart(9)} × ${why}`);

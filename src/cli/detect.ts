@@ -35,7 +35,9 @@ interface DetectFlags {
   state?: string;
   format: AlertFormat;
   localNet?: string[];
-  reorderWindow: string;
+  reorderWindow?: string;
+  maxFuture: string;
+  sortMemory: string;
   dedupWindow: string;
   detectors?: string;
   config?: string;
@@ -68,7 +70,9 @@ export const detectCommand: CommandModule = {
       .option("--state <dir>", "restore learned baselines from this folder before, and save them after")
       .addOption(new Option("--format <format>", "output format").choices([...ALERT_FORMATS]).default("table"))
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
-      .option("--reorder-window <seconds>", "how far out of order a record may be and still count", "300")
+      .addOption(new Option("--reorder-window <seconds>", "no longer needed: records are sorted by event time").hideHelp())
+      .option("--max-future <hours>", "reject records dated more than this far after now (--now): an implausible time must not move detection's clock", "24")
+      .option("--sort-memory <MiB>", "memory for sorting inputs that are not in time order; beyond it, sorted runs go to temporary files", "256")
       .option("--dedup-window <minutes>", "repeats of an alert within this time are counted, not re-raised", "60")
       .option("--detectors <ids>", "comma-separated detector ids to run (default: all; `longwatch detectors` lists them)")
       .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
@@ -134,7 +138,9 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
         detectors,
         ...(config?.data.detectors ? { params: config.data.detectors } : {}),
         ...((o.localNet ?? config?.data.local_nets) ? { localNets: o.localNet ?? config!.data.local_nets! } : {}),
-        reorderWindowMs: positive("--reorder-window", o.reorderWindow) * 1000,
+        now,
+        maxFutureMs: positive("--max-future", o.maxFuture) * 3_600_000,
+        sort: { memoryBytes: positive("--sort-memory", o.sortMemory) * 2 ** 20 },
         dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
         ...(mapping ? { mapping: mapping.data! } : {}),
         ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),

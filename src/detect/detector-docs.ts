@@ -23,6 +23,8 @@ export function detectorReference(): string {
   for (const d of allDetectors) {
     out.push(`## \`${d.id}\` — ${d.title}`, "", `Severity **${d.severity}** by default · reads ${d.kinds.join(", ")} records`, "", d.why, "");
     out.push(`**Warm-up:** ${d.warmup}`, "", `**The alert says:** ${d.summary}`, "", `**What to do:** ${d.action}`, "");
+    if (d.ignores) out.push(`**Ignores:** ${d.ignores}`, "");
+    out.push(`**Late records** (live ingest, behind the reorder buffer): ${d.lateRecords ? `used — ${d.lateRecords}` : "counted, not used: its judgement depends on time order."}`, "");
     const ps = params(d.params);
     if (ps.length) {
       out.push("| parameter | default | meaning |", "|---|---|---|");

@@ -27,6 +27,14 @@ export interface DetectorMeta {
    */
   summary: string;
   action: string;
+  /** What it deliberately leaves alone and why (so people know what a quiet detector does not vouch for). */
+  ignores?: string;
+  /**
+   * Set when the detector can judge a record that arrives behind live ingest's reorder buffer (after records with a
+   * later time were processed): says why its judgement does not depend on time order. Without it, late records are
+   * counted but not given to the detector.
+   */
+  lateRecords?: string;
 }
 
 /** What a detector reports; the engine adds id, device name, file:line of the record, dedup and suppression. */
@@ -59,7 +67,10 @@ export interface DetectorContext<P> {
 }
 
 export interface DetectorRun {
-  /** Called for each record of the kinds the detector declared, in event-time order, with `rec.device` resolved. */
+  /**
+   * Called for each record of the kinds the detector declared, in event-time order, with `rec.device` resolved; and,
+   * for detectors that declare `lateRecords`, for records that arrived behind that order (`rec.ts` below the clock).
+   */
   record?(rec: Rec): void;
   /** Called as event time advances (at most once per engine tick) so detectors can notice absence. */
   tick?(now: number): void;

@@ -15,14 +15,21 @@ import { LocalNets } from "./local-net.ts";
 import { EV, F, IDENTIFIER_ORDER, KIND, KIND_WORDS } from "./read/fields.ts";
 import type { Rec } from "./read/rec.ts";
 import { normalizeMac } from "../core/coerce.ts";
+import { fmtDuration } from "./detectors/text.ts";
 
 export interface EngineOptions {
   detectors: readonly Detector[];
   /** Parameters per detector id; missing ones take the defaults. */
   params?: Readonly<Record<string, unknown>>;
   localNets?: readonly string[];
-  /** How far behind the newest record a record may be and still be used. */
-  reorderWindowMs?: number;
+  /**
+   * The wall clock (epoch ms) that event time is checked against: a record more than `maxFutureMs` ahead of it is
+   * implausible (a wrong device clock, a unit mix-up) and rejected, so it can never move detection's clock. Replays
+   * pass the run's fixed "now"; live ingest the real clock.
+   */
+  clock?: () => number;
+  /** How far ahead of the clock a record may be (default one day). */
+  maxFutureMs?: number;
   dedupWindowMs?: number;
   /** How often (event time) detectors get a `tick` to notice absence. */
   tickMs?: number;
@@ -35,9 +42,14 @@ export interface EngineOptions {
 }
 
 export interface EngineStats {
+  /** Records used, by kind (in order and late). */
   records: number[];
-  outOfOrder: number;
-  late: number;
+  /** Records that arrived behind event time (after later ones were processed), by kind; see `ingest`. */
+  late: number[];
+  /** Of those, records no detector of their kind could use (counted, never silently dropped). */
+  lateUnused: number;
+  /** Records rejected for a time too far ahead of the clock. */
+  implausible: number;
   unresolved: number;
 }
 
@@ -53,11 +65,16 @@ export class Engine {
   readonly book: AlertBook;
   /** Event time: the newest record's timestamp (or what `advance` was given). */
   now = -Infinity;
-  readonly stats: EngineStats = { records: [0, 0, 0, 0], outOfOrder: 0, late: 0, unresolved: 0 };
+  readonly stats: EngineStats = { records: [0, 0, 0, 0], late: [0, 0, 0, 0], lateUnused: 0, implausible: 0, unresolved: 0 };
   private readonly runs: Run[] = [];
   private readonly byKind: ((rec: Rec) => void)[][] = [[], [], [], []];
-  private readonly reorderMs: number;
+  /** The hooks of detectors that declared they can judge late records. */
+  private readonly lateByKind: ((rec: Rec) => void)[][] = [[], [], [], []];
   private readonly tickMs: number;
+  private readonly clock: () => number;
+  private readonly maxFutureMs: number;
+  /** Records with a later time than this are implausible (clock + maxFutureMs, refreshed at ticks). */
+  private limit = Infinity;
   private nextTick = -Infinity;
   private readonly local: LocalNets;
 
@@ -65,8 +82,10 @@ export class Engine {
     this.columns = new Columns(opts.initialCapacity);
     this.fleet = new Fleet(this.index, this.columns, opts.reference ?? EMPTY_REFERENCE);
     this.local = new LocalNets(opts.localNets);
-    this.reorderMs = opts.reorderWindowMs ?? 5 * 60_000;
     this.tickMs = opts.tickMs ?? 60_000;
+    this.clock = opts.clock ?? Date.now;
+    this.maxFutureMs = opts.maxFutureMs ?? 86_400_000;
+    this.refreshClock();
     this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 3_600_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
     for (const detector of opts.detectors) {
       const parsed = detector.params.safeParse(opts.params?.[detector.id] ?? {});
@@ -81,6 +100,7 @@ export class Engine {
       this.runs.push({ detector, run });
       const hook = run.record?.bind(run);
       if (hook) for (const k of detector.kinds) this.byKind[KIND[k]]!.push(hook);
+      if (hook && detector.lateRecords) for (const k of detector.kinds) this.lateByKind[KIND[k]]!.push(hook);
     }
   }
 
@@ -104,27 +124,64 @@ export class Engine {
     }
   }
 
-  /** Processes one record; returns null, or why it could not be used (late, or no device could be named). */
+  /**
+   * Processes one record; returns null, or why it could not be used (a time too far ahead of the clock, or no device
+   * could be named). A record behind event time (older than one already processed) is late: it goes only to the
+   * detectors that declared they can judge it (`lateRecords`) and is counted in `stats.late` — never rejected for it.
+   */
   ingest(rec: Rec): string | null {
     const ts = rec.ts;
-    if (ts < this.now - this.reorderMs) {
-      this.stats.late++;
-      return `late: ${Math.round((this.now - ts) / 1000)} s behind the newest record (reorder window ${this.reorderMs / 1000} s)`;
-    }
+    if (ts > this.limit) return this.implausible(rec);
     const why = this.resolveDevice(rec);
     if (why !== null) {
       this.stats.unresolved++;
       return why;
     }
+    if (ts < this.now) return this.late(rec);
     if (ts > this.now) {
       this.now = ts;
       if (ts >= this.nextTick) this.tick(ts);
-    } else if (ts < this.now) this.stats.outOfOrder++;
+    }
     const first = this.fleet.first.a;
     if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(ts / 1000));
     const hooks = this.byKind[rec.kind]!;
     for (let i = 0; i < hooks.length; i++) hooks[i]!(rec);
     this.stats.records[rec.kind]!++;
+    return null;
+  }
+
+  /**
+   * What `ingest` would reject this record for, without changing anything: a time beyond the bound, or a flow with no
+   * identifier and neither end inside the local networks. Sorting and live ingest check records as they arrive, so
+   * the rejects are reported with their input then and the records kept are sure to be used.
+   */
+  check(rec: Rec): string | null {
+    if (rec.ts > this.limit) return this.implausible(rec);
+    if (rec.kind === KIND.flow && !rec.hasIdentifier() && !(rec.has(F.src_ip) && this.isLocal(rec, F.src_ip)) && !this.isLocal(rec, F.dst_ip)) {
+      this.stats.unresolved++;
+      return NO_LOCAL_END;
+    }
+    return null;
+  }
+
+  /** Re-reads the clock for the future bound (live ingest calls it as wall time passes; ticks do it too). */
+  refreshClock(): void {
+    this.limit = this.clock() + this.maxFutureMs;
+  }
+
+  private implausible(rec: Rec): string {
+    this.stats.implausible++;
+    const clock = this.limit - this.maxFutureMs;
+    return `ts: "${isoOf(rec.ts)}" is more than ${fmtDuration(this.maxFutureMs)} ahead of the clock (${isoOf(clock)}): an implausible time (a wrong device clock or unit?), rejected so it cannot move detection's clock`;
+  }
+
+  private late(rec: Rec): null {
+    const first = this.fleet.first.a;
+    if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(rec.ts / 1000));
+    const hooks = this.lateByKind[rec.kind]!;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!(rec);
+    this.stats.late[rec.kind]!++;
+    if (hooks.length === 0) this.stats.lateUnused++;
     return null;
   }
 
@@ -197,6 +254,7 @@ export class Engine {
   }
 
   private tick(now: number): void {
+    this.refreshClock();
     for (const r of this.runs) r.run.tick?.(now);
     this.book.expire(now);
     this.nextTick = now + this.tickMs;
@@ -263,7 +321,7 @@ export class Engine {
     if (rec.device < 0) {
       if (srcLocal) rec.device = this.deviceOfIp(rec, F.src_ip);
       else if (dstLocal) rec.device = this.deviceOfIp(rec, F.dst_ip);
-      else return "flow: neither end is inside the local networks (see --local-net), so no device can be named";
+      else return NO_LOCAL_END;
       rec.outbound = srcLocal;
     } else rec.outbound = !(dstLocal && hasSrc && !srcLocal);
     rec.remoteIp = rec.outbound ? F.dst_ip : F.src_ip;
@@ -280,6 +338,12 @@ export class Engine {
   kindName(k: number): string {
     return KIND_WORDS[k]!;
   }
+}
+
+const NO_LOCAL_END = "flow: neither end is inside the local networks (see --local-net), so no device can be named";
+
+function isoOf(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace(".000Z", "Z") : String(ms);
 }
 
 function ipv4Number(ip: string): number {

@@ -13,7 +13,8 @@ import type { ReferenceData } from "./fleet.ts";
 import type { ColumnMapping } from "./read/mapping.ts";
 import type { InputFormat } from "./read/open.ts";
 import { replay, type ReplayStats } from "./replay.ts";
-import { hasSnapshot, loadSnapshot, saveSnapshot } from "./snapshot.ts";
+import { hasSnapshot, loadSnapshot, restoredClock, saveSnapshot } from "./snapshot.ts";
+import type { SortOptions } from "./sort.ts";
 
 export interface DetectRunOptions {
   files: readonly string[];
@@ -21,7 +22,12 @@ export interface DetectRunOptions {
   detectors?: readonly string[];
   params?: Readonly<Record<string, unknown>>;
   localNets?: readonly string[];
-  reorderWindowMs?: number;
+  /** The run's "now" (epoch ms, default the wall clock): records more than `maxFutureMs` after it are rejected. */
+  now?: number;
+  /** How far ahead of `now` a record's time may be (default one day). */
+  maxFutureMs?: number;
+  /** Memory budget and folder for sorting inputs that are not in time order. */
+  sort?: SortOptions;
   dedupWindowMs?: number;
   mapping?: ColumnMapping;
   format?: InputFormat;
@@ -61,26 +67,37 @@ export function selectDetectors(ids: readonly string[] | undefined): Detector[] 
 
 export function runDetection(o: DetectRunOptions): DetectRunResult {
   const changed = new Map<string, Alert>();
-  const engine = new Engine({
-    detectors: selectDetectors(o.detectors),
-    sink: (a) => changed.set(a.id, a),
-    sourceName: (i) => o.files[i] ?? "input",
-    ...(o.params ? { params: o.params } : {}),
-    ...(o.localNets ? { localNets: o.localNets } : {}),
-    ...(o.reorderWindowMs !== undefined ? { reorderWindowMs: o.reorderWindowMs } : {}),
-    ...(o.dedupWindowMs !== undefined ? { dedupWindowMs: o.dedupWindowMs } : {}),
-    ...(o.reference ? { reference: o.reference } : {}),
-    ...(o.initialCapacity !== undefined ? { initialCapacity: o.initialCapacity } : {}),
-  });
-  const restored = o.stateDir !== undefined && hasSnapshot(o.stateDir);
-  if (restored) loadSnapshot(engine, o.stateDir!);
-  if (o.inventory) engine.addInventory(o.inventory.devices, o.inventory.models);
-  if (o.suppressions) engine.setSuppressions(o.suppressions);
-  const learned = (o.feedback ?? []).filter((a) => engine.learn(a)).map((a) => a.id);
-  // With restored state, records older than its clock were seen by an earlier run: skip them (counted), don't reject
-  // them as late — so running the same command again over a growing file just carries on.
-  const since = restored && Number.isFinite(engine.now) ? Math.max(o.since ?? -Infinity, engine.now) : o.since;
-  const stats = replay(engine, o.files, {
+  const now = o.now ?? Date.now();
+  let learned: string[] = [];
+  let restored = false;
+  // Builds the engine with what it knows before the records: its state, the inventory, suppressions, verdicts. The
+  // replay calls it again when the inputs must be sorted first (the first engine saw them in the wrong order).
+  const build = (): Engine => {
+    changed.clear();
+    const engine = new Engine({
+      detectors: selectDetectors(o.detectors),
+      sink: (a) => changed.set(a.id, a),
+      sourceName: (i) => o.files[i] ?? "input",
+      clock: () => now,
+      ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}),
+      ...(o.params ? { params: o.params } : {}),
+      ...(o.localNets ? { localNets: o.localNets } : {}),
+      ...(o.dedupWindowMs !== undefined ? { dedupWindowMs: o.dedupWindowMs } : {}),
+      ...(o.reference ? { reference: o.reference } : {}),
+      ...(o.initialCapacity !== undefined ? { initialCapacity: o.initialCapacity } : {}),
+    });
+    restored = o.stateDir !== undefined && hasSnapshot(o.stateDir);
+    if (restored) loadSnapshot(engine, o.stateDir!);
+    if (o.inventory) engine.addInventory(o.inventory.devices, o.inventory.models);
+    if (o.suppressions) engine.setSuppressions(o.suppressions);
+    learned = (o.feedback ?? []).filter((a) => engine.learn(a)).map((a) => a.id);
+    return engine;
+  };
+  // With restored state, records older than its clock were seen by an earlier run: skip them (counted), don't judge
+  // them again — so running the same command again over a growing file just carries on.
+  const probe = o.stateDir !== undefined && hasSnapshot(o.stateDir) ? restoredClock(o.stateDir) : -Infinity;
+  const since = Number.isFinite(probe) ? Math.max(o.since ?? -Infinity, probe) : o.since;
+  const { engine, stats } = replay(build, o.files, {
     onReject: o.onReject,
     ...(o.mapping ? { mapping: o.mapping } : {}),
     ...(o.format ? { format: o.format } : {}),
@@ -88,6 +105,7 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
     ...(since !== undefined ? { since } : {}),
     ...(o.until !== undefined ? { until: o.until } : {}),
     ...(o.readThread !== undefined ? { readThread: o.readThread } : {}),
+    ...(o.sort ? { sort: o.sort } : {}),
   });
   const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir) : undefined;
   const alerts = [...changed.values()].map((a) => structuredClone(a)).sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -75,6 +75,12 @@ export function saveSnapshot(engine: Engine, dir: string): { bytes: number } {
   return { bytes: bin.byteLength };
 }
 
+/** The event-time clock a saved state had reached (-Infinity when it had seen no record). */
+export function restoredClock(dir: string): number {
+  const header = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as Pick<Header, "now">;
+  return typeof header.now === "number" ? header.now : -Infinity;
+}
+
 /** Restores into a fresh engine built with the same detectors and parameters; throws when the snapshot does not fit. */
 export function loadSnapshot(engine: Engine, dir: string): void {
   const header = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as Header;
@@ -89,5 +95,8 @@ export function loadSnapshot(engine: Engine, dir: string): void {
   engine.columns.load(header.devices, new Map(header.columns.map((p) => [p.name, slice(p)])));
   engine.loadDetectors(header.detectorState);
   engine.book.load(header.alerts);
-  Object.assign(engine.stats, header.stats);
+  const st = header.stats as Partial<Engine["stats"]>;
+  if (Array.isArray(st.records)) engine.stats.records.splice(0, 4, ...st.records);
+  if (Array.isArray(st.late)) engine.stats.late.splice(0, 4, ...st.late);
+  for (const k of ["lateUnused", "implausible", "unresolved"] as const) if (typeof st[k] === "number") engine.stats[k] = st[k];
 }

@@ -34,6 +34,7 @@ export const deviceSilent = defineDetector({
   why: "A device that goes quiet may be broken, out of power, jammed, stolen — or silenced by an attacker who took it over. A monitoring blind spot is also a security blind spot.",
   summary: "{device} has not reported for {silence}; it normally reports every {interval}. It is now {state}.",
   action: "Check power, coverage and the SIM's status with your provider; if it stays silent, send someone. Devices that go silent right after other alerts (a SIM swap, a scan) should be treated as tampered with.",
+  lateRecords: "a delayed record still shows the device was alive at its time (records older than its last report change nothing).",
   params,
   create(ctx) {
     const p = ctx.params;

@@ -89,11 +89,13 @@ export const fleetCampaign = defineDetector({
       tick(now) {
         for (const [k, t] of trackers) if (now - t.first > winMs) trackers.delete(k);
       },
-      save: () => ({ models: models.save(), dropped }),
+      // The destinations being followed go with the state: a restart in the middle of a campaign still sees it.
+      save: () => ({ models: models.save(), dropped, trackers: [...trackers].map(([k, t]) => [k, { ...t, devices: [...t.devices] }]) }),
       load(s) {
-        const st = s as { models: unknown; dropped: number };
+        const st = s as { models: unknown; dropped: number; trackers?: [string, Omit<Tracker, "devices"> & { devices: number[] }][] };
         models.load(st.models);
         dropped = st.dropped;
+        for (const [k, t] of st.trackers ?? []) trackers.set(k, { ...t, devices: new Set(t.devices) });
       },
       summary: () => ({ tracked: trackers.size, dropped }),
       extraBytes: () => models.bytes() + trackers.size * 200,

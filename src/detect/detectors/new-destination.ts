@@ -32,6 +32,7 @@ export const newDestination = defineDetector({
   why: "IoT devices talk to a small, fixed set of servers. A new one is often the first sign of compromise: malware fetching a payload, calling its command-and-control server, or data being sent somewhere it should not go.",
   summary: "{device} contacted {dest} ({what}), which it has not used in {learned} of traffic and no other device of model {model} uses{extra}.",
   action: "Check who {dest} belongs to (whois, DNS, threat intelligence). If it is a legitimate new service (a firmware update, a new cloud endpoint), mark the alert benign so it is learned; otherwise block it and inspect the device.",
+  lateRecords: "whether a destination is new does not depend on when the record arrives.",
   params,
   create(ctx) {
     const p = ctx.params;

@@ -21,6 +21,7 @@ export const simSwap = defineDetector({
   why: "An IoT SIM taken out of its device and put in a phone or modem gets free data, may reach your private APN and backend, and leaves the device offline. It is also how stolen SIMs from street furniture and meters are abused.",
   summary: "{device}'s SIM is now in device {seen_imei} ({seen_class}) instead of {bound_imei} ({bound_class}){tac_note}.",
   action: "Suspend the SIM or enable the provider's IMEI lock, then check the site: the device may be tampered with or stolen. If the device was legitimately replaced, mark the alert benign so the new IMEI is bound.",
+  lateRecords: "an IMEI other than the bound one is a swap whenever it is seen.",
   params,
   create(ctx) {
     const bound = ctx.columns.f64("simswap.bound", 1, NaN);

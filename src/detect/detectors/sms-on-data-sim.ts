@@ -22,6 +22,7 @@ export const smsOnDataSim = defineDetector({
   why: "A data-only IoT SIM that starts sending or receiving SMS is usually in a phone now, or being used for SMS fraud (premium numbers, OTP relays) — or someone is sending it configuration or attack SMS.",
   summary: "{device} {direction} {count} SMS, but {reason}.",
   action: "Disable SMS on the SIM with your provider (and record sim_sms_enabled: false in the inventory). Check the SIM's IMEI for a swap into a phone.",
+  lateRecords: "an SMS on a data-only SIM is one whenever it is seen.",
   params,
   create(ctx) {
     const p = ctx.params;

@@ -25,6 +25,7 @@ export const unexpectedNetwork = defineDetector({
   why: "A fixed IoT device does not travel. A SIM roaming abroad has usually been taken out of its device, or the device stolen — and roaming data is expensive. Attaching to an unexpected operator at home can also mean a fake base station.",
   summary: "{device} attached to network {plmn} in {country}, outside {expected}.",
   action: "Check whether the device was moved or its SIM removed; suspend the SIM if not. Restrict the SIM to its countries with your provider (sim_allowed_countries in the inventory documents that). If the move is legitimate, mark the alert benign.",
+  lateRecords: "a network outside the allowed or learned ones is unexpected whenever it is seen.",
   params,
   create(ctx) {
     const p = ctx.params;

@@ -21,6 +21,8 @@ export interface Slot {
   readonly num: Float64Array;
   readonly hash: Int32Array;
   readonly ts: Float64Array;
+  /** Each row's `Rec.start` (a flow's start when its event time is its end). */
+  readonly began: Float64Array;
   readonly line: Float64Array;
   readonly kind: Int8Array;
   readonly event: Int8Array;
@@ -34,7 +36,8 @@ const FC = FIELD_COUNT;
 // Byte offsets of the arrays in a slot's buffer (8-byte aligned).
 const NUM = 0;
 const TS = NUM + ROWS * FC * 8;
-const LINE = TS + ROWS * 8;
+const START_TS = TS + ROWS * 8;
+const LINE = START_TS + ROWS * 8;
 const START = LINE + ROWS * 8;
 const END = START + ROWS * FC * 4;
 const HASH = END + ROWS * FC * 4;
@@ -59,6 +62,7 @@ export function slotOf(sab: SharedArrayBuffer): Slot {
     sab,
     num: new Float64Array(sab, NUM, ROWS * FC),
     ts: new Float64Array(sab, TS, ROWS),
+    began: new Float64Array(sab, START_TS, ROWS),
     line: new Float64Array(sab, LINE, ROWS),
     start: new Int32Array(sab, START, ROWS * FC),
     end: new Int32Array(sab, END, ROWS * FC),

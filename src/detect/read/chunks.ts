@@ -1,6 +1,7 @@
 /**
  * Reads a file in large chunks into one reusable buffer and hands out whole lines as byte ranges. Synchronous reads
- * keep the replay a tight loop; memory stays at the buffer size however large the file is.
+ * keep the replay a tight loop; memory stays at the buffer size however large the file is. Given bytes instead of a
+ * path (an HTTP body, an MQTT payload), it hands out their lines the same way, without copying them.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 
@@ -27,13 +28,24 @@ export class LineReader {
   private quoteAt = -1;
 
   constructor(
-    path: string,
+    input: string | Uint8Array,
     chunkSize = 4 << 20,
     readonly maxLine = 16 << 20,
   ) {
-    this.fd = openSync(path, "r");
-    this.buf = Buffer.allocUnsafe(chunkSize);
+    if (typeof input === "string") {
+      this.fd = openSync(input, "r");
+      this.buf = Buffer.allocUnsafe(chunkSize);
+    } else {
+      this.fd = -1;
+      this.buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+      this.len = input.byteLength;
+      this.eof = true;
+      this.inMemory = true;
+    }
   }
+
+  /** Bytes given, not a file: lines are all there, and an over-long one is noticed when its end is found. */
+  private readonly inMemory: boolean = false;
 
   /** Moves to the next line; false at the end of the file. */
   nextLine(): boolean {
@@ -106,6 +118,11 @@ export class LineReader {
     this.lineEnd = e > this.lineStart && this.buf[e - 1] === 13 ? e - 1 : e;
     this.pos = next;
     this.lineNo++;
+    if (this.inMemory && this.lineEnd - this.lineStart >= this.maxLine) {
+      // As a file's reader reports it: by its first bytes.
+      this.overlong = true;
+      this.lineEnd = this.lineStart + 1024;
+    }
   }
 
   /** Reports an over-long line by its first bytes and drops the rest up to the next line break. */

@@ -10,8 +10,8 @@ import { mix32, parseTs } from "./bytes.ts";
 import { F, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES } from "./fields.ts";
 import { inferKind } from "./kind.ts";
 import { type ColumnMapping, headerFields } from "./mapping.ts";
-import { fieldMax, identifierNumber, type Rec, wordOf } from "./rec.ts";
-import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { fieldMax, identifierNumber, MAX_TS, type Rec, wordOf } from "./rec.ts";
+import { applyDefaults, type Defaults, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 export interface DelimitedOptions {
   /** Read Zeek's `#fields` header, `-` and `(empty)` as unset, and tolerate extra trailing columns. */
@@ -21,6 +21,9 @@ export interface DelimitedOptions {
   kind?: number;
   onReject: RejectSink;
   onLineReader?: (lines: LineReader) => void;
+  /** Read these bytes instead of the file `name` (live ingest). */
+  bytes?: Uint8Array;
+  defaults?: Defaults;
 }
 
 const QUOTE = 34;
@@ -49,7 +52,7 @@ export class DelimitedSource implements RecordSource {
     readonly name: string,
     private readonly opts: DelimitedOptions,
   ) {
-    this.lines = new LineReader(name);
+    this.lines = new LineReader(opts.bytes ?? name);
     opts.onLineReader?.(this.lines);
     if (opts.zeek) this.delim = 9;
     else if (opts.mapping?.delimiter) this.delim = opts.mapping.delimiter.charCodeAt(0);
@@ -87,6 +90,7 @@ export class DelimitedSource implements RecordSource {
       }
       rec.reset(b);
       rec.line = line;
+      rec.zeekTime = this.opts.zeek === true;
       const cols = this.split(rec, b, s, e);
       if (cols < 0) {
         if (!this.slowLine(rec)) continue;
@@ -94,6 +98,7 @@ export class DelimitedSource implements RecordSource {
         this.reject(line, `has ${cols} cells, the header has ${this.colField.length}`, s, e);
         continue;
       }
+      if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
       const why = rec.decode(this.defaultKind);
       if (why !== null) {
         this.reject(line, why, lr.lineStart, lr.lineEnd);
@@ -214,7 +219,7 @@ export class DelimitedSource implements RecordSource {
         if (f >= 0 && i > cs) {
           if (t === T.ts) {
             const v = parseTs(b, cs, i);
-            if (v === v) rec.setTs(f, cs, i, v);
+            if (v <= MAX_TS) rec.setTs(f, cs, i, v);
             else rec.set(f, cs, i);
           } else {
             const v = t === T.id ? identifierNumber(f, b, cs, i) : NaN;
@@ -291,7 +296,7 @@ export class DelimitedSource implements RecordSource {
   }
 
   private adjust(rec: Rec): void {
-    if (this.tsMs) rec.ts = Math.round(rec.ts / 1000);
+    if (this.tsMs) rec.ts = rec.began = Math.round(rec.ts / 1000);
     for (const [f, k] of this.scale) if (rec.num[f] === rec.num[f]) rec.num[f]! *= k;
   }
 

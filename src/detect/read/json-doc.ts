@@ -4,31 +4,33 @@
  * JsonArrayParser), so a large file streams; each element becomes zero or more records.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { basename } from "node:path";
 import { JsonArrayParser } from "../../formats/ndjson.ts";
 import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
 import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
 import type { Rec } from "./rec.ts";
-import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, deviceFallback, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 const EMPTY = new Uint8Array(0);
 
 export class JsonDocSource implements RecordSource {
   private readonly fd: number;
+  /** Bytes given instead of a file, read in one go. */
+  private bytes: Uint8Array | undefined;
   private readonly chunk = Buffer.allocUnsafe(1 << 20);
   private readonly decoder = new TextDecoder();
   private parser: JsonArrayParser | undefined;
   private whole = "";
   private done = false;
-  private queue: { line: number; rec: TextRecord }[] = [];
+  private queue: { line: number; rec: TextRecord; zeek?: boolean }[] = [];
   private readonly stem: string;
 
   constructor(
     readonly name: string,
-    private readonly opts: { kind?: number; onReject: RejectSink },
+    private readonly opts: { kind?: number; onReject: RejectSink; bytes?: Uint8Array; defaults?: Defaults },
   ) {
-    this.fd = openSync(name, "r");
-    this.stem = basename(name).replace(/\.json$/i, "");
+    this.bytes = opts.bytes;
+    this.fd = opts.bytes ? -1 : openSync(name, "r");
+    this.stem = deviceFallback(name, opts.defaults);
   }
 
   next(rec: Rec): boolean {
@@ -37,7 +39,9 @@ export class JsonDocSource implements RecordSource {
       if (item) {
         rec.reset(EMPTY);
         rec.line = item.line;
+        rec.zeekTime = item.zeek === true;
         for (const [k, v] of Object.entries(item.rec)) rec.setText(F[k as keyof typeof F], v);
+        if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
         const why = rec.decode(this.opts.kind ?? -1);
         if (why === null) return true;
         this.opts.onReject(item.line, why, JSON.stringify(item.rec).slice(0, MAX_REJECT_TEXT));
@@ -49,12 +53,22 @@ export class JsonDocSource implements RecordSource {
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
   }
 
   private read(): void {
-    const n = readSync(this.fd, this.chunk, 0, this.chunk.length, null);
-    const text = n > 0 ? this.decoder.decode(this.chunk.subarray(0, n), { stream: true }) : this.decoder.decode();
+    let n: number;
+    let text: string;
+    if (this.fd < 0) {
+      // In memory: all of it as one chunk, then the end.
+      const b = this.bytes;
+      this.bytes = undefined;
+      n = b?.byteLength ?? 0;
+      text = b ? this.decoder.decode(b, { stream: true }) : this.decoder.decode();
+    } else {
+      n = readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+      text = n > 0 ? this.decoder.decode(this.chunk.subarray(0, n), { stream: true }) : this.decoder.decode();
+    }
     if (this.parser === undefined && this.whole === "" && text.trimStart().startsWith("[")) this.parser = new JsonArrayParser();
     if (this.parser) {
       const out = n > 0 ? this.parser.push(text) : this.parser.end();
@@ -95,11 +109,14 @@ export class JsonDocSource implements RecordSource {
       return;
     }
     const rec: TextRecord = {};
+    let zeek = false;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const f = (FIELD_NAMES as readonly string[]).includes(k) ? k : ZEEK_ALIASES[k];
+      const canonical = (FIELD_NAMES as readonly string[]).includes(k);
+      const f = canonical ? k : ZEEK_ALIASES[k];
+      if (f !== undefined && !canonical) zeek = true;
       if (f === undefined || v === null || typeof v === "boolean" || typeof v === "object") continue;
       rec[f] = String(v);
     }
-    this.queue.push({ line, rec });
+    this.queue.push({ line, rec, zeek });
   }
 }

@@ -3,17 +3,18 @@
  * reports one per line or as a whole file. Flat objects are scanned byte by byte without JSON.parse; a line with
  * escapes, nesting or anything unusual is parsed properly with JSON.parse, so the fast path never changes meaning.
  */
-import { basename } from "node:path";
 import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
 import { Vocab } from "./bytes.ts";
 import { LineReader } from "./chunks.ts";
 import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
 import type { Rec } from "./rec.ts";
-import { MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, deviceFallback, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
 
 const KEYS = [...FIELD_NAMES, ...Object.keys(ZEEK_ALIASES)];
 const KEY_FIELD = Int16Array.from(KEYS, (k, i) => (i < FIELD_NAMES.length ? i : F[ZEEK_ALIASES[k]!]));
 const keys = new Vocab(KEYS);
+/** 1 for keys only Zeek uses (`id.orig_h` …): a record with one is a Zeek connection, whose `ts` is its start. */
+const ZEEK_ONLY = Uint8Array.from(KEYS, (k) => ((FIELD_NAMES as readonly string[]).includes(k) ? 0 : 1));
 const KEY_BYTES = KEYS.map((k) => new TextEncoder().encode(k));
 
 /** Is b[s, e) exactly the key with this number? */
@@ -29,6 +30,9 @@ export interface NdjsonOptions {
   kind?: number;
   onReject: RejectSink;
   onLineReader?: (lines: LineReader) => void;
+  /** Read these bytes instead of the file `name` (live ingest). */
+  bytes?: Uint8Array;
+  defaults?: Defaults;
 }
 
 export class NdjsonSource implements RecordSource {
@@ -43,9 +47,9 @@ export class NdjsonSource implements RecordSource {
     readonly name: string,
     private readonly opts: NdjsonOptions,
   ) {
-    this.lines = new LineReader(name);
+    this.lines = new LineReader(opts.bytes ?? name);
     opts.onLineReader?.(this.lines);
-    this.stem = basename(name).replace(/\.(nd)?jsonl?$/i, "").replace(/\.json$/i, "");
+    this.stem = deviceFallback(name, opts.defaults);
   }
 
   next(rec: Rec): boolean {
@@ -68,6 +72,7 @@ export class NdjsonSource implements RecordSource {
       rec.reset(b);
       rec.line = lr.lineNo;
       if (!this.scan(rec, b, s, e) && !this.slow(rec, s, e)) continue;
+      if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
       const why = rec.decode(this.opts.kind ?? -1);
       if (why === null) return true;
       this.reject(lr.lineNo, why, lr.lineStart, e);
@@ -128,7 +133,10 @@ export class NdjsonSource implements RecordSource {
         // Literals: null means absent; booleans are not values of any record field.
         if ((n === 4 && c === 110) || (n === 4 && c === 116) || (n === 5 && c === 102)) vs = ve;
       }
-      if (key >= 0 && ve > vs) rec.set(KEY_FIELD[key]!, vs, ve);
+      if (key >= 0) {
+        if (ve > vs) rec.set(KEY_FIELD[key]!, vs, ve);
+        if (ZEEK_ONLY[key] === 1) rec.zeekTime = true;
+      }
       while (i < e && (b[i] === 32 || b[i] === 9)) i++;
       if (b[i] === 44) {
         i++;
@@ -170,6 +178,7 @@ export class NdjsonSource implements RecordSource {
     rec.line = lr.lineNo;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const key = KEYS.indexOf(k);
+      if (key >= 0 && ZEEK_ONLY[key] === 1) rec.zeekTime = true;
       if (key < 0 || v === null || v === undefined || typeof v === "boolean") continue;
       if (typeof v === "object") {
         this.reject(lr.lineNo, `${k}: is an object or array, expected text or a number`, s, e);
@@ -184,6 +193,7 @@ export class NdjsonSource implements RecordSource {
     rec.reset(this.lines.buf);
     rec.line = line;
     for (const [k, v] of Object.entries(r)) rec.setText(F[k as keyof typeof F], v);
+    if (this.opts.defaults) applyDefaults(rec, this.opts.defaults);
     const why = rec.decode(-1);
     if (why === null) return true;
     this.opts.onReject(line, why, JSON.stringify(r).slice(0, MAX_REJECT_TEXT));

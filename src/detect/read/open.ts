@@ -8,7 +8,7 @@ import { DelimitedSource } from "./delimited.ts";
 import { JsonDocSource } from "./json-doc.ts";
 import type { ColumnMapping } from "./mapping.ts";
 import { NdjsonSource } from "./ndjson.ts";
-import type { RecordSource, RejectSink } from "./source.ts";
+import type { Defaults, RecordSource, RejectSink } from "./source.ts";
 
 export type InputFormat = "csv" | "zeek" | "ndjson" | "json";
 
@@ -26,7 +26,12 @@ export function sniffFormat(path: string): InputFormat {
   const head = Buffer.alloc(4096);
   const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
-  const text = head.subarray(0, n).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  return sniffHead(head.subarray(0, n), path);
+}
+
+/** The format of bytes by their first few kilobytes (the same rules as for a file; `name` may say .ndjson). */
+export function sniffHead(head: Uint8Array, name: string): InputFormat {
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 4096)).toString("utf8").replace(/^\uFEFF/, "").trimStart();
   if (text.startsWith("#separator") || text.startsWith("#fields")) return "zeek";
   if (text.startsWith("[")) return "json";
   if (text.startsWith("{")) {
@@ -36,15 +41,33 @@ export function sniffFormat(path: string): InputFormat {
       return "ndjson";
     } catch {
       // A JSON document spread over lines (a pretty-printed Device Defender report).
-      return /\.jsonl$|\.ndjson$/i.test(path) ? "ndjson" : "json";
+      return /\.jsonl$|\.ndjson$/i.test(name) ? "ndjson" : "json";
     }
   }
   return "csv";
 }
 
 export function openSource(path: string, opts: OpenOptions): { source: RecordSource; format: InputFormat } {
-  const format = opts.format ?? sniffFormat(path);
-  const base = { onReject: opts.onReject, ...(opts.kind !== undefined ? { kind: opts.kind } : {}), ...(opts.onLineReader ? { onLineReader: opts.onLineReader } : {}) };
+  return open(path, opts.format ?? sniffFormat(path), opts, undefined);
+}
+
+/**
+ * A record source over bytes already in memory — an HTTP body, an MQTT payload: NDJSON, a JSON record or array,
+ * CSV (canonical columns or a mapping), a Zeek conn.log, Device Defender reports. The same readers as for files, so
+ * the same records and the same rejects with their line numbers. `name` is what rejects and evidence show.
+ */
+export function openBytes(name: string, bytes: Uint8Array, opts: OpenOptions & { defaults?: Defaults }): { source: RecordSource; format: InputFormat } {
+  return open(name, opts.format ?? sniffHead(bytes, name), opts, bytes);
+}
+
+function open(path: string, format: InputFormat, opts: OpenOptions & { defaults?: Defaults }, bytes: Uint8Array | undefined): { source: RecordSource; format: InputFormat } {
+  const base = {
+    onReject: opts.onReject,
+    ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
+    ...(opts.onLineReader ? { onLineReader: opts.onLineReader } : {}),
+    ...(bytes ? { bytes } : {}),
+    ...(opts.defaults && opts.defaults.length > 0 ? { defaults: opts.defaults } : {}),
+  };
   switch (format) {
     case "zeek":
       return { source: new DelimitedSource(path, { ...base, zeek: true }), format };

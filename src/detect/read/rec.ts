@@ -27,8 +27,15 @@ MAX[F.lat] = 90;
 MIN[F.lon] = -180;
 MAX[F.lon] = 180;
 for (const f of FIELD_NAMES.keys()) if (FIELD_TYPE_CODES[f] === T.int) MAX[f] = 4294967295;
+MAX[F.duration] = 10 * 365 * 86_400; // ten years: a longer "connection" is a broken exporter
 MAX[F.src_port] = MAX[F.dst_port] = 65535;
 MAX[F.mcc] = MAX[F.mnc] = 999;
+
+/**
+ * The latest time a record may carry: the last instant a JavaScript Date can represent (year 275760). Epoch seconds
+ * beyond it would make every date computation fail, so they are rejected as they are read.
+ */
+export const MAX_TS = 8.64e15;
 
 /** The largest value a numeric field may hold (the smallest is 0 unless the field is signed). */
 export function fieldMax(f: number): number {
@@ -58,7 +65,15 @@ export class Rec {
 
   kind = -1;
   event = -1;
+  /**
+   * Event time: when the record became known. For most records the time it carries; for a Zeek connection its end
+   * (`ts + duration`), since Zeek logs a connection when it ends — windows count it then, and alerts are dated then.
+   */
   ts = NaN;
+  /** When what the record describes began: a flow's start (Zeek's `ts`); equal to `ts` for everything else. */
+  began = NaN;
+  /** Set by readers of Zeek logs: `ts` is the connection's start, so `decode` moves event time to its end. */
+  zeekTime = false;
   /** Index of the input the record came from, and its line there (for evidence and rejects). */
   source = 0;
   line = 0;
@@ -86,6 +101,7 @@ export class Rec {
     this.kind = -1;
     this.event = -1;
     this.ts = NaN;
+    this.zeekTime = false;
     this.device = -1;
   }
 
@@ -277,6 +293,7 @@ export class Rec {
     }
     const k = this.row;
     slot.ts[k] = this.ts;
+    slot.began[k] = this.began;
     slot.line[k] = this.line;
     slot.kind[k] = this.kind;
     slot.event[k] = this.event;
@@ -298,6 +315,7 @@ export class Rec {
     this.buf = bytes;
     this.pointAt(rows, k);
     this.ts = slot.ts[k]!;
+    this.began = slot.began[k]!;
     this.line = slot.line[k]!;
     this.kind = slot.kind[k]!;
     this.event = slot.event[k]!;
@@ -324,6 +342,7 @@ export class Rec {
         case T.ts:
           this.ts = parseTs(b, s, e);
           if (this.ts !== this.ts) return this.bad(f, "is not an ISO 8601 date-time or epoch seconds");
+          if (this.ts > MAX_TS) return this.bad(f, "is beyond the latest date a clock can show (year 275760)");
           break;
         case T.num: {
           const v = parseNum(b, s, e);
@@ -377,6 +396,11 @@ export class Rec {
     if (this.kind < 0) this.kind = defaultKind;
     if (this.kind < 0) return "kind: missing (add a kind column, or give the file's kind)";
     if (this.ts !== this.ts) return "ts: missing";
+    this.began = this.ts;
+    if (this.zeekTime && this.kind === KIND.flow) {
+      const d = this.num[F.duration]!;
+      if (d > 0) this.ts = this.began + Math.round(d * 1000);
+    }
     return this.checkKind();
   }
 

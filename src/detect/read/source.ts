@@ -2,6 +2,8 @@
  * A source of detection records: a pull cursor that fills the engine's reusable Rec. Pulling (rather than pushing
  * events) lets the replay merge several files by event time with one record of look-ahead per file, without copies.
  */
+import { basename } from "node:path";
+import { F } from "./fields.ts";
 import type { Rec } from "./rec.ts";
 
 export interface RecordSource {
@@ -16,3 +18,19 @@ export interface RecordSource {
 export type RejectSink = (line: number, reason: string, text: string) => void;
 
 export const MAX_REJECT_TEXT = 500;
+
+/** Field values a record gets when it has none of its own (e.g. the device named by an MQTT topic), by field number. */
+export type Defaults = readonly (readonly [number, string])[];
+
+export function applyDefaults(rec: Rec, defaults: Defaults): void {
+  for (const [f, v] of defaults) if (!rec.has(f)) rec.setText(f, v);
+}
+
+/**
+ * The device a Device Defender report names when its wrapper does not: the `device_id` default when given (live
+ * ingest knows it from the topic), else the file name without its extension.
+ */
+export function deviceFallback(name: string, defaults: Defaults | undefined): string {
+  const given = defaults?.find(([f]) => f === F.device_id)?.[1];
+  return given ?? basename(name).replace(/\.(nd)?jsonl?$/i, "").replace(/\.json$/i, "");
+}

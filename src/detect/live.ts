@@ -1,0 +1,359 @@
+/**
+ * Live detection: records pushed as they arrive (an HTTP body, an MQTT payload, lines of a followed Zeek log) run
+ * through the engine in event-time order, continuously, and the engine's state can be checkpointed together with the
+ * alerts it raised so a restart carries on where it left off.
+ *
+ * - **Reorder buffer.** Each record is held until event time has moved `holdMs` past it, so records arriving a
+ *   little out of order are still processed in order. Event time follows the records but never runs ahead of the
+ *   wall clock, and when the records lag the wall clock by more than `idleMs` (or stop), it moves on with the clock —
+ *   so a device that stops reporting is noticed even when everything else stops too.
+ * - **Late records.** A record older than what was already processed is given to the detectors that can judge it
+ *   out of order (they declare `lateRecords`) and counted; it is never rejected for being late.
+ * - **Plausible times.** A record more than `maxFutureMs` ahead of the wall clock is rejected with its line and
+ *   reason, so a wrong device clock can never move detection's clock.
+ * - **Checkpoints.** `checkpoint()` gives the state (the engine and the records still held) as a stream of byte
+ *   chunks and the alerts opened, changed or resolved since the last committed checkpoint, for the caller to commit
+ *   in one transaction. Restoring it and pushing the records that came after it raises no alert twice: alert ids are
+ *   fixed by detector, device, key and first sighting, so a repeat is the same alert.
+ */
+import type { Alert } from "../core/record.ts";
+import { LongwatchError } from "../core/errors.ts";
+import type { AlertSink } from "./alert-book.ts";
+import { Engine, type EngineOptions } from "./engine.ts";
+import { F, type FieldName } from "./read/fields.ts";
+import type { ColumnMapping } from "./read/mapping.ts";
+import { type InputFormat, openBytes } from "./read/open.ts";
+import { decodeRec, encodedSize, encodeRec } from "./read/rec-codec.ts";
+import { Rec } from "./read/rec.ts";
+import { decodeState, encodeState } from "./state-stream.ts";
+
+export interface LiveOptions {
+  /** How the engine is built (detectors, parameters, local networks …); the driver gives it its clock and sink. */
+  engine: Omit<EngineOptions, "sink" | "clock">;
+  /** Told at once of every alert opened, changed or resolved (for alert-out with low latency). */
+  sink?: AlertSink;
+  /** The wall clock, epoch ms (default Date.now). */
+  clock?: () => number;
+  /** How long (event time) a record is held for stragglers; alerts come at least this much later (default 2 s). */
+  holdMs?: number;
+  /** How far the records' time may lag the wall clock before event time moves on without them (default 10 min; Infinity: only the records move it). */
+  idleMs?: number;
+  /** Records held at most; beyond, the oldest are processed early (counted in `stats.forced`). Default 1,000,000. */
+  maxHeld?: number;
+  /** Calls `tick` every this many ms of wall time (default 1000); false: the caller calls it. */
+  tickEveryMs?: number | false;
+  /** A checkpoint's state to carry on from. */
+  restore?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** Runs on the engine once it is built or restored, before any record: inventory, suppressions, verdicts. */
+  setup?: (engine: Engine) => void;
+}
+
+export interface PushOptions {
+  /** What the bytes are (default: recognised from their content). */
+  format?: InputFormat;
+  mapping?: ColumnMapping;
+  /** Kind of every record, when the bytes do not say. */
+  kind?: number;
+  /** Shown in rejects and evidence (default "input"), e.g. "mqtt:fleet/meter-1/records" or "http". */
+  name?: string;
+  /** Values for records that lack them, e.g. the device_id an MQTT topic names. */
+  defaults?: Partial<Record<FieldName, string>>;
+}
+
+export interface PushResult {
+  accepted: number;
+  rejected: number;
+  /** Each rejected record: its line in the pushed bytes and why. */
+  rejects: { line: number; reason: string }[];
+  /** Of the accepted, records older than what was already processed (given to the detectors that can use them). */
+  late: number;
+}
+
+export interface Checkpoint {
+  /** The state as byte chunks. Read them all before pushing more records: they are views of live arrays. */
+  state(): Generator<Uint8Array>;
+  /** Alerts opened, changed or resolved since the last committed checkpoint, each in its latest version. */
+  alerts: Alert[];
+  /** Event time the state had reached. */
+  at: number;
+  /** Call once state and alerts are committed; until then, a later checkpoint includes these alerts again. */
+  commit(): void;
+}
+
+export interface LiveStats {
+  accepted: number;
+  rejected: number;
+  late: number;
+  held: number;
+  /** Records processed before their hold ended because the buffer was full. */
+  forced: number;
+  checkpoints: number;
+}
+
+interface Held {
+  ts: number;
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** Starts live detection, restored from a checkpoint's state when one is given. */
+export async function startDetection(opts: LiveOptions): Promise<LiveDetection> {
+  const live = new LiveDetection(opts);
+  if (opts.restore) live.restoreExtra(await decodeState(live.engine, opts.restore));
+  opts.setup?.(live.engine);
+  live.start();
+  return live;
+}
+
+export class LiveDetection {
+  readonly engine: Engine;
+  readonly stats: LiveStats = { accepted: 0, rejected: 0, late: 0, held: 0, forced: 0, checkpoints: 0 };
+  private readonly clock: () => number;
+  private readonly holdMs: number;
+  private readonly idleMs: number;
+  private readonly maxHeld: number;
+  private readonly heap: Held[] = [];
+  private seq = 0;
+  /** Newest record time accepted, and the time up to which held records have been processed. */
+  private newest = -Infinity;
+  private released = -Infinity;
+  private readonly changed = new Map<string, Alert>();
+  private readonly rec = new Rec();
+  private scratch = new Uint8Array(4096);
+  private scratchView = new DataView(this.scratch.buffer);
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private reading = false;
+
+  constructor(private readonly opts: LiveOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.holdMs = opts.holdMs ?? 2000;
+    this.idleMs = opts.idleMs ?? 600_000;
+    this.maxHeld = opts.maxHeld ?? 1_000_000;
+    this.engine = new Engine({
+      ...opts.engine,
+      clock: this.clock,
+      sink: (alert, change) => {
+        this.changed.set(alert.id, alert);
+        opts.sink?.(alert, change);
+      },
+    });
+  }
+
+  /** @internal */
+  start(): void {
+    const every = this.opts.tickEveryMs ?? 1000;
+    if (every !== false) {
+      this.timer = setInterval(() => this.tick(), every);
+      this.timer.unref();
+    }
+  }
+
+  /** Reads records from bytes and takes them in; answers what was accepted and each reject with its line. */
+  push(body: Uint8Array | string, o: PushOptions = {}): PushResult {
+    this.guard();
+    const bytes = typeof body === "string" ? Buffer.from(body) : body;
+    const result: PushResult = { accepted: 0, rejected: 0, rejects: [], late: 0 };
+    const reject = (line: number, reason: string) => {
+      result.rejected++;
+      result.rejects.push({ line, reason });
+    };
+    const defaults = Object.entries(o.defaults ?? {}).map(([k, v]) => [F[k as FieldName], v] as const);
+    const { source } = openBytes(o.name ?? "input", bytes, {
+      onReject: (line, reason) => reject(line, reason),
+      ...(o.format ? { format: o.format } : {}),
+      ...(o.mapping ? { mapping: o.mapping } : {}),
+      ...(o.kind !== undefined ? { kind: o.kind } : {}),
+      defaults,
+    });
+    this.engine.refreshClock();
+    const rec = this.rec;
+    const lateBefore = this.lateCount();
+    try {
+      while (source.next(rec)) {
+        const why = this.engine.check(rec);
+        if (why !== null) {
+          reject(rec.line, why);
+          continue;
+        }
+        result.accepted++;
+        // Behind what was processed already: the engine gives it to the detectors that can use it (and counts it).
+        if (rec.ts < this.released) this.engine.ingest(rec);
+        else {
+          this.hold(rec);
+          if (rec.ts > this.newest) this.newest = rec.ts;
+        }
+      }
+    } finally {
+      source.close();
+    }
+    this.release(false);
+    result.late = this.lateCount() - lateBefore;
+    this.stats.accepted += result.accepted;
+    this.stats.rejected += result.rejected;
+    this.stats.late += result.late;
+    return result;
+  }
+
+  /** Moves event time on with the wall clock and processes what is due; runs on a timer unless `tickEveryMs: false`. */
+  tick(): void {
+    if (this.reading) return;
+    this.engine.refreshClock();
+    this.release(true);
+  }
+
+  /** Processes every record still held (before a shutdown's checkpoint). */
+  drain(): void {
+    this.guard();
+    while (this.heap.length > 0) this.ingestTop();
+    this.stats.held = 0;
+  }
+
+  /** The state and the alerts since the last committed checkpoint, to commit together. */
+  checkpoint(): Checkpoint {
+    this.guard();
+    const alerts = [...this.changed.values()].map((a) => structuredClone(a));
+    const versions = new Map(alerts.map((a) => [a.id, a]));
+    const at = this.engine.now;
+    const extra = this.saveExtra();
+    this.stats.checkpoints++;
+    return {
+      alerts,
+      at,
+      state: () => this.stream(extra),
+      commit: () => {
+        for (const [id, a] of versions) {
+          const current = this.changed.get(id);
+          // Only what was committed: a change after the checkpoint stays for the next one.
+          if (current && current.last_seen === a.last_seen && current.count === a.count && current.state === a.state) this.changed.delete(id);
+        }
+      },
+    };
+  }
+
+  /** Stops the timer. Held records are not processed: call `drain` (and checkpoint) first to keep them. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private *stream(extra: unknown): Generator<Uint8Array> {
+    this.reading = true;
+    try {
+      yield* encodeState(this.engine, extra);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private lateCount(): number {
+    const l = this.engine.stats.late;
+    return l[0]! + l[1]! + l[2]! + l[3]!;
+  }
+
+  private guard(): void {
+    if (this.reading) throw new LongwatchError("conflict", "a checkpoint's state is being read: finish reading it before pushing more records");
+  }
+
+  private hold(rec: Rec): void {
+    const size = encodedSize(rec);
+    if (size > this.scratch.length) {
+      this.scratch = new Uint8Array(Math.max(size, this.scratch.length * 2));
+      this.scratchView = new DataView(this.scratch.buffer);
+    }
+    encodeRec(rec, this.scratch, this.scratchView, 0);
+    this.heapPush({ ts: rec.ts, seq: this.seq++, bytes: this.scratch.slice(0, size) });
+    if (this.heap.length > this.maxHeld) {
+      this.stats.forced++;
+      this.ingestTop();
+    }
+  }
+
+  /** Processes held records up to the release point; with `advance`, also moves the engine's clock there. */
+  private release(advance: boolean): void {
+    const wall = this.clock();
+    const fromRecords = Math.min(this.newest, wall) - this.holdMs;
+    const fromClock = wall - this.idleMs;
+    const upTo = Math.max(fromRecords, fromClock);
+    while (this.heap.length > 0 && this.heap[0]!.ts <= upTo) this.ingestTop();
+    if (upTo > this.released) this.released = upTo;
+    if (advance && Number.isFinite(upTo) && upTo > this.engine.now) this.engine.advance(upTo);
+    this.stats.held = this.heap.length;
+  }
+
+  private ingestTop(): void {
+    const h = this.heapPop();
+    decodeRec(this.rec, h.bytes, new DataView(h.bytes.buffer, h.bytes.byteOffset, h.bytes.byteLength), 0);
+    this.engine.ingest(this.rec);
+    if (h.ts > this.released) this.released = h.ts;
+  }
+
+  private saveExtra(): unknown {
+    const total = this.heap.reduce((n, h) => n + h.bytes.byteLength, 0);
+    const bytes = new Uint8Array(total);
+    const meta = new Float64Array(this.heap.length * 2);
+    let at = 0;
+    this.heap.forEach((h, i) => {
+      bytes.set(h.bytes, at);
+      meta[2 * i] = h.seq;
+      meta[2 * i + 1] = h.bytes.byteLength;
+      at += h.bytes.byteLength;
+    });
+    return { live: 1, seq: this.seq, newest: finite(this.newest), released: finite(this.released), held: bytes, heldMeta: meta };
+  }
+
+  /** @internal Restores the held records and release point a checkpoint saved. */
+  restoreExtra(extra: unknown): void {
+    const x = extra as { live?: number; seq: number; newest: number | null; released: number | null; held: Uint8Array; heldMeta: Float64Array } | null;
+    if (x?.live !== 1) throw new LongwatchError("state_invalid", "detection state: not a live-ingest checkpoint");
+    this.seq = x.seq;
+    this.newest = x.newest ?? -Infinity;
+    this.released = x.released ?? -Infinity;
+    let at = 0;
+    for (let i = 0; i < x.heldMeta.length; i += 2) {
+      const len = x.heldMeta[i + 1]!;
+      const bytes = x.held.slice(at, at + len);
+      at += len;
+      this.heapPush({ ts: new DataView(bytes.buffer).getFloat64(16, true), seq: x.heldMeta[i]!, bytes });
+    }
+    this.stats.held = this.heap.length;
+  }
+
+  private less(a: Held, b: Held): boolean {
+    return a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq);
+  }
+
+  private heapPush(h: Held): void {
+    const heap = this.heap;
+    heap.push(h);
+    for (let k = heap.length - 1; k > 0; ) {
+      const parent = (k - 1) >> 1;
+      if (!this.less(heap[k]!, heap[parent]!)) break;
+      [heap[k], heap[parent]] = [heap[parent]!, heap[k]!];
+      k = parent;
+    }
+  }
+
+  private heapPop(): Held {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let k = 0; ; ) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
+        if (m === k) break;
+        [heap[k], heap[m]] = [heap[m]!, heap[k]!];
+        k = m;
+      }
+    }
+    return top;
+  }
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
