@@ -16,5 +16,6 @@ import { simulateCommand } from "./simulate.ts";
 import { intelCommand } from "./intel.ts";
 import { mudExportCommand } from "./mud.ts";
 import { privacyCommand } from "./privacy.ts";
+import { respondCommand } from "./respond.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand];

@@ -10,6 +10,7 @@ import type { AssessmentRepository } from "./assessments.ts";
 import type { FindingRepository } from "./findings.ts";
 import type { FleetRepository } from "./fleet.ts";
 import type { FlowRepository } from "./flows.ts";
+import type { ResponseRepository } from "./responses.ts";
 import type { VulnRepository } from "./vulns.ts";
 
 export type { AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
@@ -18,6 +19,7 @@ export type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression 
 export type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "./fleet.ts";
 export { serializeDevice } from "./fleet.ts";
 export type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "./flows.ts";
+export type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "./responses.ts";
 export type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, SbomRecord, VulnCounts, VulnRepository } from "./vulns.ts";
 
 /** What adapters get from outside instead of reaching for the system: the clock and the id generator. */
@@ -38,6 +40,7 @@ export interface Repositories {
   readonly alerts: AlertRepository;
   readonly assessments: AssessmentRepository;
   readonly flows: FlowRepository;
+  readonly responses: ResponseRepository;
 }
 
 /**

@@ -4,7 +4,7 @@ import { parse } from "yaml";
 import { isLongwatchError } from "../../src/core/errors.ts";
 import { createSinks, fanOut, SinksConfigSchema } from "../../src/transport/sinks/config.ts";
 import { MemoryDeadLetters } from "../../src/transport/sinks/dead-letter.ts";
-import { verifySignature } from "../../src/transport/signature.ts";
+import { verifySignature } from "../../src/formats/signature.ts";
 import { sampleAlert } from "../helpers/alert.ts";
 import { httpPeer } from "../helpers/http-peer.ts";
 

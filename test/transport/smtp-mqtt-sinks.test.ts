@@ -12,7 +12,7 @@ import { createQueuedSink } from "../../src/transport/sinks/queued-sink.ts";
 import { RetrySchema } from "../../src/transport/sinks/retry.ts";
 import { smtpDeliverer, SmtpTargetSchema } from "../../src/transport/sinks/smtp.ts";
 import type { WebhookBody } from "../../src/transport/sinks/webhook.ts";
-import { verifySignature } from "../../src/transport/signature.ts";
+import { verifySignature } from "../../src/formats/signature.ts";
 import { sampleAlert } from "../helpers/alert.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 

@@ -5,7 +5,7 @@ import { compileFilter, SinkFilterSchema } from "../../src/transport/sinks/filte
 import { createQueuedSink } from "../../src/transport/sinks/queued-sink.ts";
 import { RetrySchema } from "../../src/transport/sinks/retry.ts";
 import { webhookDeliverer, type WebhookBody } from "../../src/transport/sinks/webhook.ts";
-import { signBody, verifySignature } from "../../src/transport/signature.ts";
+import { signBody, verifySignature } from "../../src/formats/signature.ts";
 import { sampleAlert } from "../helpers/alert.ts";
 import { hang, httpPeer, status } from "../helpers/http-peer.ts";
 

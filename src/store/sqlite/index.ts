@@ -15,6 +15,7 @@ import { SqliteFleet } from "./fleet.ts";
 import { SqliteFlows } from "./flows.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
+import { SqliteResponses } from "./responses.ts";
 import { SqliteVulns } from "./vulns.ts";
 
 /** One instance of every repository over the connection; a new area adds its line here. */
@@ -26,6 +27,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     alerts: new SqliteAlerts(db),
     assessments: new SqliteAssessments(db),
     flows: new SqliteFlows(db),
+    responses: new SqliteResponses(db),
   };
 }
 
@@ -39,6 +41,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     alerts: guardRepository(repos.alerts, "alerts", around),
     assessments: guardRepository(repos.assessments, "assessments", around),
     flows: guardRepository(repos.flows, "flows", around),
+    responses: guardRepository(repos.responses, "responses", around),
   };
 }
 
@@ -51,6 +54,7 @@ export class SqliteStore implements Store {
   readonly alerts;
   readonly assessments;
   readonly flows;
+  readonly responses;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -66,7 +70,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, flows: this.flows } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, flows: this.flows, responses: this.responses } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -131,6 +135,7 @@ class SqliteTx implements StoreTx {
   readonly alerts;
   readonly assessments;
   readonly flows;
+  readonly responses;
 
   constructor(
     private readonly store: SqliteStore,
@@ -138,7 +143,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, flows: this.flows } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, flows: this.flows, responses: this.responses } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@
 import { connect, type MqttClient } from "mqtt";
 import { z } from "zod";
 import { SUCCESS, errorText, retryable, type IoResult } from "../result.ts";
-import { SIGNATURE_HEADER, signBody } from "../signature.ts";
+import { SIGNATURE_HEADER, signBody } from "../../formats/signature.ts";
 import { envName } from "../secret.ts";
 import { deliveryId, type WebhookBody } from "./webhook.ts";
 import type { AlertNotice, Deliverer } from "./sink.ts";

@@ -1,5 +1,5 @@
 /**
- * Webhook sink: POSTs each alert as JSON, signed with the sink's secret (signature.ts). 2xx is delivered; 408, 425,
+ * Webhook sink: POSTs each alert as JSON, signed with the sink's secret (formats/signature.ts). 2xx is delivered; 408, 425,
  * 429 and 5xx (and network errors) are worth retrying, honouring Retry-After; any other answer is a failure that
  * retrying cannot fix (a 401 means a wrong secret or token, a 404 a wrong URL). Redirects are not followed: a signed
  * alert goes only where it was configured to go.
@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { SUCCESS, errorText, failure, retryable, type IoResult } from "../result.ts";
-import { SIGNATURE_HEADER, signBody } from "../signature.ts";
+import { SIGNATURE_HEADER, signBody } from "../../formats/signature.ts";
 import type { AlertNotice, Deliverer } from "./sink.ts";
 
 export const WebhookTargetSchema = z
