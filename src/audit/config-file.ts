@@ -27,7 +27,8 @@ const SuppressionSchema = z
   })
   .strict();
 
-const ConfigSchema = z.object({ rules: z.unknown().optional(), suppressions: z.array(SuppressionSchema).default([]) }).strict();
+// `respond:` belongs to respond/config.ts; it may share the file so that one longwatch.yaml configures a site.
+const ConfigSchema = z.object({ rules: z.unknown().optional(), suppressions: z.array(SuppressionSchema).default([]), respond: z.unknown().optional() }).strict();
 
 export interface ScanConfig {
   settings: Map<string, RuleSettings>;

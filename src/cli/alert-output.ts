@@ -8,6 +8,9 @@ import { severityRank } from "../core/severity.ts";
 import { csvLine } from "../formats/csv.ts";
 import { renderTable } from "../report/table.ts";
 import type { Colors } from "../report/colors.ts";
+import { alertBlock, paintSeverity } from "../report/alert-text.ts";
+
+export { alertBlock, paintSeverity };
 
 export const ALERT_FORMATS = ["table", "json", "ndjson", "csv"] as const;
 export type AlertFormat = (typeof ALERT_FORMATS)[number];
@@ -29,23 +32,6 @@ export function renderAlerts(alerts: readonly Alert[], format: AlertFormat, c: C
 
 function bySeverity(alerts: readonly Alert[]): Alert[] {
   return [...alerts].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id));
-}
-
-export function paintSeverity(s: Alert["severity"], c: Colors): string {
-  const label = s.toUpperCase();
-  return s === "critical" ? c.bold(c.red(label)) : s === "high" ? c.red(label) : s === "medium" ? c.yellow(label) : c.dim(label);
-}
-
-export function alertBlock(a: Alert, c: Colors, withEvidence = false): string {
-  const record = a.evidence.record as { at?: string } | undefined;
-  const lines = [
-    `${paintSeverity(a.severity, c)} ${c.bold(a.detector)} on ${c.bold(a.device_id)}  ${c.dim(`${a.first_seen}${a.count > 1 ? ` … ${a.last_seen}, seen ${a.count}×` : ""}  confidence ${a.confidence}  ${a.id}${a.state !== "open" ? `  ${a.state}` : ""}`)}`,
-    `  ${a.summary}`,
-    `  ${c.bold("What to do:")} ${a.action}`,
-  ];
-  if (record?.at) lines.push(`  ${c.dim(`Evidence: ${record.at} (longwatch alerts show ${a.id})`)}`);
-  if (withEvidence) lines.push(`  ${c.bold("Evidence:")}`, ...JSON.stringify(a.evidence, null, 2).split("\n").map((l) => `    ${l}`));
-  return lines.join("\n");
 }
 
 function alertTable(alerts: readonly Alert[], c: Colors): string {

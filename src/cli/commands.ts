@@ -17,5 +17,6 @@ import { storeCommand } from "./store-cmd.ts";
 import { intelCommand } from "./intel.ts";
 import { mudExportCommand } from "./mud.ts";
 import { privacyCommand } from "./privacy.ts";
+import { respondCommand } from "./respond.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, storeCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, storeCommand];

@@ -11,6 +11,7 @@ import type { FindingRepository } from "./findings.ts";
 import type { FleetRepository } from "./fleet.ts";
 import type { TableRepository } from "./tables.ts";
 import type { FlowRepository } from "./flows.ts";
+import type { ResponseRepository } from "./responses.ts";
 import type { VulnRepository } from "./vulns.ts";
 
 export type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
@@ -20,6 +21,7 @@ export type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetR
 export { serializeDevice } from "./fleet.ts";
 export type { TableInfo, TableRepository } from "./tables.ts";
 export type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "./flows.ts";
+export type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "./responses.ts";
 export type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, SbomRecord, VulnCounts, VulnRepository } from "./vulns.ts";
 
 /** What adapters get from outside instead of reaching for the system: the clock and the id generator. */
@@ -42,6 +44,7 @@ export interface Repositories {
   /** Raw rows of every table: for copying a whole store and saying what it holds. */
   readonly tables: TableRepository;
   readonly flows: FlowRepository;
+  readonly responses: ResponseRepository;
 }
 
 /**

@@ -15,6 +15,7 @@ import { type ClientDb, createPool, type PgDb, PoolDb } from "./db.ts";
 import { PgFindings } from "./findings.ts";
 import { PgFleet } from "./fleet.ts";
 import { PgFlows } from "./flows.ts";
+import { PgResponses } from "./responses.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { PgTables } from "./tables.ts";
@@ -30,6 +31,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     assessments: new PgAssessments(db),
     tables: new PgTables(db),
     flows: new PgFlows(db),
+    responses: new PgResponses(db, schema),
   };
 }
 
@@ -44,6 +46,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     assessments: guardRepository(repos.assessments, "assessments", around),
     tables: guardRepository(repos.tables, "tables", around),
     flows: guardRepository(repos.flows, "flows", around),
+    responses: guardRepository(repos.responses, "responses", around),
   };
 }
 
@@ -57,6 +60,7 @@ export class PostgresStore implements Store {
   readonly assessments;
   readonly tables;
   readonly flows;
+  readonly responses;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -72,7 +76,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

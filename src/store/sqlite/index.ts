@@ -16,6 +16,7 @@ import { SqliteFlows } from "./flows.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { SqliteTables } from "./tables.ts";
+import { SqliteResponses } from "./responses.ts";
 import { SqliteVulns } from "./vulns.ts";
 
 /** One instance of every repository over the connection; a new area adds its line here. */
@@ -28,6 +29,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     assessments: new SqliteAssessments(db),
     tables: new SqliteTables(db),
     flows: new SqliteFlows(db),
+    responses: new SqliteResponses(db),
   };
 }
 
@@ -42,6 +44,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     assessments: guardRepository(repos.assessments, "assessments", around),
     tables: guardRepository(repos.tables, "tables", around),
     flows: guardRepository(repos.flows, "flows", around),
+    responses: guardRepository(repos.responses, "responses", around),
   };
 }
 
@@ -55,6 +58,7 @@ export class SqliteStore implements Store {
   readonly assessments;
   readonly tables;
   readonly flows;
+  readonly responses;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -70,7 +74,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -136,6 +140,7 @@ class SqliteTx implements StoreTx {
   readonly assessments;
   readonly tables;
   readonly flows;
+  readonly responses;
 
   constructor(
     private readonly store: SqliteStore,
@@ -143,7 +148,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

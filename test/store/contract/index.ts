@@ -5,6 +5,7 @@ import { type ContractTarget, contractContext } from "./context.ts";
 import { findingsContract } from "./findings.ts";
 import { fleetContract } from "./fleet.ts";
 import { flowsContract } from "./flows.ts";
+import { responsesContract } from "./responses.ts";
 import { transactionContract } from "./transactions.ts";
 import { vulnsContract } from "./vulns.ts";
 
@@ -17,4 +18,5 @@ export function storeContract(target: ContractTarget): void {
   alertsContract(c);
   assessmentsContract(c);
   flowsContract(c);
+  responsesContract(c);
 }

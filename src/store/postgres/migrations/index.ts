@@ -4,7 +4,8 @@ import { certifyMigrations } from "./certify.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
 import { flowMigrations } from "./flows.ts";
+import { responseMigrations } from "./responses.ts";
 import { vulnMigrations } from "./vulns.ts";
 
 /** Every area's migrations; an area adds its list here (and the same area and versions in sqlite/migrations/). */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations];

@@ -1,0 +1,145 @@
+/**
+ * Playbooks and automatic response. A playbook maps alerts of some detectors, or findings of some rules, at or above
+ * a severity, to an action. `respondTo` proposes that action for each affected device; when the playbook is
+ * automatic, automatic response is enabled and not paused, the action is reversible and the budget (at most N
+ * devices per window) has room, it also applies it — with a time-to-live after which `sweep` reverses it unless a
+ * person confirmed it. Everything else waits for a person. One switch (`pause`) stops every automatic change.
+ */
+import type { Finding } from "../core/finding.ts";
+import type { Alert } from "../core/record.ts";
+import type { ResponseRecord, Target, TargetKind } from "../core/response.ts";
+import { type Severity, severityRank } from "../core/severity.ts";
+import type { RespondDeps } from "./context.ts";
+import { actionOf, apply, propose, reverse } from "./engine.ts";
+import { appendLog } from "./log.ts";
+import type { Playbook } from "./settings.ts";
+
+const PAUSE_KEY = "automatic.paused";
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface PauseState {
+  paused: boolean;
+  by?: string;
+  at?: string;
+  reason?: string;
+}
+
+export async function pauseState(deps: RespondDeps): Promise<PauseState> {
+  const v = (await deps.store.responses.setting(PAUSE_KEY)) as PauseState | undefined;
+  return v ?? { paused: false };
+}
+
+export async function pause(deps: RespondDeps, actor: string, reason: string): Promise<PauseState> {
+  const s: PauseState = { paused: true, by: actor, at: iso(deps.now()), reason };
+  await deps.store.responses.setSetting(PAUSE_KEY, s);
+  await appendLog(deps.store.responses, { at: s.at!, event: "automatic-paused", actor, detail: { reason } });
+  return s;
+}
+
+export async function resume(deps: RespondDeps, actor: string): Promise<PauseState> {
+  await deps.store.responses.setSetting(PAUSE_KEY, { paused: false });
+  await appendLog(deps.store.responses, { at: iso(deps.now()), event: "automatic-resumed", actor });
+  return { paused: false };
+}
+
+/** What one playbook run did. */
+export interface PlaybookOutcome {
+  proposed: ResponseRecord[];
+  applied: ResponseRecord[];
+  /** Left for a person, with why (paused, over budget, irreversible, a manual playbook). */
+  waiting: { response: ResponseRecord; why: string }[];
+  skipped: { target: string; why: string }[];
+  errors: { target: string; message: string }[];
+}
+
+interface Trigger {
+  kind: "alert" | "finding";
+  id: string;
+  detector?: string;
+  rule?: string;
+  severity: Severity;
+  devices: string[];
+  evidence: Record<string, unknown>;
+}
+
+/** The action's target for a device a trigger names: the device, its certificate, or the credential the evidence names. */
+async function targetFor(deps: RespondDeps, kind: TargetKind, device: string, t: Trigger): Promise<Target | string> {
+  if (kind === "device") return { kind, id: device };
+  if (kind === "certificate") {
+    const fp = (await deps.store.fleet.getDevice(device))?.device.cert_fingerprint;
+    return fp ? { kind, id: fp } : `device ${device} has no stored certificate`;
+  }
+  const c = t.evidence.credential;
+  return typeof c === "string" ? { kind, id: c } : `the ${t.kind} names no credential`;
+}
+
+function triggers(alerts: readonly Alert[], findings: readonly Finding[]): Trigger[] {
+  return [
+    ...alerts.filter((a) => a.state !== "resolved").map((a): Trigger => ({ kind: "alert", id: a.id, detector: a.detector, severity: a.severity, devices: [a.device_id], evidence: a.evidence })),
+    ...findings.filter((f) => f.status !== "fixed" && f.status !== "suppressed").map((f): Trigger => ({ kind: "finding", id: f.fingerprint, rule: f.rule, severity: f.severity, devices: f.device_id ? [f.device_id] : (f.devices ?? []), evidence: f.evidence })),
+  ];
+}
+
+function matches(p: Playbook, t: Trigger): boolean {
+  if (severityRank(t.severity) < severityRank(p.when.severity)) return false;
+  return t.kind === "alert" ? (p.when.detector ?? []).includes(t.detector!) : (p.when.rule ?? []).includes(t.rule!);
+}
+
+export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Alert[]; findings?: readonly Finding[] }): Promise<PlaybookOutcome> {
+  const out: PlaybookOutcome = { proposed: [], applied: [], waiting: [], skipped: [], errors: [] };
+  const s = deps.settings;
+  const paused = (await pauseState(deps)).paused;
+  for (const t of triggers(input.alerts ?? [], input.findings ?? [])) {
+    for (const p of s.playbooks.filter((x) => matches(x, t))) {
+      const a = actionOf(p.action);
+      for (const device of t.devices) {
+        const target = await targetFor(deps, a.target, device, t);
+        if (typeof target === "string") {
+          out.skipped.push({ target: device, why: target });
+          continue;
+        }
+        if (await deps.store.responses.openFor(a.id, target.id)) {
+          out.skipped.push({ target: device, why: `a ${a.id} response for it is already under way` });
+          continue;
+        }
+        const automatic = p.mode === "automatic" && s.automatic.enabled && a.reversible;
+        const actor = `longwatch:playbook:${p.name}`;
+        try {
+          const r = await propose(deps, actor, { action: a.id, target, params: p.params, reason: `${t.kind} ${t.detector ?? t.rule} (${t.severity}) matched playbook ${p.name}`, source: { kind: t.kind, id: t.id, playbook: p.name, severity: t.severity, ...(t.detector ? { detector: t.detector } : {}), ...(t.rule ? { rule: t.rule } : {}) }, mode: automatic ? "automatic" : "manual" });
+          out.proposed.push(r);
+          const why = !automatic ? (p.mode !== "automatic" ? "the playbook proposes; a person decides" : !a.reversible ? `${a.id} cannot be undone, so it always needs a person` : "automatic response is not enabled") : paused ? "automatic response is paused" : undefined;
+          if (why !== undefined) {
+            out.waiting.push({ response: r, why });
+            continue;
+          }
+          const used = await deps.store.responses.automaticTargetsSince(iso(deps.now() - s.automatic.budget.per));
+          if (used >= s.automatic.budget.devices) {
+            const note = `the automatic budget (${s.automatic.budget.devices} devices per ${Math.round(s.automatic.budget.per / 60_000)} min) is used up`;
+            await appendLog(deps.store.responses, { at: iso(deps.now()), event: "budget-exhausted", actor, response_id: r.id, action: r.action, target: r.target, detail: { used, budget: s.automatic.budget.devices } });
+            out.waiting.push({ response: r, why: note });
+            continue;
+          }
+          out.applied.push((await apply(deps, actor, r.id, { execute: true })).response);
+        } catch (e) {
+          out.errors.push({ target: device, message: (e as Error).message });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Reverses automatic responses whose time-to-live ran out unless confirmed; does nothing while paused. */
+export async function sweep(deps: RespondDeps): Promise<{ reversed: ResponseRecord[]; errors: { id: string; message: string }[]; paused: boolean }> {
+  if ((await pauseState(deps)).paused) return { reversed: [], errors: [], paused: true };
+  const reversed: ResponseRecord[] = [];
+  const errors: { id: string; message: string }[] = [];
+  for (const r of await deps.store.responses.expired(iso(deps.now()))) {
+    try {
+      reversed.push(await reverse(deps, "longwatch:ttl", r.id, `time-to-live ended at ${r.ttl_expires_at} without confirmation`));
+    } catch (e) {
+      errors.push({ id: r.id, message: (e as Error).message });
+    }
+  }
+  return { reversed, errors, paused: false };
+}
