@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Alert } from "../../src/core/record.ts";
 import { readInventoryFiles } from "../../src/detect/inventory.ts";
@@ -131,5 +132,35 @@ describe("Zeek connections", () => {
     });
     assert.match(r.replay.sorted!.reason, /Zeek log/);
     assert.equal(r.engine.now, Date.parse("2025-11-25T10:59:50Z"), "the clock ends at the long connection's end");
+  });
+});
+
+describe("real Zeek captures (test/fixtures/zeek-labelled, GPL-2.0, see SOURCE.txt)", () => {
+  const fixtures = join(import.meta.dirname, "..", "fixtures", "zeek-labelled");
+  const now = Date.parse("2030-01-01T00:00:00Z");
+
+  it("give the same alerts whatever the order of their lines (NjRAT capture, 1,000 flows)", () => {
+    const tmp = tmpDir();
+    const text = readFileSync(join(fixtures, "njrat-ctu-230-1.conn.log"), "utf8");
+    const lines = text.trimEnd().split("\n");
+    const header = lines.filter((l) => l.startsWith("#"));
+    const body = lines.filter((l) => !l.startsWith("#"));
+    const base = runDetection({ files: [join(fixtures, "njrat-ctu-230-1.conn.log")], now, reference, onReject: () => {} });
+    assert.ok(base.alerts.length > 0);
+    for (const seed of [1, 2]) {
+      const shuffled = shuffleLines(`x\n${body.join("\n")}\n`, seed).split("\n").slice(1);
+      const f = tmp.write(`njrat-${seed}.conn.log`, `${[...header, ...shuffled].join("\n")}`);
+      const r = runDetection({ files: [f], now, reference, onReject: () => {} });
+      assert.deepEqual(core(r.alerts), core(base.alerts));
+      assert.equal(r.replay.used, base.replay.used);
+    }
+  });
+
+  it("reads Zeek's JSON lines as flows without being told the kind (Nmap capture)", () => {
+    const rejects: string[] = [];
+    const r = runDetection({ files: [join(fixtures, "nmap-scan-first600.ndjson")], now, reference, onReject: (_f, line, why) => rejects.push(`${line} ${why}`) });
+    assert.deepEqual(rejects, []);
+    assert.equal(r.replay.used, 600);
+    assert.ok(r.replay.sorted, "Zeek JSON is sorted by event time too");
   });
 });

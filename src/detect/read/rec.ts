@@ -394,6 +394,8 @@ export class Rec {
       }
     }
     if (this.kind < 0) this.kind = defaultKind;
+    // A record with Zeek's own field names (id.orig_h …) is a Zeek connection: a flow, whatever the file's kind.
+    if (this.kind < 0 && this.zeekTime) this.kind = KIND.flow;
     if (this.kind < 0) return "kind: missing (add a kind column, or give the file's kind)";
     if (this.ts !== this.ts) return "ts: missing";
     this.began = this.ts;
