@@ -1,0 +1,102 @@
+/**
+ * The dashboard's only door to Longwatch: the public HTTP API under /api/v1, signed in with the session cookie that
+ * POST /api/v1/session sets. Every change carries the CSRF token the session handed out, and every error arrives as
+ * RFC 9457 problem+json, which is turned into an ApiError the pages can show in plain words.
+ */
+import type { ListPage, Problem, SessionInfo } from "./types.ts";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly problem: Problem | undefined;
+  constructor(status: number, problem: Problem | undefined, fallback: string) {
+    super(problem?.detail ?? problem?.title ?? fallback);
+    this.status = status;
+    this.code = problem?.code;
+    this.problem = problem;
+  }
+}
+
+let csrfToken: string | undefined;
+const unauthorisedListeners = new Set<() => void>();
+
+/** Called when any request answers 401: the session ended (expired, revoked, signed out elsewhere). */
+export function onUnauthorised(listener: () => void): () => void {
+  unauthorisedListeners.add(listener);
+  return () => unauthorisedListeners.delete(listener);
+}
+
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null | readonly string[]>;
+
+export function queryString(query: Query | undefined): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === "") continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
+  const init: RequestInit = { method, headers, credentials: "same-origin" };
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
+  if (options.signal) init.signal = options.signal;
+  const response = await fetch(`/api/v1${path}${queryString(options.query)}`, init);
+  if (response.status === 401 && path !== "/session") for (const listener of unauthorisedListeners) listener();
+  if (!response.ok) {
+    let problem: Problem | undefined;
+    try {
+      problem = (await response.json()) as Problem;
+    } catch {
+      problem = undefined;
+    }
+    throw new ApiError(response.status, problem, `${response.status} ${response.statusText}`);
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>("GET", path, signal ? { query: query ?? {}, signal } : { query: query ?? {} }),
+  post: <T>(path: string, body?: unknown) => request<T>("POST", path, { body: body ?? {} }),
+  patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
+  del: <T>(path: string) => request<T>("DELETE", path),
+  list: <T>(path: string, query?: Query, signal?: AbortSignal) => api.get<ListPage<T>>(path, query, signal),
+};
+
+export async function signIn(credentials: { token: string } | { username: string; password: string }): Promise<SessionInfo> {
+  const session = await request<SessionInfo>("POST", "/session", { body: credentials });
+  setCsrfToken(session.csrf_token);
+  return session;
+}
+
+export async function currentSession(): Promise<SessionInfo | undefined> {
+  try {
+    const session = await request<SessionInfo>("GET", "/session");
+    setCsrfToken(session.csrf_token);
+    return session;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return undefined;
+    throw error;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await request<void>("DELETE", "/session").catch(() => undefined);
+  setCsrfToken(undefined);
+}
+
+/** Where a CSV or JSON export of a list is downloaded from: the same filters, with `format`. */
+export function exportUrl(path: string, query: Query, format: "csv" | "json"): string {
+  return `/api/v1${path}${queryString({ ...query, page_token: undefined, format })}`;
+}

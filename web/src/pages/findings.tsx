@@ -1,0 +1,188 @@
+/**
+ * Findings, one row per rule with the distinct devices it affects; a row opens to the devices' findings. Suppressing
+ * takes a reason and an expiry, so an accepted risk comes back for review instead of disappearing for good.
+ */
+import { useState } from "preact/hooks";
+import { api, exportUrl } from "../api/client.ts";
+import type { Finding, FindingGroup } from "../api/types.ts";
+import { FilterBar } from "../components/filters.tsx";
+import { Pager } from "../components/pager.tsx";
+import { Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, num } from "../components/ui.tsx";
+import { useLoad } from "../hooks.ts";
+import { useList } from "../list.ts";
+import { useCan } from "../session.ts";
+
+const FILTERS = ["severity", "rule", "model", "group", "country", "device_id"] as const;
+
+export function Findings() {
+  const list = useList<FindingGroup>("/findings/groups", FILTERS);
+  const [open, setOpen] = useState<string>();
+  const items = list.data?.items ?? [];
+  return (
+    <>
+      <PageHeader
+        title="Findings"
+        subtitle="What the last audit found, grouped by rule and counted in distinct devices."
+        actions={
+          <>
+            <a class="btn btn-small" href={exportUrl("/findings", list.filters, "csv")}>Export CSV</a>
+            <a class="btn btn-small" href={exportUrl("/findings", list.filters, "json")}>Export JSON</a>
+          </>
+        }
+      />
+      <FilterBar
+        query={list.filters}
+        onChange={list.setFilters}
+        fields={[
+          { key: "severity", label: "Severity", options: ["critical", "high", "medium", "low", "info"] },
+          { key: "rule", label: "Rule", placeholder: "e.g. default-credentials" },
+          { key: "model", label: "Model" },
+          { key: "group", label: "Group" },
+          { key: "country", label: "Country", placeholder: "ISO code" },
+        ]}
+      />
+      {list.error ? (
+        <ErrorBox error={list.error} retry={list.reload} />
+      ) : list.loading && !list.data ? (
+        <Spinner />
+      ) : items.length === 0 ? (
+        <Empty>No open findings match these filters.</Empty>
+      ) : (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th class="col-check" aria-label="Expand" />
+                <th>Severity</th>
+                <th>Rule</th>
+                <th class="num">Devices</th>
+                <th class="num">Findings</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((group) => (
+                <>
+                  <tr key={group.rule_id} class="group-row">
+                    <td class="col-check">
+                      <button type="button" class="btn-icon" aria-expanded={open === group.rule_id} aria-label={`${open === group.rule_id ? "Hide" : "Show"} devices for ${group.rule_id}`} onClick={() => setOpen(open === group.rule_id ? undefined : group.rule_id)}>
+                        {open === group.rule_id ? "▾" : "▸"}
+                      </button>
+                    </td>
+                    <td><SeverityBadge severity={group.severity} /></td>
+                    <td>
+                      <strong>{group.title ?? group.rule_id}</strong>
+                      <div class="muted small">{group.rule_id}</div>
+                    </td>
+                    <td class="num">{num(group.devices)}</td>
+                    <td class="num">{num(group.findings)}</td>
+                  </tr>
+                  {open === group.rule_id && (
+                    <tr key={`${group.rule_id}:open`} class="detail-row">
+                      <td colSpan={5}>
+                        <RuleFindings rule={group.rule_id} filters={list.filters} />
+                      </td>
+                    </tr>
+                  )}
+                </>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data && <Pager shown={items.length} total={list.data.total} nextToken={list.data.next_page_token} currentToken={list.pageToken} history={list.history} onPage={list.goToPage} />}
+    </>
+  );
+}
+
+function RuleFindings({ rule, filters }: { rule: string; filters: Record<string, string> }) {
+  const canSuppress = useCan("analyst");
+  const [token, setToken] = useState<string>();
+  const { data, error, loading, reload } = useLoad((signal) => api.list<Finding>("/findings", { ...filters, rule, page_size: 20, page_token: token }, signal), `${rule}:${JSON.stringify(filters)}:${token ?? ""}`);
+  const [suppressing, setSuppressing] = useState<Finding>();
+  if (error) return <ErrorBox error={error} retry={reload} />;
+  if (loading && !data) return <Spinner />;
+  if (!data) return null;
+  return (
+    <div class="nested">
+      <table class="table table-compact">
+        <thead>
+          <tr>
+            <th>Device</th>
+            <th>Model</th>
+            <th>Evidence</th>
+            {canSuppress && <th><span class="sr-only">Actions</span></th>}
+          </tr>
+        </thead>
+        <tbody>
+          {data.items.map((f, i) => (
+            <tr key={`${f.device_id ?? f.model ?? ""}:${i}`}>
+              <td>{f.device_id ? <Link href={`/devices/${encodeURIComponent(f.device_id)}`}>{f.device_id}</Link> : <span class="muted">model-wide</span>}</td>
+              <td>{f.model ?? "—"}</td>
+              <td class="evidence">{f.evidence ?? f.summary ?? ""}</td>
+              {canSuppress && (
+                <td>
+                  <button type="button" class="btn btn-small btn-ghost" onClick={() => setSuppressing(f)}>Suppress…</button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="nested-foot">
+        <span class="muted small">{num(data.items.length)} of {data.total.type === "at_least" ? `${num(data.total.count)}+` : num(data.total.count)}</span>
+        {data.next_page_token && <button type="button" class="btn btn-small" onClick={() => setToken(data.next_page_token ?? undefined)}>More</button>}
+      </div>
+      {suppressing && <SuppressDialog finding={suppressing} onClose={(done) => { setSuppressing(undefined); if (done) reload(); }} />}
+    </div>
+  );
+}
+
+function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done: boolean) => void }) {
+  const [reason, setReason] = useState("");
+  const [expires, setExpires] = useState(() => new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+  const [scope, setScope] = useState<"device" | "model" | "rule">(finding.device_id ? "device" : "model");
+  const [error, setError] = useState<string>();
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    try {
+      await api.post("/suppressions", {
+        rule_id: finding.rule_id,
+        ...(scope === "device" && finding.device_id ? { device_id: finding.device_id } : {}),
+        ...(scope === "model" && finding.model ? { model: finding.model } : {}),
+        reason,
+        expires_at: new Date(`${expires}T23:59:59Z`).toISOString(),
+      });
+      onClose(true);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onClose(false)}>
+      <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="suppress-title" onKeyDown={(e) => e.key === "Escape" && onClose(false)}>
+      <form onSubmit={(e) => void submit(e)}>
+        <h2 id="suppress-title">Suppress {finding.rule_id}</h2>
+        <p class="muted small">A suppression hides the finding until it expires; it stays in the audit log with your reason.</p>
+        <fieldset class="field">
+          <legend>For</legend>
+          {finding.device_id && <label class="inline"><input type="radio" name="scope" checked={scope === "device"} onChange={() => setScope("device")} /> this device ({finding.device_id})</label>}
+          {finding.model && <label class="inline"><input type="radio" name="scope" checked={scope === "model"} onChange={() => setScope("model")} /> every device of model {finding.model}</label>}
+        </fieldset>
+        <label class="field">
+          <span>Reason (required)</span>
+          <textarea required minLength={3} rows={3} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} autoFocus />
+        </label>
+        <label class="field">
+          <span>Expires</span>
+          <input type="date" required value={expires} onInput={(e) => setExpires((e.target as HTMLInputElement).value)} />
+        </label>
+        {error && <p class="error-box" role="alert">{error}</p>}
+        <div class="button-row">
+          <button type="submit" class="btn btn-primary">Suppress</button>
+          <button type="button" class="btn" onClick={() => onClose(false)}>Cancel</button>
+        </div>
+      </form>
+      </div>
+    </div>
+  );
+}

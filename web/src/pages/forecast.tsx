@@ -1,0 +1,87 @@
+/** The lifecycle forecast (as `longwatch forecast`): how many devices stay securable, year by year, and why not. */
+import { api } from "../api/client.ts";
+import { TimeChart } from "../components/chart.tsx";
+import { Card, ErrorBox, PageHeader, Spinner, num } from "../components/ui.tsx";
+import { useLoad } from "../hooks.ts";
+
+interface ForecastRow {
+  year: number;
+  date: string;
+  in_field: number;
+  retired: number;
+  in_support: number;
+  valid_identity: number;
+  crypto_allowed: number;
+  crypto_migratable: number;
+  securable: number;
+  at_risk: number;
+}
+interface ForecastData {
+  as_of: string;
+  until: number;
+  policy_version: string;
+  devices: number;
+  devices_without_retirement: number;
+  rows: ForecastRow[];
+}
+
+export function Forecast() {
+  const { data, error, reload } = useLoad((signal) => api.get<ForecastData>("/forecast", undefined, signal), "forecast");
+  if (error) return <ErrorBox error={error} retry={reload} />;
+  if (!data) return <Spinner />;
+  const times = data.rows.map((r) => Date.parse(r.date) / 1000);
+  return (
+    <>
+      <PageHeader title="Lifecycle forecast" subtitle={`How many of ${num(data.devices)} devices can still be kept secure each year, until ${data.until} (crypto policy ${data.policy_version}).`} />
+      <Card title="Securable devices over time">
+        <TimeChart
+          label="Devices in the field, securable and at risk, per year"
+          times={times}
+          series={[
+            { label: "In the field", values: data.rows.map((r) => r.in_field), colour: "--text-muted" },
+            { label: "Securable", values: data.rows.map((r) => r.securable), colour: "--ok" },
+            { label: "At risk", values: data.rows.map((r) => r.at_risk), colour: "--sev-high" },
+          ]}
+          height={260}
+        />
+        {data.devices_without_retirement > 0 && (
+          <p class="muted small">{num(data.devices_without_retirement)} devices have no planned retirement date: they are counted as staying in the field.</p>
+        )}
+      </Card>
+      <Card title="Year by year">
+        <div class="table-wrap">
+          <table class="table table-compact">
+            <thead>
+              <tr>
+                <th>Year</th>
+                <th class="num">In field</th>
+                <th class="num">Retired</th>
+                <th class="num">In support</th>
+                <th class="num">Valid identity</th>
+                <th class="num">Crypto allowed</th>
+                <th class="num">Crypto migratable</th>
+                <th class="num">Securable</th>
+                <th class="num">At risk</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.rows.map((r) => (
+                <tr key={r.year}>
+                  <td>{r.year}</td>
+                  <td class="num">{num(r.in_field)}</td>
+                  <td class="num">{num(r.retired)}</td>
+                  <td class="num">{num(r.in_support)}</td>
+                  <td class="num">{num(r.valid_identity)}</td>
+                  <td class="num">{num(r.crypto_allowed)}</td>
+                  <td class="num">{num(r.crypto_migratable)}</td>
+                  <td class="num strong">{num(r.securable)}</td>
+                  <td class={`num ${r.at_risk > 0 ? "text-bad" : ""}`}>{num(r.at_risk)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+    </>
+  );
+}
