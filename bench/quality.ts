@@ -7,6 +7,10 @@
  * Per scenario: recall (instances caught by at least one of its expected detectors), time to detect (first
  * matching alert of an expected detector − scenario start), and the precision of its expected detectors over the
  * whole run. Environment: QUALITY_DEVICES (300), QUALITY_HOURS (48), QUALITY_SEEDS (3).
+ *
+ * Then real data, when ../shared/data is there (skipped with a note when not): the Zeek captures of
+ * ../shared/data/zeek-labelled (bench/quality-zeek.ts) and the NAB series of ../shared/data/nab, with the rolling
+ * 24-hour z-score baseline computed in the same run at the same alert count (bench/quality-nab.ts).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +21,8 @@ import { loadReference } from "../src/detect/reference.ts";
 import { runDetection } from "../src/detect/run.ts";
 import { SCENARIO_NAMES, simulate } from "../src/detect/simulate/index.ts";
 import type { Truth } from "../src/detect/simulate/scenarios.ts";
+import { detectorSightings, loadNab, matchedZscore, score } from "./quality-nab.ts";
+import { scoreZeek } from "./quality-zeek.ts";
 
 const devices = Number(process.env.QUALITY_DEVICES ?? 300);
 const hours = Number(process.env.QUALITY_HOURS ?? 48);
@@ -75,3 +81,32 @@ for (const a of allAlerts) {
 for (const [d, x] of [...byDetector].sort()) console.log(`| ${d} | ${x.n} | ${x.tp} | ${pct(x.tp / x.n)} |`);
 const total = allAlerts.length;
 console.log(`\nOverall precision ${pct(total ? allAlerts.filter((a) => a.tp).length / total : 1)}, recall ${pct(outcomes.filter((o) => o.ttdSeconds !== undefined).length / outcomes.length)} (${outcomes.length} scenario instances).`);
+
+const data = process.env.LONGWATCH_DATA ?? join(import.meta.dirname, "..", "..", "shared", "data");
+const zeek = scoreZeek(join(data, "zeek-labelled"), reference, Date.parse("2030-01-01T00:00:00Z"));
+if (!zeek) console.log(`\nReal Zeek captures: skipped, ${join(data, "zeek-labelled")} is not there.`);
+else {
+  console.log("\nReal Zeek captures (../shared/data/zeek-labelled): alerts judged against the captures' labels or documented attackers.\n");
+  console.log("| capture | what | records | alerts | precision | recall | time to detect | alerts per device-day | alerts by detector (true positives) |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const z of zeek) {
+    const by = Object.entries(z.byDetector).sort().map(([d, x]) => `${d} ${x.n} (${x.tp})`).join(", ") || "—";
+    console.log(`| ${z.file.replace(".conn.log", "")} | ${z.what} | ${z.records} | ${z.alerts} | ${z.alerts ? pct(z.tp / z.alerts) : "—"} | ${z.attacks ? `${z.caught}/${z.attacks}` : "— (none by the host)"} | ${z.ttdSeconds.length ? z.ttdSeconds.map((s) => dur(s)).join(", ") : "—"} | ${(z.alerts / z.deviceDays).toFixed(2)} | ${by} |`);
+  }
+}
+
+const nab = loadNab(join(data, "nab"));
+if (!nab) console.log(`\nNAB series: skipped, ${join(data, "nab")} is not there.`);
+else {
+  const ours = detectorSightings(nab, ["volume-anomaly"]);
+  const o = score(nab, ours);
+  const z = matchedZscore(nab, o.alerts);
+  const b = score(nab, z.sightings);
+  console.log(`\nNAB (../shared/data/nab): ${o.series} labelled series, ${o.windows} anomaly windows, ${Math.round(o.deviceDays)} series-days; each series one device's metric. Alerts = sightings, at most one per series and hour.\n`);
+  console.log("| detector | alerts | windows found | precision (alerts inside a window) | median time to detect | alerts per device-day |");
+  console.log("|---|---|---|---|---|---|");
+  const row = (name: string, x: typeof o) => console.log(`| ${name} | ${x.alerts} | ${x.found}/${x.windows} | ${pct(x.alerts ? x.inWindow / x.alerts : 1)} | ${x.medianTtdMinutes === undefined ? "—" : dur(x.medianTtdMinutes * 60)} | ${(x.alerts / x.deviceDays).toFixed(2)} |`);
+  row("volume-anomaly (metric model)", o);
+  row(`rolling 24 h z-score, abs(z) > ${z.k.toFixed(2)} (same alert count)`, b);
+  console.log(`\nAt the same number of alerts the metric model finds ${o.found - b.found >= 0 ? `${o.found - b.found} more` : `${b.found - o.found} fewer`} anomaly windows than the rolling z-score.`);
+}

@@ -3,6 +3,8 @@
  * are counters; both become per-window deltas, and a counter that restarts (a new session, a reboot) is not a spike.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Alert } from "../../src/core/record.ts";
 import { volumeAnomaly } from "../../src/detect/detectors/volume-anomaly.ts";
@@ -69,5 +71,57 @@ describe("volume-anomaly", () => {
 
   it("does not alert before its warm-up", () => {
     assert.deepEqual(run(sessionUpdates(4, (i) => (i === 20 ? 20_000_000 : 50_000))), []);
+  });
+});
+
+describe("volume-anomaly on metrics of any name (real NAB series, test/fixtures/nab, MIT)", () => {
+  const dir = join(import.meta.dirname, "..", "fixtures", "nab");
+  const windows = JSON.parse(readFileSync(join(dir, "windows.json"), "utf8")) as Record<string, [string, string][]>;
+  const at = (t: string) => Date.parse(`${t.replace(" ", "T").slice(0, 19)}Z`);
+
+  function series(file: string, metric: string): Alert[] {
+    const rows = readFileSync(join(dir, file), "utf8").trim().split("\n").slice(1);
+    return run(rows.map((l) => {
+      const [t, v] = l.split(",");
+      return { kind: "metric", ts: at(t!) / 1000, device_id: "sensor-1", metric, value: Number(v) };
+    }));
+  }
+
+  it("finds both labelled anomalies of a real road-occupancy sensor, and nothing outside them", () => {
+    const alerts = series("occupancy_t4013.csv", "occupancy");
+    const w = windows["occupancy_t4013.csv"]!.map(([a, b]) => [at(a), at(b)] as const);
+    const inside = (a: Alert) => w.some(([s, e]) => Date.parse(a.first_seen) >= s && Date.parse(a.first_seen) <= e);
+    assert.equal(w.filter(([s, e]) => alerts.some((a) => Date.parse(a.first_seen) >= s && Date.parse(a.first_seen) <= e)).length, 2);
+    assert.deepEqual(alerts.filter((a) => !inside(a)).map((a) => a.first_seen), []);
+    assert.equal(alerts[0]!.key, "metric:occupancy");
+    assert.match(alerts[0]!.summary, /sensor-1 had .* occupancy at .* spreads (above|below) what its baseline expects for this hour of the day/);
+  });
+
+  it("sees a drop: a daily pattern whose peaks fall for a day alerts below, inside the labelled window", () => {
+    const alerts = series("art_daily_jumpsdown.csv", "load");
+    const [a, b] = windows["art_daily_jumpsdown.csv"]![0]!;
+    const s = at(a);
+    const e = at(b);
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]!.evidence.direction, "below");
+    assert.ok(Date.parse(alerts[0]!.first_seen) >= s && Date.parse(alerts[0]!.first_seen) <= e);
+  });
+
+  it("stays quiet on a daily pattern with small noise (no anomaly)", () => {
+    assert.deepEqual(series("art_daily_small_noise.csv", "temperature"), []);
+  });
+
+  it("judges a counter of any name by its rate, and a restart is not a spike", () => {
+    const recs: Record<string, unknown>[] = [];
+    let total = 0;
+    for (let i = 0; i < 6 * 48; i++) {
+      if (i === 200) total = 0; // the device restarted
+      total += i === 250 ? 5000 : 50 + (i % 3);
+      recs.push({ kind: "metric", ts: (t0 + i * 600_000) / 1000, device_id: "gw-1", metric: "mqtt_reconnects_total", value: total });
+    }
+    const alerts = run(recs);
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]!.first_seen, new Date(t0 + 250 * 600_000).toISOString().replace(".000Z", "Z"));
+    assert.equal(alerts[0]!.evidence.counter, true);
   });
 });

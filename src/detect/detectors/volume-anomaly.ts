@@ -10,6 +10,7 @@ import { z } from "zod";
 import { defineDetector } from "../detector.ts";
 import { EV, F, KIND } from "../read/fields.ts";
 import type { Rec } from "../read/rec.ts";
+import { MetricModels, isCounterName } from "./metric-model.ts";
 import { confidenceFrom, fmtBytes, fmtCount, iso } from "./text.ts";
 
 const METRICS = ["bytes", "packets", "messages", "sessions", "sms"] as const;
@@ -40,6 +41,20 @@ const params = z.object({
     .default({ bytes: 200_000, packets: 2000, messages: 200, sessions: 10, sms: 5 })
     .describe("A window must also exceed these absolute amounts, so tiny devices don't alert on tiny changes."),
   session_counters: z.boolean().default(true).describe("Read bytes_up/bytes_down of session_update/session_end as running totals of the session."),
+  metrics: z
+    .object({
+      threshold: z.number().positive().default(10).describe("How many spreads (mean absolute deviations) from the expected value a sample must be, up or down."),
+      warmup_hours: z.number().positive().default(24).describe("Hours of a metric's own samples learned before it can alert."),
+      min_samples: z.number().int().positive().default(24),
+      level_hours: z.number().positive().default(6).describe("Time constant of the level and spread (weights follow time, not samples)."),
+      season_days: z.number().positive().default(3).describe("Days over which each hour of the day learns its offset."),
+      calm_minutes: z.number().nonnegative().default(720).describe("An anomaly episode ends after this long back within half the threshold; only then can the metric alert again."),
+      relative_floor: z.number().nonnegative().default(0.01).describe("Floor of the spread as a share of the expected value (a constant series does not alert on rounding)."),
+      max_metrics_per_device: z.number().int().positive().default(16),
+      max_series: z.number().int().positive().default(4_000_000).describe("Cap on (device, metric) pairs followed fleet-wide; beyond it new pairs are counted, not followed."),
+    })
+    .default({ threshold: 10, warmup_hours: 24, min_samples: 24, level_hours: 6, season_days: 3, calm_minutes: 720, relative_floor: 0.01, max_metrics_per_device: 16, max_series: 4_000_000 })
+    .describe("Metrics that are not volumes (any other name): a robust seasonal model per device and metric, judged sample by sample in both directions."),
 });
 
 export const volumeAnomaly = defineDetector({
@@ -49,7 +64,7 @@ export const volumeAnomaly = defineDetector({
   kinds: ["connectivity", "flow", "broker", "metric"],
   warmup: "6 hours in which the device was active (warmup_windows × window_minutes); seasonality sharpens over the following days.",
   why: "A sudden jump in what a device sends is how data theft, a device recruited into a botnet, a stuck firmware loop or a SIM used in another device show up on the bill and on the network.",
-  summary: "{device} had {observed} {metric} in the window starting {window}, {ratio}× what its baseline expects for this time of day ({expected}; up to {high} is usual), learned over {learned} active windows.",
+  summary: "{device} had {observed} {metric} {when}: {comparison} ({expected} expected; {high} is the usual limit), learned over {learned}.",
   action: "Look at where the traffic went (flows to new destinations, the device's sessions). If it is a legitimate change (new firmware, more sensors), mark the alert benign so the baseline adopts the new level; if not, isolate the device (block its SIM or its network access) and investigate.",
   attack: ["T1030", "T1041"],
   params,
@@ -78,6 +93,30 @@ export const volumeAnomaly = defineDetector({
     const counter = c.f32("volume.counter", 2);
 
     const metricSlots = new Map<number, number>();
+    const models = new MetricModels(p.metrics);
+    const metricHead = c.i32("volume.metric");
+    const setHead = (d: number) => (s: number) => (metricHead.a[d] = s);
+
+    function judgeMetric(rec: Rec, counter: boolean): void {
+      const d = rec.device;
+      const s = models.slot(metricHead.a[d]!, rec.hash[F.metric]!, setHead(d));
+      if (s < 0) return;
+      const v = models.observe(s, rec.ts, rec.num[F.value]!, counter);
+      if (v === null) return;
+      const name = rec.text(F.metric)!;
+      const az = Math.abs(v.z);
+      const unit = counter ? " per second" : "";
+      ctx.raise({
+        device: d,
+        key: `metric:${name}`,
+        ts: rec.ts,
+        confidence: confidenceFrom(az, p.metrics.threshold, v.samples / (4 * p.metrics.min_samples)),
+        severity: az > 2 * p.metrics.threshold ? "high" : "medium",
+        evidence: { metric: name, observed: round(v.value), expected: round(v.expected), spread: round(v.spread), z: round(v.z), direction: v.direction, counter: v.counter, samples_learned: v.samples, baseline: "robust level + offset for the hour of day, spread = mean absolute deviation" },
+        vars: { observed: `${round(v.value)}${unit}`, metric: name, when: `at ${iso(rec.ts)}`, comparison: `${round(az)} spreads ${v.direction} what its baseline expects for this hour of the day`, expected: `${round(v.expected)}${unit}`, high: `${round(v.expected + (v.z > 0 ? 2 : -2) * v.spread)}${unit}`, learned: `${v.samples} samples` },
+        rec,
+      });
+    }
     const blockOf = (w: number) => Math.floor((((w * winMs) % 86_400_000) / 86_400_000) * blocks);
 
     function close(d: number): void {
@@ -137,7 +176,7 @@ export const volumeAnomaly = defineDetector({
         confidence: confidenceFrom(z, p.threshold, learned.a[i]! / (4 * p.warmup_windows)),
         severity: z > 2 * p.threshold ? "high" : "medium",
         evidence: { metric: METRICS[k], window_start: iso(win.a[d]! * winMs), window_minutes: p.window_minutes, observed: Math.round(total), expected: round(expected), usual_high: round(Math.expm1(base + 2 * sp)), z: round(z), windows_learned: learned.a[i], seasonal_offset: round(s) },
-        vars: { observed: fmt(total), metric: k === BYTES ? "of traffic" : METRICS[k]!, window: iso(win.a[d]! * winMs), ratio: round(total / Math.max(1, expected)), expected: fmt(expected), high: fmt(Math.expm1(base + 2 * sp)), learned: learned.a[i]! },
+        vars: { observed: fmt(total), metric: k === BYTES ? "of traffic" : METRICS[k]!, when: `in the window starting ${iso(win.a[d]! * winMs)}`, comparison: `${round(total / Math.max(1, expected))}× what its baseline expects for this time of day`, expected: fmt(expected), high: fmt(Math.expm1(base + 2 * sp)), learned: `${learned.a[i]!} active windows` },
         rec,
       });
     }
@@ -179,13 +218,19 @@ export const volumeAnomaly = defineDetector({
               slot = metricSlot(rec.text(F.metric)!);
               metricSlots.set(h, slot);
             }
-            if (slot < 0) return;
+            if (slot < 0) return judgeMetric(rec, slot === COUNTER);
             const v = rec.num[F.value]!;
             add(rec, slot & 7, slot >= 8 ? delta(d, slot & 7, v) : v);
           }
         }
       },
       learn(alert, d) {
+        if (String(alert.key).startsWith("metric:")) {
+          const name = String(alert.evidence.metric);
+          const s = models.slot(metricHead.a[d]!, hashUtf8(name), setHead(d));
+          if (s >= 0) models.accept(s, Number(alert.evidence.observed));
+          return;
+        }
         const k = METRICS.indexOf(String(alert.evidence.metric) as (typeof METRICS)[number]);
         const observed = Number(alert.evidence.observed);
         if (k < 0 || !(observed > 0)) return;
@@ -195,14 +240,28 @@ export const volumeAnomaly = defineDetector({
         level.set(i, Math.max(level.get(i), y - Number(alert.evidence.seasonal_offset ?? 0)));
         spread.set(i, Math.max(spread.get(i), (y - level.get(i)) / 2, p.min_spread));
       },
+      save: () => ({ metrics: models.save() }),
+      load: (st) => models.load((st as { metrics: unknown }).metrics),
+      summary: () => ({ metric_series: models.series(), metric_series_not_followed: models.full }),
+      extraBytes: () => models.bytes(),
     };
   },
 });
 
-/** Which volume a metric name adds to (+8 when it is a counter, named *_total); -1 for other metrics. */
+function hashUtf8(s: string): number {
+  let h = 0x811c9dc5;
+  for (const x of new TextEncoder().encode(s)) h = Math.imul(h ^ x, 0x01000193);
+  return h === 0 ? 1 : h;
+}
+
+/** Any other metric: judged by the metric model as a gauge, or as a counter's rate. */
+const GAUGE = -1;
+const COUNTER = -2;
+
+/** Which volume a metric name adds to (+8 when it is a counter, named *_total); GAUGE or COUNTER for other metrics. */
 function metricSlot(name: string): number {
   const n = name.toLowerCase();
-  const slot = n.includes("bytes") ? BYTES : n.includes("packets") ? PACKETS : n.includes("messages") ? MESSAGES : -1;
+  const slot = n.includes("bytes") ? BYTES : n.includes("packets") ? PACKETS : n.includes("messages") ? MESSAGES : isCounterName(n) ? COUNTER : GAUGE;
   return slot >= 0 && slot < 2 && n.endsWith("_total") ? slot + 8 : slot;
 }
 
