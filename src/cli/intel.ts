@@ -6,7 +6,7 @@ import { EXIT } from "../core/exit-codes.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
 import { exportIntel } from "../intel/export.ts";
 import { importIntel } from "../intel/import.ts";
-import type { TlpLevel } from "../intel/stix.ts";
+import { TLP_LEVELS, TLP_V1, type TlpLevel } from "../intel/stix.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { periodStart } from "./privacy.ts";
@@ -19,22 +19,25 @@ export const intelCommand: CommandModule = {
       .command("export")
       .description("write a STIX 2.1 bundle of what detection saw: indicators, sightings with device counts (never device ids), ATT&CK patterns")
       .option("--since <when>", "alerts whose last sighting is in this period: 7d, 24h or an ISO date", "7d")
-      .addOption(new Option("--tlp <level>", "TLP marking of everything in the bundle").choices(["clear", "green", "amber", "red"]).default("amber"))
+      .addOption(new Option("--tlp <level>", "TLP 2.0 marking of everything in the bundle").choices(TLP_LEVELS).default("amber"))
+      .addOption(new Option("--tlp-version <n>", "2: TLP 2.0 markings (OASIS extension); 1: the STIX 2.1 spec's TLP 1.0 ones, for older tools").choices(["1", "2"]).default("2"))
       .addOption(new Option("--format <format>", "output format").choices(["stix"]).default("stix"))
       .option("--producer <name>", "the identity that shares (default LONGWATCH_PRODUCER or 'Longwatch user')")
       .option("--min-confidence <n>", "leave out alerts less confident than this (0-1)", "0")
       .option("--out <file>", "write the bundle here instead of stdout")
-      .action(async (o: { since: string; tlp: TlpLevel; producer?: string; minConfidence: string; out?: string }, cmd: Command) => {
+      .action(async (o: { since: string; tlp: TlpLevel; tlpVersion: "1" | "2"; producer?: string; minConfidence: string; out?: string }, cmd: Command) => {
+        const tlpVersion = o.tlpVersion === "1" ? 1 : 2;
+        if (tlpVersion === 1 && !TLP_V1[o.tlp]) throw new UsageError(`--tlp ${o.tlp}: TLP 1.0 has no such level; use --tlp-version 2`);
         const since = new Date(periodStart("--since", o.since, ctx.now())).toISOString();
         const min = Number(o.minConfidence);
         if (!(min >= 0 && min <= 1)) throw new UsageError(`--min-confidence: "${o.minConfidence}" is not between 0 and 1`);
         await withExistingStore(cmd, ctx, async (store) => {
           const alerts = (await store.alerts.list({ limit: 1_000_000 })).filter((a) => a.last_seen >= since);
-          const r = exportIntel({ alerts, detectors: allDetectors, producer: o.producer ?? ctx.io.env.LONGWATCH_PRODUCER ?? "Longwatch user", tlp: o.tlp, minConfidence: min });
+          const r = exportIntel({ alerts, detectors: allDetectors, producer: o.producer ?? ctx.io.env.LONGWATCH_PRODUCER ?? "Longwatch user", tlp: o.tlp, tlpVersion, minConfidence: min });
           const text = `${JSON.stringify(r.bundle, null, 2)}\n`;
           if (o.out) writeFileSync(o.out, text);
           else ctx.out(text);
-          ctx.err(`STIX 2.1 bundle (TLP:${o.tlp.toUpperCase()}): ${r.indicators} indicator(s), ${r.sightings} sighting(s) from ${alerts.length} alert(s) since ${since}; ${r.skipped.length} alert(s) left out (false/benign positives, no endpoint).`);
+          ctx.err(`STIX 2.1 bundle (TLP:${tlpVersion === 1 && o.tlp === "clear" ? "WHITE" : o.tlp.toUpperCase()}${tlpVersion === 1 ? ", TLP 1.0 marking" : ""}): ${r.indicators} indicator(s), ${r.sightings} sighting(s) from ${alerts.length} alert(s) since ${since}; ${r.skipped.length} alert(s) left out (false/benign positives, no endpoint).`);
         });
       });
     group

@@ -210,8 +210,9 @@ export class FlowContext {
       const country = this.o.geoip?.country(address);
       if (country !== undefined) {
         c.country = country;
-        c.zone = zoneOf(this.j, country);
-        c.allowance = allowedIn(this.j, country, c.jurisdictions);
+        // Judged at the destination's first flow in the run: decisions are adopted and end years apart.
+        c.zone = zoneOf(this.j, country, rec.ts);
+        c.allowance = allowedIn(this.j, country, c.jurisdictions, rec.ts);
       } else this.stats.unknownCountry++;
     }
     return c;

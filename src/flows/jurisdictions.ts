@@ -12,9 +12,10 @@ const DATA = fileURLToPath(new URL("../../data/jurisdictions.yaml", import.meta.
 
 const FileSchema = z.object({
   as_of: z.string(),
+  checked: z.string().optional(),
   source: z.string(),
   eea: z.object({ eu: z.array(z.string().length(2)), efta: z.array(z.string().length(2)) }),
-  adequacy: z.array(z.object({ country: z.string().length(2), name: z.string(), decision: z.string(), adopted: z.string(), condition: z.string().optional() })),
+  adequacy: z.array(z.object({ country: z.string().length(2), name: z.string(), decision: z.string(), adopted: z.string(), condition: z.string().optional(), valid_until: z.string().optional() })),
 });
 
 export interface AdequacyEntry {
@@ -23,6 +24,8 @@ export interface AdequacyEntry {
   decision: string;
   adopted: string;
   condition?: string;
+  /** Last day the decision applies (decisions with a sunset date, like the UK's). */
+  valid_until?: string;
 }
 
 export type Zone = "EEA" | "adequate" | "third-country" | "unknown";
@@ -43,15 +46,31 @@ export function loadJurisdictions(): Jurisdictions {
     asOf: f.as_of,
     source: f.source,
     eea: new Set([...f.eea.eu, ...f.eea.efta]),
-    adequacy: new Map(f.adequacy.map((a) => [a.country, a.condition !== undefined ? { ...a, condition: a.condition } : { country: a.country, name: a.name, decision: a.decision, adopted: a.adopted }])),
+    adequacy: new Map(
+      f.adequacy.map((a) => {
+        const e: AdequacyEntry = { country: a.country, name: a.name, decision: a.decision, adopted: a.adopted };
+        if (a.condition !== undefined) e.condition = a.condition;
+        if (a.valid_until !== undefined) e.valid_until = a.valid_until;
+        return [a.country, e];
+      }),
+    ),
   };
   return cached;
 }
 
-export function zoneOf(j: Jurisdictions, country: string | undefined): Zone {
+/** The adequacy decision for a country that applies at `at` (ms): adopted by then and not past its end. */
+function adequacyAt(j: Jurisdictions, country: string, at: number): AdequacyEntry | undefined {
+  const e = j.adequacy.get(country);
+  if (!e || !(at >= Date.parse(e.adopted))) return undefined;
+  if (e.valid_until !== undefined && at >= Date.parse(e.valid_until) + 86_400_000) return undefined;
+  return e;
+}
+
+/** Where a country stands at `at` (ms, default now): a flow before a decision was adopted, or after it ended, was a transfer to a third country. */
+export function zoneOf(j: Jurisdictions, country: string | undefined, at = Date.now()): Zone {
   if (country === undefined) return "unknown";
   if (j.eea.has(country)) return "EEA";
-  if (j.adequacy.has(country)) return "adequate";
+  if (adequacyAt(j, country, at)) return "adequate";
   return "third-country";
 }
 
@@ -63,13 +82,13 @@ export interface Allowance {
   condition?: string;
 }
 
-/** Whether personal data may go to `country` under an allowed list such as [EEA, adequacy, CH]. */
-export function allowedIn(j: Jurisdictions, country: string, allowed: readonly string[]): Allowance {
+/** Whether personal data may go to `country` at `at` (ms, default now) under an allowed list such as [EEA, adequacy, CH]. */
+export function allowedIn(j: Jurisdictions, country: string, allowed: readonly string[], at = Date.now()): Allowance {
   for (const a of allowed) {
     if (a === country) return { allowed: true, via: a };
     if (a === "EEA" && j.eea.has(country)) return { allowed: true, via: a };
     if (a === "adequacy") {
-      const e = j.adequacy.get(country);
+      const e = adequacyAt(j, country, at);
       if (e) return e.condition !== undefined ? { allowed: true, via: a, condition: e.condition } : { allowed: true, via: a };
     }
   }

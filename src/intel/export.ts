@@ -9,13 +9,15 @@
 import { isIPv4, isIPv6 } from "../core/coerce.ts";
 import type { Alert } from "../core/record.ts";
 import type { DetectorMeta } from "../detect/detector.ts";
-import { ATTACK_SOURCE, attackTechniques, stixId, stixTime, tlpMarking, TLP, type TlpLevel } from "./stix.ts";
+import { ATTACK_SOURCE_NAME, attackTechniques, stixId, stixTime, tlpMarking, type TlpLevel, type TlpVersion } from "./stix.ts";
 
 export interface IntelExportOptions {
   alerts: readonly Alert[];
   detectors: readonly DetectorMeta[];
   producer: string;
   tlp: TlpLevel;
+  /** 2 (default): the TLP 2.0 markings of the OASIS extension; 1: the STIX 2.1 specification's TLP 1.0 ones. */
+  tlpVersion?: TlpVersion;
   /** Only alerts at least this confident. */
   minConfidence?: number;
 }
@@ -50,8 +52,8 @@ export function patternFor(value: string): string | undefined {
 export function exportIntel(o: IntelExportOptions): IntelExport {
   const meta = new Map<string, DetectorMeta>(o.detectors.map((d) => [d.id, d]));
   const producer = { type: "identity", spec_version: "2.1", id: stixId("identity", { name: o.producer }), created: "1970-01-01T00:00:00.000Z", modified: "1970-01-01T00:00:00.000Z", name: o.producer, identity_class: "organization", description: "Operator of an IoT fleet monitored with Longwatch." };
-  const marking = tlpMarking(o.tlp);
-  const common = { spec_version: "2.1", created_by_ref: producer.id, object_marking_refs: [TLP[o.tlp].id] };
+  const marking = tlpMarking(o.tlp, o.tlpVersion ?? 2);
+  const common = { spec_version: "2.1", created_by_ref: producer.id, object_marking_refs: [String(marking.id)] };
   const groups = new Map<string, Group>();
   const skipped: IntelExport["skipped"] = [];
   for (const a of o.alerts) {
@@ -118,7 +120,7 @@ export function exportIntel(o: IntelExportOptions): IntelExport {
           if (!tech) continue;
           let ap = patterns.get(t);
           if (!ap) {
-            ap = { type: "attack-pattern", ...common, id: stixId("attack-pattern", { external_id: t }), created: "1970-01-01T00:00:00.000Z", modified: "1970-01-01T00:00:00.000Z", name: tech.name, external_references: [{ source_name: ATTACK_SOURCE[tech.domain], external_id: t, url: `https://attack.mitre.org/techniques/${t.replace(".", "/")}/` }] };
+            ap = { type: "attack-pattern", ...common, id: stixId("attack-pattern", { external_id: t }), created: "1970-01-01T00:00:00.000Z", modified: "1970-01-01T00:00:00.000Z", name: tech.name, external_references: [{ source_name: ATTACK_SOURCE_NAME, external_id: t, url: `https://attack.mitre.org/techniques/${t.replace(".", "/")}/` }] };
             patterns.set(t, ap);
           }
           relationships.push({ type: "relationship", ...common, id: stixId("relationship", { s: ind.id, r: "indicates", t: ap.id }), created: first, modified: last, relationship_type: "indicates", source_ref: ind.id, target_ref: ap.id });

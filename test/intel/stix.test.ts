@@ -8,12 +8,18 @@ import type { Alert } from "../../src/core/record.ts";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { exportIntel } from "../../src/intel/export.ts";
 import { importIntel, readPattern } from "../../src/intel/import.ts";
-import { attackTechniques, canonicalJson, uuidV5 } from "../../src/intel/stix.ts";
+import { attackTechniques, canonicalJson, type TlpLevel, tlpMarking, uuidV5 } from "../../src/intel/stix.ts";
 import { Watchlist } from "../../src/intel/watchlist.ts";
 
 const SCHEMAS = fileURLToPath(new URL("../fixtures/stix2.1-schemas/", import.meta.url));
 
-/** Validates each object against the OASIS STIX 2.1 schema of its type (vendored in test/fixtures). */
+const OASIS_COMMON = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/common/";
+const TLP2_SCHEMA = "https://raw.githubusercontent.com/oasis-open/cti-stix-common-objects/main/extension-definition-specifications/tlp-2.0/extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d.json";
+
+/**
+ * Validates each object against the OASIS STIX 2.1 schema of its type (vendored in test/fixtures); a TLP 2.0 marking
+ * against the OASIS TLP 2.0 extension's schema, which refers to the common schemas by their upstream URLs.
+ */
 function validator(): (o: Record<string, unknown>) => string[] {
   // The OASIS patterns escape "-" outside classes, which JavaScript accepts only without the u flag.
   const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
@@ -21,15 +27,19 @@ function validator(): (o: Record<string, unknown>) => string[] {
   const ids = new Map<string, string>();
   for (const dir of ["common", "sdos", "sros"]) {
     for (const f of readdirSync(join(SCHEMAS, dir))) {
-      const s = JSON.parse(readFileSync(join(SCHEMAS, dir, f), "utf8")) as { $id: string };
+      const text = readFileSync(join(SCHEMAS, dir, f), "utf8");
+      const s = JSON.parse(text) as { $id: string };
       // One base for every file, so the relative $refs resolve (url-regex.json came with the upstream $id).
       s.$id = `https://schemas.invalid/stix2.1/${dir}/${f}`;
       ajv.addSchema(s);
       ids.set(f.replace(/\.json$/, ""), s.$id);
+      if (dir === "common") ajv.addSchema({ ...(JSON.parse(text) as object), $id: `${OASIS_COMMON}${f}` });
     }
   }
+  ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, "extensions", "tlp-2.0-marking-definition.json"), "utf8")) as object);
   return (o) => {
-    const id = ids.get(String(o.type));
+    const tlp2 = o.type === "marking-definition" && typeof o.extensions === "object";
+    const id = tlp2 ? TLP2_SCHEMA : ids.get(String(o.type));
     if (!id) return [`no schema for ${String(o.type)}`];
     const v = ajv.getSchema(id)!;
     return v(o) ? [] : (v.errors ?? []).map((e) => `${String(o.type)} ${e.instancePath} ${e.message}`);
@@ -99,7 +109,36 @@ describe("intel export (STIX 2.1)", () => {
     const sightingOf = objects.filter((o) => o.type === "sighting").map((o) => o.sighting_of_ref);
     assert.ok(sightingOf.includes("indicator--8e2e2d2b-17d4-4cbe-8b5c-2f5c8d3e4a11"));
     assert.equal(out.indicators, 2);
-    assert.equal(objects.find((o) => o.type === "marking-definition")!.id, "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82");
+  });
+
+  it("marks everything with the TLP 2.0 marking of the level (OASIS TLP 2.0 extension ids), or TLP 1.0 on request", () => {
+    const marking = objects.find((o) => o.type === "marking-definition")!;
+    assert.equal(marking.id, "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421");
+    assert.equal(marking.name, "TLP:AMBER");
+    assert.ok(objects.filter((o) => o.type !== "marking-definition" && o.type !== "identity").every((o) => (o.object_marking_refs as string[])[0] === marking.id));
+    const validate = validator();
+    const ids: Record<string, string> = {
+      clear: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+      green: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+      "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+      red: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+    };
+    for (const [level, id] of Object.entries(ids)) {
+      const b = exportIntel({ alerts, detectors: allDetectors, producer: "Acme Fleet Ops", tlp: level as TlpLevel }).bundle.objects;
+      const m = b.find((o) => o.type === "marking-definition")!;
+      assert.equal(m.id, id, level);
+      assert.deepEqual(b.flatMap(validate), [], level);
+    }
+    // TLP 1.0 (the STIX 2.1 spec's own markings): CLEAR is written as WHITE, and validates against the 2.1 schema.
+    const v1 = exportIntel({ alerts, detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "clear", tlpVersion: 1 }).bundle.objects;
+    const m1 = v1.find((o) => o.type === "marking-definition")!;
+    assert.equal(m1.id, "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9");
+    assert.equal(m1.name, "TLP:WHITE");
+    assert.deepEqual(v1.flatMap(validate), []);
+    assert.throws(() => tlpMarking("amber+strict", 1), /TLP 1.0 has no TLP:AMBER\+STRICT/);
+    // The TLP 2.0 schema has teeth: a marking with another level's id, or a made-up level, fails it.
+    assert.ok(validate({ ...marking, id: ids.red }).length > 0);
+    assert.ok(validate({ ...marking, extensions: { "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": { extension_type: "property-extension", tlp_2_0: "white" } } }).length > 0);
   });
 
   it("has deterministic ids: a re-export is byte-identical, and the same endpoint keeps its indicator id in another export", () => {
@@ -118,8 +157,23 @@ describe("intel export (STIX 2.1)", () => {
   it("every ATT&CK id a detector declares is in the pinned technique list", () => {
     const known = attackTechniques();
     for (const d of allDetectors) for (const t of d.attack ?? []) assert.ok(known.has(t), `${d.id}: ${t}`);
+    // The list holds only what detectors cite, each with the public page it was checked against.
+    const cited = new Set(allDetectors.flatMap((d) => d.attack ?? []));
+    for (const t of known.values()) {
+      assert.ok(cited.has(t.id), `${t.id} is listed but no detector cites it`);
+      assert.match(t.domain, /^(enterprise|ics|mobile)-attack$/);
+      assert.equal(/^T0/.test(t.id), t.domain === "ics-attack", `${t.id}: ICS ids are T0xxx`);
+    }
     const ap = objects.filter((o) => o.type === "attack-pattern");
-    assert.ok(ap.every((o) => (o.external_references as { external_id: string }[])[0]!.external_id.match(/^T\d{4}/)));
+    assert.ok(ap.length > 0);
+    for (const o of ap) {
+      const ref = (o.external_references as { source_name: string; external_id: string; url: string }[])[0]!;
+      assert.match(ref.external_id, /^T\d{4}(\.\d{3})?$/);
+      // ATT&CK's STIX data uses source_name mitre-attack in every domain (ICS and Mobile too).
+      assert.equal(ref.source_name, "mitre-attack");
+      assert.equal(ref.url, `https://attack.mitre.org/techniques/${ref.external_id.replace(".", "/")}/`);
+      assert.equal(o.name, known.get(ref.external_id)!.name);
+    }
   });
 });
 

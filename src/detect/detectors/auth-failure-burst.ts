@@ -23,7 +23,7 @@ export const authFailureBurst = defineDetector({
   why: "A burst of failed logins against one device identity is a brute-force attack on its credentials — or a device locked out by a revoked certificate or a changed password, which takes it offline. Either needs attention.",
   summary: "{device} had {count} authentication failures within {window} (usually {usual} per window){source}.",
   action: "If the failures come from addresses the device does not use, block them at the broker and make sure the device has its own strong credentials (no shared or default passwords). If it is the device itself, check its certificate and credentials.",
-  attack: ["T1110", "T0859"],
+  attack: ["T1110"],
   intel: { endpoint: "last_source_ip", indicator_types: ["malicious-activity"] },
   params,
   create(ctx) {

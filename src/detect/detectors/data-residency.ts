@@ -19,7 +19,6 @@ export const dataResidency = defineDetector({
   summary: "{device} sent {data} data to {dest} in {country_name} ({zone}), but model {model} allows it only in {allowed}. {party_text}.",
   action: "Move the service to a region inside the allowed jurisdictions (for example an EEA region of the cloud provider), or put a GDPR Chapter V basis in place (standard contractual clauses, Art. 46; binding corporate rules, Art. 47) and declare it as `safeguard:` on the destination. Check the transfer impact assessment with your data protection officer.",
   standards: ["GDPR:44", "GDPR:46", "ETSI-EN-303-645:6-1"],
-  attack: ["T1041"],
   params: z.object({}),
   create(ctx) {
     const fc = flowContextOf(ctx.fleet);

@@ -35,7 +35,7 @@ export const deviceSilent = defineDetector({
   summary: "{device} has not reported for {silence}; it normally reports every {interval}. It is now {state}.",
   action: "Check power, coverage and the SIM's status with your provider; if it stays silent, send someone. Devices that go silent right after other alerts (a SIM swap, a scan) should be treated as tampered with.",
   lateRecords: "a delayed record still shows the device was alive at its time (records older than its last report change nothing).",
-  attack: ["T0814"],
+  attack: ["T0814", "T0804"],
   params,
   create(ctx) {
     const p = ctx.params;

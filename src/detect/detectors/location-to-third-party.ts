@@ -18,7 +18,7 @@ export const locationToThirdParty = defineDetector({
   summary: "{device} sent location data to {dest}, {party} {country}; {declared}.",
   action: "Stop sending location to parties that do not need it for the device's function; if one does, declare it (party, purpose, retention), cover it in the privacy notice and, where consent is the basis, ask for it. Prefer processing location on the device or at the maker.",
   standards: ["ETSI-EN-303-645:6-1", "ETSI-EN-303-645:6-4", "GDPR:5(1)(c)", "GDPR:25"],
-  attack: ["T1430", "T1041"],
+  attack: ["T1430"],
   params: z.object({}),
   create(ctx) {
     const fc = flowContextOf(ctx.fleet);

@@ -19,7 +19,7 @@ export const mudViolation = defineDetector({
   summary: "{device} {what} {dest}, which the MUD file of model {model} ({url}) does not allow: {why}.",
   action: "Check whether the maker changed the device (a firmware update with new services) and ask for an updated MUD file; if not, treat the device as possibly compromised: isolate it and inspect it.",
   standards: ["ETSI-EN-303-645:6-1", "ETSI-EN-303-645:5.6-1"],
-  attack: ["T1571", "T0869"],
+  attack: ["T1071", "T0869"],
   params: z.object({ inbound: z.boolean().default(true).describe("Also judge connections opened from outside to the device.") }),
   create(ctx) {
     const fc = flowContextOf(ctx.fleet);

@@ -23,7 +23,6 @@ export const smsOnDataSim = defineDetector({
   summary: "{device} {direction} {count} SMS, but {reason}.",
   action: "Disable SMS on the SIM with your provider (and record sim_sms_enabled: false in the inventory). Check the SIM's IMEI for a swap into a phone.",
   lateRecords: "an SMS on a data-only SIM is one whenever it is seen.",
-  attack: ["T1451"],
   params,
   create(ctx) {
     const p = ctx.params;

@@ -23,7 +23,7 @@ export const undeclaredFlow = defineDetector({
   summary: "{device} sent data to {dest}, which model {model} does not declare ({why}). It goes to {party} {country}{data}.",
   action: "If the destination is legitimate, add it to the model's declaration (flows.yaml: purpose, data, jurisdictions, retention) and to what users are told; if not, block it and find out what on the device sends there.",
   standards: ["ETSI-EN-303-645:6-1", "ETSI-EN-303-645:6-5", "GDPR:5(1)(b)", "GDPR:13"],
-  attack: ["T1041", "T0885"],
+  attack: ["T1041", "T0869"],
   params,
   create(ctx) {
     const fc = flowContextOf(ctx.fleet);

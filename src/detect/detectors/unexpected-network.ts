@@ -26,7 +26,6 @@ export const unexpectedNetwork = defineDetector({
   summary: "{device} attached to network {plmn} in {country}, outside {expected}.",
   action: "Check whether the device was moved or its SIM removed; suspend the SIM if not. Restrict the SIM to its countries with your provider (sim_allowed_countries in the inventory documents that). If the move is legitimate, mark the alert benign.",
   lateRecords: "a network outside the allowed or learned ones is unexpected whenever it is seen.",
-  attack: ["T1451"],
   params,
   create(ctx) {
     const p = ctx.params;

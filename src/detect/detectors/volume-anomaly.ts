@@ -66,7 +66,7 @@ export const volumeAnomaly = defineDetector({
   why: "A sudden jump in what a device sends is how data theft, a device recruited into a botnet, a stuck firmware loop or a SIM used in another device show up on the bill and on the network.",
   summary: "{device} had {observed} {metric} {when}: {comparison} ({expected} expected; {high} is the usual limit), learned over {learned}.",
   action: "Look at where the traffic went (flows to new destinations, the device's sessions). If it is a legitimate change (new firmware, more sensors), mark the alert benign so the baseline adopts the new level; if not, isolate the device (block its SIM or its network access) and investigate.",
-  attack: ["T1030", "T1041"],
+  attack: ["T1041"],
   params,
   create(ctx) {
     const p = ctx.params;
