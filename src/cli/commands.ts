@@ -18,5 +18,6 @@ import { intelCommand } from "./intel.ts";
 import { mudExportCommand } from "./mud.ts";
 import { privacyCommand } from "./privacy.ts";
 import { respondCommand } from "./respond.ts";
+import { publishCommand } from "./publish.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, storeCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, storeCommand, publishCommand];

@@ -36,6 +36,11 @@ export interface DetectorMeta {
    * counted but not given to the detector.
    */
   lateRecords?: string;
+  /**
+   * Set when the detector learns across devices (per model, per fleet), so it cannot run on one partition of the
+   * fleet: scale-out runs it in the fleet stage over every partition's records (docs/scale.md). Says what it shares.
+   */
+  fleetWide?: string;
   /** Provisions an open alert of this detector is evidence against (`certify` uses them, like a rule's). */
   standards?: readonly StandardRef[];
   /** MITRE ATT&CK technique ids (Enterprise, ICS or Mobile) its alerts are evidence of; checked against data/attack-techniques.csv. */

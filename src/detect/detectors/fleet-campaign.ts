@@ -35,6 +35,7 @@ export const fleetCampaign = defineDetector({
   summary: "{devices} devices of model {model} reached {dest} within {window}; no device of this model had used it before.",
   action: "Find out whether a firmware or configuration rollout explains it (then mark the alert benign). If not, block {dest} for the whole model at once, and look at what the first device did before ({first_device}).",
   attack: ["T1071", "T0869"],
+  fleetWide: "the destinations each device model used, and which devices of a model reached a new one.",
   intel: { endpoint: "destination", indicator_types: ["anomalous-activity"] },
   params,
   create(ctx) {

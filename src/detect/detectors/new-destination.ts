@@ -34,6 +34,7 @@ export const newDestination = defineDetector({
   action: "Check who {dest} belongs to (whois, DNS, threat intelligence). If it is a legitimate new service (a firmware update, a new cloud endpoint), mark the alert benign so it is learned; otherwise block it and inspect the device.",
   lateRecords: "whether a destination is new does not depend on when the record arrives.",
   attack: ["T1071", "T0869"],
+  fleetWide: "the destinations each device model uses (a destination another device of the model uses is not new).",
   intel: { endpoint: "destination", indicator_types: ["anomalous-activity"] },
   params,
   create(ctx) {
