@@ -12,6 +12,7 @@ import type { FleetRepository } from "./fleet.ts";
 import type { TableRepository } from "./tables.ts";
 import type { FlowRepository } from "./flows.ts";
 import type { ResponseRepository } from "./responses.ts";
+import type { ScaleRepository } from "./scale.ts";
 import type { VulnRepository } from "./vulns.ts";
 
 export type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
@@ -45,6 +46,8 @@ export interface Repositories {
   readonly tables: TableRepository;
   readonly flows: FlowRepository;
   readonly responses: ResponseRepository;
+  /** Scale-out workers' leases and checkpoints (docs/scale.md). */
+  readonly scale: ScaleRepository;
 }
 
 /**

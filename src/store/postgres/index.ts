@@ -10,6 +10,7 @@ import { assertOutside, guardRepository, runInScope, type TxScope } from "../gua
 import type { Repositories, Store, StoreEnv, StoreTx } from "../store.ts";
 import type { StoreUrl } from "../url.ts";
 import { PgAlerts } from "./alerts.ts";
+import { PgScale } from "./scale.ts";
 import { PgAssessments } from "./assessments.ts";
 import { type ClientDb, createPool, type PgDb, PoolDb } from "./db.ts";
 import { PgFindings } from "./findings.ts";
@@ -32,6 +33,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     tables: new PgTables(db),
     flows: new PgFlows(db),
     responses: new PgResponses(db, schema),
+    scale: new PgScale(db, env),
   };
 }
 
@@ -47,6 +49,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     tables: guardRepository(repos.tables, "tables", around),
     flows: guardRepository(repos.flows, "flows", around),
     responses: guardRepository(repos.responses, "responses", around),
+    scale: guardRepository(repos.scale, "scale", around),
   };
 }
 
@@ -61,6 +64,7 @@ export class PostgresStore implements Store {
   readonly tables;
   readonly flows;
   readonly responses;
+  readonly scale;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -76,7 +80,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import { LongwatchError } from "../../core/errors.ts";
 import { assertOutside, guardRepository, Mutex, runInScope, type TxScope } from "../guard.ts";
 import { type Repositories, type Store, type StoreEnv, type StoreTx, systemEnv } from "../store.ts";
 import { SqliteAlerts } from "./alerts.ts";
+import { SqliteScale } from "./scale.ts";
 import { SqliteAssessments } from "./assessments.ts";
 import { BUSY_TIMEOUT_MS, openDatabase, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
@@ -30,6 +31,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     tables: new SqliteTables(db),
     flows: new SqliteFlows(db),
     responses: new SqliteResponses(db),
+    scale: new SqliteScale(db, env),
   };
 }
 
@@ -45,6 +47,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     tables: guardRepository(repos.tables, "tables", around),
     flows: guardRepository(repos.flows, "flows", around),
     responses: guardRepository(repos.responses, "responses", around),
+    scale: guardRepository(repos.scale, "scale", around),
   };
 }
 
@@ -59,6 +62,7 @@ export class SqliteStore implements Store {
   readonly tables;
   readonly flows;
   readonly responses;
+  readonly scale;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -74,7 +78,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -141,6 +145,7 @@ class SqliteTx implements StoreTx {
   readonly tables;
   readonly flows;
   readonly responses;
+  readonly scale;
 
   constructor(
     private readonly store: SqliteStore,
@@ -148,7 +153,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -6,6 +6,7 @@ import { findingsContract } from "./findings.ts";
 import { fleetContract } from "./fleet.ts";
 import { flowsContract } from "./flows.ts";
 import { responsesContract } from "./responses.ts";
+import { scaleContract } from "./scale.ts";
 import { transactionContract } from "./transactions.ts";
 import { vulnsContract } from "./vulns.ts";
 
@@ -19,4 +20,5 @@ export function storeContract(target: ContractTarget): void {
   assessmentsContract(c);
   flowsContract(c);
   responsesContract(c);
+  scaleContract(c);
 }

@@ -6,6 +6,7 @@ import { fleetMigrations } from "./fleet.ts";
 import { flowMigrations } from "./flows.ts";
 import { responseMigrations } from "./responses.ts";
 import { vulnMigrations } from "./vulns.ts";
+import { scaleMigrations } from "./scale.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations, ...scaleMigrations];
