@@ -1,6 +1,7 @@
 /** How `longwatch respond` shows responses, plans and the log to people (tables, blocks) and machines (JSON, JSONL, CSV). */
 import type { ActionPlan, LogEntry, ResponseRecord } from "../core/response.ts";
 import type { Colors } from "../report/colors.ts";
+import { csvLine } from "../formats/csv.ts";
 import { renderTable } from "../report/table.ts";
 import type { RevokedCertificate } from "../store/store.ts";
 
@@ -63,9 +64,7 @@ export function logTable(es: readonly LogEntry[]): string {
   return renderTable(["SEQ", "AT", "EVENT", "RESPONSE", "ACTION", "TARGET", "ACTOR", "APPROVER"], es.map((e) => [String(e.seq), e.at, e.event, e.response_id ?? "", e.action ?? "", e.target ? `${e.target.kind}:${e.target.id}` : "", e.actor, e.approver ?? ""]));
 }
 
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-
 export function revokedCsv(list: readonly RevokedCertificate[]): string {
   const head = "fingerprint,serial,issuer,subject,not_after,reason,revoked_at,response_id,devices";
-  return [head, ...list.map((r) => [r.fingerprint, r.serial ?? "", r.issuer ?? "", r.subject ?? "", r.not_after ?? "", r.reason, r.revoked_at, r.response_id, r.devices.join(";")].map(csvCell).join(","))].join("\n");
+  return [head, ...list.map((r) => csvLine([r.fingerprint, r.serial ?? "", r.issuer ?? "", r.subject ?? "", r.not_after ?? "", r.reason, r.revoked_at, r.response_id, r.devices.join(";")]))].join("\n");
 }

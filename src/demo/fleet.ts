@@ -12,7 +12,7 @@ import { withCheckDigit } from "../core/coerce.ts";
 import { addYears, DAY_MS, formatIsoDate } from "../core/dates.ts";
 import type { Device } from "../core/fleet.ts";
 import { int, pick, rng, type Rng, weighted } from "../core/random.ts";
-import { csvLine } from "../formats/csv.ts";
+import { csvDataLine as csvLine } from "../formats/csv.ts";
 import { ed25519Key, p256Key, rocaModulus, rsaKey, rsaModulus } from "./keys.ts";
 import { DEMO_MODELS, type DemoModel, type KeyKind, MCC, NEIGHBOURS } from "./models.ts";
 import { buildCertificate, rsaSpki, spkiOf, toPem } from "./x509-build.ts";

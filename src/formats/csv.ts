@@ -204,12 +204,38 @@ export function sniffDelimiter(headerLine: string): string {
   return best;
 }
 
-/** Writes one CSV field, quoting only when needed. */
+/**
+ * Writes one CSV field, quoting only when needed. A cell a spreadsheet would read as a formula (OWASP's rule: it
+ * starts with `=`, `+`, `-`, `@`, a tab or a CR) gets a leading `'` and quotes, so opening an export never runs what a
+ * device name, a record or an advisory put there; a plain number (`-3`, `+1.5`) is left as it is, since a spreadsheet
+ * reads it as the number it is.
+ */
 export function csvField(v: unknown): string {
-  const s = v === undefined || v === null ? "" : typeof v === "string" ? v : Array.isArray(v) ? v.join(";") : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const s = rawCell(v);
+  if (FORMULA_START.test(s) && !PLAIN_NUMBER.test(s)) return `"'${s.replace(/"/g, '""')}"`;
+  return quoteIfNeeded(s);
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+function rawCell(v: unknown): string {
+  return v === undefined || v === null ? "" : typeof v === "string" ? v : Array.isArray(v) ? v.join(";") : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+function quoteIfNeeded(s: string): string {
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** A line of an export someone may open in a spreadsheet: formula cells neutralised (csvField). */
 export function csvLine(values: readonly unknown[]): string {
   return values.map(csvField).join(",");
+}
+
+/**
+ * A line of an input file Longwatch writes for itself to read back (the demo fleet, simulated records): values kept
+ * exactly, since a leading `'` would change a password or a hash.
+ */
+export function csvDataLine(values: readonly unknown[]): string {
+  return values.map((v) => quoteIfNeeded(rawCell(v))).join(",");
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { csvLine } from "../../formats/csv.ts";
+import { csvDataLine as csvLine } from "../../formats/csv.ts";
 import { SIM_MODELS, SimFleet } from "./fleet.ts";
 import { type DeviceOverride, normalHour, SessionTotals } from "./normal.ts";
 import { Random } from "./random.ts";
