@@ -17,9 +17,13 @@ export interface RuleTotal {
   findings: number;
   devices: number;
   bySeverity: Record<Severity, number>;
-  /** Devices affected, by the severity of the finding that affects them (a device counts once per finding). */
+  /** Distinct devices affected, each under the worst severity of the rule's findings about it (counted once). */
   devicesBySeverity: Record<Severity, number>;
 }
+
+/** Per rule: the worst severity seen for each device slot (0 = none, 5 = critical … 1 = info). */
+const RANK: Record<Severity, number> = { critical: 5, high: 4, medium: 3, low: 2, info: 1 };
+const BY_RANK: readonly Severity[] = ["info", "info", "low", "medium", "high", "critical"];
 
 export interface DeviceTotal {
   device_id: string;
@@ -31,6 +35,8 @@ export class ScanSummary {
   readonly bySeverity: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
   readonly byStatus: Record<FindingStatus, number> = { new: 0, unchanged: 0, fixed: 0, suppressed: 0 };
   private readonly rules = new Map<string, RuleTotal>();
+  /** A rule's devices are counted once however many of its findings name them (one per component, say). */
+  private readonly ruleDevices = new Map<string, Uint8Array>();
   /** Device id → slot; a device's five severity counters live at slot*5 in `counts` (no object per device). */
   private readonly slots = new StringIndex();
   private counts = new Uint32Array(5 * 1024);
@@ -48,9 +54,9 @@ export class ScanSummary {
     r.bySeverity[f.severity]++;
     if (WEIGHT[f.severity] > WEIGHT[r.severity]) r.severity = f.severity;
     const affected = f.devices ?? (f.device_id !== undefined ? [f.device_id] : []);
-    r.devices += affected.length;
-    r.devicesBySeverity[f.severity] += affected.length;
     const i = INDEX[f.severity];
+    const rank = RANK[f.severity];
+    let seen = this.ruleDevices.get(f.rule) ?? new Uint8Array(1024);
     for (const id of affected) {
       const slot = this.slots.add(id);
       if ((slot + 1) * 5 > this.counts.length) {
@@ -59,7 +65,23 @@ export class ScanSummary {
         this.counts = grown;
       }
       this.counts[slot * 5 + i]!++;
+      if (slot >= seen.length) {
+        const grown = new Uint8Array(Math.max(seen.length * 2, slot + 1));
+        grown.set(seen);
+        seen = grown;
+      }
+      const was = seen[slot]!;
+      if (was === 0) {
+        r.devices++;
+        r.devicesBySeverity[f.severity]++;
+        seen[slot] = rank;
+      } else if (rank > was) {
+        r.devicesBySeverity[BY_RANK[was]!]--;
+        r.devicesBySeverity[f.severity]++;
+        seen[slot] = rank;
+      }
     }
+    this.ruleDevices.set(f.rule, seen);
   }
 
   get open(): number {
