@@ -18,13 +18,34 @@ interface Filters {
   limit: string;
 }
 
-function matches(f: Finding, o: Filters): boolean {
+/** `models`: the model of each device the page's findings name (for --model), from the store. */
+function matches(f: Finding, o: Filters, models: ReadonlyMap<string, string>): boolean {
   if (o.rule !== undefined && f.rule !== o.rule) return false;
   if (o.device !== undefined && f.device_id !== o.device && !f.devices?.includes(o.device)) return false;
-  if (o.model !== undefined && f.model_id !== o.model) return false;
+  if (o.model !== undefined && !ofModel(f, o.model, models)) return false;
   if (o.minSeverity !== undefined && severityRank(f.severity) < severityRank(o.minSeverity)) return false;
   if (o.status !== undefined && f.status !== o.status) return false;
   return true;
+}
+
+/**
+ * A finding is about model M when it names M, or when a device it is about is of model M: device-level findings
+ * (certificates, services, SIM settings) carry no model of their own, and a shared certificate spans models.
+ */
+function ofModel(f: Finding, model: string, models: ReadonlyMap<string, string>): boolean {
+  if (f.model_id !== undefined) return f.model_id === model;
+  if (f.device_id !== undefined && models.get(f.device_id) === model) return true;
+  return f.devices?.some((d) => models.get(d) === model) ?? false;
+}
+
+function namedDevices(page: readonly Finding[]): string[] {
+  const ids = new Set<string>();
+  for (const f of page) {
+    if (f.model_id !== undefined) continue;
+    if (f.device_id !== undefined) ids.add(f.device_id);
+    for (const d of f.devices ?? []) ids.add(d);
+  }
+  return [...ids];
 }
 
 export const findingsCommand: CommandModule = {
@@ -34,7 +55,7 @@ export const findingsCommand: CommandModule = {
       .description("list the latest scan's findings, filtered")
       .option("--rule <id>")
       .option("--device <id>", "findings about this device (alone or in a group)")
-      .option("--model <id>")
+      .option("--model <id>", "findings about this model or about a device of it")
       .addOption(new Option("--min-severity <severity>").choices([...SEVERITIES]))
       .addOption(new Option("--status <status>").choices(["new", "unchanged", "suppressed"]))
       .addOption(new Option("--format <format>").choices(["table", "json", "ndjson", "csv"]).default("table"))
@@ -46,8 +67,9 @@ export const findingsCommand: CommandModule = {
           let total = 0;
           if (o.format === "csv") ctx.out(csvLine([...FINDING_CSV_COLUMNS]));
           for await (const page of store.findings.current()) {
+            const models = o.model !== undefined ? await store.fleet.deviceModels(namedDevices(page)) : new Map<string, string>();
             for (const f of page) {
-              if (!matches(f, o)) continue;
+              if (!matches(f, o, models)) continue;
               total++;
               if (o.format === "ndjson") ctx.out(JSON.stringify(f));
               else if (o.format === "csv") ctx.out(findingCsvRow(f));
