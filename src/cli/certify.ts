@@ -3,7 +3,7 @@
  * summary, JSON, HTML or PDF. Subcommands: `init` (answers skeleton), `matrix` (models × standards), `diff` (two
  * assessments), `catalogue` (a standard's provisions).
  */
-import { writeFileSync } from "node:fs";
+import { writeOutputFile } from "./output.ts";
 import { resolve } from "node:path";
 import { Option } from "commander";
 import type { Assessment } from "../certify/assessment.ts";
@@ -95,7 +95,7 @@ async function write(o: CertifyFlags, ctx: CliContext, assessments: Assessment[]
   const target = o.out !== undefined ? resolve(ctx.io.cwd, o.out) : undefined;
   const emit = (text: string) => {
     if (target !== undefined) {
-      writeFileSync(target, text);
+      writeOutputFile(target, text);
       ctx.err(`wrote ${target}`);
     } else ctx.out(text);
   };
@@ -112,7 +112,7 @@ async function write(o: CertifyFlags, ctx: CliContext, assessments: Assessment[]
       ctx.exit(EXIT.error);
       return;
     }
-    writeFileSync(target!, res.pdf);
+    writeOutputFile(target!, res.pdf);
     ctx.err(`wrote ${target} (${res.pdf.length} bytes, rendered in ${res.ms} ms)`);
   } else {
     const c = ctx.colors();

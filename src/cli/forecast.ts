@@ -1,5 +1,5 @@
 /** `longwatch forecast [--until 2045]`: for each year, how much of the fleet can still be kept secure. */
-import { writeFileSync } from "node:fs";
+import { writeOutputFile } from "./output.ts";
 import { type Command, Option } from "commander";
 import { csvLine } from "../formats/csv.ts";
 import { computeForecast, type ForecastRow } from "../lifecycle/forecast.ts";
@@ -69,7 +69,7 @@ export const forecastCommand: CommandModule = {
             ].join("\n");
           }
           if (o.out) {
-            writeFileSync(o.out, text.endsWith("\n") ? text : `${text}\n`);
+            writeOutputFile(o.out, text.endsWith("\n") ? text : `${text}\n`);
             ctx.err(`Forecast written to ${o.out}`);
           } else ctx.out(text);
         });

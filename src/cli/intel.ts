@@ -1,5 +1,6 @@
 /** `longwatch intel export|import`: share what the fleet saw as STIX 2.1, and watch for what others shared. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeOutputFile } from "./output.ts";
 import { basename } from "node:path";
 import { type Command, Option } from "commander";
 import { EXIT } from "../core/exit-codes.ts";
@@ -35,7 +36,7 @@ export const intelCommand: CommandModule = {
           const alerts = (await store.alerts.list({ limit: 1_000_000 })).filter((a) => a.last_seen >= since);
           const r = exportIntel({ alerts, detectors: allDetectors, producer: o.producer ?? ctx.io.env.LONGWATCH_PRODUCER ?? "Longwatch user", tlp: o.tlp, tlpVersion, minConfidence: min });
           const text = `${JSON.stringify(r.bundle, null, 2)}\n`;
-          if (o.out) writeFileSync(o.out, text);
+          if (o.out) writeOutputFile(o.out, text);
           else ctx.out(text);
           ctx.err(`STIX 2.1 bundle (TLP:${tlpVersion === 1 && o.tlp === "clear" ? "WHITE" : o.tlp.toUpperCase()}${tlpVersion === 1 ? ", TLP 1.0 marking" : ""}): ${r.indicators} indicator(s), ${r.sightings} sighting(s) from ${alerts.length} alert(s) since ${since}; ${r.skipped.length} alert(s) left out (false/benign positives, no endpoint).`);
         });

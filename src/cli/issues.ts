@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { formatIssue, type InputIssue } from "../core/input-issue.ts";
 import { csvLine } from "../formats/csv.ts";
+import { outputError } from "./output.ts";
 import type { CliContext } from "./context.ts";
 
 export class IssueReporter {
@@ -42,13 +43,21 @@ export class IssueReporter {
 
   private open(): void {
     mkdirSync(dirname(this.rejectsFile), { recursive: true });
-    this.fd = openSync(this.rejectsFile, "w");
-    writeSync(this.fd, `${csvLine(["file", "line", "path", "column", "level", "reason"])}\n`);
+    try {
+      this.fd = openSync(this.rejectsFile, "w");
+      writeSync(this.fd, `${csvLine(["file", "line", "path", "column", "level", "reason"])}\n`);
+    } catch (e) {
+      throw outputError(e, this.rejectsFile);
+    }
     for (const i of this.buffered.splice(0)) this.write(i);
   }
 
   private write(i: InputIssue): void {
-    writeSync(this.fd!, `${csvLine([i.file, i.line, i.path, i.column, i.level, i.reason])}\n`);
+    try {
+      writeSync(this.fd!, `${csvLine([i.file, i.line, i.path, i.column, i.level, i.reason])}\n`);
+    } catch (e) {
+      throw outputError(e, this.rejectsFile);
+    }
   }
 
   /** Closes the rejects file; returns a line for the summary when there was anything to report. */

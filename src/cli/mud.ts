@@ -1,5 +1,6 @@
 /** `longwatch import mud FILE --model M` and `longwatch export mud --model M`: MUD files (RFC 8520) in and out. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeOutputFile } from "./output.ts";
 import type { Command } from "commander";
 import { EXIT } from "../core/exit-codes.ts";
 import { exportMud, importMud } from "../flows/mud.ts";
@@ -67,7 +68,7 @@ export const mudExportCommand: CommandModule = {
           }
           const out = exportMud([...learned.values()], { modelId: o.model, mudUrl, now, devices, minShare: share, ...(model?.manufacturer ? { mfgName: model.manufacturer } : {}), ...(model?.name ? { systeminfo: model.name } : {}), ...(model?.support_end ? { supported: Date.parse(model.support_end) > now } : {}) });
           const text = `${JSON.stringify(out.mud, null, 2)}\n`;
-          if (o.out) writeFileSync(o.out, text);
+          if (o.out) writeOutputFile(o.out, text);
           else ctx.out(text);
           ctx.err(`MUD file for ${o.model}: ${out.kept.length} destination(s) used by at least ${Math.round(share * 100)} % of ${devices} device(s); ${out.dropped.length} rarer one(s) left out.`);
         });

@@ -1,5 +1,5 @@
 /** `longwatch privacy report --model M`: where a model's data goes, against its declaration, with what changed. */
-import { writeFileSync } from "node:fs";
+import { writeOutputFile } from "./output.ts";
 import { type Command, Option } from "commander";
 import { buildPrivacyReport } from "../flows/report.ts";
 import { privacyHtml, privacyTable } from "../report/privacy.ts";
@@ -38,7 +38,7 @@ export const privacyCommand: CommandModule = {
           if (o.save) await store.flows.saveReport({ model_id: o.model, created_at: r.generated_at, doc: r });
           const text = o.format === "json" ? `${JSON.stringify(r, null, 2)}\n` : o.format === "html" ? privacyHtml(r) : privacyTable(r);
           if (o.out) {
-            writeFileSync(o.out, text);
+            writeOutputFile(o.out, text);
             ctx.err(`Wrote ${o.out}`);
           } else ctx.out(text);
         });

@@ -3,7 +3,7 @@
  * revoke a certificate, open a rotation task, call a webhook or a command — through proposals that a second person
  * approves, dry runs by default, verification after every change, reversal, and a log that proves what happened.
  */
-import { writeFileSync } from "node:fs";
+import { writeOutputFile } from "./output.ts";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
@@ -231,7 +231,7 @@ export const respondCommand: CommandModule = {
           for await (const page of d.store.responses.log()) all.push(...page);
           const text = o.format === "jsonl" ? all.map((e) => JSON.stringify(e)).join("\n") : logTable(all);
           if (o.output) {
-            writeFileSync(resolve(ctx.io.cwd, o.output), text + (text ? "\n" : ""));
+            writeOutputFile(resolve(ctx.io.cwd, o.output), text + (text ? "\n" : ""));
             ctx.err(`Wrote ${all.length} log line(s) to ${o.output}.`);
           } else ctx.out(text);
         });

@@ -1,5 +1,6 @@
 /** Writes a scan's report in the chosen format, to a file or stdout, and the terminal summary when appropriate. */
 import { createWriteStream, type WriteStream } from "node:fs";
+import { outputError } from "./output.ts";
 import { once } from "node:events";
 import type { AuditResult } from "../audit/engine.ts";
 import type { Rule } from "../audit/rule.ts";
@@ -42,7 +43,15 @@ export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanRepo
     return undefined;
   }
   const file = r.out !== undefined ? createWriteStream(r.out) : undefined;
-  const sink: Sink = file ? (chunk) => write(file, chunk) : (chunk) => write(ctx.io.stdout, chunk);
+  // A failed write (full disk) is an 'error' event that may come between chunks: keep it and throw it, naming the file.
+  let failed: unknown;
+  file?.on("error", (e) => (failed ??= e));
+  const sink: Sink = file
+    ? async (chunk) => {
+        if (failed !== undefined) throw outputError(failed, r.out!);
+        await write(file, chunk).catch((e: unknown) => Promise.reject(outputError(e, r.out!)));
+      }
+    : (chunk) => write(ctx.io.stdout, chunk);
   const pages = store.findings.current();
   const ran = r.result.rules.map((id) => rules.get(id)!).filter(Boolean);
   switch (r.format) {
@@ -86,7 +95,8 @@ export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanRepo
   }
   if (file) {
     file.end();
-    await once(file, "finish");
+    if (failed === undefined) await once(file, "finish").catch((e: unknown) => (failed ??= e));
+    if (failed !== undefined) throw outputError(failed, r.out!);
     ctx.out(summaryText());
     ctx.out(`\nReport written to ${r.out}`);
     return r.out;
