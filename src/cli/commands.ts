@@ -19,5 +19,6 @@ import { mudExportCommand } from "./mud.ts";
 import { privacyCommand } from "./privacy.ts";
 import { respondCommand } from "./respond.ts";
 import { publishCommand } from "./publish.ts";
+import { whatifCommand } from "./whatif.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, storeCommand, publishCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand];

@@ -212,6 +212,8 @@ export interface CertificateInfo {
   chain_length: number;
   /** notAfter of the certificate in the file that issued this one, when the file has it. */
   issuer_not_after?: string;
+  /** SHA-256 of the DER of the certificate in the file that issued this one (what `whatif compromise ca:` names). */
+  issuer_fingerprint?: string;
   /** X.509 version: 1, 2 or 3. */
   version?: number;
   /** SHA-256 of the SubjectPublicKeyInfo DER: equal on two certificates means the same key pair. */

@@ -116,6 +116,7 @@ function chainResult(entries: Entry[], warnings: string[], opts: ParseOptions): 
       if (!sameName(leaf.der, leaf.layout.issuer, c.der, c.layout.subject)) continue;
       issuerFound = true;
       info.issuer_not_after = readTime(c.der, c.layout.notAfter);
+      info.issuer_fingerprint = hash("sha256", c.der.subarray(c.layout.cert.start, c.layout.cert.end), "hex");
     } catch (err) {
       warnings.push(where(i, n) + messageOf(err));
     }

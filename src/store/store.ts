@@ -11,6 +11,7 @@ import type { FindingRepository } from "./findings.ts";
 import type { FleetRepository } from "./fleet.ts";
 import type { TableRepository } from "./tables.ts";
 import type { FlowRepository } from "./flows.ts";
+import type { GraphRepository } from "./graph.ts";
 import type { ResponseRepository } from "./responses.ts";
 import type { ScaleRepository } from "./scale.ts";
 import type { VulnRepository } from "./vulns.ts";
@@ -22,6 +23,7 @@ export type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetR
 export { serializeDevice } from "./fleet.ts";
 export type { TableInfo, TableRepository } from "./tables.ts";
 export type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "./flows.ts";
+export type { GraphCertificateRow, GraphComponentRow, GraphCredentialRow, GraphDeviceRow, GraphEndpointRow, GraphRepository } from "./graph.ts";
 export type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "./responses.ts";
 export type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, SbomRecord, VulnCounts, VulnRepository } from "./vulns.ts";
 
@@ -48,6 +50,8 @@ export interface Repositories {
   readonly responses: ResponseRepository;
   /** Scale-out workers' leases and checkpoints (docs/scale.md). */
   readonly scale: ScaleRepository;
+  /** Narrow reads the what-if fleet graph is built from (whatif/). */
+  readonly graph: GraphRepository;
 }
 
 /**

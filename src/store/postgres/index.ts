@@ -17,6 +17,7 @@ import { PgFindings } from "./findings.ts";
 import { PgFleet } from "./fleet.ts";
 import { PgFlows } from "./flows.ts";
 import { PgResponses } from "./responses.ts";
+import { PgGraph } from "./graph.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { PgTables } from "./tables.ts";
@@ -34,6 +35,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     flows: new PgFlows(db),
     responses: new PgResponses(db, schema),
     scale: new PgScale(db, env),
+    graph: new PgGraph(db),
   };
 }
 
@@ -50,6 +52,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     flows: guardRepository(repos.flows, "flows", around),
     responses: guardRepository(repos.responses, "responses", around),
     scale: guardRepository(repos.scale, "scale", around),
+    graph: guardRepository(repos.graph, "graph", around),
   };
 }
 
@@ -65,6 +68,7 @@ export class PostgresStore implements Store {
   readonly flows;
   readonly responses;
   readonly scale;
+  readonly graph;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -80,7 +84,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -18,6 +18,7 @@ import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { SqliteTables } from "./tables.ts";
 import { SqliteResponses } from "./responses.ts";
+import { SqliteGraph } from "./graph.ts";
 import { SqliteVulns } from "./vulns.ts";
 
 /** One instance of every repository over the connection; a new area adds its line here. */
@@ -32,6 +33,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     flows: new SqliteFlows(db),
     responses: new SqliteResponses(db),
     scale: new SqliteScale(db, env),
+    graph: new SqliteGraph(db),
   };
 }
 
@@ -48,6 +50,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     flows: guardRepository(repos.flows, "flows", around),
     responses: guardRepository(repos.responses, "responses", around),
     scale: guardRepository(repos.scale, "scale", around),
+    graph: guardRepository(repos.graph, "graph", around),
   };
 }
 
@@ -63,6 +66,7 @@ export class SqliteStore implements Store {
   readonly flows;
   readonly responses;
   readonly scale;
+  readonly graph;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -78,7 +82,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -146,6 +150,7 @@ class SqliteTx implements StoreTx {
   readonly flows;
   readonly responses;
   readonly scale;
+  readonly graph;
 
   constructor(
     private readonly store: SqliteStore,
@@ -153,7 +158,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@ import { type ContractTarget, contractContext } from "./context.ts";
 import { findingsContract } from "./findings.ts";
 import { fleetContract } from "./fleet.ts";
 import { flowsContract } from "./flows.ts";
+import { graphContract } from "./graph.ts";
 import { responsesContract } from "./responses.ts";
 import { scaleContract } from "./scale.ts";
 import { transactionContract } from "./transactions.ts";
@@ -21,4 +22,5 @@ export function storeContract(target: ContractTarget): void {
   flowsContract(c);
   responsesContract(c);
   scaleContract(c);
+  graphContract(c);
 }

@@ -1,0 +1,68 @@
+/**
+ * Port: the rows the what-if fleet graph (whatif/) is built from — devices with the fields that link them to other
+ * nodes, certificates with their issuers, credentials grouped by secret, firmware components, and endpoints seen in
+ * flows. Narrow rows read in pages, so a million devices cost one pass over each table. Nothing here returns a secret:
+ * credentials carry a number that is equal exactly when two stored secrets are equal.
+ */
+
+export interface GraphDeviceRow {
+  device_id: string;
+  model_id: string | null;
+  firmware_version: string | null;
+  cert_fingerprint: string | null;
+  country: string | null;
+  groups: string[];
+  imsi: string | null;
+  iccid: string | null;
+  sim_apn: string | null;
+  mqtt_client_id: string | null;
+}
+
+export interface GraphCertificateRow {
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  /** SHA-256 of the issuing certificate, when the device's certificate file carried it. */
+  issuer_fingerprint: string | null;
+}
+
+export interface GraphCredentialRow {
+  device_id: string | null;
+  model_id: string | null;
+  firmware_version: string | null;
+  service: string;
+  username: string;
+  /** Equal for two rows exactly when their stored secrets (kind and hash or digest) are equal; 1, 2, 3 … */
+  secret_group: number;
+}
+
+export interface GraphComponentRow {
+  model_id: string;
+  firmware_version: string;
+  name: string;
+  version: string | null;
+  purl: string | null;
+}
+
+export interface GraphEndpointRow {
+  destination: string;
+  devices: number;
+}
+
+export interface GraphRepository {
+  /** Every device, ordered by device_id (byte order). */
+  devices(pageSize?: number): AsyncIterable<GraphDeviceRow[]>;
+  /** Every stored certificate, ordered by fingerprint. */
+  certificates(pageSize?: number): AsyncIterable<GraphCertificateRow[]>;
+  /** Every credential (device- and model-scoped), in insertion order. */
+  credentials(pageSize?: number): AsyncIterable<GraphCredentialRow[]>;
+  /** Every component of every imported firmware inventory, ordered by model, firmware version, position. */
+  components(pageSize?: number): AsyncIterable<GraphComponentRow[]>;
+  /** Distinct devices per destination seen in flows, most devices first, then by destination. */
+  endpoints(): Promise<GraphEndpointRow[]>;
+  /**
+   * Devices seen talking to an endpoint — an exact name, `.example.com` for a domain and its subdomains, or an
+   * address — optionally on one remote port; ordered by device id.
+   */
+  endpointDevices(endpoint: string, port?: number): Promise<string[]>;
+}

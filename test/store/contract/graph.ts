@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { StoredComponent } from "../../../src/core/component.ts";
+import type { CertificateInfo, Credential } from "../../../src/core/fleet.ts";
+import { serializeDevice, type Store } from "../../../src/store/store.ts";
+import { importRows } from "../../helpers/store.ts";
+import type { ContractContext } from "./context.ts";
+
+const cert = (fingerprint: string, issuer: string, issuer_fingerprint?: string): CertificateInfo => ({
+  fingerprint, subject: `CN=${fingerprint.slice(0, 4)}`, issuer, serial: "01", not_before: "2024-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z",
+  key_type: "ec", key_bits: 256, sig_alg: "ecdsa-with-SHA256", sig_hash: "sha256", self_issued: false, self_signed: false, is_ca: false, roca: false, chain_length: issuer_fingerprint ? 2 : 1,
+  ...(issuer_fingerprint ? { issuer_fingerprint } : {}),
+});
+const cred = (c: Partial<Credential> & { secret: Credential["secret"] }): Credential => ({ service: "ssh", username: "root", ...c });
+const comp = (name: string, version: string, purl?: string): StoredComponent => ({ name, version, ...(purl ? { purl } : {}), keys: [] });
+
+async function all<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const p of pages) out.push(...p);
+  return out;
+}
+
+async function seeded(c: ContractContext): Promise<Store> {
+  const store = await c.fresh();
+  const fpA = "a".repeat(64), fpB = "b".repeat(64), ca = "c".repeat(64);
+  await store.fleet.upsertCertificates([cert(fpA, "CN=Device CA,O=Acme", ca), cert(fpB, "CN=Old CA")]);
+  await importRows(store, [
+    { device_id: "d-1", model_id: "m1", firmware_version: "1.0", cert_fingerprint: fpA, country: "DE", groups: ["berlin", "pilot ✓"], imsi: "262011234567890", iccid: "8949000000000000001", sim_apn: "iot.acme", mqtt_client_id: "c-1" },
+    { device_id: "d-2", model_id: "m1", firmware_version: "1.1", cert_fingerprint: fpB },
+    { device_id: "d-3" },
+  ].map(serializeDevice), { source: "test" });
+  await store.fleet.upsertCredentials([
+    cred({ device_id: "d-1", secret: { kind: "keyed", digest: "lwk1$same" } }),
+    cred({ device_id: "d-2", secret: { kind: "keyed", digest: "lwk1$same" } }),
+    cred({ device_id: "d-3", secret: { kind: "keyed", digest: "lwk1$other" } }),
+    cred({ model_id: "m1", firmware_version: "1.0", service: "http", username: "admin", secret: { kind: "crypt", hash: "$1$x$same" } }),
+  ]);
+  await store.vulns.replaceSbom({ model_id: "m1", firmware_version: "1.0", format: "cyclonedx", source: "m1.json", imported_at: "2026-11-25T00:00:00Z", component_count: 2 }, [comp("openssl", "3.0.11", "pkg:deb/debian/openssl@3.0.11?arch=arm64"), comp("busybox", "1.36.1")], []);
+  return store;
+}
+
+export function graphContract(c: ContractContext): void {
+  describe(`what-if graph reads (${c.target.name})`, () => {
+    it("reads every device's linking fields in pages, ordered by device id", async () => {
+      const store = await seeded(c);
+      const pages: number[] = [];
+      const rows = [];
+      for await (const p of store.graph.devices(2)) {
+        pages.push(p.length);
+        rows.push(...p);
+      }
+      assert.deepEqual(pages, [2, 1]);
+      assert.deepEqual(rows[0], { device_id: "d-1", model_id: "m1", firmware_version: "1.0", cert_fingerprint: "a".repeat(64), country: "DE", groups: ["berlin", "pilot ✓"], imsi: "262011234567890", iccid: "8949000000000000001", sim_apn: "iot.acme", mqtt_client_id: "c-1" });
+      assert.deepEqual(rows[2], { device_id: "d-3", model_id: null, firmware_version: null, cert_fingerprint: null, country: null, groups: [], imsi: null, iccid: null, sim_apn: null, mqtt_client_id: null });
+    });
+
+    it("reads certificates with their issuers, and the issuing certificate's fingerprint when known", async () => {
+      const store = await seeded(c);
+      assert.deepEqual(await all(store.graph.certificates(1)), [
+        { fingerprint: "a".repeat(64), subject: "CN=aaaa", issuer: "CN=Device CA,O=Acme", issuer_fingerprint: "c".repeat(64) },
+        { fingerprint: "b".repeat(64), subject: "CN=bbbb", issuer: "CN=Old CA", issuer_fingerprint: null },
+      ]);
+    });
+
+    it("groups credentials by secret without returning the secret", async () => {
+      const store = await seeded(c);
+      const rows = await all(store.graph.credentials(3));
+      assert.equal(rows.length, 4);
+      assert.ok(rows.every((r) => !JSON.stringify(r).includes("lwk1") && !JSON.stringify(r).includes("$1$")));
+      const group = (d: string | null) => rows.find((r) => r.device_id === d)!.secret_group;
+      assert.equal(group("d-1"), group("d-2"));
+      assert.notEqual(group("d-1"), group("d-3"));
+      const model = rows.find((r) => r.model_id === "m1")!;
+      assert.deepEqual({ ...model, secret_group: 0 }, { device_id: null, model_id: "m1", firmware_version: "1.0", service: "http", username: "admin", secret_group: 0 });
+      assert.notEqual(model.secret_group, group("d-1"));
+    });
+
+    it("reads firmware components with name, version and purl", async () => {
+      const store = await seeded(c);
+      assert.deepEqual(await all(store.graph.components(1)), [
+        { model_id: "m1", firmware_version: "1.0", name: "openssl", version: "3.0.11", purl: "pkg:deb/debian/openssl@3.0.11?arch=arm64" },
+        { model_id: "m1", firmware_version: "1.0", name: "busybox", version: "1.36.1", purl: null },
+      ]);
+    });
+
+    it("counts devices per endpoint and finds the devices of one endpoint by name, domain, address and port", async () => {
+      const store = await seeded(c);
+      const o = { model_id: "m1", day: "2026-11-24", address: "198.51.100.1", port: 8883, protocol: "tcp", direction: "from-device" as const, name_source: "record" as const, local: false, party: "first", categories: [], declared: true, flows: 1, bytes_out: 1, bytes_in: 1, first_seen: "2026-11-24T01:00:00Z", last_seen: "2026-11-24T01:00:00Z" };
+      await store.flows.record([
+        { ...o, device_id: "d-2", destination: "mqtt.acme.example" },
+        { ...o, device_id: "d-1", destination: "mqtt.acme.example" },
+        { ...o, device_id: "d-1", destination: "mqtt.acme.example", day: "2026-11-25" },
+        { ...o, device_id: "d-1", destination: "ota.acme.example", port: 443, address: "198.51.100.2" },
+      ]);
+      assert.deepEqual(await store.graph.endpoints(), [{ destination: "mqtt.acme.example", devices: 2 }, { destination: "ota.acme.example", devices: 1 }]);
+      assert.deepEqual(await store.graph.endpointDevices("MQTT.acme.example"), ["d-1", "d-2"]);
+      assert.deepEqual(await store.graph.endpointDevices(".acme.example"), ["d-1", "d-2"]);
+      assert.deepEqual(await store.graph.endpointDevices("198.51.100.2"), ["d-1"]);
+      assert.deepEqual(await store.graph.endpointDevices(".acme.example", 443), ["d-1"]);
+      assert.deepEqual(await store.graph.endpointDevices("acme.example"), []);
+    });
+  });
+}
