@@ -20,5 +20,7 @@ import { privacyCommand } from "./privacy.ts";
 import { respondCommand } from "./respond.ts";
 import { publishCommand } from "./publish.ts";
 import { whatifCommand } from "./whatif.ts";
+import { serveCommand } from "./serve.ts";
+import { tokenCommand } from "./token.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand, serveCommand, tokenCommand];

@@ -5,6 +5,7 @@
  * findings.ts, …); docs/architecture.md says how to add one.
  */
 import { randomUUID } from "node:crypto";
+import type { AccessRepository } from "./access.ts";
 import type { AlertRepository } from "./alerts.ts";
 import type { AssessmentRepository } from "./assessments.ts";
 import type { FindingRepository } from "./findings.ts";
@@ -16,6 +17,7 @@ import type { ResponseRepository } from "./responses.ts";
 import type { ScaleRepository } from "./scale.ts";
 import type { VulnRepository } from "./vulns.ts";
 
+export type { AccessRepository, Account, ApiToken, AuditEntry, AuditFilter, NewApiToken, Principal, StoredAccount, StoredSession } from "./access.ts";
 export type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
 export type { AssessmentRepository, StoredAssessment } from "./assessments.ts";
 export type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "./findings.ts";
@@ -52,6 +54,8 @@ export interface Repositories {
   readonly scale: ScaleRepository;
   /** Narrow reads the what-if fleet graph is built from (whatif/). */
   readonly graph: GraphRepository;
+  /** The service's tokens, accounts, sessions and audit log of changes. */
+  readonly access: AccessRepository;
 }
 
 /**

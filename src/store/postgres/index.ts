@@ -18,6 +18,7 @@ import { PgFleet } from "./fleet.ts";
 import { PgFlows } from "./flows.ts";
 import { PgResponses } from "./responses.ts";
 import { PgGraph } from "./graph.ts";
+import { PgAccess } from "./access.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { PgTables } from "./tables.ts";
@@ -33,6 +34,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     assessments: new PgAssessments(db),
     tables: new PgTables(db),
     flows: new PgFlows(db),
+    access: new PgAccess(db, env),
     responses: new PgResponses(db, schema),
     scale: new PgScale(db, env),
     graph: new PgGraph(db),
@@ -53,6 +55,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     responses: guardRepository(repos.responses, "responses", around),
     scale: guardRepository(repos.scale, "scale", around),
     graph: guardRepository(repos.graph, "graph", around),
+    access: guardRepository(repos.access, "access", around),
   };
 }
 
@@ -69,6 +72,7 @@ export class PostgresStore implements Store {
   readonly responses;
   readonly scale;
   readonly graph;
+  readonly access;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -84,7 +88,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

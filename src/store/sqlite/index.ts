@@ -19,6 +19,7 @@ import { allMigrations } from "./migrations/index.ts";
 import { SqliteTables } from "./tables.ts";
 import { SqliteResponses } from "./responses.ts";
 import { SqliteGraph } from "./graph.ts";
+import { SqliteAccess } from "./access.ts";
 import { SqliteVulns } from "./vulns.ts";
 
 /** One instance of every repository over the connection; a new area adds its line here. */
@@ -31,6 +32,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     assessments: new SqliteAssessments(db),
     tables: new SqliteTables(db),
     flows: new SqliteFlows(db),
+    access: new SqliteAccess(db, env),
     responses: new SqliteResponses(db),
     scale: new SqliteScale(db, env),
     graph: new SqliteGraph(db),
@@ -51,6 +53,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     responses: guardRepository(repos.responses, "responses", around),
     scale: guardRepository(repos.scale, "scale", around),
     graph: guardRepository(repos.graph, "graph", around),
+    access: guardRepository(repos.access, "access", around),
   };
 }
 
@@ -67,6 +70,7 @@ export class SqliteStore implements Store {
   readonly responses;
   readonly scale;
   readonly graph;
+  readonly access;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -82,7 +86,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -151,6 +155,7 @@ class SqliteTx implements StoreTx {
   readonly responses;
   readonly scale;
   readonly graph;
+  readonly access;
 
   constructor(
     private readonly store: SqliteStore,
@@ -158,7 +163,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

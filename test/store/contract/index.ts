@@ -1,4 +1,5 @@
 /** Every area's contract tests, for one adapter. */
+import { accessContract } from "./access.ts";
 import { alertsContract } from "./alerts.ts";
 import { assessmentsContract } from "./assessments.ts";
 import { type ContractTarget, contractContext } from "./context.ts";
@@ -23,4 +24,5 @@ export function storeContract(target: ContractTarget): void {
   responsesContract(c);
   scaleContract(c);
   graphContract(c);
+  accessContract(c);
 }

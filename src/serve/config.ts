@@ -1,0 +1,64 @@
+/**
+ * The service's configuration file (`longwatch serve --config longwatch.yaml`), validated at start with messages
+ * that name the file and the key (`longwatch.yaml: tls.cert: …`). The HTTP side's keys are here; the ingest pipeline's keys (pipeline,
+ * detection, checkpoint, mqtt, follow, sinks, audit, ingest) are validated by the pipeline's own schema.
+ */
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { LongwatchError } from "../core/errors.ts";
+
+export const PIPELINE_KEYS = ["pipeline", "detection", "checkpoint", "mqtt", "follow", "sinks", "audit", "ingest"] as const;
+
+const listen = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "is not HOST:PORT (e.g. 127.0.0.1:8080)");
+
+export const HttpConfigSchema = z
+  .object({
+    listen: listen.default("127.0.0.1:8080").describe("Where the API listens."),
+    tls: z.object({ cert: z.string().min(1).describe("PEM certificate (chain) file."), key: z.string().min(1).describe("PEM private key file.") }).strict().optional(),
+    session: z.object({ ttl_hours: z.number().min(0.1).max(24 * 30).default(12) }).strict().default({ ttl_hours: 12 }),
+    login: z.object({ max_failures: z.number().int().min(1).max(1000).default(5), window_minutes: z.number().min(1).max(24 * 60).default(15) }).strict().default({ max_failures: 5, window_minutes: 15 }),
+    log: z.object({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }).strict().default({ level: "info" }),
+    metrics_public: z.boolean().default(false).describe("Serve /metrics without a token (for a Prometheus on a trusted network)."),
+    max_json_bytes: z.number().int().min(1024).max(64 * 2 ** 20).default(2 ** 20),
+  })
+  .strict();
+
+export type HttpConfig = z.infer<typeof HttpConfigSchema>;
+
+export interface ServeConfig {
+  http: HttpConfig;
+  /** The pipeline's part, as written (validated by the pipeline). */
+  pipeline: Record<string, unknown>;
+}
+
+/** Splits and validates a parsed config document; `at` (the file) starts every message. */
+export function serveConfig(raw: unknown, at = "config"): ServeConfig {
+  if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) throw new LongwatchError("invalid_config", `${at}: must be a mapping of keys`, { key: at });
+  const http: Record<string, unknown> = {};
+  const pipeline: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) ((PIPELINE_KEYS as readonly string[]).includes(k) ? pipeline : http)[k] = v;
+  const r = HttpConfigSchema.safeParse(http);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => ({ key: i.path.map(String).join("."), message: i.code === "unrecognized_keys" ? `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message }));
+    const first = issues[0]!;
+    throw new LongwatchError("invalid_config", `${at}: ${first.key ? `${first.key}: ` : ""}${first.message}`, { file: at, key: first.key, issues });
+  }
+  return { http: r.data, pipeline };
+}
+
+/** Reads and validates a YAML (or JSON) config file; YAML syntax errors name the line. */
+export function loadServeConfig(file: string): ServeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new LongwatchError("file_not_found", `--config ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, { file }, { cause: e });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new LongwatchError("invalid_config", `${file}:${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}`, { file, line: e.linePos?.[0]?.line });
+  }
+  return serveConfig(doc.toJS(), file);
+}

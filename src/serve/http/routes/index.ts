@@ -1,0 +1,11 @@
+/** Every operation of the API, in one table: the server, the OpenAPI document and the auth tests read it. A new operation is one entry in one of these lists (or a new list here). */
+import type { Route } from "../route.ts";
+import { alertRoutes } from "./alerts.ts";
+import { auditRoutes } from "./audit-log.ts";
+import { fleetRoutes } from "./fleet.ts";
+import { healthRoutes } from "./health.ts";
+import { metaRoutes } from "./meta.ts";
+import { sessionRoutes } from "./session.ts";
+import { tokenRoutes } from "./tokens.ts";
+
+export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...auditRoutes];

@@ -1,0 +1,50 @@
+/** A real `longwatch serve` HTTP API in-process on a free port over a fresh SQLite store, with a token per role. */
+import { join } from "node:path";
+import { after } from "node:test";
+import type { Role } from "../../src/core/roles.ts";
+import { ROLES } from "../../src/core/roles.ts";
+import { createToken } from "../../src/serve/auth/tokens.ts";
+import { serveConfig } from "../../src/serve/config.ts";
+import { type Logger, silentLogger } from "../../src/serve/log.ts";
+import { type RunningService, startService } from "../../src/serve/service.ts";
+import { openStore } from "../../src/store/open.ts";
+import type { Store } from "../../src/store/store.ts";
+import { tmpDir } from "./tmp.ts";
+
+export interface TestService {
+  url: string;
+  store: Store;
+  service: RunningService;
+  /** A live token per role. */
+  tokens: Record<Role, string>;
+  adminToken: string;
+  logs: Record<string, unknown>[];
+  fetch(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
+}
+
+export async function startTestService(o: { config?: Record<string, unknown>; storeUrl?: string; clock?: () => number; tls?: { cert: string; key: string } } = {}): Promise<TestService> {
+  const t = tmpDir();
+  const store = await openStore(o.storeUrl ?? `sqlite:${join(t.dir, "longwatch.db")}`);
+  const logs: Record<string, unknown>[] = [];
+  const log: Logger = (level, msg, fields) => void logs.push({ level, msg, ...fields });
+  const config = serveConfig({ listen: "127.0.0.1:0", ...(o.tls ? { tls: o.tls } : {}), ...o.config }).http;
+  const service = await startService({ store, config, dataDir: t.dir, log: o.config?.quiet ? silentLogger : log, version: "test", validateResponses: true, ...(o.clock ? { clock: o.clock } : {}) });
+  after(async () => {
+    await service.close();
+    await store.close();
+  });
+  const tokens = {} as Record<Role, string>;
+  for (const role of ROLES) tokens[role] = (await createToken(store, { name: `t-${role}`, role, by: "test", now: Date.now() })).token;
+  const fetchIt = (path: string, init: RequestInit & { token?: string | null; json?: unknown } = {}) => {
+    const headers = new Headers(init.headers);
+    const token = init.token === undefined ? tokens.admin : init.token;
+    if (token !== null) headers.set("authorization", `Bearer ${token}`);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set("content-type", "application/json");
+      body = JSON.stringify(init.json);
+    }
+    return fetch(`${service.url}${path}`, { ...init, headers, ...(body !== undefined ? { body } : {}) });
+  };
+  return { url: service.url, store, service, tokens, adminToken: service.adminToken!, logs, fetch: fetchIt };
+}
