@@ -64,7 +64,7 @@ describe("longwatch serve", () => {
       child.stdout.on("data", (c: Buffer) => (out += c.toString()));
       child.stderr.on("data", (c: Buffer) => (err += c.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       while (!/serving on (\S+) /.test(out)) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not start: ${out}\n${err}`);
         await new Promise((r) => setTimeout(r, 50));
@@ -81,7 +81,7 @@ describe("longwatch serve", () => {
     assert.deepEqual(await me.json(), { kind: "token", name: "initial-admin", role: "admin", token_id: ((await (await fetch(`${first.url}/api/v1/tokens`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { id: string }[] }).items[0]!.id });
     first.child.kill("SIGTERM");
     assert.equal(await first.exited, 0);
-    const lines = first.err().trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string });
+    const lines = first.err().trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: string; msg: string });
     assert.ok(lines.some((l) => l.msg === "listening") && lines.some((l) => l.msg === "stopped"), "structured JSON log lines");
     assert.ok(!first.err().includes(token), "the token is never logged");
     const second = await start();
