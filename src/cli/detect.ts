@@ -18,7 +18,8 @@ import { KIND } from "../detect/read/fields.ts";
 import { ColumnMappingSchema } from "../detect/read/mapping.ts";
 import { loadReference } from "../detect/reference.ts";
 import { detectWithStore } from "../detect/stored-run.ts";
-import { buildFlowContext, observations } from "../flows/setup.ts";
+import { countedInputs } from "../flows/inputs.ts";
+import { buildFlowContext, observations, skipCountedInputs } from "../flows/setup.ts";
 import { Watchlist } from "../intel/watchlist.ts";
 import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
 import type { CommandModule } from "./command.ts";
@@ -142,6 +143,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
     const now0 = new Date(now).toISOString();
     const watchlist = watched.length ? new Watchlist(watched.filter((w) => w.valid_until === undefined || w.valid_until > now0)) : undefined;
     let flows: ReturnType<typeof buildFlowContext> | undefined;
+    let inputs: Awaited<ReturnType<typeof skipCountedInputs>> | undefined;
     const result = await detectWithStore({
       ...(store ? { store } : {}),
       ...(given ? { inventory: given } : {}),
@@ -160,15 +162,17 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       ...(until !== undefined ? { until } : {}),
       ...(o.state ? { stateDir: o.state } : {}),
       // Flow declarations live on the models, so the flow context is built once the inventory is known.
-      reference: (inventory) => {
+      reference: async (inventory) => {
         const hasDeclarations = inventory?.models.some((m) => m.flows !== undefined) ?? false;
         if (hasDeclarations || o.flows || o.geoip || o.dnsLog) {
           flows = buildFlowContext({ models: inventory?.models ?? [], ...(o.flows ? { flowsFile: o.flows } : {}), ...(o.geoip ? { geoip: o.geoip } : {}), ...(o.dnsLog ? { dnsLog: o.dnsLog } : {}), ...(o.trackers ? { trackers: o.trackers } : {}), ...(localNets ? { localNets } : {}) });
+          if (store) inputs = await skipCountedInputs(store, files, flows);
         }
         return { ...loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}), ...(flows ? { flows } : {}), ...(watchlist ? { watchlist } : {}) };
       },
       afterRun: async (r, tx) => {
         if (flows) await tx.flows.record(observations(flows, r.engine.index));
+        if (flows && inputs) await tx.flows.saveInputs(countedInputs(inputs.marks, inputs.plan, flows.linesCounted, now0), inputs.plan.replaces);
       },
       onReject: (file, line, reason, _text) => {
         const category = reason.replace(/"[^"]*"/g, "…").replace(/\d+ s behind.*$/, "behind the reorder window");

@@ -78,7 +78,12 @@ const TRACKER_PURPOSE: Record<string, Purpose> = { advertising: "advertising", a
 export class FlowContext {
   readonly entries: Classification[] = [];
   readonly ledger: FlowLedger | undefined;
-  readonly stats = { classified: 0, cached: 0, uncached: 0, unknownCountry: 0 };
+  readonly stats = { classified: 0, cached: 0, uncached: 0, unknownCountry: 0, alreadyCounted: 0 };
+  /** Per input (record source): the highest line counted in the ledger this run. */
+  readonly linesCounted: number[] = [];
+  /** Per input: lines up to this were counted by an earlier run (flow_inputs), so the ledger skips them. */
+  private skipThrough: readonly number[] = [];
+  private owner: object | undefined;
   private readonly policies = new Map<string, Policy | null>();
   private readonly cache = new Map<number, Map<number, { c: Classification; host: Uint8Array | number }>>();
   private readonly local: LocalNets;
@@ -138,11 +143,35 @@ export class FlowContext {
     return c;
   }
 
+  /**
+   * Called by each detector that uses the context when its engine builds it. A replay that has to sort its inputs
+   * starts again on a fresh engine with the same reference data: the ledger then starts again too, or the records
+   * seen before the restart would be counted twice.
+   */
+  bind(owner: object): void {
+    if (owner === this.owner) return;
+    this.owner = owner;
+    this.ledger?.clear();
+    this.linesCounted.length = 0;
+    this.lastSource = -1;
+    this.lastLine = -1;
+  }
+
+  /** Lines of each input (by record source) that an earlier run counted already. */
+  skipCounted(throughLine: readonly number[]): void {
+    this.skipThrough = throughLine;
+  }
+
   /** Counts the record in the ledger once, however many detectors look at it. */
   observe(rec: Rec, c: Classification): void {
     if (!this.ledger || c.id < 0 || (rec.source === this.lastSource && rec.line === this.lastLine)) return;
     this.lastSource = rec.source;
     this.lastLine = rec.line;
+    if (rec.line <= (this.skipThrough[rec.source] ?? 0)) {
+      this.stats.alreadyCounted++;
+      return;
+    }
+    if (rec.line > (this.linesCounted[rec.source] ?? 0)) this.linesCounted[rec.source] = rec.line;
     const sent = rec.num[rec.outbound ? F.bytes_out : F.bytes_in]!;
     const got = rec.num[rec.outbound ? F.bytes_in : F.bytes_out]!;
     this.ledger.add(rec.device, c.id, rec.ts, sent === sent ? sent : 0, got === got ? got : 0);

@@ -61,6 +61,16 @@ export class FlowLedger {
     if (ts > this.last[i]!) this.last[i] = ts;
   }
 
+  /** Forgets every row (a replay that starts again on a fresh engine counts its records again). */
+  clear(): void {
+    this.size = 0;
+    this.dropped = 0;
+    this.dev.fill(-1);
+    this.flows.fill(0);
+    this.out.fill(0);
+    this.inn.fill(0);
+  }
+
   *rows(): Generator<LedgerRow> {
     for (let i = 0; i < this.cap; i++) {
       if (this.dev[i] === -1) continue;

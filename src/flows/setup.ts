@@ -7,11 +7,12 @@ import { LongwatchError } from "../core/errors.ts";
 import type { DeviceModel } from "../core/fleet.ts";
 import { type FlowDeclaration, FlowsFileSchema } from "../core/flows.ts";
 import type { DeviceIndex } from "../detect/device-index.ts";
-import type { FlowObservation } from "../store/flows.ts";
+import type { FlowObservation, FlowRepository } from "../store/flows.ts";
 import { readYaml } from "../certify/yaml-source.ts";
 import { FlowContext } from "./classify.ts";
 import { readDnsLog } from "./dns-log.ts";
 import { openGeoIp } from "./geoip.ts";
+import { type InputMark, type InputPlan, markInput, planInputs } from "./inputs.ts";
 import { loadTrackers } from "./trackers.ts";
 
 export interface FlowSetup {
@@ -88,4 +89,12 @@ export function observations(fc: FlowContext, index: DeviceIndex): FlowObservati
     out.push(o);
   }
   return out;
+}
+
+/** Tells the context which lines of `files` earlier runs counted already (flow_inputs), so this run adds only the rest. */
+export async function skipCountedInputs(store: { flows: Pick<FlowRepository, "inputs"> }, files: readonly string[], fc: FlowContext): Promise<{ marks: InputMark[]; plan: InputPlan }> {
+  const marks = files.map(markInput);
+  const plan = planInputs(marks, await store.flows.inputs(marks.map((m) => m.hash), marks.map((m) => m.path)));
+  fc.skipCounted(plan.skip);
+  return { marks, plan };
 }

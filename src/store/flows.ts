@@ -63,6 +63,21 @@ export interface EndpointContact {
   bytes_in: number;
 }
 
+/**
+ * An input file whose flows were counted, identified by its first bytes (so a copy elsewhere is the same input, a
+ * rotated log with the same name is not), with the last line counted: a later run over the same file — again, or after
+ * it grew — counts only the lines after it, so volumes never double.
+ */
+export interface FlowInput {
+  /** sha256 (hex) of the file's first `head_len` bytes. */
+  head_sha256: string;
+  head_len: number;
+  path: string;
+  /** Lines 1..lines were counted. */
+  lines: number;
+  updated_at: string;
+}
+
 export interface StoredPrivacyReport {
   id: number;
   model_id: string;
@@ -84,6 +99,10 @@ export interface FlowRepository {
   devicesTalkingTo(endpoint: string, opts?: { since?: string; until?: string; pageSize?: number }): AsyncIterable<EndpointContact[]>;
   /** Devices per destination over the whole fleet in the period (for intel sightings), keyed by destination name. */
   destinationDevices(since: string, until: string): Promise<Map<string, number>>;
+  /** Inputs counted before, found by the hash of their first bytes or by their path. */
+  inputs(hashes: readonly string[], paths: readonly string[]): Promise<FlowInput[]>;
+  /** Saves inputs (a row with the same hash is replaced); `replaces` are hashes to delete (the shorter head of a file that grew). */
+  saveInputs(rows: readonly FlowInput[], replaces?: readonly string[]): Promise<void>;
   saveReport(r: Omit<StoredPrivacyReport, "id">): Promise<number>;
   /** The newest saved report of a model. */
   latestReport(modelId: string): Promise<StoredPrivacyReport | undefined>;

@@ -73,6 +73,51 @@ describe("longwatch privacy / mud / intel", () => {
     assert.ok(!ex.stdout.includes("ctu-host"));
   });
 
+  it("recording flow observations is idempotent: the same file again adds nothing, a grown file adds only its new lines", async () => {
+    const tmp = tmpDir();
+    const data = join(tmp.dir, "data");
+    const models = tmp.write("models.yaml", ["- model_id: ctu-host", "  flows:", "    destinations:", "      - { cidr: 91.228.164.0/22, protocol: tcp, purpose: update }"].join("\n"));
+    await cli(["--data", data, "import", "models", models]);
+    await cli(["--data", data, "import", "devices", tmp.write("devices.csv", "device_id,ip,model_id\nctu-host,147.32.81.167,ctu-host\n")]);
+    const lines = readFileSync(CAPTURE, "utf8").split("\n");
+    const header = lines.filter((l) => l.startsWith("#") && !l.startsWith("#close"));
+    const body = lines.filter((l) => l !== "" && !l.startsWith("#"));
+    // The first half of the capture, then the whole of it under the same name (a log that grew).
+    const file = join(tmp.dir, "conn.log");
+    const half = tmp.write("conn.log", [...header, ...body.slice(0, Math.floor(body.length / 2)), ""].join("\n"));
+    assert.equal(half, file);
+    const detect = (f: string) => cli(["--data", data, "detect", f, "--local-net", "147.32.81.167/32", "--detectors", "undeclared-flow", "--format", "json"]);
+    const volume = async () => {
+      const r = await cli(["--data", data, "privacy", "report", "--model", "ctu-host", "--since", "2000-01-01", "--format", "json", "--no-save"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+      const doc = JSON.parse(r.stdout) as { destinations: { flows: number; bytes_out: number }[] };
+      return { flows: doc.destinations.reduce((n, d) => n + d.flows, 0), bytes: doc.destinations.reduce((n, d) => n + d.bytes_out, 0) };
+    };
+    assert.equal((await detect(file)).code, 0);
+    const first = await volume();
+    assert.ok(first.flows > 0);
+    assert.equal((await detect(file)).code, 0);
+    assert.deepEqual(await volume(), first, "the same file again adds nothing");
+    const copy = tmp.write("copy-of-conn.log", readFileSync(file, "utf8"));
+    await detect(copy);
+    assert.deepEqual(await volume(), first, "a copy of it elsewhere is the same input");
+    tmp.write("conn.log", [...header, ...body, ""].join("\n"));
+    await detect(file);
+    const grown = await volume();
+    await detect(CAPTURE);
+    const whole = await volume();
+    assert.ok(grown.flows > first.flows);
+    // The whole capture under another name has another first 4 KiB only if its head differs; here it is the same
+    // content as the grown file, so nothing is added: the totals are those of the whole capture counted once.
+    assert.deepEqual(whole, grown);
+    const fresh = join(tmp.dir, "fresh");
+    await cli(["--data", fresh, "import", "models", models]);
+    await cli(["--data", fresh, "import", "devices", join(tmp.dir, "devices.csv")]);
+    await cli(["--data", fresh, "detect", CAPTURE, "--local-net", "147.32.81.167/32", "--detectors", "undeclared-flow", "--format", "json"]);
+    const once = await cli(["--data", fresh, "privacy", "report", "--model", "ctu-host", "--since", "2000-01-01", "--format", "json", "--no-save"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    const o = JSON.parse(once.stdout) as { destinations: { flows: number; bytes_out: number }[] };
+    assert.deepEqual(grown, { flows: o.destinations.reduce((n, d) => n + d.flows, 0), bytes: o.destinations.reduce((n, d) => n + d.bytes_out, 0) }, "half, then the grown file, counts exactly what one run over the whole does");
+  });
+
   it("import mud stores a model's MUD allow-list and reports a bad file with its place", async () => {
     const tmp = tmpDir();
     const data = join(tmp.dir, "data");

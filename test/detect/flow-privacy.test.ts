@@ -161,4 +161,36 @@ describe("mud-violation", () => {
     assert.match(mudAlerts.find((a) => a.key.includes(":80:"))!.evidence.why as string, /not port 80/);
     assert.equal(r.alerts.filter((a) => a.detector === "undeclared-flow").length, 0, "a MUD-only model is left to mud-violation");
   });
+
+  it("counts each flow once in the ledger even when the replay must start again to sort its input", () => {
+    // The host's flows from the capture as canonical CSV: once in time order, once with the last line moved to the
+    // front (the replay notices only at the second line, starts again on a fresh engine, and sorts).
+    const rows = readFileSync(CAPTURE, "utf8")
+      .split("\n")
+      .map((l) => l.split("\t"))
+      .filter((c) => c[2] === HOST && c[11] === "SF")
+      .map((c) => [c[0], c[2], c[3], c[4], c[5], c[6], c[9], c[10], c[11]].join(","));
+    assert.ok(rows.length > 20);
+    const tmp = tmpDir();
+    const head = "ts,src_ip,src_port,dst_ip,dst_port,proto,bytes_out,bytes_in,conn_state";
+    const sorted = tmp.write("sorted.csv", [head, ...rows, ""].join("\n"));
+    const shuffled = tmp.write("shuffled.csv", [head, rows[rows.length - 1], ...rows.slice(0, -1), ""].join("\n"));
+    const ledger = (file: string) => {
+      const flows = new FlowContext({ declarations: new Map([["ctu-host", declaration()]]), trackers: loadTrackers(), localNets: [`${HOST}/32`] });
+      const r = runDetection({ files: [file], localNets: [`${HOST}/32`], reference: { ...loadReference(), flows }, inventory: { devices: [{ device_id: "ctu-host", ip: HOST, model_id: "ctu-host" }], models: [{ model_id: "ctu-host" }] }, detectors: ["undeclared-flow"], onReject: noReject });
+      let n = 0;
+      let bytes = 0;
+      for (const row of flows.ledger!.rows()) {
+        n += row.flows;
+        bytes += row.bytesOut;
+      }
+      return { n, bytes, sortedBy: r.replay.sorted !== undefined };
+    };
+    const a = ledger(sorted);
+    const b = ledger(shuffled);
+    assert.equal(a.sortedBy, false);
+    assert.equal(b.sortedBy, true, "the shuffled input was sorted by a second pass");
+    assert.equal(a.n, rows.length);
+    assert.deepEqual({ n: b.n, bytes: b.bytes }, { n: a.n, bytes: a.bytes });
+  });
 });

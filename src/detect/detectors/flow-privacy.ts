@@ -16,7 +16,9 @@ import { established } from "./destinations.ts";
 const POSITION_METRICS = new Set(["lat", "lon", "lng", "latitude", "longitude", "gps", "gps_lat", "gps_lon", "position", "position_lat", "position_lon", "location", "geo_lat", "geo_lon"].map(hashString));
 
 export function flowContextOf(fleet: FleetView): FlowContext | undefined {
-  return fleet.reference().flows;
+  const fc = fleet.reference().flows;
+  fc?.bind(fleet);
+  return fc;
 }
 
 /** Classifies an established flow and counts it in the ledger; undefined for flows the detectors do not judge. */

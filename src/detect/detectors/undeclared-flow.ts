@@ -65,7 +65,7 @@ export const undeclaredFlow = defineDetector({
         });
       },
       extraBytes: () => fc.bytes(),
-      summary: () => ({ destinations_classified: fc.entries.length, classification_cache_full: fc.stats.uncached, ledger_rows: fc.ledger?.size ?? 0, ledger_dropped: fc.ledger?.dropped ?? 0 }),
+      summary: () => ({ destinations_classified: fc.entries.length, classification_cache_full: fc.stats.uncached, ledger_rows: fc.ledger?.size ?? 0, ledger_dropped: fc.ledger?.dropped ?? 0, flows_counted_before: fc.stats.alreadyCounted }),
     };
   },
 });

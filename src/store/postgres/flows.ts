@@ -1,5 +1,5 @@
 import type { WatchEntry } from "../../intel/watchlist.ts";
-import type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
+import type { DestinationDay, EndpointContact, FlowInput, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
 
 interface DayRow {
@@ -122,6 +122,27 @@ export class PgFlows implements FlowRepository {
   async destinationDevices(since: string, until: string): Promise<Map<string, number>> {
     const rows = await this.db.query<{ destination: string; n: number }>("SELECT destination, COUNT(DISTINCT device_id) AS n FROM flow_observations WHERE day >= $1 AND day < $2 GROUP BY destination", [since, until]);
     return new Map(rows.map((r) => [r.destination, r.n]));
+  }
+
+  async inputs(hashes: readonly string[], paths: readonly string[]): Promise<FlowInput[]> {
+    return this.db.query<FlowInput>(
+      `SELECT head_sha256, head_len, path, lines::float8 AS lines, updated_at FROM flow_inputs
+       WHERE head_sha256 = ANY($1::text[]) OR path = ANY($2::text[]) ORDER BY head_sha256`,
+      [[...new Set(hashes)], [...new Set(paths)]],
+    );
+  }
+
+  async saveInputs(rows: readonly FlowInput[], replaces: readonly string[] = []): Promise<void> {
+    await this.db.transaction(async (db) => {
+      if (replaces.length) await db.query("DELETE FROM flow_inputs WHERE head_sha256 = ANY($1::text[])", [[...replaces]]);
+      for (const r of rows) {
+        await db.query(
+          `INSERT INTO flow_inputs AS i (head_sha256, head_len, path, lines, updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (head_sha256) DO UPDATE SET head_len = excluded.head_len, path = excluded.path, lines = GREATEST(i.lines, excluded.lines), updated_at = excluded.updated_at`,
+          [r.head_sha256, r.head_len, r.path, r.lines, r.updated_at],
+        );
+      }
+    });
   }
 
   async saveReport(r: Omit<StoredPrivacyReport, "id">): Promise<number> {

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { WatchEntry } from "../../intel/watchlist.ts";
-import type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
+import type { DestinationDay, EndpointContact, FlowInput, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
 
 interface DayRow {
   day: string;
@@ -106,6 +106,27 @@ export class SqliteFlows implements FlowRepository {
   async destinationDevices(since: string, until: string): Promise<Map<string, number>> {
     const rows = this.db.prepare("SELECT destination, COUNT(DISTINCT device_id) AS n FROM flow_observations WHERE day >= ? AND day < ? GROUP BY destination").all(since, until) as { destination: string; n: number }[];
     return new Map(rows.map((r) => [r.destination, r.n]));
+  }
+
+  async inputs(hashes: readonly string[], paths: readonly string[]): Promise<FlowInput[]> {
+    const byHash = this.db.prepare("SELECT head_sha256, head_len, path, lines, updated_at FROM flow_inputs WHERE head_sha256 = ?");
+    const byPath = this.db.prepare("SELECT head_sha256, head_len, path, lines, updated_at FROM flow_inputs WHERE path = ?");
+    const out = new Map<string, FlowInput>();
+    for (const h of new Set(hashes)) for (const r of byHash.all(h) as FlowInput[]) out.set(r.head_sha256, r);
+    for (const p of new Set(paths)) for (const r of byPath.all(p) as FlowInput[]) out.set(r.head_sha256, r);
+    return [...out.values()].sort((a, b) => a.head_sha256.localeCompare(b.head_sha256));
+  }
+
+  async saveInputs(rows: readonly FlowInput[], replaces: readonly string[] = []): Promise<void> {
+    const del = this.db.prepare("DELETE FROM flow_inputs WHERE head_sha256 = ?");
+    const ins = this.db.prepare(
+      `INSERT INTO flow_inputs (head_sha256, head_len, path, lines, updated_at) VALUES (@head_sha256, @head_len, @path, @lines, @updated_at)
+       ON CONFLICT (head_sha256) DO UPDATE SET head_len = excluded.head_len, path = excluded.path, lines = MAX(lines, excluded.lines), updated_at = excluded.updated_at`,
+    );
+    this.db.transaction(() => {
+      for (const h of replaces) del.run(h);
+      for (const r of rows) ins.run(r);
+    })();
   }
 
   async saveReport(r: Omit<StoredPrivacyReport, "id">): Promise<number> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { FlowObservation } from "../../../src/store/flows.ts";
+import type { FlowInput, FlowObservation } from "../../../src/store/flows.ts";
 import type { ContractContext } from "./context.ts";
 
 function obs(over: Partial<FlowObservation>): FlowObservation {
@@ -77,6 +77,22 @@ export function flowsContract(c: ContractContext): void {
       assert.equal(await store.flows.replaceWatchlist("isac", [{ ...e("c.example"), source: "isac", indicator_types: ["malicious-activity"] }], "2026-11-01"), 1);
       assert.equal(await store.flows.replaceWatchlist("cert-x", [e("b.example")], "2026-11-02"), 1);
       assert.deepEqual((await store.flows.watchlist()).map((w) => [w.source, w.value]), [["cert-x", "b.example"], ["isac", "c.example"]]);
+    });
+
+    it("remembers counted inputs by head hash or path; a later count never lowers the lines; replaced heads go", async () => {
+      const store = await c.fresh();
+      const row = (h: string, over: Partial<FlowInput> = {}): FlowInput => ({ head_sha256: h, head_len: 4096, path: "/logs/conn.log", lines: 100, updated_at: "2026-11-24T00:00:00Z", ...over });
+      await store.flows.saveInputs([row("aa"), row("bb", { path: "/logs/other.log", head_len: 10, lines: 3 })]);
+      assert.deepEqual((await store.flows.inputs(["aa"], [])).map((r) => [r.head_sha256, r.lines, r.head_len]), [["aa", 100, 4096]]);
+      assert.deepEqual((await store.flows.inputs([], ["/logs/other.log"])).map((r) => r.head_sha256), ["bb"]);
+      assert.deepEqual((await store.flows.inputs(["aa", "zz"], ["/logs/other.log", "/nowhere"])).map((r) => r.head_sha256), ["aa", "bb"]);
+      await store.flows.saveInputs([row("aa", { lines: 40, path: "/copy/conn.log" })]);
+      const [a] = await store.flows.inputs(["aa"], []);
+      assert.equal(a!.lines, 100, "a run that counted fewer lines does not forget the earlier count");
+      assert.equal(a!.path, "/copy/conn.log");
+      await store.flows.saveInputs([row("cc", { path: "/logs/other.log", head_len: 20, lines: 7 })], ["bb"]);
+      assert.deepEqual((await store.flows.inputs([], ["/logs/other.log"])).map((r) => [r.head_sha256, r.lines]), [["cc", 7]]);
+      assert.equal(typeof (await store.flows.inputs(["cc"], []))[0]!.lines, "number");
     });
 
     it("rolls back with the transaction it was written in", async () => {

@@ -24,4 +24,15 @@ export const flowMigrations: Migration[] = [
       );
     `,
   },
+  {
+    area: "flows",
+    version: 2,
+    // Inputs whose flows were counted, so running detection again over the same file does not add its volumes twice.
+    up: `
+      CREATE TABLE flow_inputs (
+        head_sha256 TEXT PRIMARY KEY, head_len INTEGER NOT NULL, path TEXT NOT NULL, lines BIGINT NOT NULL, updated_at TEXT NOT NULL
+      );
+      CREATE INDEX flow_inputs_path ON flow_inputs (path);
+    `,
+  },
 ];
