@@ -13,6 +13,7 @@ import type { FleetRepository } from "./fleet.ts";
 import type { TableRepository } from "./tables.ts";
 import type { FlowRepository } from "./flows.ts";
 import type { GraphRepository } from "./graph.ts";
+import type { LiveRepository } from "./live.ts";
 import type { ResponseRepository } from "./responses.ts";
 import type { ScaleRepository } from "./scale.ts";
 import type { VulnRepository } from "./vulns.ts";
@@ -26,6 +27,7 @@ export { serializeDevice } from "./fleet.ts";
 export type { TableInfo, TableRepository } from "./tables.ts";
 export type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "./flows.ts";
 export type { GraphCertificateRow, GraphComponentRow, GraphCredentialRow, GraphDeviceRow, GraphEndpointRow, GraphRepository } from "./graph.ts";
+export type { DeadLetterFilter, JournalEntry, LiveRepository, NewCheckpoint, NewDeadLetter, NewJournalEntry, StoredCheckpoint, StoredDeadLetter } from "./live.ts";
 export type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "./responses.ts";
 export type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, SbomRecord, VulnCounts, VulnRepository } from "./vulns.ts";
 
@@ -56,6 +58,8 @@ export interface Repositories {
   readonly graph: GraphRepository;
   /** The service's tokens, accounts, sessions and audit log of changes. */
   readonly access: AccessRepository;
+  /** The running service's ingest journal, detection checkpoints, source positions and dead letters. */
+  readonly live: LiveRepository;
 }
 
 /**

@@ -19,6 +19,7 @@ import { PgFlows } from "./flows.ts";
 import { PgResponses } from "./responses.ts";
 import { PgGraph } from "./graph.ts";
 import { PgAccess } from "./access.ts";
+import { PgLive } from "./live.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { PgTables } from "./tables.ts";
@@ -38,6 +39,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     responses: new PgResponses(db, schema),
     scale: new PgScale(db, env),
     graph: new PgGraph(db),
+    live: new PgLive(db, env),
   };
 }
 
@@ -56,6 +58,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     scale: guardRepository(repos.scale, "scale", around),
     graph: guardRepository(repos.graph, "graph", around),
     access: guardRepository(repos.access, "access", around),
+    live: guardRepository(repos.live, "live", around),
   };
 }
 
@@ -73,6 +76,7 @@ export class PostgresStore implements Store {
   readonly scale;
   readonly graph;
   readonly access;
+  readonly live;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -88,7 +92,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

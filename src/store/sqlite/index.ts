@@ -20,6 +20,7 @@ import { SqliteTables } from "./tables.ts";
 import { SqliteResponses } from "./responses.ts";
 import { SqliteGraph } from "./graph.ts";
 import { SqliteAccess } from "./access.ts";
+import { SqliteLive } from "./live.ts";
 import { SqliteVulns } from "./vulns.ts";
 
 /** One instance of every repository over the connection; a new area adds its line here. */
@@ -36,6 +37,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     responses: new SqliteResponses(db),
     scale: new SqliteScale(db, env),
     graph: new SqliteGraph(db),
+    live: new SqliteLive(db, env),
   };
 }
 
@@ -54,6 +56,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     scale: guardRepository(repos.scale, "scale", around),
     graph: guardRepository(repos.graph, "graph", around),
     access: guardRepository(repos.access, "access", around),
+    live: guardRepository(repos.live, "live", around),
   };
 }
 
@@ -71,6 +74,7 @@ export class SqliteStore implements Store {
   readonly scale;
   readonly graph;
   readonly access;
+  readonly live;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -86,7 +90,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -156,6 +160,7 @@ class SqliteTx implements StoreTx {
   readonly scale;
   readonly graph;
   readonly access;
+  readonly live;
 
   constructor(
     private readonly store: SqliteStore,
@@ -163,7 +168,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { findingsContract } from "./findings.ts";
 import { fleetContract } from "./fleet.ts";
 import { flowsContract } from "./flows.ts";
 import { graphContract } from "./graph.ts";
+import { liveContract } from "./live.ts";
 import { responsesContract } from "./responses.ts";
 import { scaleContract } from "./scale.ts";
 import { transactionContract } from "./transactions.ts";
@@ -25,4 +26,5 @@ export function storeContract(target: ContractTarget): void {
   scaleContract(c);
   graphContract(c);
   accessContract(c);
+  liveContract(c);
 }

@@ -4,10 +4,11 @@ import { certifyMigrations } from "./certify.ts";
 import { findingMigrations } from "./findings.ts";
 import { fleetMigrations } from "./fleet.ts";
 import { flowMigrations } from "./flows.ts";
+import { liveMigrations } from "./live.ts";
 import { responseMigrations } from "./responses.ts";
 import { accessMigrations } from "./access.ts";
 import { vulnMigrations } from "./vulns.ts";
 import { scaleMigrations } from "./scale.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations, ...scaleMigrations, ...accessMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations, ...scaleMigrations, ...accessMigrations, ...liveMigrations];

@@ -1,0 +1,157 @@
+/**
+ * The pipeline's counters as one plain object (the API serves it as JSON and /metrics renders it with
+ * `renderPrometheus`). Reject reasons are grouped by their text with quoted values and numbers taken out, and
+ * capped, so a flood of distinct bad values cannot grow the metrics without bound.
+ */
+import type { SinkStats } from "../../transport/sinks/sink.ts";
+import type { SourcesStats } from "./sources.ts";
+import type { AuditStats } from "./reaudit.ts";
+
+export interface PipelineMetrics {
+  pipeline: string;
+  /** Records accepted per source (http, mqtt, zeek:<path>…). */
+  records_in: Record<string, number>;
+  /** Records rejected per reason. */
+  records_rejected: Record<string, number>;
+  records_late: number;
+  mqtt_duplicates_dropped: number;
+  alerts: { open: number; update: number; resolve: number };
+  /** Wall clock minus detection's event time (seconds); null before the first record. */
+  event_time_lag_seconds: number | null;
+  reorder_buffer: { held: number; forced: number };
+  journal: { pending: number; bytes: number; errors: number; replayed_on_start: number };
+  checkpoint: { count: number; errors: number; age_seconds: number | null; bytes: number; alerts: number; last_ms: number };
+  sinks: SinkStats[];
+  dead_letter_errors: number;
+  sources: SourcesStats | undefined;
+  audit: AuditStats | undefined;
+}
+
+const MAX_REASONS = 50;
+
+export class Counters {
+  recordsIn: Record<string, number> = {};
+  rejected: Record<string, number> = {};
+  late = 0;
+  mqttDuplicates = 0;
+  alerts = { open: 0, update: 0, resolve: 0 };
+  journalPending = 0;
+  journalBytes = 0;
+  journalErrors = 0;
+  replayed = 0;
+  checkpoints = 0;
+  checkpointErrors = 0;
+  private lastCheckpoint: number | undefined;
+  private checkpointBytes = 0;
+  private checkpointAlerts = 0;
+  private checkpointMs = 0;
+
+  records(source: string, accepted: number, late: number, rejects: readonly { reason: string }[]): void {
+    this.recordsIn[source] = (this.recordsIn[source] ?? 0) + accepted;
+    this.late += late;
+    for (const r of rejects) {
+      let k = reasonClass(r.reason);
+      if (this.rejected[k] === undefined && Object.keys(this.rejected).length >= MAX_REASONS) k = "other";
+      this.rejected[k] = (this.rejected[k] ?? 0) + 1;
+    }
+  }
+
+  alert(change: "open" | "update" | "resolve"): void {
+    this.alerts[change]++;
+  }
+
+  restoredFrom(savedAt: string, _now: number): void {
+    this.lastCheckpoint = Date.parse(savedAt);
+  }
+
+  checkpointed(now: number, bytes: number, alerts: number, ms: number): void {
+    this.checkpoints++;
+    this.lastCheckpoint = now;
+    this.checkpointBytes = bytes;
+    this.checkpointAlerts += alerts;
+    this.checkpointMs = Math.round(ms);
+  }
+
+  /** Nothing changed since the last checkpoint: it still covers everything, so its age starts again. */
+  checkpointSkipped(now: number): void {
+    this.lastCheckpoint = now;
+  }
+
+  snapshot(x: { pipeline: string; wall: number; eventTime: number | undefined; held: number; forced: number; sinks: SinkStats[]; deadLetterErrors: number; sources: SourcesStats | undefined; audit: AuditStats | undefined }): PipelineMetrics {
+    const lag = x.eventTime !== undefined && Number.isFinite(x.eventTime) && x.eventTime > 0 ? Math.max(0, (x.wall - x.eventTime) / 1000) : null;
+    return {
+      pipeline: x.pipeline,
+      records_in: { ...this.recordsIn },
+      records_rejected: { ...this.rejected },
+      records_late: this.late,
+      mqtt_duplicates_dropped: this.mqttDuplicates,
+      alerts: { ...this.alerts },
+      event_time_lag_seconds: lag,
+      reorder_buffer: { held: x.held, forced: x.forced },
+      journal: { pending: this.journalPending, bytes: this.journalBytes, errors: this.journalErrors, replayed_on_start: this.replayed },
+      checkpoint: { count: this.checkpoints, errors: this.checkpointErrors, age_seconds: this.lastCheckpoint === undefined ? null : Math.max(0, (x.wall - this.lastCheckpoint) / 1000), bytes: this.checkpointBytes, alerts: this.checkpointAlerts, last_ms: this.checkpointMs },
+      sinks: x.sinks,
+      dead_letter_errors: x.deadLetterErrors,
+      sources: x.sources,
+      audit: x.audit,
+    };
+  }
+}
+
+/** "ts: "2026-13-01" is not a time" → "ts: … is not a time". */
+export function reasonClass(reason: string): string {
+  return reason
+    .replace(/"[^"]*"/g, "…")
+    .replace(/\d+(\.\d+)?/g, "N")
+    .slice(0, 120);
+}
+
+const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+
+/** The metrics in the Prometheus text exposition format (version 0.0.4). */
+export function renderPrometheus(m: PipelineMetrics): string {
+  const out: string[] = [];
+  const p = `pipeline="${esc(m.pipeline)}"`;
+  const family = (name: string, type: "counter" | "gauge", help: string, samples: [string, number | null][]) => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of samples) if (v !== null) out.push(`${name}{${[p, labels].filter(Boolean).join(",")}} ${v}`);
+  };
+  family("longwatch_records_in_total", "counter", "Records accepted, by source.", Object.entries(m.records_in).map(([s, v]) => [`source="${esc(s)}"`, v]));
+  family("longwatch_records_rejected_total", "counter", "Records rejected, by reason.", Object.entries(m.records_rejected).map(([r, v]) => [`reason="${esc(r)}"`, v]));
+  family("longwatch_records_late_total", "counter", "Accepted records older than what detection had processed.", [["", m.records_late]]);
+  family("longwatch_mqtt_duplicates_dropped_total", "counter", "MQTT redeliveries of messages already taken in.", [["", m.mqtt_duplicates_dropped]]);
+  family("longwatch_alerts_total", "counter", "Alert changes raised by detection.", Object.entries(m.alerts).map(([c, v]) => [`change="${c}"`, v]));
+  family("longwatch_event_time_lag_seconds", "gauge", "Wall clock minus detection's event time.", [["", m.event_time_lag_seconds]]);
+  family("longwatch_reorder_buffer_records", "gauge", "Records held for stragglers.", [["", m.reorder_buffer.held]]);
+  family("longwatch_journal_pending", "gauge", "Bodies waiting to be journaled.", [["", m.journal.pending]]);
+  family("longwatch_journal_errors_total", "counter", "Journal writes that failed (the sender was told to retry).", [["", m.journal.errors]]);
+  family("longwatch_checkpoint_age_seconds", "gauge", "Time since the last committed checkpoint.", [["", m.checkpoint.age_seconds]]);
+  family("longwatch_checkpoints_total", "counter", "Checkpoints committed.", [["", m.checkpoint.count]]);
+  family("longwatch_checkpoint_errors_total", "counter", "Checkpoints that failed.", [["", m.checkpoint.errors]]);
+  family("longwatch_checkpoint_bytes", "gauge", "Size of the last checkpoint's detection state.", [["", m.checkpoint.bytes]]);
+  const sink = (f: (s: SinkStats) => number) => m.sinks.map((s): [string, number] => [`sink="${esc(s.name)}",type="${s.type}"`, f(s)]);
+  family("longwatch_sink_sent_total", "counter", "Alerts a sink's peer accepted.", sink((s) => s.sent));
+  family("longwatch_sink_failures_total", "counter", "Alerts a sink gave up on (dead-lettered).", sink((s) => s.failed));
+  family("longwatch_sink_retries_total", "counter", "Delivery attempts after the first.", sink((s) => s.retried));
+  family("longwatch_sink_dropped_total", "counter", "Alerts dropped because a sink's queue was full (dead-lettered).", sink((s) => s.dropped));
+  family("longwatch_sink_dead_lettered_total", "counter", "Alerts written to the dead-letter list.", sink((s) => s.dead_lettered));
+  family("longwatch_sink_queue_depth", "gauge", "Alerts waiting in a sink's queue.", sink((s) => s.queue_depth));
+  family("longwatch_dead_letter_errors_total", "counter", "Dead letters that could not be written (lost alerts).", [["", m.dead_letter_errors]]);
+  if (m.sources?.mqtt) {
+    const q = m.sources.mqtt;
+    family("longwatch_mqtt_messages_total", "counter", "MQTT messages received.", [["", q.messages]]);
+    family("longwatch_mqtt_acked_total", "counter", "MQTT QoS 1 messages acknowledged after they were journaled.", [["", q.acked]]);
+    family("longwatch_mqtt_redelivered_total", "counter", "MQTT messages the broker marked as redeliveries.", [["", q.redelivered]]);
+    family("longwatch_mqtt_in_flight", "gauge", "MQTT messages received and not yet acknowledged.", [["", q.in_flight]]);
+    family("longwatch_mqtt_connected", "gauge", "1 while connected to the broker.", [["", q.connected ? 1 : 0]]);
+  }
+  if (m.sources?.zeek.length) {
+    family("longwatch_zeek_lines_total", "counter", "Lines read from followed Zeek logs.", m.sources.zeek.map((z) => [`path="${esc(z.path)}"`, z.lines]));
+    family("longwatch_zeek_lost_total", "counter", "Truncations whose unread rest was not found (lines lost).", m.sources.zeek.map((z) => [`path="${esc(z.path)}"`, z.truncations_unrecovered]));
+  }
+  if (m.audit) {
+    family("longwatch_audits_total", "counter", "Fleet re-audits run.", [["", m.audit.runs]]);
+    family("longwatch_audit_errors_total", "counter", "Fleet re-audits that failed.", [["", m.audit.errors]]);
+  }
+  return `${out.join("\n")}\n`;
+}

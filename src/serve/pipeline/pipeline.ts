@@ -1,0 +1,467 @@
+/**
+ * The running ingest pipeline of `longwatch serve`: sources (HTTP bodies, MQTT, followed Zeek logs) → journal →
+ * live detection (reorder buffer, event-time clock, future-time bound) → alerts to the sinks at once, and on an
+ * interval (and at shutdown) a checkpoint: the detection state, the journal position it covers and the alerts it
+ * produced, committed in one store transaction.
+ *
+ * Why a journal: a body is acknowledged (HTTP answer, MQTT PUBACK, a followed file's position) only once it is
+ * durably taken, and checkpointing the whole detection state for every MQTT batch would be far too slow. So each
+ * body is appended to the store's journal first (many at once: a group commit), then pushed into detection; a
+ * checkpoint deletes the journal it covers, and a restart restores the checkpoint and replays the journal after it,
+ * judged as of the wall-clock time each body arrived. Alert ids are fixed by detector, device, key and first
+ * sighting, so the replay raises nothing twice; MQTT redeliveries of messages already taken are dropped by digest
+ * (dedupe.ts).
+ */
+import type { Alert } from "../../core/record.ts";
+import { LongwatchError } from "../../core/errors.ts";
+import type { AlertChange } from "../../detect/alert-book.ts";
+import { type LiveDetection, type PushOptions, startDetection } from "../../detect/live.ts";
+import type { ColumnMapping } from "../../detect/read/mapping.ts";
+import type { InputFormat } from "../../detect/read/open.ts";
+import { type DetectInventory, readInventoryStore } from "../../detect/inventory.ts";
+import type { FieldName } from "../../detect/read/fields.ts";
+import type { NewJournalEntry, Store } from "../../store/store.ts";
+import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
+import { createSinks, fanOut } from "../../transport/sinks/config.ts";
+import type { PipelineConfig } from "./config.ts";
+import { StoreDeadLetters } from "./dead-letters.ts";
+import { RecentDigests } from "./dedupe.ts";
+import { detectionEngineOptions } from "./engine-options.ts";
+import { decodeFrames, encodeFrames, type FramedMessage } from "./frames.ts";
+import { Counters, type PipelineMetrics } from "./metrics.ts";
+import { Reaudit } from "./reaudit.ts";
+import { startSources, type RunningSources } from "./sources.ts";
+import type { IngestFormat, IngestOrigin, IngestResult, PipelineLog } from "./types.ts";
+
+export type { IngestFormat, IngestOrigin, IngestResult, PipelineLog } from "./types.ts";
+
+
+export interface PipelineDeps {
+  store: Store;
+  config: PipelineConfig;
+  /** Wall clock, epoch ms (default Date.now). */
+  clock?: () => number;
+  log?: PipelineLog;
+  /** Where sink secrets (`secret_env`, `password_env`) are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Re-audits the stored fleet; default: every rule over the store, with the store's key from `dataDir`. */
+  audit?: () => Promise<unknown>;
+  /** The store's data folder (its secret key), for the default audit; without it and `audit`, no re-audits run. */
+  dataDir?: string;
+  /** Reading the MQTT/Zeek sources can be left off (the HTTP endpoint alone, or tests driving `ingest`). */
+  sources?: boolean;
+}
+
+export interface Pipeline {
+  /** Restores the checkpoint, replays the journal after it, starts sinks, sources and timers. */
+  start(): Promise<void>;
+  /** Takes a body in: resolves once it is journaled (durable) and through detection's reorder buffer. */
+  ingest(body: Uint8Array | string, format?: IngestFormat, origin?: IngestOrigin): Promise<IngestResult>;
+  /** Commits a checkpoint now (also runs on the interval and at stop). */
+  checkpoint(): Promise<void>;
+  /** Re-audits the fleet now (also on the schedule and after inventory changes). */
+  reaudit(reason?: string): Promise<void>;
+  /** SIGTERM: stops the sources (their last batches are acknowledged), drains the reorder buffer, checkpoints, drains the sinks. Idempotent. */
+  stop(deadlineMs?: number): Promise<void>;
+  /** Counters for /metrics (render with `renderPrometheus`). */
+  metrics(): PipelineMetrics;
+  /** True between a successful start and stop (for /readyz). */
+  readonly ready: boolean;
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  return new LivePipeline(deps);
+}
+
+type EntryMeta =
+  | { t: "body"; source: string; name: string; format?: InputFormat; mapping?: ColumnMapping; kind?: number; defaults?: Partial<Record<FieldName, string>>; firstLine?: number; headerLines?: number }
+  | { t: "mqtt"; origin: string };
+
+interface Job {
+  entry: NewJournalEntry;
+  positions?: Record<string, string>;
+  apply: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+const GROUP_BYTES = 16 * 2 ** 20;
+const GROUP_JOBS = 512;
+
+class LivePipeline implements Pipeline {
+  private readonly store: Store;
+  private readonly config: PipelineConfig;
+  private readonly wall: () => number;
+  private readonly log: PipelineLog;
+  private readonly name: string;
+  private readonly counters = new Counters();
+  private readonly digests: RecentDigests;
+  private readonly deadLetters: StoreDeadLetters;
+  private live: LiveDetection | undefined;
+  private fan: ReturnType<typeof fanOut> | undefined;
+  private sources: RunningSources | undefined;
+  private audit: Reaudit | undefined;
+  private groups = new Map<string, readonly string[]>();
+  private queue: Job[] = [];
+  private writing: Promise<void> | undefined;
+  private checkpointWanted = false;
+  private checkpointDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private lastSeq = 0;
+  private checkpointSeq = 0;
+  private replayAt: number | undefined;
+  private learned: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.store = deps.store;
+    this.config = deps.config;
+    this.wall = deps.clock ?? Date.now;
+    this.log = deps.log ?? (() => {});
+    this.name = deps.config.pipeline;
+    this.digests = new RecentDigests(deps.config.checkpoint.dedupe_window);
+    this.deadLetters = new StoreDeadLetters(deps.store, (m, d) => this.log("error", m, d));
+  }
+
+  get ready(): boolean {
+    return this.state === "running";
+  }
+
+  /** The clock detection runs on: while the journal is replayed, the time each body arrived. */
+  private readonly clock = (): number => this.replayAt ?? this.wall();
+
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new LongwatchError("conflict", "the pipeline was started already");
+    this.state = "starting";
+    const store = this.store;
+    const cp = await store.live.loadCheckpoint(this.name);
+    const inventory = await readInventoryStore(store);
+    this.setGroups(inventory);
+    const [suppressions, feedback] = await Promise.all([store.alerts.suppressions(), store.alerts.pendingFeedback()]);
+    const sinks = createSinks(this.config.sinks, {
+      deadLetters: this.deadLetters,
+      groupsOf: (id) => this.groups.get(id) ?? [],
+      ...(this.deps.env ? { env: this.deps.env } : {}),
+      onError: (m, d) => this.log("warn", m, d),
+      now: this.wall,
+    });
+    this.fan = fanOut(sinks);
+    const d = this.config.detection;
+    try {
+      this.live = await startDetection({
+        engine: await detectionEngineOptions(store, this.config, inventory),
+        sink: (alert, change) => this.onAlert(alert, change),
+        clock: this.clock,
+        holdMs: d.hold_ms,
+        idleMs: d.idle_ms,
+        maxHeld: d.max_held,
+        ...(cp ? { restore: cp.chunks() } : {}),
+        setup: (engine) => {
+          engine.addInventory(inventory.devices, inventory.models);
+          engine.setSuppressions(suppressions);
+          this.learned = feedback.filter((a) => engine.learn(a)).map((a) => a.id);
+        },
+      });
+    } catch (e) {
+      await this.fan.shutdown(0);
+      this.state = "stopped";
+      if (cp && (e as { code?: string }).code === "state_invalid") {
+        throw new LongwatchError("state_invalid", `pipeline ${this.name}: its checkpoint of ${cp.saved_at} cannot be restored (${(e as Error).message}); was the detector configuration changed?`, { pipeline: this.name }, { cause: e });
+      }
+      throw e;
+    }
+    if (cp) {
+      this.lastSeq = this.checkpointSeq = cp.seq;
+      const meta = JSON.parse(cp.meta) as { digests?: string[] };
+      this.digests.load(meta.digests ?? []);
+      this.counters.restoredFrom(cp.saved_at, this.wall());
+    }
+    await this.replayJournal();
+    this.state = "running";
+    this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.config.checkpoint.interval_s * 1000);
+    this.timer.unref();
+    if (this.deps.sources ?? true) {
+      this.sources = await startSources({
+        config: this.config,
+        positions: await store.live.positions(this.name),
+        ingestMqtt: (batch) => this.ingestMqtt(batch),
+        ingestZeek: (body, origin, position) => this.submitBody(body, "zeek", origin, position),
+        log: this.log,
+      });
+    }
+    this.audit = new Reaudit({
+      store,
+      config: this.config.audit,
+      ...(this.deps.audit ? { run: this.deps.audit } : {}),
+      ...(this.deps.dataDir ? { dataDir: this.deps.dataDir } : {}),
+      clock: this.wall,
+      log: this.log,
+      onInventoryChange: async () => {
+        const inv = await readInventoryStore(store);
+        this.setGroups(inv);
+        this.live?.engine.addInventory(inv.devices, inv.models);
+      },
+    });
+    this.audit.start();
+    this.log("info", `pipeline ${this.name} started`, { restored: cp ? cp.saved_at : null, replayed: this.counters.replayed, sinks: sinks.map((s) => s.name) });
+  }
+
+  /** Bodies taken in after the checkpoint, in the order they were journaled, each judged as of when it arrived. */
+  private async replayJournal(): Promise<void> {
+    try {
+      for await (const page of this.store.live.journal(this.name, this.lastSeq)) {
+        for (const e of page) {
+          this.replayAt = e.received_at;
+          this.apply(JSON.parse(e.meta) as EntryMeta, e.body, undefined, true);
+          this.lastSeq = e.seq;
+          this.counters.replayed++;
+        }
+      }
+    } finally {
+      this.replayAt = undefined;
+    }
+  }
+
+  private setGroups(inv: DetectInventory): void {
+    const g = new Map<string, readonly string[]>();
+    for (const dev of inv.devices) if (dev.groups?.length) g.set(dev.device_id, dev.groups);
+    this.groups = g;
+  }
+
+  private onAlert(alert: Alert, change: AlertChange): void {
+    this.counters.alert(change);
+    // The engine keeps changing its alert objects; a sink's queue must hold this version.
+    this.fan?.offer({ alert: structuredClone(alert), change });
+  }
+
+  ingest(body: Uint8Array | string, format: IngestFormat = "auto", origin: IngestOrigin = {}): Promise<IngestResult> {
+    const bytes = typeof body === "string" ? Buffer.from(body) : body;
+    if (bytes.byteLength > this.config.ingest.max_body_bytes) {
+      return Promise.reject(new LongwatchError("payload_too_large", `the body is ${bytes.byteLength} bytes; at most ${this.config.ingest.max_body_bytes} are taken at once (ingest.max_body_bytes)`));
+    }
+    return this.submitBody(bytes, format, origin);
+  }
+
+  private submitBody(bytes: Uint8Array, format: IngestFormat, origin: IngestOrigin, position?: { source: string; value: string; firstLine: number; headerLines: number }): Promise<IngestResult> {
+    const source = origin.source ?? "http";
+    const meta: EntryMeta = {
+      t: "body",
+      source,
+      name: origin.name ?? source,
+      ...(format !== "auto" ? { format } : {}),
+      ...(origin.mapping ? { mapping: origin.mapping } : {}),
+      ...(origin.kind !== undefined ? { kind: origin.kind } : {}),
+      ...(origin.defaults ? { defaults: origin.defaults } : {}),
+      ...(position ? { firstLine: position.firstLine, headerLines: position.headerLines } : {}),
+    };
+    return this.submit<IngestResult>(
+      { source, received_at: this.wall(), body: bytes, meta: JSON.stringify(meta) },
+      position ? { [position.source]: position.value } : undefined,
+      () => this.apply(meta, bytes, undefined, false) as IngestResult,
+    );
+  }
+
+  /** An MQTT batch: one journal entry for all its messages; PUBACKs follow when this resolves. */
+  private ingestMqtt(batch: readonly MqttMessage[]): Promise<IngestResult> {
+    const origin = batch[0]!.origin.slice(0, batch[0]!.origin.length - batch[0]!.topic.length);
+    const meta: EntryMeta = { t: "mqtt", origin };
+    const framed: FramedMessage[] = batch.map((m) => ({ topic: m.topic, payload: m.payload, redelivered: m.redelivered, ...(m.identifier ? { identifier: m.identifier } : {}) }));
+    return this.submit<IngestResult>({ source: "mqtt", received_at: this.wall(), body: encodeFrames(framed), meta: JSON.stringify(meta) }, undefined, () => this.apply(meta, undefined, framed, false) as IngestResult);
+  }
+
+  private submit<T>(entry: NewJournalEntry, positions: Record<string, string> | undefined, apply: () => T): Promise<T> {
+    if (this.state !== "running" && this.state !== "stopping") {
+      return Promise.reject(new LongwatchError("store_unavailable", this.state === "stopped" ? "the service is shutting down: try again shortly" : "the ingest pipeline is not running yet"));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ entry, ...(positions ? { positions } : {}), apply, resolve: resolve as (v: unknown) => void, reject });
+      this.counters.journalPending = this.queue.length;
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    this.writing ??= this.writeLoop().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0 || this.checkpointWanted) this.kick();
+    });
+  }
+
+  /**
+   * The one writer: journal appends (everything queued meanwhile in one transaction, then pushed into detection in
+   * order) and checkpoints take turns, so a checkpoint's journal position is exactly what its state contains.
+   */
+  private async writeLoop(): Promise<void> {
+    while (this.queue.length > 0 || this.checkpointWanted) {
+      if (this.checkpointWanted) {
+        this.checkpointWanted = false;
+        const done = this.checkpointDone;
+        this.checkpointDone = undefined;
+        try {
+          await this.writeCheckpoint();
+          done?.resolve();
+        } catch (e) {
+          this.counters.checkpointErrors++;
+          this.log("error", `pipeline ${this.name}: checkpoint failed; the journal keeps everything since the last one`, { error: (e as Error).message });
+          done?.reject(e);
+        }
+        continue;
+      }
+      let bytes = 0;
+      let n = 0;
+      while (n < this.queue.length && n < GROUP_JOBS && (n === 0 || bytes + this.queue[n]!.entry.body.byteLength <= GROUP_BYTES)) bytes += this.queue[n++]!.entry.body.byteLength;
+      const jobs = this.queue.splice(0, n);
+      this.counters.journalPending = this.queue.length;
+      const positions: Record<string, string> = {};
+      for (const j of jobs) Object.assign(positions, j.positions);
+      let seqs: number[];
+      try {
+        seqs = await this.store.live.append(this.name, jobs.map((j) => j.entry), positions);
+      } catch (e) {
+        this.counters.journalErrors++;
+        for (const j of jobs) j.reject(e);
+        continue;
+      }
+      this.counters.journalBytes += bytes;
+      jobs.forEach((j, i) => {
+        this.lastSeq = seqs[i]!;
+        try {
+          j.resolve(j.apply());
+        } catch (e) {
+          j.reject(e);
+        }
+      });
+    }
+  }
+
+  /** Pushes one entry's records into detection (live, or replaying the journal). */
+  private apply(meta: EntryMeta, body: Uint8Array | undefined, framed: FramedMessage[] | undefined, replay: boolean): IngestResult | undefined {
+    const live = this.live!;
+    const listed = this.config.ingest.max_rejects_listed;
+    const out: IngestResult = { accepted: 0, rejected: 0, rejects: [], late: 0 };
+    const take = (r: { accepted: number; rejected: number; late: number; rejects: { line: number; reason: string }[] }, source: string, line: (l: number) => number) => {
+      out.accepted += r.accepted;
+      out.rejected += r.rejected;
+      out.late += r.late;
+      if (!replay) this.counters.records(source, r.accepted, r.late, r.rejects);
+      for (const x of r.rejects) if (out.rejects.length < listed) out.rejects.push({ line: line(x.line), reason: x.reason });
+    };
+    if (meta.t === "mqtt") {
+      const messages = framed ?? decodeFrames(body!);
+      for (const m of messages) {
+        const d = RecentDigests.digest(m.topic, m.payload);
+        if (m.redelivered && this.digests.has(d)) {
+          if (!replay) this.counters.mqttDuplicates++;
+          continue;
+        }
+        this.digests.add(d);
+        const o: PushOptions = { name: meta.origin + m.topic, ...(m.identifier ? { defaults: { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>> } : {}) };
+        take(live.push(m.payload, o), "mqtt", (l) => l);
+      }
+      return out;
+    }
+    const o: PushOptions = {
+      name: meta.name,
+      ...(meta.format ? { format: meta.format } : {}),
+      ...(meta.mapping ? { mapping: meta.mapping } : {}),
+      ...(meta.kind !== undefined ? { kind: meta.kind } : {}),
+      ...(meta.defaults ? { defaults: meta.defaults } : {}),
+    };
+    // A followed log's chunk is its header plus lines: rejects name the line in the file.
+    const shift = meta.firstLine !== undefined ? (l: number) => l - (meta.headerLines ?? 0) - 1 + meta.firstLine! : (l: number) => l;
+    take(live.push(body!, o), meta.source, shift);
+    return out;
+  }
+
+  checkpoint(): Promise<void> {
+    if (!this.live || this.state === "stopped") return Promise.resolve();
+    if (!this.checkpointDone) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.checkpointDone = { promise, resolve, reject };
+    }
+    this.checkpointWanted = true;
+    const p = this.checkpointDone.promise;
+    this.kick();
+    return p;
+  }
+
+  private async writeCheckpoint(): Promise<void> {
+    const live = this.live!;
+    const cp = live.checkpoint();
+    if (cp.alerts.length === 0 && this.lastSeq === this.checkpointSeq && this.learned.length === 0 && this.counters.checkpoints > 0) {
+      this.counters.checkpointSkipped(this.wall());
+      return;
+    }
+    // The chunks are views of live arrays: copied now, so records can flow while the transaction runs.
+    const chunks = [...cp.state()].map((c) => c.slice());
+    const seq = this.lastSeq;
+    const learned = this.learned;
+    const at = new Date(this.wall()).toISOString();
+    const meta = JSON.stringify({ v: 1, digests: this.digests.toJSON() });
+    const t0 = performance.now();
+    const { bytes } = await this.store.transaction(async (tx) => {
+      const saved = await tx.live.saveCheckpoint(this.name, { seq, at: Number.isFinite(cp.at) ? cp.at : 0, meta, chunks });
+      if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
+      if (learned.length > 0) await tx.alerts.markFeedbackApplied(learned);
+      return saved;
+    });
+    cp.commit();
+    this.checkpointSeq = seq;
+    if (learned === this.learned) this.learned = [];
+    this.counters.checkpointed(this.wall(), bytes, cp.alerts.length, performance.now() - t0);
+    // People's suppressions made since are applied from now on.
+    live.engine.setSuppressions(await this.store.alerts.suppressions());
+  }
+
+  reaudit(reason = "requested"): Promise<void> {
+    if (!this.audit) return Promise.reject(new LongwatchError("conflict", "the pipeline is not running"));
+    return this.audit.request(reason);
+  }
+
+  stop(deadlineMs = 10_000): Promise<void> {
+    this.stopped ??= this.shutdown(deadlineMs);
+    return this.stopped;
+  }
+
+  private async shutdown(deadlineMs: number): Promise<void> {
+    if (this.state === "new") {
+      this.state = "stopped";
+      return;
+    }
+    this.state = "stopping";
+    clearInterval(this.timer);
+    await this.audit?.stop();
+    // Sources first: their last batches go through the journal and are acknowledged.
+    await this.sources?.stop(deadlineMs);
+    while (this.writing) await this.writing;
+    if (this.live) {
+      this.live.drain();
+      // What a replay does at its end: a tick that is due runs (windows ending now are judged).
+      this.live.engine.advance(this.live.engine.now);
+      await this.checkpoint().catch(() => undefined);
+      this.live.close();
+    }
+    this.state = "stopped";
+    await this.fan?.shutdown(deadlineMs);
+    await this.deadLetters.flush();
+    this.log("info", `pipeline ${this.name} stopped`, { checkpoint_seq: this.checkpointSeq });
+  }
+
+  metrics(): PipelineMetrics {
+    const live = this.live;
+    return this.counters.snapshot({
+      pipeline: this.name,
+      wall: this.wall(),
+      eventTime: live ? live.engine.now : undefined,
+      held: live?.stats.held ?? 0,
+      forced: live?.stats.forced ?? 0,
+      sinks: this.fan?.stats() ?? [],
+      deadLetterErrors: this.deadLetters.errors,
+      sources: this.sources?.stats(),
+      audit: this.audit?.stats(),
+    });
+  }
+}
