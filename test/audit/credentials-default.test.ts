@@ -36,24 +36,33 @@ describe("default-password", () => {
     assert.equal(f.device_id, "d1");
     assert.equal(f.model_id, "cam");
     assert.equal(f.severity, "critical");
-    assert.match(f.title, /root \(telnet\).*Mirai/);
-    assert.equal(f.evidence.mirai, true);
-    assert.equal(f.evidence.listed_for_username, true);
+    assert.match(f.title, /root \(telnet\) is a published default password/);
+    assert.equal(f.evidence.on_public_default_lists, true);
     assert.equal(f.evidence.secret, "keyed");
-    assert.ok((f.evidence.lists as string[]).includes("mirai"));
+    assert.deepEqual(f.evidence.lists_checked, ["defaultcreds", "mirai", "routersploit", "seclists"]);
     assert.ok(!JSON.stringify(f).includes("xc3511"));
     assert.ok(f.standards.includes("ETSI-EN-303-645:5.1-1") && f.standards.includes("UK-PSTI:1"));
   });
 
-  it("rates a listed password that no list pairs with this user as high, naming vendors", async () => {
+  it("rates a listed password that no list pairs with this user as high", async () => {
     const pw = vendorOnlyPassword();
     const fleet = await testFleet([device("d1")], [{ device_id: "d1", service: "http", username: "svc-ops", password: pw }]);
     const [f, ...rest] = await fleet.scan(rules);
     assert.equal(rest.length, 0);
     assert.equal(f!.severity, "high");
-    assert.equal(f!.evidence.listed_for_username, false);
-    assert.ok((f!.evidence.vendors as string[]).length > 0);
+    assert.equal(f!.evidence.on_public_default_lists, true);
     assert.ok(!JSON.stringify(f).includes(pw));
+  });
+
+  it("says no more than that the password is on the lists checked: every password of a severity reads the same (issue 18.14)", async () => {
+    // Each of these, with the lists that hold it, "listed for username" and the vendors, used to pin the password.
+    const passwords = ["xc3511", "vizxv", "admin", "888888", "default", "1234", "12345", "password", "juantech"];
+    const fleet = await testFleet(passwords.map((_, i) => device(`d${i}`)), passwords.map((password, i) => ({ device_id: `d${i}`, service: "telnet" as const, username: "root", password })));
+    const findings = await fleet.scan(rules);
+    assert.equal(findings.length, passwords.length);
+    const shapes = new Set(findings.map((f) => JSON.stringify({ severity: f.severity, title: f.title.replace(/^Password of .*? is/, ""), evidence: f.evidence })));
+    assert.equal(shapes.size, 1, [...shapes].join("\n"));
+    for (const f of findings) for (const key of ["lists", "vendors", "vendor_count", "listed_for_username", "mirai"]) assert.ok(!(key in f.evidence), key);
   });
 
   it("guesses crypt hashes of every scheme, same-user pairs first", async () => {
@@ -142,8 +151,8 @@ describe("default-password", () => {
     assert.deepEqual(await fleet.scan(rules), []);
     const findings = await fleet.scan(rules, { "default-password": { extra_dictionaries: [file] } });
     assert.equal(findings.length, 1);
-    assert.deepEqual(findings[0]!.evidence.lists, ["acme"]);
-    assert.deepEqual(findings[0]!.evidence.vendors, ["ACME"]);
+    assert.ok((findings[0]!.evidence.lists_checked as string[]).includes("acme"));
+    assert.equal(findings[0]!.evidence.vendors, undefined);
     assert.equal(findings[0]!.evidence.checked, "guess 1 of the most likely passwords");
   });
 });

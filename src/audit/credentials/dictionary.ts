@@ -140,3 +140,10 @@ export function describeMatch(dict: Dictionary, password: string, username: stri
   const vendors = [...new Set(relevant.map((e) => e.vendor).filter((v) => v !== ""))].sort((a, b) => a.localeCompare(b));
   return { lists, mirai: lists.includes("mirai"), listed_for_username: forUser.length > 0, vendors: vendors.slice(0, 5), vendor_count: vendors.length };
 }
+
+/** Every list the dictionary draws on (sorted): what a default-password finding says it checked. */
+export function dictionaryLists(dict: Dictionary): string[] {
+  const lists = new Set<string>();
+  for (const e of dict.entries) for (const s of e.sources) lists.add(listOf(s));
+  return [...lists].sort();
+}

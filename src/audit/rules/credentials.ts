@@ -8,7 +8,7 @@ import type { Credential, Service } from "../../core/fleet.ts";
 import { SERVICES } from "../../core/fleet.ts";
 import { SEVERITIES, type Severity } from "../../core/severity.ts";
 import { candidatesFor } from "../credentials/candidates.ts";
-import { describeMatch, loadDictionaries } from "../credentials/dictionary.ts";
+import { describeMatch, dictionaryLists, loadDictionaries } from "../credentials/dictionary.ts";
 import { CredentialFindings } from "../credentials/findings.ts";
 import { CryptGuesser, type GuessStats } from "../credentials/guess.ts";
 import { HashCache, emptyDigests, secretKey } from "../credentials/secrets.ts";
@@ -71,15 +71,21 @@ export const defaultPassword = defineRule({
     const keyedIndex = () => (byDigest ??= new Map(dict.passwords.map((p) => [ctx.services.keyedDigest(p), p])));
 
     const findings = new CredentialFindings(ctx.report, {
-      device: (c, i) => `Password of ${account(c)} is ${i.evidence.mirai ? "on the Mirai botnet's list" : "a published default password"}`,
-      model: (c, i, n) => `Model ${c.model_id} uses a ${i.evidence.mirai ? "Mirai-listed" : "published"} default password for ${account(c)} (${plural(n, "device")})`,
+      device: (c) => `Password of ${account(c)} is a published default password`,
+      model: (c, _i, n) => `Model ${c.model_id} uses a published default password for ${account(c)} (${plural(n, "device")})`,
     });
+    const listsChecked = dictionaryLists(dict);
 
-    /** Evidence and severity for a known password; the password itself goes no further than this function. */
+    /**
+     * Evidence and severity for a known password; the password itself goes no further than this function. Which lists
+     * hold it, whether they pair it with this user name and for which vendors would, together with the user name,
+     * narrow most passwords down to one candidate (issue 18.14), so the evidence says only that it is on the public
+     * lists checked. Severity keeps one bit: critical when botnets try it (Mirai) or a list pairs it with this account.
+     */
     const issueFor = (c: Credential, password: string, how: Record<string, unknown>) => {
       const match = describeMatch(dict, password, c.username);
       const severity: Severity = match.mirai || match.listed_for_username ? "critical" : "high";
-      return { severity, evidence: { ...match, ...how } };
+      return { severity, evidence: { on_public_default_lists: true, lists_checked: listsChecked, ...how } };
     };
 
     return {
