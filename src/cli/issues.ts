@@ -42,9 +42,9 @@ export class IssueReporter {
   };
 
   private open(): void {
-    mkdirSync(dirname(this.rejectsFile), { recursive: true });
+    mkdirSync(dirname(this.rejectsFile), { recursive: true, mode: 0o700 });
     try {
-      this.fd = openSync(this.rejectsFile, "w");
+      this.fd = openSync(this.rejectsFile, "w", 0o600); // rejected rows are input data: the owner's alone
       writeSync(this.fd, `${csvLine(["file", "line", "path", "column", "level", "reason"])}\n`);
     } catch (e) {
       throw outputError(e, this.rejectsFile);

@@ -3,7 +3,7 @@
  * `--data` folder (default ./.longwatch/longwatch.db). Commands never open an adapter themselves: they call
  * `withStore` (or `openCliStore`), which goes through `openStore(url)`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openStore } from "../store/open.ts";
@@ -22,6 +22,7 @@ export interface StoreChoice {
 export function storeChoice(cmd: Command, ctx: CliContext): StoreChoice {
   const g = globalOpts(cmd);
   const dataDir = g.data === ":memory:" ? g.data : resolve(ctx.io.cwd, g.data);
+  warnOpenDataFolder(ctx, dataDir);
   return { url: resolveStoreUrl({ store: g.store, env: ctx.io.env.LONGWATCH_STORE, dataDir }), dataDir };
 }
 
@@ -30,6 +31,24 @@ export async function openCliStore(ctx: CliContext, url: string, opts: { mustExi
   const u = parseStoreUrl(url, ctx.io.cwd);
   if (opts.mustExist && u.engine === "sqlite" && u.path !== ":memory:" && !existsSync(u.path)) return undefined;
   return openStore(url, { cwd: ctx.io.cwd });
+}
+
+/**
+ * A warning when the data folder can be read or entered by others: it holds the key of the password digests, the
+ * SQLite store with the digests and crypt hashes, and rejected input rows. Once per command.
+ */
+const warned = new WeakSet<CliContext>();
+export function warnOpenDataFolder(ctx: CliContext, dataDir: string): void {
+  if (dataDir === ":memory:" || warned.has(ctx)) return;
+  let mode: number;
+  try {
+    mode = statSync(dataDir).mode & 0o777;
+  } catch {
+    return; // not made yet: it will be made 0700
+  }
+  if ((mode & 0o077) === 0) return;
+  warned.add(ctx);
+  ctx.err(`${ctx.colors("stderr").yellow("warning")} the data folder ${dataDir} is open to other users (mode ${mode.toString(8).padStart(4, "0")}); it holds the key of the password digests and the store: chmod 700 ${dataDir}`);
 }
 
 export async function withStore<T>(cmd: Command, ctx: CliContext, fn: (store: Store, choice: StoreChoice) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 /** Opening the SQLite file with the settings every repository relies on, and what its errors mean. */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { LongwatchError } from "../../core/errors.ts";
@@ -8,7 +8,10 @@ import { LongwatchError } from "../../core/errors.ts";
 export const BUSY_TIMEOUT_MS = 15_000;
 
 export function openDatabase(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Database.Database {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ":memory:") {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    privateFile(file);
+  }
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -24,6 +27,21 @@ export function openDatabase(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Dat
   db.pragma("cache_size = -65536");
   db.pragma("temp_store = MEMORY");
   return db;
+}
+
+/**
+ * The store holds keyed password digests and crypt hashes: its file is the owner's alone (0600), whatever the umask.
+ * Made before SQLite opens it (an empty file is an empty database), since SQLite gives its -wal and -shm files the
+ * database file's mode. A file someone else owns is left as it is (they chose its mode).
+ */
+function privateFile(file: string): void {
+  try {
+    closeSync(openSync(file, "a", 0o600));
+    const st = statSync(file);
+    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(file, st.mode & 0o700);
+  } catch {
+    // Unreadable or not creatable: SQLite's own open says why, with its error code.
+  }
 }
 
 /** Operations that must be atomic with the caller's transaction refuse to run outside one. */
