@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { DAY_MS, formatIsoDate } from "../src/core/dates.ts";
 import { withCheckDigit } from "../src/core/coerce.ts";
 import { int, pick, rng, weighted } from "../src/core/random.ts";
-import { csvLine } from "../src/formats/csv.ts";
+import { csvDataLine as csvLine } from "../src/formats/csv.ts";
 import { ed25519Key, p256Key, rsaModulus } from "../src/demo/keys.ts";
 import { DEMO_MODELS } from "../src/demo/models.ts";
 import { buildCertificate, rsaSpki, spkiOf, toPem } from "../src/demo/x509-build.ts";

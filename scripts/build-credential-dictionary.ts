@@ -16,7 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DICTIONARY_COLUMNS, EMPTY_MARKER, parseDictionary } from "../src/audit/credentials/dictionary.ts";
-import { CsvParser, csvLine } from "../src/formats/csv.ts";
+import { CsvParser, csvDataLine as csvLine } from "../src/formats/csv.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const sourceDir = resolve(process.argv[2] ?? join(repo, "..", "shared", "data", "default-credentials"));
