@@ -40,7 +40,8 @@ export const ddosParticipation = defineDetector({
     const packets = c.f32("ddos.packets");
     const flows = c.u16("ddos.flows");
     const usual = c.f32("ddos.usual");
-    const usualFlows = c.f32("ddos.usualFlows");
+    /** Usual flows per window to the busiest target, fixed point in 1/16 (up to 4,095). */
+    const usualFlows = c.u16("ddos.usualFlows");
     const alerted = c.u8("ddos.alerted");
     const winS = p.window_seconds;
 
@@ -52,7 +53,8 @@ export const ddosParticipation = defineDetector({
         if (win.a[d] !== w) {
           if (win.a[d] !== 0) {
             usual.a[d] = usual.a[d]! + 0.05 * (Math.min(packets.a[d]!, 10 * Math.max(usual.a[d]!, 100)) - usual.a[d]!);
-            usualFlows.a[d] = usualFlows.a[d]! + 0.05 * (Math.min(flows.a[d]!, 10 * Math.max(usualFlows.a[d]!, 10)) - usualFlows.a[d]!);
+            const uf = usualFlows.a[d]! / 16;
+            usualFlows.a[d] = Math.min(65535, Math.round((uf + 0.05 * (Math.min(flows.a[d]!, 10 * Math.max(uf, 10)) - uf)) * 16));
           }
           win.a[d] = w;
           weight.a[d] = 0;
@@ -79,21 +81,21 @@ export const ddosParticipation = defineDetector({
         const pkts = packets.a[d]!;
         const fl = flows.a[d]!;
         const base = Math.max(usual.a[d]!, 1);
-        const baseFlows = Math.max(usualFlows.a[d]!, 1);
+        const baseFlows = Math.max(usualFlows.a[d]! / 16, 1);
         const byPackets = pkts >= p.min_packets && pkts >= p.factor * base;
         const byFlows = fl >= p.min_flows && fl >= p.factor * baseFlows;
         if (!byPackets && !byFlows) return;
         alerted.a[d] = 1;
         const t = rec.text(rec.remoteIp)!;
         const ratio = byPackets ? Math.round(pkts / base) : Math.round(fl / baseFlows);
-        const usualText = byPackets ? `${fmtCount(usual.a[d]!)} packets per window` : `${fmtCount(usualFlows.a[d]!)} flows per window`;
+        const usualText = byPackets ? `${fmtCount(usual.a[d]!)} packets per window` : `${fmtCount(usualFlows.a[d]! / 16)} flows per window`;
         ctx.raise({
           device: d,
           key: `target:${t}`,
           ts: rec.ts,
           confidence: confidenceFrom(Math.max(byPackets ? pkts / p.min_packets : 0, byFlows ? fl / p.min_flows : 0), 1),
           severity: "high",
-          evidence: { target: t, port: rec.num[rec.remotePort], packets: Math.round(pkts), flows: fl, by: byPackets ? "packets" : "flows", window_seconds: p.window_seconds, usual_peak_packets: Math.round(usual.a[d]!), usual_peak_flows: Math.round(usualFlows.a[d]!) },
+          evidence: { target: t, port: rec.num[rec.remotePort], packets: Math.round(pkts), flows: fl, by: byPackets ? "packets" : "flows", window_seconds: p.window_seconds, usual_peak_packets: Math.round(usual.a[d]!), usual_peak_flows: Math.round(usualFlows.a[d]! / 16) },
           vars: { packets: fmtCount(pkts), flows: fmtCount(fl), target: t, window: fmtDuration(winMs), ratio, usual: usualText },
           rec,
         });

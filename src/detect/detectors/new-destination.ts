@@ -52,7 +52,8 @@ export const newDestination = defineDetector({
     // destination beyond that pace.
     const novelHour = ctx.columns.u16("newdest.nhour");
     const novel = ctx.columns.u8("newdest.novel");
-    const pace = ctx.columns.f32("newdest.pace");
+    /** New destinations per hour, fixed point in 1/256 (up to 255 an hour). */
+    const pace = ctx.columns.u16("newdest.pace");
     const models = new ModelSets(p.model_set_size);
     const allow = parseAllow(p.allow);
 
@@ -99,7 +100,8 @@ export const newDestination = defineDetector({
           if (novelHour.a[d] !== h) {
             const gap = Math.min(1000, (h - novelHour.a[d]! + 0x10000) & 0xffff);
             const a = Math.max(p.pace_alpha, 3_600_000 / (age - warm / 2 + 3_600_000));
-            pace.a[d] = (pace.a[d]! + a * (novel.a[d]! - pace.a[d]!)) * (1 - a) ** (gap - 1);
+            const prev = pace.a[d]! / 256;
+            pace.a[d] = Math.min(65535, Math.round((prev + a * (novel.a[d]! - prev)) * (1 - a) ** (gap - 1) * 256));
             novelHour.a[d] = h;
             novel.a[d] = 0;
           }
@@ -111,7 +113,7 @@ export const newDestination = defineDetector({
         } else {
           const since = Math.max(ctx.fleet.firstSeen(d), models.seen(model, rec.ts));
           if (rec.ts - since >= warm && rec.ts - models.seen(model, rec.ts) >= warm) {
-            const lambda = pace.a[d]!;
+            const lambda = pace.a[d]! / 256;
             if (!known(rec, model, host) && novel.a[d]! > lambda + 3 * Math.sqrt(lambda)) {
               const group = groupText(rec);
               const what = group.startsWith("service:") ? `a ${group.slice(8)} server` : rec.has(F.dns_name) ? "a domain" : `an address in ${group}, a network it never used`;
