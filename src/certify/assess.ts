@@ -33,7 +33,10 @@ import { nextSteps } from "./next-steps.ts";
 import type { Answers, SectionAnswers } from "./questionnaire.ts";
 import { rulesByProvision, type RuleRefs } from "./rule-map.ts";
 
-export type RuleInfo = Pick<RuleMeta, "id" | "title" | "severity" | "standards" | "rationale" | "remediation">;
+export type RuleInfo = Pick<RuleMeta, "id" | "title" | "severity" | "standards" | "rationale" | "remediation"> & {
+  /** A detector used as a rule: its findings are unresolved alerts (certify/detection-evidence.ts). */
+  evidenceFrom?: "detect";
+};
 
 export interface AssessInput {
   catalogue: Catalogue;
@@ -142,7 +145,10 @@ class Assessor {
     if (open.length) {
       // Teach right where the FAIL is: what each rule behind it says to do.
       const fixes = open.map((e) => ({ title: e.title, fix: this.ruleInfo.get(e.rule)?.remediation ?? `see \`longwatch explain ${e.rule}\`` }));
-      r.todo = `${fixes.length === 1 ? fixes[0]!.fix : fixes.map((f) => `${f.title}: ${f.fix}`).join(" ")} Then run \`longwatch scan\` and assess again.`;
+      const detect = open.some((e) => this.ruleInfo.get(e.rule)?.evidenceFrom === "detect");
+      const scan = open.some((e) => this.ruleInfo.get(e.rule)?.evidenceFrom !== "detect");
+      const again = [scan ? "run `longwatch scan`" : "", detect ? "resolve or verify the alerts (`longwatch alerts`) once fixed" : ""].filter(Boolean).join(" and ");
+      r.todo = `${fixes.length === 1 ? fixes[0]!.fix : fixes.map((f) => `${f.title}: ${f.fix}`).join(" ")} Then ${again} and assess again.`;
     }
     return r;
   }
@@ -151,9 +157,10 @@ class Assessor {
     const info = this.ruleInfo.get(ruleId);
     const o = this.me?.rules.get(ruleId);
     const devices = this.me?.devices ?? 0;
-    const ran = this.input.evidence.scan?.rules.includes(ruleId) === true;
+    const ran = this.input.evidence.scan?.rules.includes(ruleId) === true || this.me?.detected?.has(ruleId) === true;
     const observer = p.observedBy.find((x) => x.rule === ruleId);
     const e: RuleEvidence = { rule: ruleId, title: info?.title ?? ruleId, state: "not-run", open: o?.open ?? 0, suppressed: o?.suppressed ?? 0, devices: o?.devices ?? 0, full: observer !== undefined };
+    if (info?.evidenceFrom === "detect") e.source = "detect";
     if (o?.devicesApproximate) e.devices_approximate = true;
     if (o?.worst !== undefined) e.worst = o.worst;
     if (o?.suppressionReasons.length) e.suppression_reasons = o.suppressionReasons;
@@ -311,7 +318,7 @@ function decide(r: ProvisionResult, p: Provision, deemed: ProvisionResult["deeme
   const unknown = r.conditions.filter((s) => s.state === "unknown" && !s.per_provision);
   const perProvision = r.conditions.find((s) => s.per_provision);
   r.reason = r.rules.length
-    ? `No evidence yet: ${r.rules.map((e) => `${e.rule} (${e.state === "no-devices" ? "no devices of this model" : "not run in the latest scan"})`).join(", ")}, and it is not answered.`
+    ? `No evidence yet: ${r.rules.map((e) => `${e.rule} (${e.state === "no-devices" ? "no devices of this model" : e.source === "detect" ? "no alerts, and no flows of this model recorded by detection in the last 30 days" : "not run in the latest scan"})`).join(", ")}, and it is not answered.`
     : "Longwatch cannot observe this; it is not answered yet.";
   r.todo = `${unknown.length ? `First say whether ${unknown.map((s) => s.label).join(" and ")} hold${unknown.length === 1 ? "s" : ""} (conditions section). If so, ` : ""}${unknown.length ? "answer" : "Answer"} ${p.id} in ${where}${perProvision ? ` (or not-applicable, with the reason from your ${perProvision.label}, if it does not apply)` : ""}: ${p.guidance}`;
 }

@@ -49,6 +49,8 @@ export interface RuleEvidence {
   full: boolean;
   /** For full observers: how many of the model's devices have the fields the rule needs. */
   coverage?: { field: string; recorded: number; of: number }[];
+  /** "detect": a detector; its findings are unresolved alerts, and it ran when detection recorded the model's flows. */
+  source?: "detect";
 }
 
 export interface ProvisionResult {

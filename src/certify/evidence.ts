@@ -47,6 +47,8 @@ export interface ModelEvidence {
   /** Devices of this model with each inventory field recorded, e.g. { open_services: 12 }. */
   deviceFields: Map<string, number>;
   rules: Map<string, RuleOutcome>;
+  /** Detectors that judged this model's data (detection recorded its flows in the evidence window). */
+  detected?: Set<string>;
 }
 
 export interface FleetEvidence {

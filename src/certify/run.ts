@@ -6,7 +6,8 @@ import { assess, type RuleInfo } from "./assess.ts";
 import type { Assessment } from "./assessment.ts";
 import { loadAnswers } from "./answers-files.ts";
 import type { Catalogue, CatalogueSet } from "./catalogue.ts";
-import { gatherEvidence, productLine, type FleetEvidence } from "./evidence.ts";
+import { addDetectionEvidence, type DetectorInfo } from "./detection-evidence.ts";
+import { gatherEvidence as gatherScanEvidence, productLine, type FleetEvidence } from "./evidence.ts";
 import { buildMatrix, type FleetMatrix } from "./matrix.ts";
 import type { StoreTx } from "../store/store.ts";
 import type { SourceIssue } from "./yaml-source.ts";
@@ -21,6 +22,15 @@ export interface CertifyEnv {
   cwd?: string;
   now: number;
   version: string;
+  /** Detectors whose unresolved alerts are evidence too (their metadata; see detection-evidence.ts). */
+  detectors?: readonly DetectorInfo[];
+}
+
+/** Scan findings, then detection alerts and watched flows, in one pass over the store. */
+async function gatherEvidence(env: CertifyEnv): Promise<FleetEvidence> {
+  const evidence = await gatherScanEvidence(env.store);
+  if (env.detectors?.length) await addDetectionEvidence(env.store, evidence, env.detectors, env.now);
+  return evidence;
 }
 
 export interface AssessRun {
@@ -41,7 +51,7 @@ export function modelIds(evidence: FleetEvidence): string[] {
  * named `line` (its answers file is `<line>.yaml`).
  */
 export async function assessModels(env: CertifyEnv, catalogue: Catalogue, models?: readonly string[], line?: string): Promise<AssessRun> {
-  const evidence = await gatherEvidence(env.store);
+  const evidence = await gatherEvidence(env);
   if (line !== undefined) {
     const unknownModels = (models ?? []).filter((id) => !evidence.models.has(id));
     evidence.models.set(line, productLine(evidence, line, models ?? []));
@@ -75,7 +85,7 @@ async function assessWith(env: CertifyEnv, catalogue: Catalogue, evidence: Fleet
 }
 
 export async function fleetMatrix(env: CertifyEnv): Promise<{ matrix: FleetMatrix; issues: SourceIssue[] }> {
-  const evidence = await gatherEvidence(env.store);
+  const evidence = await gatherEvidence(env);
   const catalogues = env.set.standards().map((cli) => env.set.find(cli)!);
   const issues: SourceIssue[] = [];
   const assessments: Assessment[] = [];

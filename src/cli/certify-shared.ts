@@ -2,6 +2,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { allRules } from "../audit/rules/index.ts";
+import { detectorRules } from "../certify/detection-evidence.ts";
+import { allDetectors } from "../detect/detectors/index.ts";
 import { DEFAULT_ANSWERS_DIR } from "../certify/answers-files.ts";
 import { catalogues, type Catalogue } from "../certify/catalogue.ts";
 import type { CertifyEnv } from "../certify/run.ts";
@@ -45,7 +47,7 @@ export function answersLocation(ctx: CliContext, given: string | undefined): str
 }
 
 export function certifyEnv(store: Store, ctx: CliContext, answers: string, now: number): CertifyEnv {
-  return { store, set: catalogues(), rules: allRules, answers, now, version: VERSION, cwd: ctx.io.cwd };
+  return { store, set: catalogues(), rules: [...allRules, ...detectorRules(allDetectors)], detectors: allDetectors, answers, now, version: VERSION, cwd: ctx.io.cwd };
 }
 
 /** Prints answers-file problems to stderr (file:line:column) and sets exit code 3 when entries were left out. */
