@@ -16,6 +16,7 @@ import type { CommandModule } from "./command.ts";
 import type { CliContext } from "./context.ts";
 import { withStore } from "./store.ts";
 import { VERSION } from "./version.ts";
+import { createPipeline, type PipelineConfig, pipelineConfig, renderPrometheus } from "../serve/pipeline/index.ts";
 
 interface ServeFlags {
   listen?: string;
@@ -25,6 +26,23 @@ interface ServeFlags {
   metricsPublic?: boolean;
   logLevel?: HttpConfig["log"]["level"];
   check?: boolean;
+  mqtt?: string;
+  mqttTopic?: string[];
+  mqttShare?: string;
+  mqttClientId?: string;
+  follow?: string[];
+}
+
+/** The ingest pipeline's config: the file's pipeline keys with --mqtt/--mqtt-topic/--follow over them. */
+function pipelineOf(ctx: CliContext, f: ServeFlags, c: ServeConfig): PipelineConfig {
+  const p = pipelineConfig(c.pipeline, {
+    ...(f.mqtt !== undefined ? { mqtt: f.mqtt } : {}),
+    ...(f.mqttTopic ? { mqttTopic: f.mqttTopic } : {}),
+    ...(f.mqttShare !== undefined ? { mqttShare: f.mqttShare } : {}),
+    ...(f.mqttClientId !== undefined ? { mqttClientId: f.mqttClientId } : {}),
+    ...(f.follow ? { follow: f.follow.map((x) => resolve(ctx.io.cwd, x)) } : {}),
+  }, f.config ?? "config");
+  return p;
 }
 
 /** The config file (if any) with the flags over it. */
@@ -67,17 +85,28 @@ export const serveCommand: CommandModule = {
       .option("--tls-key <file>", "… and this PEM private key")
       .option("--metrics-public", "serve /metrics without a token")
       .addOption(new Option("--log-level <level>").choices(["debug", "info", "warn", "error"]))
+      .option("--mqtt <url>", "take records from this MQTT broker (mqtt://host:1883); QoS 1 messages are acknowledged once journaled")
+      .option("--mqtt-topic <template...>", "topic templates naming an identifier level, e.g. fleet/{device_id}/records")
+      .option("--mqtt-share <group>", "subscribe as $share/<group>/… so several instances split the topics")
+      .option("--mqtt-client-id <id>", "MQTT client id (keep it across restarts: the broker keeps unacknowledged messages for it)")
+      .option("--follow <conn.log...>", "follow growing Zeek conn.log files across rotation")
       .option("--check", "validate the configuration and exit")
       .action(async (f: ServeFlags, cmd: Command) => {
         const config = effectiveConfig(ctx, f);
         checkTlsFiles(config.http);
+        const pc = pipelineOf(ctx, f, config);
         if (f.check) {
-          ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}.`);
+          ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}${pc.mqtt ? `, MQTT ${pc.mqtt.url}` : ""}${pc.follow.length ? `, following ${pc.follow.length} Zeek log(s)` : ""}, ${pc.sinks.length} sink(s).`);
           return;
         }
         const log = jsonLogger((line) => ctx.io.stderr.write(line), config.http.log.level);
         await withStore(cmd, ctx, async (store, choice) => {
-          const service = await startService({ store, config: config.http, dataDir: choice.dataDir, log, version: VERSION });
+          const pipeline = createPipeline({ store, config: pc, log, dataDir: choice.dataDir });
+          await pipeline.start();
+          const service = await startService({ store, config: config.http, dataDir: choice.dataDir, log, version: VERSION, ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) }).catch(async (e: unknown) => {
+            await pipeline.stop();
+            throw e;
+          });
           if (service.adminToken) {
             ctx.out(`No one can sign in to this store yet, so here is an admin token. It is shown only now; keep it in a secret store:\n\n  ${service.adminToken}\n\nUse it as Authorization: Bearer <token>, or to sign in to the dashboard; make more with \`longwatch token create\`.`);
           }
@@ -87,7 +116,11 @@ export const serveCommand: CommandModule = {
               process.off("SIGTERM", onTerm);
               process.off("SIGINT", onInt);
               log("info", "stopping", { signal });
-              void service.close().then(done, done);
+              // Requests first, then the pipeline: its sources' last batches are acknowledged, it drains and checkpoints.
+              void service
+                .close()
+                .then(() => pipeline.stop())
+                .then(done, (e: unknown) => (log("error", "stopping the pipeline failed", { error: (e as Error).message }), done()));
             };
             const onTerm = () => stop("SIGTERM");
             const onInt = () => stop("SIGINT");
