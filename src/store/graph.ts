@@ -18,6 +18,12 @@ export interface GraphDeviceRow {
   mqtt_client_id: string | null;
 }
 
+/** The graph's fields of a stored device document (both adapters read the document and call this). */
+export function graphDevice(device_id: string, model_id: string | null, cert_fingerprint: string | null, doc: string): GraphDeviceRow {
+  const d = JSON.parse(doc) as Partial<Record<"firmware_version" | "country" | "imsi" | "iccid" | "sim_apn" | "mqtt_client_id", string>> & { groups?: string[] };
+  return { device_id, model_id, firmware_version: d.firmware_version ?? null, cert_fingerprint, country: d.country ?? null, groups: d.groups ?? [], imsi: d.imsi ?? null, iccid: d.iccid ?? null, sim_apn: d.sim_apn ?? null, mqtt_client_id: d.mqtt_client_id ?? null };
+}
+
 export interface GraphCertificateRow {
   fingerprint: string;
   subject: string;
@@ -32,7 +38,7 @@ export interface GraphCredentialRow {
   firmware_version: string | null;
   service: string;
   username: string;
-  /** Equal for two rows exactly when their stored secrets (kind and hash or digest) are equal; 1, 2, 3 … */
+  /** Within one read of `credentials()`: equal for two rows exactly when their stored secrets (kind and hash or digest) are equal; 1, 2, 3 … */
   secret_group: number;
 }
 

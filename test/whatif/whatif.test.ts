@@ -154,3 +154,26 @@ describe("whatif compromise (PostgreSQL): the same answers from the other adapte
     assert.deepEqual(await rankAll(store!), await rankAll(lite!));
   });
 });
+
+describe("single-point-of-compromise rule", () => {
+  it("raises one finding per node above the share, with the what-if target to ask; the share and kinds are parameters", async () => {
+    const { audit } = await import("../helpers/fleet.ts");
+    const { singlePointOfCompromise } = await import("../../src/audit/rules/worst-case.ts");
+    const store = openSqliteStore(":memory:");
+    await seedFleet(store);
+    const run = async (params?: unknown) => (await audit(store, [singlePointOfCompromise], params ? { settings: new Map([["single-point-of-compromise", { params } as never]]) } : {})).findings.filter((f) => f.rule === "single-point-of-compromise");
+    const byDefault = await run();
+    const targets = byDefault.map((f) => f.evidence.target).sort();
+    // 20 devices, 5 %: anything reaching 2 or more. Components are left out unless asked for.
+    assert.deepEqual(targets, ["ca:CN=Legacy CA", `ca:${CA_X}`, "credential:model:meter/telnet/root", "credential:trk-0/ssh/admin", "endpoint:ota.acme.example", "firmware:meter@1.0", "firmware:tracker@2.0", "firmware:tracker@2.1"]);
+    const shared = byDefault.find((f) => f.evidence.target === "credential:trk-0/ssh/admin")!;
+    assert.equal(shared.severity, "high");
+    assert.equal(shared.evidence.devices, 3);
+    assert.equal(shared.evidence.ask, "longwatch whatif compromise credential:trk-0/ssh/admin");
+    assert.deepEqual((await run({ share: 0.45 })).map((f) => f.evidence.target), [`ca:${CA_X}`]);
+    assert.deepEqual((await run({ share: 0.45, kinds: ["component"] })).map((f) => f.evidence.target), ["component:swupdate@2023.05"]);
+    // Fingerprints are stable across scans: same subject, same fingerprint.
+    assert.deepEqual((await run()).map((f) => f.fingerprint).sort(), byDefault.map((f) => f.fingerprint).sort());
+    await store.close();
+  });
+});

@@ -7,8 +7,9 @@ import { lifecycleRules } from "./lifecycle.ts";
 import { identityRules } from "./identity.ts";
 import { updateRules } from "./updates.ts";
 import { vulnerabilityRules } from "./vulnerabilities.ts";
+import { worstCaseRules } from "./worst-case.ts";
 
-export const allRules: readonly Rule[] = [...credentialRules, ...identityRules, ...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules, ...lifecycleRules];
+export const allRules: readonly Rule[] = [...credentialRules, ...identityRules, ...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules, ...lifecycleRules, ...worstCaseRules];
 
 export function findRule(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);

@@ -1,22 +1,17 @@
-import type { GraphCertificateRow, GraphComponentRow, GraphCredentialRow, GraphDeviceRow, GraphEndpointRow, GraphRepository } from "../graph.ts";
+import { graphDevice, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
 import type { PgDb } from "./db.ts";
 
-/** Documents are text (see fleet migration): fields are read with `doc::json`, parsed by the server, never by us. */
+/** Documents are text (see fleet migration): certificate and component fields are read with `doc::json` by the server; device documents are parsed once in JavaScript (graphDevice). */
 export class PgGraph implements GraphRepository {
   constructor(private readonly db: PgDb) {}
 
   async *devices(pageSize = 20_000): AsyncIterable<GraphDeviceRow[]> {
     let after = "";
     for (;;) {
-      const rows = await this.db.query<Omit<GraphDeviceRow, "groups"> & { groups: string | null }>(
-        `SELECT device_id, model_id, j->>'firmware_version' AS firmware_version, cert_fingerprint, j->>'country' AS country, j->'groups' AS groups,
-                j->>'imsi' AS imsi, j->>'iccid' AS iccid, j->>'sim_apn' AS sim_apn, j->>'mqtt_client_id' AS mqtt_client_id
-         FROM (SELECT device_id, model_id, cert_fingerprint, doc::json AS j FROM devices WHERE device_id > $1 ORDER BY device_id LIMIT $2) d ORDER BY device_id`,
-        [after, pageSize],
-      );
+      const rows = await this.db.query<{ device_id: string; model_id: string | null; cert_fingerprint: string | null; doc: string }>("SELECT device_id, model_id, cert_fingerprint, doc FROM devices WHERE device_id > $1 ORDER BY device_id LIMIT $2", [after, pageSize]);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.device_id;
-      yield rows.map((r) => ({ ...r, groups: Array.isArray(r.groups) ? (r.groups as string[]) : [] }));
+      yield rows.map((r) => graphDevice(r.device_id, r.model_id, r.cert_fingerprint, r.doc));
       if (rows.length < pageSize) return;
     }
   }
@@ -37,19 +32,21 @@ export class PgGraph implements GraphRepository {
   }
 
   async *credentials(pageSize = 20_000): AsyncIterable<GraphCredentialRow[]> {
+    // The secret never leaves this method: each distinct (kind, secret) gets a number in order of first appearance.
+    const groups = new Map<string, number>();
     let after = 0;
     for (;;) {
-      // The secret stays in the database: the rank of (kind, secret) among the distinct secrets stands in for it.
-      const rows = await this.db.query<GraphCredentialRow & { id: number }>(
-        `SELECT c.id, c.device_id, c.model_id, c.firmware_version, c.service, c.username, g.secret_group::int AS secret_group
-         FROM credentials c JOIN (SELECT secret_kind, secret, DENSE_RANK() OVER (ORDER BY secret_kind COLLATE "C", secret COLLATE "C") AS secret_group FROM (SELECT DISTINCT secret_kind, secret FROM credentials) s) g
-           ON g.secret_kind = c.secret_kind AND g.secret = c.secret
-         WHERE c.id > $1 ORDER BY c.id LIMIT $2`,
+      const rows = await this.db.query<{ id: number; device_id: string | null; model_id: string | null; firmware_version: string | null; service: string; username: string; s: string }>(
+        "SELECT id, device_id, model_id, firmware_version, service, username, secret_kind || ':' || secret AS s FROM credentials WHERE id > $1 ORDER BY id LIMIT $2",
         [after, pageSize],
       );
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.id;
-      yield rows.map(({ id: _id, ...r }) => r);
+      yield rows.map(({ id: _id, s, ...r }) => {
+        let g = groups.get(s);
+        if (g === undefined) groups.set(s, (g = groups.size + 1));
+        return { ...r, secret_group: g };
+      });
       if (rows.length < pageSize) return;
     }
   }

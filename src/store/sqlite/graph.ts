@@ -1,26 +1,20 @@
 import type Database from "better-sqlite3";
-import type { GraphCertificateRow, GraphComponentRow, GraphCredentialRow, GraphDeviceRow, GraphEndpointRow, GraphRepository } from "../graph.ts";
+import { graphDevice, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
 
-type DeviceTuple = [string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
-
-/** Narrow keyset-paged reads; JSON fields are extracted by SQLite so JavaScript never parses a device document. */
+/** Narrow keyset-paged reads. */
 export class SqliteGraph implements GraphRepository {
   constructor(private readonly db: Database.Database) {}
 
   async *devices(pageSize = 20_000): AsyncIterable<GraphDeviceRow[]> {
-    const stmt = this.db
-      .prepare(
-        `SELECT device_id, model_id, doc ->> '$.firmware_version', cert_fingerprint, doc ->> '$.country', doc -> '$.groups',
-                doc ->> '$.imsi', doc ->> '$.iccid', doc ->> '$.sim_apn', doc ->> '$.mqtt_client_id'
-         FROM devices WHERE device_id > ? ORDER BY device_id LIMIT ?`,
-      )
-      .raw();
+    // One JSON.parse of the document in JavaScript is cheaper than SQLite re-parsing it for each `->>` (measured: 3.7 µs
+    // against 7 µs per device for six fields; bench/RESULTS.md).
+    const stmt = this.db.prepare("SELECT device_id, model_id, cert_fingerprint, doc FROM devices WHERE device_id > ? ORDER BY device_id LIMIT ?").raw();
     let after = "";
     for (;;) {
-      const rows = stmt.all(after, pageSize) as DeviceTuple[];
+      const rows = stmt.all(after, pageSize) as [string, string | null, string | null, string][];
       if (rows.length === 0) return;
       after = rows[rows.length - 1]![0];
-      yield rows.map((r) => ({ device_id: r[0], model_id: r[1], firmware_version: r[2], cert_fingerprint: r[3], country: r[4], groups: r[5] ? (JSON.parse(r[5]) as string[]) : [], imsi: r[6], iccid: r[7], sim_apn: r[8], mqtt_client_id: r[9] }));
+      yield rows.map((r) => graphDevice(r[0], r[1], r[2], r[3]));
       if (rows.length < pageSize) return;
     }
   }
@@ -38,19 +32,19 @@ export class SqliteGraph implements GraphRepository {
   }
 
   async *credentials(pageSize = 20_000): AsyncIterable<GraphCredentialRow[]> {
-    // The secret stays in the database: the rank of (kind, secret) among the distinct secrets stands in for it.
-    const stmt = this.db.prepare(
-      `SELECT c.id, c.device_id, c.model_id, c.firmware_version, c.service, c.username, g.secret_group
-       FROM credentials c JOIN (SELECT secret_kind, secret, DENSE_RANK() OVER (ORDER BY secret_kind, secret) AS secret_group FROM (SELECT DISTINCT secret_kind, secret FROM credentials)) g
-         ON g.secret_kind = c.secret_kind AND g.secret = c.secret
-       WHERE c.id > ? ORDER BY c.id LIMIT ?`,
-    );
+    // The secret never leaves this method: each distinct (kind, secret) gets a number in order of first appearance.
+    const stmt = this.db.prepare("SELECT id, device_id, model_id, firmware_version, service, username, secret_kind || ':' || secret AS s FROM credentials WHERE id > ? ORDER BY id LIMIT ?");
+    const groups = new Map<string, number>();
     let after = 0;
     for (;;) {
-      const rows = stmt.all(after, pageSize) as (GraphCredentialRow & { id: number })[];
+      const rows = stmt.all(after, pageSize) as { id: number; device_id: string | null; model_id: string | null; firmware_version: string | null; service: string; username: string; s: string }[];
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.id;
-      yield rows.map(({ id: _id, ...r }) => r);
+      yield rows.map(({ id: _id, s, ...r }) => {
+        let g = groups.get(s);
+        if (g === undefined) groups.set(s, (g = groups.size + 1));
+        return { ...r, secret_group: g };
+      });
       if (rows.length < pageSize) return;
     }
   }
