@@ -1,4 +1,5 @@
 /** What the routes get besides their request: the store, the clock, the log, and the service's parts. */
+import type { RespondSettings } from "../../respond/settings.ts";
 import type { Store } from "../../store/store.ts";
 import type { Logger } from "../log.ts";
 import type { HttpMetrics } from "./metrics.ts";
@@ -26,6 +27,8 @@ export interface ServiceDeps {
   httpMetrics: HttpMetrics;
   /** The OpenAPI document of the routes served. */
   openapi(): unknown;
+  /** The respond settings (connectors, approvals, budget); the defaults when absent. */
+  respond?: RespondSettings;
   /** Whether the service is ready (store open, pipeline started). */
   ready(): Promise<boolean>;
 }

@@ -30,6 +30,8 @@ const TAGS: Record<string, string> = {
   models: "Device models",
   alerts: "Detection alerts and their lifecycle",
   audit: "The audit log of changes",
+  respond: "Response actions with four eyes, dry runs, verification and a hash-chained log (responder)",
+  whatif: "What if a key, credential, firmware, component or endpoint is compromised (responder)",
 };
 
 interface Collected {

@@ -5,7 +5,8 @@ import { auditRoutes } from "./audit-log.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { healthRoutes } from "./health.ts";
 import { metaRoutes } from "./meta.ts";
+import { respondRoutes } from "./respond.ts";
 import { sessionRoutes } from "./session.ts";
 import { tokenRoutes } from "./tokens.ts";
 
-export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...auditRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...auditRoutes, ...respondRoutes];

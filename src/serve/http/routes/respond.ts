@@ -1,0 +1,149 @@
+/**
+ * Respond and what-if for the responder role: the same library calls as `longwatch respond` and `longwatch whatif`
+ * (respond/engine.ts, whatif/), with the caller as the actor, so four eyes, dry runs by default, verification and the
+ * hash-chained log hold for the API exactly as for the CLI. Every change is also in the service's audit log.
+ */
+import { z } from "zod";
+import { LongwatchError } from "../../../core/errors.ts";
+import { RESPONSE_STATES, TARGET_KINDS } from "../../../core/response.ts";
+import { allActions } from "../../../respond/actions/index.ts";
+import type { RespondDeps } from "../../../respond/context.ts";
+import { apply, approve, confirm, escalate, propose, reject, reverse, verify } from "../../../respond/engine.ts";
+import { verifyLog } from "../../../respond/log.ts";
+import { RespondSettingsSchema } from "../../../respond/settings.ts";
+import type { StoreTx } from "../../../store/store.ts";
+import { compromise } from "../../../whatif/compromise.ts";
+import { RANKABLE_KINDS, rankAll, type RankableKind } from "../../../whatif/rank.ts";
+import { route, type RouteContext } from "../route.ts";
+
+const doc = z.record(z.string(), z.unknown());
+const Plan = z.object({ summary: z.string(), before: doc.nullable(), after: doc, noop: z.boolean(), warnings: z.array(z.string()) }).meta({ id: "ActionPlan" });
+const Target = z.object({ kind: z.enum(TARGET_KINDS), id: z.string().min(1).max(1024) }).strict().meta({ id: "ResponseTarget" });
+const ResponseOut = z
+  .looseObject({ id: z.string(), action: z.string(), target: Target, params: doc, state: z.enum(RESPONSE_STATES), mode: z.enum(["manual", "automatic"]), reversible: z.boolean(), reason: z.string(), proposer: z.string(), proposed_at: z.string(), idempotency_key: z.string(), plan: Plan, warnings: z.array(z.string()), version: z.number().int() })
+  .meta({ id: "Response" });
+const ActionOut = z.object({ id: z.string(), title: z.string(), target: z.enum(TARGET_KINDS), reversible: z.boolean(), description: z.string(), escalation: z.string().optional() }).meta({ id: "ResponseAction" });
+const IdParam = z.object({ id: z.string().min(1).max(200) });
+const Note = z.object({ note: z.string().min(1).max(10_000).optional() }).strict();
+const Reason = z.object({ reason: z.string().min(1).max(10_000) }).strict();
+
+function deps(ctx: RouteContext<unknown, unknown, unknown>, store: StoreTx = ctx.store): RespondDeps {
+  return { store, settings: ctx.deps.respond ?? RespondSettingsSchema.parse({}), env: process.env, now: () => ctx.now };
+}
+
+/** One state change: the library call in a transaction, audited with the response before and after. */
+function transition<B>(id: string, path: string, summary: string, body: z.ZodType<B>, call: (d: RespondDeps, actor: string, rid: string, body: B) => Promise<unknown>) {
+  return route({
+    id,
+    method: "POST",
+    path,
+    role: "responder",
+    tag: "respond",
+    summary,
+    params: IdParam,
+    body,
+    response: z.unknown(),
+    handler: async (ctx) => {
+      const before = await ctx.store.responses.get(ctx.params.id);
+      const out = await call(deps(ctx), ctx.principal.name, ctx.params.id, ctx.body);
+      await ctx.audit({ target_kind: "response", target_id: ctx.params.id, before, after: out });
+      return out;
+    },
+  });
+}
+
+export const respondRoutes = [
+  route({ id: "respond.actions", method: "GET", path: "/api/v1/respond/actions", role: "responder", tag: "respond", summary: "The actions Longwatch can take, what they act on and whether they can be undone", response: z.array(ActionOut), handler: async () => allActions.map(({ id, title, target, reversible, description, escalation }) => ({ id, title, target, reversible, description, ...(escalation ? { escalation } : {}) })) }),
+  route({
+    id: "responses.list",
+    method: "GET",
+    path: "/api/v1/responses",
+    role: "responder",
+    tag: "respond",
+    summary: "Responses, newest first",
+    query: z.object({ state: z.enum(RESPONSE_STATES).optional(), action: z.string().optional(), target_id: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    response: z.object({ items: z.array(ResponseOut) }),
+    handler: async (ctx) => ({ items: await ctx.store.responses.list({ ...(ctx.query.state ? { state: ctx.query.state } : {}), ...(ctx.query.action ? { action: ctx.query.action } : {}), ...(ctx.query.target_id ? { target_id: ctx.query.target_id } : {}), limit: ctx.query.limit }) }),
+  }),
+  route({
+    id: "responses.get",
+    method: "GET",
+    path: "/api/v1/responses/{id}",
+    role: "responder",
+    tag: "respond",
+    summary: "One response",
+    params: IdParam,
+    response: ResponseOut,
+    handler: async (ctx) => {
+      const r = await ctx.store.responses.get(ctx.params.id);
+      if (!r) throw new LongwatchError("not_found", `no response ${ctx.params.id}`, { response_id: ctx.params.id });
+      return r;
+    },
+  }),
+  route({
+    id: "responses.propose",
+    method: "POST",
+    path: "/api/v1/responses",
+    role: "responder",
+    tag: "respond",
+    summary: "Propose an action on a target; the answer shows what it would change (nothing changes yet)",
+    body: z.object({ action: z.string().min(1), target: Target, params: doc.optional(), reason: z.string().min(1).max(10_000), offline: z.boolean().optional() }).strict().meta({ id: "ResponseProposal" }),
+    response: ResponseOut,
+    status: 201,
+    handler: async (ctx) => {
+      const r = await propose(deps(ctx), ctx.principal.name, { action: ctx.body.action, target: ctx.body.target, params: ctx.body.params ?? {}, reason: ctx.body.reason, ...(ctx.body.offline ? { offline: true } : {}) });
+      await ctx.audit({ target_kind: "response", target_id: r.id, after: r });
+      return r;
+    },
+  }),
+  transition("responses.approve", "/api/v1/responses/{id}/approve", "Approve someone else's proposal (four eyes); the approval expires", Note, (d, a, id, b) => approve(d, a, id, b.note)),
+  transition("responses.reject", "/api/v1/responses/{id}/reject", "Reject a proposal", Reason, (d, a, id, b) => reject(d, a, id, b.reason)),
+  transition("responses.apply", "/api/v1/responses/{id}/apply", "Apply (with execute: true) or dry-run (the default) an approved response; applying verifies at once", z.object({ execute: z.boolean().default(false) }).strict(), (d, a, id, b) => apply(d, a, id, { execute: b.execute })),
+  transition("responses.verify", "/api/v1/responses/{id}/verify", "Read the result back from the system that holds it", z.object({}).strict(), (d, a, id) => verify(d, a, id)),
+  transition("responses.reverse", "/api/v1/responses/{id}/reverse", "Undo a reversible response", z.object({ reason: z.string().max(10_000).optional() }).strict(), (d, a, id, b) => reverse(d, a, id, b.reason)),
+  transition("responses.confirm", "/api/v1/responses/{id}/confirm", "Keep an automatic response: its time-to-live no longer reverses it", Note, (d, a, id, b) => confirm(d, a, id, b.note)),
+  transition("responses.escalate", "/api/v1/responses/{id}/escalate", "Propose the stronger action the response's action declares, on the same target", Reason, (d, a, id, b) => escalate(d, a, id, b.reason)),
+  route({
+    id: "respond.log",
+    method: "GET",
+    path: "/api/v1/respond/log",
+    role: "responder",
+    tag: "respond",
+    summary: "The hash-chained response log, checked: whether the chain holds, and its entries",
+    query: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+    response: z.object({ verification: z.unknown(), entries: z.array(doc) }),
+    handler: async (ctx) => {
+      const entries: Record<string, unknown>[] = [];
+      for await (const page of ctx.store.responses.log(1000)) {
+        for (const e of page) if (entries.length < ctx.query.limit) entries.push(e as unknown as Record<string, unknown>);
+      }
+      return { verification: await verifyLog(ctx.store.responses), entries };
+    },
+  }),
+  route({
+    id: "whatif.compromise",
+    method: "GET",
+    path: "/api/v1/whatif/compromise",
+    role: "responder",
+    tag: "whatif",
+    summary: "What falls if a target is compromised: devices by model, group and country, data, remote recovery, the response plan (dry run) and time to remediate",
+    query: z.object({ target: z.string().min(3).max(2048).describe("ca:SHA256, cert:SHA256, firmware:MODEL@VERSION, component:PURL, credential:DEVICE/SERVICE/USERNAME, endpoint:HOST[:PORT], model:ID, provider:APN|MCCMNC"), sample: z.coerce.number().int().min(0).max(100).default(3), devices: z.enum(["true", "false"]).default("false") }),
+    response: z.looseObject({ target: z.string(), fleet_devices: z.number(), affected: z.looseObject({ devices: z.number(), share: z.number() }) }).meta({ id: "CompromiseReport" }),
+    handler: async (ctx) => compromise(deps(ctx), ctx.query.target, { sample: ctx.query.sample, devices: ctx.query.devices === "true" }),
+  }),
+  route({
+    id: "whatif.rank",
+    method: "GET",
+    path: "/api/v1/whatif/ranking",
+    role: "responder",
+    tag: "whatif",
+    summary: "The largest blast radius of every CA, credential, firmware image, component and endpoint",
+    query: z.object({ kinds: z.string().optional().describe(`Comma-separated: ${RANKABLE_KINDS.join(", ")}.`), limit: z.coerce.number().int().min(1).max(100_000).default(25) }),
+    response: z.object({ fleet_devices: z.number(), nodes: z.array(z.object({ kind: z.string(), target: z.string(), label: z.string(), devices: z.number(), share: z.number() })), counted: z.record(z.string(), z.number()) }).meta({ id: "WhatifRanking" }),
+    handler: async (ctx) => {
+      const kinds = ctx.query.kinds?.split(",").map((k) => k.trim()).filter(Boolean);
+      for (const k of kinds ?? []) if (!(RANKABLE_KINDS as readonly string[]).includes(k)) throw new LongwatchError("invalid_input", `kinds: "${k}" is not one of ${RANKABLE_KINDS.join(", ")}`, { field: "kinds" });
+      return rankAll(ctx.store, { limit: ctx.query.limit, ...(kinds ? { kinds: kinds as RankableKind[] } : {}) });
+    },
+  }),
+];
