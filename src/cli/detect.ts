@@ -80,7 +80,7 @@ export const detectCommand: CommandModule = {
       .addOption(new Option("--reorder-window <seconds>", "no longer needed: records are sorted by event time").hideHelp())
       .option("--max-future <hours>", "reject records dated more than this far after now (--now): an implausible time must not move detection's clock", "24")
       .option("--sort-memory <MiB>", "memory for sorting inputs that are not in time order; beyond it, sorted runs go to temporary files", "256")
-      .option("--dedup-window <minutes>", "repeats of an alert within this time are counted, not re-raised", "60")
+      .option("--dedup-window <minutes>", "repeats of an alert within this time of its last sighting are counted, not re-raised", "1440")
       .option("--detectors <ids>", "comma-separated detector ids to run (default: all; `longwatch detectors` lists them)")
       .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
       .option("--tac-classes <file...>", "extra TAC → module/handset tables (CSV tac,class)")

@@ -31,6 +31,7 @@ export interface EngineOptions {
   clock?: () => number;
   /** How far ahead of the clock a record may be (default one day). */
   maxFutureMs?: number;
+  /** Repeats of an alert (detector, device, key) within this long of its last sighting update it (default a day): raised once, then counted. */
   dedupWindowMs?: number;
   /** How often (event time) detectors get a `tick` to notice absence. */
   tickMs?: number;
@@ -87,7 +88,7 @@ export class Engine {
     this.clock = opts.clock ?? Date.now;
     this.maxFutureMs = opts.maxFutureMs ?? 86_400_000;
     this.refreshClock();
-    this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 3_600_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
+    this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 86_400_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
     for (const detector of opts.detectors) {
       const parsed = detector.params.safeParse(opts.params?.[detector.id] ?? {});
       if (!parsed.success) throw new LongwatchError("invalid_config", `${detector.id}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);

@@ -3,7 +3,8 @@
  * learned (an exponentially weighted mean of the gaps, each clipped to four times the current estimate so one outage
  * does not teach it to expect outages). As event time passes, a sweep puts each device in a state: online, late
  * (2× its interval), silent (6×, alert) or offline (24×, the alert escalates). A report resolves the alert.
- * 10 bytes per device.
+ * Only devices with a regular rhythm are judged (the mean absolute deviation of their gaps, learned alongside).
+ * 11 bytes per device.
  */
 import { z } from "zod";
 import { defineDetector } from "../detector.ts";
@@ -23,6 +24,7 @@ const params = z.object({
   offline_factor: z.number().positive().default(24),
   min_silence_minutes: z.number().positive().default(15).describe("Never silent before this long, however fast its rhythm."),
   sweep_minutes: z.number().positive().default(5).describe("How often (event time) devices are checked."),
+  max_jitter: z.number().positive().default(1).describe("Largest mean absolute deviation of a device's gaps over its interval for its rhythm to count as regular (1 = gaps typically within ±100% of the interval); devices less regular than this are never judged silent."),
 });
 
 export const deviceSilent = defineDetector({
@@ -34,6 +36,7 @@ export const deviceSilent = defineDetector({
   why: "A device that goes quiet may be broken, out of power, jammed, stolen — or silenced by an attacker who took it over. A monitoring blind spot is also a security blind spot.",
   summary: "{device} has not reported for {silence}; it normally reports every {interval}. It is now {state}.",
   action: "Check power, coverage and the SIM's status with your provider; if it stays silent, send someone. Devices that go silent right after other alerts (a SIM swap, a scan) should be treated as tampered with.",
+  ignores: "Devices without a regular rhythm (gaps typically more than max_jitter × their interval off it: travel SIMs, devices that report on events): their silence says nothing. A silence is one alert however long it lasts (it escalates to offline in place) and is resolved when the device reports again.",
   lateRecords: "a delayed record still shows the device was alive at its time (records older than its last report change nothing).",
   attack: ["T0814", "T0804"],
   params,
@@ -44,6 +47,8 @@ export const deviceSilent = defineDetector({
     const interval = c.f32("silent.interval");
     const gaps = c.u8("silent.gaps");
     const state = c.u8("silent.state");
+    /** How irregular the gaps are: EW mean absolute deviation over the interval, in 1/32 (up to ~8). */
+    const jitter = c.u8("silent.jitter");
     let nextSweep = -Infinity;
     const counts = [0, 0, 0, 0];
 
@@ -60,6 +65,11 @@ export const deviceSilent = defineDetector({
         if (gap < p.min_gap_seconds) return;
         last.a[d] = t;
         const iv = interval.a[d]!;
+        if (iv > 0) {
+          const j = jitter.a[d]! / 32;
+          const dev = Math.min(8, Math.abs(gap - iv) / iv);
+          jitter.a[d] = Math.min(255, Math.round((j + 0.2 * (dev - j)) * 32));
+        }
         interval.a[d] = iv === 0 ? gap : iv + 0.2 * (Math.min(gap, 4 * iv) - iv);
         if (gaps.a[d]! < 255) gaps.a[d]!++;
         if (state.a[d]! >= SILENT) ctx.resolve(d, "silent", rec.ts);
@@ -73,7 +83,9 @@ export const deviceSilent = defineDetector({
         const minSilence = p.min_silence_minutes * 60;
         for (let d = 0; d < n; d++) {
           const l = last.a[d]!;
-          if (l === 0 || gaps.a[d]! < p.min_reports) continue;
+          // Only a device with a regular rhythm can be missed: one that reports when it likes (a travel SIM, a series
+          // with gaps) says nothing by being quiet.
+          if (l === 0 || gaps.a[d]! < p.min_reports || jitter.a[d]! > p.max_jitter * 32) continue;
           const silence = t - l;
           const iv = interval.a[d]!;
           const s = state.a[d]!;
