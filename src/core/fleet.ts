@@ -89,6 +89,7 @@ export const DeviceFieldsSchema = z.object({
       .optional()
       .describe("Countries the SIM may attach in, or * for unrestricted."),
     sim_apn: text(128).optional(),
+    sim_provider: text(128).optional().describe("Connectivity provider of the SIM (e.g. 1NCE, emnify): device lists filter and group by it."),
   });
 
 /** A rule that involves several fields: reported on `path`. */

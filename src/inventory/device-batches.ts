@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { type Device, deviceCrossCheck, DeviceFieldsSchema } from "../core/fleet.ts";
 import type { CertificateInfo } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
-import type { SerializedDevice } from "../store/store.ts";
+import { type SerializedDevice, serializeDevice } from "../store/store.ts";
 import type { CertificateLoader } from "./certificate-loader.ts";
 import type { Mapping } from "./mapping.ts";
 import { validateTable } from "./validate-table.ts";
@@ -66,7 +66,7 @@ export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<D
       }
       if (stop) break;
       // Duplicate ids are caught by the store, which knows what this import already wrote (no id map in memory).
-      rows.push({ device_id: device.device_id, model_id: device.model_id ?? null, cert_fingerprint: device.cert_fingerprint ?? null, doc: JSON.stringify(device), line });
+      rows.push(serializeDevice(device, line));
     }
     const issues = pending.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     pending = [];

@@ -1,5 +1,6 @@
 /** Port: the fleet (devices, models, credentials, certificates) and inventory imports. */
 import type { CertificateInfo, Credential, Device, DeviceModel } from "../core/fleet.ts";
+import { GROUP_SEP } from "./rows.ts";
 
 /** A device as stored: the inventory fields plus what import derived from them. */
 export type StoredDevice = Device & { cert_fingerprint?: string };
@@ -23,13 +24,29 @@ export interface SerializedDevice {
   device_id: string;
   model_id: string | null;
   cert_fingerprint: string | null;
+  /** The fields device lists filter on ('' when absent); `groups` joined by GROUP_SEP with one at each end. */
+  firmware_version: string;
+  country: string;
+  provider: string;
+  groups: string;
   doc: string;
   /** Where it was in the import's file, to name the first occurrence when the id appears again. */
   line?: number;
 }
 
-export function serializeDevice(d: StoredDevice): SerializedDevice {
-  return { device_id: d.device_id, model_id: d.model_id ?? null, cert_fingerprint: d.cert_fingerprint ?? null, doc: JSON.stringify(d) };
+export function serializeDevice(d: StoredDevice, line?: number): SerializedDevice {
+  const s: SerializedDevice = {
+    device_id: d.device_id,
+    model_id: d.model_id ?? null,
+    cert_fingerprint: d.cert_fingerprint ?? null,
+    firmware_version: d.firmware_version ?? "",
+    country: d.country ?? "",
+    provider: d.sim_provider ?? "",
+    groups: d.groups?.length ? GROUP_SEP + d.groups.join(GROUP_SEP) + GROUP_SEP : "",
+    doc: JSON.stringify(d),
+  };
+  if (line !== undefined) s.line = line;
+  return s;
 }
 
 /** A device id that appeared earlier in the same import: the later record was not written. */

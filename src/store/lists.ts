@@ -48,7 +48,7 @@ export interface TimeRange {
 }
 
 /** Devices: each filter narrows (AND); values match exactly. */
-export interface DeviceQuery extends PageQuery<"device_id" | "model_id" | "country" | "provider"> {
+export interface DeviceQuery extends PageQuery<"device_id" | "country" | "provider"> {
   device_id_prefix?: string;
   model_id?: string;
   firmware_version?: string;
@@ -64,7 +64,7 @@ export interface DeviceQuery extends PageQuery<"device_id" | "model_id" | "count
 export type CoverageGap = "firmware_inventory" | "certificate" | "credentials" | "traffic";
 
 /** Findings of the latest scan (fixed ones only when `status: "fixed"` is asked for). */
-export interface FindingQuery extends PageQuery<"severity" | "rule" | "device_id"> {
+export interface FindingQuery extends PageQuery<"severity" | "rule" | "id"> {
   rule?: string;
   /** At least this severe. */
   severity?: Severity;
@@ -84,7 +84,6 @@ export interface FindingGroup {
   rule: string;
   /** The most severe of the rule's findings. */
   severity: Severity;
-  title: string;
   findings: number;
   devices: number;
   new: number;
@@ -118,7 +117,7 @@ export interface AlertSuppressionQuery extends PageQuery<"id"> {
   device_id?: string;
 }
 
-export interface AdvisoryQuery extends PageQuery<"id" | "modified"> {
+export interface AdvisoryQuery extends PageQuery<"id"> {
   /** The feed it came from (osv, nvd, csaf …). */
   source?: string;
   /** Advisories about a CVE in the KEV catalogue only. */
@@ -169,9 +168,9 @@ export interface OverviewOptions {
 export const UNSECURABLE_RULES = ["support-ended", "no-ota", "cert-expired"] as const;
 
 export interface ListRepository {
-  /** Sort default device_id. */
+  /** Sort default device_id; `country` and `provider` sort by that, then device_id. */
   devices(q?: DeviceQuery): Promise<Page<StoredDevice>>;
-  /** Sort default severity (most severe first), then recorded order. */
+  /** Sort default severity (most severe first), then recorded order (`id`); `rule` sorts by rule, then recorded order. */
   findings(q?: FindingQuery): Promise<Page<Finding>>;
   /** Ordered by distinct devices (most first), then rule. */
   findingGroups(q?: FindingGroupQuery): Promise<FindingGroup[]>;

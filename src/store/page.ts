@@ -36,11 +36,11 @@ export function totalCap(q: PageQuery): number {
   return n;
 }
 
-/** Checks `sort` and `order` against what a list offers; returns them with the defaults filled in. */
-export function sortOf<S extends string>(q: PageQuery<S>, allowed: readonly S[], defaults: { sort: S; order: "asc" | "desc" }): { sort: S; order: "asc" | "desc" } {
-  const sort = q.sort ?? defaults.sort;
-  if (!allowed.includes(sort)) throw new LongwatchError("usage", `sort must be one of ${allowed.join(", ")}`, { field: "sort" });
-  const order = q.order ?? (q.sort === undefined ? defaults.order : "asc");
+/** Checks `sort` and `order` against what a list offers (each sort with its natural order); fills in the defaults. */
+export function sortOf<S extends string>(q: PageQuery<S>, orders: Readonly<Record<S, "asc" | "desc">>, defaultSort: S): { sort: S; order: "asc" | "desc" } {
+  const sort = q.sort ?? defaultSort;
+  if (!Object.hasOwn(orders, sort)) throw new LongwatchError("usage", `sort must be one of ${Object.keys(orders).join(", ")}`, { field: "sort" });
+  const order = q.order ?? orders[sort];
   if (order !== "asc" && order !== "desc") throw new LongwatchError("usage", "order must be asc or desc", { field: "order" });
   return { sort, order };
 }
@@ -92,10 +92,10 @@ export function decodePageToken(token: string | undefined, list: string, q: obje
  * Every row of a list, a page at a time, through its own keyset pages (no total counted, bounded memory): the
  * streaming export behind `?format=csv|ndjson` and `longwatch … --format`.
  */
-export async function* exportPages<T, Q extends PageQuery>(list: (q: Q) => Promise<Page<T>>, q: Q, pageSizeOf = MAX_PAGE_SIZE): AsyncIterable<T[]> {
+export async function* exportPages<T, Q>(list: (q: Q) => Promise<Page<T>>, q: NoInfer<NonNullable<Q>>, pageSizeOf = MAX_PAGE_SIZE): AsyncIterable<T[]> {
   let token: string | undefined;
   for (;;) {
-    const page = await list({ ...q, page_size: pageSizeOf, total_cap: 0, ...(token !== undefined ? { page_token: token } : {}) });
+    const page = await list({ ...q, page_size: pageSizeOf, total_cap: 0, ...(token !== undefined ? { page_token: token } : {}) } as Q);
     if (page.items.length) yield page.items;
     if (page.next_page_token === null) return;
     token = page.next_page_token;

@@ -14,6 +14,7 @@ import type { TableRepository } from "./tables.ts";
 import type { FlowRepository } from "./flows.ts";
 import type { GraphRepository } from "./graph.ts";
 import type { LiveRepository } from "./live.ts";
+import type { ListRepository } from "./lists.ts";
 import type { ResponseRepository } from "./responses.ts";
 import type { ScaleRepository } from "./scale.ts";
 import type { VulnRepository } from "./vulns.ts";
@@ -60,6 +61,8 @@ export interface Repositories {
   readonly access: AccessRepository;
   /** The running service's ingest journal, detection checkpoints, source positions and dead letters. */
   readonly live: LiveRepository;
+  /** The lists people page through (service, dashboard): filters, keyset pages, bounded totals, overview counts. */
+  readonly lists: ListRepository;
 }
 
 /**

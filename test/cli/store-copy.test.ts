@@ -46,6 +46,8 @@ async function snapshot(url: string) {
     components: await s.vulns.components("m", "1"),
     assessments: await s.assessments.list({}),
     devices: await s.fleet.getDevice("d-3"),
+    groups: await s.lists.findingGroups(),
+    overview: await s.lists.overview(),
   };
   await s.close();
   return out;
@@ -57,7 +59,7 @@ async function copyAndCheck(t: ReturnType<typeof tmpDir>, target: string) {
   assert.equal(info.code, 0, info.stderr);
   const doc = JSON.parse(info.stdout) as { engine: string; schema: Record<string, number>; tables: { name: string; rows: number }[] };
   assert.equal(doc.engine, "sqlite");
-  assert.equal(doc.schema.alerts, 2);
+  assert.equal(doc.schema.alerts, 3);
   assert.equal(doc.tables.find((x) => x.name === "devices")!.rows, 3);
   const r = await cli(["--store", src.url, "store", "copy", "--to", target]);
   assert.equal(r.code, 0, r.stderr);

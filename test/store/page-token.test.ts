@@ -58,10 +58,13 @@ test("page size, total cap and sort are checked", () => {
   assert.equal(totalCap({}), 10_000);
   assert.equal(totalCap({ total_cap: 0 }), 0);
   assert.throws(() => totalCap({ total_cap: 100_001 }), (e) => isLongwatchError(e, "usage"));
-  assert.deepEqual(sortOf({}, ["a", "b"], { sort: "a", order: "desc" }), { sort: "a", order: "desc" });
-  assert.deepEqual(sortOf({ sort: "b" }, ["a", "b"], { sort: "a", order: "desc" }), { sort: "b", order: "asc" });
-  assert.throws(() => sortOf({ sort: "c" as "a" }, ["a", "b"], { sort: "a", order: "asc" }), (e) => isLongwatchError(e, "usage"));
-  assert.throws(() => sortOf({ order: "up" as "asc" }, ["a"], { sort: "a", order: "asc" }), (e) => isLongwatchError(e, "usage"));
+  const orders = { a: "desc", b: "asc" } as const;
+  assert.deepEqual(sortOf({}, orders, "a"), { sort: "a", order: "desc" });
+  assert.deepEqual(sortOf({ sort: "b" }, orders, "a"), { sort: "b", order: "asc" });
+  assert.deepEqual(sortOf({ sort: "a", order: "asc" }, orders, "a"), { sort: "a", order: "asc" });
+  assert.throws(() => sortOf({ sort: "c" as "a" }, orders, "a"), (e) => isLongwatchError(e, "usage"));
+  assert.throws(() => sortOf({ sort: "toString" as "a" }, orders, "a"), (e) => isLongwatchError(e, "usage"));
+  assert.throws(() => sortOf({ order: "up" as "asc" }, orders, "a"), (e) => isLongwatchError(e, "usage"));
 });
 
 test("exportPages walks every page once, without totals", async () => {

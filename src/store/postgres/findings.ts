@@ -3,6 +3,8 @@ import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
 import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "../findings.ts";
+import { countScanRules } from "../list-sql.ts";
+import { pgListDialect, pgRun } from "./lists.ts";
 import { chunks, lockName, type PgDb } from "./db.ts";
 
 interface FindingRow {
@@ -133,6 +135,7 @@ export class PgFindings implements FindingRepository {
         await db.query("DELETE FROM findings WHERE scan_id < $1", [prevId]);
       }
       await db.query("UPDATE scans SET finished_at = $1, counts = $2 WHERE id = $3", [finishedAt, JSON.stringify(counts), scan.id]);
+      await countScanRules(pgListDialect, pgRun(db), scan.id);
       return fixed;
     });
   }

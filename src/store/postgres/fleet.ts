@@ -62,13 +62,16 @@ export class PgFleet implements FleetRepository {
     for (const part of chunks(unique, ROWS)) {
       // Re-importing replaces the whole document; a row this import already wrote is left alone (a duplicate).
       const written = await this.db.query<{ device_id: string }>(
-        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, doc)
-         SELECT d.id, d.model, d.fp, $4::bigint, d.line, d.doc FROM unnest($1::text[], $2::text[], $3::text[], $5::int[], $6::text[]) AS d (id, model, fp, line, doc)
+        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, doc)
+         SELECT d.id, d.model, d.fp, $4::bigint, d.line, d.fw, d.country, d.provider, d.groups, d.doc
+         FROM unnest($1::text[], $2::text[], $3::text[], $5::int[], $7::text[], $8::text[], $9::text[], $10::text[], $6::text[]) AS d (id, model, fp, line, fw, country, provider, groups, doc)
          ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
-           import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
+           import_id = excluded.import_id, import_line = excluded.import_line, firmware_version = excluded.firmware_version,
+           country = excluded.country, provider = excluded.provider, groups = excluded.groups, doc = excluded.doc
          WHERE devices.import_id <> excluded.import_id
          RETURNING device_id`,
-        [part.map((i) => devices[i]!.device_id), part.map((i) => devices[i]!.model_id), part.map((i) => devices[i]!.cert_fingerprint), run.id, part.map((i) => devices[i]!.line ?? null), part.map((i) => devices[i]!.doc)],
+        [part.map((i) => devices[i]!.device_id), part.map((i) => devices[i]!.model_id), part.map((i) => devices[i]!.cert_fingerprint), run.id, part.map((i) => devices[i]!.line ?? null), part.map((i) => devices[i]!.doc),
+         part.map((i) => devices[i]!.firmware_version), part.map((i) => devices[i]!.country), part.map((i) => devices[i]!.provider), part.map((i) => devices[i]!.groups)],
       );
       run.written += written.length;
       if (written.length === part.length) continue;

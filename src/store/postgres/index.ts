@@ -21,6 +21,7 @@ import { PgGraph } from "./graph.ts";
 import { PgAccess } from "./access.ts";
 import { PgLive } from "./live.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
+import { PgLists } from "./lists.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { PgTables } from "./tables.ts";
 import { PgVulns } from "./vulns.ts";
@@ -40,6 +41,7 @@ function repositories(db: PgDb, env: StoreEnv, schema: string): Repositories {
     scale: new PgScale(db, env),
     graph: new PgGraph(db),
     live: new PgLive(db, env),
+    lists: new PgLists(db),
   };
 }
 
@@ -59,6 +61,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     graph: guardRepository(repos.graph, "graph", around),
     access: guardRepository(repos.access, "access", around),
     live: guardRepository(repos.live, "live", around),
+    lists: guardRepository(repos.lists, "lists", around),
   };
 }
 
@@ -77,6 +80,7 @@ export class PostgresStore implements Store {
   readonly graph;
   readonly access;
   readonly live;
+  readonly lists;
   private readonly db: PoolDb;
   private closed = false;
 
@@ -92,7 +96,7 @@ export class PostgresStore implements Store {
       this.open();
       return call();
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live, lists: this.lists } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -4,6 +4,8 @@ import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
 import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "../findings.ts";
 import { requireTransaction } from "./connection.ts";
+import { countScanRules } from "../list-sql.ts";
+import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
 interface FindingRow {
   fingerprint: string;
@@ -121,6 +123,7 @@ export class SqliteFindings implements FindingRepository {
       }
       this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
     })();
+    await countScanRules(sqliteListDialect, sqliteRun(this.db), scanId);
     return fixed.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   }
 

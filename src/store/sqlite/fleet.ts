@@ -46,9 +46,11 @@ export class SqliteFleet implements FleetRepository {
     // same import already wrote is not replaced: that id is a duplicate in the file (no change is the signal).
     const upsert = (rows: number) =>
       db.prepare(
-        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, doc) VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?)").join(", ")}
+        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, doc)
+         VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
          ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
-           import_id = excluded.import_id, import_line = excluded.import_line, doc = excluded.doc
+           import_id = excluded.import_id, import_line = excluded.import_line, firmware_version = excluded.firmware_version,
+           country = excluded.country, provider = excluded.provider, groups = excluded.groups, doc = excluded.doc
          WHERE devices.import_id <> excluded.import_id`,
       );
     this.upsertDevice = upsert(1);
@@ -75,7 +77,7 @@ export class SqliteFleet implements FleetRepository {
       const params: unknown[] = [];
       for (let j = i; j < i + UPSERT_ROWS; j++) {
         const d = devices[j]!;
-        params.push(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.doc);
+        params.push(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.firmware_version, d.country, d.provider, d.groups, d.doc);
       }
       const changed = this.upsertDevicesStmt.run(params).changes;
       run.written += changed;
@@ -84,7 +86,7 @@ export class SqliteFleet implements FleetRepository {
     }
     for (; i < devices.length; i++) {
       const d = devices[i]!;
-      if (this.upsertDevice.run(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.doc).changes === 0) duplicate(i);
+      if (this.upsertDevice.run(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.firmware_version, d.country, d.provider, d.groups, d.doc).changes === 0) duplicate(i);
       else run.written++;
     }
     return duplicates;

@@ -15,6 +15,7 @@ import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { SqliteFlows } from "./flows.ts";
 import { migrate, schemaVersions } from "./migrate.ts";
+import { SqliteLists } from "./lists.ts";
 import { allMigrations } from "./migrations/index.ts";
 import { SqliteTables } from "./tables.ts";
 import { SqliteResponses } from "./responses.ts";
@@ -38,6 +39,7 @@ function repositories(db: Database.Database, env: StoreEnv): Repositories {
     scale: new SqliteScale(db, env),
     graph: new SqliteGraph(db),
     live: new SqliteLive(db, env),
+    lists: new SqliteLists(db),
   };
 }
 
@@ -57,6 +59,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
     graph: guardRepository(repos.graph, "graph", around),
     access: guardRepository(repos.access, "access", around),
     live: guardRepository(repos.live, "live", around),
+    lists: guardRepository(repos.lists, "lists", around),
   };
 }
 
@@ -75,6 +78,7 @@ export class SqliteStore implements Store {
   readonly graph;
   readonly access;
   readonly live;
+  readonly lists;
   private readonly lock = new Mutex();
   private readonly raw: Repositories;
   private closed = false;
@@ -90,7 +94,7 @@ export class SqliteStore implements Store {
       assertOutside(this, what);
       return this.lock.run(() => this.mapErrors(call));
     });
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live } = root);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live, lists: this.lists } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -161,6 +165,7 @@ class SqliteTx implements StoreTx {
   readonly graph;
   readonly access;
   readonly live;
+  readonly lists;
 
   constructor(
     private readonly store: SqliteStore,
@@ -168,7 +173,7 @@ class SqliteTx implements StoreTx {
     repos: Repositories,
     private readonly depth: number,
   ) {
-    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live } = repos);
+    ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live, lists: this.lists } = repos);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import { fleetContract } from "./fleet.ts";
 import { flowsContract } from "./flows.ts";
 import { graphContract } from "./graph.ts";
 import { liveContract } from "./live.ts";
+import { listsContract } from "./lists.ts";
 import { responsesContract } from "./responses.ts";
 import { scaleContract } from "./scale.ts";
 import { transactionContract } from "./transactions.ts";
@@ -27,4 +28,5 @@ export function storeContract(target: ContractTarget): void {
   graphContract(c);
   accessContract(c);
   liveContract(c);
+  listsContract(c);
 }

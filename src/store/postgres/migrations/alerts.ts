@@ -38,4 +38,22 @@ export const alertMigrations: Migration[] = [
       CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
     `,
   },
+  {
+    area: "alerts",
+    version: 3,
+    // Alert lists: each filter with the time order after it (ties by id), byte order like the lists sort.
+    up: `
+      DROP INDEX alerts_last_seen;
+      DROP INDEX alerts_device;
+      DROP INDEX alerts_detector;
+      DROP INDEX alerts_state;
+      CREATE INDEX alerts_last_seen ON alerts (last_seen COLLATE "C", id COLLATE "C");
+      CREATE INDEX alerts_first_seen ON alerts (first_seen COLLATE "C", id COLLATE "C");
+      CREATE INDEX alerts_device ON alerts (device_id, last_seen COLLATE "C", id COLLATE "C");
+      CREATE INDEX alerts_detector ON alerts (detector, last_seen COLLATE "C", id COLLATE "C");
+      CREATE INDEX alerts_state ON alerts (state, last_seen COLLATE "C", id COLLATE "C");
+      CREATE INDEX alerts_severity ON alerts ((CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END), id COLLATE "C");
+      CREATE INDEX alert_events_at ON alert_events (at COLLATE "C", id);
+    `,
+  },
 ];

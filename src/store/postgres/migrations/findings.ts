@@ -25,4 +25,19 @@ export const findingMigrations: Migration[] = [
       );
     `,
   },
+  {
+    area: "findings",
+    version: 2,
+    // What finding lists filter and sort on within a scan, and each finished scan's open findings counted per rule
+    // (distinct devices included), so "findings by rule" and the overview read a few rows.
+    up: `
+      CREATE INDEX findings_rule ON findings (scan_id, rule, id);
+      CREATE INDEX findings_device ON findings (scan_id, device_id, id);
+      CREATE INDEX findings_severity ON findings (scan_id, (CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END), id);
+      CREATE TABLE scan_rules (
+        scan_id BIGINT NOT NULL, rule TEXT NOT NULL, severity INTEGER NOT NULL, findings BIGINT NOT NULL,
+        devices BIGINT NOT NULL, new BIGINT NOT NULL, suppressed BIGINT NOT NULL, PRIMARY KEY (scan_id, rule)
+      );
+    `,
+  },
 ];

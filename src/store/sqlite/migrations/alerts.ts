@@ -38,4 +38,22 @@ export const alertMigrations: Migration[] = [
       CREATE INDEX alerts_state ON alerts (state, last_seen);
     `,
   },
+  {
+    area: "alerts",
+    version: 3,
+    // Alert lists: each filter with the time order after it (ties by id), so a filtered page is one index range.
+    up: `
+      DROP INDEX alerts_last_seen;
+      DROP INDEX alerts_device;
+      DROP INDEX alerts_detector;
+      DROP INDEX alerts_state;
+      CREATE INDEX alerts_last_seen ON alerts (last_seen, id);
+      CREATE INDEX alerts_first_seen ON alerts (first_seen, id);
+      CREATE INDEX alerts_device ON alerts (device_id, last_seen, id);
+      CREATE INDEX alerts_detector ON alerts (detector, last_seen, id);
+      CREATE INDEX alerts_state ON alerts (state, last_seen, id);
+      CREATE INDEX alerts_severity ON alerts ((CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END), id);
+      CREATE INDEX alert_events_at ON alert_events (at, id);
+    `,
+  },
 ];

@@ -27,4 +27,25 @@ export const fleetMigrations: Migration[] = [
       CREATE TABLE certificates (fingerprint TEXT PRIMARY KEY, doc TEXT NOT NULL);
     `,
   },
+  {
+    area: "fleet",
+    version: 2,
+    // The columns device lists filter and sort on ('' when the device has none), and the indexes that serve them.
+    // groups is the device's groups joined by U+001F, with one at each end, so a group is found with instr().
+    up: `
+      ALTER TABLE devices ADD COLUMN firmware_version TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN country TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN groups TEXT NOT NULL DEFAULT '';
+      UPDATE devices SET
+        firmware_version = IFNULL(json_extract(doc, '$.firmware_version'), ''),
+        country = IFNULL(json_extract(doc, '$.country'), ''),
+        provider = IFNULL(json_extract(doc, '$.sim_provider'), ''),
+        groups = IFNULL((SELECT char(31) || group_concat(value, char(31)) || char(31) FROM json_each(doc, '$.groups')), '');
+      CREATE INDEX devices_model ON devices (model_id, firmware_version, device_id);
+      CREATE INDEX devices_country ON devices (country, device_id);
+      CREATE INDEX devices_provider ON devices (provider, device_id);
+      CREATE INDEX devices_cert ON devices (cert_fingerprint) WHERE cert_fingerprint IS NOT NULL;
+    `,
+  },
 ];

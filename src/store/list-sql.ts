@@ -1,0 +1,404 @@
+/**
+ * The lists (lists.ts) in SQL both adapters run: the tables and columns are the same on SQLite and PostgreSQL, so
+ * the queries are written once, with `?` placeholders, and the adapter supplies its few dialect differences
+ * (`ListDialect`) and a way to run a statement. Each list is a keyset page over an index: `WHERE <filters> AND
+ * (sort key) > (last key) ORDER BY sort key LIMIT n+1`, and its total a `COUNT(*)` over at most cap+1 rows.
+ */
+import { LongwatchError } from "../core/errors.ts";
+import type { Finding } from "../core/finding.ts";
+import type { Severity } from "../core/severity.ts";
+import { SEVERITIES } from "../core/severity.ts";
+import { normalizeVulnId } from "./vulns.ts";
+import type { AlertEventQuery, AdvisoryListItem, AdvisoryQuery, AlertQuery, AlertSuppressionQuery, Coverage, CoverageGap, DeviceQuery, FindingGroup, FindingGroupQuery, FindingQuery, ListRepository, Overview, OverviewOptions, Page, ScanQuery, SuppressionQuery } from "./lists.ts";
+import { UNSECURABLE_RULES } from "./lists.ts";
+import { decodePageToken, encodePageToken, type KeyKind, type KeyValue, pageSize, sortOf, totalCap } from "./page.ts";
+import { type AlertRow, alertOf, type FindingRow, findingOf, GROUP_SEP, SEVERITY_NUMBER, SEVERITY_ORDER } from "./rows.ts";
+import type { AlertEvent, AlertSuppression } from "./alerts.ts";
+import { type EventRow, eventOf } from "./alert-events.ts";
+import type { StoredDevice } from "./fleet.ts";
+import type { ScanInfo, Suppression } from "./findings.ts";
+
+export interface ListDialect {
+  /** Appended to text columns people sort by: ` COLLATE "C"` on PostgreSQL (byte order, like SQLite), '' on SQLite. */
+  readonly collate: string;
+  /** A FROM item giving the strings of a JSON array column as rows `j(value)`. */
+  jsonElements(column: string): string;
+  /** Whether a text column contains the one `?` parameter. */
+  contains(column: string): string;
+}
+
+export type RunSql = (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** A WHERE being built: fragments ANDed, parameters in the order their `?` appear. */
+class Where {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+  add(sql: string, ...params: unknown[]): this {
+    this.parts.push(sql);
+    this.params.push(...params);
+    return this;
+  }
+  get sql(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(" AND ")}` : "";
+  }
+}
+
+interface Key {
+  expr: string;
+  kind: KeyKind;
+}
+
+interface PageSpec<T> {
+  list: string;
+  /** The query as the token digests it (filters, plus anything else that must not change between pages). */
+  q: object;
+  sort: string;
+  order: "asc" | "desc";
+  size: number;
+  cap: number;
+  token: string | undefined;
+  select: string;
+  from: string;
+  where: Where;
+  keys: Key[];
+  item(row: Record<string, unknown>): T;
+}
+
+function severityAtLeast(s: Severity): number {
+  if (!SEVERITIES.includes(s)) throw usage("severity", `severity must be one of ${SEVERITIES.join(", ")}`);
+  return SEVERITY_NUMBER[s];
+}
+
+/** The upper end of the byte-order range of strings that start with `prefix`. */
+const PREFIX_END = "\u{10FFFF}";
+
+export class SqlLists implements ListRepository {
+  constructor(
+    private readonly d: ListDialect,
+    private readonly run: RunSql,
+  ) {}
+
+  private text(column: string): string {
+    return `${column}${this.d.collate}`;
+  }
+
+  private async page<T>(s: PageSpec<T>): Promise<Page<T>> {
+    const after = decodePageToken(s.token, s.list, s.q, s.sort, s.order, s.keys.map((k) => k.kind));
+    const cmp = s.order === "asc" ? ">" : "<";
+    const dir = s.order === "asc" ? "ASC" : "DESC";
+    const paged = new Where();
+    paged.parts.push(...s.where.parts);
+    paged.params.push(...s.where.params);
+    if (after) paged.add(`(${s.keys.map((k) => k.expr).join(", ")}) ${cmp} (${s.keys.map(() => "?").join(", ")})`, ...after);
+    const keyCols = s.keys.map((k, i) => `${k.expr} AS k${i}`).join(", ");
+    const rows = await this.run(`SELECT ${s.select}, ${keyCols} FROM ${s.from} ${paged.sql} ORDER BY ${s.keys.map((k) => `${k.expr} ${dir}`).join(", ")} LIMIT ${s.size + 1}`, paged.params);
+    const more = rows.length > s.size;
+    if (more) rows.length = s.size;
+    const last = rows[rows.length - 1];
+    const page: Page<T> = {
+      items: rows.map((r) => s.item(r)),
+      next_page_token: more && last ? encodePageToken(s.list, s.q, s.sort, s.order, s.keys.map((k, i) => (k.kind === "number" ? Number(last[`k${i}`]) : ((last[`k${i}`] as KeyValue | undefined) ?? null)))) : null,
+    };
+    if (s.cap > 0) {
+      const [c] = await this.run(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${s.from} ${s.where.sql} LIMIT ${s.cap + 1}) x`, s.where.params);
+      const n = Number(c!.n);
+      page.total = n > s.cap ? { count: s.cap, type: "at_least" } : { count: n, type: "exact" };
+    }
+    return page;
+  }
+
+  // ---- devices -------------------------------------------------------------------------------------------
+
+  private gap(gap: CoverageGap): string {
+    switch (gap) {
+      case "firmware_inventory":
+        return "NOT EXISTS (SELECT 1 FROM vuln_sboms s WHERE s.model_id = d.model_id AND s.firmware_version = d.firmware_version)";
+      case "certificate":
+        return "d.cert_fingerprint IS NULL";
+      case "credentials":
+        return `NOT EXISTS (SELECT 1 FROM credentials c WHERE c.device_id = d.device_id) AND NOT EXISTS (${MODEL_CREDENTIAL})`;
+      case "traffic":
+        return "NOT EXISTS (SELECT 1 FROM flow_observations o WHERE o.device_id = d.device_id) AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = d.device_id)";
+    }
+  }
+
+  private deviceWhere(q: { [K in keyof DeviceQuery]?: DeviceQuery[K] | undefined }, w = new Where()): Where {
+    if (q.device_id_prefix !== undefined) w.add("d.device_id >= ? AND d.device_id < ?", q.device_id_prefix, q.device_id_prefix + PREFIX_END);
+    if (q.model_id !== undefined) w.add("d.model_id = ?", q.model_id);
+    if (q.firmware_version !== undefined) w.add("d.firmware_version = ?", q.firmware_version);
+    if (q.country !== undefined) w.add("d.country = ?", q.country.toUpperCase());
+    if (q.provider !== undefined) w.add("d.provider = ?", q.provider);
+    if (q.group !== undefined) w.add(`${this.d.contains("d.groups")}`, GROUP_SEP + q.group + GROUP_SEP);
+    if (q.missing !== undefined) {
+      if (!GAPS.includes(q.missing)) throw usage("missing", `missing must be one of ${GAPS.join(", ")}`);
+      w.add(this.gap(q.missing));
+    }
+    return w;
+  }
+
+  async devices(q: DeviceQuery = {}): Promise<Page<StoredDevice>> {
+    const { sort, order } = sortOf(q, { device_id: "asc", country: "asc", provider: "asc" }, "device_id");
+    // In the primary key's collation (PostgreSQL: the database's), so the keys' indexes serve the order.
+    const keys: Key[] = sort === "device_id" ? [] : [{ expr: `d.${sort}`, kind: "string" }];
+    keys.push({ expr: "d.device_id", kind: "string" });
+    return this.page({
+      list: "devices", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "d.doc", from: "devices d", where: this.deviceWhere(q), keys,
+      item: (r) => JSON.parse(r.doc as string) as StoredDevice,
+    });
+  }
+
+  // ---- findings ------------------------------------------------------------------------------------------
+
+  private async latestScanId(): Promise<number | undefined> {
+    const [r] = await this.run("SELECT id FROM scans WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", []);
+    return r === undefined ? undefined : Number(r.id);
+  }
+
+  private findingWhere(scanId: number, q: FindingQuery): Where {
+    const w = new Where().add("f.scan_id = ?", scanId);
+    if (q.status !== undefined) w.add("f.status = ?", q.status);
+    else w.add("f.status <> 'fixed'");
+    if (q.rule !== undefined) w.add("f.rule = ?", q.rule);
+    if (q.severity !== undefined) w.add(`${SEVERITY_ORDER} <= ?`, severityAtLeast(q.severity));
+    if (q.model_id !== undefined) w.add("f.model_id = ?", q.model_id);
+    if (q.device_id !== undefined) {
+      w.add(`(f.device_id = ? OR (f.device_id IS NULL AND f.devices IS NOT NULL AND EXISTS (SELECT 1 FROM ${this.d.jsonElements("f.devices")} WHERE j.value = ?)))`, q.device_id, q.device_id);
+    }
+    const byDevice = { firmware_version: q.firmware_version, group: q.group, country: q.country, provider: q.provider };
+    if (Object.values(byDevice).some((v) => v !== undefined)) {
+      const dw = this.deviceWhere(byDevice, new Where().add("d.device_id = f.device_id"));
+      w.add(`EXISTS (SELECT 1 FROM devices d ${dw.sql})`, ...dw.params);
+    }
+    return w;
+  }
+
+  async findings(q: FindingQuery = {}): Promise<Page<Finding>> {
+    const { sort, order } = sortOf(q, { severity: "asc", rule: "asc", id: "asc" }, "severity");
+    const scanId = await this.latestScanId();
+    const size = pageSize(q);
+    const cap = totalCap(q);
+    if (scanId === undefined) {
+      decodePageToken(q.page_token, "findings", { ...q, scan: null }, sort, order, []);
+      return { items: [], next_page_token: null, ...(cap > 0 ? { total: { count: 0, type: "exact" as const } } : {}) };
+    }
+    const keys: Key[] = sort === "severity" ? [{ expr: SEVERITY_ORDER, kind: "number" }] : sort === "rule" ? [{ expr: "f.rule", kind: "string" }] : [];
+    keys.push({ expr: "f.id", kind: "number" });
+    return this.page({
+      // The scan is part of the query: when a newer scan finishes, the old scan's tokens are refused, not mixed.
+      list: "findings", q: { ...q, scan: scanId }, sort, order, size, cap, token: q.page_token,
+      select: "f.fingerprint, f.rule, f.severity, f.device_id, f.model_id, f.title, f.evidence, f.standards, f.devices, f.suppression, f.status",
+      from: "findings f", where: this.findingWhere(scanId, q), keys,
+      item: (r) => findingOf(r as unknown as FindingRow),
+    });
+  }
+
+  async findingGroups(q: FindingGroupQuery = {}): Promise<FindingGroup[]> {
+    const scanId = await this.latestScanId();
+    if (scanId === undefined) return [];
+    let rows: Record<string, unknown>[];
+    const counted = q.model_id === undefined && q.status === undefined ? await this.run("SELECT rule, severity AS sev, findings, devices, new, suppressed FROM scan_rules WHERE scan_id = ?", [scanId]) : [];
+    if (counted.length) rows = counted;
+    else {
+      // Filtered by what the scan's counts do not split by (or a scan from before they were kept): counted now.
+      const w = new Where().add("f.scan_id = ?", scanId);
+      if (q.status !== undefined) w.add("f.status = ?", q.status);
+      else w.add("f.status <> 'fixed'");
+      if (q.model_id !== undefined) w.add("f.model_id = ?", q.model_id);
+      const { sql, params } = ruleCounts(this.d, w);
+      rows = await this.run(sql, params);
+    }
+    const at = q.severity !== undefined ? severityAtLeast(q.severity) : 4;
+    return rows
+      .map((r) => ({ rule: String(r.rule), severity: SEVERITIES[Number(r.sev)] ?? "info", findings: Number(r.findings), devices: Number(r.devices), new: Number(r.new), suppressed: Number(r.suppressed) }))
+      .filter((g) => (q.rule === undefined || g.rule === q.rule) && SEVERITY_NUMBER[g.severity] <= at)
+      .sort((a, b) => b.devices - a.devices || b.findings - a.findings || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  }
+
+  // ---- alerts --------------------------------------------------------------------------------------------
+
+  async alerts(q: AlertQuery = {}): Promise<Page<ReturnType<typeof alertOf>>> {
+    const { sort, order } = sortOf(q, { last_seen: "desc", first_seen: "desc", severity: "asc" }, "last_seen");
+    const w = new Where();
+    if (q.detector !== undefined) w.add("a.detector = ?", q.detector);
+    if (q.device_id !== undefined) w.add("a.device_id = ?", q.device_id);
+    if (q.model_id !== undefined) w.add("a.model_id = ?", q.model_id);
+    if (q.severity !== undefined) w.add(`${SEVERITY_ORDER} <= ?`, severityAtLeast(q.severity));
+    if (q.state !== undefined) w.add("a.state = ?", q.state);
+    if (q.verification !== undefined) w.add("a.verification = ?", q.verification);
+    if (q.assignee !== undefined) w.add("a.assignee = ?", q.assignee);
+    const time = q.time ?? "last_seen";
+    if (time !== "last_seen" && time !== "first_seen") throw usage("time", "time must be last_seen or first_seen");
+    if (q.since !== undefined) w.add(`${this.text(`a.${time}`)} >= ?`, q.since);
+    if (q.until !== undefined) w.add(`${this.text(`a.${time}`)} < ?`, q.until);
+    const keys: Key[] = sort === "severity" ? [{ expr: SEVERITY_ORDER, kind: "number" }] : [{ expr: this.text(`a.${sort}`), kind: "string" }];
+    keys.push({ expr: this.text("a.id"), kind: "string" });
+    return this.page({
+      list: "alerts", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "a.*", from: "alerts a", where: w, keys,
+      item: (r) => alertOf(r as unknown as AlertRow),
+    });
+  }
+
+  async alertEvents(q: AlertEventQuery = {}): Promise<Page<AlertEvent>> {
+    const { sort, order } = sortOf(q, { at: "desc" }, "at");
+    const w = new Where();
+    if (q.alert_id !== undefined) w.add("e.alert_id = ?", q.alert_id);
+    if (q.actor !== undefined) w.add("e.actor = ?", q.actor);
+    if (q.action !== undefined) w.add("e.action = ?", q.action);
+    if (q.since !== undefined) w.add(`${this.text("e.at")} >= ?`, q.since);
+    if (q.until !== undefined) w.add(`${this.text("e.at")} < ?`, q.until);
+    return this.page({
+      list: "alert_events", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "e.*", from: "alert_events e", where: w, keys: [{ expr: this.text("e.at"), kind: "string" }, { expr: "e.id", kind: "number" }],
+      item: (r) => eventOf({ ...(r as unknown as EventRow), id: Number(r.id) }),
+    });
+  }
+
+  // ---- small lists ---------------------------------------------------------------------------------------
+
+  async scans(q: ScanQuery = {}): Promise<Page<ScanInfo>> {
+    const { sort, order } = sortOf(q, { id: "desc" }, "id");
+    const w = new Where().add("finished_at IS NOT NULL");
+    if (q.since !== undefined) w.add(`${this.text("started_at")} >= ?`, q.since);
+    if (q.until !== undefined) w.add(`${this.text("started_at")} < ?`, q.until);
+    return this.page({
+      list: "scans", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "id, started_at, finished_at, rules, counts", from: "scans", where: w, keys: [{ expr: "id", kind: "number" }],
+      item: (r) => ({ id: Number(r.id), started_at: String(r.started_at), finished_at: String(r.finished_at), rules: JSON.parse(r.rules as string) as string[], counts: r.counts ? (JSON.parse(r.counts as string) as ScanInfo["counts"]) : {} }),
+    });
+  }
+
+  async suppressions(q: SuppressionQuery = {}): Promise<Page<Suppression>> {
+    const { sort, order } = sortOf(q, { id: "asc" }, "id");
+    const w = new Where();
+    if (q.rule !== undefined) w.add("rule = ?", q.rule);
+    if (q.device_id !== undefined) w.add("device_id = ?", q.device_id);
+    return this.page({
+      list: "suppressions", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "*", from: "suppressions", where: w, keys: [{ expr: "id", kind: "number" }],
+      item: (r) => withoutNulls({ id: Number(r.id), rule: r.rule, fingerprint: r.fingerprint, device_id: r.device_id, reason: r.reason, expires: r.expires, created_at: r.created_at }) as unknown as Suppression,
+    });
+  }
+
+  async alertSuppressions(q: AlertSuppressionQuery = {}): Promise<Page<AlertSuppression>> {
+    const { sort, order } = sortOf(q, { id: "asc" }, "id");
+    const w = new Where();
+    if (q.detector !== undefined) w.add("detector = ?", q.detector);
+    if (q.device_id !== undefined) w.add("device_id = ?", q.device_id);
+    return this.page({
+      list: "alert_suppressions", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "*", from: "alert_suppressions", where: w, keys: [{ expr: "id", kind: "number" }],
+      item: (r) => withoutNulls({ id: Number(r.id), detector: r.detector, device_id: r.device_id, key: r.key, reason: r.reason, expires: r.expires, created_at: r.created_at }) as unknown as AlertSuppression,
+    });
+  }
+
+  async advisories(q: AdvisoryQuery = {}): Promise<Page<AdvisoryListItem>> {
+    const { sort, order } = sortOf(q, { id: "asc" }, "id");
+    const w = new Where();
+    if (q.source !== undefined) w.add("v.source = ?", q.source);
+    if (q.vuln_id !== undefined) w.add("(v.id = ? OR EXISTS (SELECT 1 FROM vuln_ids i WHERE i.advisory_id = v.id AND i.alias = ?))", q.vuln_id, normalizeVulnId(q.vuln_id));
+    if (q.known_exploited === true) w.add("EXISTS (SELECT 1 FROM vuln_ids i JOIN vuln_kev k ON k.cve_id = i.alias WHERE i.advisory_id = v.id)");
+    if (q.known_exploited === false) w.add("NOT EXISTS (SELECT 1 FROM vuln_ids i JOIN vuln_kev k ON k.cve_id = i.alias WHERE i.advisory_id = v.id)");
+    return this.page({
+      list: "advisories", q, sort, order, size: pageSize(q), cap: totalCap(q), token: q.page_token,
+      select: "v.doc", from: "vuln_advisories v", where: w, keys: [{ expr: this.text("v.id"), kind: "string" }],
+      item: (r) => JSON.parse(r.doc as string) as AdvisoryListItem,
+    });
+  }
+
+  // ---- counts --------------------------------------------------------------------------------------------
+
+  private async count(sql: string, params: unknown[] = []): Promise<number> {
+    const [r] = await this.run(sql, params);
+    return Number(r?.n ?? 0);
+  }
+
+  async overview(opts: OverviewOptions = {}): Promise<Overview> {
+    const devices = await this.count("SELECT COUNT(*) AS n FROM devices");
+    const scanId = await this.latestScanId();
+    const out: Overview = { devices, securable_today: devices, open_findings: {}, open_alerts: {}, top_problems: [] };
+    for (const r of await this.run("SELECT severity, COUNT(*) AS n FROM alerts WHERE state <> 'resolved' GROUP BY severity", [])) out.open_alerts[r.severity as Severity] = Number(r.n);
+    if (scanId === undefined) return out;
+    const [scan] = (await this.scans({ page_size: 1, total_cap: 0 })).items;
+    if (scan) out.latest_scan = scan;
+    for (const r of await this.run("SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity", [scanId])) out.open_findings[r.severity as Severity] = Number(r.n);
+    out.top_problems = (await this.findingGroups()).slice(0, opts.top ?? 10);
+    const rules = [...(opts.unsecurable_rules ?? UNSECURABLE_RULES)];
+    if (rules.length) {
+      const w = new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'").add(`f.rule IN (${rules.map(() => "?").join(", ")})`, ...rules);
+      const hit = await this.count(
+        `SELECT COUNT(*) AS n FROM (SELECT f.device_id AS dev FROM findings f ${w.sql} AND f.device_id IS NOT NULL
+           UNION SELECT j.value AS dev FROM findings f, ${this.d.jsonElements("f.devices")} ${w.sql} AND f.device_id IS NULL AND f.devices IS NOT NULL) u
+         WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = u.dev)`,
+        [...w.params, ...w.params],
+      );
+      out.securable_today = devices - hit;
+    }
+    return out;
+  }
+
+  async coverage(): Promise<Coverage> {
+    const devices = await this.count("SELECT COUNT(*) AS n FROM devices");
+    // Devices per (model, firmware), read from the model index; compared with the inventories and model credentials.
+    const images = await this.run("SELECT d.model_id, d.firmware_version, COUNT(*) AS n FROM devices d GROUP BY d.model_id, d.firmware_version", []);
+    const sboms = new Set((await this.run("SELECT model_id, firmware_version FROM vuln_sboms", [])).map((r) => `${String(r.model_id)}\0${String(r.firmware_version)}`));
+    const modelCreds = await this.run("SELECT model_id, firmware_version FROM credentials c WHERE c.device_id IS NULL AND c.model_id IS NOT NULL", []);
+    let withInventory = 0;
+    let coveredByModel = 0;
+    for (const r of images) {
+      const n = Number(r.n);
+      if (r.model_id !== null && sboms.has(`${String(r.model_id)}\0${String(r.firmware_version)}`)) withInventory += n;
+      if (r.model_id !== null && modelCreds.some((c) => c.model_id === r.model_id && (c.firmware_version === null || c.firmware_version === r.firmware_version))) coveredByModel += n;
+    }
+    const withCert = await this.count("SELECT COUNT(*) AS n FROM devices d WHERE d.cert_fingerprint IS NOT NULL");
+    // Devices with credentials of their own whose model has none: counted from the credentials' side.
+    const ownOnly = await this.count(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT device_id FROM credentials WHERE device_id IS NOT NULL) c JOIN devices d ON d.device_id = c.device_id WHERE NOT EXISTS (${MODEL_CREDENTIAL})`);
+    const seen = await this.count("SELECT COUNT(*) AS n FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id)");
+    return {
+      devices,
+      no_firmware_inventory: devices - withInventory,
+      no_certificate: devices - withCert,
+      no_credentials: devices - coveredByModel - ownOnly,
+      no_traffic: devices - seen,
+    };
+  }
+}
+
+/** A credential of the device's model (for all its firmware, or for the device's firmware). */
+const MODEL_CREDENTIAL = "SELECT 1 FROM credentials m WHERE m.device_id IS NULL AND m.model_id = d.model_id AND (m.firmware_version IS NULL OR m.firmware_version = d.firmware_version)";
+
+const GAPS: readonly CoverageGap[] = ["firmware_inventory", "certificate", "credentials", "traffic"];
+
+function usage(field: string, message: string): LongwatchError {
+  return new LongwatchError("usage", message, { field });
+}
+
+function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** Per rule: findings, new, suppressed, most severe, and distinct devices (their own and those group findings list). */
+function ruleCounts(d: ListDialect, where: Where): { sql: string; params: unknown[] } {
+  const pairs = `SELECT f.rule, f.device_id AS dev FROM findings f ${where.sql}${where.parts.length ? " AND" : " WHERE"} f.device_id IS NOT NULL
+    UNION SELECT f.rule, j.value AS dev FROM findings f, ${d.jsonElements("f.devices")} ${where.sql}${where.parts.length ? " AND" : " WHERE"} f.device_id IS NULL AND f.devices IS NOT NULL`;
+  return {
+    sql: `SELECT s.rule, s.sev, s.findings, COALESCE(p.devices, 0) AS devices, s.new, s.suppressed FROM
+      (SELECT f.rule, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
+              SUM(CASE WHEN f.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed FROM findings f ${where.sql} GROUP BY f.rule) s
+      LEFT JOIN (SELECT rule, COUNT(*) AS devices FROM (${pairs}) u GROUP BY rule) p ON p.rule = s.rule`,
+    params: [...where.params, ...where.params, ...where.params],
+  };
+}
+
+
+/**
+ * Counts a finished scan's open findings per rule (findings, new, suppressed, most severe, distinct devices) into
+ * `scan_rules`, so "findings by rule" and the overview's top problems read a few rows instead of the scan. Both
+ * adapters call it at the end of `finishScan`, inside the scan's transaction.
+ */
+export async function countScanRules(d: ListDialect, run: RunSql, scanId: number): Promise<void> {
+  const w = new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'");
+  const { sql, params } = ruleCounts(d, w);
+  await run(`INSERT INTO scan_rules (scan_id, rule, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${sql}) c`, [scanId, ...params]);
+}
