@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { NewDeadLetter, Store } from "../../../src/store/store.ts";
+import { type NewDeadLetter, serializeDevice, type Store } from "../../../src/store/store.ts";
 import { importRows } from "../../helpers/store.ts";
 import type { ContractContext } from "./context.ts";
 
@@ -110,10 +110,10 @@ export function liveContract(c: ContractContext): void {
       const store: Store = await c.fresh();
       const s0 = await store.live.inventoryStamp();
       assert.equal(await store.live.inventoryStamp(), s0);
-      await importRows(store, [{ device_id: "d1", model_id: null, cert_fingerprint: null, doc: JSON.stringify({ device_id: "d1" }) }]);
+      await importRows(store, [serializeDevice({ device_id: "d1" })]);
       const s1 = await store.live.inventoryStamp();
       assert.notEqual(s1, s0);
-      await importRows(store, [{ device_id: "d1", model_id: null, cert_fingerprint: null, doc: JSON.stringify({ device_id: "d1", firmware_version: "2" }) }]);
+      await importRows(store, [serializeDevice({ device_id: "d1", firmware_version: "2" })]);
       const s2 = await store.live.inventoryStamp();
       assert.notEqual(s2, s1);
       await store.fleet.upsertModels([{ model_id: "m1" }]);
