@@ -39,7 +39,18 @@ export interface PrivacyReport {
   /** Declared destinations no device used in the period. */
   unused_declared: string[];
   totals: { destinations: number; undeclared: number; third_party_or_tracker: number; personal: number; bytes_out: number };
-  changes: { previous?: string; new_destinations: string[]; gone_destinations: string[]; changed: { destination: string; what: string }[] } | null;
+  changes: {
+    previous?: string;
+    new_destinations: string[];
+    gone_destinations: string[];
+    changed: { destination: string; what: string }[];
+    /** Countries that receive the model's data now and did not in the previous report. */
+    new_countries: string[];
+    /** New destinations that are third parties or trackers. */
+    new_third_parties: string[];
+    /** Destinations in both reports whose data sent per active day went up or down by a factor of 2 or more. */
+    volume: { destination: string; before_per_day: number; now_per_day: number }[];
+  } | null;
   notes: string[];
 }
 
@@ -90,9 +101,12 @@ export function buildPrivacyReport(input: { modelId: string; days: readonly Dest
     const prev = input.previous.doc as Partial<PrivacyReport>;
     const before = new Map((prev.destinations ?? []).map((d) => [keyOf(d), d]));
     const now = new Map(destinations.map((d) => [keyOf(d), d]));
+    const perDay = (d: Pick<ReportDestination, "bytes_out" | "days">) => (d.days?.length ? d.bytes_out / d.days.length : undefined);
+    const countriesBefore = new Set((prev.destinations ?? []).flatMap((d) => (d.country !== undefined ? [d.country] : [])));
+    const fresh = [...now.keys()].filter((k) => !before.has(k));
     report.changes = {
       previous: input.previous.created_at,
-      new_destinations: [...now.keys()].filter((k) => !before.has(k)),
+      new_destinations: fresh,
       gone_destinations: [...before.keys()].filter((k) => !now.has(k)),
       changed: [...now].flatMap(([k, d]) => {
         const b = before.get(k);
@@ -101,7 +115,20 @@ export function buildPrivacyReport(input: { modelId: string; days: readonly Dest
         if (b.country !== d.country) what.push(`country ${b.country ?? "unknown"} → ${d.country ?? "unknown"}`);
         if (b.party !== d.party) what.push(`party ${b.party} → ${d.party}`);
         if (b.declared !== d.declared) what.push(d.declared ? "now declared" : "no longer declared");
+        const added = d.categories.filter((c) => !(b.categories ?? []).includes(c));
+        if (added.length) what.push(`now carries ${added.join(", ")}`);
         return what.length ? [{ destination: k, what: what.join(", ") }] : [];
+      }),
+      new_countries: [...new Set(destinations.flatMap((d) => (d.country !== undefined && !countriesBefore.has(d.country) ? [d.country] : [])))].sort(),
+      new_third_parties: fresh.filter((k) => now.get(k)!.party === "third" || now.get(k)!.party === "tracker"),
+      volume: [...now].flatMap(([k, d]) => {
+        const b = before.get(k);
+        if (!b) return [];
+        const was = perDay(b);
+        const is = perDay(d);
+        // Factor 2 either way, and not for trickles (under 1 kB a day on both sides); unknown for older saved reports.
+        if (was === undefined || is === undefined || Math.max(was, is) < 1000 || (is < 2 * was && was < 2 * is)) return [];
+        return [{ destination: k, before_per_day: Math.round(was), now_per_day: Math.round(is) }];
       }),
     };
   }

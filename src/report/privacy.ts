@@ -19,6 +19,9 @@ export function privacyTable(r: PrivacyReport): string {
   if (r.changes) {
     const c = r.changes;
     out.push(`Since the report of ${c.previous}: ${c.new_destinations.length} new (${c.new_destinations.join(", ") || "none"}), ${c.gone_destinations.length} gone${c.gone_destinations.length ? ` (${c.gone_destinations.join(", ")})` : ""}${c.changed.length ? `; changed: ${c.changed.map((x) => `${x.destination} ${x.what}`).join("; ")}` : ""}.`);
+    if (c.new_countries.length) out.push(`Data now also goes to: ${c.new_countries.join(", ")}.`);
+    if (c.new_third_parties.length) out.push(`New third parties or trackers: ${c.new_third_parties.join(", ")}.`);
+    for (const v of c.volume) out.push(`Volume ${v.now_per_day > v.before_per_day ? "up" : "down"}: ${v.destination} ${fmtBytes(v.before_per_day)} → ${fmtBytes(v.now_per_day)} a day.`);
   } else out.push("First report for this model: the next one will say what changed.");
   for (const n of r.notes) out.push(`Note: ${n}`);
   return `${out.join("\n")}\n`;
@@ -28,7 +31,7 @@ export function privacyHtml(r: PrivacyReport): string {
   const rows = r.destinations
     .map((d) => `<tr class="${d.declared ? "" : "undeclared"}"><td>${d.declared ? "declared" : "<b>undeclared</b>"}</td><td>${esc(dest(d))}</td><td>${esc(d.purpose ?? "-")}</td><td>${esc(d.party)}${d.owner ? ` (${esc(d.owner)})` : ""}</td><td>${esc(d.local ? "local" : (d.country ?? "?"))}</td><td>${esc(d.categories.join(", "))}</td><td>${d.devices}</td><td>${d.days.map((x) => `${esc(x.day)}: ${esc(fmtBytes(x.bytes_out))}`).join("<br>")}</td></tr>`)
     .join("\n");
-  const changes = r.changes ? `<p>Since ${esc(r.changes.previous)}: new ${esc(r.changes.new_destinations.join(", ") || "none")}; gone ${esc(r.changes.gone_destinations.join(", ") || "none")}${r.changes.changed.length ? `; changed ${esc(r.changes.changed.map((x) => `${x.destination} ${x.what}`).join("; "))}` : ""}.</p>` : "<p>First report for this model.</p>";
+  const changes = r.changes ? `<p>Since ${esc(r.changes.previous)}: new ${esc(r.changes.new_destinations.join(", ") || "none")}; gone ${esc(r.changes.gone_destinations.join(", ") || "none")}${r.changes.changed.length ? `; changed ${esc(r.changes.changed.map((x) => `${x.destination} ${x.what}`).join("; "))}` : ""}${r.changes.new_countries.length ? `; data now also goes to ${esc(r.changes.new_countries.join(", "))}` : ""}${r.changes.new_third_parties.length ? `; new third parties or trackers ${esc(r.changes.new_third_parties.join(", "))}` : ""}${r.changes.volume.length ? `; volume ${esc(r.changes.volume.map((v) => `${v.destination} ${fmtBytes(v.before_per_day)} → ${fmtBytes(v.now_per_day)} a day`).join("; "))}` : ""}.</p>` : "<p>First report for this model.</p>";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Privacy report ${esc(r.model_id)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}tr.undeclared{background:#fde8e8}</style></head><body>
 <h1>Where the data of ${esc(r.model_id)} goes</h1>
