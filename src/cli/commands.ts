@@ -22,5 +22,6 @@ import { publishCommand } from "./publish.ts";
 import { whatifCommand } from "./whatif.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCommand } from "./token.ts";
+import { workerCommand } from "./worker.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand, serveCommand, tokenCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand, serveCommand, tokenCommand, workerCommand];

@@ -52,6 +52,7 @@ interface DetectFlags {
   dnsLog?: string;
   trackers?: string[];
   failOn?: Severity;
+  workers?: string;
 }
 
 const ConfigSchema = z
@@ -90,6 +91,7 @@ export const detectCommand: CommandModule = {
       .option("--dns-log <file>", "Zeek dns.log (or NDJSON query/answers) to name destinations flows give only as addresses")
       .option("--trackers <file...>", "more tracker lists (CSV domain,owner,category; Tracker Radar tds.json; Disconnect services.json)")
       .option("--no-store", "do not read verdicts/suppressions from, or write alerts to, the store")
+      .option("--workers <n>", "split the replay over n threads by device partition, as scale-out workers split a stream (same alerts)")
       .addOption(new Option("--fail-on <severity>", "exit with code 4 when an alert is at least this severe").choices([...SEVERITIES]))
       .action(async (files: string[], o: DetectFlags, cmd: Command) => {
         await runDetect(ctx, files, o, storeChoice(cmd, ctx));
@@ -110,6 +112,12 @@ function parseTime(flag: string, v: string | undefined): number | undefined {
   const ms = parseIsoDate(v);
   if (ms === undefined) throw new UsageError(`${flag}: "${v}" is not an ISO 8601 date or date-time`);
   return ms;
+}
+
+function workerCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers: "${v}" is not a whole number from 1 to 64`);
+  return n;
 }
 
 function positive(flag: string, v: string): number {
@@ -161,6 +169,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
       ...(o.state ? { stateDir: o.state } : {}),
+      ...(o.workers !== undefined ? { workers: workerCount(o.workers) } : {}),
       // Flow declarations live on the models, so the flow context is built once the inventory is known.
       reference: async (inventory) => {
         const hasDeclarations = inventory?.models.some((m) => m.flows !== undefined) ?? false;

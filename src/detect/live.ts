@@ -25,6 +25,7 @@ import type { ColumnMapping } from "./read/mapping.ts";
 import { type InputFormat, openBytes } from "./read/open.ts";
 import { decodeRec, encodedSize, encodeRec } from "./read/rec-codec.ts";
 import { Rec } from "./read/rec.ts";
+import type { RecordSource } from "./read/source.ts";
 import { decodeState, encodeState } from "./state-stream.ts";
 
 export interface LiveOptions {
@@ -165,6 +166,23 @@ export class LiveDetection {
       ...(o.kind !== undefined ? { kind: o.kind } : {}),
       defaults,
     });
+    return this.take(source, result, reject);
+  }
+
+  /**
+   * Takes in the records of a source already open — e.g. records a JetStream worker receives encoded by rec-codec,
+   * read once by the publisher and not decoded again. Rejects carry the records' own lines.
+   */
+  pushSource(source: RecordSource): PushResult {
+    this.guard();
+    const result: PushResult = { accepted: 0, rejected: 0, rejects: [], late: 0 };
+    return this.take(source, result, (line, reason) => {
+      result.rejected++;
+      result.rejects.push({ line, reason });
+    });
+  }
+
+  private take(source: RecordSource, result: PushResult, reject: (line: number, reason: string) => void): PushResult {
     this.engine.refreshClock();
     const rec = this.rec;
     const lateBefore = this.lateCount();

@@ -8,6 +8,7 @@ import { LongwatchError } from "../core/errors.ts";
 import type { StoreTx } from "../store/store.ts";
 import type { ReferenceData } from "./fleet.ts";
 import { type DetectInventory, readInventoryStore } from "./inventory.ts";
+import { runDetectionThreaded } from "../scale/threaded-detect.ts";
 import { type DetectRunOptions, type DetectRunResult, runDetection } from "./run.ts";
 
 export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventory" | "suppressions" | "feedback" | "reference"> {
@@ -21,6 +22,8 @@ export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventor
   at: string;
   /** More to save in the run's transaction (e.g. flow observations). */
   afterRun?(result: DetectRunResult, tx: StoreTx): Promise<void>;
+  /** Split the replay over this many threads by device partition (scale/threaded-detect.ts); 1 or unset: one thread. */
+  workers?: number;
 }
 
 export async function detectWithStore(o: StoredDetectionOptions): Promise<DetectRunResult> {
@@ -28,16 +31,17 @@ export async function detectWithStore(o: StoredDetectionOptions): Promise<Detect
     if (!existsSync(f)) throw new LongwatchError("usage", `${f}: no such file`, { file: f });
     if (statSync(f).isDirectory()) throw new LongwatchError("usage", `${f}: is a folder; name the record files`, { file: f });
   }
-  const { store, inventory: given, at, reference, afterRun, ...run } = o;
+  const { store, inventory: given, at, reference, afterRun, workers, ...run } = o;
   const inventory = given ?? (store ? await readInventoryStore(store) : undefined);
   const ref = typeof reference === "function" ? await reference(inventory) : reference;
-  const result = runDetection({
+  const options: DetectRunOptions = {
     ...run,
     ...(inventory && inventory.devices.length + inventory.models.length > 0 ? { inventory } : {}),
     ...(ref ? { reference: ref } : {}),
     suppressions: store ? await store.alerts.suppressions() : [],
     feedback: store ? await store.alerts.pendingFeedback() : [],
-  });
+  };
+  const result = workers !== undefined && workers > 1 ? await runDetectionThreaded({ ...options, workers }) : runDetection(options);
   if (store) {
     await store.transaction(async (tx) => {
       await tx.alerts.upsert(result.alerts, at);

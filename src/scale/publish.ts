@@ -4,9 +4,9 @@
  * the inputs (which files, how big, when changed), the partition and the message's number there, so publishing the
  * same files again — after a crash half-way, or by mistake — within the stream's duplicate window adds nothing.
  *
- * Files are read one after another, each in its own order (like `cat`, not like `detect`'s time merge): a worker
- * holds records for a while to put stragglers back in order, but a backfill of files that overlap in time should be
- * merged first. All partitions' batches are flushed together every `window` records, so records in the stream are
+ * Files are merged on event time as `detect` merges them (each file is taken in its own order: a file that is not in
+ * time order is not sorted — workers hold records for a while to put stragglers back in order, but a file far out of
+ * order should be sorted first). All partitions' batches are flushed together every `window` records, so records in the stream are
  * never further out of time order than one window; the fleet stage relies on that (docs/scale.md).
  */
 import { createHash } from "node:crypto";
@@ -100,9 +100,7 @@ export async function publishFiles(o: PublishOptions): Promise<PublishStats> {
     stats.published += n;
   };
 
-  const rec = new Rec();
-  for (let i = 0; i < o.files.length; i++) {
-    const file = o.files[i]!;
+  const sources = o.files.map((file) => {
     const { source } = openSource(file, {
       onReject: (line, reason, text) => {
         stats.rejected++;
@@ -112,16 +110,27 @@ export async function publishFiles(o: PublishOptions): Promise<PublishStats> {
       ...(o.mapping ? { mapping: o.mapping } : {}),
       ...(o.kind !== undefined ? { kind: o.kind } : {}),
     });
-    rec.source = i;
-    try {
-      while (source.next(rec)) {
-        stats.read++;
-        const p = router.route(rec);
-        if (typeof p === "string") {
-          stats.rejected++;
-          o.onReject(file, rec.line, p, JSON.stringify(rec.fields()));
-          continue;
-        }
+    return source;
+  });
+  const recs = o.files.map((_, i) => {
+    const r = new Rec();
+    r.source = i;
+    return r;
+  });
+  try {
+    // Merged on (time, input), one record of look-ahead per input, as `detect` merges its inputs.
+    const live = sources.map((s, i) => s.next(recs[i]!));
+    for (;;) {
+      let i = -1;
+      for (let k = 0; k < recs.length; k++) if (live[k] && (i < 0 || recs[k]!.ts < recs[i]!.ts)) i = k;
+      if (i < 0) break;
+      const rec = recs[i]!;
+      stats.read++;
+      const p = router.route(rec);
+      if (typeof p === "string") {
+        stats.rejected++;
+        o.onReject(o.files[i]!, rec.line, p, JSON.stringify(rec.fields()));
+      } else {
         const w = writers[p]!;
         w.add(rec);
         if (w.count >= maxRecords || w.bytes >= maxBytes) await flush(p);
@@ -130,9 +139,10 @@ export async function publishFiles(o: PublishOptions): Promise<PublishStats> {
           sinceFlush = 0;
         }
       }
-    } finally {
-      source.close();
+      live[i] = sources[i]!.next(rec);
     }
+  } finally {
+    for (const s of sources) s.close();
   }
   for (let q = 0; q < P; q++) await flush(q);
   await sender.drain();

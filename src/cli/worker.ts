@@ -1,0 +1,110 @@
+/**
+ * `longwatch worker --nats URL --store postgres://…`: consumes the records stream under leases in the shared store
+ * and detects — per-device detectors on its share of the partitions, fleet-wide ones in the fleet stage — until it is
+ * stopped (SIGTERM/SIGINT: last checkpoints, leases released). docs/scale.md.
+ */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { parse as parseYaml } from "yaml";
+import { allDetectors } from "../detect/detectors/index.ts";
+import { readInventoryFiles, readInventoryStore, type DetectInventory } from "../detect/inventory.ts";
+import { loadReference } from "../detect/reference.ts";
+import { connectNats, manager, readStream, safeUrl } from "../scale/nats.ts";
+import { ScaleWorker } from "../scale/worker.ts";
+import type { CommandModule } from "./command.ts";
+import { type CliContext, UsageError } from "./context.ts";
+import { addNatsFlags, checkStreamNames, intFlag, type NatsFlags, natsUrl } from "./scale-flags.ts";
+import { openCliStore, storeChoice } from "./store.ts";
+
+interface WorkerFlags extends NatsFlags {
+  name?: string;
+  inventory?: string;
+  models?: string;
+  detectors?: string;
+  config?: string;
+  localNet?: string[];
+  leaseSeconds: string;
+  checkpointSeconds: string;
+  holdSeconds: string;
+  idleSeconds?: string;
+}
+
+export const workerCommand: CommandModule = {
+  register(program, ctx) {
+    const cmd = program.command("worker").description("consume the JetStream records stream and detect, sharing partitions with other workers through the store");
+    addNatsFlags(cmd)
+      .option("--name <name>", "this worker's name, unique per stream (default host-pid-random)")
+      .option("--inventory <file>", "devices to resolve identifiers through (default: the devices in the store)")
+      .option("--models <file>", "device models (YAML/JSON)")
+      .option("--detectors <ids>", "comma-separated detector ids (default: all)")
+      .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
+      .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
+      .option("--lease-seconds <s>", "lease time: a worker that stops renewing loses its partitions after this", "15")
+      .option("--checkpoint-seconds <s>", "how often state and alerts are committed (and messages acknowledged)", "2")
+      .option("--hold-seconds <s>", "records are held this long (event time) to put stragglers in order", "2")
+      .option("--idle-seconds <s>", "move event time on with the wall clock when records lag it by more than this (live feeds; default: only records move it)")
+      .action(async (o: WorkerFlags, c: Command) => runWorker(ctx, o, c));
+  },
+};
+
+function seconds(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag}: "${v}" is not a positive number of seconds`);
+  return n * 1000;
+}
+
+async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<void> {
+  checkStreamNames(o);
+  const url = natsUrl(o, ctx.io.env);
+  const partitions = intFlag("--partitions", o.partitions, 1, 4096);
+  const config = o.config ? ((parseYaml(readFileSync(o.config, "utf8")) ?? {}) as { detectors?: Record<string, unknown>; disable?: string[]; local_nets?: string[] }) : {};
+  const known = new Set<string>(allDetectors.map((d) => d.id));
+  const chosen = (o.detectors ? o.detectors.split(",").map((s) => s.trim()).filter(Boolean) : [...known]).filter((id) => !(config.disable ?? []).includes(id));
+  for (const id of chosen) if (!known.has(id)) throw new UsageError(`no detector "${id}"; \`longwatch detectors\` lists them`);
+  const detectors = allDetectors.filter((d) => chosen.includes(d.id));
+  const perDevice = detectors.filter((d) => !d.fleetWide);
+  const fleetWide = detectors.filter((d) => d.fleetWide);
+  const where = storeChoice(c, ctx);
+  const store = (await openCliStore(ctx, where.url))!;
+  const nc = await connectNats(url, "longwatch worker");
+  let worker: ScaleWorker | undefined;
+  try {
+    const layout = await readStream(await manager(nc), o.stream, o.subjectPrefix);
+    if (!layout) throw new UsageError(`no stream ${o.stream} on ${safeUrl(url)}: publish records first (longwatch publish, or serve --nats)`);
+    if (partitions !== undefined && partitions !== layout.partitions) throw new UsageError(`--partitions ${partitions}: stream ${o.stream} has ${layout.partitions}`);
+    const inventory: DetectInventory = o.inventory || o.models ? await readInventoryFiles(o.inventory, o.models, (i) => ctx.err(`warning ${i.file}:${i.line ?? ""} ${i.reason}`)) : await readInventoryStore(store);
+    const localNets = o.localNet ?? config.local_nets;
+    const reference = loadReference({});
+    worker = new ScaleWorker({
+      nc,
+      store,
+      layout,
+      ...(o.name ? { name: o.name } : {}),
+      engine: (unit) => ({
+        detectors: unit === "fleet" ? fleetWide : perDevice,
+        ...(config.detectors ? { params: config.detectors } : {}),
+        ...(localNets ? { localNets } : {}),
+        reference,
+      }),
+      inventory,
+      fleetStage: fleetWide.length > 0,
+      leaseMs: seconds("--lease-seconds", o.leaseSeconds),
+      checkpointMs: seconds("--checkpoint-seconds", o.checkpointSeconds),
+      holdMs: seconds("--hold-seconds", o.holdSeconds),
+      ...(o.idleSeconds ? { idleMs: seconds("--idle-seconds", o.idleSeconds) } : {}),
+      log: (line) => ctx.err(`${new Date().toISOString()} ${line}`),
+    });
+    ctx.err(`${new Date().toISOString()} ${worker.name} working on ${o.stream} (${layout.partitions} partitions${fleetWide.length ? " + fleet stage" : ""}) from ${safeUrl(url)}, store ${store.location}`);
+    await worker.start();
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      process.once("SIGTERM", done);
+      process.once("SIGINT", done);
+    });
+    ctx.err(`${new Date().toISOString()} ${worker.name} stopping: last checkpoints, leases released`);
+  } finally {
+    await worker?.stop().catch((e: unknown) => ctx.err(`stop: ${(e as Error).message}`));
+    await nc.drain().catch(() => nc.close());
+    await store.close();
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * One unit of work a worker holds under its lease: a partition of the records stream (per-device detectors over that
+ * partition's devices), or the fleet stage (the fleet-wide detectors over every partition's records).
+ *
+ * Exactly-once effect: the unit's state (engine + held records) is restored from its last checkpoint, and the
+ * durable consumer is recreated to deliver from the message after the one the checkpoint covers — the checkpoint,
+ * not the consumer's acknowledgements, is the position, so a takeover never sees messages out of order and a
+ * redelivery is recognised by its stream sequence. A checkpoint is written with the alerts it raised in one
+ * transaction, under the lease's epoch, and only then are its messages acknowledged. Alerts are upserted by id
+ * (detector, device, key, first sighting), so records processed again after a crash raise nothing twice.
+ */
+import { AckPolicy, DeliverPolicy, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { isLongwatchError } from "../core/errors.ts";
+import { type LiveDetection, startDetection } from "../detect/live.ts";
+import type { EngineOptions } from "../detect/engine.ts";
+import { FLEET_UNIT, type Lease } from "../store/scale.ts";
+import type { Store } from "../store/store.ts";
+import type { DetectInventory } from "../detect/inventory.ts";
+import { BatchSource } from "./batch.ts";
+import type { StreamLayout } from "./nats.ts";
+import { partitionOf, partitionSubject } from "./partition.ts";
+
+export interface UnitOptions {
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  store: Store;
+  layout: StreamLayout;
+  lease: Lease;
+  engine: Omit<EngineOptions, "sink" | "clock">;
+  inventory?: DetectInventory;
+  clock: () => number;
+  holdMs: number;
+  idleMs: number;
+  checkpointMs: number;
+  log(line: string): void;
+}
+
+interface Meta {
+  rejected: number;
+  late: number;
+  messages: number;
+  bad: number;
+}
+
+export function unitName(part: number): string {
+  return part === FLEET_UNIT ? "fleet" : `p${part}`;
+}
+
+export class Unit {
+  private live!: LiveDetection;
+  private consumer: Consumer | undefined;
+  /** Stream sequence of the last message taken in, and of the last one a committed checkpoint covers. */
+  private seq = 0;
+  private committedSeq = 0;
+  private records = 0;
+  private meta: Meta = { rejected: 0, late: 0, messages: 0, bad: 0 };
+  private unacked: JsMsg[] = [];
+  private lastCheckpoint = 0;
+  private stopping = false;
+  private lost = false;
+  private loop: Promise<void> | undefined;
+  readonly part: number;
+
+  constructor(private readonly o: UnitOptions) {
+    this.part = o.lease.part;
+  }
+
+  get name(): string {
+    return unitName(this.part);
+  }
+
+  get epoch(): number {
+    return this.o.lease.epoch;
+  }
+
+  async start(): Promise<void> {
+    const { store, layout } = this.o;
+    const cp = await store.scale.loadCheckpoint(layout.stream, this.part);
+    const fleet = this.part === FLEET_UNIT;
+    const inv = this.o.inventory;
+    const suppressions = await store.alerts.suppressions();
+    this.live = await startDetection({
+      engine: this.o.engine,
+      clock: this.o.clock,
+      holdMs: this.o.holdMs,
+      idleMs: this.o.idleMs,
+      tickEveryMs: false,
+      // The fleet stage orders by count, not time: records are never further out of order than the publisher's window.
+      ...(fleet ? { maxHeld: 2 * layout.window } : {}),
+      ...(cp ? { restore: cp.chunks() } : {}),
+      setup: (engine) => {
+        if (inv) {
+          const mine = fleet ? inv.devices : inv.devices.filter((d) => partitionOf(d.device_id, layout.partitions) === this.part);
+          engine.addInventory(mine, inv.models);
+        }
+        engine.setSuppressions(suppressions);
+      },
+    });
+    if (cp) {
+      this.seq = this.committedSeq = cp.seq;
+      this.records = cp.records;
+      this.meta = { ...this.meta, ...(JSON.parse(cp.meta) as Partial<Meta>) };
+    }
+    await this.recreateConsumer();
+    this.lastCheckpoint = Date.now();
+    this.o.log(`${this.name}: taken (epoch ${this.epoch}), from stream sequence ${this.seq + 1}${cp ? `, ${cp.records} records so far` : ""}`);
+    this.loop = this.run();
+  }
+
+  /** Stops taking messages; with `commit`, writes a last checkpoint first (a clean hand-over). */
+  async stop(commit: boolean): Promise<void> {
+    this.stopping = true;
+    if (!commit) this.lost = true;
+    await this.loop;
+    if (commit && !this.lost) await this.checkpoint().catch((e: unknown) => this.o.log(`${this.name}: last checkpoint failed: ${(e as Error).message}`));
+    this.live?.close();
+  }
+
+  /** True once the lease turned out lost (another worker holds the unit): the caller forgets the unit. */
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  private durable(): string {
+    return `${this.o.layout.stream}_${this.name}`;
+  }
+
+  private async recreateConsumer(): Promise<void> {
+    const { jsm, layout } = this.o;
+    const name = this.durable();
+    await jsm.consumers.delete(layout.stream, name).catch(() => undefined);
+    await jsm.consumers.add(layout.stream, {
+      durable_name: name,
+      filter_subject: this.part === FLEET_UNIT ? `${layout.prefix}.*` : partitionSubject(layout.prefix, this.part),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.seq + 1,
+      ack_wait: 120_000 * 1e6,
+      max_ack_pending: 20_000,
+    });
+    this.consumer = await jetstream(this.o.nc).consumers.get(layout.stream, name);
+  }
+
+  private async run(): Promise<void> {
+    let wait = 100;
+    while (!this.stopping) {
+      try {
+        if (!this.consumer) await this.recreateConsumer();
+        const batch = await this.consumer!.fetch({ max_messages: 64, expires: 1000 });
+        for await (const m of batch) {
+          this.take(m);
+          if (this.stopping) break;
+        }
+        if (this.unacked.length > 0 && Date.now() - this.lastCheckpoint >= this.o.checkpointMs) await this.checkpoint();
+        wait = 100;
+      } catch (e) {
+        if (isLongwatchError(e, "conflict")) {
+          this.o.log(`${this.name}: ${(e as Error).message}`);
+          this.lost = true;
+          return;
+        }
+        if (this.stopping) return;
+        this.o.log(`${this.name}: ${(e as Error).message}; trying again`);
+        // The consumer may be gone (a broker that lost it): recreate it from what was taken in.
+        this.consumer = undefined;
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 2000);
+      }
+    }
+  }
+
+  private take(m: JsMsg): void {
+    const seq = m.seq;
+    if (seq <= this.seq) {
+      // A redelivery of something already taken in: covered by a checkpoint, or by the next one.
+      if (seq <= this.committedSeq) m.ack();
+      else this.unacked.push(m);
+      return;
+    }
+    this.seq = seq;
+    this.meta.messages++;
+    let source: BatchSource;
+    try {
+      source = new BatchSource(m.subject, m.data);
+    } catch (e) {
+      this.meta.bad++;
+      this.o.log(`${this.name}: message ${seq} on ${m.subject} skipped: ${(e as Error).message}`);
+      this.unacked.push(m);
+      return;
+    }
+    const r = this.live.pushSource(source);
+    this.live.tick();
+    this.records += r.accepted + r.rejected;
+    this.meta.rejected += r.rejected;
+    this.meta.late += r.late;
+    this.unacked.push(m);
+  }
+
+  /** Writes state and alerts in one transaction under the lease, then acknowledges what it covers. */
+  private async checkpoint(): Promise<void> {
+    const cp = this.live.checkpoint();
+    const { store, layout } = this.o;
+    const at = new Date(this.o.clock()).toISOString();
+    const seq = this.seq;
+    await store.transaction(async (tx) => {
+      if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
+      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify(this.meta), chunks: cp.state() });
+    });
+    cp.commit();
+    this.committedSeq = seq;
+    this.lastCheckpoint = Date.now();
+    for (const m of this.unacked) m.ack();
+    this.unacked = [];
+  }
+}

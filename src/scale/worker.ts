@@ -1,0 +1,156 @@
+/**
+ * `longwatch worker`: takes a fair share of the units of work — the stream's partitions and the fleet stage — under
+ * leases in the shared store, and runs each (unit.ts). Every `leaseMs / 3` it says it is alive, renews its leases,
+ * and rebalances: with W live workers (sorted by name) and U units, worker i aims at ⌊U/W⌋ units, one more when
+ * i < U mod W. A worker that joins makes the others' share smaller, so they hand units over (last checkpoint, then
+ * release); a worker that dies stops renewing, its heartbeat and leases expire, and the others take its units from
+ * their last checkpoints. Two workers never process one unit at once: a lease is one worker's, and a worker whose
+ * lease was taken over can no longer write a checkpoint (the epoch fences it) — it stops at its next renewal.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { EngineOptions } from "../detect/engine.ts";
+import type { DetectInventory } from "../detect/inventory.ts";
+import { FLEET_UNIT } from "../store/scale.ts";
+import type { Store } from "../store/store.ts";
+import { manager, type StreamLayout } from "./nats.ts";
+import { Unit, unitName } from "./unit.ts";
+
+export interface WorkerOptions {
+  nc: NatsConnection;
+  store: Store;
+  layout: StreamLayout;
+  /** Unique among the workers of a stream (default host-pid-random). */
+  name?: string;
+  /** Per-device detectors run in the partitions, fleet-wide ones in the fleet stage. */
+  engine: (unit: "partition" | "fleet") => Omit<EngineOptions, "sink" | "clock">;
+  inventory?: DetectInventory;
+  /** Whether this stream has a fleet stage (when some chosen detector is fleet-wide). */
+  fleetStage: boolean;
+  leaseMs?: number;
+  checkpointMs?: number;
+  holdMs?: number;
+  idleMs?: number;
+  clock?: () => number;
+  log?(line: string): void;
+}
+
+export function defaultWorkerName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
+}
+
+export class ScaleWorker {
+  readonly name: string;
+  private readonly units = new Map<number, Unit>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private round: Promise<void> = Promise.resolve();
+  private readonly leaseMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.name = o.name ?? defaultWorkerName();
+    this.leaseMs = o.leaseMs ?? 15_000;
+    this.log = (line) => o.log?.(`${this.name} ${line}`);
+  }
+
+  /** Units held now (partition numbers; -1 is the fleet stage). */
+  held(): number[] {
+    return [...this.units.keys()].sort((a, b) => a - b);
+  }
+
+  async start(): Promise<void> {
+    await this.rebalance();
+    const every = Math.max(50, Math.floor(this.leaseMs / 3));
+    const next = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.round = this.rebalance()
+          .catch((e: unknown) => this.log(`rebalance: ${(e as Error).message}`))
+          .finally(next);
+      }, every);
+    };
+    next();
+  }
+
+  /** A clean exit: last checkpoints, leases released, the worker forgotten, so others take over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.round;
+    const { store, layout } = this.o;
+    await Promise.all(
+      [...this.units].map(async ([part, unit]) => {
+        await unit.stop(true);
+        await store.scale.release(layout.stream, part, this.name, unit.epoch).catch(() => undefined);
+      }),
+    );
+    this.units.clear();
+    await store.scale.leave(layout.stream, this.name).catch(() => undefined);
+  }
+
+  private allUnits(): number[] {
+    const parts = Array.from({ length: this.o.layout.partitions }, (_, i) => i);
+    return this.o.fleetStage ? [FLEET_UNIT, ...parts] : parts;
+  }
+
+  private async rebalance(): Promise<void> {
+    if (this.stopped) return;
+    const { store, layout } = this.o;
+    const workers = await store.scale.heartbeat(layout.stream, this.name, this.leaseMs);
+    // Units whose lease is no longer ours, or whose runner found out it was fenced: stop without a checkpoint.
+    const kept = new Set(await store.scale.renew(layout.stream, this.name, [...this.units].map(([part, u]) => ({ part, epoch: u.epoch })), this.leaseMs));
+    for (const [part, unit] of [...this.units]) {
+      if (!kept.has(part) || unit.isLost) {
+        this.log(`${unit.name}: lease lost, stopped`);
+        await unit.stop(false);
+        this.units.delete(part);
+      }
+    }
+    const all = this.allUnits();
+    const i = Math.max(0, workers.indexOf(this.name));
+    const w = Math.max(1, workers.length);
+    const target = Math.floor(all.length / w) + (i < all.length % w ? 1 : 0);
+    // Too many: hand the last ones over, each after its last checkpoint.
+    while (this.units.size > target && !this.stopped) {
+      const part = this.held().at(-1)!;
+      const unit = this.units.get(part)!;
+      this.units.delete(part);
+      await unit.stop(true);
+      await store.scale.release(layout.stream, part, this.name, unit.epoch);
+      this.log(`${unit.name}: handed over (${w} workers)`);
+    }
+    if (this.units.size >= target || this.stopped) return;
+    // Too few: try the units nobody holds (or whose lease ran out), starting at this worker's own slice.
+    const start = Math.floor((i * all.length) / w);
+    for (let k = 0; k < all.length && this.units.size < target && !this.stopped; k++) {
+      const part = all[(start + k) % all.length]!;
+      if (this.units.has(part)) continue;
+      const lease = await store.scale.acquire(layout.stream, part, this.name, this.leaseMs);
+      if (!lease) continue;
+      const fleet = part === FLEET_UNIT;
+      const unit = new Unit({
+        nc: this.o.nc,
+        jsm: await manager(this.o.nc),
+        store,
+        layout,
+        lease,
+        engine: this.o.engine(fleet ? "fleet" : "partition"),
+        ...(this.o.inventory ? { inventory: this.o.inventory } : {}),
+        clock: this.o.clock ?? Date.now,
+        holdMs: fleet ? Infinity : (this.o.holdMs ?? 2000),
+        idleMs: fleet ? Infinity : (this.o.idleMs ?? Infinity),
+        checkpointMs: this.o.checkpointMs ?? 2000,
+        log: this.log,
+      });
+      try {
+        await unit.start();
+        this.units.set(part, unit);
+      } catch (e) {
+        this.log(`${unitName(part)}: could not start: ${(e as Error).message}`);
+        await store.scale.release(layout.stream, part, this.name, lease.epoch).catch(() => undefined);
+      }
+    }
+  }
+}
