@@ -79,12 +79,18 @@ describe("volume-anomaly on metrics of any name (real NAB series, test/fixtures/
   const windows = JSON.parse(readFileSync(join(dir, "windows.json"), "utf8")) as Record<string, [string, string][]>;
   const at = (t: string) => Date.parse(`${t.replace(" ", "T").slice(0, 19)}Z`);
 
+  /** Every sighting (a new alert, or a repeat counted on it): its time as first_seen, and the alert as it was. */
   function series(file: string, metric: string): Alert[] {
     const rows = readFileSync(join(dir, file), "utf8").trim().split("\n").slice(1);
-    return run(rows.map((l) => {
+    const out: Alert[] = [];
+    const engine = new Engine({ detectors: [volumeAnomaly], sink: (a, change) => change !== "resolve" && out.push({ ...structuredClone(a), first_seen: change === "open" ? a.first_seen : a.last_seen }) });
+    const rec = new Rec();
+    for (const l of rows) {
       const [t, v] = l.split(",");
-      return { kind: "metric", ts: at(t!) / 1000, device_id: "sensor-1", metric, value: Number(v) };
-    }));
+      assert.equal(rec.fromObject({ kind: "metric", ts: at(t!) / 1000, device_id: "sensor-1", metric, value: Number(v) }), null);
+      assert.equal(engine.ingest(rec), null);
+    }
+    return out;
   }
 
   it("finds both labelled anomalies of a real road-occupancy sensor, and nothing outside them", () => {
