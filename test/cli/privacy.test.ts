@@ -71,6 +71,13 @@ describe("longwatch privacy / mud / intel", () => {
     const bundle = JSON.parse(ex.stdout) as { objects: { type: string; sighting_of_ref?: string; count?: number }[] };
     assert.ok(bundle.objects.some((o) => o.type === "sighting" && o.sighting_of_ref === "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade" && o.count === 1));
     assert.ok(!ex.stdout.includes("ctu-host"));
+    assert.ok(bundle.objects.some((o) => o.type === "marking-definition" && (o as { id?: string }).id === "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"), "TLP 2.0 GREEN");
+    const v1 = await cli(["--data", data, "intel", "export", "--since", "2022-06-01", "--tlp", "clear", "--tlp-version", "1"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.match(v1.stdout, /"name": "TLP:WHITE"/);
+    const strict = await cli(["--data", data, "intel", "export", "--tlp", "amber+strict", "--tlp-version", "1"], { LONGWATCH_NOW: "2022-06-13T23:00:00Z" });
+    assert.equal(strict.code, 2);
+    assert.match(strict.stderr, /TLP 1.0 has no such level/);
   });
 
   it("recording flow observations is idempotent: the same file again adds nothing, a grown file adds only its new lines", async () => {
