@@ -17,28 +17,33 @@ export async function copyStore(from: Store, to: Store, opts: { pageSize?: numbe
   if (JSON.stringify(vf) !== JSON.stringify(vt)) {
     throw new LongwatchError("store_incompatible", `the two stores have different schemas (${JSON.stringify(vf)} and ${JSON.stringify(vt)}); open both with the same Longwatch version first`);
   }
-  const source = await from.tables.list();
-  const target = new Map((await to.tables.list()).map((t) => [t.name, t.rows]));
-  const filled = [...target].filter(([, n]) => n > 0).map(([name]) => name);
-  if (filled.length) throw new LongwatchError("conflict", `the target store ${to.location} is not empty (${filled.join(", ")}); copy into a new store`, { tables: filled });
-  const result: CopyResult = { tables: [], rows: 0 };
-  await to.transaction(async (tx) => {
-    for (const t of source) {
-      if (!target.has(t.name)) throw new LongwatchError("store_incompatible", `the target store has no table ${t.name}`);
-      const theirs = new Set(await tx.tables.columns(t.name));
-      const columns = (await from.tables.columns(t.name)).filter((c) => theirs.has(c));
-      let done = 0;
-      for await (const page of from.tables.read(t.name, columns, opts.pageSize ?? 5000)) {
-        await tx.tables.write(t.name, columns, page);
-        done += page.length;
-        opts.onProgress?.(t.name, done, t.rows);
+  // The source is read in one transaction that sees one state of it: a scan or import running meanwhile is either
+  // wholly in the copy or not at all (on SQLite it waits for the copy; on PostgreSQL it goes on beside it).
+  return from.transaction(async (src) => {
+    await src.tables.snapshot();
+    const source = await src.tables.list();
+    const target = new Map((await to.tables.list()).map((t) => [t.name, t.rows]));
+    const filled = [...target].filter(([, n]) => n > 0).map(([name]) => name);
+    if (filled.length) throw new LongwatchError("conflict", `the target store ${to.location} is not empty (${filled.join(", ")}); copy into a new store`, { tables: filled });
+    const result: CopyResult = { tables: [], rows: 0 };
+    await to.transaction(async (tx) => {
+      for (const t of source) {
+        if (!target.has(t.name)) throw new LongwatchError("store_incompatible", `the target store has no table ${t.name}`);
+        const theirs = new Set(await tx.tables.columns(t.name));
+        const columns = (await src.tables.columns(t.name)).filter((c) => theirs.has(c));
+        let done = 0;
+        for await (const page of src.tables.read(t.name, columns, opts.pageSize ?? 5000)) {
+          await tx.tables.write(t.name, columns, page);
+          done += page.length;
+          opts.onProgress?.(t.name, done, t.rows);
+        }
+        result.tables.push({ name: t.name, rows: done });
+        result.rows += done;
       }
-      result.tables.push({ name: t.name, rows: done });
-      result.rows += done;
-    }
-    await tx.tables.afterCopy();
+      await tx.tables.afterCopy();
+    });
+    return result;
   });
-  return result;
 }
 
 export interface StoreInfo {

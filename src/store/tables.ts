@@ -16,6 +16,12 @@ export interface TableRepository {
   read(table: string, columns: readonly string[], pageSize?: number): AsyncIterable<Record<string, unknown>[]>;
   /** Appends rows (ids included) to a table; runs inside `store.transaction()`. */
   write(table: string, columns: readonly string[], rows: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Called first in a transaction (it throws outside one): the rest of the transaction reads one consistent state of
+   * the store while others write. SQLite's transactions already hold the write lock, so writers wait for it;
+   * PostgreSQL's becomes a read-only REPEATABLE READ snapshot, so writers go on and the reader does not see them.
+   */
+  snapshot(): Promise<void>;
   /** After rows were written with their ids: whatever the adapter must bring up to date (sequences, derived columns). */
   afterCopy(): Promise<void>;
 }

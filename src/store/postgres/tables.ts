@@ -51,6 +51,12 @@ export class PgTables implements TableRepository {
     );
   }
 
+  async snapshot(): Promise<void> {
+    if (!this.db.inTransaction) throw new LongwatchError("internal", "a snapshot is taken inside store.transaction()");
+    // Must be the transaction's first statement: PostgreSQL refuses it once a query has run.
+    await this.db.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  }
+
   async afterCopy(): Promise<void> {
     // Rows came with their ids: move every sequence past them so new rows don't collide.
     const serials = await this.db.query<{ table_name: string; column_name: string }>(

@@ -48,6 +48,10 @@ export class SqliteTables implements TableRepository {
     for (const r of rows) stmt.run(columns.map((c) => sqliteValue(r[c])));
   }
 
+  async snapshot(): Promise<void> {
+    if (!this.db.inTransaction) throw new LongwatchError("internal", "a snapshot is taken inside store.transaction()");
+  }
+
   async afterCopy(): Promise<void> {
     // A scan's rows are contiguous from scans.first_row (see migrations/findings.ts); rows copied with their ids keep that.
     this.db.exec(`UPDATE scans SET first_row = COALESCE((SELECT MIN(id) FROM findings WHERE findings.scan_id = scans.id),
