@@ -103,7 +103,7 @@ export const serveCommand: CommandModule = {
         await withStore(cmd, ctx, async (store, choice) => {
           const pipeline = createPipeline({ store, config: pc, log, dataDir: choice.dataDir });
           await pipeline.start();
-          const service = await startService({ store, config: config.http, dataDir: choice.dataDir, log, version: VERSION, ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) }).catch(async (e: unknown) => {
+          const service = await startService({ store, storeUrl: choice.url, config: config.http, dataDir: choice.dataDir, log, version: VERSION, ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) }).catch(async (e: unknown) => {
             await pipeline.stop();
             throw e;
           });

@@ -10,6 +10,7 @@ import { createToken } from "./auth/tokens.ts";
 import type { HttpConfig } from "./config.ts";
 import type { RecordsIngest, ServiceDeps } from "./http/deps.ts";
 import { HttpMetrics } from "./http/metrics.ts";
+import { ScanJobs } from "./jobs/scans.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import { LoginLimiter } from "./http/rate-limit.ts";
 import type { Route } from "./http/route.ts";
@@ -21,6 +22,8 @@ export const FIRST_ADMIN_TOKEN = "initial-admin";
 
 export interface ServiceOptions {
   store: Store;
+  /** The store's URL, for the scan worker's own connection. */
+  storeUrl?: string;
   config: HttpConfig;
   dataDir: string;
   log: Logger;
@@ -81,6 +84,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   }
   const adminToken = await ensureFirstAdmin(o.store, clock());
   const doc = openApiDocument(routes, o.version);
+  const scans = new ScanJobs(o.storeUrl, o.dataDir, clock);
   const deps: ServiceDeps = {
     store: o.store,
     clock,
@@ -90,6 +94,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     sessionTtlMs: o.config.session.ttl_hours * 3_600_000,
     dataDir: o.dataDir,
     httpMetrics: new HttpMetrics(),
+    scans,
+    writesPaused: () => (o.store.engine === "sqlite" && scans.running ? `a scan (job ${scans.running.id}) holds the SQLite store's write lock; try again when it has finished (PostgreSQL stores have no such pause)` : undefined),
     openapi: () => doc,
     ready: async () => {
       try {
@@ -114,5 +120,8 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     throw e;
   }
   o.log("info", "listening", { url: http.url, store: o.store.location, tls: tls !== undefined });
-  return { url: http.url, ...(adminToken ? { adminToken } : {}), http, close: () => http.close() };
+  return { url: http.url, ...(adminToken ? { adminToken } : {}), http, close: async () => {
+    await http.close();
+    await scans.close();
+  } };
 }

@@ -22,13 +22,14 @@ export interface TestService {
   fetch(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
 }
 
-export async function startTestService(o: { config?: Record<string, unknown>; storeUrl?: string; clock?: () => number; tls?: { cert: string; key: string } } = {}): Promise<TestService> {
+export async function startTestService(o: { config?: Record<string, unknown>; storeUrl?: string; clock?: () => number; tls?: { cert: string; key: string }; dataDir?: string } = {}): Promise<TestService> {
   const t = tmpDir();
-  const store = await openStore(o.storeUrl ?? `sqlite:${join(t.dir, "longwatch.db")}`);
+  const storeUrl = o.storeUrl ?? `sqlite:${join(t.dir, "longwatch.db")}`;
+  const store = await openStore(storeUrl);
   const logs: Record<string, unknown>[] = [];
   const log: Logger = (level, msg, fields) => void logs.push({ level, msg, ...fields });
   const config = serveConfig({ listen: "127.0.0.1:0", ...(o.tls ? { tls: o.tls } : {}), ...o.config }).http;
-  const service = await startService({ store, config, dataDir: t.dir, log: o.config?.quiet ? silentLogger : log, version: "test", validateResponses: true, ...(o.clock ? { clock: o.clock } : {}) });
+  const service = await startService({ store, storeUrl, config, dataDir: o.dataDir ?? t.dir, log: o.config?.quiet ? silentLogger : log, version: "test", validateResponses: true, ...(o.clock ? { clock: o.clock } : {}) });
   after(async () => {
     await service.close();
     await store.close();

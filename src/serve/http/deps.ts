@@ -2,6 +2,7 @@
 import type { RespondSettings } from "../../respond/settings.ts";
 import type { Store } from "../../store/store.ts";
 import type { Logger } from "../log.ts";
+import type { ScanJobs } from "../jobs/scans.ts";
 import type { HttpMetrics } from "./metrics.ts";
 import type { LoginLimiter } from "./rate-limit.ts";
 
@@ -25,6 +26,12 @@ export interface ServiceDeps {
   /** Extra Prometheus text appended to /metrics (the pipeline's counters). */
   metricsText?: () => string;
   httpMetrics: HttpMetrics;
+  scans: ScanJobs;
+  /**
+   * Why changes cannot be written now, if so: on SQLite a scan job holds the store's one write lock until it commits,
+   * and a write would wait for it synchronously (blocking every request), so changes are refused at once (503).
+   */
+  writesPaused(): string | undefined;
   /** The OpenAPI document of the routes served. */
   openapi(): unknown;
   /** The respond settings (connectors, approvals, budget); the defaults when absent. */

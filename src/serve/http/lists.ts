@@ -78,3 +78,8 @@ export function memoryPage<T>(list: string, token: string | undefined, size: num
   const more = rows.length > offset + size;
   return { items: rows.slice(offset, offset + size), next_page_token: more ? encodePageToken(list, { o: offset + size }) : null, total: { count: rows.length, type: capped ? "at_least" : "exact" } };
 }
+
+/** Lets other requests in between pages of a list read in the service's thread (each page is one synchronous read on SQLite). */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

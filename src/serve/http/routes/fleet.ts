@@ -3,7 +3,7 @@ import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { DeviceFieldsSchema, DeviceModelSchema } from "../../../core/fleet.ts";
 import type { StoredDevice } from "../../../store/store.ts";
-import { COUNT_CAP, listReply, memoryPage, pageQuery, pageSchema } from "../lists.ts";
+import { COUNT_CAP, listReply, memoryPage, pageQuery, pageSchema, yieldToLoop } from "../lists.ts";
 import { route } from "../route.ts";
 
 const DeviceOut = DeviceFieldsSchema.extend({ cert_fingerprint: z.string().optional().describe("SHA-256 of the device's certificate, when it has one.") }).meta({ id: "Device" });
@@ -39,13 +39,14 @@ export const fleetRoutes = [
       const rows: StoredDevice[] = [];
       let seen = 0;
       let capped = false;
-      for await (const page of ctx.store.fleet.devicePages(2000)) {
+      for await (const page of ctx.store.fleet.devicePages(250)) {
         for (const fd of page) if (matches(fd.device, ctx.query)) rows.push(fd.device);
         seen += page.length;
         if (rows.length > COUNT_CAP || seen >= SCAN_CAP) {
           capped = true;
           break;
         }
+        await yieldToLoop();
       }
       return listReply(ctx, memoryPage("devices", ctx.query.page_token, ctx.query.page_size, rows, capped), DEVICE_COLUMNS);
     },

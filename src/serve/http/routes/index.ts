@@ -2,11 +2,14 @@
 import type { Route } from "../route.ts";
 import { alertRoutes } from "./alerts.ts";
 import { auditRoutes } from "./audit-log.ts";
+import { findingRoutes } from "./findings.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { healthRoutes } from "./health.ts";
+import { insightRoutes } from "./insights.ts";
 import { metaRoutes } from "./meta.ts";
 import { respondRoutes } from "./respond.ts";
+import { scanRoutes } from "./scans.ts";
 import { sessionRoutes } from "./session.ts";
 import { tokenRoutes } from "./tokens.ts";
 
-export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...auditRoutes, ...respondRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...respondRoutes];

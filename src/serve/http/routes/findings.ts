@@ -1,0 +1,145 @@
+/** Findings of the latest scan, and suppressions (of findings and of detectors' alerts). */
+import { z } from "zod";
+import { LongwatchError } from "../../../core/errors.ts";
+import { FINDING_STATUSES, type Finding, FindingSchema } from "../../../core/finding.ts";
+import { DETECTOR_IDS } from "../../../core/record.ts";
+import { SEVERITIES, severityRank } from "../../../core/severity.ts";
+import { suppressAlerts } from "../../../detect/alert-lifecycle.ts";
+import { allDetectors } from "../../../detect/detectors/index.ts";
+import { COUNT_CAP, listReply, memoryPage, pageQuery, pageSchema, yieldToLoop } from "../lists.ts";
+import { route } from "../route.ts";
+
+/** The object without its undefined properties (zod's optional output keeps them; the ports take them absent). */
+function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+// Stored findings carry standards refs the input pattern does not cover (e.g. lower-case catalogue ids), so the answer
+// states them as plain strings.
+const FindingOut = FindingSchema.extend({ standards: z.array(z.string()).describe("Provisions, e.g. ETSI-EN-303-645:5.1-1.") }).meta({ id: "Finding" });
+const SuppressionSchema = z.object({ id: z.number().int(), rule: z.string(), fingerprint: z.string().optional(), device_id: z.string().optional(), reason: z.string(), expires: z.string().optional(), created_at: z.string() }).meta({ id: "Suppression" });
+const AlertSuppressionSchema = z.object({ id: z.number().int(), detector: z.string(), device_id: z.string().optional(), key: z.string().optional(), reason: z.string(), expires: z.string().optional(), created_at: z.string() }).meta({ id: "AlertSuppression" });
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, "is not an ISO 8601 date");
+const FINDING_COLUMNS = ["rule", "severity", "device_id", "model_id", "title", "status", "fingerprint", "standards", "devices", "evidence"];
+
+export const findingRoutes = [
+  route({
+    id: "findings.list",
+    method: "GET",
+    path: "/api/v1/findings",
+    role: "viewer",
+    tag: "findings",
+    summary: "The latest scan's findings, most severe first, filtered by rule, severity, status, device and model",
+    query: z.object({ rule: z.string().optional(), severity: z.enum(SEVERITIES).optional().describe("At least this severe."), status: z.enum(FINDING_STATUSES).optional(), device_id: z.string().optional(), model_id: z.string().optional(), ...pageQuery }),
+    response: pageSchema(FindingOut, "Finding"),
+    alsoProduces: ["text/csv"],
+    handler: async (ctx) => {
+      const q = ctx.query;
+      const min = q.severity ? severityRank(q.severity) : -1;
+      const rows: Finding[] = [];
+      let capped = false;
+      for await (const page of ctx.store.findings.current(500)) {
+        for (const f of page) {
+          if ((q.rule === undefined || f.rule === q.rule) && severityRank(f.severity) >= min && (q.status === undefined || f.status === q.status) && (q.device_id === undefined || f.device_id === q.device_id || (f.devices ?? []).includes(q.device_id)) && (q.model_id === undefined || f.model_id === q.model_id)) rows.push(f);
+        }
+        if (rows.length > COUNT_CAP) {
+          capped = true;
+          break;
+        }
+        await yieldToLoop();
+      }
+      rows.sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+      return listReply(ctx, memoryPage("findings", q.page_token, q.page_size, rows, capped), FINDING_COLUMNS);
+    },
+  }),
+  route({
+    id: "suppressions.list",
+    method: "GET",
+    path: "/api/v1/suppressions",
+    role: "viewer",
+    tag: "suppressions",
+    summary: "Finding suppressions (accepted findings, with why and until when)",
+    response: z.object({ items: z.array(SuppressionSchema) }),
+    handler: async (ctx) => ({ items: await ctx.store.findings.suppressions() }),
+  }),
+  route({
+    id: "suppressions.create",
+    method: "POST",
+    path: "/api/v1/suppressions",
+    role: "analyst",
+    tag: "suppressions",
+    summary: "Accept a rule's findings (one finding, one device's, or all) for a stated reason, optionally until a date",
+    body: z.object({ rule: z.string().min(1), fingerprint: z.string().optional(), device_id: z.string().optional(), reason: z.string().min(3).max(2000), expires: date.optional() }).strict().meta({ id: "NewSuppression" }),
+    status: 201,
+    response: SuppressionSchema,
+    handler: async (ctx) =>
+      ctx.store.transaction(async (tx) => {
+        const s = await tx.findings.addSuppression(defined(ctx.body), new Date(ctx.now).toISOString());
+        await ctx.audit({ target_kind: "suppression", target_id: String(s.id), after: s }, tx);
+        return s;
+      }),
+  }),
+  route({
+    id: "suppressions.delete",
+    method: "DELETE",
+    path: "/api/v1/suppressions/{id}",
+    role: "analyst",
+    tag: "suppressions",
+    summary: "Remove a finding suppression",
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    status: 204,
+    response: z.null(),
+    handler: async (ctx) =>
+      ctx.store.transaction(async (tx) => {
+        const before = (await tx.findings.suppressions()).find((s) => s.id === ctx.params.id);
+        if (!before || !(await tx.findings.removeSuppression(ctx.params.id))) throw new LongwatchError("not_found", `no suppression ${ctx.params.id}`);
+        await ctx.audit({ target_kind: "suppression", target_id: String(ctx.params.id), before, after: null }, tx);
+        return null;
+      }),
+  }),
+  route({
+    id: "alert-suppressions.list",
+    method: "GET",
+    path: "/api/v1/alert-suppressions",
+    role: "viewer",
+    tag: "suppressions",
+    summary: "Detector suppressions (alerts not raised, on a device or for a key, until a date)",
+    response: z.object({ items: z.array(AlertSuppressionSchema) }),
+    handler: async (ctx) => ({ items: await ctx.store.alerts.suppressions() }),
+  }),
+  route({
+    id: "alert-suppressions.create",
+    method: "POST",
+    path: "/api/v1/alert-suppressions",
+    role: "analyst",
+    tag: "suppressions",
+    summary: "Stop raising a detector's alerts (on one device, for one key) for a stated reason, optionally until a date",
+    body: z.object({ detector: z.enum(DETECTOR_IDS), device_id: z.string().optional(), key: z.string().optional(), reason: z.string().min(3).max(2000), expires: date.optional() }).strict().meta({ id: "NewAlertSuppression" }),
+    status: 201,
+    response: AlertSuppressionSchema,
+    handler: async (ctx) =>
+      ctx.store.transaction(async (tx) => {
+        const s = await suppressAlerts(tx, defined(ctx.body), new Date(ctx.now).toISOString(), new Set(allDetectors.map((d) => d.id as string)));
+        await ctx.audit({ target_kind: "alert-suppression", target_id: String(s.id), after: s }, tx);
+        return s;
+      }),
+  }),
+  route({
+    id: "alert-suppressions.delete",
+    method: "DELETE",
+    path: "/api/v1/alert-suppressions/{id}",
+    role: "analyst",
+    tag: "suppressions",
+    summary: "Remove a detector suppression",
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    status: 204,
+    response: z.null(),
+    handler: async (ctx) =>
+      ctx.store.transaction(async (tx) => {
+        const before = (await tx.alerts.suppressions()).find((s) => s.id === ctx.params.id);
+        if (!before || !(await tx.alerts.removeSuppression(ctx.params.id))) throw new LongwatchError("not_found", `no alert suppression ${ctx.params.id}`);
+        await ctx.audit({ target_kind: "alert-suppression", target_id: String(ctx.params.id), before, after: null }, tx);
+        return null;
+      }),
+  }),
+];
