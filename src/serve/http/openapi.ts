@@ -36,6 +36,7 @@ const TAGS: Record<string, string> = {
   assessments: "Self-certification assessments",
   vulnerabilities: "SBOMs, advisories and feeds",
   audit: "The audit log of changes",
+  records: "Live ingest of detection records",
   respond: "Response actions with four eyes, dry runs, verification and a hash-chained log (responder)",
   whatif: "What if a key, credential, firmware, component or endpoint is compromised (responder)",
 };

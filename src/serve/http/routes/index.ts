@@ -7,9 +7,10 @@ import { fleetRoutes } from "./fleet.ts";
 import { healthRoutes } from "./health.ts";
 import { insightRoutes } from "./insights.ts";
 import { metaRoutes } from "./meta.ts";
+import { recordRoutes } from "./records.ts";
 import { respondRoutes } from "./respond.ts";
 import { scanRoutes } from "./scans.ts";
 import { sessionRoutes } from "./session.ts";
 import { tokenRoutes } from "./tokens.ts";
 
-export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...respondRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...recordRoutes, ...respondRoutes];

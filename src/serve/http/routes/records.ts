@@ -1,0 +1,24 @@
+/** POST /api/v1/records: a body of records (NDJSON, CSV, Zeek conn.log, JSON) into the live ingest pipeline. */
+import { z } from "zod";
+import { LongwatchError } from "../../../core/errors.ts";
+import { formatOf } from "../../pipeline/media-types.ts";
+import { route } from "../route.ts";
+
+const Result = z.object({ accepted: z.number().int(), rejected: z.number().int(), rejects: z.array(z.object({ line: z.number().int(), reason: z.string() })), late: z.number().int().optional() }).meta({ id: "IngestResult" });
+
+export const recordRoutes = [
+  route({
+    id: "records.ingest",
+    method: "POST",
+    path: "/api/v1/records",
+    role: "analyst",
+    tag: "records",
+    summary: "Ingest records: answered once they are durably taken, with each reject's line and reason",
+    body: { raw: ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json", "text/csv", "text/x-zeek", "text/plain", "application/octet-stream"] },
+    response: Result,
+    handler: async (ctx) => {
+      if (!ctx.deps.ingest) throw new LongwatchError("store_unavailable", "live ingest is not running in this service");
+      return ctx.deps.ingest.ingest(ctx.raw ?? new Uint8Array(), formatOf(ctx.contentType), { source: "http", name: `http:${ctx.principal.name}` });
+    },
+  }),
+];
