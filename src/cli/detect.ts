@@ -4,7 +4,7 @@
  * verdicts and suppressions from the store, and stores the alerts for `longwatch alerts`.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -192,6 +192,11 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
     ctx.out(renderAlerts(result.alerts, o.format, ctx.colors()));
     ctx.err(summarizeRun(result, files, reasons, issues.close(), o.state, ctx.colors("stderr")));
     if (result.replay.rejected > 0) ctx.exit(EXIT.rejected);
+    // A run that read nothing lost its input somewhere (an empty export, a header only, an unreadable layout): say so.
+    if (result.replay.read === 0 && files.length > 0) {
+      ctx.err(`longwatch: no record was read from ${files.map((f) => basename(f)).join(", ")}: the input is empty, holds only a header, or is not detection records`);
+      ctx.exit(EXIT.rejected);
+    }
     if (o.failOn && result.alerts.some((a) => a.state !== "resolved" && severityRank(a.severity) >= severityRank(o.failOn!))) ctx.exit(EXIT.threshold);
   } finally {
     await store?.close();

@@ -24,6 +24,12 @@ export class LineReader {
   onDiscard: ((buf: Buffer, offset: number, count: number) => void) | undefined;
   private eof = false;
   private fd: number;
+  /**
+   * The line break: LF (also ending CRLF lines), or CR for a file whose lines end in CR alone (classic Mac, some
+   * exports), decided once from the first line break in the file — without this a CR-only file is one long line and
+   * every record of it is lost without a word (issue 18.4).
+   */
+  private sep = -1;
   /** Where the next `"` at or after some line start is (buf.length when none was read), -1 when not yet looked for. */
   private quoteAt = -1;
 
@@ -97,7 +103,8 @@ export class LineReader {
   private scanTo(from: number): boolean {
     let at = from;
     for (;;) {
-      const nl = at < this.len ? this.buf.indexOf(10, at) : -1;
+      if (this.sep < 0) this.decideSeparator();
+      const nl = at < this.len ? this.buf.indexOf(this.sep < 0 ? 10 : this.sep, at) : -1;
       if (nl >= 0 && nl < this.len) {
         this.end(nl, nl + 1);
         return true;
@@ -112,6 +119,16 @@ export class LineReader {
       at -= shift;
       if (this.len - this.lineStart >= this.maxLine) return this.skipRest();
     }
+  }
+
+  /** LF unless the first line break in what was read is a CR not followed by LF; undecided until one is seen. */
+  private decideSeparator(): void {
+    const lf = this.buf.indexOf(10, 0);
+    const limit = lf >= 0 && lf < this.len ? lf : this.len;
+    const cr = this.buf.indexOf(13, 0);
+    if (cr >= 0 && cr < limit && (cr + 1 < this.len || this.eof) && this.buf[cr + 1] !== 10) this.sep = 13;
+    else if (lf >= 0 && lf < this.len) this.sep = 10;
+    else if (this.eof) this.sep = 10;
   }
 
   private end(e: number, next: number): void {
@@ -131,7 +148,7 @@ export class LineReader {
     this.overlong = true;
     this.lineEnd = keep;
     for (;;) {
-      const nl = this.buf.indexOf(10, keep);
+      const nl = this.buf.indexOf(this.sep === 13 ? 13 : 10, keep);
       if (nl >= 0 && nl < this.len) {
         this.pos = nl + 1;
         break;
