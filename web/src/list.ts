@@ -15,7 +15,9 @@ export function useList<T>(path: string, filterKeys: readonly string[], defaults
   for (const key of filterKeys) if (query[key] !== undefined) filters[key] = query[key];
   const pageToken = query["page_token"];
   const key = JSON.stringify([path, filters, pageToken]);
-  const loaded: Loaded<ListPage<T>> = useLoad((signal) => api.list<T>(path, { ...filters, page_token: pageToken, page_size: 50 }, signal), key);
+  // "all" is the dashboard's word for "no filter" (so a default such as state=open can be switched off in the URL).
+  const sent = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "all"));
+  const loaded: Loaded<ListPage<T>> = useLoad((signal) => api.list<T>(path, { ...sent, page_token: pageToken, page_size: 50 }, signal), key);
   return {
     ...loaded,
     query,

@@ -3,7 +3,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
 import { currentSession, onUnauthorised, signOut } from "./api/client.ts";
-import type { SessionInfo } from "./api/types.ts";
+import type { Principal } from "./api/types.ts";
 import { matchRoute, useLocation } from "./router.ts";
 import { SessionContext, useCan } from "./session.ts";
 import { Link, Spinner } from "./components/ui.tsx";
@@ -26,7 +26,7 @@ function initialTheme(): Theme {
 }
 
 function App() {
-  const [session, setSession] = useState<SessionInfo | undefined | null>(null);
+  const [session, setSession] = useState<Principal | undefined | null>(null);
   const [theme, setTheme] = useState<Theme>(initialTheme);
   useEffect(() => {
     document.documentElement.dataset["theme"] = theme;

@@ -1,12 +1,12 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { Role, SessionInfo } from "./api/types.ts";
+import type { Role, Principal } from "./api/types.ts";
 
 const RANK: Record<Role, number> = { viewer: 0, analyst: 1, responder: 2, admin: 3 };
 
-export const SessionContext = createContext<SessionInfo | undefined>(undefined);
+export const SessionContext = createContext<Principal | undefined>(undefined);
 
-export function useSession(): SessionInfo {
+export function useSession(): Principal {
   const session = useContext(SessionContext);
   if (!session) throw new Error("useSession outside a signed-in page");
   return session;

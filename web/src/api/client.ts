@@ -3,7 +3,7 @@
  * POST /api/v1/session sets. Every change carries the CSRF token the session handed out, and every error arrives as
  * RFC 9457 problem+json, which is turned into an ApiError the pages can show in plain words.
  */
-import type { ListPage, Problem, SessionInfo } from "./types.ts";
+import type { ListPage, Principal, Problem } from "./types.ts";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -17,7 +17,9 @@ export class ApiError extends Error {
   }
 }
 
-let csrfToken: string | undefined;
+// The server keeps only a hash of the CSRF token, so the tab keeps the token itself for as long as it lives.
+const CSRF_KEY = "lw-csrf";
+let csrfToken: string | undefined = sessionStorage.getItem(CSRF_KEY) ?? undefined;
 const unauthorisedListeners = new Set<() => void>();
 
 /** Called when any request answers 401: the session ended (expired, revoked, signed out elsewhere). */
@@ -28,6 +30,8 @@ export function onUnauthorised(listener: () => void): () => void {
 
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
+  if (token) sessionStorage.setItem(CSRF_KEY, token);
+  else sessionStorage.removeItem(CSRF_KEY);
 }
 
 type Query = Record<string, string | number | boolean | undefined | null | readonly string[]>;
@@ -74,17 +78,16 @@ export const api = {
   list: <T>(path: string, query?: Query, signal?: AbortSignal) => api.get<ListPage<T>>(path, query, signal),
 };
 
-export async function signIn(credentials: { token: string } | { username: string; password: string }): Promise<SessionInfo> {
-  const session = await request<SessionInfo>("POST", "/session", { body: credentials });
+export async function signIn(credentials: { token: string } | { username: string; password: string }): Promise<Principal> {
+  const session = await request<{ principal: Principal; expires_at: string; csrf_token: string }>("POST", "/session", { body: credentials });
   setCsrfToken(session.csrf_token);
-  return session;
+  return session.principal;
 }
 
-export async function currentSession(): Promise<SessionInfo | undefined> {
+/** Who is signed in, or undefined when nobody is (no cookie, or the session ended). */
+export async function currentSession(): Promise<Principal | undefined> {
   try {
-    const session = await request<SessionInfo>("GET", "/session");
-    setCsrfToken(session.csrf_token);
-    return session;
+    return await request<Principal>("GET", "/whoami");
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return undefined;
     throw error;

@@ -19,64 +19,90 @@ export interface ListPage<T> {
   total: { count: number; type: "exact" | "at_least" };
 }
 
-export interface SessionInfo {
+/** Who a request or session acts as. */
+export interface Principal {
+  kind: "token" | "account";
   name: string;
   role: Role;
-  csrf_token?: string;
-  expires_at?: string;
 }
 
 export interface Device {
   device_id: string;
-  model?: string | null;
-  firmware_version?: string | null;
-  group?: string | null;
-  country?: string | null;
-  provider?: string | null;
-  imei?: string | null;
-  iccid?: string | null;
+  name?: string;
+  model_id?: string;
+  firmware_version?: string;
+  groups?: string[];
+  country?: string;
+  imei?: string;
+  iccid?: string;
+  imsi?: string;
+  sim_apn?: string;
+  sim_provider?: string;
+  ip?: string;
+  mqtt_client_id?: string;
+  deployed_at?: string;
+  retire_at?: string;
   [field: string]: unknown;
 }
 
 export interface Finding {
-  rule_id: string;
+  rule: string;
   severity: Severity;
-  device_id?: string | null;
-  model?: string | null;
-  title?: string;
-  summary?: string;
-  evidence?: string;
-  remediation?: string;
-  suppressed?: boolean;
-  [field: string]: unknown;
+  device_id?: string;
+  model_id?: string;
+  title: string;
+  evidence: Record<string, unknown>;
+  standards: string[];
+  fingerprint: string;
+  status: string;
+  devices?: string[];
+  suppression?: { reason: string; expires?: string };
 }
 
+/** One row per rule: its findings and the distinct devices they touch. */
 export interface FindingGroup {
-  rule_id: string;
+  rule: string;
   severity: Severity;
-  title?: string;
-  devices: number;
+  title: string;
   findings: number;
+  devices: number;
+  new: number;
+  suppressed: number;
 }
 
-export type AlertState = "open" | "acknowledged" | "resolved" | "suppressed";
+export type AlertState = "open" | "acknowledged" | "resolved";
+export type Verification = "unknown" | "true_positive" | "benign_positive" | "false_positive";
 
 export interface Alert {
   id: string;
   detector: string;
+  device_id: string;
+  model_id?: string;
+  key: string;
   severity: Severity;
-  device_id?: string | null;
+  confidence: number;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  /** What was seen and how unusual it is. */
+  summary: string;
+  /** What to do about it. */
+  action: string;
+  evidence: Record<string, unknown>;
   state: AlertState;
-  first_seen?: string;
-  last_seen?: string;
-  title?: string;
-  explanation?: string;
-  what_to_do?: string;
-  assignee?: string | null;
-  verification?: string | null;
-  count?: number;
-  evidence?: Record<string, unknown>;
-  [field: string]: unknown;
+  verification: Verification;
+  assignee?: string;
+}
+
+export interface AlertEvent {
+  id: number;
+  alert_id: string;
+  at: string;
+  actor: string;
+  action: "state" | "verification" | "assignee" | "comment";
+  from?: string;
+  to?: string;
+  comment?: string;
 }
 
 export interface AuditEntry {

@@ -99,3 +99,12 @@ export function Card(props: { title?: string; children: ComponentChildren; class
     </section>
   );
 }
+
+/** A finding's evidence in one line: `key: value` pairs, nested values as compact JSON. Never holds a password. */
+export function evidenceText(evidence: Record<string, unknown> | undefined): string {
+  if (!evidence) return "";
+  return Object.entries(evidence)
+    .filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => `${k.replaceAll("_", " ")}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join(" · ");
+}

@@ -4,91 +4,78 @@
  */
 import { useState } from "preact/hooks";
 import { api } from "../api/client.ts";
-import type { Alert } from "../api/types.ts";
-import { TimeChart } from "../components/chart.tsx";
+import type { Alert, AlertEvent } from "../api/types.ts";
 import { Card, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, StateBadge, num, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 import { useCan, useSession } from "../session.ts";
 import { VERDICTS } from "./alerts.tsx";
 
-interface AlertHistoryEntry {
-  at: string;
-  actor: string;
-  action: string;
-  comment?: string | null;
-  [field: string]: unknown;
-}
-
-interface AlertDetail extends Alert {
-  history?: AlertHistoryEntry[];
-  comments?: AlertHistoryEntry[];
-  baseline?: { times: number[]; observed: (number | null)[]; expected?: (number | null)[]; unit?: string };
-}
+/** Evidence keys that hold the baseline an observation was compared with, by the detectors' naming. */
+const BASELINE_KEYS = ["expected", "usual_high", "usual_peak_packets", "usual", "baseline_value", "threshold"];
 
 export function AlertPage({ id }: { id: string }) {
   const session = useSession();
   const canTriage = useCan("analyst");
-  const { data, error, loading, reload } = useLoad((signal) => api.get<AlertDetail>(`/alerts/${encodeURIComponent(id)}`, undefined, signal), `alert:${id}`);
+  const alert = useLoad((signal) => api.get<Alert>(`/alerts/${encodeURIComponent(id)}`, undefined, signal), `alert:${id}`);
+  const history = useLoad((signal) => api.get<{ items: AlertEvent[] }>(`/alerts/${encodeURIComponent(id)}/history`, undefined, signal), `alert-history:${id}:${alert.data?.state ?? ""}:${alert.data?.verification ?? ""}:${alert.data?.assignee ?? ""}`);
   const [comment, setComment] = useState("");
   const [message, setMessage] = useState<string>();
-  if (error) return <ErrorBox error={error} retry={reload} />;
-  if (loading && !data) return <Spinner />;
-  if (!data) return null;
+  if (alert.error) return <ErrorBox error={alert.error} retry={alert.reload} />;
+  if (!alert.data) return <Spinner />;
+  const data = alert.data;
   const act = async (action: string, body: Record<string, unknown> = {}): Promise<void> => {
     try {
       await api.post(`/alerts/${encodeURIComponent(id)}/${action}`, { ...body, ...(comment ? { comment } : {}) });
       setComment("");
       setMessage(undefined);
-      reload();
+      alert.reload();
+      history.reload();
     } catch (e) {
       setMessage((e as Error).message);
     }
   };
-  const evidence = Object.entries(data.evidence ?? {}).filter(([, v]) => v !== null && typeof v !== "object");
-  const history = data.history ?? data.comments ?? [];
+  const evidence = Object.entries(data.evidence);
+  const observed = typeof data.evidence["observed"] === "number" ? (data.evidence["observed"] as number) : typeof data.evidence["packets"] === "number" ? (data.evidence["packets"] as number) : undefined;
+  const baselineKey = BASELINE_KEYS.find((k) => typeof data.evidence[k] === "number");
+  const baseline = baselineKey ? (data.evidence[baselineKey] as number) : undefined;
   return (
     <>
       <nav class="crumbs" aria-label="Breadcrumb">
-        <Link href="/alerts">Alerts</Link> / <span>{data.id}</span>
+        <Link href="/alerts">Alerts</Link> / <span>{data.detector}</span>
       </nav>
       <PageHeader
-        title={data.title ?? data.detector}
+        title={`${data.detector} on ${data.device_id}`}
         subtitle={
           <>
-            <SeverityBadge severity={data.severity} /> <StateBadge state={data.state} /> {data.detector} on{" "}
-            {data.device_id ? <Link href={`/devices/${encodeURIComponent(data.device_id)}`}>{data.device_id}</Link> : "the fleet"} · first seen {when(data.first_seen)}
-            {data.count && data.count > 1 ? ` · seen ${num(data.count)} times` : ""}
+            <SeverityBadge severity={data.severity} /> <StateBadge state={data.state} /> first seen {when(data.first_seen)}, last {when(data.last_seen)}
+            {data.count > 1 ? ` · seen ${num(data.count)} times` : ""} · confidence {Math.round(data.confidence * 100)} %
           </>
         }
       />
       <div class="grid-2 wide-left">
         <div>
           <Card title="What was seen">
-            <p class="lead">{data.explanation ?? "No explanation was recorded for this alert."}</p>
-            {data.baseline && data.baseline.times.length > 1 && (
-              <TimeChart
-                label="The device's records against its learned baseline"
-                times={data.baseline.times}
-                yLabel={data.baseline.unit}
-                series={[
-                  { label: "Observed", values: data.baseline.observed, colour: "--sev-high" },
-                  ...(data.baseline.expected ? [{ label: "Baseline", values: data.baseline.expected, colour: "--text-muted", dashed: true }] : []),
-                ]}
-              />
+            <p class="lead">{data.summary}</p>
+            {observed !== undefined && baseline !== undefined && (
+              <div class="compare" role="img" aria-label={`Observed ${num(observed)} against a baseline of ${num(baseline)}`}>
+                <CompareBar label="Observed" value={observed} max={Math.max(observed, baseline)} tone="sev-high" />
+                <CompareBar label={`Baseline (${baselineKey?.replaceAll("_", " ")})`} value={baseline} max={Math.max(observed, baseline)} tone="" />
+                {baseline > 0 && <p class="muted small">{(observed / baseline).toFixed(1)}× the baseline.</p>}
+              </div>
             )}
-            {evidence.length > 0 && (
-              <dl class="facts">
-                {evidence.map(([k, v]) => (
-                  <div key={k}>
-                    <dt>{k.replaceAll("_", " ")}</dt>
-                    <dd>{String(v)}</dd>
-                  </div>
-                ))}
-              </dl>
-            )}
+            <dl class="facts">
+              <div><dt>Device</dt><dd><Link href={`/devices/${encodeURIComponent(data.device_id)}`}>{data.device_id}</Link>{data.model_id ? ` (${data.model_id})` : ""}</dd></div>
+              <div><dt>About</dt><dd><code>{data.key}</code></dd></div>
+              {evidence.map(([k, v]) => (
+                <div key={k}>
+                  <dt>{k.replaceAll("_", " ")}</dt>
+                  <dd>{v !== null && typeof v === "object" ? <code>{JSON.stringify(v)}</code> : String(v)}</dd>
+                </div>
+              ))}
+            </dl>
           </Card>
           <Card title="What to do">
-            <p>{data.what_to_do ?? "Check the device and its recent changes; if this is expected, mark it benign so the baseline learns it."}</p>
+            <p>{data.action}</p>
           </Card>
         </div>
         <div>
@@ -101,13 +88,13 @@ export function AlertPage({ id }: { id: string }) {
               <div class="button-row">
                 {data.state === "open" && <button type="button" class="btn" onClick={() => void act("ack")}>Acknowledge</button>}
                 {data.assignee !== session.name && <button type="button" class="btn" onClick={() => void act("assign", { assignee: session.name })}>Assign to me</button>}
-                {data.state !== "resolved" && <button type="button" class="btn" onClick={() => void act("resolve")}>Resolve</button>}
+                {data.state !== "resolved" ? <button type="button" class="btn" onClick={() => void act("resolve")}>Resolve</button> : <button type="button" class="btn" onClick={() => void act("reopen")}>Reopen</button>}
                 {comment && <button type="button" class="btn" onClick={() => void act("comment")}>Add comment</button>}
               </div>
-              <p class="muted small">Your verdict teaches the baseline:</p>
+              <p class="muted small">Your verdict teaches the baseline: a benign or false alarm stops this pattern alerting again on this device.</p>
               <div class="button-col">
                 {VERDICTS.map((v) => (
-                  <button key={v.value} type="button" class={`btn ${data.verification === v.value ? "btn-primary" : ""}`} onClick={() => void act("verify", { verification: v.value })}>
+                  <button key={v.value} type="button" aria-pressed={data.verification === v.value} class={`btn ${data.verification === v.value ? "btn-primary" : ""}`} onClick={() => void act("verify", { verification: v.value })}>
                     {v.label}
                   </button>
                 ))}
@@ -116,13 +103,15 @@ export function AlertPage({ id }: { id: string }) {
             </Card>
           )}
           <Card title="History">
-            {history.length === 0 ? (
-              <p class="muted">No changes yet.</p>
+            {!history.data ? (
+              <Spinner />
+            ) : history.data.items.length === 0 ? (
+              <p class="muted">Nobody has changed this alert yet.</p>
             ) : (
               <ol class="timeline">
-                {history.map((h, i) => (
-                  <li key={i}>
-                    <span class="muted small">{when(h.at)}</span> <strong>{h.actor}</strong> {h.action.replaceAll("_", " ")}
+                {history.data.items.map((h) => (
+                  <li key={h.id}>
+                    <span class="muted small">{when(h.at)}</span> <strong>{h.actor}</strong> {describe(h)}
                     {h.comment && <blockquote>{h.comment}</blockquote>}
                   </li>
                 ))}
@@ -132,5 +121,25 @@ export function AlertPage({ id }: { id: string }) {
         </div>
       </div>
     </>
+  );
+}
+
+function describe(e: AlertEvent): string {
+  const to = (e.to ?? "").replaceAll("_", " ");
+  switch (e.action) {
+    case "state": return `set it ${to}`;
+    case "verification": return `judged it ${to}`;
+    case "assignee": return e.to ? `assigned it to ${e.to}` : "unassigned it";
+    default: return "commented";
+  }
+}
+
+function CompareBar(props: { label: string; value: number; max: number; tone: string }) {
+  return (
+    <div class="compare-row">
+      <span class="compare-label">{props.label}</span>
+      <span class="bar-track"><span class={`bar-fill ${props.tone}`} style={{ width: `${props.max > 0 ? (props.value / props.max) * 100 : 0}%` }} /></span>
+      <span class="bar-value">{num(props.value)}</span>
+    </div>
   );
 }

@@ -20,7 +20,7 @@ const VERDICTS = [
 export function Alerts() {
   const session = useSession();
   const canTriage = useCan("analyst");
-  const list = useList<Alert>("/alerts", ["state", "severity", "detector", "device_id", "assignee", "since", "sort"], { state: "open" });
+  const list = useList<Alert>("/alerts", ["state", "severity", "detector", "device_id", "assignee", "since"], { state: "open" });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [fresh, setFresh] = useState(0);
   const [message, setMessage] = useState<string>();
@@ -47,8 +47,8 @@ export function Alerts() {
     if (ids.length === 0) return;
     const comment = action === "assign" ? undefined : prompt(`Comment for ${ids.length} alert${ids.length === 1 ? "" : "s"} (optional):`) ?? undefined;
     try {
-      const result = await api.post<{ updated?: number; changed?: number }>("/alerts/bulk", { ids, action, ...(comment ? { comment } : {}), ...extra });
-      setMessage(`${num(result.updated ?? result.changed ?? ids.length)} alert${ids.length === 1 ? "" : "s"} updated.`);
+      const result = await api.post<{ changed: Alert[]; missing: string[] }>("/alerts/bulk", { ids, action, ...(comment ? { comment } : {}), ...extra });
+      setMessage(`${num(result.changed.length)} alert${result.changed.length === 1 ? "" : "s"} updated${result.missing.length ? `; ${result.missing.length} no longer exist` : ""}.`);
       list.reload();
     } catch (error) {
       setMessage(`Not done: ${(error as Error).message}`);
@@ -157,14 +157,14 @@ export function Alerts() {
                   )}
                   <td><SeverityBadge severity={alert.severity} /></td>
                   <td>
-                    <Link href={`/alerts/${encodeURIComponent(alert.id)}`}>{alert.title ?? alert.detector}</Link>
-                    <div class="muted small">{alert.detector}</div>
+                    <Link href={`/alerts/${encodeURIComponent(alert.id)}`}>{alert.detector}</Link>
+                    <div class="muted small summary">{alert.summary}</div>
                   </td>
-                  <td>{alert.device_id ? <Link href={`/devices/${encodeURIComponent(alert.device_id)}`}>{alert.device_id}</Link> : <span class="muted">fleet</span>}</td>
-                  <td><StateBadge state={alert.state} />{alert.verification && <div class="muted small">{alert.verification.replace("_", " ")}</div>}</td>
+                  <td>{alert.device_id ? <Link href={`/devices/${encodeURIComponent(alert.device_id)}`}>{alert.device_id}</Link> : <span class="muted">fleet</span>}{alert.model_id && <div class="muted small">{alert.model_id}</div>}</td>
+                  <td><StateBadge state={alert.state} />{alert.verification !== "unknown" && <div class="muted small">{alert.verification.replace("_", " ")}</div>}</td>
                   <td>{alert.assignee ?? <span class="muted">—</span>}</td>
-                  <td class="num">{num(alert.count ?? 1)}</td>
-                  <td title={alert.last_seen}>{ago(alert.last_seen ?? alert.first_seen)}</td>
+                  <td class="num">{num(alert.count)}</td>
+                  <td title={alert.last_seen}>{ago(alert.last_seen)}</td>
                 </tr>
               ))}
             </tbody>

@@ -103,7 +103,7 @@ function AssessmentDrill(props: { model: string; standard: string; onClose: () =
               <td><strong>{p.id}</strong>{p.mandatory && <span class="chip">mandatory</span>}<div class="small">{p.title}</div></td>
               <td><span class={`badge verdict-${p.verdict.toLowerCase().replaceAll(" ", "-")}`}>{p.verdict}</span></td>
               <td class="small">{p.reason}{p.todo && <div class="muted">Next: {p.todo}</div>}</td>
-              <td class="small">{p.rules.map((r) => <div key={r.rule_id}><Link href={`/findings?rule=${encodeURIComponent(r.rule_id)}&model=${encodeURIComponent(props.model)}`}>{r.rule_id}</Link>{r.devices !== undefined ? ` · ${num(r.devices)} devices` : ""}</div>)}</td>
+              <td class="small">{p.rules.map((r) => <div key={r.rule_id}><Link href={`/findings?rule=${encodeURIComponent(r.rule_id)}&model_id=${encodeURIComponent(props.model)}`}>{r.rule_id}</Link>{r.devices !== undefined ? ` · ${num(r.devices)} devices` : ""}</div>)}</td>
             </tr>
           ))}
         </tbody>

@@ -3,12 +3,12 @@ import { api, exportUrl } from "../api/client.ts";
 import type { Alert, Device, Finding } from "../api/types.ts";
 import { FilterBar } from "../components/filters.tsx";
 import { Pager } from "../components/pager.tsx";
-import { Card, Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, StateBadge, ago, num, when } from "../components/ui.tsx";
+import { Card, Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, StateBadge, ago, evidenceText, num, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 import { useList } from "../list.ts";
 
 export function Devices() {
-  const list = useList<Device>("/devices", ["model", "firmware", "group", "country", "provider", "q"]);
+  const list = useList<Device>("/devices", ["model_id", "firmware_version", "group", "country", "provider", "missing"]);
   const items = list.data?.items ?? [];
   return (
     <>
@@ -21,11 +21,12 @@ export function Devices() {
         query={list.filters}
         onChange={list.setFilters}
         fields={[
-          { key: "model", label: "Model" },
-          { key: "firmware", label: "Firmware" },
+          { key: "model_id", label: "Model" },
+          { key: "firmware_version", label: "Firmware" },
           { key: "group", label: "Group" },
           { key: "country", label: "Country", placeholder: "ISO code" },
           { key: "provider", label: "Provider" },
+          { key: "missing", label: "Missing", options: ["firmware_inventory", "certificate", "credentials", "traffic"] },
         ]}
       />
       {list.error ? (
@@ -51,11 +52,11 @@ export function Devices() {
               {items.map((d) => (
                 <tr key={d.device_id}>
                   <td><Link href={`/devices/${encodeURIComponent(d.device_id)}`}>{d.device_id}</Link></td>
-                  <td>{d.model ?? "—"}</td>
+                  <td>{d.model_id ?? "—"}</td>
                   <td>{d.firmware_version ?? "—"}</td>
-                  <td>{d.group ?? "—"}</td>
+                  <td>{d.groups?.join(", ") || "—"}</td>
                   <td>{d.country ?? "—"}</td>
-                  <td>{d.provider ?? "—"}</td>
+                  <td>{d.sim_provider ?? "—"}</td>
                 </tr>
               ))}
             </tbody>
@@ -69,7 +70,6 @@ export function Devices() {
 
 interface DeviceDetail extends Device {
   certificate?: { subject?: string; issuer?: string; not_after?: string; key?: string; sha256?: string } | null;
-  sim?: { iccid?: string; imsi?: string; provider?: string; apn?: string } | null;
   components?: { name: string; version?: string; purl?: string; cves?: { id: string; severity?: string; kev?: boolean }[] }[];
   lifecycle?: { secure_until?: string | null; planned_retirement?: string | null; verdict?: string } | null;
 }
@@ -82,15 +82,16 @@ export function DevicePage({ id }: { id: string }) {
   if (!device.data) return <Spinner />;
   const d = device.data;
   const identity: [string, unknown][] = [
-    ["Model", d.model], ["Firmware", d.firmware_version], ["Group", d.group], ["Country", d.country], ["IMEI", d.imei], ["ICCID", d.iccid ?? d.sim?.iccid],
-    ["Provider", d.provider ?? d.sim?.provider], ["APN", d.sim?.apn],
+    ["Name", d.name], ["Model", d.model_id], ["Firmware", d.firmware_version], ["Groups", d.groups?.join(", ")], ["Country", d.country], ["IP", d.ip],
+    ["IMEI", d.imei], ["ICCID", d.iccid], ["IMSI", d.imsi], ["Provider", d.sim_provider], ["APN", d.sim_apn], ["MQTT client", d.mqtt_client_id],
+    ["Deployed", d.deployed_at], ["Planned retirement", d.retire_at],
   ];
   return (
     <>
       <nav class="crumbs" aria-label="Breadcrumb">
         <Link href="/devices">Devices</Link> / <span>{d.device_id}</span>
       </nav>
-      <PageHeader title={d.device_id} subtitle={d.model ? `${d.model}${d.firmware_version ? ` · firmware ${d.firmware_version}` : ""}` : undefined} />
+      <PageHeader title={d.device_id} subtitle={d.model_id ? `${d.model_id}${d.firmware_version ? ` · firmware ${d.firmware_version}` : ""}` : undefined} />
       <div class="grid-3">
         <Card title="Identity and SIM">
           <dl class="facts">
@@ -146,7 +147,7 @@ export function DevicePage({ id }: { id: string }) {
           {findings.error ? <ErrorBox error={findings.error} /> : !findings.data ? <Spinner /> : findings.data.items.length === 0 ? <p class="muted">No open findings.</p> : (
             <ul class="plain-list">
               {findings.data.items.map((f, i) => (
-                <li key={`${f.rule_id}:${i}`}><SeverityBadge severity={f.severity} /> <Link href={`/findings?rule=${encodeURIComponent(f.rule_id)}`}>{f.title ?? f.rule_id}</Link><div class="muted small evidence">{f.evidence ?? ""}</div></li>
+                <li key={`${f.rule}:${i}`}><SeverityBadge severity={f.severity} /> <Link href={`/findings?rule=${encodeURIComponent(f.rule)}`}>{f.title ?? f.rule}</Link><div class="muted small evidence">{evidenceText(f.evidence)}</div></li>
               ))}
             </ul>
           )}
@@ -156,7 +157,7 @@ export function DevicePage({ id }: { id: string }) {
             <ol class="timeline">
               {alerts.data.items.map((a) => (
                 <li key={a.id}>
-                  <span class="muted small">{ago(a.last_seen ?? a.first_seen)}</span> <SeverityBadge severity={a.severity} /> <Link href={`/alerts/${encodeURIComponent(a.id)}`}>{a.title ?? a.detector}</Link> <StateBadge state={a.state} />
+                  <span class="muted small">{ago(a.last_seen ?? a.first_seen)}</span> <SeverityBadge severity={a.severity} /> <Link href={`/alerts/${encodeURIComponent(a.id)}`}>{a.detector}</Link> <StateBadge state={a.state} />
                 </li>
               ))}
             </ol>

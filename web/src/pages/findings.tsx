@@ -7,12 +7,12 @@ import { api, exportUrl } from "../api/client.ts";
 import type { Finding, FindingGroup } from "../api/types.ts";
 import { FilterBar } from "../components/filters.tsx";
 import { Pager } from "../components/pager.tsx";
-import { Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, num } from "../components/ui.tsx";
+import { Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, evidenceText, num } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 import { useList } from "../list.ts";
 import { useCan } from "../session.ts";
 
-const FILTERS = ["severity", "rule", "model", "group", "country", "device_id"] as const;
+const FILTERS = ["severity", "rule", "model_id", "group", "country", "provider", "device_id"] as const;
 
 export function Findings() {
   const list = useList<FindingGroup>("/findings/groups", FILTERS);
@@ -36,7 +36,7 @@ export function Findings() {
         fields={[
           { key: "severity", label: "Severity", options: ["critical", "high", "medium", "low", "info"] },
           { key: "rule", label: "Rule", placeholder: "e.g. default-credentials" },
-          { key: "model", label: "Model" },
+          { key: "model_id", label: "Model" },
           { key: "group", label: "Group" },
           { key: "country", label: "Country", placeholder: "ISO code" },
         ]}
@@ -62,24 +62,24 @@ export function Findings() {
             <tbody>
               {items.map((group) => (
                 <>
-                  <tr key={group.rule_id} class="group-row">
+                  <tr key={group.rule} class="group-row">
                     <td class="col-check">
-                      <button type="button" class="btn-icon" aria-expanded={open === group.rule_id} aria-label={`${open === group.rule_id ? "Hide" : "Show"} devices for ${group.rule_id}`} onClick={() => setOpen(open === group.rule_id ? undefined : group.rule_id)}>
-                        {open === group.rule_id ? "▾" : "▸"}
+                      <button type="button" class="btn-icon" aria-expanded={open === group.rule} aria-label={`${open === group.rule ? "Hide" : "Show"} devices for ${group.rule}`} onClick={() => setOpen(open === group.rule ? undefined : group.rule)}>
+                        {open === group.rule ? "▾" : "▸"}
                       </button>
                     </td>
                     <td><SeverityBadge severity={group.severity} /></td>
                     <td>
-                      <strong>{group.title ?? group.rule_id}</strong>
-                      <div class="muted small">{group.rule_id}</div>
+                      <strong>{group.title ?? group.rule}</strong>
+                      <div class="muted small">{group.rule}</div>
                     </td>
                     <td class="num">{num(group.devices)}</td>
                     <td class="num">{num(group.findings)}</td>
                   </tr>
-                  {open === group.rule_id && (
-                    <tr key={`${group.rule_id}:open`} class="detail-row">
+                  {open === group.rule && (
+                    <tr key={`${group.rule}:open`} class="detail-row">
                       <td colSpan={5}>
-                        <RuleFindings rule={group.rule_id} filters={list.filters} />
+                        <RuleFindings rule={group.rule} filters={list.filters} />
                       </td>
                     </tr>
                   )}
@@ -115,10 +115,10 @@ function RuleFindings({ rule, filters }: { rule: string; filters: Record<string,
         </thead>
         <tbody>
           {data.items.map((f, i) => (
-            <tr key={`${f.device_id ?? f.model ?? ""}:${i}`}>
+            <tr key={`${f.device_id ?? f.model_id ?? ""}:${i}`}>
               <td>{f.device_id ? <Link href={`/devices/${encodeURIComponent(f.device_id)}`}>{f.device_id}</Link> : <span class="muted">model-wide</span>}</td>
-              <td>{f.model ?? "—"}</td>
-              <td class="evidence">{f.evidence ?? f.summary ?? ""}</td>
+              <td>{f.model_id ?? "—"}</td>
+              <td class="evidence">{evidenceText(f.evidence)}</td>
               {canSuppress && (
                 <td>
                   <button type="button" class="btn btn-small btn-ghost" onClick={() => setSuppressing(f)}>Suppress…</button>
@@ -146,11 +146,11 @@ function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done
     event.preventDefault();
     try {
       await api.post("/suppressions", {
-        rule_id: finding.rule_id,
+        rule: finding.rule,
         ...(scope === "device" && finding.device_id ? { device_id: finding.device_id } : {}),
-        ...(scope === "model" && finding.model ? { model: finding.model } : {}),
+        ...(scope === "model" && finding.model_id ? { model_id: finding.model_id } : {}),
         reason,
-        expires_at: new Date(`${expires}T23:59:59Z`).toISOString(),
+        expires,
       });
       onClose(true);
     } catch (e) {
@@ -161,12 +161,12 @@ function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done
     <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onClose(false)}>
       <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="suppress-title" onKeyDown={(e) => e.key === "Escape" && onClose(false)}>
       <form onSubmit={(e) => void submit(e)}>
-        <h2 id="suppress-title">Suppress {finding.rule_id}</h2>
+        <h2 id="suppress-title">Suppress {finding.rule}</h2>
         <p class="muted small">A suppression hides the finding until it expires; it stays in the audit log with your reason.</p>
         <fieldset class="field">
           <legend>For</legend>
           {finding.device_id && <label class="inline"><input type="radio" name="scope" checked={scope === "device"} onChange={() => setScope("device")} /> this device ({finding.device_id})</label>}
-          {finding.model && <label class="inline"><input type="radio" name="scope" checked={scope === "model"} onChange={() => setScope("model")} /> every device of model {finding.model}</label>}
+          {finding.model_id && <label class="inline"><input type="radio" name="scope" checked={scope === "model"} onChange={() => setScope("model")} /> every device of model {finding.model_id}</label>}
         </fieldset>
         <label class="field">
           <span>Reason (required)</span>

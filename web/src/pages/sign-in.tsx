@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
 import { ApiError, signIn } from "../api/client.ts";
-import type { SessionInfo } from "../api/types.ts";
+import type { Principal } from "../api/types.ts";
 
 /** Sign in with an API token (as `longwatch token create` prints it) or a username and password. */
-export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionInfo) => void }) {
+export function SignIn({ onSignedIn }: { onSignedIn: (session: Principal) => void }) {
   const [mode, setMode] = useState<"token" | "password">("token");
   const [token, setToken] = useState("");
   const [username, setUsername] = useState("");
