@@ -11,7 +11,8 @@ import { join } from "node:path";
 
 export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
 
-const LAUNCH_ARGS = [
+/** Flags for a headless Chromium that makes no request of its own (updates, sync, QUIC); the dashboard tests use them too. */
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -44,7 +45,7 @@ export async function htmlToPdf(html: string, opts: { env?: Record<string, strin
   try {
     // Imported here so that commands that never print a PDF don't load playwright.
     const { chromium } = await import("playwright-core");
-    const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: LAUNCH_ARGS, timeout: opts.timeoutMs ?? 60_000, offline: true });
+    const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS, timeout: opts.timeoutMs ?? 60_000, offline: true });
     try {
       const page = await context.newPage();
       await page.route("**/*", (route) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));

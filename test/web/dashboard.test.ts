@@ -1,0 +1,173 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real `longwatch serve` on a
+ * store seeded the way a user seeds one. It signs in, filters findings, suppresses one, triages an alert, checks that
+ * a viewer sees no control it may not use, runs axe-core on every page, and writes a screenshot of every page to
+ * test-output/dashboard/ (not committed) for a reviewer.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM_ARGS, findChromium } from "../../src/report/pdf.ts";
+import { buildSeededStore } from "../helpers/seeded-fleet.ts";
+import { startTestService, type TestService } from "../helpers/serve.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const chromium = findChromium();
+const built = existsSync(join(ROOT, "dist", "web", "index.html"));
+const skip = !chromium ? "Chromium is not installed (apt-get install chromium); .ci/run installs it" : !built ? "the dashboard is not built (npm run build:web; npm ci builds it)" : false;
+const SHOTS = join(ROOT, "test-output", "dashboard");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
+  let svc: TestService;
+  let browser: Browser;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    const tmp = tmpDir();
+    const storeUrl = await buildSeededStore(tmp.dir);
+    svc = await startTestService({ storeUrl, config: { quiet: true } });
+    const { chromium: pw } = await import("playwright-core");
+    browser = await pw.launch({ executablePath: chromium!, headless: true, args: CHROMIUM_ARGS });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function signedIn(token: string, theme: "light" | "dark" = "light"): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: theme });
+    const page = await context.newPage();
+    page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()}`); });
+    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+    // The dashboard must never reach outside its own origin.
+    await context.route("**/*", (route) => (route.request().url().startsWith(svc.url) || route.request().url().startsWith("data:") ? route.continue() : route.abort()));
+    await page.goto(`${svc.url}/`);
+    await page.getByLabel("Token").fill(token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    return page;
+  }
+
+  async function axe(page: Page): Promise<string[]> {
+    await page.addScriptTag({ content: axeSource });
+    const result = (await page.evaluate(async () => (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run({ resultTypes: ["violations"] }))) as { violations: { id: string; impact: string; nodes: unknown[] }[] };
+    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+  }
+
+  it("signs in with a token and shows the overview with coverage, counted in distinct devices", async () => {
+    const page = await signedIn(svc.tokens.analyst);
+    await page.getByText("Coverage: what Longwatch cannot see").waitFor();
+    const devices = await page.locator(".kpi").first().locator(".kpi-value").innerText();
+    assert.equal(devices.replace(/,/g, ""), "340");
+    assert.match(await page.locator(".coverage").innerText(), /devices with no traffic seen/);
+    await page.close();
+  });
+
+  it("filters findings through the URL, opens a rule and suppresses one finding with a reason and an expiry", async () => {
+    const page = await signedIn(svc.tokens.analyst);
+    await page.goto(`${svc.url}/findings?severity=high`);
+    const firstRule = page.locator("tr.group-row").first();
+    await firstRule.waitFor();
+    const ruleId = (await firstRule.locator(".muted.small").innerText()).trim();
+    await firstRule.getByRole("button", { name: /Show devices/ }).click();
+    await page.getByRole("button", { name: "Suppress…" }).first().click();
+    await page.getByLabel("Reason (required)").fill("Accepted until the gateway refresh in Q2 (ticket SEC-101)");
+    await page.getByRole("button", { name: "Suppress", exact: true }).click();
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    const r = await svc.fetch(`/api/v1/suppressions?rule=${encodeURIComponent(ruleId)}`);
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as { items: { reason: string; expires?: string }[] };
+    assert.ok(body.items.some((s) => s.reason.includes("SEC-101") && s.expires), JSON.stringify(body));
+    await page.close();
+  });
+
+  it("triages an alert: acknowledge it, then mark it benign, and the API and audit log say so", async () => {
+    const page = await signedIn(svc.tokens.analyst);
+    await page.goto(`${svc.url}/alerts`);
+    const link = page.locator("tbody tr td a").first();
+    await link.waitFor();
+    await link.click();
+    await page.getByRole("heading", { name: "What was seen" }).waitFor();
+    const id = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+    await page.getByLabel("Comment").fill("Firmware update night: expected traffic");
+    await page.getByRole("button", { name: "Acknowledge" }).click();
+    await page.getByText("set it acknowledged").waitFor();
+    await page.getByRole("button", { name: /Real but harmless/ }).click();
+    await page.getByText("judged it benign positive").waitFor();
+    const alert = (await (await svc.fetch(`/api/v1/alerts/${encodeURIComponent(id)}`)).json()) as { state: string; verification: string };
+    assert.equal(alert.state, "acknowledged");
+    assert.equal(alert.verification, "benign_positive");
+    const audit = (await (await svc.fetch(`/api/v1/audit-log`)).json()) as { items: { action: string; target_id?: string }[] };
+    assert.ok(audit.items.some((e) => e.action === "alerts.verify" && e.target_id === id), "the verdict is in the audit log");
+    await page.close();
+  });
+
+  it("acknowledges a whole page of alerts at once with one comment", async () => {
+    const page = await signedIn(svc.tokens.analyst);
+    await page.goto(`${svc.url}/alerts`);
+    await page.getByLabel("Select all on this page").check();
+    page.once("dialog", (d) => void d.accept("Bulk: reviewed in the weekly triage"));
+    await page.getByRole("region", { name: "Selected alerts" }).getByRole("button", { name: "Acknowledge" }).click();
+    await page.getByRole("status").filter({ hasText: "updated" }).waitFor();
+    const open = (await (await svc.fetch(`/api/v1/alerts?state=acknowledged&page_size=200`)).json()) as { items: unknown[] };
+    assert.ok(open.items.length >= 2, `acknowledged: ${open.items.length}`);
+    await page.close();
+  });
+
+  it("shows a viewer no control a viewer may not use", async () => {
+    const page = await signedIn(svc.tokens.viewer);
+    await page.goto(`${svc.url}/alerts?state=all`);
+    await page.locator("tbody tr").first().waitFor();
+    assert.equal(await page.locator('input[type="checkbox"]').count(), 0, "no selection boxes");
+    await page.locator("tbody tr td a").first().click();
+    await page.getByRole("heading", { name: "What was seen" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Acknowledge" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: /Real but harmless/ }).count(), 0);
+    await page.goto(`${svc.url}/findings`);
+    await page.locator("tr.group-row").first().getByRole("button").click();
+    await page.locator(".nested table").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Suppress…" }).count(), 0);
+    assert.equal(await page.getByRole("link", { name: "API tokens" }).count(), 0);
+    await page.close();
+  });
+
+  const PAGES = ["/", "/alerts", "/findings", "/devices", "/forecast", "/certify", "/audit", "/settings/tokens"];
+  for (const theme of ["light", "dark"] as const) {
+    it(`renders every page (${theme} theme) without console errors or serious accessibility violations`, async () => {
+      const page = await signedIn(svc.tokens.admin, theme);
+      const problems: string[] = [];
+      const alertsList = (await (await svc.fetch("/api/v1/alerts?page_size=1&state=all")).json()) as { items: { id: string; device_id: string }[] };
+      const extra = alertsList.items[0] ? [`/alerts/${encodeURIComponent(alertsList.items[0].id)}`, `/devices/${encodeURIComponent(alertsList.items[0].device_id)}`] : [];
+      for (const path of [...PAGES, ...extra]) {
+        await page.goto(`${svc.url}${path}`);
+        await page.locator("main h1").first().waitFor();
+        await page.waitForLoadState("networkidle");
+        assert.equal(await page.locator(".error-box").count(), 0, `${path}: ${await page.locator(".error-box").allInnerTexts()}`);
+        for (const v of await axe(page)) problems.push(`${path}: ${v}`);
+        const name = path === "/" ? "overview" : path.slice(1).replace(/[/%]+/g, "-").slice(0, 60);
+        await page.screenshot({ path: join(SHOTS, `${name}-${theme}.png`), fullPage: true });
+      }
+      assert.deepEqual(problems, []);
+      assert.deepEqual(consoleErrors, []);
+      await page.close();
+    });
+  }
+
+  it("is usable from the keyboard: skip link, then the navigation", async () => {
+    const page = await signedIn(svc.tokens.viewer);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Overview");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Alerts" }).waitFor();
+    assert.equal(new URL(page.url()).pathname, "/alerts");
+    await page.close();
+  });
+});
