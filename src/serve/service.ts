@@ -16,6 +16,7 @@ import { LoginLimiter } from "./http/rate-limit.ts";
 import type { Route } from "./http/route.ts";
 import { allRoutes } from "./http/routes/index.ts";
 import { type RunningHttpServer, startHttpServer } from "./http/server.ts";
+import { WebApp, defaultWebDir } from "./http/static.ts";
 import type { Logger } from "./log.ts";
 
 export const FIRST_ADMIN_TOKEN = "initial-admin";
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   metricsText?: () => string;
   routes?: readonly Route[];
   validateResponses?: boolean;
+  /** The built dashboard's folder (default: dist/web); false serves the API only. */
+  webDir?: string | false;
   /** Longwatch's version, for the OpenAPI document. */
   version: string;
 }
@@ -109,17 +112,19 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     ...(o.metricsText ? { metricsText: o.metricsText } : {}),
   };
   const { host, port } = parseListen(o.config.listen);
+  const web = o.webDir === false ? undefined : new WebApp(o.webDir ?? defaultWebDir());
+  if (web && !web.available) o.log("warn", "the dashboard is not built, so / serves nothing: run npm run build:web (npm ci does it)", {});
   const served = o.config.metrics_public ? routes.map((r) => (r.id === "meta.metrics" ? { ...r, role: "public" as const } : r)) : routes;
   let http: RunningHttpServer;
   try {
-    http = await startHttpServer({ deps, routes: served, host, port, maxJsonBytes: o.config.max_json_bytes, ...(tls ? { tls } : {}), ...(o.validateResponses ? { validateResponses: true } : {}) });
+    http = await startHttpServer({ deps, routes: served, host, port, maxJsonBytes: o.config.max_json_bytes, ...(tls ? { tls } : {}), ...(o.validateResponses ? { validateResponses: true } : {}), ...(web?.available ? { web } : {}) });
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_OSSL_PEM_NO_START_LINE" || /PEM|key values mismatch|certificate/i.test((e as Error).message)) {
       throw new LongwatchError("invalid_config", `--tls-cert/--tls-key: ${(e as Error).message}`, { key: "tls" }, { cause: e });
     }
     throw e;
   }
-  o.log("info", "listening", { url: http.url, store: o.store.location, tls: tls !== undefined });
+  o.log("info", "listening", { url: http.url, store: o.store.location, tls: tls !== undefined, dashboard: web?.available ? `${http.url}/` : null });
   return { url: http.url, ...(adminToken ? { adminToken } : {}), http, close: async () => {
     await http.close();
     await scans.close();

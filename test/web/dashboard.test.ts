@@ -161,9 +161,9 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
   it("is usable from the keyboard: skip link, then the navigation", async () => {
     const page = await signedIn(svc.tokens.viewer);
     await page.keyboard.press("Tab");
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent), "Skip to content");
     await page.keyboard.press("Tab");
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Overview");
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent), "Overview");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Alerts" }).waitFor();

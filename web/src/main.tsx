@@ -56,7 +56,6 @@ const NAV = [
   { href: "/devices", label: "Devices", page: "devices" },
   { href: "/forecast", label: "Lifecycle", page: "forecast" },
   { href: "/certify", label: "Certification", page: "certify" },
-  { href: "/audit", label: "Audit log", page: "audit" },
 ] as const;
 
 function Shell(props: { theme: Theme; onTheme: () => void; onSignOut: () => void }) {
@@ -85,11 +84,18 @@ function Shell(props: { theme: Theme; onTheme: () => void; onSignOut: () => void
             </li>
           ))}
           {isAdmin && (
-            <li>
-              <Link href="/settings/tokens" class={current === "tokens" ? "active" : ""}>
-                API tokens
-              </Link>
-            </li>
+            <>
+              <li>
+                <Link href="/audit" class={current === "audit" ? "active" : ""}>
+                  Audit log
+                </Link>
+              </li>
+              <li>
+                <Link href="/settings/tokens" class={current === "tokens" ? "active" : ""}>
+                  API tokens
+                </Link>
+              </li>
+            </>
           )}
         </ul>
         <UserBox onTheme={props.onTheme} theme={props.theme} onSignOut={props.onSignOut} />

@@ -54,6 +54,17 @@ export class Reply {
   ) {}
 }
 
+/**
+ * A reply written as it happens (server-sent events): `run` writes chunks until the client goes away or the server
+ * closes (`signal`), and returns when it has stopped.
+ */
+export class StreamReply {
+  constructor(
+    readonly contentType: string,
+    readonly run: (write: (chunk: string) => boolean, signal: AbortSignal) => Promise<void>,
+  ) {}
+}
+
 export interface Route<P = unknown, Q = unknown, B = unknown> {
   /** operationId, `area.verb` (also the audit log's action). */
   id: string;

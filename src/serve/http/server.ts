@@ -17,7 +17,8 @@ import { type Authenticated, authenticate, cookies } from "./authenticate.ts";
 import type { ServiceDeps } from "./deps.ts";
 import type { HttpMetrics } from "./metrics.ts";
 import { problemOf, validationError } from "./problem.ts";
-import { type AuditNote, Reply, type Route, type RouteContext } from "./route.ts";
+import { type AuditNote, Reply, type Route, type RouteContext, StreamReply } from "./route.ts";
+import type { WebApp } from "./static.ts";
 
 export interface HttpServerOptions {
   deps: ServiceDeps;
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   maxRawBytes?: number;
   /** Check every answer against the route's schema (tests: the OpenAPI document then cannot lie). */
   validateResponses?: boolean;
+  /** The dashboard, served at `/` (absent: the API only). */
+  web?: WebApp;
 }
 
 export interface RunningHttpServer {
@@ -62,8 +65,10 @@ const SECURITY_HEADERS: Record<string, string> = {
 export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttpServer> {
   const compiled = o.routes.map(compile);
   const metrics = o.deps.httpMetrics;
+  // Open event streams end when the server closes, or it would wait for them forever.
+  const streams = new Set<AbortController>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    void handle(req, res, o, compiled, metrics);
+    void handle(req, res, o, compiled, metrics, streams);
   };
   const server = o.tls ? createHttps({ cert: o.tls.cert, key: o.tls.key }, handler) : createHttp(handler);
   server.headersTimeout = 20_000;
@@ -81,6 +86,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
     server,
     metrics,
     close: () => (closing ??= new Promise<void>((resolve) => {
+      for (const s of streams) s.abort();
       server.close(() => resolve());
       server.closeIdleConnections();
     })),
@@ -111,7 +117,7 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOptions, compiled: Compiled[], metrics: HttpMetrics): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOptions, compiled: Compiled[], metrics: HttpMetrics, streams: Set<AbortController>): Promise<void> {
   const deps = o.deps;
   const started = process.hrtime.bigint();
   const now = deps.clock();
@@ -124,6 +130,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOp
   let principal: Principal | undefined;
   let status = 500;
   try {
+    const file = o.web && (req.method === "GET" || req.method === "HEAD") ? o.web.lookup(url.pathname) : undefined;
+    if (file) {
+      routeId = "web";
+      status = file.status;
+      send(res, status, file.contentType, file.body, { ...headers, ...file.headers });
+      return;
+    }
     let match: { c: Compiled; m: RegExpExecArray } | undefined;
     const allowed: string[] = [];
     for (const c of compiled) {
@@ -223,7 +236,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOp
     const out = await route.handler(ctx);
     // Every change is in the audit log; a route that did not say what it changed gets the request itself.
     if (route.method !== "GET" && audited === 0 && principal) await ctx.audit({ target_kind: route.tag, ...(typeof rawParams.id === "string" ? { target_id: rawParams.id } : {}), after: body ?? null });
-    if (out instanceof Reply) {
+    if (out instanceof StreamReply) {
+      status = 200;
+      const stop = new AbortController();
+      streams.add(stop);
+      res.on("close", () => stop.abort());
+      res.writeHead(200, { ...SECURITY_HEADERS, ...headers, "Content-Type": out.contentType, "X-Accel-Buffering": "no" });
+      try {
+        await out.run((chunk) => res.write(chunk), stop.signal);
+      } finally {
+        streams.delete(stop);
+        res.end();
+      }
+    } else if (out instanceof Reply) {
       status = out.status;
       const text = typeof out.body === "string" || Buffer.isBuffer(out.body) ? out.body : JSON.stringify(out.body);
       send(res, status, out.contentType, text, headers);

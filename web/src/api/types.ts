@@ -106,21 +106,26 @@ export interface AlertEvent {
 }
 
 export interface AuditEntry {
-  id: string | number;
+  seq: number;
   at: string;
   actor: string;
+  actor_kind: "token" | "account" | "system";
+  role?: Role;
   action: string;
-  target?: string;
+  target_kind: string;
+  target_id?: string;
   before?: unknown;
   after?: unknown;
 }
 
 export interface TokenInfo {
+  id: string;
   name: string;
   role: Role;
   prefix: string;
   created_at: string;
-  expires_at?: string | null;
-  last_used_at?: string | null;
-  revoked_at?: string | null;
+  created_by: string;
+  expires_at?: string;
+  last_used_at?: string;
+  revoked_at?: string;
 }

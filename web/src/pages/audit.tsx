@@ -7,13 +7,13 @@ import { Empty, ErrorBox, PageHeader, Spinner, when } from "../components/ui.tsx
 import { useList } from "../list.ts";
 
 export function AuditLog() {
-  const list = useList<AuditEntry>("/audit-log", ["actor", "action", "since", "until"]);
-  const [open, setOpen] = useState<string | number>();
+  const list = useList<AuditEntry>("/audit-log", ["actor", "action", "target_kind", "since", "until"]);
+  const [open, setOpen] = useState<number>();
   const items = list.data?.items ?? [];
   return (
     <>
       <PageHeader title="Audit log" subtitle="Every change made through the API, in order. Entries are never edited or removed." />
-      <FilterBar query={list.filters} onChange={list.setFilters} fields={[{ key: "actor", label: "Who" }, { key: "action", label: "Action", placeholder: "e.g. alert.ack" }]} />
+      <FilterBar query={list.filters} onChange={list.setFilters} fields={[{ key: "actor", label: "Who" }, { key: "action", label: "Action", placeholder: "e.g. alerts.ack" }, { key: "target_kind", label: "Target", options: ["alert", "finding", "suppression", "token", "session", "scan", "response"] }]} />
       {list.error ? <ErrorBox error={list.error} retry={list.reload} /> : list.loading && !list.data ? <Spinner /> : items.length === 0 ? <Empty>No changes recorded.</Empty> : (
         <div class="table-wrap">
           <table class="table">
@@ -21,15 +21,15 @@ export function AuditLog() {
             <tbody>
               {items.map((e) => (
                 <>
-                  <tr key={e.id}>
+                  <tr key={e.seq}>
                     <td>{when(e.at)}</td>
-                    <td>{e.actor}</td>
+                    <td>{e.actor}<div class="muted small">{e.actor_kind}{e.role ? ` · ${e.role}` : ""}</div></td>
                     <td><code>{e.action}</code></td>
-                    <td>{e.target ?? "—"}</td>
-                    <td>{(e.before !== undefined || e.after !== undefined) && <button type="button" class="btn btn-small btn-ghost" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? undefined : e.id)}>{open === e.id ? "Hide" : "Before / after"}</button>}</td>
+                    <td>{e.target_kind}{e.target_id ? <div class="muted small">{e.target_id}</div> : null}</td>
+                    <td>{(e.before !== undefined || e.after !== undefined) && <button type="button" class="btn btn-small btn-ghost" aria-expanded={open === e.seq} onClick={() => setOpen(open === e.seq ? undefined : e.seq)}>{open === e.seq ? "Hide" : "Before / after"}</button>}</td>
                   </tr>
-                  {open === e.id && (
-                    <tr key={`${e.id}:d`} class="detail-row">
+                  {open === e.seq && (
+                    <tr key={`${e.seq}:d`} class="detail-row">
                       <td colSpan={5}>
                         <div class="diff">
                           <div><h3>Before</h3><pre>{JSON.stringify(e.before ?? null, null, 2)}</pre></div>

@@ -4,20 +4,20 @@
  */
 import { api } from "../api/client.ts";
 import type { Severity } from "../api/types.ts";
-import { Bars, TimeChart } from "../components/chart.tsx";
+import { Bars } from "../components/chart.tsx";
 import { Card, ErrorBox, Link, PageHeader, Spinner, num, severities } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 
+/** GET /api/v1/overview: the store's overview counts and its coverage counts. */
 export interface OverviewData {
   devices: number;
-  securable_today?: number;
-  findings_by_severity: Partial<Record<Severity, number>>;
-  alerts_by_severity: Partial<Record<Severity, number>>;
-  top_problems: { rule_id: string; title?: string; severity: Severity; devices: number }[];
-  coverage: { no_firmware: number; no_certificate: number; no_credentials: number; no_traffic: number };
-  trend?: { day: string; open_alerts: number; open_findings: number }[];
+  securable_today: number;
+  latest_scan?: { id: number; started_at: string; finished_at?: string };
+  open_findings: Partial<Record<Severity, number>>;
+  open_alerts: Partial<Record<Severity, number>>;
+  top_problems: { rule: string; title: string; severity: Severity; devices: number }[];
+  coverage: { devices: number; no_firmware_inventory: number; no_certificate: number; no_credentials: number; no_traffic: number };
   blast_radius?: { target: string; devices: number; share: number }[];
-  last_scan?: { id: string; finished_at?: string } | null;
 }
 
 export function Overview() {
@@ -25,53 +25,41 @@ export function Overview() {
   if (error) return <ErrorBox error={error} retry={reload} />;
   if (loading && !data) return <Spinner />;
   if (!data) return null;
-  const openAlerts = sum(data.alerts_by_severity);
-  const openFindings = sum(data.findings_by_severity);
-  const securableShare = data.devices > 0 && data.securable_today !== undefined ? Math.round((data.securable_today / data.devices) * 100) : undefined;
+  const openAlerts = sum(data.open_alerts);
+  const openFindings = sum(data.open_findings);
+  const securableShare = data.devices > 0 ? Math.round((data.securable_today / data.devices) * 100) : undefined;
   return (
     <>
-      <PageHeader title="Overview" subtitle={data.last_scan?.finished_at ? `Last audit ${new Date(data.last_scan.finished_at).toLocaleString("en-GB")}` : "No audit has run yet: start one with longwatch scan."} />
+      <PageHeader title="Overview" subtitle={data.latest_scan ? `Last audit ${new Date(data.latest_scan.finished_at ?? data.latest_scan.started_at).toUTCString().replace(" GMT", " UTC")}` : "No audit has run yet: start one with longwatch scan."} />
       <div class="kpis">
         <Kpi label="Devices" value={num(data.devices)} href="/devices" />
-        <Kpi label="Securable today" value={securableShare === undefined ? "—" : `${securableShare} %`} hint={data.securable_today !== undefined ? `${num(data.securable_today)} can take a security update` : undefined} />
-        <Kpi label="Open alerts" value={num(openAlerts)} href="/alerts?state=open" tone={(data.alerts_by_severity.critical ?? 0) > 0 ? "bad" : undefined} />
+        <Kpi label="Securable today" value={securableShare === undefined ? "—" : `${securableShare} %`} hint={`${num(data.securable_today)} supported, updatable, with a valid identity`} />
+        <Kpi label="Open alerts" value={num(openAlerts)} href="/alerts?state=open" tone={(data.open_alerts.critical ?? 0) > 0 ? "bad" : undefined} />
         <Kpi label="Open findings" value={num(openFindings)} href="/findings" />
       </div>
       <div class="grid-2">
         <Card title="Open alerts by severity">
-          <SeverityRow counts={data.alerts_by_severity} base="/alerts?state=open&severity=" />
+          <SeverityRow counts={data.open_alerts} base="/alerts?state=open&severity=" />
         </Card>
         <Card title="Open findings by severity">
-          <SeverityRow counts={data.findings_by_severity} base="/findings?severity=" />
+          <SeverityRow counts={data.open_findings} base="/findings?severity=" />
         </Card>
       </div>
-      {data.trend && data.trend.length > 1 && (
-        <Card title="Trend">
-          <TimeChart
-            label="Open alerts and open findings per day"
-            times={data.trend.map((t) => Date.parse(t.day) / 1000)}
-            series={[
-              { label: "Open alerts", values: data.trend.map((t) => t.open_alerts), colour: "--sev-high" },
-              { label: "Open findings", values: data.trend.map((t) => t.open_findings), colour: "--accent" },
-            ]}
-          />
-        </Card>
-      )}
       <div class="grid-2">
         <Card title="Top problems" actions={<Link href="/findings">All findings</Link>}>
           {data.top_problems.length === 0 ? (
             <p class="muted">No open findings.</p>
           ) : (
-            <Bars unit="devices" items={data.top_problems.map((p) => ({ label: p.title ?? p.rule_id, value: p.devices, href: `/findings?rule=${encodeURIComponent(p.rule_id)}`, tone: `sev-${p.severity}` }))} />
+            <Bars unit="devices" items={data.top_problems.map((p) => ({ label: p.title, value: p.devices, href: `/findings?rule=${encodeURIComponent(p.rule)}`, tone: `sev-${p.severity}` }))} />
           )}
           <p class="muted small">Counted in distinct devices: a device with five vulnerable components counts once.</p>
         </Card>
         <Card title="Coverage: what Longwatch cannot see">
           <ul class="coverage">
-            <CoverageLine count={data.coverage.no_firmware} total={data.devices} what="no firmware inventory" why="vulnerable components cannot be found" />
-            <CoverageLine count={data.coverage.no_certificate} total={data.devices} what="no certificate" why="identity and crypto age are unknown" />
-            <CoverageLine count={data.coverage.no_credentials} total={data.devices} what="no credentials known" why="default or shared passwords cannot be checked" />
-            <CoverageLine count={data.coverage.no_traffic} total={data.devices} what="no traffic seen" why="attacks on them would go unnoticed" />
+            <CoverageLine gap="firmware_inventory" count={data.coverage.no_firmware_inventory} total={data.devices} what="no firmware inventory" why="vulnerable components cannot be found" />
+            <CoverageLine gap="certificate" count={data.coverage.no_certificate} total={data.devices} what="no certificate" why="identity and crypto age are unknown" />
+            <CoverageLine gap="credentials" count={data.coverage.no_credentials} total={data.devices} what="no credentials known" why="default or shared passwords cannot be checked" />
+            <CoverageLine gap="traffic" count={data.coverage.no_traffic} total={data.devices} what="no traffic seen" why="attacks on them would go unnoticed" />
           </ul>
         </Card>
       </div>
@@ -113,11 +101,11 @@ function SeverityRow({ counts, base }: { counts: Partial<Record<Severity, number
   );
 }
 
-function CoverageLine(props: { count: number; total: number; what: string; why: string }) {
+function CoverageLine(props: { gap: string; count: number; total: number; what: string; why: string }) {
   const share = props.total > 0 ? (props.count / props.total) * 100 : 0;
   return (
     <li class={props.count > 0 ? "gap" : "ok"}>
-      <span class="coverage-count">{num(props.count)}</span>
+      <span class="coverage-count">{props.count > 0 ? <Link href={`/devices?missing=${props.gap}`}>{num(props.count)}</Link> : num(props.count)}</span>
       <span>
         devices with {props.what}
         {props.count > 0 && <span class="muted"> ({share < 1 && share > 0 ? "<1" : Math.round(share)} %) — {props.why}</span>}

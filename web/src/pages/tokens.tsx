@@ -8,7 +8,7 @@ import { useLoad } from "../hooks.ts";
 const ROLES: Role[] = ["viewer", "analyst", "responder", "admin"];
 
 export function Tokens() {
-  const { data, error, reload } = useLoad((signal) => api.list<TokenInfo>("/tokens", undefined, signal), "tokens");
+  const { data, error, reload } = useLoad((signal) => api.get<{ items: TokenInfo[] }>("/tokens", { include_revoked: "true" }, signal), "tokens");
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [expires, setExpires] = useState("90d");
@@ -17,7 +17,7 @@ export function Tokens() {
   const create = async (event: Event): Promise<void> => {
     event.preventDefault();
     try {
-      const result = await api.post<{ token: string }>("/tokens", { name, role, ...(expires ? { expires } : {}) });
+      const result = await api.post<{ token: string }>("/tokens", { name, role, expires: expires || "never" });
       setCreated(result.token);
       setName("");
       setMessage(undefined);

@@ -2,6 +2,7 @@
 import type { Route } from "../route.ts";
 import { alertRoutes } from "./alerts.ts";
 import { auditRoutes } from "./audit-log.ts";
+import { dashboardRoutes } from "./dashboard.ts";
 import { findingRoutes } from "./findings.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { healthRoutes } from "./health.ts";
@@ -13,4 +14,4 @@ import { scanRoutes } from "./scans.ts";
 import { sessionRoutes } from "./session.ts";
 import { tokenRoutes } from "./tokens.ts";
 
-export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...recordRoutes, ...respondRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...recordRoutes, ...respondRoutes, ...dashboardRoutes];
