@@ -13,17 +13,23 @@ import { importSbomFile } from "../vulns/import-sbom.ts";
 import type { CommandModule } from "./command.ts";
 import { UsageError } from "./context.ts";
 import { runScan } from "./scan.ts";
+import { serveUntilStopped } from "./serve.ts";
+import { serveConfig } from "../serve/config.ts";
+import { pipelineConfig } from "../serve/pipeline/index.ts";
+import { replayDemoTraffic } from "../demo/traffic.ts";
 
 export const demoCommand: CommandModule = {
   register(program, ctx) {
     program
       .command("demo")
-      .description("generate a synthetic fleet with realistic defects, scan it, and write an HTML report")
+      .description("generate a synthetic fleet with realistic defects, replay simulated attacks through detection, scan it, write an HTML report and start the service with its dashboard (--no-serve: the report only)")
       .option("--dir <dir>", "folder for the demo fleet, its store and the report", "longwatch-demo")
       .option("--devices <n>", "number of devices", "6000")
       .option("--seed <n>", "random seed (same seed and date, same fleet)", "2026")
       .option("--now <date>", "the demo's date (ISO 8601); today by default")
-      .action(async (o: { dir: string; devices: string; seed: string; now?: string }) => {
+      .option("--no-serve", "only write the static report: no traffic replay, no service")
+      .option("--listen <host:port>", "where the demo's service listens", "127.0.0.1:8080")
+      .action(async (o: { dir: string; devices: string; seed: string; now?: string; serve: boolean; listen: string }) => {
         const devices = Number(o.devices);
         if (!Number.isInteger(devices) || devices < 100 || devices > 2_000_000) throw new UsageError("--devices: a whole number from 100 to 2000000");
         const seed = Number(o.seed);
@@ -39,9 +45,16 @@ export const demoCommand: CommandModule = {
         // Firmware inventories and advisory feeds first, so the scan reports vulnerable components too.
         const storeUrl = `sqlite:${join(data, "longwatch.db")}`;
         const store = await openStore(storeUrl);
+        let traffic: string | undefined;
         try {
           for (const s of firmware.sboms) await importSbomFile(store, s.file, { model: s.model, firmware: s.firmware, now });
           await importAdvisoryFiles(store, firmware.advisories);
+          if (o.serve) {
+            // Traffic first, so the scan audits the simulated devices too and the dashboard has alerts to triage.
+            ctx.err("Replaying 36 hours of simulated traffic with attacks through detection …");
+            const t = await replayDemoTraffic(store, { dir: o.dir, devices: Math.min(200, Math.max(20, Math.round(devices / 30))), seed, now, onIssue: (i) => ctx.err(`${i.file}${i.line ? `:${i.line}` : ""}: ${i.reason}`) });
+            traffic = `${t.records.toLocaleString("en-US")} records from ${t.devices} devices with ${t.scenarios.length} attacks (${t.scenarios.join(", ")}) gave ${t.alerts} alerts.`;
+          }
         } finally {
           await store.close();
         }
@@ -59,20 +72,30 @@ export const demoCommand: CommandModule = {
           title: "Longwatch demo fleet — security report",
         });
         const rel = (p: string) => relative(ctx.io.cwd, p) || p;
-        ctx.out(
-          [
-            "",
-            `Demo done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report: ${rel(report)}`,
-            `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, sboms/, advisories/, longwatch.yaml). Try:`,
-            `  npx longwatch --data ${rel(data)} findings --min-severity high`,
-            `  npx longwatch --data ${rel(data)} scan --format sarif --out ${rel(join(o.dir, "report.sarif"))}`,
-            `  npx longwatch --data ${rel(data)} forecast`,
-            `  npx longwatch --data ${rel(data)} vulns diff --model nw-gw-100 --from 4.8.2 --to 5.2.0`,
-            `  npx longwatch --data ${rel(data)} certify --standard etsi-en-303-645 --model acme-sm-g3`,
-            "  npx longwatch explain insecure-service",
-            `Scan your own inventory: npx longwatch scan devices.csv --models models.yaml --credentials credentials.csv`,
-          ].join("\n"),
-        );
+        const lines = [
+          "",
+          `Demo done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report: ${rel(report)}`,
+          `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, sboms/, advisories/, longwatch.yaml). Try:`,
+          `  npx longwatch --data ${rel(data)} findings --min-severity high`,
+          `  npx longwatch --data ${rel(data)} scan --format sarif --out ${rel(join(o.dir, "report.sarif"))}`,
+          `  npx longwatch --data ${rel(data)} forecast`,
+          `  npx longwatch --data ${rel(data)} vulns diff --model nw-gw-100 --from 4.8.2 --to 5.2.0`,
+          `  npx longwatch --data ${rel(data)} certify --standard etsi-en-303-645 --model acme-sm-g3`,
+          "  npx longwatch explain insecure-service",
+          `Scan your own inventory: npx longwatch scan devices.csv --models models.yaml --credentials credentials.csv`,
+        ];
+        if (!o.serve) {
+          ctx.out(lines.join("\n"));
+          return;
+        }
+        ctx.out([...lines, "", `Traffic: ${traffic ?? "none"}`, "Starting the service; open the dashboard and sign in with the admin token below (Ctrl-C stops it) …"].join("\n"));
+        const reopened = await openStore(storeUrl);
+        try {
+          const config = serveConfig({ listen: o.listen });
+          await serveUntilStopped(ctx, reopened, storeUrl, config, pipelineConfig(config.pipeline), data);
+        } finally {
+          await reopened.close();
+        }
       });
   },
 };

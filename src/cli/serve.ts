@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { CommandModule } from "./command.ts";
 import type { CliContext } from "./context.ts";
+import type { Store } from "../store/store.ts";
 import { withStore } from "./store.ts";
 import { VERSION } from "./version.ts";
 import { createPipeline, type PipelineConfig, pipelineConfig, renderPrometheus } from "../serve/pipeline/index.ts";
@@ -99,36 +100,42 @@ export const serveCommand: CommandModule = {
           ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}${pc.mqtt ? `, MQTT ${pc.mqtt.url}` : ""}${pc.follow.length ? `, following ${pc.follow.length} Zeek log(s)` : ""}, ${pc.sinks.length} sink(s).`);
           return;
         }
-        const log = jsonLogger((line) => ctx.io.stderr.write(line), config.http.log.level);
-        await withStore(cmd, ctx, async (store, choice) => {
-          const pipeline = createPipeline({ store, config: pc, log, dataDir: choice.dataDir });
-          await pipeline.start();
-          const service = await startService({ store, storeUrl: choice.url, config: config.http, dataDir: choice.dataDir, log, version: VERSION, ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) }).catch(async (e: unknown) => {
-            await pipeline.stop();
-            throw e;
-          });
-          if (service.adminToken) {
-            ctx.out(`No one can sign in to this store yet, so here is an admin token. It is shown only now; keep it in a secret store:\n\n  ${service.adminToken}\n\nUse it as Authorization: Bearer <token>, or to sign in to the dashboard; make more with \`longwatch token create\`.`);
-          }
-          ctx.out(`Longwatch is serving on ${service.url} (store ${store.location}).`);
-          await new Promise<void>((done) => {
-            const stop = (signal: string) => {
-              process.off("SIGTERM", onTerm);
-              process.off("SIGINT", onInt);
-              log("info", "stopping", { signal });
-              // Requests first, then the pipeline: its sources' last batches are acknowledged, it drains and checkpoints.
-              void service
-                .close()
-                .then(() => pipeline.stop())
-                .then(done, (e: unknown) => (log("error", "stopping the pipeline failed", { error: (e as Error).message }), done()));
-            };
-            const onTerm = () => stop("SIGTERM");
-            const onInt = () => stop("SIGINT");
-            process.on("SIGTERM", onTerm);
-            process.on("SIGINT", onInt);
-          });
-          log("info", "stopped", {});
-        });
+        await withStore(cmd, ctx, (store, choice) => serveUntilStopped(ctx, store, choice.url, config, pc, choice.dataDir));
       });
   },
 };
+
+/**
+ * Runs the ingest pipeline and the HTTP API on an open store until SIGTERM or SIGINT, printing the address (and a first
+ * admin token); `longwatch demo` uses it too.
+ */
+export async function serveUntilStopped(ctx: CliContext, store: Store, storeUrl: string, config: ServeConfig, pc: PipelineConfig, dataDir: string): Promise<void> {
+  const log = jsonLogger((line) => ctx.io.stderr.write(line), config.http.log.level);
+  const pipeline = createPipeline({ store, config: pc, log, dataDir });
+  await pipeline.start();
+  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) }).catch(async (e: unknown) => {
+    await pipeline.stop();
+    throw e;
+  });
+  if (service.adminToken) {
+    ctx.out(`No one can sign in to this store yet, so here is an admin token. It is shown only now; keep it in a secret store:\n\n  ${service.adminToken}\n\nUse it as Authorization: Bearer <token>, or to sign in to the dashboard; make more with \`longwatch token create\`.`);
+  }
+  ctx.out(`Longwatch is serving on ${service.url} (store ${store.location}); the dashboard is at ${service.url}/`);
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      log("info", "stopping", { signal });
+      // Requests first, then the pipeline: its sources' last batches are acknowledged, it drains and checkpoints.
+      void service
+        .close()
+        .then(() => pipeline.stop())
+        .then(done, (e: unknown) => (log("error", "stopping the pipeline failed", { error: (e as Error).message }), done()));
+    };
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+  });
+  log("info", "stopped", {});
+}

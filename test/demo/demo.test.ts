@@ -23,7 +23,7 @@ describe("demo fleet", () => {
 
   it("`longwatch demo` imports without rejects, scans at least 8 models, and writes the HTML report", async () => {
     const t = tmpDir();
-    const r = await cli(["demo", "--dir", join(t.dir, "demo"), "--devices", "600", "--now", "2026-11-25"], {}, t.dir);
+    const r = await cli(["demo", "--no-serve", "--dir", join(t.dir, "demo"), "--devices", "600", "--now", "2026-11-25"], {}, t.dir);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /9 models imported/);
     assert.match(r.stdout, /600 devices imported, 0 rejected/);

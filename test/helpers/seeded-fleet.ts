@@ -17,7 +17,7 @@ async function longwatch(cwd: string, args: string[]): Promise<void> {
 /** Builds the store in `dir` and returns its URL. About 20 s on a loaded 2-core machine. */
 export async function buildSeededStore(dir: string, o: { devices?: number; simDevices?: number } = {}): Promise<string> {
   const data = join(dir, "demo", ".longwatch");
-  await longwatch(dir, ["demo", "--devices", String(o.devices ?? 300), "--dir", "demo", "--now", "2026-11-30"]);
+  await longwatch(dir, ["demo", "--no-serve", "--devices", String(o.devices ?? 300), "--dir", "demo", "--now", "2026-11-30"]);
   await longwatch(dir, ["simulate", "--out", "sim", "--devices", String(o.simDevices ?? 40), "--hours", "30", "--seed", "3"]);
   await longwatch(dir, ["--data", data, "import", "models", "sim/models.yaml"]);
   await longwatch(dir, ["--data", data, "import", "devices", "sim/devices.csv"]);
