@@ -39,6 +39,8 @@ const TAGS: Record<string, string> = {
   records: "Live ingest of detection records",
   respond: "Response actions with four eyes, dry runs, verification and a hash-chained log (responder)",
   whatif: "What if a key, credential, firmware, component or endpoint is compromised (responder)",
+  overview: "The fleet at a glance, with what Longwatch cannot see (coverage)",
+  events: "Live updates as server-sent events",
 };
 
 interface Collected {

@@ -63,7 +63,7 @@ export interface Finding {
 export interface FindingGroup {
   rule: string;
   severity: Severity;
-  title: string;
+  title?: string;
   findings: number;
   devices: number;
   new: number;

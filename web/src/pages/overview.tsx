@@ -15,7 +15,7 @@ export interface OverviewData {
   latest_scan?: { id: number; started_at: string; finished_at?: string };
   open_findings: Partial<Record<Severity, number>>;
   open_alerts: Partial<Record<Severity, number>>;
-  top_problems: { rule: string; title: string; severity: Severity; devices: number }[];
+  top_problems: { rule: string; title?: string; severity: Severity; devices: number }[];
   coverage: { devices: number; no_firmware_inventory: number; no_certificate: number; no_credentials: number; no_traffic: number };
   blast_radius?: { target: string; devices: number; share: number }[];
 }
@@ -50,7 +50,7 @@ export function Overview() {
           {data.top_problems.length === 0 ? (
             <p class="muted">No open findings.</p>
           ) : (
-            <Bars unit="devices" items={data.top_problems.map((p) => ({ label: p.title, value: p.devices, href: `/findings?rule=${encodeURIComponent(p.rule)}`, tone: `sev-${p.severity}` }))} />
+            <Bars unit="devices" items={data.top_problems.map((p) => ({ label: p.title ?? p.rule, value: p.devices, href: `/findings?rule=${encodeURIComponent(p.rule)}`, tone: `sev-${p.severity}` }))} />
           )}
           <p class="muted small">Counted in distinct devices: a device with five vulnerable components counts once.</p>
         </Card>
@@ -85,7 +85,7 @@ function Kpi(props: { label: string; value: string; hint?: string | undefined; h
       {props.hint && <span class="kpi-hint">{props.hint}</span>}
     </>
   );
-  return <div class="kpi card">{props.href ? <Link href={props.href} class="kpi-link">{body}</Link> : body}</div>;
+  return <div class="kpi card">{props.href ? <Link href={props.href} class="kpi-body kpi-link">{body}</Link> : <div class="kpi-body">{body}</div>}</div>;
 }
 
 function SeverityRow({ counts, base }: { counts: Partial<Record<Severity, number>>; base: string }) {

@@ -8,14 +8,21 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Alert } from "../../../core/record.ts";
 import { SEVERITIES } from "../../../core/severity.ts";
+import { allRules } from "../../../audit/rules/index.ts";
 import { route, StreamReply } from "../route.ts";
+
+/** A rule's short name, for groups stored without one (scans recorded before titles were kept per rule). */
+const RULE_TITLES = new Map(allRules.map((r) => [r.id, r.title]));
+function titled<G extends { rule: string; title?: string }>(g: G): G {
+  return g.title ? g : { ...g, ...(RULE_TITLES.has(g.rule) ? { title: RULE_TITLES.get(g.rule)! } : {}) };
+}
 
 const SeverityCounts = z.partialRecord(z.enum(SEVERITIES), z.number().int().min(0));
 const FindingGroupSchema = z
   .object({
     rule: z.string(),
     severity: z.enum(SEVERITIES).describe("The most severe of the rule's findings."),
-    title: z.string(),
+    title: z.string().optional().describe("Absent for scans recorded before titles were kept per rule."),
     findings: z.number().int(),
     devices: z.number().int().describe("Distinct devices the rule's findings touch."),
     new: z.number().int(),
@@ -60,7 +67,7 @@ export const dashboardRoutes = [
     response: OverviewSchema,
     handler: async (ctx) => {
       const [overview, coverage] = await Promise.all([ctx.store.lists.overview(), ctx.store.lists.coverage()]);
-      return { ...overview, coverage };
+      return { ...overview, top_problems: overview.top_problems.map(titled), coverage };
     },
   }),
   route({
@@ -78,7 +85,7 @@ export const dashboardRoutes = [
     response: z.object({ items: z.array(FindingGroupSchema), next_page_token: z.null(), total: z.object({ count: z.number().int(), type: z.literal("exact") }) }).meta({ id: "FindingGroupPage" }),
     handler: async (ctx) => {
       const q = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== undefined));
-      const items = await ctx.store.lists.findingGroups(q);
+      const items = (await ctx.store.lists.findingGroups(q)).map(titled);
       return { items, next_page_token: null, total: { count: items.length, type: "exact" as const } };
     },
   }),
