@@ -77,7 +77,7 @@ interface DeviceDetail extends Device {
 export function DevicePage({ id }: { id: string }) {
   const device = useLoad((signal) => api.get<DeviceDetail>(`/devices/${encodeURIComponent(id)}`, undefined, signal), `device:${id}`);
   const findings = useLoad((signal) => api.list<Finding>("/findings", { device_id: id, page_size: 100 }, signal), `device-findings:${id}`);
-  const alerts = useLoad((signal) => api.list<Alert>("/alerts", { device_id: id, state: "all", page_size: 50 }, signal), `device-alerts:${id}`);
+  const alerts = useLoad((signal) => api.list<Alert>("/alerts", { device_id: id, page_size: 50 }, signal), `device-alerts:${id}`);
   if (device.error) return <ErrorBox error={device.error} retry={device.reload} />;
   if (!device.data) return <Spinner />;
   const d = device.data;
