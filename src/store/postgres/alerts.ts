@@ -1,51 +1,11 @@
 import type { Alert, AlertState, Verification } from "../../core/record.ts";
-import { SEVERITIES, type Severity, severityRank } from "../../core/severity.ts";
+import { SEVERITIES, severityRank } from "../../core/severity.ts";
 import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
 import { type EventRow, eventOf } from "../alert-events.ts";
+import { type AlertRow, alertOf } from "../rows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
 
-interface Row {
-  id: string;
-  detector: string;
-  device_id: string;
-  model_id: string | null;
-  key: string;
-  severity: string;
-  confidence: number;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-  summary: string;
-  action: string;
-  evidence: string;
-  state: string;
-  verification: string;
-  note: string | null;
-  assignee: string | null;
-}
 
-function alertOf(r: Row): Alert {
-  const a: Alert = {
-    id: r.id,
-    detector: r.detector as Alert["detector"],
-    device_id: r.device_id,
-    key: r.key,
-    severity: r.severity as Severity,
-    confidence: r.confidence,
-    first_seen: r.first_seen,
-    last_seen: r.last_seen,
-    count: r.count,
-    summary: r.summary,
-    action: r.action,
-    evidence: JSON.parse(r.evidence) as Record<string, unknown>,
-    state: r.state as AlertState,
-    verification: r.verification as Verification,
-  };
-  if (r.model_id !== null) a.model_id = r.model_id;
-  if (r.note !== null) a.evidence = { ...a.evidence, note: r.note };
-  if (r.assignee !== null) a.assignee = r.assignee;
-  return a;
-}
 
 const COLS = "id, detector, device_id, model_id, key, severity, confidence, first_seen, last_seen, count, summary, action, evidence, state, verification";
 
@@ -90,7 +50,7 @@ export class PgAlerts implements AlertRepository {
   }
 
   async get(id: string): Promise<Alert | undefined> {
-    const [r] = await this.db.query<Row>("SELECT * FROM alerts WHERE id = $1", [id]);
+    const [r] = await this.db.query<AlertRow>("SELECT * FROM alerts WHERE id = $1", [id]);
     return r ? alertOf(r) : undefined;
   }
 
@@ -111,7 +71,7 @@ export class PgAlerts implements AlertRepository {
     }
     args.push(f.limit ?? 1000);
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY last_seen DESC, id COLLATE "C" LIMIT $${args.length}`;
-    return (await this.db.query<Row>(sql, args)).map(alertOf);
+    return (await this.db.query<AlertRow>(sql, args)).map(alertOf);
   }
 
   async setState(id: string, state: AlertState, change: AlertChange): Promise<Alert | undefined> {
@@ -137,19 +97,19 @@ export class PgAlerts implements AlertRepository {
   }
 
   /** One change people make: the update and its history entry together (the row locked meanwhile), or nothing. */
-  private async change(id: string, action: AlertEvent["action"], before: (r: Row) => string | null, after: string | null, c: AlertChange, update: (db: PgDb) => Promise<unknown>): Promise<Alert | undefined> {
+  private async change(id: string, action: AlertEvent["action"], before: (r: AlertRow) => string | null, after: string | null, c: AlertChange, update: (db: PgDb) => Promise<unknown>): Promise<Alert | undefined> {
     return this.db.transaction(async (db) => {
-      const [r] = await db.query<Row>("SELECT * FROM alerts WHERE id = $1 FOR UPDATE", [id]);
+      const [r] = await db.query<AlertRow>("SELECT * FROM alerts WHERE id = $1 FOR UPDATE", [id]);
       if (!r) return undefined;
       await update(db);
       await db.query("INSERT INTO alert_events (alert_id, at, actor, action, from_value, to_value, comment) VALUES ($1, $2, $3, $4, $5, $6, $7)", [id, c.at, c.actor, action, before(r), after, c.comment ?? null]);
-      const [now] = await db.query<Row>("SELECT * FROM alerts WHERE id = $1", [id]);
+      const [now] = await db.query<AlertRow>("SELECT * FROM alerts WHERE id = $1", [id]);
       return alertOf(now!);
     });
   }
 
   async pendingFeedback(): Promise<Alert[]> {
-    return (await this.db.query<Row>('SELECT * FROM alerts WHERE feedback_pending ORDER BY updated_at, id COLLATE "C"')).map(alertOf);
+    return (await this.db.query<AlertRow>('SELECT * FROM alerts WHERE feedback_pending ORDER BY updated_at, id COLLATE "C"')).map(alertOf);
   }
 
   async markFeedbackApplied(ids: readonly string[]): Promise<void> {

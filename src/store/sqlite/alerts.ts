@@ -1,51 +1,11 @@
 import type Database from "better-sqlite3";
 import type { Alert, AlertState, Verification } from "../../core/record.ts";
-import { SEVERITIES, type Severity, severityRank } from "../../core/severity.ts";
+import { SEVERITIES, severityRank } from "../../core/severity.ts";
 import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
 import { type EventRow, eventOf } from "../alert-events.ts";
+import { type AlertRow, alertOf } from "../rows.ts";
 
-interface Row {
-  id: string;
-  detector: string;
-  device_id: string;
-  model_id: string | null;
-  key: string;
-  severity: string;
-  confidence: number;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-  summary: string;
-  action: string;
-  evidence: string;
-  state: string;
-  verification: string;
-  note: string | null;
-  assignee: string | null;
-}
 
-function alertOf(r: Row): Alert {
-  const a: Alert = {
-    id: r.id,
-    detector: r.detector as Alert["detector"],
-    device_id: r.device_id,
-    key: r.key,
-    severity: r.severity as Severity,
-    confidence: r.confidence,
-    first_seen: r.first_seen,
-    last_seen: r.last_seen,
-    count: r.count,
-    summary: r.summary,
-    action: r.action,
-    evidence: JSON.parse(r.evidence) as Record<string, unknown>,
-    state: r.state as AlertState,
-    verification: r.verification as Verification,
-  };
-  if (r.model_id !== null) a.model_id = r.model_id;
-  if (r.note !== null) a.evidence = { ...a.evidence, note: r.note };
-  if (r.assignee !== null) a.assignee = r.assignee;
-  return a;
-}
 
 export class SqliteAlerts implements AlertRepository {
   private readonly upsertStmt: Database.Statement;
@@ -71,7 +31,7 @@ export class SqliteAlerts implements AlertRepository {
   }
 
   async get(id: string): Promise<Alert | undefined> {
-    const r = this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as Row | undefined;
+    const r = this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as AlertRow | undefined;
     return r ? alertOf(r) : undefined;
   }
 
@@ -92,7 +52,7 @@ export class SqliteAlerts implements AlertRepository {
       args.push(...ok);
     }
     const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY last_seen DESC, id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit ?? 1000) as Row[]).map(alertOf);
+    return (this.db.prepare(sql).all(...args, f.limit ?? 1000) as AlertRow[]).map(alertOf);
   }
 
   async setState(id: string, state: AlertState, change: AlertChange): Promise<Alert | undefined> {
@@ -123,18 +83,18 @@ export class SqliteAlerts implements AlertRepository {
   }
 
   /** One change people make: the update and its history entry together, or nothing when there is no such alert. */
-  private change(id: string, action: AlertEvent["action"], before: (r: Row) => string | null, after: string | null, c: AlertChange, update: () => unknown): Alert | undefined {
+  private change(id: string, action: AlertEvent["action"], before: (r: AlertRow) => string | null, after: string | null, c: AlertChange, update: () => unknown): Alert | undefined {
     return this.db.transaction(() => {
-      const r = this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as Row | undefined;
+      const r = this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as AlertRow | undefined;
       if (!r) return undefined;
       update();
       this.db.prepare("INSERT INTO alert_events (alert_id, at, actor, action, from_value, to_value, comment) VALUES (?, ?, ?, ?, ?, ?, ?)").run(id, c.at, c.actor, action, before(r), after, c.comment ?? null);
-      return alertOf(this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as Row);
+      return alertOf(this.db.prepare("SELECT * FROM alerts WHERE id = ?").get(id) as AlertRow);
     })();
   }
 
   async pendingFeedback(): Promise<Alert[]> {
-    return (this.db.prepare("SELECT * FROM alerts WHERE feedback_pending = 1 ORDER BY updated_at, id").all() as Row[]).map(alertOf);
+    return (this.db.prepare("SELECT * FROM alerts WHERE feedback_pending = 1 ORDER BY updated_at, id").all() as AlertRow[]).map(alertOf);
   }
 
   async markFeedbackApplied(ids: readonly string[]): Promise<void> {
