@@ -18,6 +18,14 @@ const unknown = `lw_${"A".repeat(43)}`;
 
 const concrete = (path: string) => path.replace(/\{\w+\}/g, "x");
 const bodyFor = (method: string) => (method === "GET" || method === "DELETE" ? {} : { json: {} });
+/** The body as text; an event stream never ends, so its body is cancelled once the status and headers are in. */
+const textOf = async (res: Response) => {
+  if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return "";
+  }
+  return res.text();
+};
 
 describe("every route checks credentials and roles", () => {
   it("only health, readiness and signing in are public", () => {
@@ -29,7 +37,7 @@ describe("every route checks credentials and roles", () => {
       const path = concrete(r.path);
       for (const [what, token] of [["no token", null], ["revoked", revoked.token], ["expired", expired.token], ["unknown", unknown], ["malformed", "hello"]] as const) {
         const res = await svc.fetch(path, { method: r.method, token, ...bodyFor(r.method) });
-        const text = await res.text();
+        const text = await textOf(res);
         assert.equal(res.status, 401, `${what}: ${text}`);
         assert.equal(res.headers.get("content-type"), "application/problem+json");
         assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="longwatch"');
@@ -39,7 +47,7 @@ describe("every route checks credentials and roles", () => {
       }
       for (const role of ROLES) {
         const res = await svc.fetch(path, { method: r.method, token: svc.tokens[role], ...bodyFor(r.method) });
-        const text = await res.text();
+        const text = await textOf(res);
         if (roleAllows(role, r.role as typeof role)) assert.ok(res.status !== 401 && res.status !== 403 && res.status !== 500, `${role} may call ${r.id}: got ${res.status} ${text}`);
         else {
           assert.equal(res.status, 403, `${role} may not call ${r.id}`);
