@@ -14,6 +14,12 @@ export interface PipelineMetrics {
   /** Records rejected per reason. */
   records_rejected: Record<string, number>;
   records_late: number;
+  /**
+   * Records detection has taken since the pipeline's first start: processed, late, or held in the reorder buffer.
+   * Kept in the checkpoint and rebuilt by the journal replay, so unlike `records_in` it survives restarts: after a
+   * crash it still equals every record ever accepted, once each.
+   */
+  detection_records: number;
   mqtt_duplicates_dropped: number;
   alerts: { open: number; update: number; resolve: number };
   /** Wall clock minus detection's event time (seconds); null before the first record. */
@@ -77,13 +83,14 @@ export class Counters {
     this.lastCheckpoint = now;
   }
 
-  snapshot(x: { pipeline: string; wall: number; eventTime: number | undefined; held: number; forced: number; sinks: SinkStats[]; deadLetterErrors: number; sources: SourcesStats | undefined; audit: AuditStats | undefined }): PipelineMetrics {
+  snapshot(x: { pipeline: string; wall: number; eventTime: number | undefined; detectionRecords: number; held: number; forced: number; sinks: SinkStats[]; deadLetterErrors: number; sources: SourcesStats | undefined; audit: AuditStats | undefined }): PipelineMetrics {
     const lag = x.eventTime !== undefined && Number.isFinite(x.eventTime) && x.eventTime > 0 ? Math.max(0, (x.wall - x.eventTime) / 1000) : null;
     return {
       pipeline: x.pipeline,
       records_in: { ...this.recordsIn },
       records_rejected: { ...this.rejected },
       records_late: this.late,
+      detection_records: x.detectionRecords,
       mqtt_duplicates_dropped: this.mqttDuplicates,
       alerts: { ...this.alerts },
       event_time_lag_seconds: lag,
@@ -119,11 +126,13 @@ export function renderPrometheus(m: PipelineMetrics): string {
   family("longwatch_records_in_total", "counter", "Records accepted, by source.", Object.entries(m.records_in).map(([s, v]) => [`source="${esc(s)}"`, v]));
   family("longwatch_records_rejected_total", "counter", "Records rejected, by reason.", Object.entries(m.records_rejected).map(([r, v]) => [`reason="${esc(r)}"`, v]));
   family("longwatch_records_late_total", "counter", "Accepted records older than what detection had processed.", [["", m.records_late]]);
+  family("longwatch_detection_records_total", "counter", "Records detection has taken since the pipeline's first start (kept across restarts by the checkpoint).", [["", m.detection_records]]);
   family("longwatch_mqtt_duplicates_dropped_total", "counter", "MQTT redeliveries of messages already taken in.", [["", m.mqtt_duplicates_dropped]]);
   family("longwatch_alerts_total", "counter", "Alert changes raised by detection.", Object.entries(m.alerts).map(([c, v]) => [`change="${c}"`, v]));
   family("longwatch_event_time_lag_seconds", "gauge", "Wall clock minus detection's event time.", [["", m.event_time_lag_seconds]]);
   family("longwatch_reorder_buffer_records", "gauge", "Records held for stragglers.", [["", m.reorder_buffer.held]]);
   family("longwatch_journal_pending", "gauge", "Bodies waiting to be journaled.", [["", m.journal.pending]]);
+  family("longwatch_journal_replayed_on_start", "gauge", "Journal bodies after the last checkpoint replayed at start (after a crash).", [["", m.journal.replayed_on_start]]);
   family("longwatch_journal_errors_total", "counter", "Journal writes that failed (the sender was told to retry).", [["", m.journal.errors]]);
   family("longwatch_checkpoint_age_seconds", "gauge", "Time since the last committed checkpoint.", [["", m.checkpoint.age_seconds]]);
   family("longwatch_checkpoints_total", "counter", "Checkpoints committed.", [["", m.checkpoint.count]]);

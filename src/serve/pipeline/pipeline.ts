@@ -456,6 +456,7 @@ class LivePipeline implements Pipeline {
       pipeline: this.name,
       wall: this.wall(),
       eventTime: live ? live.engine.now : undefined,
+      detectionRecords: live ? sum(live.engine.stats.records) + sum(live.engine.stats.late) + live.stats.held : 0,
       held: live?.stats.held ?? 0,
       forced: live?.stats.forced ?? 0,
       sinks: this.fan?.stats() ?? [],
@@ -465,3 +466,5 @@ class LivePipeline implements Pipeline {
     });
   }
 }
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
