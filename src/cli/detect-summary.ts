@@ -36,6 +36,7 @@ export function summarizeRun(r: DetectRunResult, files: readonly string[], reaso
   lines.push(
     `${c.bold("Alerts")}: ${n(r.alerts.length)}${r.alerts.length ? ` (${["critical", "high", "medium", "low", "info"].filter((k) => bySev.has(k)).map((k) => `${bySev.get(k)} ${k}`).join(", ")}) — ${[...byDet].sort((a, b) => b[1] - a[1]).map(([d, k]) => `${k} ${d}`).join(", ")}` : ""}${extra ? `; ${extra}` : ""}.`,
   );
+  if (r.carried > 0) lines.push(`${n(r.carried)} of these alerts were raised by an earlier run that could not store them; they are stored now.`);
   if (stateDir) {
     const m = e.memory();
     lines.push(`${c.bold("State")} ${r.restored ? "restored from and " : ""}saved to ${stateDir} (${((r.savedBytes ?? 0) / 1e6).toFixed(1)} MB; ${m.columnsPerDevice} bytes of columns per device).`);

@@ -169,6 +169,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
       ...(o.state ? { stateDir: o.state } : {}),
+      warn: (message) => ctx.err(`longwatch: warning: ${message}`),
       ...(o.workers !== undefined ? { workers: workerCount(o.workers) } : {}),
       // Flow declarations live on the models, so the flow context is built once the inventory is known.
       reference: async (inventory) => {

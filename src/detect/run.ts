@@ -13,7 +13,8 @@ import type { ReferenceData } from "./fleet.ts";
 import type { ColumnMapping } from "./read/mapping.ts";
 import type { InputFormat } from "./read/open.ts";
 import { replay, type ReplayStats } from "./replay.ts";
-import { hasSnapshot, loadSnapshot, restoredClock, saveSnapshot } from "./snapshot.ts";
+import { memoryWarning } from "./memory.ts";
+import { hasSnapshot, loadSnapshot, type Outbox, restoredClock, saveSnapshot } from "./snapshot.ts";
 import type { SortOptions } from "./sort.ts";
 
 export interface DetectRunOptions {
@@ -35,6 +36,15 @@ export interface DetectRunOptions {
   since?: number;
   until?: number;
   stateDir?: string;
+  /**
+   * The alerts go to a store after the run: save them (and the verdicts learned) with the state, as one unit, until
+   * the store has them (snapshot.ts). Without it a state keeps only alerts an earlier run could not store yet.
+   */
+  outbox?: boolean;
+  /** Told before the replay when the fleet's state may not fit in memory. */
+  warn?(message: string): void;
+  /** Bytes of memory the process may use (default process.availableMemory()); for tests. */
+  memoryAvailable?: number;
   inventory?: { devices: Iterable<Device>; models: readonly DeviceModel[] };
   suppressions?: readonly Suppression[];
   /** Alerts people verified as benign since the last run: detectors learn from them before replaying. */
@@ -54,6 +64,10 @@ export interface DetectRunResult {
   learned: string[];
   restored: boolean;
   savedBytes?: number;
+  /** How many of `alerts` an earlier run raised but could not store: this run's caller stores them. */
+  carried: number;
+  /** The run id of the outbox saved with the state (mark it stored once the store has the alerts). */
+  runId?: string;
 }
 
 export function selectDetectors(ids: readonly string[] | undefined): Detector[] {
@@ -70,6 +84,8 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
   const now = o.now ?? Date.now();
   let learned: string[] = [];
   let restored = false;
+  let pending: Outbox | undefined;
+  let warned = false;
   // Builds the engine with what it knows before the records: its state, the inventory, suppressions, verdicts. The
   // replay calls it again when the inputs must be sorted first (the first engine saw them in the wrong order).
   const build = (): Engine => {
@@ -87,10 +103,18 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
       ...(o.initialCapacity !== undefined ? { initialCapacity: o.initialCapacity } : {}),
     });
     restored = o.stateDir !== undefined && hasSnapshot(o.stateDir);
-    if (restored) loadSnapshot(engine, o.stateDir!);
+    pending = restored ? loadSnapshot(engine, o.stateDir!) : undefined;
     if (o.inventory) engine.addInventory(o.inventory.devices, o.inventory.models);
     if (o.suppressions) engine.setSuppressions(o.suppressions);
-    learned = (o.feedback ?? []).filter((a) => engine.learn(a)).map((a) => a.id);
+    // Verdicts the saved state already learned (its run could not mark them in the store) are not learned twice.
+    const known = new Set(pending?.learned ?? []);
+    learned = (o.feedback ?? []).filter((a) => !known.has(a.id) && engine.learn(a)).map((a) => a.id);
+    if (!warned) {
+      warned = true;
+      const m = engine.memory();
+      const why = memoryWarning(engine.devices(), m.columnsPerDevice + m.indexBytes / Math.max(1, engine.devices()), o.memoryAvailable ?? availableMemory());
+      if (why) o.warn?.(why);
+    }
     return engine;
   };
   // With restored state, records older than its clock were seen by an earlier run: skip them (counted), don't judge
@@ -107,7 +131,16 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
     ...(o.readThread !== undefined ? { readThread: o.readThread } : {}),
     ...(o.sort ? { sort: o.sort } : {}),
   });
-  const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir) : undefined;
-  const alerts = [...changed.values()].map((a) => structuredClone(a)).sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { alerts, replay: stats, engine, learned, restored, ...(saved ? { savedBytes: saved.bytes } : {}) };
+  // Alerts an earlier run saved with its state but could not store come first; this run's version of one wins.
+  const carried = (pending?.alerts ?? []).filter((a) => !changed.has(a.id));
+  const alerts = [...(o.outbox ? carried : []), ...[...changed.values()].map((a) => structuredClone(a))].sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (o.outbox) learned = [...new Set([...(pending?.learned ?? []), ...learned])];
+  const outbox = o.outbox ? { alerts, learned } : pending ? { alerts: carried, learned: pending.learned } : undefined;
+  const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir, outbox) : undefined;
+  return { alerts, replay: stats, engine, learned, restored, carried: o.outbox ? carried.length : 0, ...(saved ? { savedBytes: saved.bytes } : {}), ...(saved?.runId ? { runId: saved.runId } : {}) };
+}
+
+function availableMemory(): number {
+  const p = process as { availableMemory?: () => number };
+  return typeof p.availableMemory === "function" ? p.availableMemory() : Infinity;
 }

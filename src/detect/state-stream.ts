@@ -155,7 +155,14 @@ export class StateDecoder {
     const want = engine.detectorIds().join(",");
     if (h.detectors.join(",") !== want) throw invalid(`the state was made with other detectors (${h.detectors.join(", ")}); use the same detectors`);
     const byPrefix = (prefix: string) => new Map([...this.parts].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    const index = DeviceIndex.load(Object.fromEntries(byPrefix("index:")), h.devices);
+    if (!Number.isInteger(h.devices) || h.devices < 0) throw invalid(`its header names ${String(h.devices)} devices`);
+    let index: DeviceIndex;
+    try {
+      index = DeviceIndex.load(Object.fromEntries(byPrefix("index:")), h.devices);
+    } catch (e) {
+      throw invalid((e as Error).message);
+    }
+    if (index.count !== h.devices) throw invalid(`its device index holds ${index.count} devices where the header counts ${h.devices}`);
     engine.fleet.load(h.fleet);
     engine.restoreIndex(index, h.now ?? -Infinity, h.tickDue ?? -Infinity);
     try {

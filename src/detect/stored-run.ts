@@ -1,7 +1,9 @@
 /**
  * A detection run against the store, as a library call the CLI and the service share: the store's devices (unless an
  * inventory is given), its suppressions and pending verdicts go in; the alerts come out and are saved — with the
- * verdicts the run learned from and whatever `afterRun` records (flow observations) — in one transaction.
+ * verdicts the run learned from and whatever `afterRun` records (flow observations) — in one transaction. With a
+ * state folder the alerts are saved with the state first (one file, snapshot.ts), so a failed store write loses none:
+ * the run fails, and the next one stores them.
  */
 import { existsSync, statSync } from "node:fs";
 import { LongwatchError } from "../core/errors.ts";
@@ -9,6 +11,7 @@ import type { StoreTx } from "../store/store.ts";
 import type { ReferenceData } from "./fleet.ts";
 import { type DetectInventory, readInventoryStore } from "./inventory.ts";
 import { runDetectionThreaded } from "../scale/threaded-detect.ts";
+import { markStored } from "./snapshot.ts";
 import { type DetectRunOptions, type DetectRunResult, runDetection } from "./run.ts";
 
 export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventory" | "suppressions" | "feedback" | "reference"> {
@@ -41,13 +44,21 @@ export async function detectWithStore(o: StoredDetectionOptions): Promise<Detect
     suppressions: store ? await store.alerts.suppressions() : [],
     feedback: store ? await store.alerts.pendingFeedback() : [],
   };
-  const result = workers !== undefined && workers > 1 ? await runDetectionThreaded({ ...options, workers }) : runDetection(options);
+  const result = workers !== undefined && workers > 1 ? await runDetectionThreaded({ ...options, workers }) : runDetection({ ...options, ...(store ? { outbox: true } : {}) });
   if (store) {
-    await store.transaction(async (tx) => {
-      await tx.alerts.upsert(result.alerts, at);
-      await tx.alerts.markFeedbackApplied(result.learned);
-      await afterRun?.(result, tx);
-    });
+    try {
+      await store.transaction(async (tx) => {
+        await tx.alerts.upsert(result.alerts, at);
+        await tx.alerts.markFeedbackApplied(result.learned);
+        await afterRun?.(result, tx);
+      });
+    } catch (e) {
+      // The state has moved past these records; its file holds the alerts, and the next run stores them.
+      if (o.stateDir === undefined || result.runId === undefined) throw e;
+      const code = e instanceof LongwatchError ? e.code : "internal";
+      throw new LongwatchError(code, `${(e as Error).message}. The ${result.alerts.length} alerts of this run were not stored; they are kept with the state in ${o.stateDir} and the next \`detect --state ${o.stateDir}\` run stores them`, { state: o.stateDir }, { cause: e });
+    }
+    if (o.stateDir !== undefined && result.runId !== undefined) markStored(o.stateDir, result.runId);
   }
   return result;
 }

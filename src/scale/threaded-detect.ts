@@ -26,6 +26,9 @@ export interface ThreadedRunResult {
   engine: Engine;
   learned: string[];
   restored: boolean;
+  /** Always 0: threaded runs keep no state (--state is refused). */
+  carried: number;
+  runId?: string;
   /** Records each thread's detectors got, by thread. */
   perThread: number[];
 }
@@ -203,7 +206,7 @@ export async function runDetectionThreaded(o: DetectRunOptions & { workers: numb
       learned.push(...r.learned);
     }
     const alerts = [...changed.values()].map((a) => structuredClone(a)).sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { alerts, replay: stats, engine, learned: [...new Set(learned)], restored: false, perThread };
+    return { alerts, replay: stats, engine, learned: [...new Set(learned)], restored: false, carried: 0, perThread };
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
   }
