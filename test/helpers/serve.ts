@@ -7,6 +7,7 @@ import { createToken } from "../../src/serve/auth/tokens.ts";
 import { serveConfig } from "../../src/serve/config.ts";
 import { type Logger, silentLogger } from "../../src/serve/log.ts";
 import { type RunningService, startService } from "../../src/serve/service.ts";
+import { createPipeline, pipelineConfig, type Pipeline, type PipelineConfigInput, renderPrometheus } from "../../src/serve/pipeline/index.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
 import { tmpDir } from "./tmp.ts";
@@ -19,19 +20,24 @@ export interface TestService {
   tokens: Record<Role, string>;
   adminToken: string;
   logs: Record<string, unknown>[];
+  /** The ingest pipeline behind POST /api/v1/records, when asked for with `pipeline`. */
+  pipeline?: Pipeline;
   fetch(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
 }
 
-export async function startTestService(o: { config?: Record<string, unknown>; storeUrl?: string; clock?: () => number; tls?: { cert: string; key: string }; dataDir?: string } = {}): Promise<TestService> {
+export async function startTestService(o: { config?: Record<string, unknown>; storeUrl?: string; clock?: () => number; tls?: { cert: string; key: string }; dataDir?: string; pipeline?: PipelineConfigInput } = {}): Promise<TestService> {
   const t = tmpDir();
   const storeUrl = o.storeUrl ?? `sqlite:${join(t.dir, "longwatch.db")}`;
   const store = await openStore(storeUrl);
   const logs: Record<string, unknown>[] = [];
   const log: Logger = (level, msg, fields) => void logs.push({ level, msg, ...fields });
   const config = serveConfig({ listen: "127.0.0.1:0", ...(o.tls ? { tls: o.tls } : {}), ...o.config }).http;
-  const service = await startService({ store, storeUrl, config, dataDir: o.dataDir ?? t.dir, log: o.config?.quiet ? silentLogger : log, version: "test", validateResponses: true, ...(o.clock ? { clock: o.clock } : {}) });
+  const pipeline = o.pipeline ? createPipeline({ store, config: pipelineConfig(o.pipeline), log: () => undefined, ...(o.clock ? { clock: o.clock } : {}), sources: false }) : undefined;
+  await pipeline?.start();
+  const service = await startService({ store, storeUrl, config, dataDir: o.dataDir ?? t.dir, log: o.config?.quiet ? silentLogger : log, version: "test", validateResponses: true, ...(o.clock ? { clock: o.clock } : {}), ...(pipeline ? { ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) } : {}) });
   after(async () => {
     await service.close();
+    await pipeline?.stop();
     await store.close();
   });
   const tokens = {} as Record<Role, string>;
@@ -47,5 +53,5 @@ export async function startTestService(o: { config?: Record<string, unknown>; st
     }
     return fetch(`${service.url}${path}`, { ...init, headers, ...(body !== undefined ? { body } : {}) });
   };
-  return { url: service.url, store, service, tokens, adminToken: service.adminToken!, logs, fetch: fetchIt };
+  return { url: service.url, store, service, tokens, adminToken: service.adminToken!, logs, ...(pipeline ? { pipeline } : {}), fetch: fetchIt };
 }
