@@ -3,7 +3,7 @@
  * (a CDN's addresses rotate, its name does not), else its address; and its port. Hashes only — text is made when an
  * alert is written.
  */
-import { mix32 } from "../read/bytes.ts";
+import { hashUtf8, mix32 } from "../read/bytes.ts";
 import { F } from "../read/fields.ts";
 import type { Rec } from "../read/rec.ts";
 
@@ -51,12 +51,6 @@ export function hostKeyOfText(dns: string | undefined, ip: string | undefined): 
   const p = ip.split(".");
   if (p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x))) return mix32(p.reduce((v, x) => v * 256 + Number(x), 0)) | 1;
   return hashUtf8(ip);
-}
-
-function hashUtf8(s: string): number {
-  let h = 0x811c9dc5;
-  for (const x of new TextEncoder().encode(s)) h = Math.imul(h ^ x, 0x01000193);
-  return h === 0 ? 1 : h;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { defineDetector } from "../detector.ts";
+import { hashUtf8 } from "../read/bytes.ts";
 import { EV, F, KIND } from "../read/fields.ts";
 import type { Rec } from "../read/rec.ts";
 import { MetricModels, isCounterName } from "./metric-model.ts";
@@ -247,12 +248,6 @@ export const volumeAnomaly = defineDetector({
     };
   },
 });
-
-function hashUtf8(s: string): number {
-  let h = 0x811c9dc5;
-  for (const x of new TextEncoder().encode(s)) h = Math.imul(h ^ x, 0x01000193);
-  return h === 0 ? 1 : h;
-}
 
 /** Any other metric: judged by the metric model as a gauge, or as a counter's rate. */
 const GAUGE = -1;
