@@ -6,7 +6,7 @@
  * means plaintext credentials must be imported again.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const KEYED_PREFIX = "lwk1$";
@@ -21,12 +21,27 @@ export function keyedDigester(key: Buffer): KeyedDigest {
 export function loadSecretKey(dataDir: string): Buffer {
   if (dataDir === ":memory:") return randomBytes(32);
   const file = join(dataDir, "secret.key");
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-  }
+  if (!existsSync(file)) createKeyFile(dataDir, file);
   chmodSync(file, 0o600);
   const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
   if (key.length !== 32) throw new Error(`${file} is not a Longwatch secret key (expected 32 bytes, base64)`);
   return key;
+}
+
+/**
+ * Writes a new key where another process may be doing the same at this moment (two commands started together on a
+ * new data folder): the key is written whole to a file of this process and then linked into place, which fails if a
+ * key is already there — so every process ends up reading the one key that won, never a half-written file.
+ */
+function createKeyFile(dataDir: string, file: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const mine = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  writeFileSync(mine, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(mine, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  } finally {
+    unlinkSync(mine);
+  }
 }

@@ -1,6 +1,8 @@
 import { serializeDevice } from "../../src/store/store.ts";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { InputIssue } from "../../src/core/input-issue.ts";
@@ -50,6 +52,20 @@ describe("credentials import", () => {
     assert.deepEqual(k1, k2);
     const mode = readdirSync(t.dir).includes("secret.key");
     assert.ok(mode);
+  });
+
+  it("processes started together on a new data folder all get the one key that was written", async () => {
+    const t = tmpDir();
+    const data = join(t.dir, "data");
+    const src = join(import.meta.dirname, "../../src/inventory/secrets.ts");
+    const script = `import { loadSecretKey } from ${JSON.stringify(src)}; process.stdout.write(loadSecretKey(${JSON.stringify(data)}).toString("hex"));`;
+    const run = promisify(execFile);
+    const keys = await Promise.all(Array.from({ length: 8 }, () => run(process.execPath, ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script])));
+    const seen = new Set(keys.map((k) => k.stdout));
+    assert.equal(seen.size, 1, "one key for all");
+    assert.equal([...seen][0]!.length, 64);
+    assert.equal(readFileSync(join(data, "secret.key"), "utf8").trim(), Buffer.from([...seen][0]!, "hex").toString("base64"));
+    assert.deepEqual(readdirSync(data), ["secret.key"], "no temporary files left");
   });
 
   it("model-scoped credentials apply to every device of the model", async () => {
