@@ -10,9 +10,9 @@
  *       expires: 2027-06-30
  */
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { parseIsoDate } from "../core/dates.ts";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import type { Suppression } from "../store/store.ts";
 import { parseRuleSettings, type RuleSettings } from "./config.ts";
 import type { Rule } from "./rule.ts";
@@ -38,14 +38,13 @@ export interface ScanConfig {
 export class ConfigError extends Error {}
 
 export function loadScanConfig(file: string, rules: readonly Rule[]): ScanConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lc });
-  if (doc.errors.length) throw new ConfigError(`${file}:${doc.errors[0]!.linePos?.[0].line ?? "?"}: ${doc.errors[0]!.message.split("\n")[0]}`);
+  const read = readYamlText(readFileSync(file, "utf8"), { uniqueKeys: false });
+  if (!read.ok) throw new ConfigError(yamlProblemText(file, read));
   const at = (path: readonly PropertyKey[]) => {
-    const node = doc.getIn(path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-    return node?.range ? `:${lc.linePos(node.range[0]).line}` : "";
+    const line = read.lineOf(path);
+    return line !== undefined ? `:${line}` : "";
   };
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
+  const parsed = ConfigSchema.safeParse(read.value ?? {});
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${file}${at(i.path)}: ${i.path.join(".")}: ${i.message}`).join("\n"));
   const settings = parseRuleSettings(parsed.data.rules, rules);
   if (!settings.ok) throw new ConfigError(settings.errors.map((e) => `${file}${at(e.split(":")[0]!.split("."))}: ${e}`).join("\n"));

@@ -6,10 +6,10 @@
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type Command, Option } from "commander";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { parseIsoDate } from "../core/dates.ts";
 import { EXIT } from "../core/exit-codes.ts";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { RECORD_KINDS } from "../core/record.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
@@ -100,11 +100,15 @@ export const detectCommand: CommandModule = {
 };
 
 function readYaml(file: string, what: string): unknown {
+  let text: string;
   try {
-    return parseYaml(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
   } catch (e) {
     throw new UsageError(`${what} ${file}: ${(e as Error).message}`);
   }
+  const read = readYamlText(text, { uniqueKeys: false });
+  if (!read.ok) throw new UsageError(`${what} ${yamlProblemText(file, read)}`);
+  return read.value;
 }
 
 function parseTime(flag: string, v: string | undefined): number | undefined {

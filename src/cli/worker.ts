@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parse as parseYaml } from "yaml";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
 import { readInventoryFiles, readInventoryStore, type DetectInventory } from "../detect/inventory.ts";
 import { loadReference } from "../detect/reference.ts";
@@ -57,7 +57,9 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
   checkStreamNames(o);
   const url = natsUrl(o, ctx.io.env);
   const partitions = intFlag("--partitions", o.partitions, 1, 4096);
-  const config = o.config ? ((parseYaml(readFileSync(o.config, "utf8")) ?? {}) as { detectors?: Record<string, unknown>; disable?: string[]; local_nets?: string[] }) : {};
+  const read = o.config ? readYamlText(readFileSync(o.config, "utf8"), { uniqueKeys: false }) : undefined;
+  if (read && !read.ok) throw new UsageError(`--config ${yamlProblemText(o.config!, read)}`);
+  const config = read?.ok ? ((read.value ?? {}) as { detectors?: Record<string, unknown>; disable?: string[]; local_nets?: string[] }) : {};
   const known = new Set<string>(allDetectors.map((d) => d.id));
   const chosen = (o.detectors ? o.detectors.split(",").map((s) => s.trim()).filter(Boolean) : [...known]).filter((id) => !(config.disable ?? []).includes(id));
   for (const id of chosen) if (!known.has(id)) throw new UsageError(`no detector "${id}"; \`longwatch detectors\` lists them`);

@@ -8,7 +8,7 @@ import type { DeviceModel } from "../core/fleet.ts";
 import { type FlowDeclaration, FlowsFileSchema } from "../core/flows.ts";
 import type { DeviceIndex } from "../detect/device-index.ts";
 import type { FlowObservation, FlowRepository } from "../store/flows.ts";
-import { readYaml } from "../certify/yaml-source.ts";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { FlowContext } from "./classify.ts";
 import { readDnsLog } from "./dns-log.ts";
 import { openGeoIp } from "./geoip.ts";
@@ -33,10 +33,9 @@ export function readDeclarations(models: readonly DeviceModel[], flowsFile?: str
 }
 
 export function readFlowsFile(file: string): Record<string, FlowDeclaration> {
-  const src = readYaml(readFileSync(file, "utf8"), file);
-  const bad = src.issues.find((i) => i.severity === "error");
-  if (bad) throw new LongwatchError("invalid_config", `${file}:${bad.line}:${bad.column}: ${bad.message}`);
-  const parsed = FlowsFileSchema.safeParse(src.doc.toJS() ?? {});
+  const src = readYamlText(readFileSync(file, "utf8"));
+  if (!src.ok) throw new LongwatchError("invalid_config", yamlProblemText(file, src), { file, line: src.line });
+  const parsed = FlowsFileSchema.safeParse(src.value ?? {});
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     const node = src.doc.getIn(i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), true) as { range?: [number] } | undefined;

@@ -79,15 +79,19 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
     return { ok: true, value: JSON.parse(body) };
-  } catch (e) {
+  } catch {
     // V8's messages name the position only for some errors, so find it ourselves.
     const at = locateJsonError(body);
-    const problem = at.problem ?? (e instanceof Error ? e.message : String(e)).slice(0, 120);
+    // V8's own message quotes the text around the error; a file may hold anything, so it is not repeated.
+    const problem = at.problem ?? "a syntax error";
     return { ok: false, reason: `is not valid JSON: ${problem}`, line: at.line, column: at.column };
   }
 }
 
-/** Where a JSON text first goes wrong: a small validating scanner that runs only after JSON.parse has failed. */
+/**
+ * Where a JSON text first goes wrong: a small validating scanner that runs only after JSON.parse has failed. It keeps
+ * its own stack of open objects and lists instead of recursing, so 10,000 nested brackets are located like one.
+ */
 export function locateJsonError(s: string): { offset: number; line: number; column: number; problem?: string } {
   let i = 0;
   const fail: (problem: string) => never = (problem) => {
@@ -95,52 +99,6 @@ export function locateJsonError(s: string): { offset: number; line: number; colu
   };
   const ws = () => {
     while (i < s.length && (s[i] === " " || s[i] === "\t" || s[i] === "\n" || s[i] === "\r")) i++;
-  };
-  const value = (depth: number): void => {
-    if (depth > 10000) fail("nesting is too deep");
-    ws();
-    const c = s[i];
-    if (c === undefined) fail("the text ends where a value should be");
-    if (c === "{") {
-      i++;
-      ws();
-      if (s[i] === "}") return void i++;
-      for (;;) {
-        ws();
-        if (s[i] !== '"') fail("expected a quoted property name");
-        string();
-        ws();
-        if (s[i] !== ":") fail("expected ':' after a property name");
-        i++;
-        value(depth + 1);
-        ws();
-        if (s[i] === ",") {
-          i++;
-          continue;
-        }
-        if (s[i] === "}") return void i++;
-        fail(s[i] === undefined ? "the text ends inside an object" : "expected ',' or '}' after a property value");
-      }
-    }
-    if (c === "[") {
-      i++;
-      ws();
-      if (s[i] === "]") return void i++;
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (s[i] === ",") {
-          i++;
-          continue;
-        }
-        if (s[i] === "]") return void i++;
-        fail(s[i] === undefined ? "the text ends inside a list" : "expected ',' or ']' after a list element");
-      }
-    }
-    if (c === '"') return string();
-    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(s.slice(i, i + 400));
-    if (!lit) fail(`unexpected character ${JSON.stringify(c)}`);
-    i += lit![0].length;
   };
   const string = () => {
     i++;
@@ -157,22 +115,75 @@ export function locateJsonError(s: string): { offset: number; line: number; colu
         else fail("bad escape in a string");
         continue;
       }
+      if (c === "\u0000") fail("a NUL byte inside a string (a damaged file?)");
       if (c.charCodeAt(0) < 0x20) fail("control character inside a string (newlines must be written \\n)");
       i++;
     }
   };
+  const key = () => {
+    ws();
+    if (s[i] !== '"') fail("expected a quoted property name");
+    string();
+    ws();
+    if (s[i] !== ":") fail("expected ':' after a property name");
+    i++;
+  };
+  /** Open containers, innermost last: true for an object, false for a list. */
+  const open: boolean[] = [];
   let problem: string | undefined;
   try {
-    value(0);
-    ws();
-    if (i < s.length) fail("unexpected text after the end of the document");
+    for (;;) {
+      // A value.
+      ws();
+      const c = s[i];
+      if (c === undefined) fail("the text ends where a value should be");
+      if (c === "{" || c === "[") {
+        i++;
+        ws();
+        if (s[i] !== (c === "{" ? "}" : "]")) {
+          open.push(c === "{");
+          if (c === "{") key();
+          continue;
+        }
+        i++;
+      } else if (c === '"') string();
+      else {
+        const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(s.slice(i, i + 400));
+        if (!lit) fail(c === "\u0000" ? "a NUL byte where a value should be (a damaged file?)" : `unexpected character ${JSON.stringify(c)}`);
+        i += lit![0].length;
+      }
+      // After a value: close what it ends, or go on to the next element.
+      let next = false;
+      while (!next) {
+        ws();
+        if (open.length === 0) {
+          if (i < s.length) fail("unexpected text after the end of the document");
+          break;
+        }
+        const inObject = open[open.length - 1]!;
+        if (s[i] === ",") {
+          i++;
+          if (inObject) key();
+          next = true;
+        } else if (s[i] === (inObject ? "}" : "]")) {
+          i++;
+          open.pop();
+        } else if (inObject) fail(s[i] === undefined ? "the text ends inside an object" : "expected ',' or '}' after a property value");
+        else fail(s[i] === undefined ? "the text ends inside a list" : "expected ',' or ']' after a list element");
+      }
+      if (!next) break;
+    }
   } catch (e) {
     if (!(e instanceof JsonSyntaxAt)) throw e;
     problem = e.problem;
   }
-  const before = s.slice(0, i);
-  const line = before.split("\n").length;
-  const at = { offset: i, line, column: i - before.lastIndexOf("\n") };
+  let line = 1;
+  let lineStart = 0;
+  for (let k = s.indexOf("\n"); k !== -1 && k < i; k = s.indexOf("\n", k + 1)) {
+    line++;
+    lineStart = k + 1;
+  }
+  const at = { offset: i, line, column: i - lineStart + 1 };
   return problem === undefined ? at : { ...at, problem };
 }
 

@@ -73,7 +73,8 @@ export function parseCertificateFile(bytes: Uint8Array, opts: ParseOptions = {})
   try {
     const b = asBuffer(bytes);
     if (b.length === 0) return { error: "the file is empty" };
-    if (b[0] !== TAG.SEQUENCE || b.indexOf("-----BEGIN") !== -1) return parseCertificateChain(b.toString("latin1"), opts);
+    if (b.indexOf("-----BEGIN") !== -1) return parseCertificateChain(b.toString("latin1"), opts);
+    if (b[0] !== TAG.SEQUENCE) return { error: "not a certificate: neither PEM (no -----BEGIN CERTIFICATE----- line) nor DER (binary, starting with an ASN.1 SEQUENCE)" };
     const entries: Entry[] = [];
     for (let p = 0; p < b.length; ) {
       const end = readTlv(b, p, b.length).end;

@@ -7,7 +7,8 @@ import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { CertificateInfo } from "../core/fleet.ts";
 
-export type ParseCertificate = (pem: string) => { certificate: CertificateInfo; warnings?: string[] } | { error: string };
+/** Parses a certificate file's bytes: PEM text or binary DER (formats/x509.ts parseCertificateFile). */
+export type ParseCertificate = (bytes: Uint8Array) => { certificate: CertificateInfo; warnings?: string[] } | { error: string };
 
 export type LoadResult = { fingerprint: string; warnings?: string[] } | { error: string };
 
@@ -87,6 +88,6 @@ function readAndParse(path: string, certFile: string, root: string | undefined, 
   if (st.isSymbolicLink()) st = statSync(real);
   if (!st.isFile()) return { error: `certificate file ${certFile} is not a file` };
   if (st.size > MAX_BYTES) return { error: `certificate file ${certFile} is larger than 1 MiB` };
-  const r = parse(readFileSync(real, "latin1"));
+  const r = parse(readFileSync(real));
   return "error" in r ? { error: `certificate file ${certFile}: ${r.error}` } : r;
 }

@@ -9,7 +9,7 @@
 import { statSync } from "node:fs";
 import type { InputIssue } from "../core/input-issue.ts";
 import type { FleetDevice, ImportSummary, StoredDevice, StoreTx } from "../store/store.ts";
-import { parseCertificateChain } from "../formats/x509.ts";
+import { parseCertificateFile } from "../formats/x509.ts";
 import { certificateLoader } from "./certificate-loader.ts";
 import { type DeviceBatch, deviceBatches } from "./device-batches.ts";
 import { workerDeviceBatches } from "./import-worker-client.ts";
@@ -54,7 +54,7 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
   const parallel = opts.parallel ?? statSync(opts.file).size > PARALLEL_FROM_BYTES;
   const batches: AsyncIterable<DeviceBatch> = parallel
     ? workerDeviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: { file: opts.mapping.file, targets: [...opts.mapping.targets] } } : {}), ...(opts.strict ? { strict: true } : {}), ...(opts.certificates ? { certificates: opts.certificates } : {}) })
-    : deviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.certificates ? { certificates: certificateLoader(parseCertificateChain, opts.certificates) } : {}), ...(opts.strict ? { strict: true } : {}) });
+    : deviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.certificates ? { certificates: certificateLoader(parseCertificateFile, opts.certificates) } : {}), ...(opts.strict ? { strict: true } : {}) });
   // A strict stop rolls the whole import back (and whatever onImported wrote in it) and returns, so it is thrown
   // out of the transaction as this value and caught below.
   const stop = { issue: undefined as InputIssue | undefined };

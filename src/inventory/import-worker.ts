@@ -4,7 +4,7 @@
  * slow store bounds memory instead of letting batches pile up.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { parseCertificateChain } from "../formats/x509.ts";
+import { parseCertificateFile } from "../formats/x509.ts";
 import { certificateLoader } from "./certificate-loader.ts";
 import { deviceBatches } from "./device-batches.ts";
 import type { WorkerImportRequest, WorkerMessage } from "./import-worker-client.ts";
@@ -23,7 +23,7 @@ async function run(): Promise<void> {
   const batches = deviceBatches({
     file: req.file,
     ...(req.mapping ? { mapping: loadMapping(req.mapping.file, req.mapping.targets) } : {}),
-    ...(req.certificates ? { certificates: certificateLoader(parseCertificateChain, req.certificates) } : {}),
+    ...(req.certificates ? { certificates: certificateLoader(parseCertificateFile, req.certificates) } : {}),
     ...(req.strict ? { strict: true } : {}),
   });
   for await (const batch of batches) {

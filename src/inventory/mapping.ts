@@ -16,7 +16,7 @@
  *   passthrough: true   # their columns already named like ours are kept (default true)
  */
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -178,17 +178,13 @@ function dateParser(format: string): (s: string) => string | undefined {
 /** Reads and validates a mapping file; errors name the line of the offending key. */
 export function loadMapping(file: string, targets: readonly string[]): Mapping {
   const text = readFileSync(file, "utf8");
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new MappingError(`${file}:${e.linePos?.[0].line ?? "?"}: ${e.message.split("\n")[0]}`);
-  }
-  const parsed = MappingSpecSchema.safeParse(doc.toJS() ?? {});
+  const read = readYamlText(text, { uniqueKeys: false });
+  if (!read.ok) throw new MappingError(yamlProblemText(file, read));
+  const parsed = MappingSpecSchema.safeParse(read.value ?? {});
   if (!parsed.success) {
     const msgs = parsed.error.issues.map((i) => {
-      const node = doc.getIn(i.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      const line = node?.range ? lc.linePos(node.range[0]).line : undefined;
+      const node = read.doc.getIn(i.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+      const line = node?.range ? read.lines.linePos(node.range[0]).line : undefined;
       return `${file}${line !== undefined ? `:${line}` : ""}: ${i.path.join(".") || "(top level)"}: ${i.message}`;
     });
     throw new MappingError(msgs.join("\n"));

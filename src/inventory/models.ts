@@ -3,7 +3,7 @@
  * are parsed whole (YAML parses JSON too), which gives every problem a line number.
  */
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
+import { readYamlText } from "../formats/yaml.ts";
 import { type DeviceModel, DeviceModelSchema } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import type { StoreTx } from "../store/store.ts";
@@ -21,13 +21,13 @@ export function readModels(file: string, onIssue: (i: InputIssue) => void): Mode
     result.rejected++;
     onIssue({ file, level: "error", ...issue });
   };
-  const lc = new LineCounter();
-  const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lc, uniqueKeys: true });
-  if (doc.errors.length) {
-    for (const e of doc.errors) reject({ line: e.linePos?.[0].line ?? 1, reason: e.message.split("\n")[0]! });
+  const read = readYamlText(readFileSync(file, "utf8"));
+  if (!read.ok) {
+    reject({ line: read.line, reason: read.reason });
     return result;
   }
-  const root = doc.toJS() as unknown;
+  const { doc, lines: lc } = read;
+  const root = read.value;
   const listPath: (string | number)[] = Array.isArray(root) ? [] : ["models"];
   const list = Array.isArray(root) ? root : (root as { models?: unknown } | null)?.models;
   if (!Array.isArray(list)) {

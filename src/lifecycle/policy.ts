@@ -4,7 +4,7 @@
  * and replace shipped rules with the same id; with `extends: none` it replaces the shipped policy entirely.
  */
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
 import { parseIsoDate } from "../core/dates.ts";
 import { type Algorithm, ALGORITHM_FAMILIES } from "./algorithms.ts";
@@ -72,12 +72,9 @@ export function loadCryptoPolicy(file?: string): CryptoPolicy {
 }
 
 function readPolicy(file: string, text: string): CryptoPolicy & { extends?: "default" | "none" } {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new PolicyError(`${file}: is not valid YAML: ${(e as Error).message}`);
-  }
+  const read = readYamlText(text, { uniqueKeys: false });
+  if (!read.ok) throw new PolicyError(yamlProblemText(file, read));
+  const raw = read.value;
   const r = PolicySchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;

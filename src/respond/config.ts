@@ -3,15 +3,15 @@
  * of Longwatch (the service, sinks) and are left to them. Errors name the file, the line and the key.
  */
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { LongwatchError } from "../core/errors.ts";
 import { actionById } from "./actions/index.ts";
 import { defaultSettings, type RespondSettings, RespondSettingsSchema } from "./settings.ts";
 
 export function parseRespondSettings(text: string, file: string): RespondSettings {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  if (doc.errors.length) throw new LongwatchError("invalid_config", `${file}:${doc.errors[0]!.linePos?.[0].line ?? "?"}: ${doc.errors[0]!.message.split("\n")[0]}`, { file });
+  const read = readYamlText(text, { uniqueKeys: false });
+  if (!read.ok) throw new LongwatchError("invalid_config", yamlProblemText(file, read), { file, line: read.line });
+  const { doc, lines: lc } = read;
   const at = (path: readonly PropertyKey[]) => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(["respond", ...path.slice(0, n)] as (string | number)[], true) as { range?: [number, number, number] } | undefined;
@@ -19,13 +19,8 @@ export function parseRespondSettings(text: string, file: string): RespondSetting
     }
     return "";
   };
-  let root: Record<string, unknown>;
-  try {
-    // toJS resolves aliases and can fail on one that names no anchor (the parser only reports syntax).
-    root = (doc.toJS() ?? {}) as Record<string, unknown>;
-  } catch (e) {
-    throw new LongwatchError("invalid_config", `${file}: ${(e as Error).message}`, { file });
-  }
+  // Aliases are resolved (and one naming no anchor, or a bomb, reported with its line) by readYamlText.
+  const root = (read.value ?? {}) as Record<string, unknown>;
   if (root === null || typeof root !== "object" || Array.isArray(root)) throw new LongwatchError("invalid_config", `${file}: the config must be a map of sections (respond: …)`, { file });
   if (root.respond === undefined) return defaultSettings();
   const parsed = RespondSettingsSchema.safeParse(root.respond);

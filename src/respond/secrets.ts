@@ -5,7 +5,7 @@
  * Values are never logged; errors name the reference, not the value.
  */
 import { readFileSync, statSync } from "node:fs";
-import { parse } from "yaml";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
 import { LongwatchError } from "../core/errors.ts";
 
@@ -31,7 +31,10 @@ export function secretSource(env: Record<string, string | undefined>, secretsFil
     if ((st.mode & 0o077) !== 0) {
       throw new LongwatchError("invalid_config", `${secretsFile} is readable or writable by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${secretsFile}`, { file: secretsFile });
     }
-    const doc = parse(readFileSync(secretsFile, "utf8")) as unknown;
+    // A parse error names the line, never the content: this file holds secrets.
+    const read = readYamlText(readFileSync(secretsFile, "utf8"), { uniqueKeys: false });
+    if (!read.ok) throw new LongwatchError("invalid_config", yamlProblemText(secretsFile, read), { file: secretsFile, line: read.line });
+    const doc = read.value;
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new LongwatchError("invalid_config", `${secretsFile} must be a map of names to values`, { file: secretsFile });
     file = doc as Record<string, unknown>;
     return file;

@@ -4,7 +4,7 @@
  * detection, checkpoint, mqtt, follow, sinks, audit, ingest) are validated by the pipeline's own schema.
  */
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
 import { LongwatchError } from "../core/errors.ts";
 
@@ -55,10 +55,7 @@ export function loadServeConfig(file: string): ServeConfig {
   } catch (e) {
     throw new LongwatchError("file_not_found", `--config ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, { file }, { cause: e });
   }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new LongwatchError("invalid_config", `${file}:${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}`, { file, line: e.linePos?.[0]?.line });
-  }
-  return serveConfig(doc.toJS(), file);
+  const read = readYamlText(text, { uniqueKeys: false });
+  if (!read.ok) throw new LongwatchError("invalid_config", yamlProblemText(file, read), { file, line: read.line });
+  return serveConfig(read.value, file);
 }

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { rng } from "../../src/core/random.ts";
 import { ed25519Key } from "../../src/demo/keys.ts";
 import { buildCertificate, spkiOf, toPem } from "../../src/demo/x509-build.ts";
-import { parseCertificateChain } from "../../src/formats/x509.ts";
+import { parseCertificateFile } from "../../src/formats/x509.ts";
 import { certificateLoader } from "../../src/inventory/certificate-loader.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -29,7 +29,7 @@ describe("certificate loader", () => {
   writeFileSync(join(inv, "certs", "junk.pem"), "not a certificate");
 
   it("loads a certificate inside the inventory's folder, once per path", () => {
-    const loader = certificateLoader(parseCertificateChain);
+    const loader = certificateLoader(parseCertificateFile);
     const a = loader.load("certs/ok.pem", inv);
     assert.ok("fingerprint" in a);
     assert.deepEqual(loader.load("./certs/../certs/ok.pem", inv), a);
@@ -38,17 +38,17 @@ describe("certificate loader", () => {
   });
 
   it("refuses paths that leave the inventory's folder: .., absolute, symlinked file or folder", () => {
-    const loader = certificateLoader(parseCertificateChain);
+    const loader = certificateLoader(parseCertificateFile);
     for (const p of ["../outside/secret.pem", join(outside, "secret.pem"), "certs/link.pem", "escape/secret.pem"]) {
       const r = loader.load(p, inv);
       assert.ok("error" in r && /outside the inventory's folder/.test(r.error), `${p}: ${JSON.stringify(r)}`);
     }
-    const allowed = certificateLoader(parseCertificateChain, { allowOutside: true });
+    const allowed = certificateLoader(parseCertificateFile, { allowOutside: true });
     assert.ok("fingerprint" in allowed.load("escape/secret.pem", inv));
   });
 
   it("reports missing, oversized, non-file and unparseable certificates as errors, never throws", () => {
-    const loader = certificateLoader(parseCertificateChain);
+    const loader = certificateLoader(parseCertificateFile);
     const msg = (p: string) => (loader.load(p, inv) as { error: string }).error;
     assert.match(msg("certs/none.pem"), /not found/);
     assert.match(msg("certs/big.pem"), /larger than 1 MiB/);
