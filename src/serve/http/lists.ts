@@ -1,12 +1,16 @@
 /**
  * Lists: `page_size` and an opaque `page_token`, answered as `{items, next_page_token, total: {count, type}}`
- * (`type` is `at_least` when counting stopped early), and `format=csv` (or `Accept: text/csv`) for an export of the
- * same page. Page tokens are base64url JSON naming the list they belong to, so one list's token is refused by another.
+ * (`type` is `at_least` when counting stopped early). The big lists (devices, findings, alerts, audit log) page in the
+ * store with keyset queries (store/lists.ts): page 1,000 costs what page 1 costs. `format=csv` or `format=ndjson` (or
+ * `Accept: text/csv` / `application/x-ndjson`) exports the whole filtered list — from `page_token` on, if given —
+ * streamed a keyset page at a time (bounded memory, waiting for a slow client), CSV cells formula-neutralised as the
+ * CLI's exports are. Small lists (models) page in memory. Route-made page tokens (`encodePageToken` here) are
+ * base64url JSON naming the list they belong to, so one list's token is refused by another.
  */
 import { z } from "zod";
 import { LongwatchError } from "../../core/errors.ts";
 import { csvLine } from "../../formats/csv.ts";
-import { Reply, type RouteContext } from "./route.ts";
+import { Reply, type RouteContext, StreamReply } from "./route.ts";
 
 export const MAX_PAGE_SIZE = 1000;
 /** Totals are counted exactly up to this many, and reported as `at_least` beyond. */
@@ -15,7 +19,7 @@ export const COUNT_CAP = 10_000;
 export const pageQuery = {
   page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100).describe("Items per page (1–1000)."),
   page_token: z.string().max(1000).optional().describe("The next_page_token of the previous page."),
-  format: z.enum(["json", "csv"]).default("json").describe("csv exports the page's items as CSV (so does Accept: text/csv)."),
+  format: z.enum(["json", "csv", "ndjson"]).default("json").describe("csv or ndjson: the whole filtered list (from page_token on, if given), streamed; so do Accept: text/csv and Accept: application/x-ndjson."),
 };
 
 export const TotalSchema = z.object({ count: z.number().int().min(0), type: z.enum(["exact", "at_least"]) }).meta({ id: "Total" });
@@ -46,29 +50,78 @@ export function decodePageToken<T extends Record<string, unknown>>(list: string,
   return v as T;
 }
 
-/** The page as JSON, or as CSV with the given columns (cells that are objects or lists are JSON). */
-export function listReply<T>(ctx: Pick<RouteContext<unknown, { format?: string }, unknown>, "query" | "header" | "accept">, page: Page<T>, columns: readonly string[]): unknown {
+/** The object without its undefined properties (zod's optional output keeps them; the ports take them absent). */
+export function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+type ListCtx = Pick<RouteContext<unknown, { format?: string | undefined; page_size?: number | undefined; page_token?: string | undefined }, unknown>, "query" | "header" | "accept">;
+
+/** What a list request asks for: a JSON page, or the whole list as CSV or NDJSON. */
+export function listFormat(ctx: Pick<ListCtx, "query" | "accept">): "json" | "csv" | "ndjson" {
+  const f = ctx.query.format;
+  if (f === "csv" || f === "ndjson") return f;
   const accept = ctx.accept;
-  const csv = ctx.query.format === "csv" || (accept !== undefined && /\btext\/csv\b/.test(accept) && !/application\/json/.test(accept));
-  if (!csv) return page;
+  if (f === undefined || f === "json") {
+    if (accept !== undefined && !/application\/json/.test(accept)) {
+      if (/\btext\/csv\b/.test(accept)) return "csv";
+      if (/\bapplication\/(x-)?ndjson\b/.test(accept)) return "ndjson";
+    }
+  }
+  return "json";
+}
+
+/** One page of a list as the store gives it (`total` absent when `withTotal` is false). */
+export type FetchPage<T> = (token: string | undefined, size: number, withTotal: boolean) => Promise<{ items: T[]; next_page_token: string | null; total?: { count: number; type: "exact" | "at_least" } }>;
+
+const EXPORT_PAGE = 1000;
+
+/**
+ * A list answered from keyset pages: one page as JSON, or — for csv/ndjson — every page from `page_token` on, streamed.
+ * `X-Total-Count`/`X-Total-Count-Type` carry the total (counted up to the cap) of an export too.
+ */
+export async function keysetList<T>(ctx: ListCtx, name: string, fetchPage: FetchPage<T>, columns: readonly string[]): Promise<unknown> {
+  const format = listFormat(ctx);
+  const size = ctx.query.page_size ?? 100;
+  if (format === "json") {
+    const p = await fetchPage(ctx.query.page_token, size, true);
+    return { items: p.items, next_page_token: p.next_page_token, total: p.total ?? { count: p.items.length, type: "exact" } } satisfies Page<T>;
+  }
+  const first = await fetchPage(ctx.query.page_token, EXPORT_PAGE, true);
+  if (first.total) {
+    ctx.header("X-Total-Count", String(first.total.count));
+    ctx.header("X-Total-Count-Type", first.total.type);
+  }
+  ctx.header("Content-Disposition", `attachment; filename="${name}.${format}"`);
+  const line = format === "csv" ? (it: T) => csvLine(columns.map((c) => csvCell((it as Record<string, unknown>)[c]))) : (it: T) => JSON.stringify(it);
+  return new StreamReply(format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8", async (write, signal, drained) => {
+    let ok = format === "csv" ? write(`${csvLine(columns)}\n`) : true;
+    let page = first;
+    for (;;) {
+      // A page is one string: one write, one syscall, not one per row.
+      if (page.items.length > 0) ok = write(`${page.items.map(line).join("\n")}\n`);
+      if (page.next_page_token === null || signal.aborted) return;
+      if (!ok) await drained();
+      else await yieldToLoop();
+      if (signal.aborted) return;
+      page = await fetchPage(page.next_page_token, EXPORT_PAGE, false);
+    }
+  });
+}
+
+/** Lists of plain values as `;`-separated cells (FORMATS.md), other objects as JSON. */
+const csvCell = (v: unknown) => (v === undefined || v === null ? "" : Array.isArray(v) && v.every((x) => x === null || typeof x !== "object") ? v : typeof v === "object" ? JSON.stringify(v) : v);
+
+/** The page as JSON, or its items as CSV (the given columns) or NDJSON: for lists small enough to hold (models). */
+export function listReply<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, page: Page<T>, columns: readonly string[]): unknown {
+  const format = listFormat(ctx);
+  if (format === "json") return page;
   ctx.header("X-Total-Count", String(page.total.count));
   ctx.header("X-Total-Count-Type", page.total.type);
   if (page.next_page_token) ctx.header("X-Next-Page-Token", page.next_page_token);
-  const cell = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : v);
-  const lines = [csvLine(columns), ...page.items.map((it) => csvLine(columns.map((c) => cell((it as Record<string, unknown>)[c]))))];
+  if (format === "ndjson") return new Reply(200, page.items.map((it) => `${JSON.stringify(it)}\n`).join(""), "application/x-ndjson; charset=utf-8");
+  const lines = [csvLine(columns), ...page.items.map((it) => csvLine(columns.map((c) => csvCell((it as Record<string, unknown>)[c]))))];
   return new Reply(200, `${lines.join("\n")}\n`, "text/csv; charset=utf-8");
-}
-
-/**
- * A page from a list the store can only give as "the first N" (until keyset queries land for it): fetches
- * offset + size + 1 and pages by offset; past the page the total is `at_least`.
- */
-export async function offsetPage<T>(list: string, token: string | undefined, size: number, fetch: (limit: number) => Promise<T[]>): Promise<Page<T>> {
-  const offset = decodePageToken<{ o: number }>(list, token)?.o ?? 0;
-  if (!Number.isInteger(offset) || offset < 0 || offset > 1_000_000) throw new LongwatchError("usage", "page_token: damaged", { field: "query.page_token" });
-  const rows = await fetch(offset + size + 1);
-  const more = rows.length > offset + size;
-  return { items: rows.slice(offset, offset + size), next_page_token: more ? encodePageToken(list, { o: offset + size }) : null, total: { count: rows.length, type: more ? "at_least" : "exact" } };
 }
 
 /** A page of rows already fetched and filtered in memory (`capped`: the fetch stopped at its bound). */

@@ -55,13 +55,15 @@ export class Reply {
 }
 
 /**
- * A reply written as it happens (server-sent events): `run` writes chunks until the client goes away or the server
- * closes (`signal`), and returns when it has stopped.
+ * A reply written as it happens (server-sent events, whole-list exports): `run` writes chunks until it is done, the
+ * client goes away or the server closes (`signal`), and returns when it has stopped. `write` answers false when the
+ * socket's buffer is full: await `drained()` before writing more, so a slow client never grows memory. If `run`
+ * throws, the connection is cut instead of ended, so the client sees an incomplete answer, never a short one.
  */
 export class StreamReply {
   constructor(
     readonly contentType: string,
-    readonly run: (write: (chunk: string) => boolean, signal: AbortSignal) => Promise<void>,
+    readonly run: (write: (chunk: string) => boolean, signal: AbortSignal, drained: () => Promise<void>) => Promise<void>,
   ) {}
 }
 

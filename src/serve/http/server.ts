@@ -242,11 +242,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOp
       streams.add(stop);
       res.on("close", () => stop.abort());
       res.writeHead(200, { ...SECURITY_HEADERS, ...headers, "Content-Type": out.contentType, "X-Accel-Buffering": "no" });
+      const drained = () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          if (res.destroyed || !res.writableNeedDrain) return resolve();
+          res.once("drain", done);
+          res.once("close", done);
+        });
+      let failed = false;
       try {
-        await out.run((chunk) => res.write(chunk), stop.signal);
+        await out.run((chunk) => res.write(chunk), stop.signal, drained);
+      } catch (e) {
+        // Headers are gone: cut the connection so the client cannot take a truncated answer for a whole one.
+        failed = true;
+        deps.log("error", "stream failed", { request_id: requestId, route: routeId, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        res.destroy();
       } finally {
         streams.delete(stop);
-        res.end();
+        if (!failed) res.end();
       }
     } else if (out instanceof Reply) {
       status = out.status;

@@ -8,7 +8,7 @@ import { LongwatchError } from "../../../core/errors.ts";
 import { type Alert, ALERT_STATES, AlertSchema, DETECTOR_IDS, VERIFICATIONS } from "../../../core/record.ts";
 import { SEVERITIES } from "../../../core/severity.ts";
 import { type AlertAction, actOnAlerts } from "../../../detect/alert-lifecycle.ts";
-import { COUNT_CAP, listReply, memoryPage, pageQuery, pageSchema } from "../lists.ts";
+import { COUNT_CAP, defined, keysetList, pageQuery, pageSchema } from "../lists.ts";
 import { route, type RouteContext } from "../route.ts";
 
 const AlertOut = AlertSchema.meta({ id: "Alert" });
@@ -25,8 +25,11 @@ const AlertQuery = z.object({
   severity: z.enum(SEVERITIES).optional().describe("At least this severe."),
   verification: z.enum(VERIFICATIONS).optional(),
   assignee: z.string().optional(),
-  since: z.string().optional().describe("last_seen at or after (ISO 8601)."),
-  until: z.string().optional().describe("last_seen before (ISO 8601)."),
+  since: z.string().optional().describe("At or after (ISO 8601), of last_seen (or first_seen with time=first_seen)."),
+  until: z.string().optional().describe("Before (ISO 8601)."),
+  time: z.enum(["last_seen", "first_seen"]).optional().describe("Which time since/until bound (default last_seen)."),
+  sort: z.enum(["last_seen", "first_seen", "severity"]).default("last_seen").describe("Newest (or most severe) first by default."),
+  order: z.enum(["asc", "desc"]).optional(),
   ...pageQuery,
 });
 
@@ -88,18 +91,14 @@ export const alertRoutes = [
     path: "/api/v1/alerts",
     role: "viewer",
     tag: "alerts",
-    summary: "Alerts, newest first, filtered by state, detector, device, model, severity, verdict, assignee and time",
+    summary: "Alerts, newest first, filtered by state, detector, device, model, severity, verdict, assignee and time; paged in the store, or exported whole (CSV, NDJSON)",
     query: AlertQuery,
     response: pageSchema(AlertOut, "Alert"),
-    alsoProduces: ["text/csv"],
+    alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
-      const q = ctx.query;
-      const fetched = await ctx.store.alerts.list({ ...(q.state ? { state: q.state } : {}), ...(q.detector ? { detector: q.detector } : {}), ...(q.device_id ? { device_id: q.device_id } : {}), ...(q.severity ? { severity: q.severity } : {}), limit: COUNT_CAP + 1 });
-      const capped = fetched.length > COUNT_CAP;
-      const rows = fetched
-        .slice(0, COUNT_CAP)
-        .filter((a) => (q.model_id === undefined || a.model_id === q.model_id) && (q.verification === undefined || a.verification === q.verification) && (q.assignee === undefined || a.assignee === q.assignee) && (q.since === undefined || a.last_seen >= q.since) && (q.until === undefined || a.last_seen < q.until));
-      return listReply(ctx, memoryPage("alerts", q.page_token, q.page_size, rows, capped), ALERT_COLUMNS);
+      const { page_size: _s, page_token: _t, format: _f, ...filter } = ctx.query;
+      const q = defined(filter);
+      return keysetList(ctx, "alerts", (token, size, withTotal) => ctx.store.lists.alerts({ ...q, page_size: size, total_cap: withTotal ? COUNT_CAP : 0, ...(token !== undefined ? { page_token: token } : {}) }), ALERT_COLUMNS);
     },
   }),
   route({

@@ -1,7 +1,8 @@
 /** The audit log of every change made through the service: who, what, when, before and after. */
 import { z } from "zod";
+import { LongwatchError } from "../../../core/errors.ts";
 import { ROLES } from "../../../core/roles.ts";
-import { COUNT_CAP, decodePageToken, encodePageToken, listReply, pageQuery, pageSchema } from "../lists.ts";
+import { COUNT_CAP, decodePageToken, encodePageToken, keysetList, pageQuery, pageSchema } from "../lists.ts";
 import { route } from "../route.ts";
 
 const AuditEntrySchema = z
@@ -39,16 +40,26 @@ export const auditRoutes = [
       ...pageQuery,
     }),
     response: pageSchema(AuditEntrySchema, "AuditEntry"),
-    alsoProduces: ["text/csv"],
+    alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
-      const { page_size, page_token, format: _f, ...filter } = ctx.query;
-      const cursor = decodePageToken<{ s: number }>("audit", page_token);
+      const { page_size: _s, page_token: _t, format: _f, ...filter } = ctx.query;
       const f = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
-      const rows = await ctx.store.access.audit({ ...f, ...(cursor ? { before_seq: cursor.s } : {}), limit: page_size + 1 });
-      const items = rows.slice(0, page_size);
-      const count = await ctx.store.access.auditCount(f, COUNT_CAP + 1);
-      const next = rows.length > page_size ? encodePageToken("audit", { s: items[items.length - 1]!.seq }) : null;
-      return listReply(ctx, { items, next_page_token: next, total: { count: Math.min(count, COUNT_CAP), type: count > COUNT_CAP ? "at_least" : "exact" } }, ["seq", "at", "actor", "actor_kind", "role", "action", "target_kind", "target_id", "before", "after", "request_id", "source_ip"]);
+      // Keyset pages on the log's sequence number, newest first: the token carries the last seq seen.
+      return keysetList(
+        ctx,
+        "audit-log",
+        async (token, size, withTotal) => {
+          const cursor = decodePageToken<{ s: number }>("audit", token);
+          if (cursor && !Number.isSafeInteger(cursor.s)) throw new LongwatchError("usage", "page_token: damaged", { field: "query.page_token" });
+          const rows = await ctx.store.access.audit({ ...f, ...(cursor ? { before_seq: cursor.s } : {}), limit: size + 1 });
+          const items = rows.slice(0, size);
+          const next = rows.length > size ? encodePageToken("audit", { s: items[items.length - 1]!.seq }) : null;
+          if (!withTotal) return { items, next_page_token: next };
+          const count = await ctx.store.access.auditCount(f, COUNT_CAP + 1);
+          return { items, next_page_token: next, total: { count: Math.min(count, COUNT_CAP), type: count > COUNT_CAP ? "at_least" : "exact" } };
+        },
+        ["seq", "at", "actor", "actor_kind", "role", "action", "target_kind", "target_id", "before", "after", "request_id", "source_ip"],
+      );
     },
   }),
 ];

@@ -1,18 +1,13 @@
 /** Findings of the latest scan, and suppressions (of findings and of detectors' alerts). */
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
-import { FINDING_STATUSES, type Finding, FindingSchema } from "../../../core/finding.ts";
+import { FINDING_STATUSES, FindingSchema } from "../../../core/finding.ts";
 import { DETECTOR_IDS } from "../../../core/record.ts";
-import { SEVERITIES, severityRank } from "../../../core/severity.ts";
+import { SEVERITIES } from "../../../core/severity.ts";
 import { suppressAlerts } from "../../../detect/alert-lifecycle.ts";
 import { allDetectors } from "../../../detect/detectors/index.ts";
-import { COUNT_CAP, listReply, memoryPage, pageQuery, pageSchema, yieldToLoop } from "../lists.ts";
+import { COUNT_CAP, defined, keysetList, pageQuery, pageSchema } from "../lists.ts";
 import { route } from "../route.ts";
-
-/** The object without its undefined properties (zod's optional output keeps them; the ports take them absent). */
-function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
-}
 
 // Stored findings carry standards refs the input pattern does not cover (e.g. lower-case catalogue ids), so the answer
 // states them as plain strings.
@@ -29,27 +24,27 @@ export const findingRoutes = [
     path: "/api/v1/findings",
     role: "viewer",
     tag: "findings",
-    summary: "The latest scan's findings, most severe first, filtered by rule, severity, status, device and model",
-    query: z.object({ rule: z.string().optional(), severity: z.enum(SEVERITIES).optional().describe("At least this severe."), status: z.enum(FINDING_STATUSES).optional(), device_id: z.string().optional(), model_id: z.string().optional(), ...pageQuery }),
+    summary: "The latest scan's findings, most severe first, filtered by rule, severity, status, device, model, firmware, group, country and provider; paged in the store, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      rule: z.string().optional(),
+      severity: z.enum(SEVERITIES).optional().describe("At least this severe."),
+      status: z.enum(FINDING_STATUSES).optional().describe("fixed findings appear only when asked for."),
+      device_id: z.string().optional().describe("Findings about this device (its own, and group findings that list it)."),
+      model_id: z.string().optional(),
+      firmware_version: z.string().optional().describe("Of devices with this firmware."),
+      group: z.string().optional().describe("Of devices in this group."),
+      country: z.string().optional().describe("Of devices in this country (ISO 3166-1 alpha-2)."),
+      provider: z.string().optional().describe("Of devices on this connectivity provider."),
+      sort: z.enum(["severity", "rule", "id"]).default("severity").describe("severity: most severe first; rule; id: recorded order."),
+      order: z.enum(["asc", "desc"]).optional(),
+      ...pageQuery,
+    }),
     response: pageSchema(FindingOut, "Finding"),
-    alsoProduces: ["text/csv"],
+    alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
-      const q = ctx.query;
-      const min = q.severity ? severityRank(q.severity) : -1;
-      const rows: Finding[] = [];
-      let capped = false;
-      for await (const page of ctx.store.findings.current(500)) {
-        for (const f of page) {
-          if ((q.rule === undefined || f.rule === q.rule) && severityRank(f.severity) >= min && (q.status === undefined || f.status === q.status) && (q.device_id === undefined || f.device_id === q.device_id || (f.devices ?? []).includes(q.device_id)) && (q.model_id === undefined || f.model_id === q.model_id)) rows.push(f);
-        }
-        if (rows.length > COUNT_CAP) {
-          capped = true;
-          break;
-        }
-        await yieldToLoop();
-      }
-      rows.sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
-      return listReply(ctx, memoryPage("findings", q.page_token, q.page_size, rows, capped), FINDING_COLUMNS);
+      const { page_size: _s, page_token: _t, format: _f, country, ...filter } = ctx.query;
+      const q = { ...defined(filter), ...(country !== undefined ? { country: country.toUpperCase() } : {}) };
+      return keysetList(ctx, "findings", (token, size, withTotal) => ctx.store.lists.findings({ ...q, page_size: size, total_cap: withTotal ? COUNT_CAP : 0, ...(token !== undefined ? { page_token: token } : {}) }), FINDING_COLUMNS);
     },
   }),
   route({

@@ -2,27 +2,25 @@
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { DeviceFieldsSchema, DeviceModelSchema } from "../../../core/fleet.ts";
-import type { StoredDevice } from "../../../store/store.ts";
-import { COUNT_CAP, listReply, memoryPage, pageQuery, pageSchema, yieldToLoop } from "../lists.ts";
+import { COUNT_CAP, defined, keysetList, listFormat, listReply, memoryPage, pageQuery, pageSchema } from "../lists.ts";
 import { route } from "../route.ts";
 
 const DeviceOut = DeviceFieldsSchema.extend({ cert_fingerprint: z.string().optional().describe("SHA-256 of the device's certificate, when it has one.") }).meta({ id: "Device" });
 const ModelOut = DeviceModelSchema.meta({ id: "DeviceModel" });
 const DEVICE_COLUMNS = ["device_id", "name", "model_id", "firmware_version", "country", "groups", "ip", "mac", "imei", "iccid", "deployed_at", "retire_at", "cert_fingerprint"];
-/** Devices looked at per list request until the store has keyset queries for devices (totals beyond are at_least). */
-const SCAN_CAP = 200_000;
 
 const DeviceQuery = z.object({
   model_id: z.string().optional(),
   firmware_version: z.string().optional(),
   group: z.string().optional().describe("Devices in this group."),
   country: z.string().optional().describe("ISO 3166-1 alpha-2."),
+  provider: z.string().optional().describe("The connectivity provider (sim_provider)."),
+  device_id_prefix: z.string().optional().describe("Devices whose id starts with this."),
+  missing: z.enum(["firmware_inventory", "certificate", "credentials", "traffic"]).optional().describe("Devices a coverage gap counts: no firmware inventory, certificate, credentials or traffic."),
+  sort: z.enum(["device_id", "country", "provider"]).default("device_id"),
+  order: z.enum(["asc", "desc"]).optional().describe("Default ascending."),
   ...pageQuery,
 });
-
-function matches(d: StoredDevice, q: z.infer<typeof DeviceQuery>): boolean {
-  return (q.model_id === undefined || d.model_id === q.model_id) && (q.firmware_version === undefined || d.firmware_version === q.firmware_version) && (q.group === undefined || (d.groups ?? []).includes(q.group)) && (q.country === undefined || d.country === q.country.toUpperCase());
-}
 
 export const fleetRoutes = [
   route({
@@ -31,24 +29,14 @@ export const fleetRoutes = [
     path: "/api/v1/devices",
     role: "viewer",
     tag: "devices",
-    summary: "Devices, filtered by model, firmware, group and country",
+    summary: "Devices, filtered by model, firmware, group, country, provider, id prefix and coverage gap; paged in the store, or exported whole (CSV, NDJSON)",
     query: DeviceQuery,
     response: pageSchema(DeviceOut, "Device"),
-    alsoProduces: ["text/csv"],
+    alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
-      const rows: StoredDevice[] = [];
-      let seen = 0;
-      let capped = false;
-      for await (const page of ctx.store.fleet.devicePages(250)) {
-        for (const fd of page) if (matches(fd.device, ctx.query)) rows.push(fd.device);
-        seen += page.length;
-        if (rows.length > COUNT_CAP || seen >= SCAN_CAP) {
-          capped = true;
-          break;
-        }
-        await yieldToLoop();
-      }
-      return listReply(ctx, memoryPage("devices", ctx.query.page_token, ctx.query.page_size, rows, capped), DEVICE_COLUMNS);
+      const { page_size: _s, page_token: _t, format: _f, country, ...filter } = ctx.query;
+      const q = { ...defined(filter), ...(country !== undefined ? { country: country.toUpperCase() } : {}) };
+      return keysetList(ctx, "devices", (token, size, withTotal) => ctx.store.lists.devices({ ...q, page_size: size, total_cap: withTotal ? COUNT_CAP : 0, ...(token !== undefined ? { page_token: token } : {}) }), DEVICE_COLUMNS);
     },
   }),
   route({
@@ -75,10 +63,12 @@ export const fleetRoutes = [
     summary: "Device models, by model_id",
     query: z.object({ manufacturer: z.string().optional(), ...pageQuery }),
     response: pageSchema(ModelOut, "DeviceModel"),
-    alsoProduces: ["text/csv"],
+    alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
       const models = (await ctx.store.fleet.models()).filter((m) => ctx.query.manufacturer === undefined || m.manufacturer === ctx.query.manufacturer);
-      return listReply(ctx, memoryPage("models", ctx.query.page_token, ctx.query.page_size, models, false), ["model_id", "manufacturer", "name", "hardware_version", "ota_capable", "support_end", "data_only"]);
+      // A handful of rows: paged in memory; an export is all of them.
+      const all = listFormat(ctx) !== "json";
+      return listReply(ctx, memoryPage("models", all ? undefined : ctx.query.page_token, all ? models.length + 1 : ctx.query.page_size, models, false), ["model_id", "manufacturer", "name", "hardware_version", "ota_capable", "support_end", "data_only"]);
     },
   }),
   route({
