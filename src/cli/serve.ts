@@ -17,6 +17,10 @@ import type { CliContext } from "./context.ts";
 import type { Store } from "../store/store.ts";
 import { withStore } from "./store.ts";
 import { VERSION } from "./version.ts";
+import { NatsIngest, type NatsIngestOptions } from "../serve/pipeline/nats-ingest.ts";
+import { safeUrl } from "../scale/nats.ts";
+import { DEFAULT_PARTITIONS, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX } from "../scale/partition.ts";
+import { checkStreamNames, intFlag } from "./scale-flags.ts";
 import { createPipeline, type PipelineConfig, pipelineConfig, renderPrometheus } from "../serve/pipeline/index.ts";
 
 interface ServeFlags {
@@ -32,6 +36,10 @@ interface ServeFlags {
   mqttShare?: string;
   mqttClientId?: string;
   follow?: string[];
+  nats?: string;
+  stream: string;
+  subjectPrefix: string;
+  partitions?: string;
 }
 
 /** The ingest pipeline's config: the file's pipeline keys with --mqtt/--mqtt-topic/--follow over them. */
@@ -44,6 +52,18 @@ function pipelineOf(ctx: CliContext, f: ServeFlags, c: ServeConfig): PipelineCon
     ...(f.follow ? { follow: f.follow.map((x) => resolve(ctx.io.cwd, x)) } : {}),
   }, f.config ?? "config");
   return p;
+}
+
+/** `--nats` and the stream flags, checked; undefined when serve detects in-process. */
+function natsIngestOf(f: ServeFlags): NatsIngestOptions | undefined {
+  const url = f.nats;
+  if (!url) {
+    if (f.partitions !== undefined) throw new LongwatchError("usage", "--partitions needs --nats URL");
+    return undefined;
+  }
+  checkStreamNames(f);
+  const partitions = intFlag("--partitions", f.partitions, 1, 4096);
+  return { url, stream: f.stream, prefix: f.subjectPrefix, ...(partitions !== undefined ? { partitions } : {}) };
 }
 
 /** The config file (if any) with the flags over it. */
@@ -91,16 +111,21 @@ export const serveCommand: CommandModule = {
       .option("--mqtt-share <group>", "subscribe as $share/<group>/… so several instances split the topics")
       .option("--mqtt-client-id <id>", "MQTT client id (keep it across restarts: the broker keeps unacknowledged messages for it)")
       .option("--follow <conn.log...>", "follow growing Zeek conn.log files across rotation")
+      .option("--nats <url>", "scale-out ingest: publish records to this JetStream (nats://host:4222) for `longwatch worker` instead of detecting here (docs/scale.md)")
+      .option("--stream <name>", "with --nats: the records stream", DEFAULT_STREAM)
+      .option("--subject-prefix <prefix>", "with --nats: records go to <prefix>.<partition>", DEFAULT_SUBJECT_PREFIX)
+      .option("--partitions <n>", `with --nats: partition count of a new stream (default ${DEFAULT_PARTITIONS}; an existing stream's is read from it)`)
       .option("--check", "validate the configuration and exit")
       .action(async (f: ServeFlags, cmd: Command) => {
         const config = effectiveConfig(ctx, f);
         checkTlsFiles(config.http);
         const pc = pipelineOf(ctx, f, config);
+        const nats = natsIngestOf(f);
         if (f.check) {
-          ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}${pc.mqtt ? `, MQTT ${pc.mqtt.url}` : ""}${pc.follow.length ? `, following ${pc.follow.length} Zeek log(s)` : ""}, ${pc.sinks.length} sink(s).`);
+          ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}${pc.mqtt ? `, MQTT ${pc.mqtt.url}` : ""}${pc.follow.length ? `, following ${pc.follow.length} Zeek log(s)` : ""}, ${pc.sinks.length} sink(s)${nats ? `, publishing to ${nats.stream} on ${safeUrl(nats.url)}` : ""}.`);
           return;
         }
-        await withStore(cmd, ctx, (store, choice) => serveUntilStopped(ctx, store, choice.url, config, pc, choice.dataDir));
+        await withStore(cmd, ctx, (store, choice) => serveUntilStopped(ctx, store, choice.url, config, pc, choice.dataDir, nats));
       });
   },
 };
@@ -109,11 +134,15 @@ export const serveCommand: CommandModule = {
  * Runs the ingest pipeline and the HTTP API on an open store until SIGTERM or SIGINT, printing the address (and a first
  * admin token); `longwatch demo` uses it too.
  */
-export async function serveUntilStopped(ctx: CliContext, store: Store, storeUrl: string, config: ServeConfig, pc: PipelineConfig, dataDir: string): Promise<void> {
+export async function serveUntilStopped(ctx: CliContext, store: Store, storeUrl: string, config: ServeConfig, pc: PipelineConfig, dataDir: string, nats?: NatsIngestOptions): Promise<void> {
   const log = jsonLogger((line) => ctx.io.stderr.write(line), config.http.log.level);
-  const pipeline = createPipeline({ store, config: pc, log, dataDir });
+  // With --nats this instance is the ingest tier: records go to JetStream, workers detect (docs/scale.md).
+  const publisher = nats ? new NatsIngest({ store, config: pc, log, dataDir, nats }) : undefined;
+  const detecting = publisher ? undefined : createPipeline({ store, config: pc, log, dataDir });
+  const pipeline = publisher ?? detecting!;
   await pipeline.start();
-  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) }).catch(async (e: unknown) => {
+  const metricsText = publisher ? () => publisher.prometheus() : () => renderPrometheus(detecting!.metrics());
+  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText }).catch(async (e: unknown) => {
     await pipeline.stop();
     throw e;
   });

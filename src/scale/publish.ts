@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Device, DeviceModel } from "../core/fleet.ts";
 import { LongwatchError } from "../core/errors.ts";
@@ -183,19 +183,27 @@ class Sender {
     if (this.failure) throw this.failure;
   }
 
-  private async attempt(subject: string, body: Uint8Array, msgID: string): Promise<void> {
-    const deadline = Date.now() + 120_000;
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-      try {
-        const ack = await this.js.publish(subject, body, { msgID, timeout: 10_000 });
-        this.stats.messages++;
-        if (ack.duplicate) this.stats.duplicates++;
-        return;
-      } catch (e) {
-        if (Date.now() > deadline) throw new LongwatchError("upstream_failed", `publishing to ${subject}: ${(e as Error).message} (gave up after 2 minutes of retries)`, undefined, { cause: e });
-        this.stats.retries++;
-        await new Promise((r) => setTimeout(r, wait));
-      }
+  private attempt(subject: string, body: Uint8Array, msgID: string): Promise<void> {
+    return publishOnce(this.js, subject, body, msgID, 120_000, () => this.stats.retries++).then((ack) => {
+      this.stats.messages++;
+      if (ack.duplicate) this.stats.duplicates++;
+    });
+  }
+}
+
+/**
+ * Publishes one message, trying again with the same message id after a broker error (a restart, a timeout) until
+ * `retryMs` has passed, so the stream keeps it once whatever happened to the earlier tries.
+ */
+export async function publishOnce(js: JetStreamClient, subject: string, body: Uint8Array, msgID: string, retryMs: number, onRetry: () => void): Promise<PubAck> {
+  const deadline = Date.now() + retryMs;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      return await js.publish(subject, body, { msgID, timeout: 10_000 });
+    } catch (e) {
+      if (Date.now() > deadline) throw new LongwatchError("upstream_failed", `publishing to ${subject}: ${(e as Error).message} (gave up after ${Math.round(retryMs / 1000)} s of retries)`, undefined, { cause: e });
+      onRetry();
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 }
