@@ -12,7 +12,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseIsoDate } from "../core/dates.ts";
+import { resolveConfigPaths } from "../formats/config-paths.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
+import { fileParamNames } from "./file-params.ts";
 import type { Suppression } from "../store/store.ts";
 import { parseRuleSettings, type RuleSettings } from "./config.ts";
 import type { Rule } from "./rule.ts";
@@ -44,6 +46,8 @@ export function loadScanConfig(file: string, rules: readonly Rule[]): ScanConfig
     const line = read.lineOf(path);
     return line !== undefined ? `:${line}` : "";
   };
+  // Files a rule's parameters name are relative to this file (not to the working directory).
+  for (const r of rules) resolveConfigPaths(read.value, file, fileParamNames(r.params).map((p) => ["rules", r.id, "params", p]));
   const parsed = ConfigSchema.safeParse(read.value ?? {});
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${file}${at(i.path)}: ${i.path.join(".")}: ${i.message}`).join("\n"));
   const settings = parseRuleSettings(parsed.data.rules, rules);

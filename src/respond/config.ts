@@ -3,6 +3,7 @@
  * of Longwatch (the service, sinks) and are left to them. Errors name the file, the line and the key.
  */
 import { readFileSync } from "node:fs";
+import { resolveConfigPaths } from "../formats/config-paths.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { LongwatchError } from "../core/errors.ts";
 import { actionById } from "./actions/index.ts";
@@ -21,6 +22,7 @@ export function parseRespondSettings(text: string, file: string): RespondSetting
   };
   // Aliases are resolved (and one naming no anchor, or a bomb, reported with its line) by readYamlText.
   const root = (read.value ?? {}) as Record<string, unknown>;
+  resolveConfigPaths(root, file, [["respond", "secrets_file"]]);
   if (root === null || typeof root !== "object" || Array.isArray(root)) throw new LongwatchError("invalid_config", `${file}: the config must be a map of sections (respond: …)`, { file });
   if (root.respond === undefined) return defaultSettings();
   const parsed = RespondSettingsSchema.safeParse(root.respond);

@@ -4,6 +4,7 @@
  * detection, checkpoint, mqtt, follow, sinks, audit, ingest) are validated by the pipeline's own schema.
  */
 import { readFileSync } from "node:fs";
+import { resolveConfigPaths } from "../formats/config-paths.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
 import { LongwatchError } from "../core/errors.ts";
@@ -57,5 +58,7 @@ export function loadServeConfig(file: string): ServeConfig {
   }
   const read = readYamlText(text, { uniqueKeys: false });
   if (!read.ok) throw new LongwatchError("invalid_config", yamlProblemText(file, read), { file, line: read.line });
+  // Files the config names are relative to it, wherever the service is started from.
+  resolveConfigPaths(read.value, file, [["tls", "cert"], ["tls", "key"], ["follow", "*", "path"], ["sinks", "*", "ca_file"], ["respond", "secrets_file"]]);
   return serveConfig(read.value, file);
 }

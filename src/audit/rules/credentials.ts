@@ -2,6 +2,7 @@
  * Credentials: passwords that are published, missing, shared across devices, or sent in cleartext. No rule here ever
  * puts a password into a finding: evidence names the account, the lists that know the password and how it was checked.
  */
+import { fileParam } from "../file-params.ts";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Credential, Service } from "../../core/fleet.ts";
@@ -60,7 +61,7 @@ export const defaultPassword = defineRule({
   params: z
     .object({
       ...budgetParams(1000, 120_000),
-      extra_dictionaries: z.array(z.string()).default([]).describe("CSV files with the columns of data/default-credentials.csv, e.g. your manufacturers' documented defaults."),
+      extra_dictionaries: fileParam(z.array(z.string()).default([]).describe("CSV files with the columns of data/default-credentials.csv, e.g. your manufacturers' documented defaults; relative to the config file.")),
     })
     .strict(),
   start(ctx) {

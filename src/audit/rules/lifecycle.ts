@@ -2,6 +2,7 @@
  * Lifecycle: will each device still be securable until it is retired? The dates come from lifecycle/ (certificate and
  * CA expiry, support end, the crypto policy); these rules group devices by model and say what ends when.
  */
+import { fileParam } from "../file-params.ts";
 import { z } from "zod";
 import { formatIsoDate, yearsBetween } from "../../core/dates.ts";
 import type { Severity } from "../../core/severity.ts";
@@ -10,7 +11,7 @@ import { type AlgorithmUse, type DeviceLifecycle, LifecycleAssessor } from "../.
 import { defineRule, type DeviceView } from "../rule.ts";
 import { DeviceGroups, plural } from "./group.ts";
 
-const policyParam = z.string().optional().describe("YAML file overriding the shipped crypto policy (data/crypto-policy.yaml).");
+const policyParam = fileParam(z.string().optional().describe("YAML file overriding the shipped crypto policy (data/crypto-policy.yaml); relative to the config file."));
 const NO_MODEL = "(no model)";
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const date = (ms: number | undefined) => (ms === undefined ? undefined : formatIsoDate(ms));
