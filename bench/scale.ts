@@ -3,10 +3,13 @@
  * each (default 2, connectivity session updates and flows), all in the same run:
  *
  * 1. single-process detect (runDetection) — the baseline;
- * 2. detect --workers 2 vs 1 thread (runDetectionThreaded);
- * 3. JetStream: publish, then 1 worker process vs 2 worker processes (`longwatch worker`, each with its own store
- *    schema and stream), from start until every unit's checkpoint covers the stream — so the figure includes start-up
- *    (restoring nothing, loading nothing: no inventory) and checkpoints.
+ * 2. detect --workers 1 and 2 (runDetectionThreaded: the main thread reads, orders and runs the fleet-wide
+ *    detectors, the threads the per-device ones);
+ * 3. JetStream: publish, then 1 worker process vs 2 worker processes (`longwatch worker` from dist/ unless
+ *    BENCH_FROM_SOURCE=1, each run with its own store schema and stream), from spawning them until every unit's
+ *    checkpoint covers the stream with nothing held — so the figure includes start-up and checkpoints. Printed
+ *    apart: start-up (spawn to the first checkpoint with records), the time the partitions were through, and the
+ *    time the fleet stage was through (the fleet stage is one unit: with two workers it is the critical path).
  *
  * Needs NATS on LONGWATCH_BENCH_NATS (default nats://127.0.0.1:4222) and PostgreSQL on LONGWATCH_BENCH_PG.
  */
@@ -55,8 +58,10 @@ const time = async (f: () => unknown) => {
 };
 const single = await time(() => runDetection({ files: [file], now, onReject: () => {} }));
 console.log(`detect, one thread:        ${single.toFixed(1)} s  ${rate(single)} records/s`);
+const threads1 = await time(() => runDetectionThreaded({ files: [file], now, workers: 1, onReject: () => {} }));
+console.log(`detect --workers 1:        ${threads1.toFixed(1)} s  ${rate(threads1)} records/s  (${(single / threads1).toFixed(2)}× one thread)`);
 const threads2 = await time(() => runDetectionThreaded({ files: [file], now, workers: 2, onReject: () => {} }));
-console.log(`detect --workers 2:        ${threads2.toFixed(1)} s  ${rate(threads2)} records/s  (${(single / threads2).toFixed(2)}× one thread)`);
+console.log(`detect --workers 2:        ${threads2.toFixed(1)} s  ${rate(threads2)} records/s  (${(threads1 / threads2).toFixed(2)}× --workers 1, ${(single / threads2).toFixed(2)}× one thread)`);
 
 const tag = `${process.pid}`;
 const admin = new pg.Client({ connectionString: PG });
@@ -79,26 +84,38 @@ async function workersRun(n: number): Promise<number> {
   const store = await openStore(u.toString());
   const info = await jsm.streams.info(stream);
   const started = performance.now();
+  const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, ["--max-old-space-size=6144", "--import", "tsx", join(ROOT, "src/cli/bin.ts"), "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "10", "--lease-seconds", "60"], { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] }),
+    spawn(process.execPath, ["--max-old-space-size=6144", ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "60"], { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] }),
   );
   const last = info.state.last_seq;
+  let firstS: number | undefined;
+  let partsS: number | undefined;
+  let fleetS: number | undefined;
+  const since = () => (performance.now() - started) / 1000;
+  const held = (c: { meta: string }) => (JSON.parse(c.meta) as { held?: number }).held ?? 1;
   for (;;) {
     const cps = await store.scale.checkpoints(stream);
-    const total = cps.filter((c) => c.part >= 0).reduce((s, c) => s + c.records, 0);
-    if (cps.length === P + 1 && total === N && cps.find((c) => c.part < 0)!.seq === last) break;
-    await new Promise((r) => setTimeout(r, 500));
+    const parts = cps.filter((c) => c.part >= 0);
+    const fleet = cps.find((c) => c.part < 0);
+    if (firstS === undefined && cps.some((c) => c.records > 0)) firstS = since();
+    if (partsS === undefined && parts.length === P && parts.reduce((s, c) => s + c.records, 0) === N && parts.every((c) => held(c) === 0)) partsS = since();
+    if (fleetS === undefined && fleet && fleet.seq === last && held(fleet) === 0) fleetS = since();
+    if (partsS !== undefined && fleetS !== undefined) break;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  const s = (performance.now() - started) / 1000;
+  const s = since();
   for (const p of procs) p.kill("SIGTERM");
+  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
   await store.close();
-  console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s)`);
+  console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s; first checkpoint at ${firstS!.toFixed(1)} s, partitions through at ${partsS.toFixed(1)} s, fleet stage at ${fleetS.toFixed(1)} s; includes --quiet-seconds 1)`);
   return s;
 }
 try {
   const w1 = await workersRun(1);
   const w2 = await workersRun(2);
-  console.log(`2 workers / 1 worker: ${(w1 / w2).toFixed(2)}×; 1 worker / single-process detect: ${(single / w1).toFixed(2)}×`);
+  console.log(`2 workers / 1 worker: ${(w1 / w2).toFixed(2)}×; 1 worker / single-process detect: ${(single / w1).toFixed(2)}×; 2 workers / single-process detect: ${(single / w2).toFixed(2)}×`);
+  console.log(`load after: ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 } finally {
   for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);
   await nc.close();

@@ -27,6 +27,7 @@ interface WorkerFlags extends NatsFlags {
   checkpointSeconds: string;
   holdSeconds: string;
   idleSeconds?: string;
+  quietSeconds: string;
 }
 
 export const workerCommand: CommandModule = {
@@ -43,6 +44,7 @@ export const workerCommand: CommandModule = {
       .option("--checkpoint-seconds <s>", "how often state and alerts are committed (and messages acknowledged)", "2")
       .option("--hold-seconds <s>", "records are held this long (event time) to put stragglers in order", "2")
       .option("--idle-seconds <s>", "move event time on with the wall clock when records lag it by more than this (live feeds; default: only records move it)")
+      .option("--quiet-seconds <s>", "a partition (or the fleet stage) with no new message for this long processes the records it holds for ordering", "5")
       .action(async (o: WorkerFlags, c: Command) => runWorker(ctx, o, c));
   },
 };
@@ -93,6 +95,7 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
       leaseMs: seconds("--lease-seconds", o.leaseSeconds),
       checkpointMs: seconds("--checkpoint-seconds", o.checkpointSeconds),
       holdMs: seconds("--hold-seconds", o.holdSeconds),
+      quietMs: seconds("--quiet-seconds", o.quietSeconds),
       ...(o.idleSeconds ? { idleMs: seconds("--idle-seconds", o.idleSeconds) } : {}),
       log: (line) => ctx.err(`${new Date().toISOString()} ${line}`),
     });

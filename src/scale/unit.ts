@@ -33,6 +33,12 @@ export interface UnitOptions {
   holdMs: number;
   idleMs: number;
   checkpointMs: number;
+  /**
+   * When the unit's subjects have had no message for this long (wall clock), the records it holds for ordering are
+   * processed (default 5 s): a finished backfill, or a feed that paused, is judged to its end instead of waiting for
+   * more records to push the last ones out. Infinity: never (results then depend only on the records).
+   */
+  quietMs?: number;
   log(line: string): void;
 }
 
@@ -57,6 +63,8 @@ export class Unit {
   private meta: Meta = { rejected: 0, late: 0, messages: 0, bad: 0 };
   private unacked: JsMsg[] = [];
   private lastCheckpoint = 0;
+  private lastMessage = Date.now();
+  private drained = false;
   private stopping = false;
   private lost = false;
   private loop: Promise<void> | undefined;
@@ -148,11 +156,19 @@ export class Unit {
       try {
         if (!this.consumer) await this.recreateConsumer();
         const batch = await this.consumer!.fetch({ max_messages: 64, expires: 1000 });
+        let got = 0;
         for await (const m of batch) {
+          got++;
           this.take(m);
           if (this.stopping) break;
         }
-        if (this.unacked.length > 0 && Date.now() - this.lastCheckpoint >= this.o.checkpointMs) await this.checkpoint();
+        if (got > 0) this.lastMessage = Date.now();
+        else if (this.live.stats.held > 0 && Date.now() - this.lastMessage >= (this.o.quietMs ?? 5000)) {
+          // Quiet, and the broker confirms nothing more is waiting on these subjects (not a consumer being recreated).
+          if ((await this.consumer!.info()).num_pending === 0) this.drainQuiet();
+          else this.lastMessage = Date.now();
+        }
+        if ((this.unacked.length > 0 || this.drained) && Date.now() - this.lastCheckpoint >= this.o.checkpointMs) await this.checkpoint();
         wait = 100;
       } catch (e) {
         if (isLongwatchError(e, "conflict")) {
@@ -162,6 +178,8 @@ export class Unit {
         }
         if (this.stopping) return;
         this.o.log(`${this.name}: ${(e as Error).message}; trying again`);
+        // A broker outage is not a quiet stream: the records held wait for what comes after it.
+        this.lastMessage = Date.now();
         // The consumer may be gone (a broker that lost it): recreate it from what was taken in.
         this.consumer = undefined;
         await new Promise((r) => setTimeout(r, wait));
@@ -197,6 +215,19 @@ export class Unit {
     this.unacked.push(m);
   }
 
+  /**
+   * The stream is quiet: every record held is processed, and a tick that is due runs — what a replay does at its end,
+   * so a finished backfill gives the alerts `detect` gives. The next checkpoint commits them. A record that comes
+   * later, older than these, is taken as late (as for any record behind the hold).
+   */
+  private drainQuiet(): void {
+    const held = this.live.stats.held;
+    this.live.drain();
+    this.live.engine.advance(this.live.engine.now);
+    this.drained = true;
+    this.o.log(`${this.name}: quiet for ${Math.round((this.o.quietMs ?? 5000) / 1000)} s: processed the ${held} records held for ordering`);
+  }
+
   /** Writes state and alerts in one transaction under the lease, then acknowledges what it covers. */
   private async checkpoint(): Promise<void> {
     const cp = this.live.checkpoint();
@@ -205,9 +236,10 @@ export class Unit {
     const seq = this.seq;
     await store.transaction(async (tx) => {
       if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
-      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify(this.meta), chunks: cp.state() });
+      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, held: this.live.stats.held }), chunks: cp.state() });
     });
     cp.commit();
+    this.drained = false;
     this.committedSeq = seq;
     this.lastCheckpoint = Date.now();
     for (const m of this.unacked) m.ack();

@@ -32,6 +32,8 @@ export interface WorkerOptions {
   checkpointMs?: number;
   holdMs?: number;
   idleMs?: number;
+  /** A unit whose subjects were quiet this long processes the records it holds (default 5 s; see unit.ts). */
+  quietMs?: number;
   clock?: () => number;
   log?(line: string): void;
 }
@@ -142,6 +144,7 @@ export class ScaleWorker {
         holdMs: fleet ? Infinity : (this.o.holdMs ?? 2000),
         idleMs: fleet ? Infinity : (this.o.idleMs ?? Infinity),
         checkpointMs: this.o.checkpointMs ?? 2000,
+        ...(this.o.quietMs !== undefined ? { quietMs: this.o.quietMs } : {}),
         log: this.log,
       });
       try {

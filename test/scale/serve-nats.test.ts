@@ -6,7 +6,8 @@
  * - Every record reaches the stream once (a POST sent again is dropped by its Nats-Msg-Id), and every record of a
  *   device — whichever identifier it carries (device_id, ICCID/IMSI/IMEI, MQTT client id, IP) — is on the
  *   partition of its inventory device_id.
- * - A worker on the stream raises the alerts a worker raises on the same records loaded with `longwatch publish`.
+ * - A worker on the stream raises the alerts a worker raises on the same records loaded with `longwatch publish`,
+ *   and those are the alerts single-process `detect` raises on the files (fleet stage included).
  * - A followed Zeek log is published once across a restart of serve (its position is saved after JetStream has the
  *   chunk).
  */
@@ -68,13 +69,13 @@ async function detectWithWorker(url: string, stream: string, prefix: string, rec
   const store = await openStore(url);
   const nc = await connectNats(SHARED_NATS, "test worker");
   const layout: StreamLayout = { stream, prefix, partitions: P, window: P * 1000 };
-  const w = new ScaleWorker({ nc, store, layout, name: "sn", inventory, fleetStage: true, leaseMs: 3000, checkpointMs: 300, engine: (u) => ({ detectors: allDetectors.filter((d) => (u === "fleet") === Boolean(d.fleetWide)), reference: loadReference({}) }) });
+  const w = new ScaleWorker({ nc, store, layout, name: "sn", inventory, fleetStage: true, leaseMs: 3000, checkpointMs: 300, quietMs: 500, engine: (u) => ({ detectors: allDetectors.filter((d) => (u === "fleet") === Boolean(d.fleetWide)), reference: loadReference({}) }) });
   try {
     await w.start();
     const last = (await (await jetstreamManager(nc)).streams.info(stream)).state.last_seq;
     await until(async () => {
       const cps = await store.scale.checkpoints(stream);
-      return cps.length === P + 1 && cps.find((c) => c.part === FLEET_UNIT)!.seq >= last && cps.filter((c) => c.part !== FLEET_UNIT).reduce((s, c) => s + c.records, 0) === records;
+      return cps.length === P + 1 && cps.find((c) => c.part === FLEET_UNIT)!.seq >= last && cps.filter((c) => c.part !== FLEET_UNIT).reduce((s, c) => s + c.records, 0) === records && cps.every((c) => (JSON.parse(c.meta) as { held?: number }).held === 0);
     }, 120_000, "the worker caught up");
     return await store.alerts.list({ limit: 100_000 });
   } finally {
@@ -210,10 +211,7 @@ describe("longwatch serve --nats: the ingest tier publishes to JetStream", { ski
     assert.equal(accepted, lines.length);
   });
 
-  // KNOWN DEFECT (issue 14 item 3, reported): the workers do not raise what single-process detect raises on these
-  // records — beaconing fires in the partitions on destinations the whole model uses (detect knows them from the
-  // fleet), and new-destination / fleet-campaign alerts of the attack are missing from the fleet stage.
-  it("publish + worker raise what single-process detect raises", { todo: "fleet-wide knowledge in the partitions (issue 14 item 3)" }, () => {
+  it("publish + worker raise what single-process detect raises on the same records", () => {
     assert.ok(workerAlerts, "the first test ran");
     const want = runDetection({ files: sim.files, inventory, reference: loadReference(), now: Date.now(), onReject: () => assert.fail("reject") }).alerts;
     const g = new Set(core(workerAlerts));

@@ -62,6 +62,7 @@ export const beaconing = defineDetector({
   ignores:
     "Infrastructure with a rhythm of its own — time (123/udp), DNS, DHCP, mDNS/LLMNR/NetBIOS/SSDP and multicast — is never a candidate (DNS tunnelling is not judged here). Destinations many devices of the fleet use are not rare. Rhythms slower than max_interval_seconds (6 h) are not followed.",
   attack: ["T1071", "T0869"],
+  fleetWide: "how many flows of the whole fleet go to each destination (a destination many devices use is not rare).",
   intel: { endpoint: "destination", indicator_types: ["malicious-activity"] },
   params,
   create(ctx) {
