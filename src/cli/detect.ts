@@ -40,6 +40,7 @@ interface DetectFlags {
   localNet?: string[];
   reorderWindow?: string;
   maxFuture: string;
+  maxPast?: string;
   sortMemory: string;
   dedupWindow: string;
   detectors?: string;
@@ -80,6 +81,7 @@ export const detectCommand: CommandModule = {
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
       .addOption(new Option("--reorder-window <seconds>", "no longer needed: records are sorted by event time").hideHelp())
       .option("--max-future <hours>", "reject records dated more than this far after now (--now): an implausible time must not move detection's clock", "24")
+      .option("--max-past <days>", "reject records dated more than this long before now (--now), e.g. a device clock that was never set and reports 1970 (default: no bound)")
       .option("--sort-memory <MiB>", "memory for sorting inputs that are not in time order; beyond it, sorted runs go to temporary files", "256")
       .option("--dedup-window <minutes>", "repeats of an alert within this time of its last sighting are counted, not re-raised", "1440")
       .option("--detectors <ids>", "comma-separated detector ids to run (default: all; `longwatch detectors` lists them)")
@@ -166,6 +168,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       ...(localNets ? { localNets } : {}),
       now,
       maxFutureMs: positive("--max-future", o.maxFuture) * 3_600_000,
+      ...(o.maxPast !== undefined ? { maxPastMs: positive("--max-past", o.maxPast) * 86_400_000 } : {}),
       sort: { memoryBytes: positive("--sort-memory", o.sortMemory) * 2 ** 20 },
       dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
       ...(mapping ? { mapping: mapping.data! } : {}),

@@ -31,6 +31,11 @@ export interface EngineOptions {
   clock?: () => number;
   /** How far ahead of the clock a record may be (default one day). */
   maxFutureMs?: number;
+  /**
+   * How far behind the clock a record may be (default: no bound). A device whose clock was never set reports 1970;
+   * with a bound such records are rejected with the reason instead of being judged as very late ones.
+   */
+  maxPastMs?: number;
   /** Repeats of an alert (detector, device, key) within this long of its last sighting update it (default a day): raised once, then counted. */
   dedupWindowMs?: number;
   /** How often (event time) detectors get a `tick` to notice absence. */
@@ -75,8 +80,11 @@ export class Engine {
   private readonly tickMs: number;
   private readonly clock: () => number;
   private readonly maxFutureMs: number;
+  private readonly maxPastMs: number;
   /** Records with a later time than this are implausible (clock + maxFutureMs, refreshed at ticks). */
   private limit = Infinity;
+  /** Records with an earlier time than this are implausible (clock - maxPastMs). */
+  private floor = -Infinity;
   private nextTick = -Infinity;
   private readonly local: LocalNets;
 
@@ -87,6 +95,7 @@ export class Engine {
     this.tickMs = opts.tickMs ?? 60_000;
     this.clock = opts.clock ?? Date.now;
     this.maxFutureMs = opts.maxFutureMs ?? 86_400_000;
+    this.maxPastMs = opts.maxPastMs ?? Infinity;
     this.refreshClock();
     this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 86_400_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
     for (const detector of opts.detectors) {
@@ -133,7 +142,7 @@ export class Engine {
    */
   ingest(rec: Rec): string | null {
     const ts = rec.ts;
-    if (ts > this.limit) return this.implausible(rec);
+    if (ts > this.limit || ts < this.floor) return this.implausible(rec);
     const why = this.resolveDevice(rec);
     if (why !== null) {
       this.stats.unresolved++;
@@ -158,7 +167,7 @@ export class Engine {
    * the rejects are reported with their input then and the records kept are sure to be used.
    */
   check(rec: Rec): string | null {
-    if (rec.ts > this.limit) return this.implausible(rec);
+    if (rec.ts > this.limit || rec.ts < this.floor) return this.implausible(rec);
     if (rec.kind === KIND.flow && !rec.hasIdentifier() && !(rec.has(F.src_ip) && this.isLocal(rec, F.src_ip)) && !this.isLocal(rec, F.dst_ip)) {
       this.stats.unresolved++;
       return NO_LOCAL_END;
@@ -168,12 +177,15 @@ export class Engine {
 
   /** Re-reads the clock for the future bound (live ingest calls it as wall time passes; ticks do it too). */
   refreshClock(): void {
-    this.limit = this.clock() + this.maxFutureMs;
+    const now = this.clock();
+    this.limit = now + this.maxFutureMs;
+    this.floor = now - this.maxPastMs;
   }
 
   private implausible(rec: Rec): string {
     this.stats.implausible++;
     const clock = this.limit - this.maxFutureMs;
+    if (rec.ts < this.floor) return `ts: "${isoOf(rec.ts)}" is more than ${fmtDuration(this.maxPastMs)} before the clock (${isoOf(clock)}): an implausible time (a device clock that was never set?), rejected so it is not judged as a very late record`;
     return `ts: "${isoOf(rec.ts)}" is more than ${fmtDuration(this.maxFutureMs)} ahead of the clock (${isoOf(clock)}): an implausible time (a wrong device clock or unit?), rejected so it cannot move detection's clock`;
   }
 

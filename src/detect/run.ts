@@ -27,6 +27,8 @@ export interface DetectRunOptions {
   now?: number;
   /** How far ahead of `now` a record's time may be (default one day). */
   maxFutureMs?: number;
+  /** How far behind `now` a record's time may be (default: no bound). */
+  maxPastMs?: number;
   /** Memory budget and folder for sorting inputs that are not in time order. */
   sort?: SortOptions;
   dedupWindowMs?: number;
@@ -96,6 +98,7 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
       sourceName: (i) => o.files[i] ?? "input",
       clock: () => now,
       ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}),
+      ...(o.maxPastMs !== undefined ? { maxPastMs: o.maxPastMs } : {}),
       ...(o.params ? { params: o.params } : {}),
       ...(o.localNets ? { localNets: o.localNets } : {}),
       ...(o.dedupWindowMs !== undefined ? { dedupWindowMs: o.dedupWindowMs } : {}),

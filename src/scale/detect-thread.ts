@@ -21,6 +21,7 @@ export interface ThreadInit {
   localNets?: readonly string[];
   now: number;
   maxFutureMs?: number;
+  maxPastMs?: number;
   dedupWindowMs?: number;
   reference?: ReferenceData;
   files: readonly string[];
@@ -51,6 +52,7 @@ function build(): Engine {
     sourceName: (i) => init.files[i] ?? "input",
     clock: () => init.now,
     ...(init.maxFutureMs !== undefined ? { maxFutureMs: init.maxFutureMs } : {}),
+    ...(init.maxPastMs !== undefined ? { maxPastMs: init.maxPastMs } : {}),
     ...(init.params ? { params: init.params } : {}),
     ...(init.localNets ? { localNets: init.localNets } : {}),
     ...(init.dedupWindowMs !== undefined ? { dedupWindowMs: init.dedupWindowMs } : {}),

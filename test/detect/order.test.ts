@@ -102,6 +102,25 @@ describe("event-time bounds", () => {
     assert.equal(rejects.length, 1);
     assert.match(rejects[0]!, /more than 60 min ahead/);
   });
+
+  it("rejects records older than a configurable past bound (a clock never set), and dates before 1970, with the reason", () => {
+    const lines = ["ts,device_id,kind,metric,value"];
+    for (let m = 0; m < 360; m += 5) for (const d of ["a", "b"]) lines.push(`${new Date(now - 6 * 3_600_000 + m * 60_000).toISOString()},${d},metric,temp,20`);
+    lines.push("1970-01-01T00:03:00Z,a,metric,temp,21"); // a device that booted without network time
+    lines.push("1969-12-31T23:59:00Z,b,metric,temp,21");
+    lines.push("0,b,metric,temp,21"); // epoch seconds 0
+    const f = tmp.write("past.csv", lines.join("\n"));
+    const unbounded: string[] = [];
+    runDetection({ files: [f], now, reference, onReject: (_f, _l, why) => unbounded.push(why) });
+    assert.deepEqual(unbounded, ['ts: "1969-12-31T23:59:00Z" is before 1970: an implausible time (a device clock that was never set?)']);
+    const rejects: { line: number; why: string }[] = [];
+    const r = runDetection({ files: [f], now, maxPastMs: 30 * 86_400_000, reference, onReject: (_f, line, why) => rejects.push({ line, why }) });
+    assert.deepEqual(rejects.map((x) => x.line), [lines.length - 2, lines.length - 1, lines.length]);
+    assert.match(rejects[0]!.why, /ts: "1970-01-01T00:03:00Z" is more than 30\.0 days before the clock \(2026-11-25T12:00:00Z\): an implausible time/);
+    assert.match(rejects[2]!.why, /ts: "1970-01-01T00:00:00Z" is more than 30\.0 days before/);
+    assert.equal(r.engine.stats.late.reduce((a, b) => a + b, 0), 0, "not judged as late records");
+    assert.equal(r.engine.stats.implausible, 2);
+  });
 });
 
 describe("Zeek connections", () => {

@@ -341,7 +341,7 @@ export class Rec {
       switch (FIELD_TYPE_CODES[f]) {
         case T.ts:
           this.ts = parseTs(b, s, e);
-          if (this.ts !== this.ts) return this.bad(f, "is not an ISO 8601 date-time or epoch seconds");
+          if (this.ts !== this.ts) return this.bad(f, yearBefore1970(b, s, e) ? "is before 1970: an implausible time (a device clock that was never set?)" : "is not an ISO 8601 date-time or epoch seconds");
           if (this.ts > MAX_TS) return this.bad(f, "is beyond the latest date a clock can show (year 275760)");
           break;
         case T.num: {
@@ -461,4 +461,16 @@ function digits(b: Uint8Array, s: number, e: number, min: number, max: number, k
   }
   const n = end - s;
   return n < min || n > max ? -1 : v;
+}
+
+/** An ISO date whose year is before 1970 (epoch time starts there; such dates come from clocks that were never set). */
+function yearBefore1970(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s < 10 || b[s + 4] !== 45) return false;
+  let y = 0;
+  for (let i = s; i < s + 4; i++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) return false;
+    y = y * 10 + d;
+  }
+  return y < 1970;
 }

@@ -17,6 +17,7 @@ export const DetectionConfigSchema = z
     idle_ms: z.number().int().min(1000).default(600_000).describe("Records lagging the wall clock more than this: event time moves on without them."),
     max_held: z.number().int().min(1000).default(1_000_000).describe("Records held at most in the reorder buffer."),
     max_future_hours: z.number().min(0).default(24).describe("Records dated more than this after the wall clock are rejected."),
+    max_past_days: z.number().min(0).optional().describe("Records dated more than this before the wall clock are rejected (default: no bound)."),
     dedup_window_minutes: z.number().min(0).default(1440).describe("Repeats of an alert within this time of its last sighting are counted, not re-raised (as detect: a day)."),
   })
   .strict();

@@ -29,6 +29,7 @@ export async function detectionEngineOptions(store: StoreTx, config: PipelineCon
     ...(Object.keys(d.detectors).length ? { params: d.detectors } : {}),
     ...(d.local_nets ? { localNets: d.local_nets } : {}),
     maxFutureMs: d.max_future_hours * 3_600_000,
+    ...(d.max_past_days !== undefined ? { maxPastMs: d.max_past_days * 86_400_000 } : {}),
     dedupWindowMs: d.dedup_window_minutes * 60_000,
     reference: { ...loadReference(), ...(flows ? { flows } : {}), ...(watchlist ? { watchlist } : {}) },
   };
