@@ -1,0 +1,25 @@
+/**
+ * The baseline of bench:serve's MQTT figure, in its own process as the service is: a bare mqtt.js subscriber (MQTT 5,
+ * QoS 1, the same receive maximum the service advertises) that only parses each message's JSON. Prints `ready` once
+ * subscribed, `n <messages>` every 100 (the bench paces its publisher by it) and `done <ms>` (first message to the last)
+ * after `count` messages. Args: broker topic-filter count.
+ */
+import mqtt from "mqtt";
+
+const [broker, filter, countText] = process.argv.slice(2);
+const count = Number(countText);
+const sub = await mqtt.connectAsync(broker!, { protocolVersion: 5, clean: true, properties: { receiveMaximum: 1000 } });
+let n = 0;
+let sum = 0;
+let first = 0;
+sub.on("message", (_t, p) => {
+  if (n === 0) first = performance.now();
+  for (const line of p.toString("utf8").split("\n")) if (line) sum += (JSON.parse(line) as { value?: number }).value ?? 1;
+  if (++n % 100 === 0) process.stdout.write(`n ${n}\n`);
+  if (n === count) {
+    process.stdout.write(`done ${(performance.now() - first).toFixed(1)} ${sum > 0 ? "" : "-"}\n`);
+    void sub.endAsync().then(() => process.exit(0));
+  }
+});
+await sub.subscribeAsync(filter!, { qos: 1 });
+process.stdout.write("ready\n");

@@ -1,0 +1,474 @@
+/**
+ * bench:serve — the running service, measured as an operator runs it: a real `longwatch serve` process (the built
+ * dist/, on a fresh SQLite store) fed by the real Mosquitto on 127.0.0.1:1883 and over HTTP, with a webhook sink to a
+ * local receiver in this process.
+ *
+ *   (a) MQTT ingest through detection vs a bare mqtt.js subscriber (its own process, parse only) on the same
+ *       messages from the same broker in the same run: ratio of messages/s (target ≥ 0.9).
+ *   (b) HTTP NDJSON ingest (POST /api/v1/records, batch bodies): records/s (target ≥ 200,000).
+ *   (c) alert latency, MQTT publish → webhook receipt, while records stream in at BENCH_RATE (20,000 records/s):
+ *       p50/p99 (target p99 ≤ 100 ms). A probe device's SIM shows up with a new IMEI ten times a second (sim-swap
+ *       raises at once); the latency is from the probe's publish to the signed webhook's arrival.
+ *   (d) a soak at that rate for --soak-minutes N (default 10), the service's resident memory sampled every 5 s
+ *       (target: flat within 10 % after the first tenth), alert latency kept throughout.
+ *
+ * Env: LONGWATCH_BENCH_MQTT (mqtt://127.0.0.1:1883), BENCH_MQTT_MESSAGES (50,000), BENCH_HTTP_RECORDS (1,000,000),
+ * BENCH_HTTP_BATCH (10,000 lines per body), BENCH_RATE (20,000), BENCH_PER_MESSAGE (records per MQTT message in the
+ * latency run and soak, 20), BENCH_LATENCY_S (20), BENCH_HOLD_MS (the reorder buffer, 0; see bench/RESULTS.md).
+ * Flags: --soak-minutes N (0 skips the soak), --only a,b,c,d.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+
+const root = join(import.meta.dirname, "..");
+const BROKER = process.env.LONGWATCH_BENCH_MQTT ?? "mqtt://127.0.0.1:1883";
+const MQTT_N = Number(process.env.BENCH_MQTT_MESSAGES ?? 50_000);
+const HTTP_N = Number(process.env.BENCH_HTTP_RECORDS ?? 1_000_000);
+const HTTP_BATCH = Number(process.env.BENCH_HTTP_BATCH ?? 10_000);
+const RATE = Number(process.env.BENCH_RATE ?? 20_000);
+const PER_MESSAGE = Number(process.env.BENCH_PER_MESSAGE ?? 20);
+const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 20);
+const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 0);
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const SOAK_MIN = Number(flag("--soak-minutes") ?? 10);
+const ONLY = new Set((flag("--only") ?? "a,b,c,d").split(","));
+const SECRET = "bench-webhook-secret-0123456789";
+const run = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const base = `lwbench/serve/${run}`;
+const load = () => loadavg().map((l) => l.toFixed(2)).join(" ");
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records: a fleet of DEVICES devices sending metrics, flows and connectivity events, all dated now (a live fleet).
+
+const DEVICES = 10_000;
+let seq = 0;
+function record(ts: number): string {
+  const i = seq++;
+  const d = i % DEVICES;
+  const t = new Date(ts).toISOString();
+  switch (i % 4) {
+    case 0:
+      return `{"ts":"${t}","kind":"metric","device_id":"dev-${d}","metric":"bytes_out","value":${(i % 977) + 100}}`;
+    case 1:
+      return `{"ts":"${t}","kind":"flow","device_id":"dev-${d}","src_ip":"10.${(d >> 8) & 255}.${d & 255}.2","src_port":${40000 + (i % 1000)},"dst_ip":"52.28.${d % 4}.10","dst_port":443,"proto":"tcp","bytes_out":${600 + (i % 300)},"bytes_in":1800}`;
+    case 2:
+      return `{"ts":"${t}","kind":"metric","device_id":"dev-${d}","metric":"messages","value":${i % 7}}`;
+    default:
+      return `{"ts":"${t}","kind":"connectivity","device_id":"dev-${d}","event":"session_start","iccid":"894900${String(1e12 + d)}","imei":"3569${String(1e10 + d)}","bytes_up":${i % 5000},"bytes_down":${i % 9000}}`;
+  }
+}
+const PROBE_BOUND = "35000000000000";
+const probeImei = (k: number) => `35${String(1e12 + k)}`;
+const probeRecord = (ts: number, imei: string) => `{"ts":"${new Date(ts).toISOString()}","kind":"connectivity","device_id":"probe-${run}","event":"session_start","imei":"${imei}"}`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The webhook receiver: checks the signature header is there, notes when each probe's alert arrived.
+
+interface Receiver {
+  url: string;
+  server: Server;
+  arrived: Map<string, number>;
+  bodies: number;
+}
+async function startReceiver(): Promise<Receiver> {
+  const r: Receiver = { url: "", server: undefined as unknown as Server, arrived: new Map(), bodies: 0 };
+  r.server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const at = performance.now();
+      r.bodies++;
+      if (!String(req.headers["x-longwatch-signature"] ?? "").startsWith("sha256=")) throw new Error("webhook body without a signature");
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { alert: { detector: string; evidence: { seen_imei?: string } } } | { alerts: { alert: { detector: string; evidence: { seen_imei?: string } } }[] };
+      const alerts = "alerts" in body ? body.alerts.map((x) => x.alert) : [body.alert];
+      for (const a of alerts) if (a.detector === "sim-swap" && a.evidence.seen_imei) r.arrived.set(a.evidence.seen_imei, at);
+      res.end("ok");
+    });
+  });
+  r.server.keepAliveTimeout = 60_000;
+  await new Promise<void>((ok) => r.server.listen(0, "127.0.0.1", ok));
+  r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}/hook`;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The service: dist/cli/bin.js as bin/longwatch.js runs it (with its V8 flag), so its pid is the one holding the state.
+
+interface Service {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  dir: string;
+  out: () => string;
+  metrics(): Promise<string>;
+  stop(): Promise<number | null>;
+}
+async function startService(hook: string, topics: string[]): Promise<Service> {
+  const dir = mkdtempSync(join(tmpdir(), "lw-bench-serve-"));
+  const config = join(dir, "longwatch.yaml");
+  writeFileSync(
+    config,
+    [
+      "metrics_public: true",
+      "log: { level: warn }",
+      `detection: { hold_ms: ${HOLD_MS} }`,
+      "checkpoint: { interval_s: 10 }",
+      "audit: { every_minutes: 0, on_inventory_change: false }",
+      "sinks:",
+      "  - type: webhook",
+      "    name: bench",
+      `    url: ${hook}`,
+      `    secret: ${SECRET}`,
+      "    queue_size: 100000",
+      "",
+    ].join("\n"),
+  );
+  const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--max-semi-space-size=64", join(root, "dist/cli/bin.js"), "--data", join(dir, "data"), "--store", `sqlite:${join(dir, "data", "longwatch.db")}`, "serve", "--listen", "127.0.0.1:0", "--config", config, "--mqtt", BROKER, "--mqtt-client-id", `lw-bench-${run}`];
+  for (const t of topics) args.push("--mqtt-topic", t);
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((ok) => child.once("exit", ok));
+  const deadline = Date.now() + 120_000;
+  while (!/serving on (\S+) /.test(out)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error(`serve did not start:\n${out}\n${err}`);
+    }
+    await sleep(50);
+  }
+  const url = /serving on (\S+) /.exec(out)![1]!;
+  const token = /\n {2}(lw_[A-Za-z0-9_-]{43})\n/.exec(out)?.[1];
+  if (!token) throw new Error(`no admin token printed:\n${out}`);
+  return {
+    child,
+    url,
+    token,
+    dir,
+    out: () => `${out}\n${err}`,
+    async metrics() {
+      const r = await fetch(`${url}/metrics`);
+      return r.text();
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      const code = await Promise.race([exited, sleep(60_000).then(() => "timeout" as const)]);
+      if (code === "timeout") {
+        child.kill("SIGKILL");
+        return null;
+      }
+      return code;
+    },
+  };
+}
+
+/** Sum of a metric's samples whose labels contain `match` (all samples without it). */
+function metricSum(text: string, name: string, match = ""): number {
+  let s = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, "gm"))) if ((m[1] ?? "").includes(match)) s += Number(m[2]);
+  return s;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Publishing: QoS 1, at most `window` unacknowledged.
+
+async function publisher(): Promise<MqttClient> {
+  return mqtt.connectAsync(BROKER, { protocolVersion: 5, clientId: `lw-bench-pub-${run}-${Math.random().toString(36).slice(2, 6)}` });
+}
+
+/** Ends a client; mqtt.js's endAsync sometimes never resolves after a burst of QoS 1 publishes, so bounded. */
+async function closeClient(c: MqttClient): Promise<void> {
+  await Promise.race([new Promise<void>((ok) => c.end(false, {}, () => ok())), sleep(2000)]);
+  c.end(true);
+}
+
+/**
+ * QoS 1 publishes, at most `window` unacknowledged by the broker and at most `lead` ahead of what the subscriber has
+ * taken (`consumed`): Mosquitto queues at most max_queued_messages (1000 by default) per subscriber beyond its
+ * in-flight window and drops the rest, so an unpaced publisher would measure the broker's drops, not the subscriber.
+ */
+async function publishMessages(topicOf: (i: number) => string, payloads: readonly string[], consumed: () => number, lead = 1500, window = 1000): Promise<void> {
+  const pub = await publisher();
+  let next = 0;
+  await new Promise<void>((resolve, reject) => {
+    let inFlight = 0;
+    let acked = 0;
+    const pump = () => {
+      while (inFlight < window && next < payloads.length && next - consumed() < lead) {
+        const i = next++;
+        inFlight++;
+        pub.publish(topicOf(i), payloads[i]!, { qos: 1 }, (e) => {
+          if (e) return reject(e);
+          inFlight--;
+          if (++acked === payloads.length) {
+            clearInterval(timer);
+            resolve();
+          } else pump();
+        });
+      }
+    };
+    const timer = setInterval(pump, 2);
+    pump();
+  });
+  await closeClient(pub);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (a) MQTT: bare subscriber vs the service, the same messages, one record each.
+
+interface Rate {
+  rate: number;
+  /** CPU seconds the consuming process used per 1,000 messages (or records). */
+  cpuPerK: number;
+}
+
+async function bareRate(topicBase: string, payloads: readonly string[]): Promise<Rate> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench/serve-bare-subscriber.ts"), BROKER, `${topicBase}/+/records`, String(payloads.length)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  let doneAt = 0;
+  let taken = 0;
+  const done = new Promise<void>((ok) =>
+    child.stdout!.on("data", (c: Buffer) => {
+      out = (out + c.toString()).slice(-200);
+      const m = /(?:^|\n)n (\d+)\n(?![\s\S]*\nn \d+\n)/.exec(out);
+      if (m) taken = Math.max(taken, Number(m[1]));
+      if (/(?:^|\n)done /.test(out) && !doneAt) {
+        doneAt = performance.now();
+        ok();
+      }
+    }),
+  );
+  while (!/(^|\n)ready\n/.test(out)) {
+    if (child.exitCode !== null) throw new Error("the bare subscriber exited");
+    await sleep(20);
+  }
+  const c0 = cpuOf(child.pid!);
+  const t0 = performance.now();
+  await Promise.all([publishMessages((i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => taken), done]);
+  const c1 = cpuOf(child.pid!);
+  child.kill();
+  return { rate: payloads.length / ((doneAt - t0) / 1000), cpuPerK: ((c1 - c0) / payloads.length) * 1000 };
+}
+
+async function serviceRate(svc: Service, topicBase: string, payloads: readonly string[]): Promise<Rate> {
+  const before = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+  const c0 = cpuOf(svc.child.pid!);
+  const t0 = performance.now();
+  let doneAt = 0;
+  let taken = 0;
+  const watch = (async () => {
+    while ((taken = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total") - before) < payloads.length) await sleep(20);
+    doneAt = performance.now();
+  })();
+  await Promise.all([publishMessages((i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => taken), watch]);
+  return { rate: payloads.length / ((doneAt - t0) / 1000), cpuPerK: ((cpuOf(svc.child.pid!) - c0) / payloads.length) * 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (b) HTTP NDJSON
+
+async function httpRate(svc: Service): Promise<Rate & { mbps: number }> {
+  const bodies: string[] = [];
+  const now = Date.now();
+  for (let i = 0; i < HTTP_N; i += HTTP_BATCH) {
+    const lines: string[] = [];
+    for (let j = 0; j < Math.min(HTTP_BATCH, HTTP_N - i); j++) lines.push(record(now + Math.floor((i + j) / 1000)));
+    bodies.push(`${lines.join("\n")}\n`);
+  }
+  const bytes = bodies.reduce((n, b) => n + Buffer.byteLength(b), 0);
+  let next = 0;
+  let accepted = 0;
+  const c0 = cpuOf(svc.child.pid!);
+  const t0 = performance.now();
+  // Two bodies at a time: one is being journaled while the next is read.
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const r = await fetch(`${svc.url}/api/v1/records`, { method: "POST", headers: { authorization: `Bearer ${svc.token}`, "content-type": "application/x-ndjson" }, body });
+        const a = (await r.json()) as { accepted: number; rejected: number; rejects: unknown[] };
+        if (r.status !== 200 || a.rejected) throw new Error(`POST /api/v1/records: ${r.status} ${JSON.stringify(a).slice(0, 400)}`);
+        accepted += a.accepted;
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  if (accepted !== HTTP_N) throw new Error(`HTTP: ${accepted} of ${HTTP_N} accepted`);
+  return { rate: HTTP_N / s, mbps: bytes / 2 ** 20 / s, cpuPerK: ((cpuOf(svc.child.pid!) - c0) / HTTP_N) * 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (c, d) Paced stream with probes
+
+interface StreamResult {
+  seconds: number;
+  records: number;
+  latencies: number[];
+  lost: number;
+  rss: { t: number; rss: number }[];
+  lagMax: number;
+}
+
+async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRss: boolean): Promise<StreamResult> {
+  const pub = await publisher();
+  // Bind the probe's first IMEI.
+  await pub.publishAsync(`${base}/s/probe/records`, probeRecord(Date.now(), PROBE_BOUND), { qos: 1 });
+  await sleep(500);
+  const sent = new Map<string, number>();
+  const tickMs = 10;
+  const perTick = (RATE * tickMs) / 1000;
+  const rss: { t: number; rss: number }[] = [];
+  let records = 0;
+  let inFlight = 0;
+  let probes = 0;
+  let lagMax = 0;
+  let carry = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  let nextRss = t0;
+  let tick = 0;
+  while (performance.now() < end) {
+    const due = t0 + tick * tickMs;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    else lagMax = Math.max(lagMax, -wait);
+    tick++;
+    carry += perTick;
+    const now = Date.now();
+    while (carry >= PER_MESSAGE) {
+      carry -= PER_MESSAGE;
+      const lines: string[] = [];
+      for (let j = 0; j < PER_MESSAGE; j++) lines.push(record(now));
+      records += PER_MESSAGE;
+      if (inFlight > 5000) continue; // the broker or the service is not keeping up: count it as sent, measure the rest
+      inFlight++;
+      pub.publish(`${base}/s/dev-${records % 1000}/records`, lines.join("\n"), { qos: 1 }, () => void inFlight--);
+    }
+    // Ten probes a second, each a new IMEI in the probe's SIM: one sim-swap alert each.
+    if (tick % 10 === 0) {
+      const imei = probeImei(++probes);
+      sent.set(imei, performance.now());
+      pub.publish(`${base}/s/probe/records`, probeRecord(Date.now(), imei), { qos: 1 });
+    }
+    if (sampleRss && performance.now() >= nextRss) {
+      rss.push({ t: (performance.now() - t0) / 1000, rss: rssOf(svc.child.pid!) });
+      nextRss += 5000;
+    }
+  }
+  const took = (performance.now() - t0) / 1000;
+  await sleep(3000);
+  await closeClient(pub);
+  const latencies: number[] = [];
+  let lost = 0;
+  for (const [imei, at] of sent) {
+    const got = rx.arrived.get(imei);
+    if (got === undefined) lost++;
+    else latencies.push(got - at);
+  }
+  return { seconds: took, records, latencies, lost, rss, lagMax };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const lines: string[] = [];
+const say = (s: string) => {
+  lines.push(s);
+  console.log(s);
+};
+say(`bench:serve  ${new Date().toISOString()}  ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}; load at start ${load()}`);
+
+const progress = (s: string) => process.stderr.write(`  … ${s}\n`);
+const rx = await startReceiver();
+progress("starting longwatch serve");
+const svc = await startService(rx.url, [`${base}/a/{device_id}/records`, `${base}/s/{device_id}/records`]);
+try {
+  // The subscription is in place once a message is acknowledged.
+  progress(`serving on ${svc.url}; waiting for its MQTT subscription`);
+  {
+    const pub = await publisher();
+    for (let i = 0; ; i++) {
+      await pub.publishAsync(`${base}/s/warm/records`, "[]", { qos: 1 });
+      if (metricSum(await svc.metrics(), "longwatch_mqtt_acked_total") > 0) break;
+      if (i > 300) throw new Error(`the service did not subscribe:\n${svc.out()}`);
+      await sleep(100);
+    }
+    await closeClient(pub);
+  }
+  if (ONLY.has("a")) {
+    const now = Date.now();
+    const payloads = Array.from({ length: MQTT_N }, (_, i) => record(now + Math.floor(i / 100)));
+    // Warm-up (JIT, the store's first pages), not reported.
+    await serviceRate(svc, `${base}/a`, payloads.slice(0, 2000));
+    for (let round = 1; round <= 3; round++) {
+      const l0 = load();
+      progress(`(a) round ${round}: bare subscriber`);
+      const b = await bareRate(`${base}/bare${round}`, payloads);
+      progress(`(a) round ${round}: the service`);
+      const s = await serviceRate(svc, `${base}/a`, payloads);
+      say(`(a) round ${round}: ${fmt(MQTT_N)} QoS 1 messages of one record: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(3)} CPU-s per 1,000), longwatch serve (journal + detection + PUBACK) ${fmt(s.rate)} msg/s (${s.cpuPerK.toFixed(3)} CPU-s per 1,000) — ratio ${(s.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
+    }
+  }
+  if (ONLY.has("b")) {
+    for (let round = 1; round <= 2; round++) {
+      const l0 = load();
+      const h = await httpRate(svc);
+      say(`(b) round ${round}: HTTP NDJSON ${fmt(HTTP_N)} records in bodies of ${fmt(HTTP_BATCH)}, 2 requests at a time: ${fmt(h.rate)} records/s (${h.mbps.toFixed(1)} MiB/s; the service used ${h.cpuPerK.toFixed(3)} CPU-s per 1,000 records, i.e. ${fmt(1000 / h.cpuPerK)} records per CPU-second; target ≥ 200,000/s); load ${l0}`);
+    }
+  }
+  if (ONLY.has("c")) {
+    const l0 = load();
+    const r = await pacedStream(svc, rx, LATENCY_S, false);
+    say(`(c) alert latency, publish → webhook receipt, ${fmt(r.records / r.seconds)} records/s for ${r.seconds.toFixed(0)} s (${PER_MESSAGE} records per message, hold_ms ${HOLD_MS}): ${r.latencies.length} alerts, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, max ${Math.max(...r.latencies).toFixed(1)} ms, not arrived ${r.lost} (target p99 ≤ 100 ms); publisher behind schedule by up to ${r.lagMax.toFixed(0)} ms; load ${l0}`);
+  }
+  if (ONLY.has("d") && SOAK_MIN > 0) {
+    const l0 = load();
+    const r = await pacedStream(svc, rx, SOAK_MIN * 60, true);
+    const after = r.rss.filter((x) => x.t >= (SOAK_MIN * 60) / 10);
+    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+    const vals = after.map((x) => x.rss);
+    const lo = Math.min(...vals);
+    const hi = Math.max(...vals);
+    const q = Math.max(1, Math.floor(vals.length / 4));
+    const first = vals.slice(0, q).reduce((a, b) => a + b, 0) / q;
+    const last = vals.slice(-q).reduce((a, b) => a + b, 0) / q;
+    say(`(d) soak ${SOAK_MIN} min at ${fmt(r.records / r.seconds)} records/s: RSS after the first tenth ${mib(lo)}–${mib(hi)} MiB (spread ${(((hi - lo) / lo) * 100).toFixed(1)} %; first-quarter mean ${mib(first)} → last-quarter mean ${mib(last)} MiB, ${(((last - first) / first) * 100).toFixed(1)} %; target flat within 10 %); alerts ${r.latencies.length}, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, not arrived ${r.lost}; load at start ${l0}, at end ${load()}`);
+    say(`    RSS samples (s: MiB): ${r.rss.map((x) => `${x.t.toFixed(0)}:${mib(x.rss)}`).join(" ")}`);
+  }
+  const m = await svc.metrics();
+  say(`service: records in ${fmt(metricSum(m, "longwatch_records_in_total"))}, rejected ${fmt(metricSum(m, "longwatch_records_rejected_total"))}, alerts opened ${fmt(metricSum(m, "longwatch_alerts_total", 'change="open"'))}, webhook sent ${fmt(metricSum(m, "longwatch_sink_sent_total"))} (${rx.bodies} requests), dropped ${fmt(metricSum(m, "longwatch_sink_dropped_total"))}, failures ${fmt(metricSum(m, "longwatch_sink_failures_total"))}; load at end ${load()}`);
+} finally {
+  const code = await svc.stop();
+  if (code !== 0) console.error(`serve exited ${code}:\n${svc.out().slice(-4000)}`);
+  rx.server.close();
+  rx.server.closeAllConnections();
+  rmSync(svc.dir, { recursive: true, force: true });
+}
