@@ -9,7 +9,7 @@ import type { Severity } from "../core/severity.ts";
 import type { StandardRef } from "../core/standards.ts";
 import type { StoreTx, StoredDevice } from "../store/store.ts";
 
-export const RULE_FAMILIES = ["credentials", "identity", "updates", "connectivity", "exposure", "vulnerabilities", "lifecycle", "worst-case"] as const;
+export const RULE_FAMILIES = ["credentials", "identity", "updates", "connectivity", "exposure", "vulnerabilities", "lifecycle", "inventory", "worst-case"] as const;
 export type RuleFamily = (typeof RULE_FAMILIES)[number];
 
 export interface RuleMeta {

@@ -23,7 +23,7 @@ async function withStore(ctx: CliContext, cmd: Command, rejects: string | undefi
       const extra = issues.close();
       ctx.out(line);
       if (extra) ctx.out(extra);
-      if (issues.errors > 0) ctx.exit(EXIT.rejected);
+      if (issues.errors + issues.fieldsDropped > 0) ctx.exit(EXIT.rejected);
     } finally {
       issues.close();
     }

@@ -12,6 +12,8 @@ import type { CliContext } from "./context.ts";
 export class IssueReporter {
   errors = 0;
   warnings = 0;
+  /** Warnings about invalid fields left out of records that were kept: input problems too (exit code 3). */
+  fieldsDropped = 0;
   private printed = 0;
   private fd: number | undefined;
   private closed = false;
@@ -30,9 +32,10 @@ export class IssueReporter {
   readonly add = (issue: InputIssue): void => {
     if (issue.level === "error") this.errors++;
     else this.warnings++;
+    if (issue.code === "field-invalid") this.fieldsDropped++;
     if (this.printed < this.limit) {
       const c = this.ctx.colors("stderr");
-      this.ctx.err(`${issue.level === "error" ? c.red("rejected") : c.yellow("warning")} ${formatIssue(issue)}`);
+      this.ctx.err(`${issue.level === "error" ? c.red("rejected") : issue.code === "field-invalid" ? c.yellow("field left out") : c.yellow("warning")} ${formatIssue(issue)}`);
       this.printed++;
       if (this.fd === undefined) this.buffered.push(issue);
     } else if (this.fd === undefined) {

@@ -79,6 +79,7 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
     const serious = new MostSerious(1000);
     const streaming = !(o.strict && o.credentials);
     const progress = new Map<string, Progress>();
+    const unknownModels = new Map<string, number>();
     const outcome = await runAuditScan({
       store,
       rules: allRules,
@@ -87,6 +88,7 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
       ...pick(o, ["inventory", "models", "credentials", "mapping", "config", "strict", "prune", "allowOutsideCerts"]),
       onIssue: issues.add,
       onFinding: (f) => {
+        if (f.rule === "unknown-model" && f.model_id !== undefined) unknownModels.set(f.model_id, (unknownModels.get(f.model_id) ?? 0) + 1);
         summary.add(f);
         serious.add(f);
       },
@@ -104,6 +106,11 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
       return {};
     }
     const result = outcome.audit;
+    if (unknownModels.size) {
+      const named = [...unknownModels].sort((a, b) => b[1] - a[1]);
+      const shown = named.slice(0, 5).map(([m, n]) => `"${m}" (${n.toLocaleString("en-US")} device${n > 1 ? "s" : ""})`).join(", ");
+      ctx.err(`${ctx.colors("stderr").yellow("warning")} devices name models that are not imported: ${shown}${named.length > 5 ? ` and ${named.length - 5} more` : ""}; their model rules were not checked (unknown-model findings; give --models)`);
+    }
     for (const f of result.fixed) summary.add(f);
     const imports = importLines(o, outcome);
     const rejectsLine = issues.close();
@@ -120,7 +127,7 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
       imports,
       devices: outcome.fleetSize,
     });
-    if (issues.errors > 0) ctx.exit(EXIT.rejected);
+    if (issues.errors + issues.fieldsDropped > 0) ctx.exit(EXIT.rejected);
     const worst = summary.worstSeverity();
     if (o.failOn && worst && severityRank(worst) >= severityRank(o.failOn)) {
       ctx.err(`--fail-on ${o.failOn}: open findings of severity ${worst} or above`);
@@ -140,7 +147,8 @@ function importLines(o: { models?: string; inventory?: string; credentials?: str
   const d = r.devices;
   if (d) {
     const certs = d.certificates.loaded + d.certificates.rejected ? `; certificates: ${d.certificates.loaded} loaded, ${d.certificates.rejected} rejected` : "";
-    lines.push(`${o.inventory}: ${d.imported.toLocaleString("en-US")} devices imported, ${d.rejected} rejected${certs}`);
+    const dropped = d.fieldsDropped ? `, ${d.fieldsDropped} invalid field${d.fieldsDropped > 1 ? "s" : ""} left out` : "";
+    lines.push(`${o.inventory}: ${d.imported.toLocaleString("en-US")} devices imported${dropped}, ${d.rejected} rejected${certs}`);
     if (d.missing && d.missing.missingCount > 0) {
       lines.push(
         o.prune

@@ -12,6 +12,11 @@ export interface InputIssue {
   column?: string;
   reason: string;
   level: "error" | "warning";
+  /**
+   * `field-invalid`: the record was kept without this field (a warning that `--strict` still stops at, as it stops
+   * at rejected records).
+   */
+  code?: "field-invalid";
 }
 
 export function formatIssue(i: InputIssue): string {

@@ -4,10 +4,10 @@
  * while the main thread writes (see import-worker.ts). Batches keep their issues in line order.
  */
 import { dirname } from "node:path";
-import { type Device, deviceCrossCheck, DeviceFieldsSchema } from "../core/fleet.ts";
+import { deviceCrossCheck, DeviceFieldsSchema } from "../core/fleet.ts";
 import type { CertificateInfo } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
-import { type SerializedDevice, serializeDevice } from "../store/store.ts";
+import { type SerializedDevice, serializeDevice, type StoredDevice } from "../store/store.ts";
 import type { CertificateLoader } from "./certificate-loader.ts";
 import type { Mapping } from "./mapping.ts";
 import { validateTable } from "./validate-table.ts";
@@ -29,6 +29,8 @@ export interface DeviceBatchOptions {
   strict?: boolean;
 }
 
+const ID_FIELDS: ReadonlySet<string> = new Set(["device_id"]);
+
 export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<DeviceBatch> {
   const baseDir = dirname(opts.file);
   let pending: DeviceBatch["issues"] = [];
@@ -38,7 +40,7 @@ export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<D
   const onIssue = (i: InputIssue) => {
     if (stop) return;
     pending.push({ ...i, kind: "record" });
-    if (opts.strict && i.level === "error") stop = true;
+    if (opts.strict && (i.level === "error" || i.code === "field-invalid")) stop = true;
   };
   const validateOpts = {
     onIssue,
@@ -46,13 +48,16 @@ export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<D
       bytesRead = read;
       totalBytes = total;
     },
+    // Only device_id identifies a device: any other invalid field is left out and the device kept (and audited).
+    rejectOn: ID_FIELDS,
     ...(opts.mapping ? { mapping: opts.mapping } : {}),
   };
   for await (const valid of validateTable(opts.file, DeviceFieldsSchema, deviceCrossCheck, validateOpts)) {
     const rows: SerializedDevice[] = [];
-    for (const { line, value } of valid) {
+    for (const { line, value, dropped } of valid) {
       if (stop) break;
-      const device = value as Device & { cert_fingerprint?: string };
+      const device = value as StoredDevice;
+      if (dropped) device.invalid_fields = dropped.map((d) => ({ field: d.field, reason: d.reason, line }));
       if (device.cert_file !== undefined && opts.certificates) {
         const r = opts.certificates.load(device.cert_file, baseDir);
         if ("error" in r) {

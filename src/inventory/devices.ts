@@ -41,6 +41,8 @@ export interface DeviceImportResult {
   imported: number;
   rejected: number;
   warnings: number;
+  /** Invalid fields left out of devices that were imported without them (each also a warning). */
+  fieldsDropped: number;
   certificates: { loaded: number; rejected: number };
   missing?: ImportSummary;
   /** Set when `strict` stopped the import: nothing was written. */
@@ -50,7 +52,7 @@ export interface DeviceImportResult {
 const PARALLEL_FROM_BYTES = 16 << 20;
 
 export async function importDevices(opts: DeviceImportOptions): Promise<DeviceImportResult> {
-  const result: DeviceImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0, certificates: { loaded: 0, rejected: 0 } };
+  const result: DeviceImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0, fieldsDropped: 0, certificates: { loaded: 0, rejected: 0 } };
   const parallel = opts.parallel ?? statSync(opts.file).size > PARALLEL_FROM_BYTES;
   const batches: AsyncIterable<DeviceBatch> = parallel
     ? workerDeviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: { file: opts.mapping.file, targets: [...opts.mapping.targets] } } : {}), ...(opts.strict ? { strict: true } : {}), ...(opts.certificates ? { certificates: opts.certificates } : {}) })
@@ -66,7 +68,7 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
         if (b.certificates.length) await tx.fleet.upsertCertificates(b.certificates);
         const duplicates = await tx.fleet.upsertDevices(run, b.rows);
         const skipped = new Set(duplicates.map((d) => d.index));
-        const issues = [
+        const issues: (InputIssue & { kind: "record" | "certificate" })[] = [
           ...b.issues,
           ...duplicates.map((dup) => {
             const row = b.rows[dup.index]!;
@@ -75,11 +77,12 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
           }),
         ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
         for (const { kind, ...issue } of issues) {
+          if (issue.code === "field-invalid") result.fieldsDropped++;
           if (issue.level === "warning") result.warnings++;
           else if (kind === "record") result.rejected++;
           else result.certificates.rejected++;
           opts.onIssue(issue);
-          if (opts.strict && issue.level === "error") {
+          if (opts.strict && (issue.level === "error" || issue.code === "field-invalid")) {
             stop.issue = issue;
             throw stop;
           }

@@ -82,9 +82,13 @@ export class Mapping {
     return errors;
   }
 
-  /** Maps one record of the user's columns onto ours; returns the reason when a cell can't be converted. */
-  apply(fields: Record<string, unknown>): { fields: Record<string, unknown> } | { column: string; error: string } {
+  /**
+   * Maps one record of the user's columns onto ours. A cell that can't be converted is left out of `fields` and named
+   * in `errors` with the reason (the caller decides whether that rejects the record).
+   */
+  apply(fields: Record<string, unknown>): { fields: Record<string, unknown>; errors: { column: string; error: string }[] } {
     const out: Record<string, unknown> = {};
+    const errors: { column: string; error: string }[] = [];
     const taken = new Set<string>();
     if (this.spec.passthrough) {
       for (const [k, v] of Object.entries(fields)) {
@@ -111,7 +115,11 @@ export class Mapping {
       const dp = this.dateParsers.get(target);
       if (dp && typeof v === "string" && v.trim() !== "") {
         const iso = dp(v.trim());
-        if (iso === undefined) return { column: target, error: `"${v}" does not match the date format ${this.spec.date_formats[target]}` };
+        if (iso === undefined) {
+          errors.push({ column: target, error: `"${v}" does not match the date format ${this.spec.date_formats[target]}` });
+          delete out[target];
+          continue;
+        }
         v = iso;
       }
       out[target] = String(v);
@@ -120,7 +128,7 @@ export class Mapping {
       const cur = out[target];
       if (cur === undefined || cur === null || (typeof cur === "string" && cur.trim() === "")) out[target] = String(def);
     }
-    return { fields: out };
+    return { fields: out, errors };
   }
 }
 

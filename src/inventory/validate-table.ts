@@ -17,11 +17,23 @@ const SECRET_COLUMNS = new Set(["password", "password_hash"]);
 export interface ValidateOptions extends ReadOptions {
   mapping?: Mapping;
   onIssue(issue: InputIssue): void;
+  /**
+   * Fields whose problems reject the whole record. When given, a problem in any other field only drops that field:
+   * the record is kept without it, the problem is reported as a warning and listed in the record's `dropped`.
+   */
+  rejectOn?: ReadonlySet<string>;
+}
+
+/** A field left out of a record because its value was invalid. */
+export interface DroppedField {
+  field: string;
+  reason: string;
 }
 
 export interface Valid<T> {
   line: number;
   value: T;
+  dropped?: DroppedField[];
 }
 
 /**
@@ -46,12 +58,15 @@ export async function* validateTable<S extends z.ZodObject>(path: string, schema
     const out: Valid<z.output<S>>[] = [];
     for (const rec of batch.records) {
       let typed: Record<string, unknown>;
+      const dropped: DroppedField[] = [];
       if (opts.mapping) {
         const m = opts.mapping.apply(rec.fields);
-        if ("error" in m) {
-          report({ file: path, line: rec.line, column: m.column, reason: m.error, level: "error" });
+        const fatal = m.errors.find((e) => !opts.rejectOn || opts.rejectOn.has(e.column));
+        if (fatal) {
+          report({ file: path, line: rec.line, column: fatal.column, reason: fatal.error, level: "error" });
           continue;
         }
+        for (const e of m.errors) dropped.push({ field: e.column, reason: e.error });
         typed = decodeCells(m.fields, kinds);
       } else {
         // Rename to canonical columns and decode cells by type in one pass.
@@ -72,9 +87,33 @@ export async function* validateTable<S extends z.ZodObject>(path: string, schema
           if (v !== undefined) typed[c] = v;
         }
       }
-      const r = validate(typed);
+      let r = validate(typed);
+      // A problem only in fields that don't identify the record: keep the record without them (reported below).
+      if (!r.ok && opts.rejectOn) {
+        const fields = new Map<string, RecordIssue>();
+        for (const i of r.issues) {
+          const f = i.path.length ? String(i.path[0]) : undefined;
+          if (f === undefined || opts.rejectOn.has(f) || !(f in typed)) {
+            fields.clear();
+            break;
+          }
+          if (!fields.has(f)) fields.set(f, i);
+        }
+        if (fields.size) {
+          const kept = { ...typed };
+          for (const f of fields.keys()) delete kept[f];
+          const again = validate(kept);
+          if (again.ok) {
+            for (const [f, i] of fields) dropped.push({ field: f, reason: describe(i, typed[f], f) });
+            r = again;
+          }
+        }
+      }
       if (r.ok) {
-        out.push({ line: rec.line, value: r.value });
+        if (dropped.length) {
+          for (const d of dropped) report({ file: path, line: rec.line, column: d.field, reason: `${d.reason}; the device is kept without ${d.field}`, level: "warning", code: "field-invalid" });
+          out.push({ line: rec.line, value: r.value, dropped });
+        } else out.push({ line: rec.line, value: r.value });
         continue;
       }
       const first = r.issues[0]!;

@@ -2,8 +2,16 @@
 import type { CertificateInfo, Credential, Device, DeviceModel } from "../core/fleet.ts";
 import { GROUP_SEP } from "./rows.ts";
 
+/** An inventory field import left out because its value was invalid (the device was kept without it). */
+export interface InvalidField {
+  field: string;
+  reason: string;
+  /** Line of the inventory file the device was on. */
+  line?: number;
+}
+
 /** A device as stored: the inventory fields plus what import derived from them. */
-export type StoredDevice = Device & { cert_fingerprint?: string };
+export type StoredDevice = Device & { cert_fingerprint?: string; invalid_fields?: InvalidField[] };
 
 /** A device joined with what rules look at: its certificate and its own (device-scoped) credentials. */
 export interface FleetDevice {

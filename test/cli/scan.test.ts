@@ -23,8 +23,8 @@ describe("longwatch scan (end to end)", () => {
     const f = fleet(t);
     const r = await cli(["--data", join(t.dir, "data"), "scan", f.devices, "--models", f.models, "--now", "2026-11-25"]);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /devices\.csv:5 iccid: "not-an-iccid" is not an ICCID/);
-    assert.match(r.stdout, /3 devices imported, 1 rejected/);
+    assert.match(r.stderr, /field left out .*devices\.csv:5 iccid: "not-an-iccid" is not an ICCID \(18-22 digits\); the device is kept without iccid/);
+    assert.match(r.stdout, /4 devices imported, 1 invalid field left out, 0 rejected/);
     assert.match(r.stdout, /critical\s+1/);
     assert.match(r.stdout, /insecure-service/);
     assert.ok(!r.stdout.includes("\u001b["), "NO_COLOR: no escape codes");
@@ -71,6 +71,25 @@ describe("longwatch scan (end to end)", () => {
     const reaudit = (JSON.parse(again.stdout) as { findings: { fingerprint: string; status: string }[] }).findings;
     assert.deepEqual(reaudit.map((x) => x.fingerprint).sort(), streamed.filter((x) => x.status !== "fixed").map((x) => x.fingerprint).sort());
     assert.ok(reaudit.every((x) => x.status === "unchanged"));
+  });
+
+  it("a device with an invalid IMEI, a mistyped field or an unknown model is audited and raises an inventory finding", async () => {
+    const t = tmpDir();
+    const f = fleet(t);
+    const dev = t.write("inv.csv", ["device_id,model_id,imei,sim_imei_lock,open_services", "ok,meter,490154203237518,true,", "luhn,meter,490154203237519,true,telnet:23", "typo,meter,,ture,", "metre,metre,,true,telnet:23"].join("\n"));
+    const r = await cli(["--data", join(t.dir, "data"), "scan", dev, "--models", f.models, "--format", "json", "--now", "2026-11-25"]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /inv\.csv:3 imei: "490154203237519" has a wrong check digit/);
+    assert.match(r.stderr, /inv\.csv:4 sim_imei_lock: "ture" is not a valid boolean/);
+    assert.match(r.stderr, /warning devices name models that are not imported: "metre" \(1 device\); their model rules were not checked/);
+    const doc = JSON.parse(r.stdout) as { scan: { devices: number }; findings: { rule: string; device_id?: string; model_id?: string; evidence: Record<string, unknown> }[] };
+    assert.equal(doc.scan.devices, 4);
+    const of = (rule: string) => doc.findings.filter((x) => x.rule === rule);
+    assert.deepEqual(of("imei-invalid").map((x) => [x.device_id, x.evidence.line]), [["luhn", 3]]);
+    assert.deepEqual(of("inventory-field-invalid").map((x) => [x.device_id, x.evidence.line, (x.evidence.fields as { field: string }[]).map((y) => y.field)]), [["typo", 4, ["sim_imei_lock"]]]);
+    assert.deepEqual(of("unknown-model").map((x) => [x.device_id, x.model_id]), [["metre", "metre"]]);
+    // The devices are still audited on everything else.
+    assert.deepEqual(of("insecure-service").map((x) => x.device_id).sort(), ["luhn", "metre"]);
   });
 
   it("--strict with credentials: the first rejected row stops the scan before anything is imported", async () => {

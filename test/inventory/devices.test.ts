@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { InputIssue } from "../../src/core/input-issue.ts";
+import { DeviceSchema } from "../../src/core/fleet.ts";
 import { importDevices } from "../../src/inventory/devices.ts";
+import { loadMapping } from "../../src/inventory/mapping.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store } from "../../src/store/store.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -57,7 +59,7 @@ describe(`importDevices (${mode})`, () => {
     }
   });
 
-  it("rejects bad rows with line, column and reason, and imports the rest", async () => {
+  it("rejects only rows without a usable device_id; an invalid secondary field is left out and the device kept", async () => {
     const t = tmpDir();
     const store = openSqliteStore(":memory:");
     const file = t.write(
@@ -65,22 +67,44 @@ describe(`importDevices (${mode})`, () => {
       ["device_id,imei,mac,country,sim_public_ip,retire_at,deployed_at", "ok1,,AA-BB-CC-00-11-22,de,,,", "bad-imei,490154203237519,,,,,", "bad-bool,,,,perhaps,,", ",,,,,,", "ok2,,,,,,", "bad-date,,,,,2030-02-30,", "late,,,,,2020-01-01,2021-01-01", 'x,"unclosed', "ok3,,,,,,", "ok1,,,,,,", "too,many,cells,,,,,extra"].join("\n"),
     );
     const { result, issues } = await run(store, file);
-    assert.equal(result.imported, 3);
+    assert.equal(result.imported, 7);
+    assert.equal(result.fieldsDropped, 4);
     assert.equal(result.rejected, issues.filter((i) => i.level === "error").length);
-    const got = issues.map((i) => `${i.line}|${i.column ?? ""}|${i.reason}`);
+    const got = issues.map((i) => `${i.line}|${i.level}|${i.column ?? ""}|${i.reason}`);
+    const kept = (f: string) => `; the device is kept without ${f}`;
     assert.deepEqual(got, [
-      "3|imei|\"490154203237519\" has a wrong check digit (IMEI uses the Luhn check)",
-      "4|sim_public_ip|\"perhaps\" is not a valid boolean",
-      "5|device_id|is required",
-      "7|retire_at|\"2030-02-30\" is not an ISO 8601 date (e.g. 2026-11-25 or 2026-11-25T10:00:00Z)",
-      '8|retire_at|"2020-01-01" is before deployed_at',
-      "9||quoted field is never closed",
-      "11|device_id|\"ok1\" already appears on line 2",
-      "12||row has 8 fields but the header has 7",
+      `3|warning|imei|"490154203237519" has a wrong check digit (IMEI uses the Luhn check)${kept("imei")}`,
+      `4|warning|sim_public_ip|"perhaps" is not a valid boolean${kept("sim_public_ip")}`,
+      "5|error|device_id|is required",
+      `7|warning|retire_at|"2030-02-30" is not an ISO 8601 date (e.g. 2026-11-25 or 2026-11-25T10:00:00Z)${kept("retire_at")}`,
+      `8|warning|retire_at|"2020-01-01" is before deployed_at${kept("retire_at")}`,
+      "9|error||quoted field is never closed",
+      "11|error|device_id|\"ok1\" already appears on line 2",
+      "12|error||row has 8 fields but the header has 7",
     ]);
+    assert.ok(issues.filter((i) => i.level === "warning").every((i) => i.code === "field-invalid"));
     const devices = await devicesOf(store);
     assert.equal(devices.find((d) => d.device_id === "ok1")!.mac, "aa:bb:cc:00:11:22");
     assert.equal(devices.find((d) => d.device_id === "ok1")!.country, "DE");
+    assert.deepEqual(devices.find((d) => d.device_id === "bad-imei"), { device_id: "bad-imei", invalid_fields: [{ field: "imei", reason: '"490154203237519" has a wrong check digit (IMEI uses the Luhn check)', line: 3 }] });
+    assert.deepEqual(devices.find((d) => d.device_id === "late"), { device_id: "late", deployed_at: "2021-01-01", invalid_fields: [{ field: "retire_at", reason: '"2020-01-01" is before deployed_at', line: 8 }] });
+    assert.equal(devices.find((d) => d.device_id === "ok2")!.invalid_fields, undefined);
+  });
+
+  it("a mistyped value in a mapped field leaves that field out, not the device", async () => {
+    const t = tmpDir();
+    const store = openSqliteStore(":memory:");
+    const mapping = loadMapping(t.write("m.yaml", "columns:\n  device_id: Asset\n  sim_imei_lock: Lock\n  deployed_at: Since\nvalues:\n  sim_imei_lock: { Locked: true, Unlocked: false }\ndate_formats:\n  deployed_at: DD/MM/YYYY\n"), Object.keys(DeviceSchema.shape));
+    const { result, issues } = await run(store, t.write("own.csv", "Asset,Lock,Since\na,Locked,01/02/2024\nb,Lokced,01/02/2024\nc,Unlocked,2024-02-01\n"), { mapping });
+    assert.equal(result.imported, 3);
+    assert.equal(result.rejected, 0);
+    assert.deepEqual(issues.map((i) => `${i.line}|${i.level}|${i.column}`), ["3|warning|sim_imei_lock", "4|warning|deployed_at"]);
+    const devices = await devicesOf(store);
+    assert.deepEqual(devices.map((d) => [d.device_id, d.sim_imei_lock, d.deployed_at, d.invalid_fields?.map((f) => f.field)]), [
+      ["a", true, "2024-02-01", undefined],
+      ["b", undefined, "2024-02-01", ["sim_imei_lock"]],
+      ["c", false, undefined, ["deployed_at"]],
+    ]);
   });
 
   it("finds every repeated device id among many rows, wherever the repeats fall, and names the first line", async () => {
@@ -114,12 +138,15 @@ describe(`importDevices (${mode})`, () => {
     assert.deepEqual((await devicesOf(store)).map((d) => d.device_id), ["a"]);
   });
 
-  it("--strict stops at the first rejected record and leaves the store unchanged", async () => {
+  it("--strict stops at the first rejected record or invalid field and leaves the store unchanged", async () => {
     const t = tmpDir();
     const store = openSqliteStore(":memory:");
     await run(store, t.write("a.csv", "device_id,name\nkeep,original\n"));
     const { result } = await run(store, t.write("b.csv", "device_id,name,imei\nkeep,changed,\nnew,,1\n"), { strict: true });
     assert.equal(result.stopped?.line, 3);
+    assert.deepEqual(await devicesOf(store), [{ device_id: "keep", name: "original" }]);
+    const second = await run(store, t.write("c.csv", "device_id,name\nkeep,changed\n,no id\n"), { strict: true });
+    assert.equal(second.result.stopped?.line, 3);
     assert.deepEqual(await devicesOf(store), [{ device_id: "keep", name: "original" }]);
   });
 

@@ -40,10 +40,11 @@ date_formats:
     const store = openSqliteStore(":memory:");
     const issues: InputIssue[] = [];
     const r = await importDevices({ store, file: inv, mapping: loadMapping(map, targets), onIssue: (i) => issues.push(i) });
-    assert.equal(r.imported, 1);
-    assert.deepEqual(issues.map((i) => `${i.line}|${i.column}|${i.reason}`), [
-      '3|deployed_at|"31/02/2024" does not match the date format DD/MM/YYYY',
-      '4|sim_imei_lock|"weird" is not a valid boolean',
+    // Values that don't convert leave their field out; the devices are kept.
+    assert.equal(r.imported, 3);
+    assert.deepEqual(issues.map((i) => `${i.line}|${i.level}|${i.column}|${i.reason}`), [
+      '3|warning|deployed_at|"31/02/2024" does not match the date format DD/MM/YYYY; the device is kept without deployed_at',
+      '4|warning|sim_imei_lock|"weird" is not a valid boolean; the device is kept without sim_imei_lock',
     ]);
     const d = (await store.fleet.getDevice("A-1"))!.device;
     assert.deepEqual(d, { device_id: "A-1", model_id: "xc200", imei: "490154203237518", iccid: "89445001021983048260", deployed_at: "2024-11-25", country: "GB", groups: ["north", "pilot"], sim_imei_lock: true });

@@ -5,11 +5,12 @@ import { credentialRules } from "./credentials.ts";
 import { exposureRules } from "./exposure.ts";
 import { lifecycleRules } from "./lifecycle.ts";
 import { identityRules } from "./identity.ts";
+import { inventoryRules } from "./inventory.ts";
 import { updateRules } from "./updates.ts";
 import { vulnerabilityRules } from "./vulnerabilities.ts";
 import { worstCaseRules } from "./worst-case.ts";
 
-export const allRules: readonly Rule[] = [...credentialRules, ...identityRules, ...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules, ...lifecycleRules, ...worstCaseRules];
+export const allRules: readonly Rule[] = [...credentialRules, ...identityRules, ...updateRules, ...connectivityRules, ...exposureRules, ...vulnerabilityRules, ...lifecycleRules, ...inventoryRules, ...worstCaseRules];
 
 export function findRule(id: string): Rule | undefined {
   return allRules.find((r) => r.id === id);
