@@ -25,6 +25,12 @@ export interface RuleMeta {
   rationale: string;
   /** What to do about it, as concrete steps. */
   remediation: string;
+  /**
+   * MITRE ATT&CK technique ids (Enterprise, ICS or Mobile) a finding leaves the device open to, only where a technique
+   * describes exactly what the finding makes possible; checked against data/attack-techniques.csv. `intel export
+   * --exposure` shares them as attack patterns with device counts.
+   */
+  attack?: readonly string[];
 }
 
 /** A device as rules see it: inventory fields, its model, certificate and every credential that applies to it. */

@@ -5,13 +5,33 @@ import { basename } from "node:path";
 import { type Command, Option } from "commander";
 import { EXIT } from "../core/exit-codes.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
-import { exportIntel } from "../intel/export.ts";
+import { allRules } from "../audit/rules/index.ts";
+import { exportIntel, type IntelExportOptions } from "../intel/export.ts";
+import type { StoreTx } from "../store/store.ts";
 import { importIntel } from "../intel/import.ts";
 import { TLP_LEVELS, TLP_V1, type TlpLevel } from "../intel/stix.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { periodStart } from "./privacy.ts";
 import { withExistingStore, withStore } from "./store.ts";
+
+/** Devices with an open (not suppressed) finding of each rule that cites ATT&CK ids, in the latest scan. */
+async function exposureOf(store: StoreTx): Promise<NonNullable<IntelExportOptions["exposure"]> | undefined> {
+  const scan = await store.findings.latestScan();
+  if (!scan) return undefined;
+  const cited = new Map(allRules.filter((r) => r.attack?.length).map((r) => [r.id, r]));
+  const devices = new Map<string, Set<string>>();
+  for await (const page of store.findings.current()) {
+    for (const f of page) {
+      if (!cited.has(f.rule) || f.status === "suppressed") continue;
+      let set = devices.get(f.rule);
+      if (!set) devices.set(f.rule, (set = new Set()));
+      if (f.device_id !== undefined) set.add(f.device_id);
+      for (const d of f.devices ?? []) set.add(d);
+    }
+  }
+  return { at: Date.parse(scan.finished_at ?? scan.started_at), rules: [...devices].map(([id, set]) => ({ rule: cited.get(id)!, devices: set.size })) };
+}
 
 export const intelCommand: CommandModule = {
   register(program, ctx: CliContext) {
@@ -25,8 +45,9 @@ export const intelCommand: CommandModule = {
       .addOption(new Option("--format <format>", "output format").choices(["stix"]).default("stix"))
       .option("--producer <name>", "the identity that shares (default LONGWATCH_PRODUCER or 'Longwatch user')")
       .option("--min-confidence <n>", "leave out alerts less confident than this (0-1)", "0")
+      .option("--exposure", "also share the fleet's posture: per audit rule that cites ATT&CK ids, how many devices the latest scan found open to it (counts only)")
       .option("--out <file>", "write the bundle here instead of stdout")
-      .action(async (o: { since: string; tlp: TlpLevel; tlpVersion: "1" | "2"; producer?: string; minConfidence: string; out?: string }, cmd: Command) => {
+      .action(async (o: { since: string; tlp: TlpLevel; tlpVersion: "1" | "2"; producer?: string; minConfidence: string; exposure?: boolean; out?: string }, cmd: Command) => {
         const tlpVersion = o.tlpVersion === "1" ? 1 : 2;
         if (tlpVersion === 1 && !TLP_V1[o.tlp]) throw new UsageError(`--tlp ${o.tlp}: TLP 1.0 has no such level; use --tlp-version 2`);
         const since = new Date(periodStart("--since", o.since, ctx.now())).toISOString();
@@ -34,7 +55,9 @@ export const intelCommand: CommandModule = {
         if (!(min >= 0 && min <= 1)) throw new UsageError(`--min-confidence: "${o.minConfidence}" is not between 0 and 1`);
         await withExistingStore(cmd, ctx, async (store) => {
           const alerts = (await store.alerts.list({ limit: 1_000_000 })).filter((a) => a.last_seen >= since);
-          const r = exportIntel({ alerts, detectors: allDetectors, producer: o.producer ?? ctx.io.env.LONGWATCH_PRODUCER ?? "Longwatch user", tlp: o.tlp, tlpVersion, minConfidence: min });
+          const exposure = o.exposure ? await exposureOf(store) : undefined;
+          if (o.exposure && !exposure) ctx.err("--exposure: no audit scan is stored yet (run `longwatch scan`), so no posture is shared.");
+          const r = exportIntel({ alerts, detectors: allDetectors, producer: o.producer ?? ctx.io.env.LONGWATCH_PRODUCER ?? "Longwatch user", tlp: o.tlp, tlpVersion, minConfidence: min, ...(exposure ? { exposure } : {}) });
           const text = `${JSON.stringify(r.bundle, null, 2)}\n`;
           if (o.out) writeOutputFile(o.out, text);
           else ctx.out(text);

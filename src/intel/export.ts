@@ -20,6 +20,12 @@ export interface IntelExportOptions {
   tlpVersion?: TlpVersion;
   /** Only alerts at least this confident. */
   minConfidence?: number;
+  /**
+   * Posture to share as well (opt-in, `--exposure`): per audit rule whose metadata cites ATT&CK ids, how many devices
+   * have an open finding of it. Each id becomes an attack pattern the report refers to, with the device count in the
+   * report's description — never which devices.
+   */
+  exposure?: { /** When the posture was seen (the scan's end), epoch ms. */ at: number; rules: readonly { rule: { id: string; title: string; attack?: readonly string[] }; devices: number }[] };
 }
 
 export interface IntelExport {
@@ -47,6 +53,10 @@ export function patternFor(value: string): string | undefined {
   if (isIPv6(value)) return `[ipv6-addr:value = '${v}']`;
   if (/^[a-z0-9_-]+(\.[a-z0-9_-]+)+$/i.test(value)) return `[domain-name:value = '${v.toLowerCase()}']`;
   return undefined;
+}
+
+function attackPattern(t: string, name: string, common: Record<string, unknown>): Record<string, unknown> {
+  return { type: "attack-pattern", ...common, id: stixId("attack-pattern", { external_id: t }), created: "1970-01-01T00:00:00.000Z", modified: "1970-01-01T00:00:00.000Z", name, external_references: [{ source_name: ATTACK_SOURCE_NAME, external_id: t, url: `https://attack.mitre.org/techniques/${t.replace(".", "/")}/` }] };
 }
 
 export function exportIntel(o: IntelExportOptions): IntelExport {
@@ -119,10 +129,7 @@ export function exportIntel(o: IntelExportOptions): IntelExport {
           const tech = techniques.get(t);
           if (!tech) continue;
           let ap = patterns.get(t);
-          if (!ap) {
-            ap = { type: "attack-pattern", ...common, id: stixId("attack-pattern", { external_id: t }), created: "1970-01-01T00:00:00.000Z", modified: "1970-01-01T00:00:00.000Z", name: tech.name, external_references: [{ source_name: ATTACK_SOURCE_NAME, external_id: t, url: `https://attack.mitre.org/techniques/${t.replace(".", "/")}/` }] };
-            patterns.set(t, ap);
-          }
+          if (!ap) patterns.set(t, (ap = attackPattern(t, tech.name, common)));
           relationships.push({ type: "relationship", ...common, id: stixId("relationship", { s: ind.id, r: "indicates", t: ap.id }), created: first, modified: last, relationship_type: "indicates", source_ref: ind.id, target_ref: ap.id });
         }
       }
@@ -141,19 +148,29 @@ export function exportIntel(o: IntelExportOptions): IntelExport {
       where_sighted_refs: [producer.id],
     });
   }
+  const exposed: string[] = [];
+  for (const e of [...(o.exposure?.rules ?? [])].sort((a, b) => a.rule.id.localeCompare(b.rule.id))) {
+    const ids = (e.rule.attack ?? []).filter((t) => techniques.has(t));
+    if (e.devices <= 0 || ids.length === 0) continue;
+    for (const t of ids) if (!patterns.has(t)) patterns.set(t, attackPattern(t, techniques.get(t)!.name, common));
+    exposed.push(`${e.devices} device${e.devices === 1 ? "" : "s"} open to ${ids.join(", ")} (audit rule ${e.rule.id}: ${e.rule.title})`);
+  }
   objects.push(...[...patterns.values()].sort((a, b) => String(a.id).localeCompare(String(b.id))), ...relationships, ...sightings);
   const refs = objects.map((x) => String(x.id)).sort();
   const all: Record<string, unknown>[] = [producer, marking];
   if (refs.length) {
-    const last = Math.max(...[...groups.values()].map((g) => g.last));
+    const times = [...groups.values()];
+    if (exposed.length) times.push({ first: o.exposure!.at, last: o.exposure!.at } as Group);
+    const last = Math.max(...times.map((g) => g.last));
+    const posture = exposed.length ? ` Posture from the latest audit scan: ${exposed.join("; ")}.` : "";
     all.push({
       type: "report",
       ...common,
       id: stixId("report", { producer: producer.id, refs }),
-      created: stixTime(Math.min(...[...groups.values()].map((g) => g.first))),
+      created: stixTime(Math.min(...times.map((g) => g.first))),
       modified: stixTime(last),
       name: `IoT fleet sightings from ${o.producer}`,
-      description: `${indicators} indicator(s) and ${sightings.length} sighting(s) from behaviour detection on an IoT fleet. Counts are numbers of devices; no device identifiers are included.`,
+      description: `${indicators} indicator(s) and ${sightings.length} sighting(s) from behaviour detection on an IoT fleet.${posture} Counts are numbers of devices; no device identifiers are included.`,
       report_types: ["threat-report"],
       published: stixTime(last),
       object_refs: refs,

@@ -25,7 +25,7 @@ export function rulesMarkdown(rules: readonly Rule[]): string {
     if (inFamily.length === 0) continue;
     out.push("", `## ${family[0]!.toUpperCase()}${family.slice(1)}`);
     for (const r of inFamily) {
-      out.push("", `### ${r.id}`, "", `**${r.title}.** Default severity: ${r.severity}. Standards: ${r.standards.map((s) => `\`${s}\``).join(", ")}.`, "", `*Why it matters.* ${r.rationale}`, "", `*What to do.* ${r.remediation}`);
+      out.push("", `### ${r.id}`, "", `**${r.title}.** Default severity: ${r.severity}. Standards: ${r.standards.map((s) => `\`${s}\``).join(", ")}.${r.attack?.length ? ` MITRE ATT&CK: ${r.attack.map((t) => `[${t}](https://attack.mitre.org/techniques/${t.replace(".", "/")}/)`).join(", ")}.` : ""}`, "", `*Why it matters.* ${r.rationale}`, "", `*What to do.* ${r.remediation}`);
       const params = ruleParams(r);
       if (params.length) {
         out.push("", "| parameter | default | meaning |", "|---|---|---|");

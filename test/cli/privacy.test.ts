@@ -80,6 +80,25 @@ describe("longwatch privacy / mud / intel", () => {
     assert.match(strict.stderr, /TLP 1.0 has no such level/);
   });
 
+  it("intel export --exposure shares the latest scan's posture as ATT&CK attack patterns with device counts, never ids", async () => {
+    const tmp = tmpDir();
+    const data = join(tmp.dir, "data");
+    await cli(["--data", data, "import", "devices", tmp.write("devices.csv", "device_id,model_id,sim_public_ip\nd-1,m,true\nd-2,m,true\nd-3,m,false\n")]);
+    const none = await cli(["--data", data, "intel", "export", "--exposure"]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stderr, /no audit scan is stored yet/);
+    const scan = await cli(["--data", data, "scan"]);
+    assert.ok(scan.code === 0 || scan.code === 1, scan.stderr);
+    const ex = await cli(["--data", data, "intel", "export", "--exposure", "--tlp", "amber"]);
+    assert.equal(ex.code, 0, ex.stderr);
+    const bundle = JSON.parse(ex.stdout) as { objects: { type: string; description?: string; external_references?: { external_id: string }[] }[] };
+    assert.deepEqual(bundle.objects.filter((o) => o.type === "attack-pattern").map((o) => o.external_references![0]!.external_id), ["T0883"]);
+    assert.match(bundle.objects.find((o) => o.type === "report")!.description!, /2 devices open to T0883 \(audit rule sim-public-ip/);
+    assert.ok(!/d-[123]/.test(ex.stdout), "no device id in the bundle");
+    const without = await cli(["--data", data, "intel", "export", "--tlp", "amber"]);
+    assert.ok(!without.stdout.includes("attack-pattern"), "posture is opt-in");
+  });
+
   it("recording flow observations is idempotent: the same file again adds nothing, a grown file adds only its new lines", async () => {
     const tmp = tmpDir();
     const data = join(tmp.dir, "data");

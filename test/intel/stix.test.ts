@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import type { Alert } from "../../src/core/record.ts";
+import { allRules } from "../../src/audit/rules/index.ts";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { exportIntel } from "../../src/intel/export.ts";
 import { importIntel, readPattern } from "../../src/intel/import.ts";
@@ -17,7 +18,9 @@ const OASIS_COMMON = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json
 const TLP2_SCHEMA = "https://raw.githubusercontent.com/oasis-open/cti-stix-common-objects/main/extension-definition-specifications/tlp-2.0/extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d.json";
 
 /**
- * Validates each object against the OASIS STIX 2.1 schema of its type (vendored in test/fixtures); a TLP 2.0 marking
+ * Validates each object against the STIX 2.1 schema of its type: the OASIS schemas as copied in the fork
+ * dronnix/cti-stix2-json-schemas (vendored in test/fixtures; the upstream 2.1 files were not available, see SOURCE.txt);
+ * a TLP 2.0 marking
  * against the OASIS TLP 2.0 extension's schema, which refers to the common schemas by their upstream URLs.
  */
 function validator(): (o: Record<string, unknown>) => string[] {
@@ -156,11 +159,11 @@ describe("intel export (STIX 2.1)", () => {
 
   it("every ATT&CK id a detector declares is in the pinned technique list", () => {
     const known = attackTechniques();
-    for (const d of allDetectors) for (const t of d.attack ?? []) assert.ok(known.has(t), `${d.id}: ${t}`);
-    // The list holds only what detectors cite, each with the public page it was checked against.
-    const cited = new Set(allDetectors.flatMap((d) => d.attack ?? []));
+    for (const d of [...allDetectors, ...allRules]) for (const t of d.attack ?? []) assert.ok(known.has(t), `${d.id}: ${t}`);
+    // The list holds only what detectors and rules cite, each with the public page it was checked against.
+    const cited = new Set([...allDetectors, ...allRules].flatMap((d) => d.attack ?? []));
     for (const t of known.values()) {
-      assert.ok(cited.has(t.id), `${t.id} is listed but no detector cites it`);
+      assert.ok(cited.has(t.id), `${t.id} is listed but no detector or rule cites it`);
       assert.match(t.domain, /^(enterprise|ics|mobile)-attack$/);
       assert.equal(/^T0/.test(t.id), t.domain === "ics-attack", `${t.id}: ICS ids are T0xxx`);
     }
@@ -174,6 +177,43 @@ describe("intel export (STIX 2.1)", () => {
       assert.equal(ref.url, `https://attack.mitre.org/techniques/${ref.external_id.replace(".", "/")}/`);
       assert.equal(o.name, known.get(ref.external_id)!.name);
     }
+  });
+});
+
+describe("intel export --exposure (audit rules' ATT&CK ids)", () => {
+  const rule = (id: string) => allRules.find((r) => r.id === id)!;
+  const at = Date.parse("2026-11-21T06:00:00Z");
+  const exposure = { at, rules: [{ rule: rule("default-password"), devices: 120 }, { rule: rule("sim-public-ip"), devices: 7 }, { rule: rule("weak-key"), devices: 50 }, { rule: rule("universal-password"), devices: 0 }] };
+
+  it("the rules that cite techniques are the ones checked in data/README.md", () => {
+    const cites = Object.fromEntries(allRules.filter((r) => r.attack?.length).map((r) => [r.id, [...r.attack!]]));
+    assert.deepEqual(cites, { "default-password": ["T0812", "T1078.001"], "universal-password": ["T0859"], "cleartext-remote-admin": ["T0842"], "sim-public-ip": ["T0883"] });
+  });
+
+  it("adds an attack pattern per cited technique and device counts in the report, and still validates", () => {
+    const out = exportIntel({ alerts, detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "amber", exposure });
+    assert.deepEqual(out.bundle.objects.flatMap(validator()), []);
+    const ap = out.bundle.objects.filter((o) => o.type === "attack-pattern").map((o) => (o.external_references as { external_id: string }[])[0]!.external_id);
+    for (const t of ["T0812", "T1078.001", "T0883"]) assert.ok(ap.includes(t), t);
+    assert.ok(!ap.includes("T0859"), "a rule with no open finding adds nothing");
+    const report = out.bundle.objects.find((o) => o.type === "report")!;
+    const refs = report.object_refs as string[];
+    for (const o of out.bundle.objects.filter((x) => x.type === "attack-pattern")) assert.ok(refs.includes(String(o.id)));
+    assert.match(String(report.description), /120 devices open to T0812, T1078\.001 \(audit rule default-password/);
+    assert.match(String(report.description), /7 devices open to T0883/);
+    assert.doesNotMatch(String(report.description), /weak-key/, "rules without ATT&CK ids are not shared");
+    // The same technique from a detector and a rule is one attack pattern (deterministic id).
+    const again = exportIntel({ alerts, detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "amber", exposure });
+    assert.equal(JSON.stringify(again.bundle), JSON.stringify(out.bundle));
+    assert.equal(new Set(ap).size, ap.length);
+  });
+
+  it("works with posture only (no alerts): a report dated by the scan", () => {
+    const out = exportIntel({ alerts: [], detectors: allDetectors, producer: "Acme Fleet Ops", tlp: "green", exposure });
+    assert.deepEqual(out.bundle.objects.flatMap(validator()), []);
+    const report = out.bundle.objects.find((o) => o.type === "report")!;
+    assert.equal(report.published, "2026-11-21T06:00:00.000Z");
+    assert.equal(out.indicators, 0);
   });
 });
 

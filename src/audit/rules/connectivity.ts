@@ -109,6 +109,7 @@ export const simPublicIp = defineRule({
   title: "Device reachable on a public IP address",
   severity: "high",
   standards: ["ETSI-EN-303-645:5.6-1", "EU-CRA:I.1.2.j", "OWASP-IoT-2018:I2"],
+  attack: ["T0883"],
   rationale:
     "With a public IP address the device can be reached by anyone on the internet. Scanners find such devices within minutes and try default passwords and known exploits against every open service.",
   remediation:

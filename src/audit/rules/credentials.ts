@@ -54,6 +54,7 @@ export const defaultPassword = defineRule({
   title: "Default password in use",
   severity: "critical",
   standards: ["ETSI-EN-303-645:5.1-1", "UK-PSTI:1", "EU-CRA:I.1.2.b", "EU-CRA:I.1.2.d", "NISTIR-8259A:logical-access-to-interfaces", "OWASP-IoT-2018:I1"],
+  attack: ["T0812", "T1078.001"],
   rationale:
     "This account's password is on public lists of factory-default passwords. Attackers do not need to guess it: botnets such as Mirai carry these lists and try them against every device they can reach, within minutes of it coming online. ETSI EN 303 645 (5.1-1) and the UK PSTI regulations forbid such passwords once a device leaves its factory state.",
   remediation:
@@ -182,6 +183,7 @@ export const universalPassword = defineRule({
   title: "Same password on many devices",
   severity: "high",
   standards: ["ETSI-EN-303-645:5.1-1", "UK-PSTI:1", "EU-CRA:I.1.2.d", "NISTIR-8259A:logical-access-to-interfaces", "OWASP-IoT-2018:I1"],
+  attack: ["T0859"],
   rationale:
     "One password protects all of these devices. Whoever learns it once, from a single device, a firmware image, a support document or a former employee, can log in to every one of them. ETSI EN 303 645 (5.1-1) and the UK PSTI regulations require passwords to be unique per device or set by the user; a password declared for a whole model is by definition shared by every device built from it.",
   remediation:
@@ -269,6 +271,7 @@ export const cleartextRemoteAdmin = defineRule({
   title: "Password login over a cleartext protocol",
   severity: "high",
   standards: ["ETSI-EN-303-645:5.5-1", "ETSI-EN-303-645:5.5-7", "EU-CRA:I.1.2.e", "NISTIR-8259A:data-protection", "OWASP-IoT-2018:I2", "OWASP-IoT-2018:I7"],
+  attack: ["T0842"],
   rationale:
     "This account logs in with a password over a protocol that does not encrypt. Anyone on the path (the local network, a compromised router, the mobile operator's backhaul, a shared APN) can read the password as it passes and use it later, and everything else in the session can be read or changed too.",
   remediation:
