@@ -95,6 +95,12 @@ function checkTlsFiles(c: HttpConfig): void {
   }
 }
 
+/** 3600000 → "1h", 90000 → "90s": the config's own duration units. */
+function fmtMs(ms: number): string {
+  for (const [unit, n] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000]] as const) if (ms % n === 0) return `${ms / n}${unit}`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
 export const serveCommand: CommandModule = {
   register(program, ctx) {
     program
@@ -122,7 +128,9 @@ export const serveCommand: CommandModule = {
         const pc = pipelineOf(ctx, f, config);
         const nats = natsIngestOf(f);
         if (f.check) {
-          ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}${pc.mqtt ? `, MQTT ${pc.mqtt.url}` : ""}${pc.follow.length ? `, following ${pc.follow.length} Zeek log(s)` : ""}, ${pc.sinks.length} sink(s)${nats ? `, publishing to ${nats.stream} on ${safeUrl(nats.url)}` : ""}.`);
+          const a = config.respond.automatic;
+          const respond = `respond: automatic ${a.enabled ? `on (at most ${a.budget.devices} devices per ${fmtMs(a.budget.per)}, reversed after ${fmtMs(a.ttl)} unless confirmed)` : "off"}, ${config.respond.playbooks.length} playbook(s)`;
+          ctx.out(`Configuration OK: listen ${config.http.listen}${config.http.tls ? " (HTTPS)" : ""}${pc.mqtt ? `, MQTT ${pc.mqtt.url}` : ""}${pc.follow.length ? `, following ${pc.follow.length} Zeek log(s)` : ""}, ${pc.sinks.length} sink(s)${nats ? `, publishing to ${nats.stream} on ${safeUrl(nats.url)}` : ""}; ${respond}.`);
           return;
         }
         await withStore(cmd, ctx, (store, choice) => serveUntilStopped(ctx, store, choice.url, config, pc, choice.dataDir, nats));
@@ -142,7 +150,7 @@ export async function serveUntilStopped(ctx: CliContext, store: Store, storeUrl:
   const pipeline = publisher ?? detecting!;
   await pipeline.start();
   const metricsText = publisher ? () => publisher.prometheus() : () => renderPrometheus(detecting!.metrics());
-  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText }).catch(async (e: unknown) => {
+  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText, respond: config.respond }).catch(async (e: unknown) => {
     await pipeline.stop();
     throw e;
   });

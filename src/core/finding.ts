@@ -33,7 +33,8 @@ export const FindingSchema = z
     model_id: z.string().optional(),
     title: z.string(),
     evidence: z.record(z.string(), z.unknown()).describe("What was seen; never a password."),
-    standards: z.array(z.string().regex(/^[A-Z0-9-]+:.+$/)).describe("Provisions, e.g. ETSI-EN-303-645:5.1-1."),
+    // <STANDARD>:<provision> (FORMATS.md); standard ids are mixed case (OWASP-IoT-2018), so the pattern is too.
+    standards: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*:\S.*$/, "is not <STANDARD>:<provision>, e.g. ETSI-EN-303-645:5.1-1 or OWASP-IoT-2018:I1")).describe("Provisions, e.g. ETSI-EN-303-645:5.1-1, UK-PSTI:1, EU-CRA:I.1.2.a, NISTIR-8259A:device-identification, OWASP-IoT-2018:I1."),
     fingerprint: z.string().regex(/^[0-9a-f]{32}$/).describe("Stable across scans."),
     status: z.enum(FINDING_STATUSES),
     devices: z.array(z.string()).optional().describe("Every affected device, for findings about a group."),

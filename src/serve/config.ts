@@ -8,8 +8,12 @@ import { resolveConfigPaths } from "../formats/config-paths.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
 import { LongwatchError } from "../core/errors.ts";
+import { parseRespondSettings } from "../respond/config.ts";
+import { defaultSettings, type RespondSettings, RespondSettingsSchema } from "../respond/settings.ts";
 
 export const PIPELINE_KEYS = ["pipeline", "detection", "checkpoint", "mqtt", "follow", "sinks", "audit", "ingest"] as const;
+/** Sections of a site's one longwatch.yaml that other commands read (scan: rules, suppressions); serve leaves them be. */
+const OTHER_KEYS = ["rules", "suppressions"] as const;
 
 const listen = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "is not HOST:PORT (e.g. 127.0.0.1:8080)");
 
@@ -31,6 +35,8 @@ export interface ServeConfig {
   http: HttpConfig;
   /** The pipeline's part, as written (validated by the pipeline). */
   pipeline: Record<string, unknown>;
+  /** The `respond:` section (respond/config.ts): what the service's response routes run with. */
+  respond: RespondSettings;
 }
 
 /** Splits and validates a parsed config document; `at` (the file) starts every message. */
@@ -38,14 +44,26 @@ export function serveConfig(raw: unknown, at = "config"): ServeConfig {
   if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) throw new LongwatchError("invalid_config", `${at}: must be a mapping of keys`, { key: at });
   const http: Record<string, unknown> = {};
   const pipeline: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) ((PIPELINE_KEYS as readonly string[]).includes(k) ? pipeline : http)[k] = v;
+  let respondRaw: unknown;
+  for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (k === "respond") respondRaw = v;
+    else if (!(OTHER_KEYS as readonly string[]).includes(k)) ((PIPELINE_KEYS as readonly string[]).includes(k) ? pipeline : http)[k] = v;
+  }
   const r = HttpConfigSchema.safeParse(http);
   if (!r.success) {
     const issues = r.error.issues.map((i) => ({ key: i.path.map(String).join("."), message: i.code === "unrecognized_keys" ? `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message }));
     const first = issues[0]!;
     throw new LongwatchError("invalid_config", `${at}: ${first.key ? `${first.key}: ` : ""}${first.message}`, { file: at, key: first.key, issues });
   }
-  return { http: r.data, pipeline };
+  return { http: r.data, pipeline, respond: respondOf(respondRaw, at) };
+}
+
+function respondOf(raw: unknown, at: string): RespondSettings {
+  if (raw === undefined) return defaultSettings();
+  const r = RespondSettingsSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new LongwatchError("invalid_config", `${at}: respond.${i.path.map(String).join(".")}: ${i.message}`, { file: at, key: `respond.${i.path.map(String).join(".")}` });
 }
 
 /** Reads and validates a YAML (or JSON) config file; YAML syntax errors name the line. */
@@ -60,5 +78,7 @@ export function loadServeConfig(file: string): ServeConfig {
   if (!read.ok) throw new LongwatchError("invalid_config", yamlProblemText(file, read), { file, line: read.line });
   // Files the config names are relative to it, wherever the service is started from.
   resolveConfigPaths(read.value, file, [["tls", "cert"], ["tls", "key"], ["follow", "*", "path"], ["sinks", "*", "ca_file"], ["respond", "secrets_file"]]);
-  return serveConfig(read.value, file);
+  // The respond section with its own reader: errors with the line, playbooks checked, secrets_file resolved.
+  const respond = parseRespondSettings(text, file);
+  return { ...serveConfig(read.value, file), respond };
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { LongwatchError, isLongwatchError } from "../core/errors.ts";
+import type { RespondSettings } from "../respond/settings.ts";
 import type { Store } from "../store/store.ts";
 import { createToken } from "./auth/tokens.ts";
 import type { HttpConfig } from "./config.ts";
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   clock?: () => number;
   ingest?: RecordsIngest;
   metricsText?: () => string;
+  /** The config file's `respond:` section (approvals, automatic budget and time-to-live, connectors, playbooks). */
+  respond?: RespondSettings;
   routes?: readonly Route[];
   validateResponses?: boolean;
   /** The built dashboard's folder (default: dist/web); false serves the API only. */
@@ -110,6 +113,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     },
     ...(o.ingest ? { ingest: o.ingest } : {}),
     ...(o.metricsText ? { metricsText: o.metricsText } : {}),
+    ...(o.respond ? { respond: o.respond } : {}),
   };
   const { host, port } = parseListen(o.config.listen);
   const web = o.webDir === false ? undefined : new WebApp(o.webDir ?? defaultWebDir());

@@ -53,6 +53,14 @@ describe("longwatch serve", () => {
     assert.match(tls.stderr, /--tls-cert .*nope\.pem: no such file/);
     assert.equal((await cli(["--data", t.dir, "serve", "--tls-cert", good, "--check"])).code, 2, "--tls-cert without --tls-key");
     assert.equal((await cli(["--data", t.dir, "serve", "--listen", "localhost", "--check"])).code, 2);
+    // The respond section is the service's too: checked with its line, summarised, and shared with scan's sections.
+    const site = t.write("site.yaml", "listen: 127.0.0.1:9999\nrules:\n  no-ota: { severity: low }\nrespond:\n  automatic: { enabled: true, budget: { devices: 5, per: 2h }, ttl: 30m }\n");
+    const siteOk = await cli(["--data", t.dir, "serve", "--config", site, "--check"]);
+    assert.equal(siteOk.code, 0, siteOk.stderr);
+    assert.match(siteOk.stdout, /respond: automatic on \(at most 5 devices per 2h, reversed after 30m unless confirmed\), 0 playbook\(s\)/);
+    const badRespond = await cli(["--data", t.dir, "serve", "--config", t.write("r.yaml", "listen: 127.0.0.1:9999\nrespond:\n  automatic:\n    ttl: soon\n"), "--check"]);
+    assert.equal(badRespond.code, 2);
+    assert.match(badRespond.stderr, /r\.yaml:4: respond\.automatic\.ttl: is not a duration/);
   });
 
   it("starts on a fresh SQLite store, prints a one-time admin token, serves it, and exits 0 on SIGTERM", async () => {

@@ -27,3 +27,15 @@ describe("docs/rules.md", () => {
     assert.equal(readFileSync(join(import.meta.dirname, "..", "..", "docs", "rules.md"), "utf8"), rulesMarkdown(allRules));
   });
 });
+
+describe("FindingSchema standards", () => {
+  it("takes every standards reference FORMATS.md names and every rule declares, and refuses malformed ones", async () => {
+    const { FindingSchema } = await import("../../src/core/finding.ts");
+    const { allRules } = await import("../../src/audit/rules/index.ts");
+    const item = FindingSchema.shape.standards.element;
+    const refs = new Set(["ETSI-EN-303-645:5.1-1", "UK-PSTI:1", "EU-CRA:I.1.2.a", "NISTIR-8259A:device-identification", "OWASP-IoT-2018:I1", ...allRules.flatMap((r) => r.standards)]);
+    assert.ok([...refs].some((r) => r.startsWith("OWASP-IoT-2018:")), "the rules map to OWASP IoT Top 10 items");
+    for (const ref of refs) assert.ok(item.safeParse(ref).success, ref);
+    for (const bad of ["", "ETSI", ":5.1-1", "ETSI-EN-303-645:", "ETSI EN 303 645:5.1-1", "OWASP-IoT-2018: I1"]) assert.equal(item.safeParse(bad).success, false, JSON.stringify(bad));
+  });
+});

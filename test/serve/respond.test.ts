@@ -51,4 +51,20 @@ describe("respond and what-if over the API", () => {
     assert.equal(rank.nodes[0]!.target, `ca:${CA_X}`);
     assert.equal((await svc.fetch("/api/v1/whatif/ranking", { token: svc.tokens.analyst })).status, 403);
   });
+
+  it("runs with the config file's respond settings: approval.required irreversible lets a reversible response go without a second person", async () => {
+    // The default (approval of every manual response): apply before approval is refused.
+    const p0 = (await (await post("/api/v1/responses", alice, { action: "credential-rotate", target: { kind: "credential", id: "trk-1/ssh/admin" }, reason: "shared installer password" })).json()) as { id: string };
+    const refused = await post(`/api/v1/responses/${p0.id}/apply`, alice, { execute: true });
+    assert.ok(refused.status >= 400 && refused.status < 500, `${refused.status}`);
+    assert.match(((await refused.json()) as { detail: string }).detail, /approv/);
+    const relaxed = await startTestService({ config: { respond: { approval: { required: "irreversible" }, automatic: { enabled: true, budget: { devices: 3, per: "2h" }, ttl: "30m" } } } });
+    await seedFleet(relaxed.store);
+    const t = relaxed.tokens.responder;
+    const p = (await (await relaxed.fetch("/api/v1/responses", { method: "POST", token: t, json: { action: "credential-rotate", target: { kind: "credential", id: "trk-1/ssh/admin" }, reason: "shared installer password" } })).json()) as { id: string };
+    const applied = await relaxed.fetch(`/api/v1/responses/${p.id}/apply`, { method: "POST", token: t, json: { execute: true } });
+    assert.equal(applied.status, 200, await applied.clone().text());
+    assert.equal(((await applied.json()) as { executed: boolean }).executed, true);
+    await assert.rejects(startTestService({ config: { respond: { automatic: { ttl: "soon" } } } }), /respond\.automatic\.ttl: is not a duration/);
+  });
 });
