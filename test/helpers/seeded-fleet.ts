@@ -1,7 +1,8 @@
 /**
  * A store that looks like a real deployment, built the way a user builds one — with the CLI: the demo fleet (a few
  * hundred devices with realistic defects, scanned), plus simulated traffic with attacks replayed through detection,
- * its devices imported so every alert names a device the store knows. Used by the dashboard tests.
+ * its devices imported so every alert names a device the store knows, and every model self-assessed against ETSI EN
+ * 303 645 and UK PSTI (saved). Used by the dashboard tests.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -23,5 +24,7 @@ export async function buildSeededStore(dir: string, o: { devices?: number; simDe
   await longwatch(dir, ["--data", data, "import", "devices", "sim/devices.csv"]);
   const records = ["connectivity", "flows", "broker", "metrics"].map((k) => `sim/records/${k}.csv`);
   await longwatch(dir, ["--data", data, "detect", ...records, "--inventory", "sim/devices.csv", "--models", "sim/models.yaml"]);
+  // Saved self-assessments (every model against two standards) for the certification page.
+  for (const standard of ["etsi-en-303-645", "uk-psti"]) await longwatch(dir, ["--data", data, "certify", "--standard", standard, "--now", "2026-11-30"]);
   return `sqlite:${join(data, "longwatch.db")}`;
 }

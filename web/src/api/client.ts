@@ -3,6 +3,7 @@
  * POST /api/v1/session sets. Every change carries the CSRF token the session handed out, and every error arrives as
  * RFC 9457 problem+json, which is turned into an ApiError the pages can show in plain words.
  */
+import { type Bodies, type OperationId, operations, type Responses } from "./schema.ts";
 import type { ListPage, Principal, Problem } from "./types.ts";
 
 export class ApiError extends Error {
@@ -77,6 +78,32 @@ export const api = {
   del: <T>(path: string) => request<T>("DELETE", path),
   list: <T>(path: string, query?: Query, signal?: AbortSignal) => api.get<ListPage<T>>(path, query, signal),
 };
+
+type CallOptions<Op extends OperationId> = {
+  params?: Record<string, string | number>;
+  query?: Query;
+  signal?: AbortSignal;
+} & (Op extends keyof Bodies ? { body: Bodies[Op] } : { body?: undefined });
+
+/**
+ * The typed client: an operation of the OpenAPI document by its operationId, with its path parameters, query and
+ * body; the answer has the type the document gives it (schema.ts).
+ */
+export function call<Op extends OperationId>(op: Op, ...rest: Op extends keyof Bodies ? [CallOptions<Op>] : [CallOptions<Op>?]): Promise<Responses[Op]> {
+  const options = (rest[0] ?? {}) as CallOptions<Op>;
+  const [method, template] = operations[op].split(" ") as [string, string];
+  const path = template.replace(/^\/api\/v1/, "").replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = options.params?.[name];
+    if (value === undefined) throw new Error(`${op} needs the path parameter ${name}`);
+    return encodeURIComponent(String(value));
+  });
+  const init: { query?: Query; body?: unknown; signal?: AbortSignal } = {};
+  if (options.query) init.query = options.query;
+  if (options.body !== undefined) init.body = options.body;
+  else if (method === "POST") init.body = {};
+  if (options.signal) init.signal = options.signal;
+  return request<Responses[Op]>(method, path, init);
+}
 
 export async function signIn(credentials: { token: string } | { username: string; password: string }): Promise<Principal> {
   const session = await request<{ principal: Principal; expires_at: string; csrf_token: string }>("POST", "/session", { body: credentials });

@@ -3,8 +3,9 @@
  * and the verdict buttons, which teach the baseline (a benign verdict stops the same pattern alerting again).
  */
 import { useState } from "preact/hooks";
-import { api } from "../api/client.ts";
-import type { Alert, AlertEvent } from "../api/types.ts";
+import { call } from "../api/client.ts";
+import type { AlertEvent, Bodies, Responses } from "../api/types.ts";
+import { TimeChart } from "../components/chart.tsx";
 import { Card, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, StateBadge, num, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 import { useCan, useSession } from "../session.ts";
@@ -16,16 +17,19 @@ const BASELINE_KEYS = ["expected", "usual_high", "usual_peak_packets", "usual", 
 export function AlertPage({ id }: { id: string }) {
   const session = useSession();
   const canTriage = useCan("analyst");
-  const alert = useLoad((signal) => api.get<Alert>(`/alerts/${encodeURIComponent(id)}`, undefined, signal), `alert:${id}`);
-  const history = useLoad((signal) => api.get<{ items: AlertEvent[] }>(`/alerts/${encodeURIComponent(id)}/history`, undefined, signal), `alert-history:${id}:${alert.data?.state ?? ""}:${alert.data?.verification ?? ""}:${alert.data?.assignee ?? ""}`);
+  const alert = useLoad((signal) => call("alerts.get", { params: { id }, signal }), `alert:${id}`);
+  const history = useLoad((signal) => call("alerts.history", { params: { id }, signal }), `alert-history:${id}:${alert.data?.state ?? ""}:${alert.data?.verification ?? ""}:${alert.data?.assignee ?? ""}`);
+  const series = useLoad((signal) => call("alerts.series", { params: { id }, signal }), `alert-series:${id}`);
   const [comment, setComment] = useState("");
   const [message, setMessage] = useState<string>();
   if (alert.error) return <ErrorBox error={alert.error} retry={alert.reload} />;
   if (!alert.data) return <Spinner />;
   const data = alert.data;
-  const act = async (action: string, body: Record<string, unknown> = {}): Promise<void> => {
+  const act = async (action: "ack" | "resolve" | "reopen" | "verify" | "assign" | "comment", body: Partial<Bodies["alerts.verify"] & Bodies["alerts.assign"]> = {}): Promise<void> => {
     try {
-      await api.post(`/alerts/${encodeURIComponent(id)}/${action}`, { ...body, ...(comment ? { comment } : {}) });
+      const options = { params: { id }, body: { ...body, ...(comment ? { comment } : {}) } };
+      // One of the six alert actions; each takes the comment, verify a verdict and assign an assignee.
+      await call(`alerts.${action}`, options as never);
       setComment("");
       setMessage(undefined);
       alert.reload();
@@ -73,6 +77,9 @@ export function AlertPage({ id }: { id: string }) {
                 </div>
               ))}
             </dl>
+          </Card>
+          <Card title="Compared with what">
+            {series.error ? <ErrorBox error={series.error} retry={series.reload} /> : !series.data ? <Spinner /> : <SeriesChart data={series.data} current={data.id} />}
           </Card>
           <Card title="What to do">
             <p>{data.action}</p>
@@ -141,5 +148,26 @@ function CompareBar(props: { label: string; value: number; max: number; tone: st
       <span class="bar-track"><span class={`bar-fill ${props.tone}`} style={{ width: `${props.max > 0 ? (props.value / props.max) * 100 : 0}%` }} /></span>
       <span class="bar-value">{num(props.value)}</span>
     </div>
+  );
+}
+
+function SeriesChart({ data, current }: { data: Responses["alerts.series"]; current: string }) {
+  const times = data.points.map((p) => Date.parse(p.at) / 1000);
+  const lines = [
+    { label: `This device (${data.unit})`, values: data.points.map((p) => p.value), colour: "--sev-high", points: true },
+    ...(data.baseline !== null ? [{ label: "Its baseline", values: data.points.map(() => data.baseline), colour: "--text-muted", dashed: true }] : []),
+    ...(data.high !== null ? [{ label: data.measure === "kmh" ? "Possible at most" : "Usual high", values: data.points.map(() => data.high), colour: "--sev-medium", dashed: true }] : []),
+  ];
+  const mine = data.points.find((p) => p.alert_id === current);
+  const earlier = data.points.length - 1;
+  return (
+    <>
+      <TimeChart label={`${data.unit}: this alert${earlier > 0 ? ` and ${earlier} earlier ones` : ""} against the device's baseline`} times={times} series={lines} height={200} />
+      <p class="muted small">
+        {data.ratio !== null ? <strong>{data.ratio >= 10 ? Math.round(data.ratio) : data.ratio.toFixed(1)}× {data.baseline !== null ? "the baseline" : "the limit"}. </strong> : null}
+        {earlier > 0 ? `${earlier} earlier alert${earlier === 1 ? "" : "s"} of this kind on this device in the 30 days before.` : "The first alert of this kind on this device in 30 days."}
+        {mine?.record ? <> Raised by the record at <code>{mine.record}</code>.</> : null}
+      </p>
+    </>
   );
 }

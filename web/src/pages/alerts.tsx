@@ -3,8 +3,8 @@
  * a thousand rows if need be — is acknowledged, resolved or verified at once with one comment.
  */
 import { useEffect, useState } from "preact/hooks";
-import { api, exportUrl } from "../api/client.ts";
-import type { Alert } from "../api/types.ts";
+import { call, exportUrl } from "../api/client.ts";
+import type { Alert, Bodies } from "../api/types.ts";
 import { FilterBar } from "../components/filters.tsx";
 import { Pager } from "../components/pager.tsx";
 import { Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, StateBadge, ago, num } from "../components/ui.tsx";
@@ -42,12 +42,12 @@ export function Alerts() {
     setSelected(next);
   };
 
-  const bulk = async (action: string, extra: Record<string, string> = {}): Promise<void> => {
+  const bulk = async (action: Bodies["alerts.bulk"]["action"], extra: Partial<Bodies["alerts.bulk"]> = {}): Promise<void> => {
     const ids = [...selected];
     if (ids.length === 0) return;
     const comment = action === "assign" ? undefined : prompt(`Comment for ${ids.length} alert${ids.length === 1 ? "" : "s"} (optional):`) ?? undefined;
     try {
-      const result = await api.post<{ changed: Alert[]; missing: string[] }>("/alerts/bulk", { ids, action, ...(comment ? { comment } : {}), ...extra });
+      const result = await call("alerts.bulk", { body: { ids, action, ...(comment ? { comment } : {}), ...extra } });
       setMessage(`${num(result.changed.length)} alert${result.changed.length === 1 ? "" : "s"} updated${result.missing.length ? `; ${result.missing.length} no longer exist` : ""}.`);
       list.reload();
     } catch (error) {
@@ -115,7 +115,7 @@ export function Alerts() {
           <button type="button" class="btn btn-small" onClick={() => void bulk("resolve")}>Resolve</button>
           <label class="inline">
             <span class="sr-only">Verdict</span>
-            <select onChange={(e) => { const v = (e.target as HTMLSelectElement).value; if (v) void bulk("verify", { verification: v }); (e.target as HTMLSelectElement).value = ""; }}>
+            <select onChange={(e) => { const v = (e.target as HTMLSelectElement).value; if (v) void bulk("verify", { verification: v as Alert["verification"] }); (e.target as HTMLSelectElement).value = ""; }}>
               <option value="">Verify as…</option>
               {VERDICTS.map((v) => <option key={v.value} value={v.value}>{v.label}</option>)}
             </select>

@@ -3,8 +3,8 @@
  * takes a reason and an expiry, so an accepted risk comes back for review instead of disappearing for good.
  */
 import { useState } from "preact/hooks";
-import { api, exportUrl } from "../api/client.ts";
-import type { Finding, FindingGroup } from "../api/types.ts";
+import { api, call, exportUrl } from "../api/client.ts";
+import type { Finding, FindingGroup, NewSuppression } from "../api/types.ts";
 import { FilterBar } from "../components/filters.tsx";
 import { Pager } from "../components/pager.tsx";
 import { Empty, ErrorBox, Link, PageHeader, SeverityBadge, Spinner, evidenceText, num } from "../components/ui.tsx";
@@ -12,7 +12,8 @@ import { useLoad } from "../hooks.ts";
 import { useList } from "../list.ts";
 import { useCan } from "../session.ts";
 
-const FILTERS = ["severity", "rule", "model_id", "group", "country", "provider", "device_id"] as const;
+// The filters GET /api/v1/findings/groups takes (the rows are counted in the store with them).
+const FILTERS = ["severity", "rule", "model_id"] as const;
 
 export function Findings() {
   const list = useList<FindingGroup>("/findings/groups", FILTERS);
@@ -37,8 +38,6 @@ export function Findings() {
           { key: "severity", label: "Severity", options: ["critical", "high", "medium", "low", "info"] },
           { key: "rule", label: "Rule", placeholder: "e.g. default-credentials" },
           { key: "model_id", label: "Model" },
-          { key: "group", label: "Group" },
-          { key: "country", label: "Country", placeholder: "ISO code" },
         ]}
       />
       {list.error ? (
@@ -140,18 +139,16 @@ function RuleFindings({ rule, filters }: { rule: string; filters: Record<string,
 function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done: boolean) => void }) {
   const [reason, setReason] = useState("");
   const [expires, setExpires] = useState(() => new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
-  const [scope, setScope] = useState<"device" | "model" | "rule">(finding.device_id ? "device" : "model");
+  // POST /api/v1/suppressions accepts one finding (its fingerprint), one device's findings of the rule, or all of them.
+  const [scope, setScope] = useState<"finding" | "device" | "rule">("finding");
   const [error, setError] = useState<string>();
   const submit = async (event: Event): Promise<void> => {
     event.preventDefault();
+    const body: NewSuppression = { rule: finding.rule, reason: reason.trim(), ...(expires ? { expires } : {}) };
+    if (scope === "finding") body.fingerprint = finding.fingerprint;
+    if (scope === "device" && finding.device_id) body.device_id = finding.device_id;
     try {
-      await api.post("/suppressions", {
-        rule: finding.rule,
-        ...(scope === "device" && finding.device_id ? { device_id: finding.device_id } : {}),
-        ...(scope === "model" && finding.model_id ? { model_id: finding.model_id } : {}),
-        reason,
-        expires,
-      });
+      await call("suppressions.create", { body });
       onClose(true);
     } catch (e) {
       setError((e as Error).message);
@@ -165,16 +162,17 @@ function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done
         <p class="muted small">A suppression hides the finding until it expires; it stays in the audit log with your reason.</p>
         <fieldset class="field">
           <legend>For</legend>
-          {finding.device_id && <label class="inline"><input type="radio" name="scope" checked={scope === "device"} onChange={() => setScope("device")} /> this device ({finding.device_id})</label>}
-          {finding.model_id && <label class="inline"><input type="radio" name="scope" checked={scope === "model"} onChange={() => setScope("model")} /> every device of model {finding.model_id}</label>}
+          <label class="inline"><input type="radio" name="scope" checked={scope === "finding"} onChange={() => setScope("finding")} /> this finding only{finding.device_id ? ` (${finding.device_id})` : finding.model_id ? ` (model ${finding.model_id})` : ""}</label>
+          {finding.device_id && <label class="inline"><input type="radio" name="scope" checked={scope === "device"} onChange={() => setScope("device")} /> every {finding.rule} finding on {finding.device_id}</label>}
+          <label class="inline"><input type="radio" name="scope" checked={scope === "rule"} onChange={() => setScope("rule")} /> every {finding.rule} finding, on every device</label>
         </fieldset>
         <label class="field">
           <span>Reason (required)</span>
           <textarea required minLength={3} rows={3} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} autoFocus />
         </label>
         <label class="field">
-          <span>Expires</span>
-          <input type="date" required value={expires} onInput={(e) => setExpires((e.target as HTMLInputElement).value)} />
+          <span>Expires (it comes back for review then)</span>
+          <input type="date" required min={new Date().toISOString().slice(0, 10)} value={expires} onInput={(e) => setExpires((e.target as HTMLInputElement).value)} />
         </label>
         {error && <p class="error-box" role="alert">{error}</p>}
         <div class="button-row">

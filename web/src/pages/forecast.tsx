@@ -1,32 +1,11 @@
 /** The lifecycle forecast (as `longwatch forecast`): how many devices stay securable, year by year, and why not. */
-import { api } from "../api/client.ts";
+import { call } from "../api/client.ts";
 import { TimeChart } from "../components/chart.tsx";
 import { Card, ErrorBox, PageHeader, Spinner, num } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 
-interface ForecastRow {
-  year: number;
-  date: string;
-  in_field: number;
-  retired: number;
-  in_support: number;
-  valid_identity: number;
-  crypto_allowed: number;
-  crypto_migratable: number;
-  securable: number;
-  at_risk: number;
-}
-interface ForecastData {
-  as_of: string;
-  until: number;
-  policy_version: string;
-  devices: number;
-  devices_without_retirement: number;
-  rows: ForecastRow[];
-}
-
 export function Forecast() {
-  const { data, error, reload } = useLoad((signal) => api.get<ForecastData>("/forecast", undefined, signal), "forecast");
+  const { data, error, reload } = useLoad((signal) => call("forecast.get", { signal }), "forecast");
   if (error) return <ErrorBox error={error} retry={reload} />;
   if (!data) return <Spinner />;
   const times = data.rows.map((r) => Date.parse(r.date) / 1000);
@@ -44,6 +23,7 @@ export function Forecast() {
           ]}
           height={260}
         />
+        <p class="muted small">Securable: in support, with a valid identity and cryptography that is still allowed (or can be migrated). A device whose support, identity or crypto is unknown is counted at risk, not safe.</p>
         {data.devices_without_retirement > 0 && (
           <p class="muted small">{num(data.devices_without_retirement)} devices have no planned retirement date: they are counted as staying in the field.</p>
         )}
@@ -53,7 +33,7 @@ export function Forecast() {
           <table class="table table-compact">
             <thead>
               <tr>
-                <th>Year</th>
+                <th scope="col">Year</th>
                 <th class="num">In field</th>
                 <th class="num">Retired</th>
                 <th class="num">In support</th>
@@ -62,6 +42,7 @@ export function Forecast() {
                 <th class="num">Crypto migratable</th>
                 <th class="num">Securable</th>
                 <th class="num">At risk</th>
+                <th class="num" title="Devices whose support end, certificate or crypto is not known">Unknown</th>
               </tr>
             </thead>
             <tbody>
@@ -76,6 +57,7 @@ export function Forecast() {
                   <td class="num">{num(r.crypto_migratable)}</td>
                   <td class="num strong">{num(r.securable)}</td>
                   <td class={`num ${r.at_risk > 0 ? "text-bad" : ""}`}>{num(r.at_risk)}</td>
+                  <td class="num muted">{num(Math.max(r.support_unknown, r.identity_unknown, r.crypto_unknown))}</td>
                 </tr>
               ))}
             </tbody>

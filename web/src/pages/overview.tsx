@@ -2,26 +2,17 @@
  * The first page: what is wrong, what is attacking, what to do first — and what Longwatch cannot see (coverage), so a
  * missing finding is never read as a clean result.
  */
-import { api } from "../api/client.ts";
+import { call } from "../api/client.ts";
 import type { Severity } from "../api/types.ts";
-import { Bars } from "../components/chart.tsx";
+import { Bars, TimeChart } from "../components/chart.tsx";
 import { Card, ErrorBox, Link, PageHeader, Spinner, num, severities } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
-
-/** GET /api/v1/overview: the store's overview counts and its coverage counts. */
-export interface OverviewData {
-  devices: number;
-  securable_today: number;
-  latest_scan?: { id: number; started_at: string; finished_at?: string };
-  open_findings: Partial<Record<Severity, number>>;
-  open_alerts: Partial<Record<Severity, number>>;
-  top_problems: { rule: string; title?: string; severity: Severity; devices: number }[];
-  coverage: { devices: number; no_firmware_inventory: number; no_certificate: number; no_credentials: number; no_traffic: number };
-  blast_radius?: { target: string; devices: number; share: number }[];
-}
+import { useCan } from "../session.ts";
 
 export function Overview() {
-  const { data, error, loading, reload } = useLoad((signal) => api.get<OverviewData>("/overview", undefined, signal), "overview");
+  // The what-if ranking is a responder's tool (GET /api/v1/whatif/ranking): others are not shown a card they cannot load.
+  const canSeeBlast = useCan("responder");
+  const { data, error, loading, reload } = useLoad((signal) => call("overview.get", { signal }), "overview");
   if (error) return <ErrorBox error={error} retry={reload} />;
   if (loading && !data) return <Spinner />;
   if (!data) return null;
@@ -45,6 +36,7 @@ export function Overview() {
           <SeverityRow counts={data.open_findings} base="/findings?severity=" />
         </Card>
       </div>
+      <Trends />
       <div class="grid-2">
         <Card title="Top problems" actions={<Link href="/findings">All findings</Link>}>
           {data.top_problems.length === 0 ? (
@@ -63,12 +55,7 @@ export function Overview() {
           </ul>
         </Card>
       </div>
-      {data.blast_radius && data.blast_radius.length > 0 && (
-        <Card title="Largest blast radius">
-          <p class="muted small">If one of these secrets or nodes were compromised, this many devices would fall (longwatch whatif --all).</p>
-          <Bars unit="devices" items={data.blast_radius.map((b) => ({ label: b.target, value: b.devices, tone: b.share > 0.05 ? "sev-high" : "" }))} />
-        </Card>
-      )}
+      {canSeeBlast && <BlastRadius />}
     </>
   );
 }
@@ -111,5 +98,57 @@ function CoverageLine(props: { gap: string; count: number; total: number; what: 
         {props.count > 0 && <span class="muted"> ({share < 1 && share > 0 ? "<1" : Math.round(share)} %) — {props.why}</span>}
       </span>
     </li>
+  );
+}
+
+/** The shared secrets, CAs, firmware and providers whose compromise would take the most devices with them. */
+function BlastRadius() {
+  const { data, error } = useLoad((signal) => call("whatif.rank", { query: { limit: 6 }, signal }), "blast-radius");
+  return (
+    <Card title="Largest blast radius">
+      <p class="muted small">If one of these were compromised, this many devices would fall with it (longwatch whatif --all).</p>
+      {error ? <ErrorBox error={error} /> : !data ? <Spinner /> : data.nodes.length === 0 ? <p class="muted">Nothing is shared between devices.</p> : (
+        <Bars unit="devices" items={data.nodes.map((n) => ({ label: `${n.kind}: ${n.label}`, value: n.devices, tone: n.share > 0.05 ? "sev-high" : "" }))} />
+      )}
+    </Card>
+  );
+}
+
+/** Alerts raised per day and each audit's open findings, so a team sees whether things get better or worse. */
+function Trends() {
+  const { data, error } = useLoad((signal) => call("overview.trends", { query: { days: 30 }, signal }), "trends");
+  if (error) return <ErrorBox error={error} />;
+  if (!data) return <Spinner label="Loading trends…" />;
+  const days = data.alerts_per_day;
+  const raised = days.reduce((a, d) => a + d.raised, 0);
+  return (
+    <div class="grid-2">
+      <Card title="Alerts raised per day" actions={<span class="muted small">{num(raised)} in 30 days to {data.until.slice(0, 10)}</span>}>
+        <TimeChart
+          label={`Alerts raised per day over 30 days: ${num(raised)} in all`}
+          times={days.map((d) => Date.parse(d.day) / 1000)}
+          series={[
+            { label: "All", values: days.map((d) => d.raised), colour: "--accent" },
+            { label: "High or critical", values: days.map((d) => d.high), colour: "--sev-high" },
+          ]}
+          height={180}
+        />
+      </Card>
+      <Card title="Open findings per audit">
+        {data.scans.length < 2 ? (
+          <p class="muted">{data.scans.length === 0 ? "No audit in these 30 days." : "One audit so far: the trend starts with the next longwatch scan."} {data.scans[0] ? `Latest: ${num(sum(data.scans[0].counts))} findings.` : ""}</p>
+        ) : (
+          <TimeChart
+            label={`Findings in each of ${data.scans.length} audits`}
+            times={data.scans.map((s) => Date.parse(s.at) / 1000)}
+            series={[
+              { label: "All", values: data.scans.map((s) => sum(s.counts)), colour: "--accent", points: true },
+              { label: "Critical or high", values: data.scans.map((s) => (s.counts.critical ?? 0) + (s.counts.high ?? 0)), colour: "--sev-high", points: true },
+            ]}
+            height={180}
+          />
+        )}
+      </Card>
+    </div>
   );
 }

@@ -1,6 +1,6 @@
 /** API tokens, for admins: create one (shown once), see prefix, role, expiry and last use, revoke. */
 import { useState } from "preact/hooks";
-import { api } from "../api/client.ts";
+import { call } from "../api/client.ts";
 import type { Role, TokenInfo } from "../api/types.ts";
 import { Card, Empty, ErrorBox, PageHeader, Spinner, ago, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
@@ -8,7 +8,7 @@ import { useLoad } from "../hooks.ts";
 const ROLES: Role[] = ["viewer", "analyst", "responder", "admin"];
 
 export function Tokens() {
-  const { data, error, reload } = useLoad((signal) => api.get<{ items: TokenInfo[] }>("/tokens", { include_revoked: "true" }, signal), "tokens");
+  const { data, error, reload } = useLoad((signal) => call("tokens.list", { query: { include_revoked: "true" }, signal }), "tokens");
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [expires, setExpires] = useState("90d");
@@ -17,7 +17,7 @@ export function Tokens() {
   const create = async (event: Event): Promise<void> => {
     event.preventDefault();
     try {
-      const result = await api.post<{ token: string }>("/tokens", { name, role, expires: expires || "never" });
+      const result = await call("tokens.create", { body: { name, role, expires: expires || "never" } });
       setCreated(result.token);
       setName("");
       setMessage(undefined);
@@ -29,7 +29,7 @@ export function Tokens() {
   const revoke = async (token: TokenInfo): Promise<void> => {
     if (!confirm(`Revoke the token "${token.name}"? Anything using it stops working at once.`)) return;
     try {
-      await api.del(`/tokens/${encodeURIComponent(token.name)}`);
+      await call("tokens.revoke", { params: { name: token.name } });
       reload();
     } catch (e) {
       setMessage((e as Error).message);

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { LongwatchError } from "../../../core/errors.ts";
 import type { Alert } from "../../../core/record.ts";
 import { SEVERITIES } from "../../../core/severity.ts";
 import { allRules } from "../../../audit/rules/index.ts";
@@ -50,6 +51,41 @@ const OverviewSchema = z
   })
   .meta({ id: "Overview" });
 
+const TrendsSchema = z
+  .object({
+    since: z.string().describe("First day counted (UTC midnight)."),
+    until: z.string().describe("The day after the last day counted."),
+    alerts_per_day: z.array(z.object({ day: z.string(), raised: z.number().int(), high: z.number().int().describe("Of them, high or critical."), capped: z.boolean().describe("true: more than the count cap (counted up to it).") })),
+    scans: z.array(z.object({ id: z.number().int(), at: z.string(), counts: SeverityCounts })).describe("Finished scans in the range, oldest first, with their findings by severity."),
+  })
+  .meta({ id: "Trends" });
+
+/**
+ * For each detector, the evidence fields that hold what was measured and the baseline it was compared with (by the
+ * detectors' own naming), so the alert page can draw the measure against the baseline without knowing detectors.
+ */
+const MEASURES: { value: string; baseline?: string; high?: string; unit: (e: Record<string, unknown>) => string }[] = [
+  { value: "observed", baseline: "expected", high: "usual_high", unit: (e) => `${String(e["metric"] ?? "value")} per ${String(e["window_minutes"] ?? "?")} min` },
+  { value: "packets", baseline: "usual_peak_packets", unit: (e) => `packets per ${String(e["window_seconds"] ?? "?")} s` },
+  { value: "count", baseline: "usual_per_window", unit: (e) => `events per ${String(e["window_seconds"] ?? "?")} s` },
+  { value: "silence_seconds", baseline: "usual_interval_seconds", unit: () => "seconds without a report" },
+  { value: "kmh", high: "max_kmh", unit: () => "km/h between two sightings" },
+  { value: "distinct_addresses_estimate", unit: () => "addresses probed" },
+  { value: "contacts", unit: () => "contacts" },
+];
+const numberOf = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+const SeriesSchema = z
+  .object({
+    measure: z.string().nullable().describe("The evidence field drawn (null: the detector reports no number; occurrences are counted)."),
+    unit: z.string(),
+    baseline: z.number().nullable().describe("What the device usually does (its learned expectation)."),
+    high: z.number().nullable().describe("The usual upper bound (or the limit) above which it alerts."),
+    ratio: z.number().nullable().describe("This alert's value over the baseline."),
+    points: z.array(z.object({ alert_id: z.string(), at: z.string(), value: z.number(), record: z.string().optional().describe("The record that raised it (file:line).") })).describe("This alert and the device's earlier alerts of the same detector in the 30 days before, oldest first."),
+  })
+  .meta({ id: "AlertSeries" });
+
 /** How often the event stream looks for changed alerts, and how often it sends a keep-alive comment. */
 const POLL_MS = 2_000;
 const KEEPALIVE_MS = 15_000;
@@ -87,6 +123,74 @@ export const dashboardRoutes = [
       const q = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== undefined));
       const items = (await ctx.store.lists.findingGroups(q)).map(titled);
       return { items, next_page_token: null, total: { count: items.length, type: "exact" as const } };
+    },
+  }),
+  route({
+    id: "overview.trends",
+    method: "GET",
+    path: "/api/v1/overview/trends",
+    role: "viewer",
+    tag: "overview",
+    summary: "Trends over time: alerts raised per day (all, and high or critical) and each scan's findings by severity",
+    description: "Days end at `until` (default: the day after the newest alert, or today); each day is two bounded counts on the alerts' first_seen index, so the answer stays fast on a large store.",
+    query: z.object({
+      days: z.coerce.number().int().min(1).max(90).default(30),
+      until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "is not a date (YYYY-MM-DD)").optional().describe("The day after the last day counted."),
+    }),
+    response: TrendsSchema,
+    handler: async (ctx) => {
+      const DAY = 86_400_000;
+      const cap = 100_000;
+      let end: number;
+      if (ctx.query.until) end = Date.parse(`${ctx.query.until}T00:00:00Z`);
+      else {
+        const [newest] = (await ctx.store.lists.alerts({ sort: "first_seen", order: "desc", page_size: 1, total_cap: 0 })).items;
+        const last = newest ? Math.min(Date.parse(newest.first_seen), ctx.now) : ctx.now;
+        end = Math.floor(last / DAY) * DAY + DAY;
+      }
+      const start = end - ctx.query.days * DAY;
+      const iso = (t: number) => new Date(t).toISOString();
+      const alerts_per_day = [];
+      for (let t = start; t < end; t += DAY) {
+        const range = { sort: "first_seen" as const, since: iso(t), until: iso(t + DAY), page_size: 1, total_cap: cap };
+        const [all, high] = await Promise.all([ctx.store.lists.alerts(range), ctx.store.lists.alerts({ ...range, severity: "high" })]);
+        alerts_per_day.push({ day: iso(t).slice(0, 10), raised: all.total?.count ?? 0, high: high.total?.count ?? 0, capped: all.total?.type === "at_least" });
+      }
+      const scans = (await ctx.store.lists.scans({ since: iso(start), until: iso(end), page_size: 200, total_cap: 0 })).items.reverse().map((s) => ({ id: s.id, at: s.finished_at ?? s.started_at, counts: s.counts }));
+      return { since: iso(start), until: iso(end), alerts_per_day, scans };
+    },
+  }),
+  route({
+    id: "alerts.series",
+    method: "GET",
+    path: "/api/v1/alerts/{id}/series",
+    role: "viewer",
+    tag: "alerts",
+    summary: "What the alert measured against the device's baseline, with the device's earlier alerts of the same detector, for a chart",
+    params: z.object({ id: z.string().min(1) }),
+    response: SeriesSchema,
+    handler: async (ctx) => {
+      const alert = await ctx.store.alerts.get(ctx.params.id);
+      if (!alert) throw new LongwatchError("not_found", `no alert ${ctx.params.id}`, { alert_id: ctx.params.id });
+      const m = MEASURES.find((x) => numberOf(alert.evidence[x.value]) !== undefined);
+      const until = new Date(Date.parse(alert.last_seen) + 1000).toISOString();
+      const since = new Date(Date.parse(alert.last_seen) - 30 * 86_400_000).toISOString();
+      const page = await ctx.store.lists.alerts({ device_id: alert.device_id, detector: alert.detector, since, until, sort: "last_seen", order: "desc", page_size: 200, total_cap: 0 });
+      const all = page.items.some((a) => a.id === alert.id) ? page.items : [alert, ...page.items];
+      const points = all
+        .map((a) => {
+          const record = a.evidence["record"] as { at?: unknown; ts?: unknown } | undefined;
+          const at = typeof record?.ts === "string" ? record.ts : a.first_seen;
+          const value = m ? numberOf(a.evidence[m.value]) : a.count;
+          return value === undefined ? undefined : { alert_id: a.id, at, value, ...(typeof record?.at === "string" ? { record: record.at } : {}) };
+        })
+        .filter((p) => p !== undefined)
+        .sort((a, b) => a.at.localeCompare(b.at));
+      const baseline = m?.baseline ? (numberOf(alert.evidence[m.baseline]) ?? null) : null;
+      const high = m?.high ? (numberOf(alert.evidence[m.high]) ?? null) : null;
+      const value = m ? numberOf(alert.evidence[m.value]) : undefined;
+      const ref = baseline ?? high;
+      return { measure: m?.value ?? null, unit: m ? m.unit(alert.evidence) : "times seen", baseline, high, ratio: value !== undefined && ref ? value / ref : null, points };
     },
   }),
   route({
