@@ -27,6 +27,19 @@ import { decodeRec, encodedSize, encodeRec } from "./read/rec-codec.ts";
 import { Rec } from "./read/rec.ts";
 import type { RecordSource } from "./read/source.ts";
 import { decodeState, encodeState } from "./state-stream.ts";
+import { HeldRecords } from "./held.ts";
+
+/** A held record, encoded (rec-codec) at `at` in a slab shared with its neighbours: no allocation per record. */
+interface HeldRec {
+  readonly ts: number;
+  readonly seq: number;
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  readonly at: number;
+  readonly len: number;
+}
+
+const SLAB_BYTES = 64 * 1024;
 
 export interface LiveOptions {
   /** How the engine is built (detectors, parameters, local networks …); the driver gives it its clock and sink. */
@@ -91,11 +104,6 @@ export interface LiveStats {
   checkpoints: number;
 }
 
-interface Held {
-  ts: number;
-  seq: number;
-  bytes: Uint8Array;
-}
 
 /** Starts live detection, restored from a checkpoint's state when one is given. */
 export async function startDetection(opts: LiveOptions): Promise<LiveDetection> {
@@ -113,15 +121,16 @@ export class LiveDetection {
   private readonly holdMs: number;
   private readonly idleMs: number;
   private readonly maxHeld: number;
-  private readonly heap: Held[] = [];
+  private readonly held = new HeldRecords<HeldRec>();
   private seq = 0;
   /** Newest record time accepted, and the time up to which held records have been processed. */
   private newest = -Infinity;
   private released = -Infinity;
   private readonly changed = new Map<string, Alert>();
   private readonly rec = new Rec();
-  private scratch = new Uint8Array(4096);
-  private scratchView = new DataView(this.scratch.buffer);
+  private slab = new Uint8Array(SLAB_BYTES);
+  private slabView = new DataView(this.slab.buffer);
+  private slabUsed = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private reading = false;
 
@@ -222,7 +231,7 @@ export class LiveDetection {
   /** Processes every record still held (before a shutdown's checkpoint). */
   drain(): void {
     this.guard();
-    while (this.heap.length > 0) this.ingestTop();
+    while (this.held.size > 0) this.ingestTop();
     this.stats.held = 0;
   }
 
@@ -274,13 +283,17 @@ export class LiveDetection {
 
   private hold(rec: Rec): void {
     const size = encodedSize(rec);
-    if (size > this.scratch.length) {
-      this.scratch = new Uint8Array(Math.max(size, this.scratch.length * 2));
-      this.scratchView = new DataView(this.scratch.buffer);
+    if (this.slabUsed + size > this.slab.length) {
+      // A new slab; the old one is freed once its last held record has been processed.
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+      this.slabView = new DataView(this.slab.buffer);
+      this.slabUsed = 0;
     }
-    encodeRec(rec, this.scratch, this.scratchView, 0);
-    this.heapPush({ ts: rec.ts, seq: this.seq++, bytes: this.scratch.slice(0, size) });
-    if (this.heap.length > this.maxHeld) {
+    const at = this.slabUsed;
+    encodeRec(rec, this.slab, this.slabView, at);
+    this.slabUsed += size;
+    this.held.push({ ts: rec.ts, seq: this.seq++, buf: this.slab, view: this.slabView, at, len: size });
+    if (this.held.size > this.maxHeld) {
       this.stats.forced++;
       this.ingestTop();
     }
@@ -292,30 +305,33 @@ export class LiveDetection {
     const fromRecords = Math.min(this.newest, wall) - this.holdMs;
     const fromClock = wall - this.idleMs;
     const upTo = Math.max(fromRecords, fromClock);
-    while (this.heap.length > 0 && this.heap[0]!.ts <= upTo) this.ingestTop();
+    for (let h = this.held.peek(); h !== undefined && h.ts <= upTo; h = this.held.peek()) this.ingestTop();
     if (upTo > this.released) this.released = upTo;
     if (advance && Number.isFinite(upTo) && upTo > this.engine.now) this.engine.advance(upTo);
-    this.stats.held = this.heap.length;
+    this.stats.held = this.held.size;
   }
 
   private ingestTop(): void {
-    const h = this.heapPop();
-    decodeRec(this.rec, h.bytes, new DataView(h.bytes.buffer, h.bytes.byteOffset, h.bytes.byteLength), 0);
+    const h = this.held.pop();
+    decodeRec(this.rec, h.buf, h.view, h.at);
     this.engine.ingest(this.rec);
     if (h.ts > this.released) this.released = h.ts;
   }
 
   private saveExtra(): unknown {
-    const total = this.heap.reduce((n, h) => n + h.bytes.byteLength, 0);
+    let total = 0;
+    for (const h of this.held.all()) total += h.len;
     const bytes = new Uint8Array(total);
-    const meta = new Float64Array(this.heap.length * 2);
+    const meta = new Float64Array(this.held.size * 2);
     let at = 0;
-    this.heap.forEach((h, i) => {
-      bytes.set(h.bytes, at);
+    let i = 0;
+    for (const h of this.held.all()) {
+      bytes.set(h.buf.subarray(h.at, h.at + h.len), at);
       meta[2 * i] = h.seq;
-      meta[2 * i + 1] = h.bytes.byteLength;
-      at += h.bytes.byteLength;
-    });
+      meta[2 * i + 1] = h.len;
+      at += h.len;
+      i++;
+    }
     return { live: 1, seq: this.seq, newest: finite(this.newest), released: finite(this.released), held: bytes, heldMeta: meta };
   }
 
@@ -331,44 +347,10 @@ export class LiveDetection {
       const len = x.heldMeta[i + 1]!;
       const bytes = x.held.slice(at, at + len);
       at += len;
-      this.heapPush({ ts: new DataView(bytes.buffer).getFloat64(16, true), seq: x.heldMeta[i]!, bytes });
+      const view = new DataView(bytes.buffer);
+      this.held.restore({ ts: view.getFloat64(16, true), seq: x.heldMeta[i]!, buf: bytes, view, at: 0, len });
     }
-    this.stats.held = this.heap.length;
-  }
-
-  private less(a: Held, b: Held): boolean {
-    return a.ts < b.ts || (a.ts === b.ts && a.seq < b.seq);
-  }
-
-  private heapPush(h: Held): void {
-    const heap = this.heap;
-    heap.push(h);
-    for (let k = heap.length - 1; k > 0; ) {
-      const parent = (k - 1) >> 1;
-      if (!this.less(heap[k]!, heap[parent]!)) break;
-      [heap[k], heap[parent]] = [heap[parent]!, heap[k]!];
-      k = parent;
-    }
-  }
-
-  private heapPop(): Held {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      for (let k = 0; ; ) {
-        const l = 2 * k + 1;
-        const r = l + 1;
-        let m = k;
-        if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
-        if (m === k) break;
-        [heap[k], heap[m]] = [heap[m]!, heap[k]!];
-        k = m;
-      }
-    }
-    return top;
+    this.stats.held = this.held.size;
   }
 }
 

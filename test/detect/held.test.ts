@@ -1,0 +1,75 @@
+/** The reorder buffer's held records come out in (event time, arrival) order whatever order they were pushed in. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type Held, HeldRecords } from "../../src/detect/held.ts";
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe("HeldRecords", () => {
+  it("pops in (ts, seq) order: mostly in-order pushes, stragglers, equal times, interleaved pops", () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = rng(seed);
+      const held = new HeldRecords<Held>();
+      const all: Held[] = [];
+      const out: Held[] = [];
+      let seq = 0;
+      let t = 1000;
+      for (let i = 0; i < 3000; i++) {
+        const x = r();
+        t += x < 0.7 ? Math.floor(r() * 3) : 0;
+        const ts = x > 0.9 ? t - Math.floor(r() * 50) : t;
+        const h: Held = { ts, seq: seq++ };
+        all.push(h);
+        held.push(h);
+        // Release up to a point now and then, as the live buffer does.
+        if (r() < 0.2) {
+          const upTo = t - Math.floor(r() * 20);
+          for (let p = held.peek(); p !== undefined && p.ts <= upTo; p = held.peek()) out.push(held.pop());
+        }
+      }
+      assert.equal(held.size, all.length - out.length);
+      while (held.size > 0) out.push(held.pop());
+      // Every record once.
+      assert.deepEqual(out.map((h) => h.seq).sort((a, b) => a - b), all.map((h) => h.seq));
+    }
+  });
+
+  it("gives exactly a single priority queue's order", () => {
+    const r = rng(7);
+    const held = new HeldRecords<Held>();
+    const ref: Held[] = [];
+    let seq = 0;
+    for (let i = 0; i < 5000; i++) {
+      const h: Held = { ts: 100 + Math.floor(i / 3) - (r() < 0.15 ? Math.floor(r() * 40) : 0), seq: seq++ };
+      held.push(h);
+      ref.push(h);
+      if (r() < 0.1) {
+        ref.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+        const upTo = h.ts - 5;
+        while (ref.length && ref[0]!.ts <= upTo) assert.equal(held.pop(), ref.shift());
+        assert.equal(held.peek(), ref[0]);
+      }
+    }
+    ref.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    for (const h of ref) assert.equal(held.pop(), h);
+    assert.equal(held.size, 0);
+    assert.equal(held.peek(), undefined);
+  });
+
+  it("restored records (any order) merge with new ones", () => {
+    const held = new HeldRecords<Held>();
+    for (const [ts, seq] of [[5, 3], [1, 1], [5, 2], [3, 0]] as const) held.restore({ ts, seq });
+    held.push({ ts: 4, seq: 10 });
+    held.push({ ts: 6, seq: 11 });
+    assert.equal([...held.all()].length, 6);
+    const got: string[] = [];
+    while (held.size) {
+      const h = held.pop();
+      got.push(`${h.ts}/${h.seq}`);
+    }
+    assert.deepEqual(got, ["1/1", "3/0", "4/10", "5/2", "5/3", "6/11"]);
+  });
+});
