@@ -8,6 +8,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { createColors } from "picocolors";
+import { summarizeRun } from "../../src/cli/detect-summary.ts";
 import { LongwatchError } from "../../src/core/errors.ts";
 import { readInventoryFiles } from "../../src/detect/inventory.ts";
 import { memoryWarning } from "../../src/detect/memory.ts";
@@ -64,6 +66,9 @@ describe("detection state and alerts commit together", () => {
     const again = await detectWithStore({ ...base, store, stateDir: state });
     assert.equal(again.replay.read > 0, true);
     assert.equal(again.carried, want.alerts.length);
+    const summary = summarizeRun(again, files, new Map(), undefined, state, createColors(false));
+    assert.match(summary, new RegExp(`Alerts: ${want.alerts.length}\\b`));
+    assert.match(summary, new RegExp(`${want.alerts.length} of these alerts were raised by an earlier run that could not store them; they are stored now`));
     const stored = await store.alerts.list({ limit: 100_000 });
     assert.deepEqual(stored.map((a) => a.id).sort(), want.alerts.map((a) => a.id).sort());
     // Stored once: a third run carries nothing more.
