@@ -4,7 +4,7 @@
  * happened as data; callers render it. The import, the audit that runs while the inventory streams in, the rest of
  * the fleet and the scan's end are one transaction: a `strict` stop, an error or a crash leaves the store as it was.
  */
-import { DeviceSchema } from "../core/fleet.ts";
+import { DeviceFieldsSchema, DeviceSchema } from "../core/fleet.ts";
 import { LongwatchError } from "../core/errors.ts";
 import type { Finding } from "../core/finding.ts";
 import type { InputIssue } from "../core/input-issue.ts";
@@ -58,7 +58,7 @@ export type ScanOutcome =
 export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
   const config: ScanConfig = o.config ? loadScanConfig(o.config, o.rules) : { settings: new Map(), suppressions: [] };
   if (o.mapping && !o.inventory) throw new LongwatchError("usage", "--mapping needs an inventory file");
-  const mapping = o.mapping ? loadMapping(o.mapping, Object.keys(DeviceSchema.shape)) : undefined;
+  const mapping = o.mapping ? loadMapping(o.mapping, Object.keys(DeviceSchema.shape), DeviceFieldsSchema) : undefined;
   const store = o.store;
   const models = o.models ? await importModels(store, o.models, o.onIssue) : undefined;
   // Credentials first, so that the inventory can be audited while it streams in (whether their devices exist is

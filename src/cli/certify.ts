@@ -7,8 +7,10 @@ import { writeOutputFile } from "./output.ts";
 import { resolve } from "node:path";
 import { Option } from "commander";
 import type { Assessment } from "../certify/assessment.ts";
+import { existsSync } from "node:fs";
+import { answersPathFor } from "../certify/answers-files.ts";
 import { catalogues } from "../certify/catalogue.ts";
-import { assessModels } from "../certify/run.ts";
+import { assessModels, modelIds } from "../certify/run.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import { renderAssessmentsHtml } from "../report/certify-html.ts";
 import { paintVerdict, percent, renderAssessmentText, standardName } from "../report/certify-text.ts";
@@ -73,7 +75,16 @@ async function runCertify(o: CertifyFlags, ctx: CliContext, cmd: Parameters<type
     if (o.productLine !== undefined && (await store.fleet.models()).some((m) => m.model_id === o.productLine)) {
       throw new UsageError(`--product-line "${o.productLine}" is already a device model id; give the line a name of its own`);
     }
-    const run = await assessModels(certifyEnv(store, ctx, answersLocation(ctx, o.answers), now), catalogue, o.model, o.productLine);
+    const answers = answersLocation(ctx, o.answers);
+    const run = await assessModels(certifyEnv(store, ctx, answers, now), catalogue, o.model, o.productLine);
+    // A model nothing is known of (a typo, or models never imported) would be assessed as all "not assessed": an error.
+    const unknown = run.unknownModels.filter((m) => !existsSync(answersPathFor(answers, m)));
+    if (unknown.length) {
+      const known = modelIds(run.evidence).filter((m) => m !== o.productLine);
+      throw new UsageError(
+        `--model ${unknown.map((m) => `"${m}"`).join(", ")}: not in the store (no model record, no devices) and no answers file; ${known.length ? `known models: ${known.slice(0, 10).join(", ")}${known.length > 10 ? " …" : ""}` : "the store holds no models"} (import models with scan --models, or write answers with certify init --model)`,
+      );
+    }
     reportIssues(ctx, run.issues);
     for (const m of run.unknownModels) ctx.err(`warning: model "${m}" is not in the store (no model record, no devices); it is assessed from answers only`);
     if (!run.assessments.length) {

@@ -1,7 +1,7 @@
 /** `longwatch import devices|models|credentials FILE`: load fleet inputs without scanning. */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { DeviceSchema } from "../core/fleet.ts";
+import { DeviceFieldsSchema, DeviceSchema } from "../core/fleet.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import { importCredentials } from "../inventory/credentials.ts";
 import { importDevices } from "../inventory/devices.ts";
@@ -50,7 +50,7 @@ export const fleetImports: ImportKind = {
             certificates: { allowOutside: o.allowOutsideCerts === true },
             onIssue: issues.add,
             onProgress: (d, t) => progress.update(d, t, "bytes"),
-            ...(o.mapping ? { mapping: loadMapping(o.mapping, Object.keys(DeviceSchema.shape)) } : {}),
+            ...(o.mapping ? { mapping: loadMapping(o.mapping, Object.keys(DeviceSchema.shape), DeviceFieldsSchema) } : {}),
             ...(o.strict ? { strict: true } : {}),
             ...(o.prune ? { prune: true } : {}),
           });

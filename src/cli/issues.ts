@@ -68,7 +68,7 @@ export class IssueReporter {
     if (this.fd !== undefined && !this.closed) closeSync(this.fd);
     this.closed = true;
     const hidden = this.errors + this.warnings - this.printed;
-    if (this.fd !== undefined && (hidden > 0 || this.explicit)) return `All ${this.errors + this.warnings} input issues are listed in ${this.rejectsFile}`;
+    if (this.fd !== undefined && this.errors + this.warnings > 0 && (hidden > 0 || this.explicit)) return `All ${this.errors + this.warnings} input issues are listed in ${this.rejectsFile}`;
     return undefined;
   }
 }

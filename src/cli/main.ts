@@ -30,11 +30,20 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       if (e.exitCode === 0) return EXIT.ok;
       return EXIT.usage;
     }
-    ctx.err(`longwatch: ${e instanceof Error ? e.message : String(e)}`);
+    ctx.err(`longwatch: ${errorText(e)}`);
     if (errorCode(e) === "internal" && io.env.LONGWATCH_DEBUG && e instanceof Error && e.stack) ctx.err(e.stack);
     return exitCodeOf(e);
   }
   return ctx.exitCode;
+}
+
+const FILE_ERRORS: Record<string, string> = { ENOENT: "no such file", EACCES: "permission denied", EISDIR: "is a folder, not a file", ENOTDIR: "a part of the path is not a folder" };
+
+/** One wording for a file that can't be read, whichever command met it: `PATH: no such file` (exit code 1). */
+function errorText(e: unknown): string {
+  const sys = e as { code?: unknown; path?: unknown } | null;
+  if (typeof sys?.code === "string" && typeof sys.path === "string" && FILE_ERRORS[sys.code] !== undefined) return `${sys.path}: ${FILE_ERRORS[sys.code]}`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 function processIO(): CliIO {

@@ -130,7 +130,7 @@ export async function runScan(ctx: CliContext, o: Omit<ScanOptions, "store"> & {
     if (issues.errors + issues.fieldsDropped > 0) ctx.exit(EXIT.rejected);
     const worst = summary.worstSeverity();
     if (o.failOn && worst && severityRank(worst) >= severityRank(o.failOn)) {
-      ctx.err(`--fail-on ${o.failOn}: open findings of severity ${worst} or above`);
+      ctx.err(`--fail-on ${o.failOn}: open findings of severity ${o.failOn} or above (the most severe: ${worst})`);
       ctx.exit(EXIT.threshold);
     }
     return written !== undefined ? { reportFile: written } : {};

@@ -31,8 +31,8 @@ export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventor
 
 export async function detectWithStore(o: StoredDetectionOptions): Promise<DetectRunResult> {
   for (const f of o.files) {
-    if (!existsSync(f)) throw new LongwatchError("usage", `${f}: no such file`, { file: f });
-    if (statSync(f).isDirectory()) throw new LongwatchError("usage", `${f}: is a folder; name the record files`, { file: f });
+    if (!existsSync(f)) throw new LongwatchError("file_not_found", `${f}: no such file`, { file: f });
+    if (statSync(f).isDirectory()) throw new LongwatchError("file_not_found", `${f}: is a folder; name the record files`, { file: f });
   }
   const { store, inventory: given, at, reference, afterRun, workers, ...run } = o;
   const inventory = given ?? (store ? await readInventoryStore(store) : undefined);

@@ -18,6 +18,7 @@
 import { readFileSync } from "node:fs";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
+import { decodeValue, fieldKinds } from "../core/schema-kinds.ts";
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -183,8 +184,12 @@ function dateParser(format: string): (s: string) => string | undefined {
   };
 }
 
-/** Reads and validates a mapping file; errors name the line of the offending key. */
-export function loadMapping(file: string, targets: readonly string[]): Mapping {
+/**
+ * Reads and validates a mapping file; errors name the line of the offending key. With `fields` (the target schema's
+ * fields), every value a `values:` map gives is checked against its column, so a typo there (`flase`) is an error
+ * before anything is imported, as a typo in a column name is.
+ */
+export function loadMapping(file: string, targets: readonly string[], fields?: z.ZodObject): Mapping {
   const text = readFileSync(file, "utf8");
   const read = readYamlText(text, { uniqueKeys: false });
   if (!read.ok) throw new MappingError(yamlProblemText(file, read));
@@ -197,5 +202,21 @@ export function loadMapping(file: string, targets: readonly string[]): Mapping {
     });
     throw new MappingError(msgs.join("\n"));
   }
-  return new Mapping(parsed.data, file, targets);
+  const mapping = new Mapping(parsed.data, file, targets);
+  if (fields) {
+    const kinds = fieldKinds(fields);
+    const bad: string[] = [];
+    for (const [column, map] of Object.entries(parsed.data.values)) {
+      const field = fields.shape[column] as z.ZodType | undefined;
+      if (!field) continue;
+      for (const [from, to] of Object.entries(map)) {
+        if (field.safeParse(decodeValue(String(to), kinds[column])).success) continue;
+        const node = read.doc.getIn(["values", column, from], true) as { range?: [number, number, number] } | undefined;
+        const line = node?.range ? read.lines.linePos(node.range[0]).line : undefined;
+        bad.push(`${file}${line !== undefined ? `:${line}` : ""}: values.${column}.${from}: ${JSON.stringify(to).slice(0, 40)} is not a valid ${column}${kinds[column] === "boolean" ? " (true or false)" : ""}`);
+      }
+    }
+    if (bad.length) throw new MappingError(bad.join("\n"));
+  }
+  return mapping;
 }

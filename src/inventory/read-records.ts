@@ -28,6 +28,8 @@ export interface TableBatch {
   issues: InputIssue[];
   /** The CSV header as written in the file (set on the first batch of a CSV file). */
   header?: string[];
+  /** The line the header is on (with `header`). */
+  headerLine?: number;
 }
 
 export function detectFormat(path: string): TableFormat {
@@ -66,6 +68,7 @@ function jsonBatch(file: string, recs: JsonRecord[]): TableBatch {
 class CsvTable {
   readonly parser: CsvParser;
   private header: string[] | undefined;
+  private headerLine = 1;
   private headerSent = false;
 
   constructor(private readonly file: string, delimiter?: string) {
@@ -81,6 +84,7 @@ class CsvTable {
       }
       if (this.header === undefined) {
         this.header = row.cells.map((c) => c.trim());
+        this.headerLine = row.line;
         // One pass with a set: a header of 100,000 columns must not take n² comparisons.
         const seen = new Set<string>();
         const dup = this.header.find((h) => h !== "" && (seen.has(h) || (seen.add(h), false)));
@@ -101,6 +105,7 @@ class CsvTable {
     }
     if (!this.headerSent && this.header) {
       batch.header = this.header;
+      batch.headerLine = this.headerLine;
       this.headerSent = true;
     }
     return batch;

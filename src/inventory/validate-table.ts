@@ -47,6 +47,10 @@ export async function* validateTable<S extends z.ZodObject>(path: string, schema
   const warnedUnknown = new Set<string>();
   // A file's column names repeat on every record: work out each one's canonical name once.
   const canonical = new Map<string, string | null>();
+  const required = Object.entries(schema.shape)
+    .filter(([, f]) => !(f as z.ZodType).safeParse(undefined).success)
+    .map(([k]) => k);
+  let headerLine: number | undefined;
   for await (const batch of readTable(path, opts)) {
     // Issues are reported in line order within each batch, read errors and validation errors alike.
     const issues: InputIssue[] = [...batch.issues];
@@ -54,6 +58,16 @@ export async function* validateTable<S extends z.ZodObject>(path: string, schema
     if (batch.header && opts.mapping) {
       const errors = opts.mapping.bindHeader(batch.header);
       if (errors.length) throw new MappingError(`${opts.mapping.file} does not fit ${path}: ${errors.join("; ")}`);
+    }
+    if (batch.header) headerLine = batch.headerLine;
+    if (batch.header && !opts.mapping) {
+      // A header without a required column rejects every row: say so once, before anything is imported.
+      const named = new Set(batch.header.map((h) => (known.has(h) ? h : canonicalHeader(h))));
+      const missing = required.filter((f) => !named.has(f));
+      if (missing.length) {
+        const shown = batch.header.slice(0, 8).map((h) => `"${h}"`).join(", ") + (batch.header.length > 8 ? " …" : "");
+        throw new MappingError(`${path}:${batch.headerLine ?? 1}: the header has no ${missing.join(", ")} column (it has ${shown || "no columns"}); if these are your own column names, give --mapping FILE to map them (docs/formats.md)`);
+      }
     }
     const out: Valid<z.output<S>>[] = [];
     for (const rec of batch.records) {
@@ -79,7 +93,8 @@ export async function* validateTable<S extends z.ZodObject>(path: string, schema
             canonical.set(k, c);
             if (c === null && !warnedUnknown.has(k)) {
               warnedUnknown.add(k);
-              report({ file: path, line: rec.line, column: k, reason: `unknown column "${k}" is ignored (use --mapping to map it)`, level: "warning" });
+              // A CSV column is named once, on the header line; a JSON field where it first appears.
+              report({ file: path, line: headerLine ?? rec.line, column: k, reason: `unknown column "${k}" is ignored (use --mapping to map it)`, level: "warning" });
             }
           }
           if (c === null) continue;

@@ -52,7 +52,7 @@ describe("longwatch simulate / detect / alerts", () => {
     assert.match(text, /flows\.csv,4,.*ts/);
     assert.equal((await cli(["detect", f, "--detectors", "nope", "--no-store"])).code, 2);
     assert.equal((await cli(["detect", f, "--since", "yesterday", "--no-store"])).code, 2);
-    assert.equal((await cli(["detect", join(tmp.dir, "missing.csv"), "--no-store"])).code, 2);
+    assert.equal((await cli(["detect", join(tmp.dir, "missing.csv"), "--no-store"])).code, 1, "a missing file is exit 1, as in every command");
     const table = tmp.write("devices.csv", "device_id,model_id\nd1,m1\nd2,m1\n");
     const wrong = await cli(["detect", table, "--no-store", "--rejects", join(tmp.dir, "r2.csv")]);
     assert.equal(wrong.code, 3);
