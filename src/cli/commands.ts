@@ -22,6 +22,7 @@ import { publishCommand } from "./publish.ts";
 import { whatifCommand } from "./whatif.ts";
 import { serveCommand } from "./serve.ts";
 import { tokenCommand } from "./token.ts";
+import { accountCommand } from "./account.ts";
 import { workerCommand } from "./worker.ts";
 
-export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand, serveCommand, tokenCommand, workerCommand];
+export const commands: CommandModule[] = [demoCommand, scanCommand, forecastCommand, findingsCommand, suppressCommand, importCommand, vulnsCommand, rulesCommand, certifyCommand, detectCommand, alertsCommand, detectorsCommand, simulateCommand, privacyCommand, intelCommand, mudExportCommand, respondCommand, whatifCommand, storeCommand, publishCommand, serveCommand, tokenCommand, accountCommand, workerCommand];

@@ -2,7 +2,7 @@
  * What every command gets: output streams, colours, the clock, the data folder and a way to set the exit code.
  * Commands run in-process, so tests call `main()` with their own streams and read what was written.
  */
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { createColors } from "picocolors";
 import { parseIsoDate } from "../core/dates.ts";
 import type { Colors } from "../report/colors.ts";
@@ -12,6 +12,8 @@ import { EXIT, type ExitCode } from "../core/exit-codes.ts";
 export interface CliIO {
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean; columns?: number };
+  /** Where secrets typed or piped in are read from (`account create` reads a password here, never from argv). */
+  stdin?: Readable & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
   env: Record<string, string | undefined>;
   cwd: string;
 }

@@ -37,7 +37,7 @@ export interface Account {
 }
 
 export interface StoredAccount extends Account {
-  /** `scrypt$N$r$p$salt$key` (base64url parts). */
+  /** `scrypt$N$r$p$salt$key` (base64url parts); `disabled$<when>` for an account that may not sign in (`account disable`). */
   password_hash: string;
 }
 
@@ -103,7 +103,10 @@ export interface AccessRepository {
   revokeToken(nameOrId: string, at: string): Promise<ApiToken | undefined>;
   /** Records a use (last_used_at). */
   touchToken(id: string, at: string): Promise<void>;
-  /** Unrevoked tokens and accounts, for the first start (no one can sign in yet). */
+  /**
+   * Unrevoked tokens, and accounts that can sign in (a `scrypt$…` password hash; a disabled account's is not one),
+   * for the first start (no one can sign in yet).
+   */
   principalCount(): Promise<{ tokens: number; accounts: number }>;
   /** Creates the account or replaces its password and role. */
   putAccount(a: { username: string; role: Role; password_hash: string }, at: string): Promise<Account>;

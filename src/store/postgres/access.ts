@@ -86,7 +86,7 @@ export class PgAccess implements AccessRepository {
   }
 
   async principalCount(): Promise<{ tokens: number; accounts: number }> {
-    const [r] = await this.db.query<{ tokens: number; accounts: number }>("SELECT (SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL) AS tokens, (SELECT COUNT(*) FROM api_accounts) AS accounts");
+    const [r] = await this.db.query<{ tokens: number; accounts: number }>("SELECT (SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL) AS tokens, (SELECT COUNT(*) FROM api_accounts WHERE password_hash LIKE 'scrypt$%') AS accounts");
     return { tokens: Number(r!.tokens), accounts: Number(r!.accounts) };
   }
 

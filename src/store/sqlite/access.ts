@@ -94,7 +94,7 @@ export class SqliteAccess implements AccessRepository {
 
   async principalCount(): Promise<{ tokens: number; accounts: number }> {
     const tokens = (this.db.prepare("SELECT COUNT(*) AS n FROM api_tokens WHERE revoked_at IS NULL").get() as { n: number }).n;
-    const accounts = (this.db.prepare("SELECT COUNT(*) AS n FROM api_accounts").get() as { n: number }).n;
+    const accounts = (this.db.prepare("SELECT COUNT(*) AS n FROM api_accounts WHERE password_hash LIKE 'scrypt$%'").get() as { n: number }).n;
     return { tokens, accounts };
   }
 

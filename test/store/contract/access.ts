@@ -44,6 +44,10 @@ export function accessContract(c: ContractContext): void {
       assert.equal(await store.access.removeAccount("bob"), false);
       assert.equal(await store.access.account("bob"), undefined);
       assert.deepEqual(await store.access.principalCount(), { tokens: 0, accounts: 1 });
+      // A disabled account (no scrypt hash) cannot sign in, so it does not count as someone who can.
+      await store.access.putAccount({ username: "alice", role: "admin", password_hash: "disabled$2026-11-25T12:00:00.000Z" }, "2026-11-25T12:00:00.000Z");
+      assert.deepEqual(await store.access.principalCount(), { tokens: 0, accounts: 0 });
+      assert.equal((await store.access.accounts()).length, 1, "a disabled account is still listed");
     });
 
     it("finds sessions until they expire and ends them one by one, per principal or when expired", async () => {
