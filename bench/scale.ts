@@ -86,7 +86,7 @@ async function workersRun(n: number): Promise<number> {
   const started = performance.now();
   const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, ["--max-old-space-size=6144", ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "60"], { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] }),
+    spawn(process.execPath, ["--max-old-space-size=6144", ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] }),
   );
   const last = info.state.last_seq;
   let firstS: number | undefined;

@@ -217,6 +217,12 @@ describe("longwatch serve --nats: the ingest tier publishes to JetStream", { ski
     const g = new Set(core(workerAlerts));
     const x = new Set(core(want));
     assert.deepEqual({ extra: [...g].filter((a) => !x.has(a)), missing: [...x].filter((a) => !g.has(a)) }, { extra: [], missing: [] });
+    // The campaign is found although its devices' records are spread over several partitions.
+    const campaign = workerAlerts.find((a) => a.detector === "fleet-campaign");
+    assert.ok(campaign, "fleet-campaign raised by the fleet stage");
+    const devices = (campaign.evidence as { devices: string[] }).devices;
+    const parts = new Set(devices.map((d) => partitionOf(d, P)));
+    assert.ok(parts.size > 1, `the campaign's devices ${devices.join(", ")} are on partitions ${[...parts].join(", ")}`);
   });
 
   it("a followed Zeek log is published once across a restart of serve", async () => {
