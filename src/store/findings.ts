@@ -39,6 +39,8 @@ export interface ScanRun {
    * next batch); `finishScan` and the next `record` wait for it and fail with its error.
    */
   pending?: Promise<void> | undefined;
+  /** Open (not suppressed) findings recorded so far, by severity: `record` counts them for the overview. */
+  readonly openBySeverity: Partial<Record<Severity, number>>;
 }
 
 export interface FindingRepository {

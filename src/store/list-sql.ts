@@ -12,11 +12,11 @@ import { normalizeVulnId } from "./vulns.ts";
 import type { AlertEventQuery, AdvisoryListItem, AdvisoryQuery, AlertQuery, AlertSuppressionQuery, Coverage, CoverageGap, DeviceQuery, FindingGroup, FindingGroupQuery, FindingQuery, ListRepository, Overview, OverviewOptions, Page, ScanQuery, SuppressionQuery } from "./lists.ts";
 import { UNSECURABLE_RULES } from "./lists.ts";
 import { decodePageToken, encodePageToken, type KeyKind, type KeyValue, pageSize, sortOf, totalCap } from "./page.ts";
-import { type AlertRow, alertOf, type FindingRow, findingOf, GROUP_SEP, SEVERITY_NUMBER, SEVERITY_ORDER } from "./rows.ts";
+import { type AlertRow, alertOf, type FindingRow, findingOf, SEVERITY_NUMBER, SEVERITY_ORDER } from "./rows.ts";
 import type { AlertEvent, AlertSuppression } from "./alerts.ts";
 import { type EventRow, eventOf } from "./alert-events.ts";
 import type { StoredDevice } from "./fleet.ts";
-import type { ScanInfo, Suppression } from "./findings.ts";
+import type { ScanInfo, ScanRun, Suppression } from "./findings.ts";
 
 export interface ListDialect {
   /** Appended to text columns people sort by: ` COLLATE "C"` on PostgreSQL (byte order, like SQLite), '' on SQLite. */
@@ -128,7 +128,7 @@ export class SqlLists implements ListRepository {
     if (q.firmware_version !== undefined) w.add("d.firmware_version = ?", q.firmware_version);
     if (q.country !== undefined) w.add("d.country = ?", q.country.toUpperCase());
     if (q.provider !== undefined) w.add("d.provider = ?", q.provider);
-    if (q.group !== undefined) w.add(`${this.d.contains("d.groups")}`, GROUP_SEP + q.group + GROUP_SEP);
+    if (q.group !== undefined) w.add("d.device_id IN (SELECT g.device_id FROM device_groups g WHERE g.grp = ?)", q.group);
     if (q.missing !== undefined) {
       if (!GAPS.includes(q.missing)) throw usage("missing", `missing must be one of ${GAPS.join(", ")}`);
       w.add(this.gap(q.missing));
@@ -159,11 +159,18 @@ export class SqlLists implements ListRepository {
     const w = new Where().add("f.scan_id = ?", scanId);
     if (q.status !== undefined) w.add("f.status = ?", q.status);
     else w.add("f.status <> 'fixed'");
-    if (q.rule !== undefined) w.add("f.rule = ?", q.rule);
+    if (q.rule !== undefined) w.add(`${this.text("f.rule")} = ?`, q.rule);
     if (q.severity !== undefined) w.add(`${SEVERITY_ORDER} <= ?`, severityAtLeast(q.severity));
     if (q.model_id !== undefined) w.add("f.model_id = ?", q.model_id);
     if (q.device_id !== undefined) {
-      w.add(`(f.device_id = ? OR (f.device_id IS NULL AND f.devices IS NOT NULL AND EXISTS (SELECT 1 FROM ${this.d.jsonElements("f.devices")} WHERE j.value = ?)))`, q.device_id, q.device_id);
+      // The device's own findings (by index), and the group findings that list it: few rows, whose device list (a
+      // JSON array of strings, written by JSON.stringify) contains the id as JSON.stringify writes it — exact, since
+      // a quote inside an id is escaped. One IN over both, so the page and its count stay on the scan's rows.
+      w.add(
+        `f.id IN (SELECT x.id FROM findings x WHERE x.scan_id = ? AND x.device_id = ?
+           UNION ALL SELECT x.id FROM findings x WHERE x.scan_id = ? AND x.device_id IS NULL AND x.devices IS NOT NULL AND ${this.d.contains("x.devices")})`,
+        scanId, q.device_id, scanId, JSON.stringify(q.device_id),
+      );
     }
     const byDevice = { firmware_version: q.firmware_version, group: q.group, country: q.country, provider: q.provider };
     if (Object.values(byDevice).some((v) => v !== undefined)) {
@@ -182,7 +189,9 @@ export class SqlLists implements ListRepository {
       decodePageToken(q.page_token, "findings", { ...q, scan: null }, sort, order, []);
       return { items: [], next_page_token: null, ...(cap > 0 ? { total: { count: 0, type: "exact" as const } } : {}) };
     }
-    const keys: Key[] = sort === "severity" ? [{ expr: SEVERITY_ORDER, kind: "number" }] : sort === "rule" ? [{ expr: "f.rule", kind: "string" }] : [];
+    // By rule means by rule, then severity: one index (scan, rule, severity, id) serves that order, one rule's
+    // findings in severity order, and their count.
+    const keys: Key[] = sort === "severity" ? [{ expr: SEVERITY_ORDER, kind: "number" }] : sort === "rule" ? [{ expr: this.text("f.rule"), kind: "string" }, { expr: SEVERITY_ORDER, kind: "number" }] : [];
     keys.push({ expr: "f.id", kind: "number" });
     return this.page({
       // The scan is part of the query: when a newer scan finishes, the old scan's tokens are refused, not mixed.
@@ -197,8 +206,12 @@ export class SqlLists implements ListRepository {
     const scanId = await this.latestScanId();
     if (scanId === undefined) return [];
     let rows: Record<string, unknown>[];
-    const counted = q.model_id === undefined && q.status === undefined ? await this.run("SELECT rule, severity AS sev, findings, devices, new, suppressed FROM scan_rules WHERE scan_id = ?", [scanId]) : [];
-    if (counted.length) rows = counted;
+    const counted =
+      q.model_id === undefined && q.status === undefined
+        ? await this.run("SELECT rule, severity AS sev, findings, devices, new, suppressed FROM scan_rules WHERE scan_id = ?", [scanId])
+        : await this.run("SELECT rule, severity AS sev, findings, devices, new, suppressed FROM scan_rule_counts WHERE scan_id = ? AND model_id = ? AND status = ?", [scanId, q.model_id ?? "", q.status ?? ""]);
+    // A scan counted when it finished has a scan_totals row, even when no cell matches the filter.
+    if (counted.length || (q.model_id !== undefined || q.status !== undefined ? (await this.run("SELECT 1 AS x FROM scan_totals WHERE scan_id = ?", [scanId])).length > 0 : false)) rows = counted;
     else {
       // Filtered by what the scan's counts do not split by (or a scan from before they were kept): counted now.
       const w = new Where().add("f.scan_id = ?", scanId);
@@ -322,26 +335,22 @@ export class SqlLists implements ListRepository {
     if (scanId === undefined) return out;
     const [scan] = (await this.scans({ page_size: 1, total_cap: 0 })).items;
     if (scan) out.latest_scan = scan;
-    for (const r of await this.run("SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity", [scanId])) out.open_findings[r.severity as Severity] = Number(r.n);
     out.top_problems = (await this.findingGroups()).slice(0, opts.top ?? 10);
     const rules = [...(opts.unsecurable_rules ?? UNSECURABLE_RULES)];
-    if (rules.length) {
-      const w = new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'").add(`f.rule IN (${rules.map(() => "?").join(", ")})`, ...rules);
-      const hit = await this.count(
-        `SELECT COUNT(*) AS n FROM (SELECT f.device_id AS dev FROM findings f ${w.sql} AND f.device_id IS NOT NULL
-           UNION SELECT j.value AS dev FROM findings f, ${this.d.jsonElements("f.devices")} ${w.sql} AND f.device_id IS NULL AND f.devices IS NOT NULL) u
-         WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = u.dev)`,
-        [...w.params, ...w.params],
-      );
-      out.securable_today = devices - hit;
-    }
+    // Counted when the scan finished (countScanRules), for the default rules; other rules, or a scan from before
+    // those counts were kept, are counted now.
+    const [totals] = await this.run("SELECT open_findings, unsecurable_rules, unsecurable FROM scan_totals WHERE scan_id = ?", [scanId]);
+    if (totals) Object.assign(out.open_findings, JSON.parse(totals.open_findings as string) as Overview["open_findings"]);
+    else for (const r of await this.run("SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity", [scanId])) out.open_findings[r.severity as Severity] = Number(r.n);
+    const stored = totals !== undefined && JSON.stringify(rules) === totals.unsecurable_rules;
+    out.securable_today = Math.max(0, devices - (stored ? Number(totals.unsecurable) : await unsecurableDevices(this.d, this.run, scanId, rules)));
     return out;
   }
 
   async coverage(): Promise<Coverage> {
-    const devices = await this.count("SELECT COUNT(*) AS n FROM devices");
-    // Devices per (model, firmware), read from the model index; compared with the inventories and model credentials.
-    const images = await this.run("SELECT d.model_id, d.firmware_version, COUNT(*) AS n FROM devices d GROUP BY d.model_id, d.firmware_version", []);
+    // Devices per (model, firmware), counted at the end of each import; compared with the inventories and model credentials.
+    const images = await this.run("SELECT model_id, firmware_version, devices AS n, with_cert FROM device_images", []);
+    const devices = images.reduce((n, r) => n + Number(r.n), 0);
     const sboms = new Set((await this.run("SELECT model_id, firmware_version FROM vuln_sboms", [])).map((r) => `${String(r.model_id)}\0${String(r.firmware_version)}`));
     const modelCreds = await this.run("SELECT model_id, firmware_version FROM credentials c WHERE c.device_id IS NULL AND c.model_id IS NOT NULL", []);
     let withInventory = 0;
@@ -351,10 +360,12 @@ export class SqlLists implements ListRepository {
       if (r.model_id !== null && sboms.has(`${String(r.model_id)}\0${String(r.firmware_version)}`)) withInventory += n;
       if (r.model_id !== null && modelCreds.some((c) => c.model_id === r.model_id && (c.firmware_version === null || c.firmware_version === r.firmware_version))) coveredByModel += n;
     }
-    const withCert = await this.count("SELECT COUNT(*) AS n FROM devices d WHERE d.cert_fingerprint IS NOT NULL");
+    const withCert = images.reduce((n, r) => n + Number(r.with_cert), 0);
     // Devices with credentials of their own whose model has none: counted from the credentials' side.
     const ownOnly = await this.count(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT device_id FROM credentials WHERE device_id IS NOT NULL) c JOIN devices d ON d.device_id = c.device_id WHERE NOT EXISTS (${MODEL_CREDENTIAL})`);
-    const seen = await this.count("SELECT COUNT(*) AS n FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id)");
+    // One primary-key probe per device seen (the EXISTS in the select list stays a probe; as a WHERE, PostgreSQL
+    // made it a hash join over every device).
+    const seen = await this.count("SELECT SUM(CASE WHEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id) THEN 1 ELSE 0 END) AS n FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s");
     return {
       devices,
       no_firmware_inventory: devices - withInventory,
@@ -393,12 +404,77 @@ function ruleCounts(d: ListDialect, where: Where): { sql: string; params: unknow
 
 
 /**
- * Counts a finished scan's open findings per rule (findings, new, suppressed, most severe, distinct devices) into
- * `scan_rules`, so "findings by rule" and the overview's top problems read a few rows instead of the scan. Both
- * adapters call it at the end of `finishScan`, inside the scan's transaction.
+ * Counts the devices per (model, firmware), and those with a certificate, into `device_images` for coverage. Both
+ * adapters call it at the end of every import (in its transaction), the one place devices are written or pruned.
  */
-export async function countScanRules(d: ListDialect, run: RunSql, scanId: number): Promise<void> {
+export async function countDeviceImages(run: RunSql): Promise<void> {
+  await run("DELETE FROM device_images", []);
+  await run("INSERT INTO device_images (model_id, firmware_version, devices, with_cert) SELECT model_id, firmware_version, COUNT(*), COUNT(cert_fingerprint) FROM devices GROUP BY model_id, firmware_version", []);
+}
+
+/** The groupings "findings by rule" is filtered by, counted at the end of each scan (model '' / status '': any). */
+const CELLS: readonly { model: boolean; status: boolean }[] = [
+  { model: false, status: true },
+  { model: true, status: false },
+  { model: true, status: true },
+];
+
+/**
+ * Counts a finished scan's findings per rule (findings, new, suppressed, most severe, distinct devices) into
+ * `scan_rules` (open findings), into `scan_rule_counts` per model, per status and per both, and the open findings per
+ * severity and the devices not securable today (UNSECURABLE_RULES) into `scan_totals` — so "findings by rule"
+ * (filtered or not) and the overview read a few rows instead of the scan. Both adapters call it at the end of
+ * `finishScan`, inside the scan's transaction.
+ */
+export async function countScanRules(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "id" | "rules" | "openBySeverity">): Promise<void> {
+  const scanId = scan.id;
   const w = new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'");
   const { sql, params } = ruleCounts(d, w);
   await run(`INSERT INTO scan_rules (scan_id, rule, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${sql}) c`, [scanId, ...params]);
+  // Lists read the latest scan only: older scans' cells go (scan_rules and scan_totals keep a few rows per scan).
+  await run("DELETE FROM scan_rule_counts WHERE scan_id < ?", [scanId]);
+  for (const cell of CELLS) {
+    const m = cell.model ? "f.model_id" : "''";
+    const st = cell.status ? "f.status" : "''";
+    const cw = new Where().add("f.scan_id = ?", scanId);
+    if (cell.model) cw.add("f.model_id IS NOT NULL");
+    if (!cell.status) cw.add("f.status <> 'fixed'");
+    const and = ` AND ${cw.parts.join(" AND ")}`;
+    // PostgreSQL refuses a constant in GROUP BY: group by the columns this cell splits by only.
+    const by = (rule: string, mc: string, sc: string) => [rule, ...(cell.model ? [mc] : []), ...(cell.status ? [sc] : [])].join(", ");
+    await run(
+      `INSERT INTO scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, new, suppressed)
+       SELECT ?, s.rule, s.m, s.st, s.sev, s.findings, COALESCE(p.devices, 0), s.new, s.suppressed FROM
+        (SELECT f.rule, ${m} AS m, ${st} AS st, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
+                SUM(CASE WHEN f.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed FROM findings f ${cw.sql} GROUP BY ${by("f.rule", m, st)}) s
+        LEFT JOIN (SELECT u.rule, ${cell.model ? "u.m" : "''"} AS m, ${cell.status ? "u.st" : "''"} AS st, COUNT(DISTINCT u.dev) AS devices FROM (
+            SELECT f.rule, ${m} AS m, ${st} AS st, f.device_id AS dev FROM findings f WHERE f.device_id IS NOT NULL${and}
+            UNION ALL SELECT f.rule, ${m} AS m, ${st} AS st, j.value AS dev FROM findings f, ${d.jsonElements("f.devices")} WHERE f.device_id IS NULL AND f.devices IS NOT NULL${and}
+          ) u GROUP BY ${by("u.rule", "u.m", "u.st")}) p ON p.rule = s.rule AND p.m = s.m AND p.st = s.st`,
+      [scanId, ...cw.params, ...cw.params, ...cw.params],
+    );
+  }
+  // Open findings by severity: those `record` counted, and those carried forward from rules that did not run.
+  const bySeverity: Partial<Record<Severity, number>> = { ...scan.openBySeverity };
+  const ran = new Set(scan.rules);
+  const carried = (await run("SELECT rule FROM scan_rules WHERE scan_id = ?", [scanId])).map((r) => String(r.rule)).filter((r) => !ran.has(r));
+  if (carried.length) {
+    const rows = await run(`SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND ${d.collate ? `f.rule${d.collate}` : "f.rule"} IN (${carried.map(() => "?").join(", ")}) AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity`, [scanId, ...carried]);
+    for (const r of rows) bySeverity[r.severity as Severity] = (bySeverity[r.severity as Severity] ?? 0) + Number(r.n);
+  }
+  const rules = [...UNSECURABLE_RULES];
+  await run("INSERT INTO scan_totals (scan_id, open_findings, unsecurable_rules, unsecurable) VALUES (?, ?, ?, ?)", [scanId, JSON.stringify(bySeverity), JSON.stringify(rules), await unsecurableDevices(d, run, scanId, rules)]);
+}
+
+/** Devices the store holds that have an open finding (their own, or a group finding listing them) of these rules. */
+async function unsecurableDevices(d: ListDialect, run: RunSql, scanId: number, rules: readonly string[]): Promise<number> {
+  if (!rules.length) return 0;
+  const w = new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'").add(`f.rule IN (${rules.map(() => "?").join(", ")})`, ...rules);
+  const [r] = await run(
+    `SELECT COUNT(*) AS n FROM (SELECT f.device_id AS dev FROM findings f ${w.sql} AND f.device_id IS NOT NULL
+       UNION SELECT j.value AS dev FROM findings f, ${d.jsonElements("f.devices")} ${w.sql} AND f.device_id IS NULL AND f.devices IS NOT NULL) u
+     WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = u.dev)`,
+    [...w.params, ...w.params],
+  );
+  return Number(r?.n ?? 0);
 }

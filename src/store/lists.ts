@@ -170,7 +170,7 @@ export const UNSECURABLE_RULES = ["support-ended", "no-ota", "cert-expired"] as 
 export interface ListRepository {
   /** Sort default device_id; `country` and `provider` sort by that, then device_id. */
   devices(q?: DeviceQuery): Promise<Page<StoredDevice>>;
-  /** Sort default severity (most severe first), then recorded order (`id`); `rule` sorts by rule, then recorded order. */
+  /** Sort default severity (most severe first), then recorded order (`id`); `rule` sorts by rule, then severity, then recorded order. */
   findings(q?: FindingQuery): Promise<Page<Finding>>;
   /** Ordered by distinct devices (most first), then rule. */
   findingGroups(q?: FindingGroupQuery): Promise<FindingGroup[]>;

@@ -3,13 +3,19 @@
  * saying what a store holds (`store info`). Both adapters keep the same tables and column names, so rows read from
  * one can be written to the other; a column only one side has is left to its default.
  */
+/**
+ * Tables the adapter keeps from others (by triggers, or at the end of each import): not data of their own, so neither
+ * listed nor copied — the target's triggers and `afterCopy` rebuild them.
+ */
+export const DERIVED_TABLES: ReadonlySet<string> = new Set(["device_groups", "device_images"]);
+
 export interface TableInfo {
   name: string;
   rows: number;
 }
 
 export interface TableRepository {
-  /** Every data table (not the migrations table), by name. */
+  /** Every data table (not the migrations table, nor DERIVED_TABLES), by name. */
   list(): Promise<TableInfo[]>;
   columns(table: string): Promise<string[]>;
   /** All rows of a table in pages, in primary-key (insertion) order. */

@@ -65,7 +65,7 @@ export class PgFindings implements FindingRepository {
       }
     }
     const [r] = await this.db.query<{ id: number }>("INSERT INTO scans (started_at, rules) VALUES ($1, $2) RETURNING id", [startedAt, JSON.stringify(rules)]);
-    return { id: r!.id, startedAt, rules: [...rules], previousId: prev?.id, open };
+    return { id: r!.id, startedAt, rules: [...rules], previousId: prev?.id, open, openBySeverity: {} };
   }
 
   async record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]> {
@@ -78,6 +78,7 @@ export class PgFindings implements FindingRepository {
       if (before) scan.open.delete(f.fingerprint);
       const status: FindingStatus = f.suppression ? "suppressed" : before ? "unchanged" : "new";
       out[i] = status;
+      if (status !== "suppressed") scan.openBySeverity[f.severity] = (scan.openBySeverity[f.severity] ?? 0) + 1;
       let std = standards.get(f.standards);
       if (std === undefined) standards.set(f.standards, (std = JSON.stringify(f.standards)));
       const row = [f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), std, f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scan.id];
@@ -135,7 +136,7 @@ export class PgFindings implements FindingRepository {
         await db.query("DELETE FROM findings WHERE scan_id < $1", [prevId]);
       }
       await db.query("UPDATE scans SET finished_at = $1, counts = $2 WHERE id = $3", [finishedAt, JSON.stringify(counts), scan.id]);
-      await countScanRules(pgListDialect, pgRun(db), scan.id);
+      await countScanRules(pgListDialect, pgRun(db), scan);
       return fixed;
     });
   }

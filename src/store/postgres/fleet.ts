@@ -3,6 +3,8 @@ import { LongwatchError } from "../../core/errors.ts";
 import type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "../fleet.ts";
 import type { StoreEnv } from "../store.ts";
 import { chunks, lockName, type PgDb, uniqueRuns } from "./db.ts";
+import { countDeviceImages } from "../list-sql.ts";
+import { pgRun } from "./lists.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -93,6 +95,7 @@ export class PgFleet implements FleetRepository {
       await this.db.query("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> $1)", [run.id]);
       await this.db.query("DELETE FROM devices WHERE import_id <> $1", [run.id]);
     }
+    await countDeviceImages(pgRun(this.db));
     return { importId: run.id, missingCount, missingSample };
   }
 

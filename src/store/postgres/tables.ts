@@ -1,5 +1,7 @@
 import { LongwatchError } from "../../core/errors.ts";
-import type { TableInfo, TableRepository } from "../tables.ts";
+import { countDeviceImages } from "../list-sql.ts";
+import { pgRun } from "./lists.ts";
+import { DERIVED_TABLES, type TableInfo, type TableRepository } from "../tables.ts";
 import type { PgDb } from "./db.ts";
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -10,7 +12,7 @@ export class PgTables implements TableRepository {
   async list(): Promise<TableInfo[]> {
     const names = (await this.db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name COLLATE \"C\"",
-    )).map((r) => r.table_name);
+    )).map((r) => r.table_name).filter((n) => !DERIVED_TABLES.has(n));
     const out: TableInfo[] = [];
     for (const name of names) out.push({ name, rows: (await this.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${checked(name)}`))[0]!.n });
     return out;
@@ -58,6 +60,7 @@ export class PgTables implements TableRepository {
   }
 
   async afterCopy(): Promise<void> {
+    await countDeviceImages(pgRun(this.db));
     // Rows came with their ids: move every sequence past them so new rows don't collide.
     const serials = await this.db.query<{ table_name: string; column_name: string }>(
       "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'",

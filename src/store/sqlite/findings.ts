@@ -67,7 +67,7 @@ export class SqliteFindings implements FindingRepository {
     }
     const firstRow = ((this.db.prepare("SELECT MAX(id) AS m FROM findings").get() as { m: number | null }).m ?? 0) + 1;
     const id = Number(this.db.prepare("INSERT INTO scans (started_at, rules, first_row) VALUES (?, ?, ?)").run(startedAt, JSON.stringify(rules), firstRow).lastInsertRowid);
-    return { id, startedAt, rules: [...rules], previousId: prev?.id, open };
+    return { id, startedAt, rules: [...rules], previousId: prev?.id, open, openBySeverity: {} };
   }
 
   async record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]> {
@@ -82,6 +82,7 @@ export class SqliteFindings implements FindingRepository {
         if (before) open.delete(f.fingerprint);
         const status: FindingStatus = f.suppression ? "suppressed" : before ? "unchanged" : "new";
         out[i] = status;
+        if (status !== "suppressed") scan.openBySeverity[f.severity] = (scan.openBySeverity[f.severity] ?? 0) + 1;
         values.push(
           scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), this.standardsJson(f.standards),
           f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scanId,
@@ -123,7 +124,7 @@ export class SqliteFindings implements FindingRepository {
       }
       this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
     })();
-    await countScanRules(sqliteListDialect, sqliteRun(this.db), scanId);
+    await countScanRules(sqliteListDialect, sqliteRun(this.db), scan);
     return fixed.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
   }
 

@@ -3,6 +3,8 @@ import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Servic
 import type { DeviceImportRun, DuplicateDevice, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "../fleet.ts";
 import type { StoreEnv } from "../store.ts";
 import { requireTransaction } from "./connection.ts";
+import { countDeviceImages } from "../list-sql.ts";
+import { sqliteRun } from "./lists.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -102,6 +104,7 @@ export class SqliteFleet implements FleetRepository {
       db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(run.id);
       db.prepare("DELETE FROM devices WHERE import_id <> ?").run(run.id);
     }
+    await countDeviceImages(sqliteRun(this.db));
     return { importId: run.id, missingCount, missingSample };
   }
 

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import { LongwatchError } from "../../core/errors.ts";
-import type { TableInfo, TableRepository } from "../tables.ts";
+import { countDeviceImages } from "../list-sql.ts";
+import { sqliteRun } from "./lists.ts";
+import { DERIVED_TABLES, type TableInfo, type TableRepository } from "../tables.ts";
 
 /** Table and column names come from the database itself, never from input; they are still checked before use. */
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -9,7 +11,7 @@ export class SqliteTables implements TableRepository {
   constructor(private readonly db: Database.Database) {}
 
   async list(): Promise<TableInfo[]> {
-    const names = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").pluck().all() as string[];
+    const names = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").pluck().all() as string[]).filter((n) => !DERIVED_TABLES.has(n));
     return names.map((name) => ({ name, rows: (this.db.prepare(`SELECT COUNT(*) FROM ${checked(name)}`).pluck().get() as number) }));
   }
 
@@ -53,6 +55,7 @@ export class SqliteTables implements TableRepository {
   }
 
   async afterCopy(): Promise<void> {
+    await countDeviceImages(sqliteRun(this.db));
     // A scan's rows are contiguous from scans.first_row (see migrations/findings.ts); rows copied with their ids keep that.
     this.db.exec(`UPDATE scans SET first_row = COALESCE((SELECT MIN(id) FROM findings WHERE findings.scan_id = scans.id),
       (SELECT COALESCE(MAX(id), 0) + 1 FROM findings WHERE findings.scan_id < scans.id)) WHERE first_row IS NULL`);

@@ -54,6 +54,8 @@ export function findingsContract(c: ContractContext): void {
         ["r1:a:unchanged", "r1:c:new", "r2:a:unchanged", "r2:s:suppressed"],
         "r2 did not run: its open findings are carried forward, no longer new",
       );
+      assert.deepEqual((await store.lists.overview()).open_findings, { high: 3 }, "open: r1's two and r2's carried one, not the suppressed");
+      assert.deepEqual((await store.lists.findingGroups({ status: "unchanged" })).map((g) => [g.rule, g.findings]), [["r1", 1], ["r2", 1]]);
       const back = await scan(store, ["r1", "r2"], [finding("r1", "a"), finding("r1", "b"), finding("r1", "c")]);
       assert.deepEqual(back.statuses, ["unchanged", "new", "unchanged"], "a fixed finding that comes back is new");
       assert.deepEqual(back.fixed.map((f) => f.device_id).sort(), ["a", "s"]);

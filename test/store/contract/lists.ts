@@ -75,6 +75,14 @@ export function listsContract(c: ContractContext): void {
       assert.deepEqual(ids((await store.lists.devices({ firmware_version: "1.0" })).items), ["m-003"]);
       assert.deepEqual(ids((await store.lists.devices({ country: "PL" })).items), ["m-001"]);
       assert.deepEqual(ids((await store.lists.devices({ group: "berlin" })).items), ["m-002"], "its groups went with the old document");
+      await importRows(store, [serializeDevice({ device_id: "m-001", model_id: "meter", groups: ["berlin", "east"] }, 2)]);
+      assert.deepEqual(ids((await store.lists.devices({ group: "berlin" })).items), ["m-001", "m-002"], "and came back with a new one");
+      assert.deepEqual(ids((await store.lists.devices({ group: "east" })).items), ["m-001"]);
+      await importRows(store, [serializeDevice({ device_id: "m-001", model_id: "meter", groups: ["east"] }, 2)], { prune: true });
+      assert.deepEqual(ids((await store.lists.devices({ group: "berlin" })).items), [], "pruned devices leave their groups");
+      assert.deepEqual(ids((await store.lists.devices({ group: "east" })).items), ["m-001"]);
+      await fleet(store);
+      assert.deepEqual(ids((await store.lists.devices({ group: "berlin" })).items), ["m-001", "m-002"], "re-imported with them, in them again");
       assert.deepEqual((await store.lists.devices({ page_size: 2 })).total, { count: 7, type: "exact" });
       assert.deepEqual((await store.lists.devices({ page_size: 2, total_cap: 5 })).total, { count: 5, type: "at_least" });
       assert.deepEqual((await store.lists.devices({ page_size: 2, total_cap: 7 })).total, { count: 7, type: "exact" });
@@ -125,8 +133,11 @@ export function listsContract(c: ContractContext): void {
       assert.deepEqual((await walk(store.lists.findings, { device_id: "m-001" }, 1)).map(fp), ["b:meter-1.0", "a:m-001", "c:m-001"]);
       assert.deepEqual((await walk(store.lists.findings, { model_id: "cam" }, 1)).map(fp), ["a:c-001"]);
       assert.deepEqual((await walk(store.lists.findings, { firmware_version: "1.0" }, 1)).map(fp), ["c:m-003", "a:m-001", "c:m-001"]);
-      assert.deepEqual((await walk(store.lists.findings, { group: "berlin", sort: "rule" }, 1)).map(fp), ["a:m-001", "a:m-002", "c:m-001"]);
-      assert.deepEqual((await walk(store.lists.findings, { sort: "rule", order: "desc" }, 4)).map(fp), ["c:m-001", "c:m-003", "b:meter-1.0", "a:c-001", "a:m-002", "a:m-001"]);
+      assert.deepEqual((await walk(store.lists.findings, { group: "berlin", sort: "rule" }, 1)).map(fp), ["a:m-002", "a:m-001", "c:m-001"], "by rule, then most severe first");
+      assert.deepEqual((await walk(store.lists.findings, { sort: "rule", order: "desc" }, 4)).map(fp), ["c:m-001", "c:m-003", "b:meter-1.0", "a:m-001", "a:c-001", "a:m-002"]);
+      assert.deepEqual((await walk(store.lists.findings, { rule: "a", sort: "rule" }, 2)).map(fp), ["a:m-002", "a:c-001", "a:m-001"]);
+      assert.deepEqual((await walk(store.lists.findings, { device_id: "m-003" }, 1)).map(fp), ["b:meter-1.0", "c:m-003"], "listed by a group finding, and its own");
+      assert.deepEqual((await walk(store.lists.findings, { device_id: "m-00" }, 1)).map(fp), [], "an id is matched whole in a group's list, not as a prefix");
       assert.deepEqual((await store.lists.findings({ status: "fixed" })).items.map(fp), ["a:m-009"], "fixed ones only when asked for");
     });
 
@@ -154,6 +165,11 @@ export function listsContract(c: ContractContext): void {
       assert.deepEqual(await store.lists.findingGroups({ rule: "a" }), expected.slice(1));
       assert.deepEqual(await store.lists.findingGroups({ model_id: "meter" }), [expected[0], { rule: "a", severity: "medium", findings: 2, devices: 1, new: 1, suppressed: 1 }]);
       assert.deepEqual(await store.lists.findingGroups({ status: "new" }), [expected[0], { rule: "a", severity: "low", findings: 2, devices: 2, new: 2, suppressed: 0 }]);
+      assert.deepEqual(await store.lists.findingGroups({ model_id: "meter", status: "new" }), [expected[0], { rule: "a", severity: "low", findings: 1, devices: 1, new: 1, suppressed: 0 }]);
+      assert.deepEqual(await store.lists.findingGroups({ status: "suppressed" }), [{ rule: "a", severity: "medium", findings: 1, devices: 1, new: 0, suppressed: 1 }]);
+      assert.deepEqual(await store.lists.findingGroups({ model_id: "cam" }), [{ rule: "a", severity: "low", findings: 1, devices: 1, new: 1, suppressed: 0 }]);
+      assert.deepEqual(await store.lists.findingGroups({ model_id: "none", status: "fixed" }), []);
+      assert.equal((await store.lists.overview()).securable_today, 7, "the default rules (counted at the scan's end) found nothing");
       const o = await store.lists.overview({ unsecurable_rules: ["b"], top: 1 });
       assert.equal(o.devices, 7);
       assert.equal(o.securable_today, 4, "m-001, m-002, m-003 have b open");

@@ -51,4 +51,31 @@ export const fleetMigrations: Migration[] = [
       CREATE INDEX devices_cert ON devices (cert_fingerprint) WHERE cert_fingerprint IS NOT NULL;
     `,
   },
+  {
+    area: "fleet",
+    version: 3,
+    // Which devices are in which group, for the group filter (a substring test on devices.groups read the whole
+    // table). Kept by row triggers from the device rows, so every way a device is written keeps it right; a device
+    // without groups costs only the trigger's WHEN test. Derived: store copy does not copy it.
+    up: `
+      -- Devices per (model, firmware) and how many have a certificate, counted at the end of every import (the only
+      -- writer of devices): what coverage reads instead of a million device rows.
+      CREATE TABLE device_images (model_id TEXT, firmware_version TEXT NOT NULL, devices BIGINT NOT NULL, with_cert BIGINT NOT NULL);
+      INSERT INTO device_images SELECT model_id, firmware_version, COUNT(*), COUNT(cert_fingerprint) FROM devices GROUP BY model_id, firmware_version;
+      CREATE TABLE device_groups (grp TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (grp, device_id));
+      CREATE INDEX device_groups_device ON device_groups (device_id);
+      INSERT INTO device_groups SELECT DISTINCT g, d.device_id FROM devices d, json_array_elements_text(d.doc::json->'groups') AS g WHERE d.groups <> '';
+      CREATE FUNCTION device_groups_sync() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+        BEGIN
+          IF TG_OP <> 'INSERT' THEN DELETE FROM device_groups WHERE device_id = OLD.device_id; END IF;
+          IF TG_OP <> 'DELETE' THEN
+            INSERT INTO device_groups SELECT DISTINCT g, NEW.device_id FROM json_array_elements_text(NEW.doc::json->'groups') AS g ON CONFLICT DO NOTHING;
+          END IF;
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER devices_groups_insert AFTER INSERT ON devices FOR EACH ROW WHEN (NEW.groups <> '') EXECUTE FUNCTION device_groups_sync();
+      CREATE TRIGGER devices_groups_update AFTER UPDATE OF groups ON devices FOR EACH ROW WHEN (OLD.groups IS DISTINCT FROM NEW.groups) EXECUTE FUNCTION device_groups_sync();
+      CREATE TRIGGER devices_groups_delete AFTER DELETE ON devices FOR EACH ROW WHEN (OLD.groups <> '') EXECUTE FUNCTION device_groups_sync();
+    `,
+  },
 ];

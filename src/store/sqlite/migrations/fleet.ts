@@ -48,4 +48,30 @@ export const fleetMigrations: Migration[] = [
       CREATE INDEX devices_cert ON devices (cert_fingerprint) WHERE cert_fingerprint IS NOT NULL;
     `,
   },
+  {
+    area: "fleet",
+    version: 3,
+    // Which devices are in which group, for the group filter (a substring test on devices.groups read the whole
+    // table). Kept by triggers from the device rows, so every way a device is written keeps it right, and an import
+    // of devices without groups pays only the triggers' WHEN test. Derived: store copy does not copy it.
+    up: `
+      -- Devices per (model, firmware) and how many have a certificate, counted at the end of every import (the only
+      -- writer of devices): what coverage reads instead of a million device rows.
+      CREATE TABLE device_images (model_id TEXT, firmware_version TEXT NOT NULL, devices INTEGER NOT NULL, with_cert INTEGER NOT NULL);
+      INSERT INTO device_images SELECT model_id, firmware_version, COUNT(*), COUNT(cert_fingerprint) FROM devices GROUP BY model_id, firmware_version;
+      CREATE TABLE device_groups (grp TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (grp, device_id)) WITHOUT ROWID;
+      CREATE INDEX device_groups_device ON device_groups (device_id);
+      INSERT OR IGNORE INTO device_groups SELECT j.value, d.device_id FROM devices d, json_each(d.doc, '$.groups') j WHERE d.groups <> '';
+      CREATE TRIGGER devices_groups_insert AFTER INSERT ON devices WHEN new.groups <> '' BEGIN
+        INSERT OR IGNORE INTO device_groups SELECT value, new.device_id FROM json_each(new.doc, '$.groups');
+      END;
+      CREATE TRIGGER devices_groups_update AFTER UPDATE OF groups ON devices WHEN old.groups <> new.groups BEGIN
+        DELETE FROM device_groups WHERE device_id = old.device_id;
+        INSERT OR IGNORE INTO device_groups SELECT value, new.device_id FROM json_each(new.doc, '$.groups');
+      END;
+      CREATE TRIGGER devices_groups_delete AFTER DELETE ON devices WHEN old.groups <> '' BEGIN
+        DELETE FROM device_groups WHERE device_id = old.device_id;
+      END;
+    `,
+  },
 ];
