@@ -12,6 +12,7 @@ import { writeSarif } from "../formats/sarif.ts";
 import { computeForecast } from "../lifecycle/forecast.ts";
 import { loadCryptoPolicy } from "../lifecycle/policy.ts";
 import { renderForecastSection } from "../report/forecast-html.ts";
+import { scanCoverage } from "../report/coverage.ts";
 import { renderHtmlReport } from "../report/html.ts";
 import type { ScanSummary } from "../report/summary.ts";
 import { renderScanSummary } from "../report/terminal.ts";
@@ -36,8 +37,9 @@ export interface ScanReport {
 /** Returns the file written, if any. */
 export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanReport): Promise<string | undefined> {
   const rules = new Map<string, Rule>(allRules.map((x) => [x.id, x]));
+  const coverage = scanCoverage(await store.lists.coverage());
   const summaryText = () =>
-    renderScanSummary({ devices: r.devices, rules: r.result.rules.length, date: formatIsoDate(r.now), imports: r.imports }, r.summary, r.result.fixed, rules, ctx.colors());
+    renderScanSummary({ devices: r.devices, rules: r.result.rules.length, date: formatIsoDate(r.now), imports: r.imports, coverage }, r.summary, r.result.fixed, rules, ctx.colors());
   if (r.format === "table") {
     ctx.out(summaryText());
     return undefined;
@@ -60,7 +62,7 @@ export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanRepo
         sink,
         {
           tool: { name: "longwatch", version: VERSION },
-          scan: { id: r.result.scanId, date: new Date(r.now).toISOString(), devices: r.devices, rules: r.result.rules, imports: r.imports },
+          scan: { id: r.result.scanId, date: new Date(r.now).toISOString(), devices: r.devices, rules: r.result.rules, imports: r.imports, coverage },
           summary: r.summary.toJSON(),
         },
         pages,
@@ -87,6 +89,7 @@ export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanRepo
           totalFindings: r.summary.open + r.summary.byStatus.suppressed,
           fixed: r.result.fixed,
           rules,
+          coverage,
           // The lifecycle forecast chart (report/forecast-html.ts), over the next 20 years with the shipped crypto policy.
           extraSections: [renderForecastSection(await computeForecast(store, { now: r.now, until: new Date(r.now).getUTCFullYear() + 20, policy: loadCryptoPolicy() }))],
         }),

@@ -6,6 +6,7 @@
 import type { Rule } from "../audit/rule.ts";
 import type { Finding } from "../core/finding.ts";
 import { SEVERITIES, type Severity } from "../core/severity.ts";
+import { coverageLines, type ScanCoverage } from "./coverage.ts";
 import type { ScanSummary } from "./summary.ts";
 
 const COLOR: Record<Severity, string> = { critical: "#7f1d1d", high: "#dc2626", medium: "#f59e0b", low: "#0ea5e9", info: "#94a3b8" };
@@ -28,6 +29,15 @@ export interface HtmlReportInput {
   rules: ReadonlyMap<string, Rule>;
   /** Extra sections other engines contribute (e.g. the lifecycle forecast chart), already HTML. */
   extraSections?: string[];
+  /** What the audit could not look at (report/coverage.ts). */
+  coverage?: ScanCoverage;
+}
+
+function coverageSection(c: ScanCoverage): string {
+  const rows = coverageLines(c)
+    .map((g) => `<tr><td>${esc(g.label)}</td><td>${g.devices === null ? "not measured" : `${n(g.devices)} of ${n(c.devices)}`}</td><td>${esc(g.meaning)}</td></tr>`)
+    .join("");
+  return `<h2>Coverage</h2><p class="muted">Rules raise no finding where they have nothing to read: for these devices a missing finding is not a clean result.</p><table><tr><th>Gap</th><th>Devices</th><th>What it means</th></tr>${rows}</table>`;
 }
 
 function severityChart(s: ScanSummary): string {
@@ -98,6 +108,7 @@ code{background:#f1f5f9;padding:0 4px;border-radius:3px;font-size:12px}@media pr
 <h1>${esc(r.title)}</h1>
 <div class="muted">Generated ${esc(r.generatedAt)} · ${n(r.devices)} devices · ${n(s.open)} open findings on ${n(s.affectedDevices)} devices · ${n(s.byStatus.new)} new · ${n(r.fixed.length)} fixed since the last scan · ${n(s.byStatus.suppressed)} suppressed</div>
 <div class="cards">${cards}</div>
+${r.coverage ? coverageSection(r.coverage) : ""}
 <h2>Findings by severity</h2>${severityChart(s)}
 <h2>Devices affected, by rule</h2>${ruleChart(s) || "<p>No findings.</p>"}
 ${(r.extraSections ?? []).join("\n")}

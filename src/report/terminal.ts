@@ -3,6 +3,7 @@ import type { Rule } from "../audit/rule.ts";
 import type { Colors } from "./colors.ts";
 import type { Finding } from "../core/finding.ts";
 import { SEVERITIES, type Severity } from "../core/severity.ts";
+import { coverageLines, type ScanCoverage } from "./coverage.ts";
 import type { ScanSummary } from "./summary.ts";
 import { renderTable } from "./table.ts";
 
@@ -11,6 +12,7 @@ export interface ScanHeader {
   rules: number;
   date: string;
   imports: string[];
+  coverage?: ScanCoverage;
 }
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -34,6 +36,19 @@ export function renderScanSummary(h: ScanHeader, s: ScanSummary, fixed: Finding[
   const out: string[] = [];
   out.push(c.bold(`Longwatch scan — ${n(h.devices)} devices, ${h.rules} rules, ${h.date}`));
   for (const line of h.imports) out.push(`  ${line}`);
+  if (h.coverage) {
+    const gaps = coverageLines(h.coverage).filter((g) => g.devices !== 0);
+    if (gaps.length) {
+      out.push("", c.bold("Not covered") + c.dim(" (no finding for these devices is not a clean result)"));
+      out.push(
+        renderTable(
+          ["GAP", "DEVICES", "WHAT IT MEANS"],
+          gaps.map((g) => [g.label, g.devices === null ? "-" : `${n(g.devices)} of ${n(h.coverage!.devices)}`, g.meaning]),
+          { maxWidth: 80, align: ["left", "right", "left"] },
+        ).replace(/^/gm, "  "),
+      );
+    } else out.push("", c.green("Coverage: every device has a firmware inventory, a certificate, credentials and traffic."));
+  }
   out.push("");
   if (s.open === 0) {
     out.push(c.green("No open findings."));

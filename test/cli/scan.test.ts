@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import Ajv from "ajv-draft-04";
 import { tmpDir } from "../helpers/tmp.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { coverageLines, scanCoverage } from "../../src/report/coverage.ts";
 import { cli } from "./run-cli.ts";
 
 const fleet = (t: ReturnType<typeof tmpDir>) => ({
@@ -90,6 +91,31 @@ describe("longwatch scan (end to end)", () => {
     assert.deepEqual(of("unknown-model").map((x) => [x.device_id, x.model_id]), [["metre", "metre"]]);
     // The devices are still audited on everything else.
     assert.deepEqual(of("insecure-service").map((x) => x.device_id).sort(), ["luhn", "metre"]);
+  });
+
+  it("the summary, JSON and HTML say which devices have no firmware inventory, certificate, credentials or traffic", async () => {
+    const t = tmpDir();
+    const data = join(t.dir, "data");
+    const dev = t.write("d.csv", "device_id,model_id,firmware_version\na,meter,1.0\nb,meter,1.0\nc,gw,2.0\n");
+    const creds = t.write("c.csv", "device_id,service,username,password\na,ssh,root,s3cret-Long-enough\n");
+    const r = await cli(["--data", data, "scan", dev, "--credentials", creds, "--now", "2026-11-25"]);
+    assert.match(r.stdout, /Not covered/);
+    assert.match(r.stdout, /no firmware inventory\s+3 of 3/);
+    assert.match(r.stdout, /no certificate\s+3 of 3/);
+    assert.match(r.stdout, /no credentials\s+2 of 3/);
+    assert.match(r.stdout, /no traffic\s+-\s+not measured: no detection has run/);
+    const json = await cli(["--data", data, "scan", "--format", "json", "--now", "2026-11-25"]);
+    const doc = JSON.parse(json.stdout) as { scan: { coverage: Record<string, unknown> } };
+    assert.deepEqual(doc.scan.coverage, { devices: 3, no_firmware_inventory: 3, no_certificate: 3, no_credentials: 2, no_traffic: 3, traffic_measured: false });
+    const out = join(t.dir, "r.html");
+    await cli(["--data", data, "scan", "--format", "html", "--out", out, "--now", "2026-11-25"]);
+    const html = readFileSync(out, "utf8");
+    assert.match(html, /<h2>Coverage<\/h2>/);
+    assert.match(html, /<td>no credentials<\/td><td>2 of 3<\/td>/);
+    assert.match(html, /<td>no traffic<\/td><td>not measured<\/td>/);
+    // Once detection has seen any device, traffic is a count like the others.
+    const seen = coverageLines(scanCoverage({ devices: 3, no_firmware_inventory: 0, no_certificate: 0, no_credentials: 0, no_traffic: 2 }));
+    assert.deepEqual(seen.map((g) => [g.key, g.devices]), [["no_firmware_inventory", 0], ["no_certificate", 0], ["no_credentials", 0], ["no_traffic", 2]]);
   });
 
   it("--strict with credentials: the first rejected row stops the scan before anything is imported", async () => {
