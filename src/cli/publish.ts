@@ -12,7 +12,7 @@ import { ensureStream, connectNats, manager, readStream, safeUrl } from "../scal
 import { DEFAULT_PARTITIONS } from "../scale/partition.ts";
 import { publishFiles } from "../scale/publish.ts";
 import type { CommandModule } from "./command.ts";
-import type { CliContext } from "./context.ts";
+import { type CliContext, UsageError } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
 import { addNatsFlags, checkStreamNames, intFlag, type NatsFlags, natsUrl } from "./scale-flags.ts";
 import { openCliStore, storeChoice } from "./store.ts";
@@ -23,6 +23,7 @@ interface PublishFlags extends NatsFlags {
   kind?: string;
   localNet?: string[];
   maxFuture: string;
+  maxPast?: string;
   batch: string;
   id?: string;
   rejects?: string;
@@ -41,6 +42,7 @@ export const publishCommand: CommandModule = {
       .addOption(new Option("--kind <kind>", "kind of every record, when files have no kind column").choices([...RECORD_KINDS]))
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
       .option("--max-future <hours>", "reject records dated more than this far after now", "24")
+      .option("--max-past <days>", "reject records dated more than this long before now (default: no bound)")
       .option("--batch <n>", "records per message at most", "1000")
       .option("--id <prefix>", "message-id prefix (default: a digest of the files' paths, sizes and times, so a re-run is deduplicated)")
       .option("--rejects <file>", "write every rejected record (file, line, reason) to this CSV")
@@ -55,6 +57,8 @@ async function runPublish(ctx: CliContext, files: string[], o: PublishFlags, c: 
   const partitions = intFlag("--partitions", o.partitions, 1, 4096);
   const batch = intFlag("--batch", o.batch, 1, 100_000)!;
   const maxFuture = Number(o.maxFuture);
+  const maxPast = o.maxPast === undefined ? undefined : Number(o.maxPast);
+  if (maxPast !== undefined && !(maxPast >= 0)) throw new UsageError(`--max-past: "${o.maxPast}" is not a non-negative number of days`);
   const where = storeChoice(c, ctx);
   const issues = new IssueReporter(ctx, o.rejects ?? join(where.dataDir, "rejects", `publish-${new Date(ctx.now()).toISOString().replace(/[:.]/g, "-")}.csv`), o.rejects !== undefined, 20);
   let inventory: DetectInventory | undefined;
@@ -85,6 +89,7 @@ async function runPublish(ctx: CliContext, files: string[], o: PublishFlags, c: 
       ...(o.localNet ? { localNets: o.localNet } : {}),
       clock: () => ctx.now(),
       ...(Number.isFinite(maxFuture) && maxFuture >= 0 ? { maxFutureMs: maxFuture * 3_600_000 } : {}),
+      ...(maxPast !== undefined ? { maxPastMs: maxPast * 86_400_000 } : {}),
       ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
       onReject: (file, line, reason) => issues.add({ file, line, reason, level: "error" }),
     });

@@ -39,6 +39,7 @@ export interface PublishOptions {
   localNets?: readonly string[];
   clock?: () => number;
   maxFutureMs?: number;
+  maxPastMs?: number;
   format?: InputFormat;
   mapping?: ColumnMapping;
   kind?: number;
@@ -83,6 +84,7 @@ export async function publishFiles(o: PublishOptions): Promise<PublishStats> {
     ...(o.localNets ? { localNets: o.localNets } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}),
+    ...(o.maxPastMs !== undefined ? { maxPastMs: o.maxPastMs } : {}),
   });
   const stats: PublishStats = { read: 0, published: 0, rejected: 0, messages: 0, duplicates: 0, partitions: new Array<number>(P).fill(0), retries: 0, seconds: 0, id };
   const writers = Array.from({ length: P }, () => new BatchWriter());

@@ -15,6 +15,8 @@ export interface RouterOptions {
   /** Wall clock for the future bound (default Date.now) and the bound (default one day). */
   clock?: () => number;
   maxFutureMs?: number;
+  /** How far behind the clock a record may be (default: no bound). */
+  maxPastMs?: number;
   inventory?: { devices: Iterable<Device>; models: readonly DeviceModel[] };
 }
 
@@ -29,6 +31,7 @@ export class PartitionRouter {
       sink: () => {},
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}),
+      ...(o.maxPastMs !== undefined ? { maxPastMs: o.maxPastMs } : {}),
       ...(o.localNets ? { localNets: o.localNets } : {}),
     });
     if (o.inventory) this.engine.addInventory(o.inventory.devices, o.inventory.models);

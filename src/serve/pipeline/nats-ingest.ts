@@ -174,6 +174,7 @@ export class NatsIngest {
       inventory: inv,
       clock: this.wall,
       maxFutureMs: d.max_future_hours * 3_600_000,
+      ...(d.max_past_days !== undefined ? { maxPastMs: d.max_past_days * 86_400_000 } : {}),
       ...(d.local_nets ? { localNets: d.local_nets } : {}),
     });
   }
