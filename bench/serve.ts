@@ -464,7 +464,7 @@ try {
     say(`    RSS samples (s: MiB): ${r.rss.map((x) => `${x.t.toFixed(0)}:${mib(x.rss)}`).join(" ")}`);
   }
   const m = await svc.metrics();
-  say(`service: records in ${fmt(metricSum(m, "longwatch_records_in_total"))}, rejected ${fmt(metricSum(m, "longwatch_records_rejected_total"))}, alerts opened ${fmt(metricSum(m, "longwatch_alerts_total", 'change="open"'))}, webhook sent ${fmt(metricSum(m, "longwatch_sink_sent_total"))} (${rx.bodies} requests), dropped ${fmt(metricSum(m, "longwatch_sink_dropped_total"))}, failures ${fmt(metricSum(m, "longwatch_sink_failures_total"))}; load at end ${load()}`);
+  say(`service: records in ${fmt(metricSum(m, "longwatch_records_in_total"))}, rejected ${fmt(metricSum(m, "longwatch_records_rejected_total"))}, alerts opened ${fmt(metricSum(m, "longwatch_alerts_total", 'change="open"'))}, checkpoint ${(metricSum(m, "longwatch_checkpoint_bytes") / 2 ** 20).toFixed(1)} MiB taking ${(metricSum(m, "longwatch_checkpoint_duration_seconds") * 1000).toFixed(0)} ms (the last), webhook sent ${fmt(metricSum(m, "longwatch_sink_sent_total"))} (${rx.bodies} requests), dropped ${fmt(metricSum(m, "longwatch_sink_dropped_total"))}, failures ${fmt(metricSum(m, "longwatch_sink_failures_total"))}; load at end ${load()}`);
 } finally {
   const code = await svc.stop();
   if (code !== 0) console.error(`serve exited ${code}:\n${svc.out().slice(-4000)}`);

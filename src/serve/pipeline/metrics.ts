@@ -138,6 +138,7 @@ export function renderPrometheus(m: PipelineMetrics): string {
   family("longwatch_checkpoints_total", "counter", "Checkpoints committed.", [["", m.checkpoint.count]]);
   family("longwatch_checkpoint_errors_total", "counter", "Checkpoints that failed.", [["", m.checkpoint.errors]]);
   family("longwatch_checkpoint_bytes", "gauge", "Size of the last checkpoint's detection state.", [["", m.checkpoint.bytes]]);
+  family("longwatch_checkpoint_duration_seconds", "gauge", "How long the last checkpoint's store transaction took (the event loop waits for it on SQLite).", [["", m.checkpoint.last_ms / 1000]]);
   const sink = (f: (s: SinkStats) => number) => m.sinks.map((s): [string, number] => [`sink="${esc(s.name)}",type="${s.type}"`, f(s)]);
   family("longwatch_sink_sent_total", "counter", "Alerts a sink's peer accepted.", sink((s) => s.sent));
   family("longwatch_sink_failures_total", "counter", "Alerts a sink gave up on (dead-lettered).", sink((s) => s.failed));
