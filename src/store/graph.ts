@@ -18,6 +18,11 @@ export interface GraphDeviceRow {
   mqtt_client_id: string | null;
 }
 
+/** Splits the `groups` column (GROUP_SEP-joined, one at each end; '' for none). */
+export function groupsOf(column: string): string[] {
+  return column === "" ? [] : column.slice(1, -1).split("\u001f");
+}
+
 /** The graph's fields of a stored device document (both adapters read the document and call this). */
 export function graphDevice(device_id: string, model_id: string | null, cert_fingerprint: string | null, doc: string): GraphDeviceRow {
   const d = JSON.parse(doc) as Partial<Record<"firmware_version" | "country" | "imsi" | "iccid" | "sim_apn" | "mqtt_client_id", string>> & { groups?: string[] };
@@ -55,7 +60,34 @@ export interface GraphEndpointRow {
   devices: number;
 }
 
+/** Which devices a what-if question selects, in terms the database can answer with its indexes. */
+export type DeviceSelector =
+  | { model: string; firmware?: string }
+  | { cert: string }
+  /** Devices whose stored certificate was issued by the CA certificate with this SHA-256. */
+  | { issuer_fingerprint: string }
+  /** Devices running one of these firmware images. */
+  | { images: readonly { model: string; firmware: string }[] }
+  | { device_ids: readonly string[] };
+
+/** The selected devices, counted in the database: one row per (model, firmware, country, groups) and what the response plan needs. */
+export interface AffectedDevices {
+  rows: { model_id: string | null; firmware_version: string | null; country: string | null; groups: string[]; devices: number }[];
+  /** Selected devices with an MQTT client id, and the first `sample` of them in devices() order. */
+  mqtt: number;
+  mqtt_sample: string[];
+  /** Distinct certificates of the selected devices, and the first `sample` fingerprints in byte order. */
+  certificates: number;
+  certificate_sample: string[];
+}
+
 export interface GraphRepository {
+  /** How many devices are stored. */
+  deviceCount(): Promise<number>;
+  /** Counts the selected devices by model, country and groups without reading them one by one. */
+  affected(selector: DeviceSelector, sample: number): Promise<AffectedDevices>;
+  /** The issuer name of the first (by fingerprint) stored device certificate issued by this CA certificate. */
+  issuerSubject(issuerFingerprint: string): Promise<string | undefined>;
   /** Every device, ordered by device_id (byte order). */
   devices(pageSize?: number): AsyncIterable<GraphDeviceRow[]>;
   /** Every stored certificate, ordered by fingerprint. */

@@ -6,11 +6,14 @@
 import type { ActionPlan, Target } from "../core/response.ts";
 import { actionOf, dryRun } from "../respond/engine.ts";
 import type { RespondDeps } from "../respond/context.ts";
+import { LongwatchError } from "../core/errors.ts";
+import type { DeviceModel } from "../core/fleet.ts";
+import type { DeviceSelector } from "../store/graph.ts";
 import type { StoreTx } from "../store/store.ts";
 import { buildGraph, type FleetGraph, type GraphLayer } from "./graph.ts";
 import { judgeModel, RECOVERY_REASONS, type Recoverable, type RecoveryReason } from "./recovery.ts";
-import { selectDevices } from "./select.ts";
-import { formatWhatifTarget, parseWhatifTarget, type WhatifKind, type WhatifTarget } from "./target.ts";
+import { componentMatches, selectDevices } from "./select.ts";
+import { formatWhatifTarget, parseWhatifTarget, purlBase, type WhatifKind, type WhatifTarget } from "./target.ts";
 
 export interface Share {
   name: string;
@@ -65,11 +68,27 @@ export interface CompromiseOptions {
 
 const LAYERS: Partial<Record<WhatifKind, GraphLayer>> = { ca: "certificates", credential: "credentials", component: "components" };
 
-function tally(count: Map<number, number>, names: string[], total: number): Share[] {
-  return [...count].map(([k, n]) => ({ name: k < 0 ? "(none)" : names[k]!, devices: n, share: n / total })).sort((a, b) => b.devices - a.devices || (a.name < b.name ? -1 : 1));
+/** The selected devices, counted: what the report is made from, whether a graph or the database counted them. */
+interface Counted {
+  fleet: number;
+  devices: number;
+  byModel: Map<string | null, number>;
+  byGroup: Map<string | null, number>;
+  byCountry: Map<string | null, number>;
+  mqtt: number;
+  mqttSample: string[];
+  certificates: number;
+  certificateSample: string[];
+  resolved: Record<string, unknown>;
+  notes: string[];
+  modelDocs: Map<string, DeviceModel>;
 }
 
-const inc = (m: Map<number, number>, k: number) => m.set(k, (m.get(k) ?? 0) + 1);
+function tally(count: Map<string | null, number>, total: number): Share[] {
+  return [...count].map(([k, n]) => ({ name: k ?? "(none)", devices: n, share: n / total })).sort((a, b) => b.devices - a.devices || (a.name < b.name ? -1 : 1));
+}
+
+const inc = <K>(m: Map<K, number>, k: K, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
 
 export function formatDuration(ms: number): string {
   const h = ms / 3_600_000;
@@ -79,33 +98,136 @@ export function formatDuration(ms: number): string {
   return d < 730 ? `${Math.ceil(d)} days` : `${(d / 365.25).toFixed(1)} years`;
 }
 
+/** Counts over the graph's arrays (every kind of target; needed for the per-device list). */
+async function countOnGraph(store: StoreTx, g: FleetGraph, t: WhatifTarget, sample: number): Promise<[Counted, Int32Array]> {
+  const sel = await selectDevices(store, g, t);
+  const byModel = new Map<string | null, number>(), byGroup = new Map<string | null, number>(), byCountry = new Map<string | null, number>();
+  const name = (d: { names: string[] }, k: number) => (k < 0 ? null : d.names[k]!);
+  const fps = new Set<string>();
+  const mqttSample: string[] = [];
+  let mqtt = 0;
+  for (const i of sel.devices) {
+    inc(byModel, name(g.models, g.model[i]!));
+    inc(byCountry, name(g.countries, g.country[i]!));
+    const a = g.groupStart[i]!, b = g.groupStart[i + 1]!;
+    if (a === b) inc(byGroup, null);
+    for (let k = a; k < b; k++) inc(byGroup, g.groups.names[g.groupList[k]!]!);
+    if (g.cert[i]! >= 0) fps.add(g.certs.names[g.cert[i]!]!);
+    if (g.mqtt[i]) {
+      if (mqttSample.length < sample) mqttSample.push(g.ids[i]!);
+      mqtt++;
+    }
+  }
+  const certs = t.kind === "ca" || t.kind === "cert";
+  return [{ fleet: g.size, devices: sel.devices.length, byModel, byGroup, byCountry, mqtt, mqttSample, certificates: certs ? fps.size : 0, certificateSample: certs ? [...fps].sort().slice(0, sample) : [], resolved: sel.resolved, notes: sel.notes, modelDocs: g.modelDocs }, sel.devices];
+}
+
+/**
+ * Counts in the database for the targets its indexes answer (model, firmware, certificate, CA by fingerprint,
+ * component, endpoint): a GROUP BY over the affected rows instead of the whole fleet read into a graph. Returns
+ * undefined for the others (credential, provider, CA by subject), which take the graph. Same answers as
+ * countOnGraph (test/whatif/fast.test.ts).
+ */
+async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Promise<Counted | undefined> {
+  let selector: DeviceSelector;
+  let resolved: Record<string, unknown>;
+  const notes: string[] = [];
+  let images: string[] | undefined;
+  switch (t.kind) {
+    case "model":
+      selector = { model: t.model };
+      resolved = { model_id: t.model };
+      break;
+    case "firmware":
+      selector = { model: t.model, firmware: t.version };
+      resolved = { model_id: t.model, firmware_version: t.version };
+      break;
+    case "cert":
+      selector = { cert: t.fingerprint };
+      resolved = { fingerprint: t.fingerprint };
+      break;
+    case "ca":
+      if (t.fingerprint === undefined) return undefined;
+      selector = { issuer_fingerprint: t.fingerprint };
+      resolved = {};
+      break;
+    case "component": {
+      const hit = new Map<string, { model: string; firmware: string }>();
+      for await (const page of store.graph.components()) {
+        for (const c of page) {
+          const key = c.purl ? purlBase(c.purl) : c.version !== null ? `${c.name}@${c.version}` : c.name;
+          if (componentMatches(t, key, c.name, c.version ?? undefined)) hit.set(`${c.model_id}@${c.firmware_version}`, { model: c.model_id, firmware: c.firmware_version });
+        }
+      }
+      selector = { images: [...hit.values()] };
+      images = [];
+      resolved = {};
+      break;
+    }
+    case "endpoint": {
+      const ids = await store.graph.endpointDevices(t.host, t.port);
+      selector = { device_ids: ids };
+      resolved = { seen_devices: ids.length };
+      notes.push("Devices are those seen talking to the endpoint in recorded flows (detect runs); a device that has not been observed is not counted.");
+      break;
+    }
+    default:
+      return undefined;
+  }
+  const a = await store.graph.affected(selector, sample);
+  const byModel = new Map<string | null, number>(), byGroup = new Map<string | null, number>(), byCountry = new Map<string | null, number>();
+  const seenImages = new Set<string>();
+  let devices = 0;
+  for (const r of a.rows) {
+    devices += r.devices;
+    inc(byModel, r.model_id, r.devices);
+    inc(byCountry, r.country, r.devices);
+    if (r.groups.length === 0) inc(byGroup, null, r.devices);
+    for (const g of r.groups) inc(byGroup, g, r.devices);
+    if (r.model_id !== null && r.firmware_version !== null) seenImages.add(`${r.model_id}@${r.firmware_version}`);
+  }
+  const modelDocs = new Map((await store.fleet.models()).map((m) => [m.model_id, m]));
+  if (devices === 0) {
+    if (t.kind === "model" && !modelDocs.has(t.model)) throw new LongwatchError("not_found", `no device of model ${t.model} is stored`, { model_id: t.model });
+    if (t.kind === "firmware") throw new LongwatchError("not_found", `no stored device runs firmware ${t.version} of model ${t.model}`, { model_id: t.model, firmware_version: t.version });
+    if (t.kind === "cert") throw new LongwatchError("not_found", `no stored device uses certificate ${t.fingerprint}`, { fingerprint: t.fingerprint });
+    if (t.kind === "ca") throw new LongwatchError("not_found", `no stored device certificate was issued by the CA certificate ${t.fingerprint} (a CA is recognised when a device's certificate file carries it; otherwise name it by subject: ca:"CN=…")`, { fingerprint: t.fingerprint });
+    if (t.kind === "component") throw new LongwatchError("not_found", `no imported firmware inventory of a stored device contains ${t.purl ?? `${t.name}${t.version ? `@${t.version}` : ""}`}`, {});
+  }
+  if (t.kind === "ca") resolved = { subjects: [await store.graph.issuerSubject(t.fingerprint!)], certificates: a.certificates };
+  if (images) resolved = { firmware: [...seenImages].sort() };
+  if (t.kind === "endpoint") {
+    const unknown = (resolved.seen_devices as number) - devices;
+    if (unknown) notes.push(`${unknown} device(s) seen in flows are not in the inventory and are left out.`);
+  }
+  return { fleet: await store.graph.deviceCount(), devices, byModel, byGroup, byCountry, mqtt: a.mqtt, mqttSample: a.mqtt_sample, certificates: a.certificates, certificateSample: a.certificate_sample, resolved, notes, modelDocs };
+}
+
 export async function compromise(deps: RespondDeps, targetText: string | WhatifTarget, opts: CompromiseOptions = {}): Promise<CompromiseReport> {
   const t = typeof targetText === "string" ? parseWhatifTarget(targetText) : targetText;
   const store: StoreTx = deps.store;
-  const layer = LAYERS[t.kind];
-  const g = opts.graph ?? (await buildGraph(store, layer ? [layer] : []));
-  const sel = await selectDevices(store, g, t);
-  const total = Math.max(g.size, 1);
-  const byModel = new Map<number, number>(), byGroup = new Map<number, number>(), byCountry = new Map<number, number>();
-  for (const i of sel.devices) {
-    inc(byModel, g.model[i]!);
-    inc(byCountry, g.country[i]!);
-    const a = g.groupStart[i]!, b = g.groupStart[i + 1]!;
-    if (a === b) inc(byGroup, -1);
-    for (let k = a; k < b; k++) inc(byGroup, g.groupList[k]!);
+  const sample = opts.sample ?? 3;
+  let c = opts.graph || opts.devices ? undefined : await countInStore(store, t, sample);
+  let g: FleetGraph | undefined;
+  let selected: Int32Array | undefined;
+  if (!c) {
+    const layer = LAYERS[t.kind];
+    g = opts.graph ?? (await buildGraph(store, layer ? [layer] : []));
+    [c, selected] = await countOnGraph(store, g, t, sample);
   }
+  const total = Math.max(c.fleet, 1);
   // Recovery and data are judged per model, then counted per device.
-  const verdicts = new Map<number, ReturnType<typeof judgeModel>>();
-  const verdictOf = (m: number) => {
+  const verdicts = new Map<string | null, ReturnType<typeof judgeModel>>();
+  const verdictOf = (m: string | null) => {
     let v = verdicts.get(m);
-    if (!v) verdicts.set(m, (v = judgeModel(m < 0 ? undefined : g.modelDocs.get(g.models.names[m]!), t)));
+    if (!v) verdicts.set(m, (v = judgeModel(m === null ? undefined : c.modelDocs.get(m), t)));
     return v;
   };
   const data = { telemetry: 0, location: 0, personal: 0, undeclared: 0 };
   const recovery = { remote: 0, not_remote: 0, unknown: 0 };
   const reasonCount = new Map<RecoveryReason, number>();
   const byModelRecovery: ModelRecovery[] = [];
-  for (const [m, n] of byModel) {
+  for (const [m, n] of c.byModel) {
     const v = verdictOf(m);
     if (!v.data.declared) data.undeclared += n;
     if (v.data.telemetry) data.telemetry += n;
@@ -113,10 +235,10 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
     if (v.data.personal) data.personal += n;
     recovery[v.recoverable === "yes" ? "remote" : v.recoverable === "no" ? "not_remote" : "unknown"] += n;
     for (const r of v.reasons) reasonCount.set(r, (reasonCount.get(r) ?? 0) + n);
-    byModelRecovery.push({ model_id: m < 0 ? null : g.models.names[m]!, devices: n, recoverable: v.recoverable, reasons: v.reasons });
+    byModelRecovery.push({ model_id: m, devices: n, recoverable: v.recoverable, reasons: v.reasons });
   }
   byModelRecovery.sort((a, b) => b.devices - a.devices || ((a.model_id ?? "") < (b.model_id ?? "") ? -1 : 1));
-  const plan = await planSteps(deps, g, t, sel.devices, opts.sample ?? 3);
+  const plan = await planSteps(deps, c, t, sample);
   const budget = deps.settings.automatic.budget;
   const perDevice = Math.max(0, ...plan.filter((s) => s.target_kind === "device").map((s) => s.targets));
   const duration = budget.devices > 0 ? Math.ceil(perDevice / budget.devices) * budget.per : null;
@@ -124,12 +246,12 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
   const report: CompromiseReport = {
     target: formatWhatifTarget(t),
     kind: t.kind,
-    resolved: sel.resolved,
+    resolved: c.resolved,
     generated_at: new Date(deps.now()).toISOString(),
-    fleet_devices: g.size,
-    affected: { devices: sel.devices.length, share: sel.devices.length / total, by_model: tally(byModel, g.models.names, total).map((s) => (s.name === "(none)" ? { ...s, name: "(no model)" } : s)), by_group: tally(byGroup, g.groups.names, total), by_country: tally(byCountry, g.countries.names, total) },
+    fleet_devices: c.fleet,
+    affected: { devices: c.devices, share: c.devices / total, by_model: tally(c.byModel, total).map((s) => (s.name === "(none)" ? { ...s, name: "(no model)" } : s)), by_group: tally(c.byGroup, total), by_country: tally(c.byCountry, total) },
     data,
-    recovery: { ...recovery, reasons: [...reasonCount].map(([reason, devices]) => ({ reason, text: RECOVERY_REASONS[reason], devices })).sort((a, b) => b.devices - a.devices), by_model: byModelRecovery },
+    recovery: { ...recovery, reasons: [...reasonCount].map(([reason, devices]) => ({ reason, text: RECOVERY_REASONS[reason], devices })).sort((a, b) => b.devices - a.devices || (a.reason < b.reason ? -1 : 1)), by_model: byModelRecovery },
     plan,
     remediation: {
       devices: perDevice,
@@ -138,12 +260,14 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
       text: perDevice === 0 ? "No device-level action to take." : duration === null ? `The automatic-response budget is 0, so every one of the ${perDevice} device actions waits for a person.` : `${perDevice} device action(s) at the automatic-response budget of ${budgetText}: ${formatDuration(duration)}.`,
       hands_on: recovery.not_remote,
     },
-    notes: sel.notes,
+    notes: c.notes,
   };
-  if (opts.devices) {
-    report.devices = [...sel.devices].map((i) => {
-      const v = verdictOf(g.model[i]!);
-      return { device_id: g.ids[i]!, model_id: g.model[i]! < 0 ? null : g.models.names[g.model[i]!]!, country: g.country[i]! < 0 ? null : g.countries.names[g.country[i]!]!, recoverable: v.recoverable, reasons: v.reasons };
+  if (opts.devices && g && selected) {
+    const graph = g;
+    report.devices = [...selected].map((i) => {
+      const m = graph.model[i]! < 0 ? null : graph.models.names[graph.model[i]!]!;
+      const v = verdictOf(m);
+      return { device_id: graph.ids[i]!, model_id: m, country: graph.country[i]! < 0 ? null : graph.countries.names[graph.country[i]!]!, recoverable: v.recoverable, reasons: v.reasons };
     });
   }
   return report;
@@ -154,25 +278,16 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
  * secret, and quarantine every affected device on the broker until it is fixed. Each step is dry-run offline on a
  * few targets, so the plan shows exactly what respond would do.
  */
-async function planSteps(deps: RespondDeps, g: FleetGraph, t: WhatifTarget, devices: Int32Array, sample: number): Promise<PlanStep[]> {
+async function planSteps(deps: RespondDeps, c: Counted, t: WhatifTarget, _sample: number): Promise<PlanStep[]> {
   const steps: { action: string; kind: Target["kind"]; targets: string[]; count: number; params: Record<string, unknown>; why: string }[] = [];
   if (t.kind === "ca" || t.kind === "cert") {
-    const fps = new Set<string>();
-    for (const i of devices) if (g.cert[i]! >= 0) fps.add(g.certs.names[g.cert[i]!]!);
-    steps.push({ action: "cert-revoke", kind: "certificate", targets: [...fps].sort().slice(0, sample), count: fps.size, params: { reason: t.kind === "ca" ? "cACompromise" : "keyCompromise" }, why: t.kind === "ca" ? "Every certificate the CA issued can be forged: revoke them and re-issue from a new CA." : "The certificate's key is known to the attacker." });
+    steps.push({ action: "cert-revoke", kind: "certificate", targets: c.certificateSample, count: c.certificates, params: { reason: t.kind === "ca" ? "cACompromise" : "keyCompromise" }, why: t.kind === "ca" ? "Every certificate the CA issued can be forged: revoke them and re-issue from a new CA." : "The certificate's key is known to the attacker." });
   }
   if (t.kind === "credential") {
     const name = `${t.ownerIsModel ? "model:" : ""}${t.owner}/${t.service}/${t.username}`;
     steps.push({ action: "credential-rotate", kind: "credential", targets: [name], count: 1, params: {}, why: "The secret is known: change it on every device that shares it." });
   }
-  const mqtt: string[] = [];
-  let mqttCount = 0;
-  for (const i of devices) {
-    if (!g.mqtt[i]) continue;
-    if (mqtt.length < sample) mqtt.push(g.ids[i]!);
-    mqttCount++;
-  }
-  if (mqttCount > 0) steps.push({ action: "mqtt-quarantine", kind: "device", targets: mqtt, count: mqttCount, params: {}, why: "Until a device is fixed it may only use its control topic, so it can still be updated but not send or receive data." });
+  if (c.mqtt > 0) steps.push({ action: "mqtt-quarantine", kind: "device", targets: c.mqttSample, count: c.mqtt, params: {}, why: "Until a device is fixed it may only use its control topic, so it can still be updated but not send or receive data." });
   const out: PlanStep[] = [];
   for (const s of steps) {
     const a = actionOf(s.action);

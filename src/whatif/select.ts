@@ -37,12 +37,14 @@ export function credentialDevices(g: FleetGraph, node: CredentialNode, mark = ne
   return mark;
 }
 
+/** Whether a component (its key: purl without qualifiers, or name@version) is the one a component target names. */
+export function componentMatches(t: Extract<WhatifTarget, { kind: "component" }>, key: string, name: string, version: string | undefined): boolean {
+  return t.purl !== undefined ? key === t.purl || key.split("@")[0] === t.purl : name.toLowerCase() === t.name!.toLowerCase() && (t.version === undefined || version === t.version);
+}
+
 export function componentImages(g: FleetGraph, t: Extract<WhatifTarget, { kind: "component" }>): Set<number> {
   const images = new Set<number>();
-  for (const c of g.components) {
-    const hit = t.purl !== undefined ? c.key === t.purl || c.key.split("@")[0] === t.purl : c.name.toLowerCase() === t.name!.toLowerCase() && (t.version === undefined || c.version === t.version);
-    if (hit) for (const im of c.images) images.add(im);
-  }
+  for (const c of g.components) if (componentMatches(t, c.key, c.name, c.version)) for (const im of c.images) images.add(im);
   return images;
 }
 

@@ -1,9 +1,44 @@
-import { graphDevice, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
+import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
 import type { PgDb } from "./db.ts";
 
 /** Documents are text (see fleet migration): certificate and component fields are read with `doc::json` by the server; device documents are parsed once in JavaScript (graphDevice). */
 export class PgGraph implements GraphRepository {
   constructor(private readonly db: PgDb) {}
+
+  async deviceCount(): Promise<number> {
+    const [r] = await this.db.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM devices");
+    return r!.n;
+  }
+
+  /** A WHERE clause whose parameters start at $1. */
+  private where(sel: DeviceSelector): [string, unknown[]] {
+    if ("model" in sel) return sel.firmware === undefined ? ["model_id = $1", [sel.model]] : ["model_id = $1 AND firmware_version = $2", [sel.model, sel.firmware]];
+    if ("cert" in sel) return ["cert_fingerprint = $1", [sel.cert]];
+    if ("issuer_fingerprint" in sel) return ["cert_fingerprint IN (SELECT fingerprint FROM certificates WHERE (doc::json ->> 'issuer_fingerprint') = $1)", [sel.issuer_fingerprint]];
+    if ("images" in sel) return ["(model_id, firmware_version) IN (SELECT * FROM unnest($1::text[], $2::text[]))", [sel.images.map((i) => i.model), sel.images.map((i) => i.firmware)]];
+    return ["device_id = ANY($1::text[])", [[...sel.device_ids]]];
+  }
+
+  async affected(sel: DeviceSelector, sample: number): Promise<AffectedDevices> {
+    const [w, p] = this.where(sel);
+    const n = p.length + 1;
+    const rows = (await this.db.query<{ model_id: string | null; firmware_version: string; country: string; groups: string; n: number }>(`SELECT model_id, firmware_version, country, groups, COUNT(*)::int AS n FROM devices WHERE ${w} GROUP BY model_id, firmware_version, country, groups`, p)).map((r) => ({ model_id: r.model_id, firmware_version: r.firmware_version === "" ? null : r.firmware_version, country: r.country === "" ? null : r.country, groups: groupsOf(r.groups), devices: r.n }));
+    const mqtt = `FROM devices WHERE ${w} AND (doc::json ->> 'mqtt_client_id') IS NOT NULL`;
+    const certs = "cert" in sel || "issuer_fingerprint" in sel;
+    const [m] = await this.db.query<{ n: number }>(`SELECT COUNT(*)::int AS n ${mqtt}`, p);
+    const sampleIds = await this.db.query<{ device_id: string }>(`SELECT device_id ${mqtt} ORDER BY device_id LIMIT $${n}`, [...p, sample]);
+    const [c] = certs ? await this.db.query<{ n: number }>(`SELECT COUNT(DISTINCT cert_fingerprint)::int AS n FROM devices WHERE ${w}`, p) : [{ n: 0 }];
+    const fps = certs ? await this.db.query<{ fp: string }>(`SELECT DISTINCT cert_fingerprint COLLATE "C" AS fp FROM devices WHERE ${w} AND cert_fingerprint IS NOT NULL ORDER BY 1 LIMIT $${n}`, [...p, sample]) : [];
+    return { rows, mqtt: m!.n, mqtt_sample: sampleIds.map((r) => r.device_id), certificates: c!.n, certificate_sample: fps.map((r) => r.fp) };
+  }
+
+  async issuerSubject(issuerFingerprint: string): Promise<string | undefined> {
+    const [r] = await this.db.query<{ s: string }>(
+      `SELECT doc::json ->> 'issuer' AS s FROM certificates WHERE (doc::json ->> 'issuer_fingerprint') = $1 AND fingerprint IN (SELECT cert_fingerprint FROM devices WHERE cert_fingerprint IS NOT NULL) ORDER BY fingerprint LIMIT 1`,
+      [issuerFingerprint],
+    );
+    return r?.s;
+  }
 
   async *devices(pageSize = 20_000): AsyncIterable<GraphDeviceRow[]> {
     let after = "";

@@ -1,9 +1,42 @@
 import type Database from "better-sqlite3";
-import { graphDevice, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
+import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
 
 /** Narrow keyset-paged reads. */
 export class SqliteGraph implements GraphRepository {
   constructor(private readonly db: Database.Database) {}
+
+  async deviceCount(): Promise<number> {
+    return this.db.prepare("SELECT COUNT(*) FROM devices").pluck().get() as number;
+  }
+
+  private where(sel: DeviceSelector): [string, unknown[]] {
+    if ("model" in sel) return sel.firmware === undefined ? ["model_id = ?", [sel.model]] : ["model_id = ? AND firmware_version = ?", [sel.model, sel.firmware]];
+    if ("cert" in sel) return ["cert_fingerprint = ?", [sel.cert]];
+    if ("issuer_fingerprint" in sel) return ["cert_fingerprint IN (SELECT fingerprint FROM certificates WHERE doc ->> '$.issuer_fingerprint' = ?)", [sel.issuer_fingerprint]];
+    if ("images" in sel) return ["(model_id, firmware_version) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))", [JSON.stringify(sel.images.map((i) => [i.model, i.firmware]))]];
+    return ["device_id IN (SELECT value FROM json_each(?))", [JSON.stringify(sel.device_ids)]];
+  }
+
+  async affected(sel: DeviceSelector, sample: number): Promise<AffectedDevices> {
+    const [w, p] = this.where(sel);
+    const rows = (this.db.prepare(`SELECT model_id, firmware_version, country, groups, COUNT(*) AS n FROM devices WHERE ${w} GROUP BY model_id, firmware_version, country, groups`).raw().all(...p) as [string | null, string, string, string, number][]).map(([model_id, fw, country, groups, n]) => ({ model_id, firmware_version: fw === "" ? null : fw, country: country === "" ? null : country, groups: groupsOf(groups), devices: n }));
+    const mqtt = `FROM devices WHERE ${w} AND doc ->> '$.mqtt_client_id' IS NOT NULL`;
+    const certs = "cert" in sel || "issuer_fingerprint" in sel;
+    return {
+      rows,
+      mqtt: this.db.prepare(`SELECT COUNT(*) ${mqtt}`).pluck().get(...p) as number,
+      mqtt_sample: this.db.prepare(`SELECT device_id ${mqtt} ORDER BY device_id LIMIT ?`).pluck().all(...p, sample) as string[],
+      certificates: certs ? (this.db.prepare(`SELECT COUNT(DISTINCT cert_fingerprint) FROM devices WHERE ${w}`).pluck().get(...p) as number) : 0,
+      certificate_sample: certs ? (this.db.prepare(`SELECT DISTINCT cert_fingerprint FROM devices WHERE ${w} AND cert_fingerprint IS NOT NULL ORDER BY 1 LIMIT ?`).pluck().all(...p, sample) as string[]) : [],
+    };
+  }
+
+  async issuerSubject(issuerFingerprint: string): Promise<string | undefined> {
+    return this.db
+      .prepare("SELECT doc ->> '$.issuer' FROM certificates WHERE doc ->> '$.issuer_fingerprint' = ? AND fingerprint IN (SELECT cert_fingerprint FROM devices WHERE cert_fingerprint IS NOT NULL) ORDER BY fingerprint LIMIT 1")
+      .pluck()
+      .get(issuerFingerprint) as string | undefined;
+  }
 
   async *devices(pageSize = 20_000): AsyncIterable<GraphDeviceRow[]> {
     // One JSON.parse of the document in JavaScript is cheaper than SQLite re-parsing it for each `->>` (measured: 3.7 µs
