@@ -43,8 +43,8 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     await browser?.close();
   });
 
-  async function signedIn(token: string, theme: "light" | "dark" = "light"): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: theme });
+  async function signedIn(token: string, theme: "light" | "dark" = "light", width = 1280): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height: width < 1280 ? 720 : 860 }, colorScheme: theme });
     const page = await context.newPage();
     // Before signing in, the app's "who am I" probe answers 401 and Chromium logs that as a console error: errors
     // count from the moment the app is signed in.
@@ -90,6 +90,12 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     const first = (await (await svc.fetch(`/api/v1/findings?rule=${encodeURIComponent(ruleId)}&severity=high&page_size=1`)).json()) as { items: { fingerprint: string }[] };
     await page.getByRole("button", { name: "Suppress…" }).first().click();
     const dialog = page.getByRole("dialog");
+    // From the keyboard: the dialog takes the focus (the reason), and Escape closes it without a change.
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } | null } }).document.activeElement?.tagName), "TEXTAREA");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Suppress…" }).first().focus();
+    await page.keyboard.press("Enter");
     // Too short a reason is refused by the form and nothing is stored.
     await dialog.getByLabel("Reason (required)").fill("ok");
     await dialog.getByRole("button", { name: "Suppress", exact: true }).click();
@@ -162,6 +168,15 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     await page.locator(".nested table").waitFor();
     assert.equal(await page.getByRole("button", { name: "Suppress…" }).count(), 0);
     assert.equal(await page.getByRole("link", { name: "API tokens" }).count(), 0);
+    await page.goto(`${svc.url}/`);
+    await page.getByRole("heading", { name: "Top problems" }).waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Largest blast radius" }).count(), 0, "the what-if ranking needs a responder");
+    await page.goto(`${svc.url}/settings/tokens`);
+    await page.locator("main h1, main .error-box").first().waitFor();
+    assert.equal(await page.getByRole("button", { name: /Create|Revoke/ }).count(), 0, "no token controls");
+    // Whatever the viewer has in front of them, the API refuses the change too.
+    const refused = await svc.fetch("/api/v1/suppressions", { method: "POST", token: svc.tokens.viewer, json: { rule: "x", reason: "not allowed" } });
+    assert.equal(refused.status, 403);
     await page.close();
   });
 
@@ -208,6 +223,25 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     await page.getByRole("heading", { name: "Provisions" }).waitFor();
     assert.ok((await page.locator("h3 + .table-wrap tbody tr").count()) > 3, "provisions are listed");
     assert.match(await page.locator("h3 + .table-wrap tbody").innerText(), /pass|fail|inconclusive|not assessed|not applicable/);
+    await page.close();
+  });
+
+  it("works from 1024 px wide: no page scrolls sideways (wide tables scroll in their own frame)", async () => {
+    const page = await signedIn(svc.tokens.admin, "light", 1024);
+    const dir = join(SHOTS, "1024");
+    mkdirSync(dir, { recursive: true });
+    const first = ((await (await svc.fetch("/api/v1/alerts?page_size=1&detector=volume-anomaly")).json()) as { items: { id: string; device_id: string }[] }).items[0]!;
+    const wide: string[] = [];
+    for (const path of [...PAGES, `/alerts/${encodeURIComponent(first.id)}`, `/devices/${encodeURIComponent(first.device_id)}`, "/findings?severity=high"]) {
+      await page.goto(`${svc.url}${path}`);
+      await page.locator("main h1").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      const width = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+      if (width > 1024) wide.push(`${path}: ${width} px`);
+      const name = path === "/" ? "overview" : path.startsWith("/alerts/") ? "alert" : path.startsWith("/devices/") ? "device" : path.slice(1).replace(/[/?=&%]+/g, "-");
+      await page.screenshot({ path: join(dir, `${name}.png`) });
+    }
+    assert.deepEqual(wide, []);
     await page.close();
   });
 

@@ -131,6 +131,17 @@ function UserBox(props: { theme: Theme; onTheme: () => void; onSignOut: () => vo
 }
 
 function Page({ route }: { route: ReturnType<typeof matchRoute> }) {
+  const isAdmin = useCan("admin");
+  // The audit log and tokens are admin pages: anyone else who follows a link to one is told so, with no controls.
+  if ((route.page === "audit" || route.page === "tokens") && !isAdmin) {
+    return (
+      <div class="empty">
+        <h1>{route.page === "audit" ? "Audit log" : "API tokens"}</h1>
+        <p>This page is for admins. Ask an admin of this Longwatch if you need it.</p>
+        <p><Link href="/">Back to the overview</Link></p>
+      </div>
+    );
+  }
   switch (route.page) {
     case "overview": return <Overview />;
     case "devices": return <Devices />;

@@ -616,7 +616,7 @@ export type Trends = {
     /** true: more than the count cap (counted up to it). */
     capped: boolean;
   })[];
-  /** Finished scans in the range, oldest first, with their findings by severity. */
+  /** The last 30 finished scans, oldest first, with their findings by severity. */
   scans: ({
     id: number;
     at: string;

@@ -18,7 +18,7 @@ export function AlertPage({ id }: { id: string }) {
   const session = useSession();
   const canTriage = useCan("analyst");
   const alert = useLoad((signal) => call("alerts.get", { params: { id }, signal }), `alert:${id}`);
-  const history = useLoad((signal) => call("alerts.history", { params: { id }, signal }), `alert-history:${id}:${alert.data?.state ?? ""}:${alert.data?.verification ?? ""}:${alert.data?.assignee ?? ""}`);
+  const history = useLoad((signal) => call("alerts.history", { params: { id }, signal }), `alert-history:${id}`);
   const series = useLoad((signal) => call("alerts.series", { params: { id }, signal }), `alert-series:${id}`);
   const [comment, setComment] = useState("");
   const [message, setMessage] = useState<string>();

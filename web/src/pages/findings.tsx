@@ -2,7 +2,7 @@
  * Findings, one row per rule with the distinct devices it affects; a row opens to the devices' findings. Suppressing
  * takes a reason and an expiry, so an accepted risk comes back for review instead of disappearing for good.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, call, exportUrl } from "../api/client.ts";
 import type { Finding, FindingGroup, NewSuppression } from "../api/types.ts";
 import { FilterBar } from "../components/filters.tsx";
@@ -139,6 +139,13 @@ function RuleFindings({ rule, filters }: { rule: string; filters: Record<string,
 function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done: boolean) => void }) {
   const [reason, setReason] = useState("");
   const [expires, setExpires] = useState(() => new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+  // The dialog takes the focus (the reason first) and gives it back to what opened it when it closes.
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    reasonRef.current?.focus();
+    return () => opener?.focus();
+  }, []);
   // POST /api/v1/suppressions accepts one finding (its fingerprint), one device's findings of the rule, or all of them.
   const [scope, setScope] = useState<"finding" | "device" | "rule">("finding");
   const [error, setError] = useState<string>();
@@ -168,7 +175,7 @@ function SuppressDialog({ finding, onClose }: { finding: Finding; onClose: (done
         </fieldset>
         <label class="field">
           <span>Reason (required)</span>
-          <textarea required minLength={3} rows={3} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} autoFocus />
+          <textarea ref={reasonRef} required minLength={3} rows={3} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
         </label>
         <label class="field">
           <span>Expires (it comes back for review then)</span>

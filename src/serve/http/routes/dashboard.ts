@@ -56,7 +56,7 @@ const TrendsSchema = z
     since: z.string().describe("First day counted (UTC midnight)."),
     until: z.string().describe("The day after the last day counted."),
     alerts_per_day: z.array(z.object({ day: z.string(), raised: z.number().int(), high: z.number().int().describe("Of them, high or critical."), capped: z.boolean().describe("true: more than the count cap (counted up to it).") })),
-    scans: z.array(z.object({ id: z.number().int(), at: z.string(), counts: SeverityCounts })).describe("Finished scans in the range, oldest first, with their findings by severity."),
+    scans: z.array(z.object({ id: z.number().int(), at: z.string(), counts: SeverityCounts })).describe("The last 30 finished scans, oldest first, with their findings by severity."),
   })
   .meta({ id: "Trends" });
 
@@ -131,7 +131,7 @@ export const dashboardRoutes = [
     path: "/api/v1/overview/trends",
     role: "viewer",
     tag: "overview",
-    summary: "Trends over time: alerts raised per day (all, and high or critical) and each scan's findings by severity",
+    summary: "Trends over time: alerts raised per day (all, and high or critical) and the last 30 scans' findings by severity",
     description: "Days end at `until` (default: the day after the newest alert, or today); each day is two bounded counts on the alerts' first_seen index, so the answer stays fast on a large store.",
     query: z.object({
       days: z.coerce.number().int().min(1).max(90).default(30),
@@ -156,7 +156,8 @@ export const dashboardRoutes = [
         const [all, high] = await Promise.all([ctx.store.lists.alerts(range), ctx.store.lists.alerts({ ...range, severity: "high" })]);
         alerts_per_day.push({ day: iso(t).slice(0, 10), raised: all.total?.count ?? 0, high: high.total?.count ?? 0, capped: all.total?.type === "at_least" });
       }
-      const scans = (await ctx.store.lists.scans({ since: iso(start), until: iso(end), page_size: 200, total_cap: 0 })).items.reverse().map((s) => ({ id: s.id, at: s.finished_at ?? s.started_at, counts: s.counts }));
+      // The last 30 audits whenever they ran: a fleet is audited on its own schedule, not on the alerts' days.
+      const scans = (await ctx.store.lists.scans({ page_size: 30, total_cap: 0 })).items.reverse().map((s) => ({ id: s.id, at: s.finished_at ?? s.started_at, counts: s.counts }));
       return { since: iso(start), until: iso(end), alerts_per_day, scans };
     },
   }),

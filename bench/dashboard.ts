@@ -1,0 +1,81 @@
+/**
+ * bench:dashboard — first render of every dashboard page on a store of 1,000,000 devices (issue 13 item 3: ≤ 1 s).
+ * Fills a SQLite store with bench/list-fleet.ts (the bench:lists store), starts the real service on it (production
+ * settings: no response validation), and opens each page in Debian's Chromium: first render is the time from
+ * navigation to the page's heading with no loading indicator left in it; each API request the page made is timed by
+ * the browser (Resource Timing). Each page is opened 3 times; the median is reported.
+ *
+ *   npm run bench:dashboard                       # 1,000,000 devices
+ *   npm run bench:dashboard -- --devices 100000
+ *   npm run bench:dashboard -- --keep /tmp/lw-1m.db   # fill once, reuse the file on the next run
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { CHROMIUM_ARGS, findChromium } from "../src/report/pdf.ts";
+import { createToken } from "../src/serve/auth/tokens.ts";
+import { serveConfig } from "../src/serve/config.ts";
+import { silentLogger } from "../src/serve/log.ts";
+import { startService } from "../src/serve/service.ts";
+import { openStore } from "../src/store/open.ts";
+import { fillListFleet } from "./list-fleet.ts";
+
+const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, keep: { type: "string" }, runs: { type: "string", default: "3" } } });
+const N = Number(values.devices);
+const RUNS = Number(values.runs);
+const chromiumPath = findChromium();
+if (!chromiumPath) throw new Error("Chromium is not installed (apt-get install chromium)");
+
+const dir = mkdtempSync(join(tmpdir(), "lw-bench-dashboard-"));
+const file = values.keep ?? join(dir, "longwatch.db");
+const reuse = values.keep !== undefined && existsSync(file);
+const store = await openStore(`sqlite:${file}`);
+let fillSeconds: number | undefined;
+if (!reuse) fillSeconds = await fillListFleet(store, N);
+const service = await startService({ store, storeUrl: `sqlite:${file}`, config: serveConfig({ listen: "127.0.0.1:0" }).http, dataDir: dir, log: silentLogger, version: "bench" });
+const { token } = await createToken(store, { name: `bench-${process.pid}`, role: "admin", by: "bench", now: Date.now() });
+
+const { chromium } = await import("playwright-core");
+const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+interface Row { path: string; render: number; requests: [string, number][] }
+const rows: Row[] = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${service.url}/`);
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Overview" }).waitFor({ timeout: 120_000 });
+  const firstAlert = (await store.lists.alerts({ page_size: 1, total_cap: 0 })).items[0]!;
+  const PAGES = ["/", "/alerts", "/findings", "/devices", `/devices/${firstAlert.device_id}`, `/alerts/${firstAlert.id}`, "/forecast", "/certify", "/audit", "/settings/tokens"];
+  for (const path of PAGES) {
+    const runs: Row[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await page.goto("about:blank");
+      const start = Date.now();
+      await page.goto(`${service.url}${path}`);
+      await page.locator("main h1").first().waitFor({ timeout: 120_000 });
+      // Rendered: nothing in main still says it is loading.
+      await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector("main .state-msg"), undefined, { timeout: 120_000, polling: 20 });
+      const render = Date.now() - start;
+      const requests = (await page.evaluate(() => (globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string; duration: number }[] } }).performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v1/")).map((e) => [new URL(e.name).pathname + new URL(e.name).search, e.duration] as [string, number]))) as [string, number][];
+      runs.push({ path, render, requests });
+    }
+    runs.sort((a, b) => a.render - b.render);
+    rows.push(runs[Math.floor(runs.length / 2)]!);
+    console.error(`${path}: ${runs.map((r) => r.render).join(", ")} ms`);
+  }
+  await context.close();
+} finally {
+  await browser.close();
+  await service.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`\n${N.toLocaleString("en-US")} devices, SQLite${fillSeconds !== undefined ? `; fill ${fillSeconds.toFixed(0)} s` : " (reused store)"}; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+console.log("| page | first render (median of " + RUNS + ") ms | its API requests (ms) |");
+console.log("|---|---:|---|");
+const short = (u: string) => u.replace("/api/v1", "").replace(/page_size=\d+&?/, "").replace(/[?&]$/, "");
+for (const r of rows) console.log(`| ${r.path.replace(/\/(dev|al)-[\w-]+$/, "/{id}")} | ${r.render} | ${r.requests.map(([u, d]) => `${short(u)} ${d.toFixed(0)}`).join("; ")} |`);
