@@ -12,6 +12,7 @@ import { type CredentialImportResult, importCredentials } from "../inventory/cre
 import { type DeviceImportResult, importDevices } from "../inventory/devices.ts";
 import { loadMapping } from "../inventory/mapping.ts";
 import { importModels, type ModelImportResult } from "../inventory/models.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { KeyedDigest } from "../inventory/secrets.ts";
 import type { FleetDevice, StoreTx } from "../store/store.ts";
 import { loadScanConfig, type ScanConfig } from "./config-file.ts";
@@ -34,6 +35,8 @@ export interface ScanOptions {
   config?: string;
   /** Stop at the first rejected record and change nothing. */
   strict?: boolean;
+  /** The inventory's text encoding (detected when not given). */
+  encoding?: TextEncodingName;
   /** Delete stored devices the inventory no longer contains. */
   prune?: boolean;
   allowOutsideCerts?: boolean;
@@ -99,6 +102,7 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
           : {}),
         ...(mapping ? { mapping } : {}),
         ...(o.strict ? { strict: true } : {}),
+        ...(o.encoding ? { encoding: o.encoding } : {}),
         ...(o.prune ? { prune: true } : {}),
       });
       if (devices.stopped) return withModels({ stopped: devices.stopped });

@@ -9,6 +9,7 @@ import type { CertificateInfo } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import { type SerializedDevice, serializeDevice, type StoredDevice } from "../store/store.ts";
 import type { CertificateLoader } from "./certificate-loader.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { Mapping } from "./mapping.ts";
 import { validateTable } from "./validate-table.ts";
 
@@ -27,6 +28,7 @@ export interface DeviceBatchOptions {
   certificates?: CertificateLoader;
   /** Stop after the first rejected record. */
   strict?: boolean;
+  encoding?: TextEncodingName;
 }
 
 const ID_FIELDS: ReadonlySet<string> = new Set(["device_id"]);
@@ -50,6 +52,7 @@ export async function* deviceBatches(opts: DeviceBatchOptions): AsyncGenerator<D
     },
     // Only device_id identifies a device: any other invalid field is left out and the device kept (and audited).
     rejectOn: ID_FIELDS,
+    ...(opts.encoding ? { encoding: opts.encoding } : {}),
     ...(opts.mapping ? { mapping: opts.mapping } : {}),
   };
   for await (const valid of validateTable(opts.file, DeviceFieldsSchema, deviceCrossCheck, validateOpts)) {

@@ -13,6 +13,7 @@ import { parseCertificateFile } from "../formats/x509.ts";
 import { certificateLoader } from "./certificate-loader.ts";
 import { type DeviceBatch, deviceBatches } from "./device-batches.ts";
 import { workerDeviceBatches } from "./import-worker-client.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { Mapping } from "./mapping.ts";
 
 export interface DeviceImportOptions {
@@ -22,6 +23,8 @@ export interface DeviceImportOptions {
   mapping?: Mapping;
   /** Stop at the first rejected record and leave the store unchanged. */
   strict?: boolean;
+  /** The file's text encoding (formats/text-decode.ts); detected when not given. */
+  encoding?: TextEncodingName;
   prune?: boolean;
   /** Load the certificates the inventory names (cert_file); by default only from inside the inventory's folder. */
   certificates?: { allowOutside: boolean };
@@ -55,8 +58,8 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
   const result: DeviceImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0, fieldsDropped: 0, certificates: { loaded: 0, rejected: 0 } };
   const parallel = opts.parallel ?? statSync(opts.file).size > PARALLEL_FROM_BYTES;
   const batches: AsyncIterable<DeviceBatch> = parallel
-    ? workerDeviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: { file: opts.mapping.file, targets: [...opts.mapping.targets] } } : {}), ...(opts.strict ? { strict: true } : {}), ...(opts.certificates ? { certificates: opts.certificates } : {}) })
-    : deviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.certificates ? { certificates: certificateLoader(parseCertificateFile, opts.certificates) } : {}), ...(opts.strict ? { strict: true } : {}) });
+    ? workerDeviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: { file: opts.mapping.file, targets: [...opts.mapping.targets] } } : {}), ...(opts.strict ? { strict: true } : {}), ...(opts.encoding ? { encoding: opts.encoding } : {}), ...(opts.certificates ? { certificates: opts.certificates } : {}) })
+    : deviceBatches({ file: opts.file, ...(opts.mapping ? { mapping: opts.mapping } : {}), ...(opts.certificates ? { certificates: certificateLoader(parseCertificateFile, opts.certificates) } : {}), ...(opts.strict ? { strict: true } : {}), ...(opts.encoding ? { encoding: opts.encoding } : {}) });
   // A strict stop rolls the whole import back (and whatever onImported wrote in it) and returns, so it is thrown
   // out of the transaction as this value and caught below.
   const stop = { issue: undefined as InputIssue | undefined };

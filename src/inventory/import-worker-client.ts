@@ -1,4 +1,5 @@
 /** Runs device-batch production in a worker thread (import-worker.ts) and yields its batches in order. */
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import { Worker } from "node:worker_threads";
 import type { DeviceBatch } from "./device-batches.ts";
 
@@ -7,6 +8,7 @@ export interface WorkerImportRequest {
   mapping?: { file: string; targets: string[] };
   certificates?: { allowOutside: boolean };
   strict?: boolean;
+  encoding?: TextEncodingName;
 }
 
 export type WorkerMessage = { type: "batch"; batch: DeviceBatch } | { type: "done" } | { type: "error"; message: string };

@@ -25,6 +25,7 @@ async function run(): Promise<void> {
     ...(req.mapping ? { mapping: loadMapping(req.mapping.file, req.mapping.targets) } : {}),
     ...(req.certificates ? { certificates: certificateLoader(parseCertificateFile, req.certificates) } : {}),
     ...(req.strict ? { strict: true } : {}),
+    ...(req.encoding ? { encoding: req.encoding } : {}),
   });
   for await (const batch of batches) {
     while (credits === 0) await new Promise<void>((r) => (wake = r));

@@ -6,7 +6,9 @@
 import { createReadStream, statSync } from "node:fs";
 import { extname } from "node:path";
 import type { InputIssue } from "../core/input-issue.ts";
+import { LongwatchError } from "../core/errors.ts";
 import { CsvParser } from "../formats/csv.ts";
+import { TextChunkDecoder, type TextEncodingName } from "../formats/text-decode.ts";
 import { JsonArrayParser, type JsonRecord, NdjsonParser } from "../formats/ndjson.ts";
 
 export type TableFormat = "csv" | "json" | "ndjson";
@@ -18,6 +20,8 @@ export interface RawRecord {
 
 export interface ReadOptions {
   format?: TableFormat;
+  /** The file's text encoding; by default UTF-8 (BOM or not), UTF-16 by its BOM, Windows-1252 with a warning. */
+  encoding?: TextEncodingName;
   delimiter?: string;
   /** Called with the bytes read so far (for progress bars). */
   onBytes?(bytesRead: number, totalBytes: number): void;
@@ -42,16 +46,29 @@ export function detectFormat(path: string): TableFormat {
 export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGenerator<TableBatch> {
   const format = opts.format ?? detectFormat(path);
   const total = statSync(path).size;
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   let bytes = 0;
   const csv = format === "csv" ? new CsvTable(path, opts.delimiter) : undefined;
   const json = format === "json" ? new JsonArrayParser() : format === "ndjson" ? new NdjsonParser() : undefined;
-  for await (const chunk of stream as AsyncIterable<string>) {
-    bytes += Buffer.byteLength(chunk, "utf8");
+  // Never U+FFFD in place of what the file holds: the encoding is detected (or given) and a guess is warned about.
+  const warnings: InputIssue[] = [];
+  const text = new TextChunkDecoder(opts.encoding, (reason) => warnings.push({ file: path, reason, level: "warning" }));
+  const decode = (f: () => string): string => {
+    try {
+      return f();
+    } catch (e) {
+      throw new LongwatchError("invalid_input", `${path}: ${(e as Error).message}`, { file: path });
+    }
+  };
+  const withWarnings = (b: TableBatch): TableBatch => (warnings.length ? { ...b, issues: [...warnings.splice(0), ...b.issues] } : b);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
     opts.onBytes?.(bytes, total);
-    yield csv ? csv.take(csv.parser.push(chunk)) : jsonBatch(path, json!.push(chunk));
+    const t = decode(() => text.push(chunk));
+    yield withWarnings(csv ? csv.take(csv.parser.push(t)) : jsonBatch(path, json!.push(t)));
   }
-  yield csv ? csv.take(csv.parser.end()) : jsonBatch(path, json!.end());
+  const t = decode(() => text.end());
+  yield withWarnings(csv ? csv.take([...csv.parser.push(t), ...csv.parser.end()]) : jsonBatch(path, [...json!.push(t), ...json!.end()]));
 }
 
 function jsonBatch(file: string, recs: JsonRecord[]): TableBatch {

@@ -1,0 +1,66 @@
+/** Inventory files in the encodings exports come in (issue 18 item 12): decoded, never a silent U+FFFD. */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import type { InputIssue } from "../../src/core/input-issue.ts";
+import { TextChunkDecoder } from "../../src/formats/text-decode.ts";
+import { importDevices } from "../../src/inventory/devices.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+import { cli } from "../cli/run-cli.ts";
+
+const TEXT = "device_id,name\nd1,Zähler Süd\nd2,Café €5\n";
+
+async function namesOf(file: string, encoding?: "windows-1252" | "latin1") {
+  const store = openSqliteStore(":memory:");
+  const issues: InputIssue[] = [];
+  await importDevices({ store, file, onIssue: (i) => issues.push(i), parallel: false, ...(encoding ? { encoding } : {}) });
+  const names: string[] = [];
+  for await (const page of store.fleet.devicePages()) names.push(...page.map((p) => p.device.name ?? ""));
+  await store.close();
+  return { names: names.sort(), issues };
+}
+
+describe("inventory encodings", () => {
+  it("reads UTF-8 with and without BOM, UTF-16 LE and BE with BOM, to the same text", async () => {
+    const t = tmpDir();
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TEXT, "utf16le")]);
+    const be = Buffer.from(le);
+    be.swap16();
+    const files = { "utf8.csv": Buffer.from(TEXT), "bom.csv": Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEXT)]), "le.csv": le, "be.csv": be };
+    for (const [name, bytes] of Object.entries(files)) {
+      const f = join(t.dir, name);
+      writeFileSync(f, bytes);
+      const r = await namesOf(f);
+      assert.deepEqual(r.issues, [], name);
+      assert.deepEqual(r.names, ["Café €5", "Zähler Süd"], name);
+    }
+  });
+
+  it("a Windows-1252 file is read as such with a warning naming the byte; --encoding reads it without one", async () => {
+    const t = tmpDir();
+    const f = join(t.dir, "cp1252.csv");
+    writeFileSync(f, Buffer.from([...Buffer.from("device_id,name\nd1,Z"), 0xe4, ...Buffer.from("hler S"), 0xfc, ...Buffer.from("d\nd2,Caf"), 0xe9, ...Buffer.from(" "), 0x80, ...Buffer.from("5\n")]));
+    const r = await namesOf(f);
+    assert.deepEqual(r.names, ["Café €5", "Zähler Süd"]);
+    assert.deepEqual(r.issues.map((i) => `${i.level}|${i.reason}`), ["warning|not valid UTF-8 at byte 19: read as Windows-1252 from there (give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose)"]);
+    const given = await namesOf(f, "windows-1252");
+    assert.deepEqual(given.issues, []);
+    assert.deepEqual(given.names, ["Café €5", "Zähler Süd"]);
+    const cli1 = await cli(["--data", join(t.dir, "data"), "scan", f, "--encoding", "windows-1252", "--now", "2026-11-25"]);
+    assert.equal(cli1.code, 0, cli1.stderr);
+    assert.doesNotMatch(cli1.stderr, /not valid UTF-8/);
+  });
+
+  it("splits multi-byte characters across chunks without loss, in any chunking", () => {
+    const bytes = Buffer.from("αβγ €😀 ascii ü\n".repeat(50));
+    for (const size of [1, 2, 3, 5, 7, 64]) {
+      const d = new TextChunkDecoder(undefined, () => assert.fail("no warning for valid UTF-8"));
+      let out = "";
+      for (let i = 0; i < bytes.length; i += size) out += d.push(bytes.subarray(i, i + size));
+      out += d.end();
+      assert.equal(out, bytes.toString("utf8"), `chunks of ${size}`);
+    }
+  });
+});
