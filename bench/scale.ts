@@ -86,8 +86,11 @@ async function workersRun(n: number): Promise<number> {
   const started = performance.now();
   const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, ["--max-old-space-size=6144", ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] }),
+    spawn(process.execPath, ["--max-old-space-size=6144", ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
   );
+  // A worker that ends before the stream is through fails the bench with the end of what it said.
+  const said = procs.map(() => "");
+  procs.forEach((p, i) => p.stderr!.on("data", (d: Buffer) => (said[i] = (said[i] + d.toString()).slice(-4000))));
   const last = info.state.last_seq;
   let firstS: number | undefined;
   let partsS: number | undefined;
@@ -102,6 +105,8 @@ async function workersRun(n: number): Promise<number> {
     if (partsS === undefined && parts.length === P && parts.reduce((s, c) => s + c.records, 0) === N && parts.every((c) => held(c) === 0)) partsS = since();
     if (fleetS === undefined && fleet && fleet.seq === last && held(fleet) === 0) fleetS = since();
     if (partsS !== undefined && fleetS !== undefined) break;
+    const gone = procs.findIndex((p) => p.exitCode !== null || p.signalCode !== null);
+    if (gone >= 0) throw new Error(`worker b${gone} ended (${procs[gone]!.exitCode ?? procs[gone]!.signalCode}) before the stream was through:\n${said[gone]}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const s = since();
