@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Ajv } from "ajv";
+import { createRequire } from "node:module";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Alert } from "../../src/core/record.ts";
 import { allRules } from "../../src/audit/rules/index.ts";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
@@ -18,14 +19,19 @@ const OASIS_COMMON = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json
 const TLP2_SCHEMA = "https://raw.githubusercontent.com/oasis-open/cti-stix-common-objects/main/extension-definition-specifications/tlp-2.0/extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d.json";
 
 /**
- * Validates each object against the STIX 2.1 schema of its type: the OASIS schemas as copied in the fork
- * dronnix/cti-stix2-json-schemas (vendored in test/fixtures; the upstream 2.1 files were not available, see SOURCE.txt);
- * a TLP 2.0 marking
- * against the OASIS TLP 2.0 extension's schema, which refers to the common schemas by their upstream URLs.
+ * Validates each object against the STIX 2.1 schema of its type with Ajv's JSON Schema 2020-12 build. Vendored in
+ * test/fixtures (SOURCE.txt): the official OASIS 2.1 files (oasis-open/cti-stix2-json-schemas, draft 2020-12) for
+ * indicator and relationship (commit 2170b992), identity and identifier (08cd340f), report and timestamp (688248bf);
+ * the other files (core, attack-pattern, sighting, marking-definition, ...) are still the fork
+ * dronnix/cti-stix2-json-schemas (draft-07), because their official 2.1 versions could not be retrieved here. A TLP 2.0
+ * marking is validated against the OASIS TLP 2.0 extension's schema (draft-07), which refers to the common schemas by
+ * their upstream URLs.
  */
 function validator(): (o: Record<string, unknown>) => string[] {
   // The OASIS patterns escape "-" outside classes, which JavaScript accepts only without the u flag.
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
+  const ajv = new Ajv2020({ strict: false, allErrors: true, unicodeRegExp: false });
+  // The fork's files and the TLP 2.0 schema declare draft-07, which Ajv's 2020 build accepts once its meta-schema is added.
+  ajv.addMetaSchema(createRequire(import.meta.url)("ajv/dist/refs/json-schema-draft-07.json") as object);
   ajv.addFormat("uri", /^[a-z][a-z0-9+.-]*:\S+$/i);
   const ids = new Map<string, string>();
   for (const dir of ["common", "sdos", "sros"]) {
@@ -97,6 +103,14 @@ describe("intel export (STIX 2.1)", () => {
     delete ind.pattern_type;
     assert.ok(validate(ind).length > 0);
     assert.ok(validate({ ...objects.find((o) => o.type === "sighting")!, count: 1_000_000_000 }).length > 0);
+    // The official 2.1 identity and report schemas are in use: a nameless identity and a report without published fail;
+    // indicator_types, which the fork required, is optional in the official indicator schema (as in STIX 2.1 itself).
+    const { name: _name, ...nameless } = objects.find((o) => o.type === "identity")!;
+    assert.ok(validate(nameless).length > 0);
+    const { published: _published, ...unpublished } = objects.find((o) => o.type === "report")!;
+    assert.ok(validate(unpublished).length > 0);
+    const { indicator_types: _types, ...untyped } = objects.find((o) => o.type === "indicator")!;
+    assert.deepEqual(validate(untyped), []);
   });
 
   it("gives device counts, never device identifiers", () => {
