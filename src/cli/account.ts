@@ -10,7 +10,7 @@ import { type Command, Option } from "commander";
 import { ROLES, type Role } from "../core/roles.ts";
 import { renderTable } from "../report/table.ts";
 import { hashPassword } from "../serve/auth/secrets.ts";
-import type { StoreTx } from "../store/store.ts";
+import type { Store, StoreTx } from "../store/store.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { withStore } from "./store.ts";
@@ -86,6 +86,16 @@ async function audit(store: StoreTx, ctx: CliContext, action: string, username: 
 /** The account as the audit log and `list` show it: never the hash. */
 const shown = (a: { username: string; role: Role; created_at: string; updated_at: string }, disabled: boolean) => ({ username: a.username, role: a.role, created_at: a.created_at, updated_at: a.updated_at, disabled });
 
+/** The stored account as `shown`, disabled when its hash is the disabled marker. */
+const shownStored = (a: { username: string; role: Role; created_at: string; updated_at: string; password_hash: string }) => shown(a, a.password_hash.startsWith(DISABLED_PREFIX));
+
+/** The stored account of that name, or a usage error that says how to list them. */
+async function existing(s: Store, username: string) {
+  const a = await s.access.account(username);
+  if (!a) throw new UsageError(`no account "${username}" (\`longwatch account list\` shows them)`);
+  return a;
+}
+
 export const accountCommand: CommandModule = {
   register(program, ctx) {
     const group = program.command("account").description("dashboard sign-ins (username + password, stored as scrypt hashes): create, password, list, disable, delete");
@@ -122,15 +132,14 @@ export const accountCommand: CommandModule = {
       .action(async (username: string, o: { password?: string }, cmd: Command) => {
         noArgvPassword(o);
         await withStore(cmd, ctx, async (s) => {
-          const before = await s.access.account(username);
-          if (!before) throw new UsageError(`no account "${username}" (\`longwatch account list\` shows them)`);
+          const before = await existing(s, username);
           const hash = await hashPassword(await readPassword(ctx, username));
           const at = new Date(ctx.now()).toISOString();
           await s.transaction(async (tx) => {
             const a = await tx.access.putAccount({ username, role: before.role, password_hash: hash }, at);
             // Sessions opened with the old password end: whoever had it is out.
             await tx.access.deleteSessionsOf("account", username);
-            await audit(tx, ctx, "accounts.password", username, shown(a, false), shown(before, before.password_hash.startsWith(DISABLED_PREFIX)));
+            await audit(tx, ctx, "accounts.password", username, shown(a, false), shownStored(before));
           });
           ctx.out(`Account "${username}": new password set; its sessions were ended.`);
         });
@@ -154,13 +163,12 @@ export const accountCommand: CommandModule = {
       .argument("<username>")
       .action(async (username: string, _o: unknown, cmd: Command) => {
         await withStore(cmd, ctx, async (s) => {
-          const before = await s.access.account(username);
-          if (!before) throw new UsageError(`no account "${username}" (\`longwatch account list\` shows them)`);
+          const before = await existing(s, username);
           const at = new Date(ctx.now()).toISOString();
           const ended = await s.transaction(async (tx) => {
             const a = await tx.access.putAccount({ username, role: before.role, password_hash: `${DISABLED_PREFIX}${at}` }, at);
             const n = await tx.access.deleteSessionsOf("account", username);
-            await audit(tx, ctx, "accounts.disable", username, shown(a, true), shown(before, before.password_hash.startsWith(DISABLED_PREFIX)));
+            await audit(tx, ctx, "accounts.disable", username, shown(a, true), shownStored(before));
             return n;
           });
           ctx.out(`Account "${username}" disabled${ended ? `; ${ended} session${ended === 1 ? "" : "s"} ended` : ""}.`);
@@ -172,12 +180,11 @@ export const accountCommand: CommandModule = {
       .argument("<username>")
       .action(async (username: string, _o: unknown, cmd: Command) => {
         await withStore(cmd, ctx, async (s) => {
-          const before = await s.access.account(username);
-          if (!before) throw new UsageError(`no account "${username}" (\`longwatch account list\` shows them)`);
+          const before = await existing(s, username);
           await s.transaction(async (tx) => {
             await tx.access.removeAccount(username);
             await tx.access.deleteSessionsOf("account", username);
-            await audit(tx, ctx, "accounts.delete", username, null, shown(before, before.password_hash.startsWith(DISABLED_PREFIX)));
+            await audit(tx, ctx, "accounts.delete", username, null, shownStored(before));
           });
           ctx.out(`Account "${username}" deleted.`);
         });
