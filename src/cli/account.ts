@@ -17,7 +17,7 @@ import { withStore } from "./store.ts";
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const MAX_PASSWORD = 1024;
-export const DISABLED_PREFIX = "disabled$";
+const DISABLED_PREFIX = "disabled$";
 
 function who(ctx: CliContext): string {
   return `cli:${ctx.io.env.LONGWATCH_USER ?? ctx.io.env.USER ?? ctx.io.env.LOGNAME ?? "unknown"}`;

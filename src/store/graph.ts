@@ -5,6 +5,8 @@
  * credentials carry a number that is equal exactly when two stored secrets are equal.
  */
 
+import { GROUP_SEP } from "./rows.ts";
+
 export interface GraphDeviceRow {
   device_id: string;
   model_id: string | null;
@@ -20,7 +22,7 @@ export interface GraphDeviceRow {
 
 /** Splits the `groups` column (GROUP_SEP-joined, one at each end; '' for none). */
 export function groupsOf(column: string): string[] {
-  return column === "" ? [] : column.slice(1, -1).split("\u001f");
+  return column === "" ? [] : column.slice(1, -1).split(GROUP_SEP);
 }
 
 /** The graph's fields of a stored device document (both adapters read the document and call this). */

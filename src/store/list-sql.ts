@@ -459,7 +459,7 @@ export async function countScanRules(d: ListDialect, run: RunSql, scan: Pick<Sca
   const ran = new Set(scan.rules);
   const carried = (await run("SELECT rule FROM scan_rules WHERE scan_id = ?", [scanId])).map((r) => String(r.rule)).filter((r) => !ran.has(r));
   if (carried.length) {
-    const rows = await run(`SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND ${d.collate ? `f.rule${d.collate}` : "f.rule"} IN (${carried.map(() => "?").join(", ")}) AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity`, [scanId, ...carried]);
+    const rows = await run(`SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND f.rule${d.collate} IN (${carried.map(() => "?").join(", ")}) AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity`, [scanId, ...carried]);
     for (const r of rows) bySeverity[r.severity as Severity] = (bySeverity[r.severity as Severity] ?? 0) + Number(r.n);
   }
   const rules = [...UNSECURABLE_RULES];

@@ -13,7 +13,7 @@ import type { StoreTx } from "../store/store.ts";
 import { buildGraph, type FleetGraph, type GraphLayer } from "./graph.ts";
 import { judgeModel, RECOVERY_REASONS, type Recoverable, type RecoveryReason } from "./recovery.ts";
 import { componentMatches, selectDevices } from "./select.ts";
-import { formatWhatifTarget, parseWhatifTarget, purlBase, type WhatifKind, type WhatifTarget } from "./target.ts";
+import { formatWhatifTarget, componentKey, parseWhatifTarget, type WhatifKind, type WhatifTarget } from "./target.ts";
 
 export interface Share {
   name: string;
@@ -132,7 +132,6 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
   let selector: DeviceSelector;
   let resolved: Record<string, unknown>;
   const notes: string[] = [];
-  let images: string[] | undefined;
   switch (t.kind) {
     case "model":
       selector = { model: t.model };
@@ -155,12 +154,11 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
       const hit = new Map<string, { model: string; firmware: string }>();
       for await (const page of store.graph.components()) {
         for (const c of page) {
-          const key = c.purl ? purlBase(c.purl) : c.version !== null ? `${c.name}@${c.version}` : c.name;
+          const key = componentKey(c);
           if (componentMatches(t, key, c.name, c.version ?? undefined)) hit.set(`${c.model_id}@${c.firmware_version}`, { model: c.model_id, firmware: c.firmware_version });
         }
       }
       selector = { images: [...hit.values()] };
-      images = [];
       resolved = {};
       break;
     }
@@ -195,7 +193,7 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
     if (t.kind === "component") throw new LongwatchError("not_found", `no imported firmware inventory of a stored device contains ${t.purl ?? `${t.name}${t.version ? `@${t.version}` : ""}`}`, {});
   }
   if (t.kind === "ca") resolved = { subjects: [await store.graph.issuerSubject(t.fingerprint!)], certificates: a.certificates };
-  if (images) resolved = { firmware: [...seenImages].sort() };
+  if (t.kind === "component") resolved = { firmware: [...seenImages].sort() };
   if (t.kind === "endpoint") {
     const unknown = (resolved.seen_devices as number) - devices;
     if (unknown) notes.push(`${unknown} device(s) seen in flows are not in the inventory and are left out.`);
@@ -238,7 +236,7 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
     byModelRecovery.push({ model_id: m, devices: n, recoverable: v.recoverable, reasons: v.reasons });
   }
   byModelRecovery.sort((a, b) => b.devices - a.devices || ((a.model_id ?? "") < (b.model_id ?? "") ? -1 : 1));
-  const plan = await planSteps(deps, c, t, sample);
+  const plan = await planSteps(deps, c, t);
   const budget = deps.settings.automatic.budget;
   const perDevice = Math.max(0, ...plan.filter((s) => s.target_kind === "device").map((s) => s.targets));
   const duration = budget.devices > 0 ? Math.ceil(perDevice / budget.devices) * budget.per : null;
@@ -278,7 +276,7 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
  * secret, and quarantine every affected device on the broker until it is fixed. Each step is dry-run offline on a
  * few targets, so the plan shows exactly what respond would do.
  */
-async function planSteps(deps: RespondDeps, c: Counted, t: WhatifTarget, _sample: number): Promise<PlanStep[]> {
+async function planSteps(deps: RespondDeps, c: Counted, t: WhatifTarget): Promise<PlanStep[]> {
   const steps: { action: string; kind: Target["kind"]; targets: string[]; count: number; params: Record<string, unknown>; why: string }[] = [];
   if (t.kind === "ca" || t.kind === "cert") {
     steps.push({ action: "cert-revoke", kind: "certificate", targets: c.certificateSample, count: c.certificates, params: { reason: t.kind === "ca" ? "cACompromise" : "keyCompromise" }, why: t.kind === "ca" ? "Every certificate the CA issued can be forged: revoke them and re-issue from a new CA." : "The certificate's key is known to the attacker." });

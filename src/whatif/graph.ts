@@ -7,7 +7,7 @@
  */
 import type { DeviceModel } from "../core/fleet.ts";
 import type { StoreTx } from "../store/store.ts";
-import { purlBase } from "./target.ts";
+import { componentKey } from "./target.ts";
 
 /** Strings interned to dense numbers. */
 export class Dict {
@@ -214,7 +214,7 @@ async function components(store: StoreTx, g: FleetGraph): Promise<void> {
     for (const c of page) {
       const image = g.images.get(`${c.model_id}@${c.firmware_version}`);
       if (image === undefined) continue; // an inventory of firmware no stored device runs
-      const key = c.purl ? purlBase(c.purl) : c.version !== null ? `${c.name}@${c.version}` : c.name;
+      const key = componentKey(c);
       let node = byKey.get(key);
       if (!node) byKey.set(key, (node = c.version !== null ? { key, name: c.name, version: c.version, images: new Set() } : { key, name: c.name, images: new Set() }));
       node.images.add(image);

@@ -29,6 +29,11 @@ export function purlBase(purl: string): string {
   return purl.split(/[?#]/)[0]!.toLowerCase();
 }
 
+/** A stored component's key: its purl without qualifiers, else name@version, else its name. */
+export function componentKey(c: { purl: string | null; name: string; version: string | null }): string {
+  return c.purl ? purlBase(c.purl) : c.version !== null ? `${c.name}@${c.version}` : c.name;
+}
+
 export function parseWhatifTarget(text: string): WhatifTarget {
   const i = text.indexOf(":");
   if (i <= 0) throw bad(text, `write KIND:ID, where KIND is one of ${WHATIF_KINDS.join(", ")}`);

@@ -72,7 +72,7 @@ export function listFormat(ctx: Pick<ListCtx, "query" | "accept">): "json" | "cs
 }
 
 /** One page of a list as the store gives it (`total` absent when `withTotal` is false). */
-export type FetchPage<T> = (token: string | undefined, size: number, withTotal: boolean) => Promise<{ items: T[]; next_page_token: string | null; total?: { count: number; type: "exact" | "at_least" } }>;
+type FetchPage<T> = (token: string | undefined, size: number, withTotal: boolean) => Promise<{ items: T[]; next_page_token: string | null; total?: { count: number; type: "exact" | "at_least" } }>;
 
 const EXPORT_PAGE = 1000;
 
@@ -133,6 +133,6 @@ export function memoryPage<T>(list: string, token: string | undefined, size: num
 }
 
 /** Lets other requests in between pages of a list read in the service's thread (each page is one synchronous read on SQLite). */
-export function yieldToLoop(): Promise<void> {
+function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -113,7 +113,8 @@ export function reasonClass(reason: string): string {
     .slice(0, 120);
 }
 
-const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+/** A Prometheus label value escaped (backslash, newline, double quote). */
+export const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 
 /** The metrics in the Prometheus text exposition format (version 0.0.4). */
 export function renderPrometheus(m: PipelineMetrics): string {

@@ -29,7 +29,7 @@ import { PartitionRouter } from "../../scale/router.ts";
 import type { Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
 import type { PipelineConfig } from "./config.ts";
-import { Counters } from "./metrics.ts";
+import { Counters, esc } from "./metrics.ts";
 import { Reaudit } from "./reaudit.ts";
 import { startSources, type RunningSources } from "./sources.ts";
 import type { IngestFormat, IngestOrigin, IngestResult, PipelineLog } from "./types.ts";
@@ -330,7 +330,6 @@ export class NatsIngest {
   /** Prometheus text: records in and rejected, messages published, duplicates the stream dropped, retries. */
   prometheus(): string {
     const m = this.counters.snapshot({ pipeline: this.name, wall: this.wall(), eventTime: undefined, detectionRecords: 0, held: 0, forced: 0, sinks: [], deadLetterErrors: 0, sources: this.sources?.stats(), audit: this.audit?.stats() });
-    const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
     const p = `pipeline="${esc(this.name)}"`;
     const out: string[] = [];
     const family = (name: string, type: string, help: string, samples: [string, number][]) => {

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { ROLES } from "../../../core/roles.ts";
-import { COUNT_CAP, decodePageToken, encodePageToken, keysetList, pageQuery, pageSchema } from "../lists.ts";
+import { COUNT_CAP, decodePageToken, defined, encodePageToken, keysetList, pageQuery, pageSchema } from "../lists.ts";
 import { route } from "../route.ts";
 
 const AuditEntrySchema = z
@@ -43,7 +43,7 @@ export const auditRoutes = [
     alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
       const { page_size: _s, page_token: _t, format: _f, ...filter } = ctx.query;
-      const f = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+      const f = defined(filter);
       // Keyset pages on the log's sequence number, newest first: the token carries the last seq seen.
       return keysetList(
         ctx,
