@@ -12,6 +12,7 @@ import type { RespondDeps } from "../respond/context.ts";
 import { compromiseHtml, compromiseText, rankingHtml, rankingText } from "../report/whatif.ts";
 import { compromise } from "../whatif/compromise.ts";
 import { RANKABLE_KINDS, RANKED_KINDS, rankAll, type RankableKind } from "../whatif/rank.ts";
+import { rankAndStore } from "../whatif/stored.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { withExistingStore } from "./store.ts";
@@ -48,16 +49,20 @@ export const whatifCommand: CommandModule = {
       .option("--all", "rank every node (the default when no subcommand is given)")
       .option("--kinds <list>", `comma-separated kinds to rank (default ${RANKED_KINDS.join(",")}; also ${RANKABLE_KINDS.filter((k) => !(RANKED_KINDS as readonly string[]).includes(k)).join(", ")})`)
       .option("--limit <n>", "show the largest N (default 25; 0 for all)", "25")
+      .option("--no-save", "do not keep the ranking in the store (by default it replaces the stored ranking of the kinds ranked, which the dashboard and API read)")
       .option("--config <file>", "config file (also LONGWATCH_CONFIG)")
       .addOption(new Option("--format <f>").choices([...FORMATS]).default("table"))
       .option("--out <file>", "write the report to a file")
-      .action(async (o: Common & { all?: boolean; kinds?: string; limit: string }, cmd: Command) => {
+      .action(async (o: Common & { all?: boolean; kinds?: string; limit: string; save: boolean }, cmd: Command) => {
         const kinds = o.kinds?.split(",").map((k) => k.trim()).filter(Boolean);
         for (const k of kinds ?? []) if (!(RANKABLE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds: "${k}" is not one of ${RANKABLE_KINDS.join(", ")}`);
         const limit = Number(o.limit);
         if (!Number.isInteger(limit) || limit < 0) throw new UsageError("--limit: a whole number, 0 for all");
         await withDeps(ctx, cmd, o, async (d) => {
-          const r = await rankAll(d.store, { ...(kinds ? { kinds: kinds as RankableKind[] } : {}), ...(limit > 0 ? { limit } : {}) });
+          // Ranked whole and stored (whatif/stored.ts) for the dashboard and API, then cut to the limit for showing.
+          const ranked = (kinds as RankableKind[] | undefined) ?? RANKED_KINDS;
+          const whole = o.save ? await rankAndStore(d.store, { kinds: ranked, now: d.now, source: "whatif" }) : await rankAll(d.store, { kinds: ranked });
+          const r = limit > 0 ? { ...whole, nodes: whole.nodes.slice(0, limit) } : whole;
           if (o.format === "json") emit(ctx, o, JSON.stringify(r, null, 2));
           else if (o.format === "ndjson") emit(ctx, o, r.nodes.map((x) => JSON.stringify(x)).join("\n"));
           else if (o.format === "html") emit(ctx, o, rankingHtml(r, new Date(d.now()).toISOString()));

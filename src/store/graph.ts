@@ -2,7 +2,8 @@
  * Port: the rows the what-if fleet graph (whatif/) is built from — devices with the fields that link them to other
  * nodes, certificates with their issuers, credentials grouped by secret, firmware components, and endpoints seen in
  * flows. Narrow rows read in pages, so a million devices cost one pass over each table. Nothing here returns a secret:
- * credentials carry a number that is equal exactly when two stored secrets are equal.
+ * credentials carry a number that is equal exactly when two stored secrets are equal. Also the stored `whatif --all`
+ * ranking (whatif/stored.ts), the one thing of this area that is written.
  */
 
 import { GROUP_SEP } from "./rows.ts";
@@ -83,6 +84,26 @@ export interface AffectedDevices {
   certificate_sample: string[];
 }
 
+/** One kind of node in the stored `whatif --all` ranking: when it was ranked and over how big a fleet. */
+export interface StoredRankingKind {
+  kind: string;
+  computed_at: string;
+  fleet_devices: number;
+  /** Nodes of this kind the ranking counted (more than are kept when the kind has many). */
+  counted: number;
+  /** What ranked it: `whatif` (the CLI) or `scan-job` (after a scan through the service). */
+  source: string;
+}
+
+/** A stored ranked node; `pos` is its rank within its kind, from 0. */
+export interface StoredRankingNode {
+  kind: string;
+  pos: number;
+  target: string;
+  label: string;
+  devices: number;
+}
+
 export interface GraphRepository {
   /** How many devices are stored. */
   deviceCount(): Promise<number>;
@@ -105,4 +126,12 @@ export interface GraphRepository {
    * address — optionally on one remote port; ordered by device id.
    */
   endpointDevices(endpoint: string, port?: number): Promise<string[]>;
+  /** Replaces the stored ranking of each kind given (its nodes and when it was ranked); other kinds are kept. */
+  saveRanking(kinds: readonly StoredRankingKind[], nodes: readonly StoredRankingNode[]): Promise<void>;
+  /** Which kinds have a stored ranking, by kind. */
+  rankingKinds(): Promise<StoredRankingKind[]>;
+  /** The stored nodes of these kinds with pos < limit, by kind and pos. */
+  rankingNodes(kinds: readonly string[], limit: number): Promise<StoredRankingNode[]>;
+  /** When devices were last imported (ISO 8601), to tell a stored ranking older than the fleet it describes. */
+  lastDeviceImport(): Promise<string | undefined>;
 }

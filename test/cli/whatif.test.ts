@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { storedRanking } from "../../src/whatif/stored.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { CA_X, seedFleet } from "../whatif/fleet.ts";
 import { cli } from "./run-cli.ts";
@@ -16,6 +17,23 @@ describe("longwatch whatif", () => {
     const s = openSqliteStore(db);
     await seedFleet(s);
     await s.close();
+  });
+
+  it("--all stores the whole ranking with its time, for the dashboard and API; --no-save leaves the store as it was", async () => {
+    assert.equal((await run(["--all", "--no-save", "--limit", "1"])).code, 0);
+    let s = openSqliteStore(db);
+    assert.equal((await storedRanking(s)).computed_at, null);
+    await s.close();
+    const r = await run(["--all", "--limit", "1", "--format", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { nodes: unknown[] }).nodes.length, 1);
+    s = openSqliteStore(db);
+    const stored = await storedRanking(s, { limit: 1000 });
+    await s.close();
+    assert.equal(stored.computed_at, "2026-11-25T12:00:00.000Z");
+    assert.deepEqual(stored.kinds.map((k) => k.source), ["whatif", "whatif", "whatif", "whatif", "whatif"]);
+    assert.ok(stored.nodes.length > 10, "stored whole, not cut to --limit");
+    assert.equal(stored.nodes[0]!.target, `ca:${CA_X}`);
   });
 
   it("--all prints the ranking with the target to ask about next", async () => {

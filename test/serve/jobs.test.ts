@@ -28,6 +28,8 @@ describe("scan jobs", () => {
     idle.enable();
     await new Promise((res) => setTimeout(res, 1500));
     idle.disable();
+    const unranked = (await (await svc.fetch("/api/v1/whatif/ranking/stored", { token: svc.tokens.viewer })).json()) as { computed_at: string | null; nodes: unknown[] };
+    assert.deepEqual([unranked.computed_at, unranked.nodes.length], [null, 0], "no ranking until a scan job or whatif --all");
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     const r = await svc.fetch("/api/v1/scans", { method: "POST", token: svc.tokens.analyst, json: {} });
@@ -55,6 +57,16 @@ describe("scan jobs", () => {
     // The scan is on another thread; what the main thread feels is the machine's load (p99 and max are reported, the
     // median must stay well under the 50 ms bound).
     assert.ok(h.percentile(50) / 1e6 < 50, `the event loop's median delay during the scan was ${(h.percentile(50) / 1e6).toFixed(1)} ms`);
+    // The job stored the what-if ranking: a viewer reads it (never computed on the request), equal to the live one.
+    type Ranked = { computed_at: string | null; stale: boolean; kinds: { source: string }[]; nodes: { target: string; devices: number }[] };
+    const stored = (await (await svc.fetch("/api/v1/whatif/ranking/stored?limit=10", { token: svc.tokens.viewer })).json()) as Ranked;
+    assert.ok(stored.computed_at !== null && stored.computed_at >= new Date(NOW).toISOString(), String(stored.computed_at));
+    assert.equal(stored.stale, false);
+    assert.ok(stored.kinds.length === 5 && stored.kinds.every((k) => k.source === "scan-job"));
+    const live = (await (await svc.fetch("/api/v1/whatif/ranking?limit=10", { token: svc.tokens.responder })).json()) as Ranked;
+    assert.ok(live.nodes.length > 0);
+    assert.deepEqual(stored.nodes, live.nodes);
+    assert.equal((await svc.fetch("/api/v1/whatif/ranking/stored?kinds=nope", { token: svc.tokens.viewer })).status, 422);
     const latest = (await (await svc.fetch("/api/v1/scans/latest")).json()) as { id: number };
     assert.equal(latest.id, job.result!.scan_id);
     const audit = (await (await svc.fetch("/api/v1/audit-log?action=scans.start")).json()) as { items: { actor: string }[] };

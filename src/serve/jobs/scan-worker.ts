@@ -1,6 +1,7 @@
 /**
  * A scan started through the API, run on a worker thread with its own store connection, so auditing a million
- * devices never holds up the service's event loop. Posts progress while it runs and the outcome at the end.
+ * devices never holds up the service's event loop. Posts progress while it runs and the outcome at the end. After the
+ * scan it ranks and stores the what-if blast radius (`whatif --all`), so the job is done when both are.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { allRules } from "../../audit/rules/index.ts";
@@ -8,6 +9,7 @@ import { runScan } from "../../audit/scan.ts";
 import { errorCode } from "../../core/errors.ts";
 import { keyedDigester, loadSecretKey } from "../../inventory/secrets.ts";
 import { openStore } from "../../store/open.ts";
+import { rankAndStore } from "../../whatif/stored.ts";
 
 export interface ScanJobRequest {
   storeUrl: string;
@@ -18,13 +20,14 @@ export interface ScanJobRequest {
 }
 
 export type ScanWorkerMessage =
-  | { type: "progress"; phase: "import" | "audit"; done: number; total: number }
+  | { type: "progress"; phase: "import" | "audit" | "rank"; done: number; total: number }
   | { type: "done"; result: { scan_id: number; devices: number; findings: number; fixed: number; counts: Record<string, number> } }
   | { type: "error"; code: string; message: string };
 
 const req = workerData as ScanJobRequest;
 const post = (m: ScanWorkerMessage) => parentPort!.postMessage(m);
 let last = 0;
+const started = Date.now();
 try {
   const store = await openStore(req.storeUrl);
   try {
@@ -44,6 +47,10 @@ try {
     });
     if (outcome.stopped) throw new Error("the scan stopped");
     const a = outcome.audit;
+    // The what-if ranking of the fleet as scanned, stored for the dashboard and API (whatif/stored.ts), which must
+    // never compute it on a request. Its time is the job's clock plus the time since the job started.
+    post({ type: "progress", phase: "rank", done: 0, total: 1 });
+    await rankAndStore(store, { now: () => req.now + (Date.now() - started), source: "scan-job" });
     post({ type: "done", result: { scan_id: a.scanId, devices: a.devices, findings: a.findings, fixed: a.fixed.length, counts: a.counts as Record<string, number> } });
   } finally {
     await store.close();

@@ -14,7 +14,7 @@ export interface ScanJob {
   started_at: string;
   finished_at?: string;
   started_by: string;
-  phase?: "import" | "audit";
+  phase?: "import" | "audit" | "rank";
   done: number;
   total: number;
   result?: Extract<ScanWorkerMessage, { type: "done" }>["result"];

@@ -1,5 +1,5 @@
-import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
-import type { PgDb } from "./db.ts";
+import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
+import { chunks, type PgDb } from "./db.ts";
 
 /** Documents are text (see fleet migration): certificate and component fields are read with `doc::json` by the server; device documents are parsed once in JavaScript (graphDevice). */
 export class PgGraph implements GraphRepository {
@@ -118,5 +118,43 @@ export class PgGraph implements GraphRepository {
       [e, suffix, port ?? null],
     );
     return rows.map((r) => r.device_id);
+  }
+
+  async saveRanking(kinds: readonly StoredRankingKind[], nodes: readonly StoredRankingNode[]): Promise<void> {
+    const names = kinds.map((k) => k.kind);
+    // One transaction (a savepoint inside a caller's): a reader sees the old ranking of a kind or the new one, never half.
+    await this.db.transaction(async (db) => {
+      await db.query("DELETE FROM whatif_ranking_kinds WHERE kind = ANY($1::text[])", [names]);
+      await db.query("DELETE FROM whatif_ranking_nodes WHERE kind = ANY($1::text[])", [names]);
+      await db.query("INSERT INTO whatif_ranking_kinds (kind, computed_at, fleet_devices, counted, source) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])", [
+        names,
+        kinds.map((k) => k.computed_at),
+        kinds.map((k) => k.fleet_devices),
+        kinds.map((k) => k.counted),
+        kinds.map((k) => k.source),
+      ]);
+      for (const c of chunks(nodes, 5000)) {
+        await db.query("INSERT INTO whatif_ranking_nodes (kind, pos, target, label, devices) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[])", [
+          c.map((n) => n.kind),
+          c.map((n) => n.pos),
+          c.map((n) => n.target),
+          c.map((n) => n.label),
+          c.map((n) => n.devices),
+        ]);
+      }
+    });
+  }
+
+  async rankingKinds(): Promise<StoredRankingKind[]> {
+    return this.db.query<StoredRankingKind>("SELECT kind, computed_at, fleet_devices, counted, source FROM whatif_ranking_kinds ORDER BY kind COLLATE \"C\"");
+  }
+
+  async rankingNodes(kinds: readonly string[], limit: number): Promise<StoredRankingNode[]> {
+    return this.db.query<StoredRankingNode>("SELECT kind, pos, target, label, devices FROM whatif_ranking_nodes WHERE kind = ANY($1::text[]) AND pos < $2 ORDER BY kind COLLATE \"C\", pos", [[...kinds], limit]);
+  }
+
+  async lastDeviceImport(): Promise<string | undefined> {
+    const [r] = await this.db.query<{ t: string | null }>("SELECT MAX(started_at) AS t FROM imports WHERE kind = 'devices'");
+    return r?.t ?? undefined;
   }
 }

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository } from "../graph.ts";
+import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
 
 /** Narrow keyset-paged reads. */
 export class SqliteGraph implements GraphRepository {
@@ -115,5 +115,33 @@ export class SqliteGraph implements GraphRepository {
       .pluck()
       .all({ e, suffix, port: port ?? null }) as string[];
     return rows;
+  }
+
+  async saveRanking(kinds: readonly StoredRankingKind[], nodes: readonly StoredRankingNode[]): Promise<void> {
+    const delKind = this.db.prepare("DELETE FROM whatif_ranking_kinds WHERE kind = ?");
+    const delNodes = this.db.prepare("DELETE FROM whatif_ranking_nodes WHERE kind = ?");
+    const addKind = this.db.prepare("INSERT INTO whatif_ranking_kinds (kind, computed_at, fleet_devices, counted, source) VALUES (?, ?, ?, ?, ?)");
+    const addNode = this.db.prepare("INSERT INTO whatif_ranking_nodes (kind, pos, target, label, devices) VALUES (?, ?, ?, ?, ?)");
+    // One transaction (a savepoint inside a caller's): a reader sees the old ranking of a kind or the new one, never half.
+    this.db.transaction(() => {
+      for (const k of kinds) {
+        delKind.run(k.kind);
+        delNodes.run(k.kind);
+        addKind.run(k.kind, k.computed_at, k.fleet_devices, k.counted, k.source);
+      }
+      for (const n of nodes) addNode.run(n.kind, n.pos, n.target, n.label, n.devices);
+    })();
+  }
+
+  async rankingKinds(): Promise<StoredRankingKind[]> {
+    return this.db.prepare("SELECT kind, computed_at, fleet_devices, counted, source FROM whatif_ranking_kinds ORDER BY kind").all() as StoredRankingKind[];
+  }
+
+  async rankingNodes(kinds: readonly string[], limit: number): Promise<StoredRankingNode[]> {
+    return this.db.prepare("SELECT kind, pos, target, label, devices FROM whatif_ranking_nodes WHERE kind IN (SELECT value FROM json_each(?)) AND pos < ? ORDER BY kind, pos").all(JSON.stringify(kinds), limit) as StoredRankingNode[];
+  }
+
+  async lastDeviceImport(): Promise<string | undefined> {
+    return (this.db.prepare("SELECT MAX(started_at) FROM imports WHERE kind = 'devices'").pluck().get() as string | null) ?? undefined;
   }
 }

@@ -547,7 +547,7 @@ export type ScanJob = {
   started_at: string;
   finished_at?: string;
   started_by: string;
-  phase?: "import" | "audit";
+  phase?: "import" | "audit" | "rank";
   /** Devices audited so far. */
   done: number;
   /** Devices to audit (0 until known). */
@@ -586,6 +586,31 @@ export type SignIn = {
 } | {
   username: string;
   password: string;
+};
+
+export type StoredWhatifRanking = {
+  /** When the oldest of the kinds read was ranked; null when none has been. */
+  computed_at: string | null;
+  /** Devices were imported after computed_at. */
+  stale: boolean;
+  fleet_devices: number | null;
+  kinds: ({
+    kind: string;
+    computed_at: string;
+    fleet_devices: number;
+    counted: number;
+    source: string;
+  })[];
+  /** Kinds asked for that were never ranked. */
+  missing: string[];
+  nodes: ({
+    kind: string;
+    target: string;
+    label: string;
+    devices: number;
+    share: number;
+  })[];
+  counted: Record<string, number>;
 };
 
 export type Suppression = {
@@ -727,6 +752,7 @@ export interface Responses {
     entries: (Record<string, unknown>)[];
   };
   "whatif.compromise": CompromiseReport;
+  "whatif.stored": StoredWhatifRanking;
   "whatif.rank": WhatifRanking;
   "overview.get": Overview;
   "findings.groups": FindingGroupPage;
@@ -829,6 +855,7 @@ export const operations = {
   "responses.escalate": "POST /api/v1/responses/{id}/escalate",
   "respond.log": "GET /api/v1/respond/log",
   "whatif.compromise": "GET /api/v1/whatif/compromise",
+  "whatif.stored": "GET /api/v1/whatif/ranking/stored",
   "whatif.rank": "GET /api/v1/whatif/ranking",
   "overview.get": "GET /api/v1/overview",
   "findings.groups": "GET /api/v1/findings/groups",

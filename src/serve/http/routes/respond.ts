@@ -2,6 +2,7 @@
  * Respond and what-if for the responder role: the same library calls as `longwatch respond` and `longwatch whatif`
  * (respond/engine.ts, whatif/), with the caller as the actor, so four eyes, dry runs by default, verification and the
  * hash-chained log hold for the API exactly as for the CLI. Every change is also in the service's audit log.
+ * The stored what-if ranking is the exception: read-only counts for every viewer (whatif/stored.ts).
  */
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
@@ -13,7 +14,8 @@ import { verifyLog } from "../../../respond/log.ts";
 import { RespondSettingsSchema } from "../../../respond/settings.ts";
 import type { StoreTx } from "../../../store/store.ts";
 import { compromise } from "../../../whatif/compromise.ts";
-import { RANKABLE_KINDS, rankAll, type RankableKind } from "../../../whatif/rank.ts";
+import { RANKABLE_KINDS, RANKED_KINDS, rankAll, type RankableKind } from "../../../whatif/rank.ts";
+import { STORED_PER_KIND, storedRanking } from "../../../whatif/stored.ts";
 import { route, type RouteContext } from "../route.ts";
 
 const doc = z.record(z.string(), z.unknown());
@@ -23,9 +25,17 @@ const ResponseOut = z
   .looseObject({ id: z.string(), action: z.string(), target: Target, params: doc, state: z.enum(RESPONSE_STATES), mode: z.enum(["manual", "automatic"]), reversible: z.boolean(), reason: z.string(), proposer: z.string(), proposed_at: z.string(), idempotency_key: z.string(), plan: Plan, warnings: z.array(z.string()), version: z.number().int() })
   .meta({ id: "Response" });
 const ActionOut = z.object({ id: z.string(), title: z.string(), target: z.enum(TARGET_KINDS), reversible: z.boolean(), description: z.string(), escalation: z.string().optional() }).meta({ id: "ResponseAction" });
+const RankedNodeOut = z.object({ kind: z.string(), target: z.string(), label: z.string(), devices: z.number(), share: z.number() });
 const IdParam = z.object({ id: z.string().min(1).max(200) });
 const Note = z.object({ note: z.string().min(1).max(10_000).optional() }).strict();
 const Reason = z.object({ reason: z.string().min(1).max(10_000) }).strict();
+
+/** `?kinds=ca,credential`: each one a rankable kind. */
+function rankableKinds(text: string): RankableKind[] {
+  const kinds = text.split(",").map((k) => k.trim()).filter(Boolean);
+  for (const k of kinds) if (!(RANKABLE_KINDS as readonly string[]).includes(k)) throw new LongwatchError("invalid_input", `kinds: "${k}" is not one of ${RANKABLE_KINDS.join(", ")}`, { field: "kinds" });
+  return kinds as RankableKind[];
+}
 
 function deps(ctx: RouteContext<unknown, unknown, unknown>, store: StoreTx = ctx.store): RespondDeps {
   return { store, settings: ctx.deps.respond ?? RespondSettingsSchema.parse({}), env: process.env, now: () => ctx.now };
@@ -132,6 +142,30 @@ export const respondRoutes = [
     handler: async (ctx) => compromise(deps(ctx), ctx.query.target, { sample: ctx.query.sample, devices: ctx.query.devices === "true" }),
   }),
   route({
+    id: "whatif.stored",
+    method: "GET",
+    path: "/api/v1/whatif/ranking/stored",
+    // Read-only and counts only (no secret, nothing computed on the request): the same nodes single-point-of-compromise
+    // findings show every viewer, so the overview can show it to everyone.
+    role: "viewer",
+    tag: "whatif",
+    summary: "The stored what-if ranking: the largest blast radius of every CA, credential, firmware image, component and endpoint, as `whatif --all` or the last scan job ranked it",
+    description: "Read from the store, never computed on the request: `longwatch whatif --all` and every scan job (POST /api/v1/scans) store it. `computed_at` is null until one has run; `stale` is true when devices were imported since.",
+    query: z.object({ kinds: z.string().optional().describe(`Comma-separated: ${RANKABLE_KINDS.join(", ")} (default ${RANKED_KINDS.join(",")}).`), limit: z.coerce.number().int().min(1).max(STORED_PER_KIND).default(25) }),
+    response: z
+      .object({
+        computed_at: z.string().nullable().describe("When the oldest of the kinds read was ranked; null when none has been."),
+        stale: z.boolean().describe("Devices were imported after computed_at."),
+        fleet_devices: z.number().int().nullable(),
+        kinds: z.array(z.object({ kind: z.string(), computed_at: z.string(), fleet_devices: z.number().int(), counted: z.number().int(), source: z.string() })),
+        missing: z.array(z.string()).describe("Kinds asked for that were never ranked."),
+        nodes: z.array(RankedNodeOut),
+        counted: z.record(z.string(), z.number()),
+      })
+      .meta({ id: "StoredWhatifRanking" }),
+    handler: async (ctx) => storedRanking(ctx.store, { limit: ctx.query.limit, ...(ctx.query.kinds !== undefined ? { kinds: rankableKinds(ctx.query.kinds) } : {}) }),
+  }),
+  route({
     id: "whatif.rank",
     method: "GET",
     path: "/api/v1/whatif/ranking",
@@ -139,11 +173,7 @@ export const respondRoutes = [
     tag: "whatif",
     summary: "The largest blast radius of every CA, credential, firmware image, component and endpoint",
     query: z.object({ kinds: z.string().optional().describe(`Comma-separated: ${RANKABLE_KINDS.join(", ")}.`), limit: z.coerce.number().int().min(1).max(100_000).default(25) }),
-    response: z.object({ fleet_devices: z.number(), nodes: z.array(z.object({ kind: z.string(), target: z.string(), label: z.string(), devices: z.number(), share: z.number() })), counted: z.record(z.string(), z.number()) }).meta({ id: "WhatifRanking" }),
-    handler: async (ctx) => {
-      const kinds = ctx.query.kinds?.split(",").map((k) => k.trim()).filter(Boolean);
-      for (const k of kinds ?? []) if (!(RANKABLE_KINDS as readonly string[]).includes(k)) throw new LongwatchError("invalid_input", `kinds: "${k}" is not one of ${RANKABLE_KINDS.join(", ")}`, { field: "kinds" });
-      return rankAll(ctx.store, { limit: ctx.query.limit, ...(kinds ? { kinds: kinds as RankableKind[] } : {}) });
-    },
+    response: z.object({ fleet_devices: z.number(), nodes: z.array(RankedNodeOut), counted: z.record(z.string(), z.number()) }).meta({ id: "WhatifRanking" }),
+    handler: async (ctx) => rankAll(ctx.store, { limit: ctx.query.limit, ...(ctx.query.kinds !== undefined ? { kinds: rankableKinds(ctx.query.kinds) } : {}) }),
   }),
 ];

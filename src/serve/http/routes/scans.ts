@@ -11,7 +11,7 @@ const ScanJobSchema = z
     started_at: z.string(),
     finished_at: z.string().optional(),
     started_by: z.string(),
-    phase: z.enum(["import", "audit"]).optional(),
+    phase: z.enum(["import", "audit", "rank"]).optional(),
     done: z.number().int().describe("Devices audited so far."),
     total: z.number().int().describe("Devices to audit (0 until known)."),
     result: z.object({ scan_id: z.number().int(), devices: z.number().int(), findings: z.number().int(), fixed: z.number().int(), counts: z.record(z.string(), z.number()) }).optional(),

@@ -9,6 +9,7 @@ import { responseMigrations } from "./responses.ts";
 import { accessMigrations } from "./access.ts";
 import { vulnMigrations } from "./vulns.ts";
 import { scaleMigrations } from "./scale.ts";
+import { whatifMigrations } from "./whatif.ts";
 
 /** Every area's migrations; an area adds its list here. */
-export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations, ...scaleMigrations, ...accessMigrations, ...liveMigrations];
+export const allMigrations: Migration[] = [...fleetMigrations, ...findingMigrations, ...certifyMigrations, ...vulnMigrations, ...alertMigrations, ...flowMigrations, ...responseMigrations, ...scaleMigrations, ...accessMigrations, ...liveMigrations, ...whatifMigrations];
