@@ -17,6 +17,11 @@ import { serveUntilStopped } from "./serve.ts";
 import { serveConfig } from "../serve/config.ts";
 import { pipelineConfig } from "../serve/pipeline/index.ts";
 import { replayDemoTraffic } from "../demo/traffic.ts";
+import { assessModels } from "../certify/run.ts";
+import { answersLocation, certifyEnv, resolveCatalogue } from "./certify-shared.ts";
+
+/** The standards the demo self-assesses every model against (saved), so the dashboard's Certification page has them. */
+const DEMO_STANDARDS = ["etsi-en-303-645", "uk-psti", "eu-cra"];
 
 export const demoCommand: CommandModule = {
   register(program, ctx) {
@@ -71,9 +76,11 @@ export const demoCommand: CommandModule = {
           now: formatIsoDate(now),
           title: "Longwatch demo fleet — security report",
         });
+        const assessed = await saveAssessments(ctx, storeUrl, join(o.dir, "certify"), now);
         const rel = (p: string) => relative(ctx.io.cwd, p) || p;
         const lines = [
           "",
+          `Self-assessed ${assessed.models} models against ${assessed.standards.join(", ")} from the fleet's evidence (saved; no answers given, so questions stay "not assessed").`,
           `Demo done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report: ${rel(report)}`,
           `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, sboms/, advisories/, longwatch.yaml). Try:`,
           `  npx longwatch --data ${rel(data)} findings --min-severity high`,
@@ -99,3 +106,23 @@ export const demoCommand: CommandModule = {
       });
   },
 };
+
+/**
+ * Every model against each of DEMO_STANDARDS, saved as `longwatch certify` saves it (no answers are written for the
+ * demo, so what only a person can answer stays not assessed rather than guessed).
+ */
+async function saveAssessments(ctx: Parameters<CommandModule["register"]>[1], storeUrl: string, answers: string, now: number): Promise<{ models: number; standards: string[] }> {
+  const store = await openStore(storeUrl);
+  try {
+    const env = certifyEnv(store, ctx, answersLocation(ctx, answers), now);
+    let models = 0;
+    for (const standard of DEMO_STANDARDS) {
+      const run = await assessModels(env, resolveCatalogue(standard, undefined));
+      for (const a of run.assessments) await store.assessments.save({ model_id: a.subject.model_id, standard: a.standard.key, created_at: a.generated_at, doc: a });
+      models = Math.max(models, run.assessments.length);
+    }
+    return { models, standards: DEMO_STANDARDS };
+  } finally {
+    await store.close();
+  }
+}

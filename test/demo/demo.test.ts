@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { openStore } from "../../src/store/open.ts";
 import { generateDemoFleet } from "../../src/demo/fleet.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { cli } from "../cli/run-cli.ts";
@@ -31,5 +32,16 @@ describe("demo fleet", () => {
     const html = readFileSync(join(t.dir, "demo", "report.html"), "utf8");
     for (const rule of ["insecure-service", "no-ota", "support-ended", "sim-public-ip", "stale-firmware"]) assert.match(html, new RegExp(`id="rule-${rule}"`), rule);
     assert.match(html, /suppressed/);
+    // Every model self-assessed against three standards and saved, for the dashboard's Certification page.
+    assert.match(r.stdout, /Self-assessed 9 models against etsi-en-303-645, uk-psti, eu-cra/);
+    const store = await openStore(`sqlite:${join(t.dir, "demo", ".longwatch", "longwatch.db")}`);
+    try {
+      const saved = await store.assessments.list({ limit: 1000 });
+      assert.deepEqual([...new Set(saved.map((a) => a.standard))].sort(), ["etsi-en-303-645-v3.1.3", "eu-cra", "uk-psti"]);
+      assert.equal(saved.length, 27);
+      assert.ok(await store.findings.latestForecast(), "the scan stored its forecast for the dashboard");
+    } finally {
+      await store.close();
+    }
   });
 });
