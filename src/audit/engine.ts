@@ -9,6 +9,8 @@ import type { Finding } from "../core/finding.ts";
 import { formatIsoDate } from "../core/dates.ts";
 import type { Severity } from "../core/severity.ts";
 import type { FleetDevice, StoreTx, Suppression } from "../store/store.ts";
+import { type Forecast, ForecastTally } from "../lifecycle/forecast.ts";
+import { sharedAssessor } from "../lifecycle/secure-until.ts";
 import type { RuleSettings } from "./config.ts";
 import type { DeviceView, FindingDraft, Rule, RuleRun } from "./rule.ts";
 import { matchSuppression } from "./suppress.ts";
@@ -38,7 +40,12 @@ export interface AuditResult {
   counts: Partial<Record<Severity, number>>;
   fixed: Finding[];
   findings: number;
+  /** The lifecycle forecast of the audited fleet as of `now`, 20 years ahead, with the shipped crypto policy (stored with the scan). */
+  forecast: Forecast;
 }
+
+/** How far ahead the forecast a scan stores reaches: the CLI's default (2045) and the dashboard's (15 years) fit in it. */
+export const SCAN_FORECAST_YEARS = 20;
 
 /** Stable identity of a finding: the same rule about the same subject gives the same fingerprint in every scan. */
 export function fingerprint(rule: string, subject: string): string {
@@ -103,6 +110,10 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
     });
   });
   const deviceHooks = runs.filter((r) => r.device !== undefined);
+  // The forecast rides on this pass over the fleet (after the rules, so it reuses the lifecycle rules' assessment of
+  // each device), so the dashboard and the HTML report need not read every device again.
+  const assessor = sharedAssessor(undefined);
+  const forecast = new ForecastTally({ now, until: new Date(now).getUTCFullYear() + SCAN_FORECAST_YEARS, policy: assessor.policy }, assessor);
 
   let devices = 0;
   return {
@@ -113,6 +124,7 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
         if (model) view.model = model;
         if (fd.certificate) view.certificate = fd.certificate;
         for (const run of deviceHooks) run.device!(view);
+        forecast.add(fd.device, model, fd.certificate);
       }
       devices += page.length;
       opts.onProgress?.(devices);
@@ -121,8 +133,11 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
     async finish() {
       for (const run of runs) await run.finish?.();
       await flush();
-      const fixed = await store.findings.finishScan(scan, new Date((opts.clock ?? Date.now)()).toISOString(), counts);
-      return { scanId: scan.id, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total };
+      const finishedAt = new Date((opts.clock ?? Date.now)()).toISOString();
+      const fixed = await store.findings.finishScan(scan, finishedAt, counts);
+      const tallied = forecast.result();
+      await store.findings.saveForecast(scan.id, finishedAt, tallied);
+      return { scanId: scan.id, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total, forecast: tallied };
     },
   };
 }

@@ -9,8 +9,6 @@ import { formatIsoDate } from "../core/dates.ts";
 import type { Finding } from "../core/finding.ts";
 import { type Sink, writeFindingsCsv, writeFindingsJson, writeFindingsNdjson } from "../formats/findings-out.ts";
 import { writeSarif } from "../formats/sarif.ts";
-import { computeForecast } from "../lifecycle/forecast.ts";
-import { loadCryptoPolicy } from "../lifecycle/policy.ts";
 import { renderForecastSection } from "../report/forecast-html.ts";
 import { scanCoverage } from "../report/coverage.ts";
 import { renderHtmlReport } from "../report/html.ts";
@@ -90,8 +88,9 @@ export async function writeScanOutput(ctx: CliContext, store: Store, r: ScanRepo
           fixed: r.result.fixed,
           rules,
           coverage,
-          // The lifecycle forecast chart (report/forecast-html.ts), over the next 20 years with the shipped crypto policy.
-          extraSections: [renderForecastSection(await computeForecast(store, { now: r.now, until: new Date(r.now).getUTCFullYear() + 20, policy: loadCryptoPolicy() }))],
+          // The lifecycle forecast chart (report/forecast-html.ts), over the next 20 years with the shipped crypto policy:
+          // the one the audit tallied as it went through the fleet.
+          extraSections: [renderForecastSection(r.result.forecast)],
         }),
       );
       break;

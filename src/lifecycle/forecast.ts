@@ -1,11 +1,11 @@
 /**
  * The fleet's security over the coming years: for each year, how many devices are still in the field, in support,
  * hold a valid identity, use cryptography that is still allowed (or can be migrated), and so can still be kept secure.
- * One pass over the stored fleet; each device's dates are worked out once and then checked against every year.
+ * One pass over the fleet; each device's dates are worked out once and then checked against every year.
  */
-import type { StoreTx } from "../store/store.ts";
+import type { StoredDevice, StoreTx } from "../store/store.ts";
 import { formatIsoDate } from "../core/dates.ts";
-import type { DeviceModel } from "../core/fleet.ts";
+import type { CertificateInfo, DeviceModel } from "../core/fleet.ts";
 import type { CryptoPolicy } from "./policy.ts";
 import { type DeviceLifecycle, LifecycleAssessor } from "./secure-until.ts";
 
@@ -48,41 +48,72 @@ export interface ForecastOptions {
   policy: CryptoPolicy;
 }
 
-export async function computeForecast(store: StoreTx, opts: ForecastOptions): Promise<Forecast> {
-  const start = new Date(opts.now).getUTCFullYear();
-  if (opts.until < start) throw new RangeError(`--until ${opts.until} is before the current year ${start}`);
-  const dates = [opts.now];
-  for (let y = start + 1; y <= opts.until; y++) dates.push(Date.UTC(y, 0, 1));
-  const rows: ForecastRow[] = dates.map((d, i) => ({
-    year: start + i,
-    date: i === 0 ? new Date(d).toISOString().slice(0, 10) : formatIsoDate(d),
-    devices: 0,
-    retired: 0,
-    in_field: 0,
-    in_support: 0,
-    support_unknown: 0,
-    valid_identity: 0,
-    identity_unknown: 0,
-    crypto_allowed: 0,
-    crypto_migratable: 0,
-    crypto_unknown: 0,
-    securable: 0,
-    at_risk: 0,
-  }));
-  const models = new Map<string, DeviceModel>((await store.fleet.models()).map((m) => [m.model_id, m]));
-  const assessor = new LifecycleAssessor(opts.policy);
-  let devices = 0;
-  let noRetirement = 0;
-  for await (const page of store.fleet.devicePages()) {
-    for (const fd of page) {
-      const model = fd.device.model_id !== undefined ? models.get(fd.device.model_id) : undefined;
-      const l = assessor.assess({ device: fd.device, ...(model ? { model } : {}), ...(fd.certificate ? { certificate: fd.certificate } : {}) });
-      devices++;
-      if (l.retirement === undefined) noRetirement++;
-      for (let i = 0; i < dates.length; i++) count(rows[i]!, l, dates[i]!);
-    }
+/**
+ * The forecast counted device by device, for a caller that already has each device in hand (the audit engine tallies
+ * it during a scan's one pass over the fleet, so the dashboard can show it without reading every device again).
+ */
+export class ForecastTally {
+  private readonly dates: number[];
+  private readonly rows: ForecastRow[];
+  private readonly assessor: LifecycleAssessor;
+  private devices = 0;
+  private noRetirement = 0;
+
+  /** `assessor`: one shared with the lifecycle rules (same policy), so a device they assessed is not assessed again. */
+  constructor(private readonly opts: ForecastOptions, assessor?: LifecycleAssessor) {
+    const start = new Date(opts.now).getUTCFullYear();
+    if (opts.until < start) throw new RangeError(`--until ${opts.until} is before the current year ${start}`);
+    this.assessor = assessor ?? new LifecycleAssessor(opts.policy);
+    this.dates = [opts.now];
+    for (let y = start + 1; y <= opts.until; y++) this.dates.push(Date.UTC(y, 0, 1));
+    this.rows = this.dates.map((d, i) => ({
+      year: start + i,
+      date: i === 0 ? new Date(d).toISOString().slice(0, 10) : formatIsoDate(d),
+      devices: 0,
+      retired: 0,
+      in_field: 0,
+      in_support: 0,
+      support_unknown: 0,
+      valid_identity: 0,
+      identity_unknown: 0,
+      crypto_allowed: 0,
+      crypto_migratable: 0,
+      crypto_unknown: 0,
+      securable: 0,
+      at_risk: 0,
+    }));
   }
-  return { as_of: new Date(opts.now).toISOString().slice(0, 10), until: opts.until, policy_version: opts.policy.version, devices, devices_without_retirement: noRetirement, rows };
+
+  add(device: StoredDevice, model: DeviceModel | undefined, certificate: CertificateInfo | undefined): void {
+    const l = this.assessor.assess({ device, ...(model ? { model } : {}), ...(certificate ? { certificate } : {}) });
+    this.devices++;
+    if (l.retirement === undefined) this.noRetirement++;
+    for (let i = 0; i < this.dates.length; i++) count(this.rows[i]!, l, this.dates[i]!);
+  }
+
+  result(): Forecast {
+    return { as_of: new Date(this.opts.now).toISOString().slice(0, 10), until: this.opts.until, policy_version: this.opts.policy.version, devices: this.devices, devices_without_retirement: this.noRetirement, rows: this.rows.map((r) => ({ ...r })) };
+  }
+}
+
+/** One pass over the stored fleet. */
+export async function computeForecast(store: StoreTx, opts: ForecastOptions): Promise<Forecast> {
+  const tally = new ForecastTally(opts);
+  const models = new Map<string, DeviceModel>((await store.fleet.models()).map((m) => [m.model_id, m]));
+  for await (const page of store.fleet.devicePages()) {
+    for (const fd of page) tally.add(fd.device, fd.device.model_id !== undefined ? models.get(fd.device.model_id) : undefined, fd.certificate);
+  }
+  return tally.result();
+}
+
+/**
+ * The stored forecast (tallied by the latest scan) cut to `until`, when it answers the question: made in the current
+ * year, reaching `until`, with this policy. Otherwise undefined, and the caller computes it.
+ */
+export function fromStored(stored: Forecast, opts: { now: number; until: number; policyVersion: string }): Forecast | undefined {
+  const year = new Date(opts.now).getUTCFullYear();
+  if (stored.rows[0]?.year !== year || stored.until < opts.until || stored.policy_version !== opts.policyVersion) return undefined;
+  return { ...stored, until: opts.until, rows: stored.rows.filter((r) => r.year <= opts.until) };
 }
 
 function count(row: ForecastRow, l: DeviceLifecycle, at: number): void {

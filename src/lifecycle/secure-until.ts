@@ -8,7 +8,7 @@ import type { CertificateInfo, DeviceModel } from "../core/fleet.ts";
 import { plannedRetirement } from "../core/retirement.ts";
 import type { StoredDevice } from "../store/store.ts";
 import { type Algorithm, curveStrength, isQuantumVulnerable, parseAlgorithm, strengthOfModulus } from "./algorithms.ts";
-import { type CryptoPolicy, judgeAlgorithm, judgeHash, type Verdict } from "./policy.ts";
+import { type CryptoPolicy, judgeAlgorithm, judgeHash, loadCryptoPolicy, type Verdict } from "./policy.ts";
 
 export type AlgorithmRole = "key_exchange" | "signature" | "certificate_key" | "certificate_signature_hash";
 
@@ -218,4 +218,18 @@ export class LifecycleAssessor {
     }
     return out;
   }
+}
+
+/**
+ * One assessor per policy file for the duration of a scan: the four lifecycle rules and the forecast the scan tallies
+ * then share its per-device result instead of assessing every device five times. Held weakly, so it goes with the scan.
+ */
+const assessors = new Map<string, WeakRef<LifecycleAssessor>>();
+export function sharedAssessor(policyFile: string | undefined): LifecycleAssessor {
+  const key = policyFile ?? "";
+  const cached = assessors.get(key)?.deref();
+  if (cached) return cached;
+  const a = new LifecycleAssessor(loadCryptoPolicy(policyFile));
+  assessors.set(key, new WeakRef(a));
+  return a;
 }

@@ -43,6 +43,15 @@ export interface ScanRun {
   readonly openBySeverity: Partial<Record<Severity, number>>;
 }
 
+/** The lifecycle forecast a scan tallied as it audited the fleet (lifecycle/forecast.ts's Forecast, as JSON). */
+export interface StoredForecast {
+  scan_id: number;
+  computed_at: string;
+  /** Devices were imported after the scan: the forecast may no longer match the fleet. */
+  stale: boolean;
+  doc: unknown;
+}
+
 export interface FindingRepository {
   /**
    * Starts a scan of these rules. Runs inside `store.transaction()` (it throws otherwise): a scan that fails or
@@ -60,6 +69,10 @@ export interface FindingRepository {
    */
   finishScan(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]>;
   latestScan(): Promise<ScanInfo | undefined>;
+  /** Keeps the forecast this scan tallied (in the scan's transaction), replacing older scans' ones. */
+  saveForecast(scanId: number, computedAt: string, doc: unknown): Promise<void>;
+  /** The newest stored forecast, whether an import came after it. */
+  latestForecast(): Promise<StoredForecast | undefined>;
   /** Findings of the latest scan (open ones, including suppressed), in pages, in the order they were recorded. */
   current(pageSize?: number): AsyncIterable<Finding[]>;
   addSuppression(s: NewSuppression, createdAt: string): Promise<Suppression>;

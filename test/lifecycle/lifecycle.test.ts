@@ -4,12 +4,15 @@ import { lifecycleRules } from "../../src/audit/rules/lifecycle.ts";
 import type { RuleSettings } from "../../src/audit/config.ts";
 import type { CertificateInfo, DeviceModel } from "../../src/core/fleet.ts";
 import { parseIsoDate } from "../../src/core/dates.ts";
-import { computeForecast } from "../../src/lifecycle/forecast.ts";
+import { computeForecast, fromStored } from "../../src/lifecycle/forecast.ts";
 import { loadCryptoPolicy, shippedPolicy } from "../../src/lifecycle/policy.ts";
 import { LifecycleAssessor } from "../../src/lifecycle/secure-until.ts";
 import { forecastHeadline, renderForecastPage, renderForecastSvg } from "../../src/report/forecast-html.ts";
 import type { StoredDevice } from "../../src/store/store.ts";
+import { allRules } from "../../src/audit/rules/index.ts";
+import { serializeDevice } from "../../src/store/store.ts";
 import { audit, storeWith } from "../helpers/fleet.ts";
+import { importRows } from "../helpers/store.ts";
 
 const NOW = "2026-11-25";
 const d = (s: string) => parseIsoDate(s)!;
@@ -187,5 +190,33 @@ describe("forecast", () => {
     const page = renderForecastPage(f);
     assert.ok(page.includes("Content-Security-Policy") && !page.includes("<script"));
     assert.match(forecastHeadline(f), /^2 of 6 devices in the field cannot be kept secure today; in \d{4}, \d of the \d still in the field/);
+  });
+
+  it("is tallied by every scan as it audits the fleet and stored, equal to one computed over the store", async () => {
+    const store = await fleet();
+    assert.equal(await store.findings.latestForecast(), undefined);
+    // All rules (the lifecycle ones share the tally's assessor) and a config policy file for none: the shipped policy.
+    await audit(store, allRules, { now: NOW });
+    const stored = await store.findings.latestForecast();
+    assert.ok(stored, "the scan stored its forecast");
+    assert.equal(stored.stale, false);
+    assert.equal(stored.scan_id, (await store.findings.latestScan())!.id);
+    const computed = await computeForecast(store, { now: d(NOW), until: 2046, policy: loadCryptoPolicy() });
+    assert.deepEqual(stored.doc, computed);
+    // Cut to what a request asks for; a different year, a longer horizon or another policy is not answered from it.
+    const cut = fromStored(computed, { now: d("2026-12-03"), until: 2035, policyVersion: computed.policy_version });
+    assert.deepEqual(cut?.rows, computed.rows.filter((r) => r.year <= 2035));
+    assert.equal(cut?.until, 2035);
+    assert.equal(fromStored(computed, { now: d("2027-01-02"), until: 2035, policyVersion: computed.policy_version }), undefined);
+    assert.equal(fromStored(computed, { now: d(NOW), until: 2050, policyVersion: computed.policy_version }), undefined);
+    assert.equal(fromStored(computed, { now: d(NOW), until: 2035, policyVersion: "other" }), undefined);
+    // Devices imported after the scan make it stale; the next scan replaces it (one row kept).
+    await importRows(store, [serializeDevice({ device_id: "late", model_id: "gw", deployed_at: "2026-01-01" })]);
+    assert.equal((await store.findings.latestForecast())?.stale, true);
+    await audit(store, allRules, { now: NOW });
+    const next = (await store.findings.latestForecast())!;
+    assert.equal(next.stale, false);
+    assert.equal((next.doc as { devices: number }).devices, 7);
+    assert.deepEqual((await store.tables.list()).find((t) => t.name === "scan_forecasts")?.rows, 1);
   });
 });

@@ -6,8 +6,7 @@ import { fileParam } from "../file-params.ts";
 import { z } from "zod";
 import { formatIsoDate, yearsBetween } from "../../core/dates.ts";
 import type { Severity } from "../../core/severity.ts";
-import { loadCryptoPolicy } from "../../lifecycle/policy.ts";
-import { type AlgorithmUse, type DeviceLifecycle, LifecycleAssessor } from "../../lifecycle/secure-until.ts";
+import { type AlgorithmUse, type DeviceLifecycle, type LifecycleAssessor, sharedAssessor as assessor } from "../../lifecycle/secure-until.ts";
 import { defineRule, type DeviceView } from "../rule.ts";
 import { DeviceGroups, plural } from "./group.ts";
 
@@ -15,20 +14,6 @@ const policyParam = fileParam(z.string().optional().describe("YAML file overridi
 const NO_MODEL = "(no model)";
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const date = (ms: number | undefined) => (ms === undefined ? undefined : formatIsoDate(ms));
-
-/**
- * One assessor per policy file for the duration of a scan's rule runs: the four lifecycle rules then share its
- * per-device result instead of assessing every device four times. Held weakly through the policy it was made for.
- */
-const assessors = new Map<string, WeakRef<LifecycleAssessor>>();
-function assessor(file: string | undefined): LifecycleAssessor {
-  const key = file ?? "";
-  const cached = assessors.get(key)?.deref();
-  if (cached) return cached;
-  const a = new LifecycleAssessor(loadCryptoPolicy(file));
-  assessors.set(key, new WeakRef(a));
-  return a;
-}
 
 function lifecycleOf(a: LifecycleAssessor, v: DeviceView): DeviceLifecycle {
   const input: Parameters<LifecycleAssessor["assess"]>[0] = { device: v.device };

@@ -2,7 +2,7 @@ import { LongwatchError } from "../../core/errors.ts";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "../findings.ts";
+import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, StoredForecast, Suppression } from "../findings.ts";
 import { countScanRules } from "../list-sql.ts";
 import { pgListDialect, pgRun } from "./lists.ts";
 import { chunks, lockName, type PgDb } from "./db.ts";
@@ -145,6 +145,23 @@ export class PgFindings implements FindingRepository {
     const [r] = await this.db.query<{ id: number; started_at: string; finished_at: string; rules: string; counts: string | null }>("SELECT * FROM scans WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1");
     if (!r) return undefined;
     return { id: r.id, started_at: r.started_at, finished_at: r.finished_at, rules: JSON.parse(r.rules) as string[], counts: r.counts ? (JSON.parse(r.counts) as ScanInfo["counts"]) : {} };
+  }
+
+  async saveForecast(scanId: number, computedAt: string, doc: unknown): Promise<void> {
+    await this.db.transaction(async (db) => {
+      await db.query("DELETE FROM scan_forecasts WHERE scan_id <> $1", [scanId]);
+      await db.query(
+        "INSERT INTO scan_forecasts (scan_id, computed_at, import_id, doc) VALUES ($1, $2, (SELECT MAX(id) FROM imports), $3) ON CONFLICT (scan_id) DO UPDATE SET computed_at = EXCLUDED.computed_at, import_id = EXCLUDED.import_id, doc = EXCLUDED.doc",
+        [scanId, computedAt, JSON.stringify(doc)],
+      );
+    });
+  }
+
+  async latestForecast(): Promise<StoredForecast | undefined> {
+    const [r] = await this.db.query<{ scan_id: number; computed_at: string; doc: string; stale: boolean }>(
+      "SELECT scan_id, computed_at, doc, import_id IS DISTINCT FROM (SELECT MAX(id) FROM imports) AS stale FROM scan_forecasts ORDER BY scan_id DESC LIMIT 1",
+    );
+    return r && { scan_id: r.scan_id, computed_at: r.computed_at, stale: r.stale, doc: JSON.parse(r.doc) as unknown };
   }
 
   async *current(pageSize = 5000): AsyncIterable<Finding[]> {

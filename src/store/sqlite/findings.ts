@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, Suppression } from "../findings.ts";
+import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, StoredForecast, Suppression } from "../findings.ts";
 import { requireTransaction } from "./connection.ts";
 import { countScanRules } from "../list-sql.ts";
 import { sqliteListDialect, sqliteRun } from "./lists.ts";
@@ -149,6 +149,20 @@ export class SqliteFindings implements FindingRepository {
       | undefined;
     if (!r) return undefined;
     return { id: r.id, started_at: r.started_at, finished_at: r.finished_at, rules: JSON.parse(r.rules) as string[], counts: r.counts ? (JSON.parse(r.counts) as ScanInfo["counts"]) : {} };
+  }
+
+  async saveForecast(scanId: number, computedAt: string, doc: unknown): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM scan_forecasts WHERE scan_id <> ?").run(scanId);
+      this.db.prepare("INSERT OR REPLACE INTO scan_forecasts (scan_id, computed_at, import_id, doc) VALUES (?, ?, (SELECT MAX(id) FROM imports), ?)").run(scanId, computedAt, JSON.stringify(doc));
+    })();
+  }
+
+  async latestForecast(): Promise<StoredForecast | undefined> {
+    const r = this.db.prepare("SELECT scan_id, computed_at, doc, import_id IS NOT (SELECT MAX(id) FROM imports) AS stale FROM scan_forecasts ORDER BY scan_id DESC LIMIT 1").get() as
+      | { scan_id: number; computed_at: string; doc: string; stale: number }
+      | undefined;
+    return r && { scan_id: r.scan_id, computed_at: r.computed_at, stale: r.stale === 1, doc: JSON.parse(r.doc) as unknown };
   }
 
   async *current(pageSize = 5000): AsyncIterable<Finding[]> {

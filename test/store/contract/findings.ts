@@ -35,6 +35,32 @@ async function current(store: StoreTx, pageSize?: number): Promise<Finding[]> {
 
 export function findingsContract(c: ContractContext): void {
   describe(`findings and scans (${c.target.name})`, () => {
+    it("keeps the newest scan's forecast, stale once devices are imported after it", async () => {
+      const store = await c.fresh();
+      assert.equal(await store.findings.latestForecast(), undefined);
+      const doc = { as_of: "2026-11-25", rows: [{ year: 2026, securable: 3 }] };
+      const one = await store.transaction(async (tx) => {
+        const run = await tx.findings.beginScan("2026-11-25T00:00:00.000Z", ["r1"]);
+        await tx.findings.finishScan(run, "2026-11-25T00:01:00.000Z", {});
+        await tx.findings.saveForecast(run.id, "2026-11-25T00:01:00.000Z", doc);
+        return run.id;
+      });
+      assert.deepEqual(await store.findings.latestForecast(), { scan_id: one, computed_at: "2026-11-25T00:01:00.000Z", stale: false, doc });
+      await store.transaction(async (tx) => {
+        const run = await tx.fleet.startImport("later.csv");
+        await tx.fleet.finishImport(run);
+      });
+      assert.equal((await store.findings.latestForecast())?.stale, true);
+      await store.transaction(async (tx) => {
+        const run = await tx.findings.beginScan("2026-11-26T00:00:00.000Z", ["r1"]);
+        await tx.findings.finishScan(run, "2026-11-26T00:01:00.000Z", {});
+        await tx.findings.saveForecast(run.id, "2026-11-26T00:01:00.000Z", { ...doc, as_of: "2026-11-26" });
+      });
+      const next = (await store.findings.latestForecast())!;
+      assert.deepEqual([next.stale, (next.doc as { as_of: string }).as_of], [false, "2026-11-26"]);
+      assert.equal((await store.tables.list()).find((t) => t.name === "scan_forecasts")?.rows, 1, "older scans' forecasts are not kept");
+    });
+
     it("tells new, unchanged, suppressed and fixed apart across scans; rules that did not run carry forward", async () => {
       const store = await c.fresh();
       assert.equal(await store.findings.latestScan(), undefined);

@@ -394,6 +394,13 @@ export type Forecast = {
   devices: number;
   devices_without_retirement: number;
   rows: ForecastRow[];
+  /** Present when the forecast is the one the latest scan tallied as it audited the fleet (as of its date), not computed for this request. */
+  from_scan?: {
+    scan_id: number;
+    computed_at: string;
+    /** Devices were imported after that scan: the next scan brings it up to date. */
+    stale: boolean;
+  };
 };
 
 export type ForecastRow = {

@@ -12,6 +12,12 @@ export function Forecast() {
   return (
     <>
       <PageHeader title="Lifecycle forecast" subtitle={`How many of ${num(data.devices)} devices can still be kept secure each year, until ${data.until} (crypto policy ${data.policy_version}).`} />
+      {data.from_scan && (
+        <p class={data.from_scan.stale ? "notice small" : "muted small"} data-testid="forecast-source">
+          As of the audit of {data.as_of} (scan {data.from_scan.scan_id}, finished {data.from_scan.computed_at.slice(0, 16).replace("T", " ")} UTC).
+          {data.from_scan.stale && " Devices were imported since: the next scan brings this forecast up to date."}
+        </p>
+      )}
       <Card title="Securable devices over time">
         <TimeChart
           label="Devices in the field, securable and at risk, per year"

@@ -60,4 +60,14 @@ export const findingMigrations: Migration[] = [
       CREATE INDEX findings_rule ON findings (scan_id, rule COLLATE "C", (CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END), id);
     `,
   },
+  {
+    area: "forecast",
+    version: 1,
+    // The lifecycle forecast each scan tallies in its pass over the fleet, so the dashboard reads it instead of every
+    // device (its own area, so it does not take a findings version another change may need). import_id is the newest
+    // import when it was made: a later one makes it stale. Only the newest scan's is kept.
+    up: `
+      CREATE TABLE scan_forecasts (scan_id BIGINT PRIMARY KEY, computed_at TEXT NOT NULL, import_id BIGINT, doc TEXT NOT NULL);
+    `,
+  },
 ];
