@@ -18,6 +18,7 @@ import { serveConfig } from "../serve/config.ts";
 import { pipelineConfig } from "../serve/pipeline/index.ts";
 import { replayDemoTraffic } from "../demo/traffic.ts";
 import { assessModels } from "../certify/run.ts";
+import { rankAndStore } from "../whatif/stored.ts";
 import { answersLocation, certifyEnv, resolveCatalogue } from "./certify-shared.ts";
 
 /** The standards the demo self-assesses every model against (saved), so the dashboard's Certification page has them. */
@@ -76,11 +77,11 @@ export const demoCommand: CommandModule = {
           now: formatIsoDate(now),
           title: "Longwatch demo fleet — security report",
         });
-        const assessed = await saveAssessments(ctx, storeUrl, join(o.dir, "certify"), now);
+        const assessed = await prepareDashboard(ctx, storeUrl, join(o.dir, "certify"), now);
         const rel = (p: string) => relative(ctx.io.cwd, p) || p;
         const lines = [
           "",
-          `Self-assessed ${assessed.models} models against ${assessed.standards.join(", ")} from the fleet's evidence (saved; no answers given, so questions stay "not assessed").`,
+          `Self-assessed ${assessed.models} models against ${assessed.standards.join(", ")} from the fleet's evidence (saved; no answers given, so questions stay "not assessed"), and ranked the largest blast radius (whatif --all, saved).`,
           `Demo done in ${((Date.now() - started) / 1000).toFixed(1)} s. Open the report: ${rel(report)}`,
           `The fleet's files are in ${rel(o.dir)}/ (devices.csv, models.yaml, credentials.csv, certs/, sboms/, advisories/, longwatch.yaml). Try:`,
           `  npx longwatch --data ${rel(data)} findings --min-severity high`,
@@ -108,10 +109,11 @@ export const demoCommand: CommandModule = {
 };
 
 /**
- * Every model against each of DEMO_STANDARDS, saved as `longwatch certify` saves it (no answers are written for the
- * demo, so what only a person can answer stays not assessed rather than guessed).
+ * What the dashboard reads from the store rather than computing while a page waits: every model self-assessed
+ * against each of DEMO_STANDARDS, saved as `longwatch certify` saves it (no answers are written for the demo, so what
+ * only a person can answer stays not assessed rather than guessed), and the `whatif --all` ranking.
  */
-async function saveAssessments(ctx: Parameters<CommandModule["register"]>[1], storeUrl: string, answers: string, now: number): Promise<{ models: number; standards: string[] }> {
+async function prepareDashboard(ctx: Parameters<CommandModule["register"]>[1], storeUrl: string, answers: string, now: number): Promise<{ models: number; standards: string[] }> {
   const store = await openStore(storeUrl);
   try {
     const env = certifyEnv(store, ctx, answersLocation(ctx, answers), now);
@@ -121,6 +123,7 @@ async function saveAssessments(ctx: Parameters<CommandModule["register"]>[1], st
       for (const a of run.assessments) await store.assessments.save({ model_id: a.subject.model_id, standard: a.standard.key, created_at: a.generated_at, doc: a });
       models = Math.max(models, run.assessments.length);
     }
+    await rankAndStore(store, { now: () => now, source: "whatif" });
     return { models, standards: DEMO_STANDARDS };
   } finally {
     await store.close();

@@ -40,6 +40,7 @@ describe("demo fleet", () => {
       assert.deepEqual([...new Set(saved.map((a) => a.standard))].sort(), ["etsi-en-303-645-v3.1.3", "eu-cra", "uk-psti"]);
       assert.equal(saved.length, 27);
       assert.ok(await store.findings.latestForecast(), "the scan stored its forecast for the dashboard");
+      assert.ok((await store.graph.rankingKinds()).length > 0, "the what-if ranking is stored for the overview");
     } finally {
       await store.close();
     }

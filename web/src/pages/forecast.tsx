@@ -1,7 +1,7 @@
 /** The lifecycle forecast (as `longwatch forecast`): how many devices stay securable, year by year, and why not. */
 import { call } from "../api/client.ts";
 import { TimeChart } from "../components/chart.tsx";
-import { Card, ErrorBox, PageHeader, Spinner, num } from "../components/ui.tsx";
+import { Card, ErrorBox, PageHeader, Spinner, num, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 
 export function Forecast() {
@@ -14,7 +14,7 @@ export function Forecast() {
       <PageHeader title="Lifecycle forecast" subtitle={`How many of ${num(data.devices)} devices can still be kept secure each year, until ${data.until} (crypto policy ${data.policy_version}).`} />
       {data.from_scan && (
         <p class={data.from_scan.stale ? "notice small" : "muted small"} data-testid="forecast-source">
-          As of the audit of {data.as_of} (scan {data.from_scan.scan_id}, finished {data.from_scan.computed_at.slice(0, 16).replace("T", " ")} UTC).
+          As of the audit of {data.as_of} (scan {data.from_scan.scan_id}, finished {when(data.from_scan.computed_at)}).
           {data.from_scan.stale && " Devices were imported since: the next scan brings this forecast up to date."}
         </p>
       )}

@@ -5,13 +5,10 @@
 import { call } from "../api/client.ts";
 import type { Severity } from "../api/types.ts";
 import { Bars, TimeChart } from "../components/chart.tsx";
-import { Card, ErrorBox, Link, PageHeader, Spinner, num, severities } from "../components/ui.tsx";
+import { Card, ErrorBox, Link, PageHeader, Spinner, num, severities, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
-import { useCan } from "../session.ts";
 
 export function Overview() {
-  // The what-if ranking is a responder's tool (GET /api/v1/whatif/ranking): others are not shown a card they cannot load.
-  const canSeeBlast = useCan("responder");
   const { data, error, loading, reload } = useLoad((signal) => call("overview.get", { signal }), "overview");
   if (error) return <ErrorBox error={error} retry={reload} />;
   if (loading && !data) return <Spinner />;
@@ -55,7 +52,7 @@ export function Overview() {
           </ul>
         </Card>
       </div>
-      {canSeeBlast && <BlastRadius />}
+      <BlastRadius />
     </>
   );
 }
@@ -101,14 +98,33 @@ function CoverageLine(props: { gap: string; count: number; total: number; what: 
   );
 }
 
-/** The shared secrets, CAs, firmware and providers whose compromise would take the most devices with them. */
+/**
+ * The shared secrets, CAs, firmware and providers whose compromise would take the most devices with them: the ranking
+ * `whatif --all` and every scan job store (GET /api/v1/whatif/ranking/stored). Ranking a large fleet takes many
+ * seconds, so the page never asks for it to be computed; it says when the stored one was made, or that none was.
+ */
 function BlastRadius() {
-  const { data, error } = useLoad((signal) => call("whatif.rank", { query: { limit: 6 }, signal }), "blast-radius");
+  const { data, error } = useLoad((signal) => call("whatif.stored", { query: { limit: 6 }, signal }), "blast-radius");
   return (
     <Card title="Largest blast radius">
       <p class="muted small">If one of these were compromised, this many devices would fall with it (longwatch whatif --all).</p>
-      {error ? <ErrorBox error={error} /> : !data ? <Spinner /> : data.nodes.length === 0 ? <p class="muted">Nothing is shared between devices.</p> : (
-        <Bars unit="devices" items={data.nodes.map((n) => ({ label: `${n.kind}: ${n.label}`, value: n.devices, tone: n.share > 0.05 ? "sev-high" : "" }))} />
+      {error ? (
+        <ErrorBox error={error} />
+      ) : !data ? (
+        <Spinner />
+      ) : data.computed_at === null ? (
+        <p class="muted" data-testid="blast-not-computed">
+          Not computed yet: run <code>longwatch whatif --all</code>, or start a scan from the service; the ranking is stored then, so this page never waits for it.
+        </p>
+      ) : (
+        <>
+          {data.nodes.length === 0 ? <p class="muted">Nothing is shared between devices.</p> : <Bars unit="devices" items={data.nodes.map((n) => ({ label: `${n.kind}: ${n.label}`, value: n.devices, tone: n.share > 0.05 ? "sev-high" : "" }))} />}
+          <p class={data.stale ? "notice small" : "muted small"} data-testid="blast-computed">
+            Ranked {when(data.computed_at)}{data.fleet_devices !== null ? ` over ${num(data.fleet_devices)} devices` : ""}.
+            {data.stale && " Devices were imported since: the next whatif --all or scan job brings it up to date."}
+            {data.missing.length > 0 && ` Not ranked yet: ${data.missing.join(", ")}.`}
+          </p>
+        </>
       )}
     </Card>
   );
