@@ -28,8 +28,25 @@ export interface NewCheckpoint {
   readonly at: number;
   /** Anything else to restore with the state (dedupe digests, counters) as JSON text. */
   readonly meta: string;
-  /** The state, as the engine streams it. */
-  readonly chunks: Iterable<Uint8Array>;
+  /** The state, as the engine streams it, written within this call. */
+  readonly chunks?: Iterable<Uint8Array>;
+  /** Or the state staged beforehand (`prepareState`, `stageState`): only named here, so this call stays small. */
+  readonly staged?: StagedState;
+}
+
+/**
+ * A checkpoint's state written ahead of its commit, piece by piece, each piece in a write of its own: a large state
+ * (tens of MiB at 100,000 devices) never holds the store's write lock — nor, on SQLite, the event loop — for long,
+ * and the journal appends go on between the pieces. Nothing reads the pieces until `saveCheckpoint` names them, in
+ * the same transaction as the alerts; a crash before that leaves them unnamed, and the next `prepareState` removes them.
+ */
+export interface StagedState {
+  /** The number of the first piece (from `prepareState`). */
+  readonly first: number;
+  /** How many pieces were staged, numbered first, first + 1, …; saving checks they are all there. */
+  readonly pieces: number;
+  /** Their total size. */
+  readonly bytes: number;
 }
 
 export interface StoredCheckpoint {
@@ -79,8 +96,20 @@ export interface LiveRepository {
   append(pipeline: string, entries: readonly NewJournalEntry[], positions?: Readonly<Record<string, string>>): Promise<number[]>;
   /** Entries after `afterSeq`, oldest first, in pages. */
   journal(pipeline: string, afterSeq: number, pageSize?: number): AsyncIterable<JournalEntry[]>;
-  /** Replaces the pipeline's checkpoint and deletes the journal entries it covers (seq ≤ checkpoint seq). Returns the state's size. */
+  /**
+   * Replaces the pipeline's checkpoint and deletes the journal entries it covers (seq ≤ checkpoint seq). Returns the
+   * state's size. With `staged`, the staged pieces become the state (a conflict error when one is missing); the
+   * pieces of the state it replaces are left for the next `prepareState` to remove.
+   */
   saveCheckpoint(pipeline: string, cp: NewCheckpoint): Promise<{ bytes: number }>;
+  /**
+   * Readies the staging of the next checkpoint's state: removes up to `limit` (default 8) pieces that the current
+   * checkpoint does not name (the state it replaced, an unfinished staging). Call again until `cleared`, then stage
+   * the pieces from `first` on. Each call is a small write of its own.
+   */
+  prepareState(pipeline: string, limit?: number): Promise<{ first: number; cleared: boolean }>;
+  /** Writes piece `n` of a staged state (a write of its own; see StagedState). */
+  stageState(pipeline: string, n: number, piece: Uint8Array): Promise<void>;
   loadCheckpoint(pipeline: string): Promise<StoredCheckpoint | undefined>;
   /** The last positions written with `append`, per source (JSON text as given). */
   positions(pipeline: string): Promise<Record<string, string>>;

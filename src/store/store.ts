@@ -28,7 +28,7 @@ export { serializeDevice } from "./fleet.ts";
 export type { TableInfo, TableRepository } from "./tables.ts";
 export type { DestinationDay, EndpointContact, FlowObservation, FlowRepository, StoredPrivacyReport } from "./flows.ts";
 export type { GraphCertificateRow, GraphComponentRow, GraphCredentialRow, GraphDeviceRow, GraphEndpointRow, GraphRepository } from "./graph.ts";
-export type { DeadLetterFilter, JournalEntry, LiveRepository, NewCheckpoint, NewDeadLetter, NewJournalEntry, StoredCheckpoint, StoredDeadLetter } from "./live.ts";
+export type { DeadLetterFilter, JournalEntry, LiveRepository, NewCheckpoint, NewDeadLetter, NewJournalEntry, StagedState, StoredCheckpoint, StoredDeadLetter } from "./live.ts";
 export type { ResponseFilter, ResponseRepository, RevokedCertificate, RotationTask } from "./responses.ts";
 export type { AdvisoryInfo, FeedImportInfo, FeedWriteCounts, SbomRecord, VulnCounts, VulnRepository } from "./vulns.ts";
 

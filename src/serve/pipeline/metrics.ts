@@ -26,7 +26,8 @@ export interface PipelineMetrics {
   event_time_lag_seconds: number | null;
   reorder_buffer: { held: number; forced: number };
   journal: { pending: number; bytes: number; errors: number; replayed_on_start: number };
-  checkpoint: { count: number; errors: number; age_seconds: number | null; bytes: number; alerts: number; last_ms: number };
+  /** last_ms: the store work of the last checkpoint (its pieces and commit; the event loop is free between them); snapshot_ms: encoding and copying its state, the one part that holds the event loop. */
+  checkpoint: { count: number; errors: number; age_seconds: number | null; bytes: number; alerts: number; last_ms: number; snapshot_ms: number };
   sinks: SinkStats[];
   dead_letter_errors: number;
   sources: SourcesStats | undefined;
@@ -51,6 +52,7 @@ export class Counters {
   private checkpointBytes = 0;
   private checkpointAlerts = 0;
   private checkpointMs = 0;
+  private snapshotMs = 0;
 
   records(source: string, accepted: number, late: number, rejects: readonly { reason: string }[]): void {
     this.recordsIn[source] = (this.recordsIn[source] ?? 0) + accepted;
@@ -70,7 +72,8 @@ export class Counters {
     this.lastCheckpoint = Date.parse(savedAt);
   }
 
-  checkpointed(now: number, bytes: number, alerts: number, ms: number): void {
+  checkpointed(now: number, bytes: number, alerts: number, ms: number, snapshotMs = 0): void {
+    this.snapshotMs = Math.round(snapshotMs);
     this.checkpoints++;
     this.lastCheckpoint = now;
     this.checkpointBytes = bytes;
@@ -96,7 +99,7 @@ export class Counters {
       event_time_lag_seconds: lag,
       reorder_buffer: { held: x.held, forced: x.forced },
       journal: { pending: this.journalPending, bytes: this.journalBytes, errors: this.journalErrors, replayed_on_start: this.replayed },
-      checkpoint: { count: this.checkpoints, errors: this.checkpointErrors, age_seconds: this.lastCheckpoint === undefined ? null : Math.max(0, (x.wall - this.lastCheckpoint) / 1000), bytes: this.checkpointBytes, alerts: this.checkpointAlerts, last_ms: this.checkpointMs },
+      checkpoint: { count: this.checkpoints, errors: this.checkpointErrors, age_seconds: this.lastCheckpoint === undefined ? null : Math.max(0, (x.wall - this.lastCheckpoint) / 1000), bytes: this.checkpointBytes, alerts: this.checkpointAlerts, last_ms: this.checkpointMs, snapshot_ms: this.snapshotMs },
       sinks: x.sinks,
       dead_letter_errors: x.deadLetterErrors,
       sources: x.sources,
@@ -139,7 +142,8 @@ export function renderPrometheus(m: PipelineMetrics): string {
   family("longwatch_checkpoints_total", "counter", "Checkpoints committed.", [["", m.checkpoint.count]]);
   family("longwatch_checkpoint_errors_total", "counter", "Checkpoints that failed.", [["", m.checkpoint.errors]]);
   family("longwatch_checkpoint_bytes", "gauge", "Size of the last checkpoint's detection state.", [["", m.checkpoint.bytes]]);
-  family("longwatch_checkpoint_duration_seconds", "gauge", "How long the last checkpoint's store transaction took (the event loop waits for it on SQLite).", [["", m.checkpoint.last_ms / 1000]]);
+  family("longwatch_checkpoint_duration_seconds", "gauge", "Store time of the last checkpoint: its state pieces and its commit, each a write of its own with journal appends between them.", [["", m.checkpoint.last_ms / 1000]]);
+  family("longwatch_checkpoint_snapshot_seconds", "gauge", "How long the last checkpoint held the event loop to encode and copy the detection state.", [["", m.checkpoint.snapshot_ms / 1000]]);
   const sink = (f: (s: SinkStats) => number) => m.sinks.map((s): [string, number] => [`sink="${esc(s.name)}",type="${s.type}"`, f(s)]);
   family("longwatch_sink_sent_total", "counter", "Alerts a sink's peer accepted.", sink((s) => s.sent));
   family("longwatch_sink_failures_total", "counter", "Alerts a sink gave up on (dead-lettered).", sink((s) => s.failed));

@@ -15,7 +15,7 @@
 import type { Alert } from "../../core/record.ts";
 import { LongwatchError } from "../../core/errors.ts";
 import type { AlertChange } from "../../detect/alert-book.ts";
-import { type LiveDetection, type PushOptions, startDetection } from "../../detect/live.ts";
+import { type Checkpoint, type LiveDetection, type PushOptions, startDetection } from "../../detect/live.ts";
 import type { ColumnMapping } from "../../detect/read/mapping.ts";
 import type { InputFormat } from "../../detect/read/open.ts";
 import { type DetectInventory, readInventoryStore } from "../../detect/inventory.ts";
@@ -23,6 +23,7 @@ import type { FieldName } from "../../detect/read/fields.ts";
 import type { NewJournalEntry, Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
 import { createSinks, fanOut } from "../../transport/sinks/config.ts";
+import { type CheckpointSnapshot, StagedCheckpointWrite } from "./checkpoint-writer.ts";
 import type { PipelineConfig } from "./config.ts";
 import { StoreDeadLetters } from "./dead-letters.ts";
 import { RecentDigests } from "./dedupe.ts";
@@ -85,6 +86,12 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 const GROUP_BYTES = 16 * 2 ** 20;
 const GROUP_JOBS = 512;
 
@@ -105,7 +112,9 @@ class LivePipeline implements Pipeline {
   private queue: Job[] = [];
   private writing: Promise<void> | undefined;
   private checkpointWanted = false;
-  private checkpointDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private checkpointDone: Deferred | undefined;
+  /** A checkpoint being written, between its snapshot and its commit. */
+  private staging: { write: StagedCheckpointWrite; cp: Checkpoint; snapshotMs: number; done?: Deferred } | undefined;
   private lastSeq = 0;
   private checkpointSeq = 0;
   private replayAt: number | undefined;
@@ -290,49 +299,53 @@ class LivePipeline implements Pipeline {
 
   /**
    * The one writer: journal appends (everything queued meanwhile in one transaction, then pushed into detection in
-   * order) and checkpoints take turns, so a checkpoint's journal position is exactly what its state contains.
+   * order) and a checkpoint's steps take turns. A checkpoint's snapshot is taken between two groups, so its journal
+   * position is exactly what its state contains; its pieces and commit then go between the groups that follow
+   * (checkpoint-writer.ts), so records keep flowing while it is written.
    */
   private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 || this.checkpointWanted) {
-      if (this.checkpointWanted) {
+    while (this.queue.length > 0 || this.checkpointWanted || this.staging) {
+      if (this.checkpointWanted && !this.staging) {
         this.checkpointWanted = false;
         const done = this.checkpointDone;
         this.checkpointDone = undefined;
-        try {
-          await this.writeCheckpoint();
-          done?.resolve();
-        } catch (e) {
-          this.counters.checkpointErrors++;
-          this.log("error", `pipeline ${this.name}: checkpoint failed; the journal keeps everything since the last one`, { error: (e as Error).message });
-          done?.reject(e);
-        }
-        continue;
+        this.beginCheckpoint(done);
       }
-      let bytes = 0;
-      let n = 0;
-      while (n < this.queue.length && n < GROUP_JOBS && (n === 0 || bytes + this.queue[n]!.entry.body.byteLength <= GROUP_BYTES)) bytes += this.queue[n++]!.entry.body.byteLength;
-      const jobs = this.queue.splice(0, n);
-      this.counters.journalPending = this.queue.length;
-      const positions: Record<string, string> = {};
-      for (const j of jobs) Object.assign(positions, j.positions);
-      let seqs: number[];
-      try {
-        seqs = await this.store.live.append(this.name, jobs.map((j) => j.entry), positions);
-      } catch (e) {
-        this.counters.journalErrors++;
-        for (const j of jobs) j.reject(e);
-        continue;
+      if (this.queue.length > 0) await this.appendGroup();
+      if (this.staging) {
+        await this.checkpointStep();
+        // SQLite's writes are synchronous behind their promises: without this the steps would run back to back as
+        // microtasks and no socket would be read between them.
+        await new Promise<void>((r) => setImmediate(r));
       }
-      this.counters.journalBytes += bytes;
-      jobs.forEach((j, i) => {
-        this.lastSeq = seqs[i]!;
-        try {
-          j.resolve(j.apply());
-        } catch (e) {
-          j.reject(e);
-        }
-      });
     }
+  }
+
+  private async appendGroup(): Promise<void> {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && n < GROUP_JOBS && (n === 0 || bytes + this.queue[n]!.entry.body.byteLength <= GROUP_BYTES)) bytes += this.queue[n++]!.entry.body.byteLength;
+    const jobs = this.queue.splice(0, n);
+    this.counters.journalPending = this.queue.length;
+    const positions: Record<string, string> = {};
+    for (const j of jobs) Object.assign(positions, j.positions);
+    let seqs: number[];
+    try {
+      seqs = await this.store.live.append(this.name, jobs.map((j) => j.entry), positions);
+    } catch (e) {
+      this.counters.journalErrors++;
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    this.counters.journalBytes += bytes;
+    jobs.forEach((j, i) => {
+      this.lastSeq = seqs[i]!;
+      try {
+        j.resolve(j.apply());
+      } catch (e) {
+        j.reject(e);
+      }
+    });
   }
 
   /** Pushes one entry's records into detection (live, or replaying the journal). */
@@ -388,32 +401,61 @@ class LivePipeline implements Pipeline {
     return p;
   }
 
-  private async writeCheckpoint(): Promise<void> {
+  /** The synchronous part of a checkpoint: the state and its alerts as of now (or nothing, when nothing changed). */
+  private beginCheckpoint(done: Deferred | undefined): void {
     const live = this.live!;
-    const cp = live.checkpoint();
-    if (cp.alerts.length === 0 && this.lastSeq === this.checkpointSeq && this.learned.length === 0 && this.counters.checkpoints > 0) {
-      this.counters.checkpointSkipped(this.wall());
+    try {
+      const t0 = performance.now();
+      const cp = live.checkpoint();
+      if (cp.alerts.length === 0 && this.lastSeq === this.checkpointSeq && this.learned.length === 0 && this.counters.checkpoints > 0) {
+        this.counters.checkpointSkipped(this.wall());
+        done?.resolve();
+        return;
+      }
+      const snap: CheckpointSnapshot = {
+        // Copied now (the chunks are views of live arrays), so records can flow while the pieces are written.
+        pieces: StagedCheckpointWrite.copy(cp.state()),
+        seq: this.lastSeq,
+        at: Number.isFinite(cp.at) ? cp.at : 0,
+        meta: JSON.stringify({ v: 1, digests: this.digests.toJSON() }),
+        alerts: cp.alerts,
+        savedAt: new Date(this.wall()).toISOString(),
+        learned: this.learned,
+      };
+      this.staging = { write: new StagedCheckpointWrite(this.store, this.name, snap), cp, snapshotMs: performance.now() - t0, ...(done ? { done } : {}) };
+    } catch (e) {
+      this.checkpointFailed(e, done);
+    }
+  }
+
+  private async checkpointStep(): Promise<void> {
+    const s = this.staging!;
+    try {
+      if (!(await s.write.step())) return;
+    } catch (e) {
+      this.staging = undefined;
+      this.checkpointFailed(e, s.done);
       return;
     }
-    // The chunks are views of live arrays: copied now, so records can flow while the transaction runs.
-    const chunks = [...cp.state()].map((c) => c.slice());
-    const seq = this.lastSeq;
-    const learned = this.learned;
-    const at = new Date(this.wall()).toISOString();
-    const meta = JSON.stringify({ v: 1, digests: this.digests.toJSON() });
-    const t0 = performance.now();
-    const { bytes } = await this.store.transaction(async (tx) => {
-      const saved = await tx.live.saveCheckpoint(this.name, { seq, at: Number.isFinite(cp.at) ? cp.at : 0, meta, chunks });
-      if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
-      if (learned.length > 0) await tx.alerts.markFeedbackApplied(learned);
-      return saved;
-    });
-    cp.commit();
+    this.staging = undefined;
+    s.cp.commit();
+    const { seq, learned, alerts } = s.write.snap;
     this.checkpointSeq = seq;
     if (learned === this.learned) this.learned = [];
-    this.counters.checkpointed(this.wall(), bytes, cp.alerts.length, performance.now() - t0);
-    // People's suppressions made since are applied from now on.
-    live.engine.setSuppressions(await this.store.alerts.suppressions());
+    this.counters.checkpointed(this.wall(), s.write.bytes, alerts.length, s.write.storeMs, s.snapshotMs);
+    try {
+      // People's suppressions made since are applied from now on.
+      this.live!.engine.setSuppressions(await this.store.alerts.suppressions());
+    } catch (e) {
+      this.log("warn", `pipeline ${this.name}: suppressions could not be re-read after the checkpoint`, { error: (e as Error).message });
+    }
+    s.done?.resolve();
+  }
+
+  private checkpointFailed(e: unknown, done: Deferred | undefined): void {
+    this.counters.checkpointErrors++;
+    this.log("error", `pipeline ${this.name}: checkpoint failed; the journal keeps everything since the last one`, { error: (e as Error).message });
+    done?.reject(e);
   }
 
   reaudit(reason = "requested"): Promise<void> {

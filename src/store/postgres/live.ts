@@ -1,6 +1,7 @@
 import type { StoreEnv } from "../store.ts";
 import type { DeadLetterFilter, JournalEntry, LiveRepository, NewCheckpoint, NewDeadLetter, NewJournalEntry, StoredCheckpoint, StoredDeadLetter } from "../live.ts";
-import { coalesce } from "../live-chunks.ts";
+import { LongwatchError } from "../../core/errors.ts";
+import { coalesce, namedRange, nextFirst } from "../live-chunks.ts";
 import { chunks, type PgDb } from "./db.ts";
 
 interface LetterRow extends Omit<StoredDeadLetter, "error"> {
@@ -47,31 +48,56 @@ export class PgLive implements LiveRepository {
 
   async saveCheckpoint(pipeline: string, cp: NewCheckpoint): Promise<{ bytes: number }> {
     return this.db.transaction(async (db) => {
-      await db.query("DELETE FROM live_state_chunks WHERE pipeline = $1", [pipeline]);
       let bytes = 0;
-      let n = 0;
-      for (const piece of coalesce(cp.chunks)) {
-        await db.query("INSERT INTO live_state_chunks (pipeline, n, bytes) VALUES ($1, $2, $3)", [pipeline, n++, piece]);
-        bytes += piece.byteLength;
+      let first = 0;
+      let pieces = 0;
+      if (cp.staged) {
+        ({ first, pieces, bytes } = cp.staged);
+        const [r] = await db.query<{ n: number }>("SELECT count(*) AS n FROM live_state_chunks WHERE pipeline = $1 AND n >= $2 AND n < $3", [pipeline, first, first + pieces]);
+        if (r!.n !== pieces) throw new LongwatchError("conflict", `pipeline ${pipeline}: ${r!.n} of the ${pieces} staged state pieces from ${first} are there; was the staging removed meanwhile?`);
+      } else {
+        await db.query("DELETE FROM live_state_chunks WHERE pipeline = $1", [pipeline]);
+        for (const piece of coalesce(cp.chunks ?? [])) {
+          await db.query("INSERT INTO live_state_chunks (pipeline, n, bytes) VALUES ($1, $2, $3)", [pipeline, pieces++, piece]);
+          bytes += piece.byteLength;
+        }
       }
       await db.query(
-        `INSERT INTO live_checkpoints (pipeline, seq, at, saved_at, meta, bytes) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (pipeline) DO UPDATE SET seq = excluded.seq, at = excluded.at, saved_at = excluded.saved_at, meta = excluded.meta, bytes = excluded.bytes`,
-        [pipeline, cp.seq, cp.at, new Date(this.env.now()).toISOString(), cp.meta, bytes],
+        `INSERT INTO live_checkpoints (pipeline, seq, at, saved_at, meta, bytes, first_n, pieces) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (pipeline) DO UPDATE SET seq = excluded.seq, at = excluded.at, saved_at = excluded.saved_at, meta = excluded.meta, bytes = excluded.bytes,
+           first_n = excluded.first_n, pieces = excluded.pieces`,
+        [pipeline, cp.seq, cp.at, new Date(this.env.now()).toISOString(), cp.meta, bytes, first, pieces],
       );
       await db.query("DELETE FROM live_journal WHERE pipeline = $1 AND seq <= $2", [pipeline, cp.seq]);
       return { bytes };
     });
   }
 
+  async prepareState(pipeline: string, limit = 8): Promise<{ first: number; cleared: boolean }> {
+    return this.db.transaction(async (db) => {
+      const [row] = await db.query<{ first_n: number; pieces: number | null }>("SELECT first_n, pieces FROM live_checkpoints WHERE pipeline = $1", [pipeline]);
+      const named = namedRange(row);
+      const stale = await db.query<{ n: number }>("SELECT n FROM live_state_chunks WHERE pipeline = $1 AND (n < $2 OR n >= $3) ORDER BY n LIMIT $4", [pipeline, named.lo, named.hi, limit + 1]);
+      const drop = stale.slice(0, limit).map((r) => r.n);
+      if (drop.length > 0) await db.query("DELETE FROM live_state_chunks WHERE pipeline = $1 AND n = ANY($2::int[])", [pipeline, drop]);
+      return { first: nextFirst(named), cleared: stale.length <= limit };
+    });
+  }
+
+  async stageState(pipeline: string, n: number, piece: Uint8Array): Promise<void> {
+    await this.db.query("INSERT INTO live_state_chunks (pipeline, n, bytes) VALUES ($1, $2, $3)", [pipeline, n, asBuffer(piece)]);
+  }
+
   async loadCheckpoint(pipeline: string): Promise<StoredCheckpoint | undefined> {
-    const [r] = await this.db.query<Omit<StoredCheckpoint, "chunks">>("SELECT seq, at, saved_at, meta, bytes FROM live_checkpoints WHERE pipeline = $1", [pipeline]);
+    const [r] = await this.db.query<Omit<StoredCheckpoint, "chunks"> & { first_n: number; pieces: number | null }>("SELECT seq, at, saved_at, meta, bytes, first_n, pieces FROM live_checkpoints WHERE pipeline = $1", [pipeline]);
     if (!r) return undefined;
+    const { first_n, pieces, ...row } = r;
+    const { lo, hi } = namedRange({ first_n, pieces });
     const db = this.db;
     return {
-      ...r,
+      ...row,
       async *chunks() {
-        for (let n = 0; ; n++) {
+        for (let n = lo; n < hi; n++) {
           const [c] = await db.query<{ bytes: Buffer }>("SELECT bytes FROM live_state_chunks WHERE pipeline = $1 AND n = $2", [pipeline, n]);
           if (!c) return;
           yield new Uint8Array(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength);

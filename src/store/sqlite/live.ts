@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 import type { StoreEnv } from "../store.ts";
 import type { DeadLetterFilter, JournalEntry, LiveRepository, NewCheckpoint, NewDeadLetter, NewJournalEntry, StoredCheckpoint, StoredDeadLetter } from "../live.ts";
-import { coalesce } from "../live-chunks.ts";
+import { LongwatchError } from "../../core/errors.ts";
+import { coalesce, namedRange, nextFirst } from "../live-chunks.ts";
 
 interface JournalRow {
   seq: number;
@@ -44,33 +45,57 @@ export class SqliteLive implements LiveRepository {
   async saveCheckpoint(pipeline: string, cp: NewCheckpoint): Promise<{ bytes: number }> {
     const chunk = this.db.prepare("INSERT INTO live_state_chunks (pipeline, n, bytes) VALUES (?, ?, ?)");
     return this.db.transaction(() => {
-      this.db.prepare("DELETE FROM live_state_chunks WHERE pipeline = ?").run(pipeline);
       let bytes = 0;
-      let n = 0;
-      for (const piece of coalesce(cp.chunks)) {
-        chunk.run(pipeline, n++, piece);
-        bytes += piece.byteLength;
+      let first = 0;
+      let pieces = 0;
+      if (cp.staged) {
+        ({ first, pieces, bytes } = cp.staged);
+        const have = this.db.prepare("SELECT count(*) FROM live_state_chunks WHERE pipeline = ? AND n >= ? AND n < ?").pluck().get(pipeline, first, first + pieces) as number;
+        if (have !== pieces) throw new LongwatchError("conflict", `pipeline ${pipeline}: ${have} of the ${pieces} staged state pieces from ${first} are there; was the staging removed meanwhile?`);
+      } else {
+        this.db.prepare("DELETE FROM live_state_chunks WHERE pipeline = ?").run(pipeline);
+        for (const piece of coalesce(cp.chunks ?? [])) {
+          chunk.run(pipeline, pieces++, piece);
+          bytes += piece.byteLength;
+        }
       }
       this.db
         .prepare(
-          `INSERT INTO live_checkpoints (pipeline, seq, at, saved_at, meta, bytes) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (pipeline) DO UPDATE SET seq = excluded.seq, at = excluded.at, saved_at = excluded.saved_at, meta = excluded.meta, bytes = excluded.bytes`,
+          `INSERT INTO live_checkpoints (pipeline, seq, at, saved_at, meta, bytes, first_n, pieces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pipeline) DO UPDATE SET seq = excluded.seq, at = excluded.at, saved_at = excluded.saved_at, meta = excluded.meta, bytes = excluded.bytes,
+             first_n = excluded.first_n, pieces = excluded.pieces`,
         )
-        .run(pipeline, cp.seq, cp.at, new Date(this.env.now()).toISOString(), cp.meta, bytes);
+        .run(pipeline, cp.seq, cp.at, new Date(this.env.now()).toISOString(), cp.meta, bytes, first, pieces);
       this.db.prepare("DELETE FROM live_journal WHERE pipeline = ? AND seq <= ?").run(pipeline, cp.seq);
       return { bytes };
     })();
   }
 
+  async prepareState(pipeline: string, limit = 8): Promise<{ first: number; cleared: boolean }> {
+    return this.db.transaction(() => {
+      const named = namedRange(this.db.prepare("SELECT first_n, pieces FROM live_checkpoints WHERE pipeline = ?").get(pipeline) as { first_n: number; pieces: number | null } | undefined);
+      const stale = this.db.prepare("SELECT n FROM live_state_chunks WHERE pipeline = ? AND (n < ? OR n >= ?) ORDER BY n LIMIT ?").pluck().all(pipeline, named.lo, named.hi, limit + 1) as number[];
+      const del = this.db.prepare("DELETE FROM live_state_chunks WHERE pipeline = ? AND n = ?");
+      for (const n of stale.slice(0, limit)) del.run(pipeline, n);
+      return { first: nextFirst(named), cleared: stale.length <= limit };
+    })();
+  }
+
+  async stageState(pipeline: string, n: number, piece: Uint8Array): Promise<void> {
+    this.db.prepare("INSERT INTO live_state_chunks (pipeline, n, bytes) VALUES (?, ?, ?)").run(pipeline, n, asBuffer(piece));
+  }
+
   async loadCheckpoint(pipeline: string): Promise<StoredCheckpoint | undefined> {
-    const r = this.db.prepare("SELECT seq, at, saved_at, meta, bytes FROM live_checkpoints WHERE pipeline = ?").get(pipeline) as Omit<StoredCheckpoint, "chunks"> | undefined;
+    const r = this.db.prepare("SELECT seq, at, saved_at, meta, bytes, first_n, pieces FROM live_checkpoints WHERE pipeline = ?").get(pipeline) as (Omit<StoredCheckpoint, "chunks"> & { first_n: number; pieces: number | null }) | undefined;
     if (!r) return undefined;
+    const { first_n, pieces, ...row } = r;
+    const { lo, hi } = namedRange({ first_n, pieces });
     const db = this.db;
     return {
-      ...r,
+      ...row,
       async *chunks() {
         const one = db.prepare("SELECT bytes FROM live_state_chunks WHERE pipeline = ? AND n = ?").pluck();
-        for (let n = 0; ; n++) {
+        for (let n = lo; n < hi; n++) {
           const b = one.get(pipeline, n) as Buffer | undefined;
           if (!b) return;
           yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

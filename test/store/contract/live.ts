@@ -65,6 +65,49 @@ export function liveContract(c: ContractContext): void {
       assert.deepEqual((await all(store.live.journal("p", again.seq))).map((e) => e.seq), [next]);
     });
 
+    it("stages a state piece by piece, visible only once a checkpoint names it; leftovers are removed by the next staging", async () => {
+      const store = await c.fresh();
+      const seqs = await store.live.append("p", [entry(0), entry(1)]);
+      const stage = async (text: string[], limit?: number) => {
+        let prep = await store.live.prepareState("p", limit);
+        let rounds = 1;
+        while (!prep.cleared) {
+          prep = await store.live.prepareState("p", limit);
+          rounds++;
+        }
+        for (const [i, t] of text.entries()) await store.live.stageState("p", prep.first + i, Buffer.from(t));
+        return { staged: { first: prep.first, pieces: text.length, bytes: text.join("").length }, rounds };
+      };
+      // Staged but never named (a crash before the commit): nothing to load, the journal is untouched.
+      const crashed = await stage(["x", "y", "z"]);
+      assert.equal(await store.live.loadCheckpoint("p"), undefined);
+      // The next staging removes the leftovers, two at a time here.
+      const a = await stage(["one-", "two-", "three"], 2);
+      assert.equal(a.rounds, 2);
+      assert.equal(a.staged.first, crashed.staged.first);
+      assert.deepEqual(await store.live.saveCheckpoint("p", { seq: seqs[0]!, at: 1, meta: "{}", staged: a.staged }), { bytes: 13 });
+      const cp = (await store.live.loadCheckpoint("p"))!;
+      assert.equal((await bytesOf(cp.chunks())).toString(), "one-two-three");
+      assert.equal(cp.bytes, 13);
+      assert.deepEqual((await all(store.live.journal("p", 0))).map((e) => e.seq), [seqs[1]]);
+      // The next state goes elsewhere: while it is staged the current one still loads whole.
+      const b = await stage(["new"]);
+      assert.notEqual(b.staged.first, a.staged.first);
+      assert.equal((await bytesOf((await store.live.loadCheckpoint("p"))!.chunks())).toString(), "one-two-three");
+      await store.live.saveCheckpoint("p", { seq: seqs[1]!, at: 2, meta: "{}", staged: b.staged });
+      assert.equal((await bytesOf((await store.live.loadCheckpoint("p"))!.chunks())).toString(), "new");
+      // And the one after goes back to the first place, once the replaced pieces are gone.
+      const d = await stage(["again"], 1);
+      assert.equal(d.staged.first, a.staged.first);
+      assert.equal(d.rounds, 3);
+      // A piece missing is refused, and the checkpoint stays as it was.
+      await assert.rejects(store.live.saveCheckpoint("p", { seq: seqs[1]!, at: 3, meta: "{}", staged: { ...d.staged, pieces: 2 } }), (e) => (e as { code?: string }).code === "conflict");
+      assert.equal((await bytesOf((await store.live.loadCheckpoint("p"))!.chunks())).toString(), "new");
+      // A checkpoint written whole still replaces a staged one.
+      await store.live.saveCheckpoint("p", { seq: seqs[1]!, at: 4, meta: "{}", chunks: [Buffer.from("whole")] });
+      assert.equal((await bytesOf((await store.live.loadCheckpoint("p"))!.chunks())).toString(), "whole");
+    });
+
     it("a checkpoint and the alerts it produced commit together, or not at all", async () => {
       const store = await c.fresh();
       const [seq] = await store.live.append("p", [entry(0)]);

@@ -20,4 +20,12 @@ export const liveMigrations: Migration[] = [
       CREATE INDEX dead_letters_alert ON dead_letters (alert_id, id);
     `,
   },
+  {
+    area: "live",
+    version: 2,
+    // Staged checkpoint states (live.ts StagedState): the row names its pieces; NULL pieces is a row from before.
+    up: `
+      ALTER TABLE live_checkpoints ADD COLUMN first_n INTEGER NOT NULL DEFAULT 0, ADD COLUMN pieces INTEGER;
+    `,
+  },
 ];

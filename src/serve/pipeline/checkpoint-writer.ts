@@ -1,0 +1,80 @@
+/**
+ * A checkpoint written in steps, so neither a large state nor its store writes hold the event loop (or the store's
+ * write lock) for long: the pipeline's one writer runs a step, then a group of journal appends, then the next step.
+ *
+ * 1. `snapshot` (synchronous, the only step that must not be interleaved with records): the engine's state encoded
+ *    and copied into 1 MiB pieces, the alerts changed since the last committed checkpoint, the journal position it
+ *    covers. Records flow again as soon as it returns.
+ * 2. Steps: readying the staging area (removing the pieces of the state before the last one, a few per step), then
+ *    one piece per step, each its own small write (StagedState in store/live.ts).
+ * 3. The last step is the one commit that matters: the staged state named as the checkpoint, the journal it covers
+ *    deleted, and its alerts and applied feedback written, all in one transaction — a crash before it leaves the
+ *    previous checkpoint and the journal after it, exactly as before staging began.
+ */
+import type { Alert } from "../../core/record.ts";
+import { splitPieces } from "../../store/live-chunks.ts";
+import type { StagedState, Store } from "../../store/store.ts";
+
+export interface CheckpointSnapshot {
+  /** The state, copied (the engine moves on meanwhile). */
+  readonly pieces: readonly Uint8Array[];
+  readonly seq: number;
+  readonly at: number;
+  readonly meta: string;
+  readonly alerts: readonly Alert[];
+  /** When the alerts were saved (ISO 8601, the pipeline's clock). */
+  readonly savedAt: string;
+  readonly learned: readonly string[];
+}
+
+export class StagedCheckpointWrite {
+  private first: number | undefined;
+  private staged = 0;
+  readonly bytes: number;
+  /** Milliseconds of store work so far (all steps), for the metrics. */
+  storeMs = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly pipeline: string,
+    readonly snap: CheckpointSnapshot,
+  ) {
+    this.bytes = snap.pieces.reduce((n, p) => n + p.byteLength, 0);
+  }
+
+  /** Copies the chunks of an engine's state stream into pieces (the synchronous part of a checkpoint). */
+  static copy(chunks: Iterable<Uint8Array>): Uint8Array[] {
+    return splitPieces(chunks);
+  }
+
+  /** Runs the next step; true once the checkpoint is committed. */
+  async step(): Promise<boolean> {
+    const t0 = performance.now();
+    try {
+      if (this.first === undefined) {
+        const r = await this.store.live.prepareState(this.pipeline);
+        if (r.cleared) this.first = r.first;
+        return false;
+      }
+      if (this.staged < this.snap.pieces.length) {
+        await this.store.live.stageState(this.pipeline, this.first + this.staged, this.snap.pieces[this.staged]!);
+        this.staged++;
+        return false;
+      }
+      await this.commit(this.first);
+      return true;
+    } finally {
+      this.storeMs += performance.now() - t0;
+    }
+  }
+
+  private async commit(first: number): Promise<void> {
+    const { seq, at, meta, alerts, learned, savedAt } = this.snap;
+    const staged: StagedState = { first, pieces: this.snap.pieces.length, bytes: this.bytes };
+    await this.store.transaction(async (tx) => {
+      await tx.live.saveCheckpoint(this.pipeline, { seq, at, meta, staged });
+      if (alerts.length > 0) await tx.alerts.upsert(alerts, savedAt);
+      if (learned.length > 0) await tx.alerts.markFeedbackApplied(learned);
+    });
+  }
+}
