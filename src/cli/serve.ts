@@ -146,7 +146,7 @@ export async function serveUntilStopped(ctx: CliContext, store: Store, storeUrl:
   const log = jsonLogger((line) => ctx.io.stderr.write(line), config.http.log.level);
   // With --nats this instance is the ingest tier: records go to JetStream, workers detect (docs/scale.md).
   const publisher = nats ? new NatsIngest({ store, config: pc, log, dataDir, nats }) : undefined;
-  const detecting = publisher ? undefined : createPipeline({ store, config: pc, log, dataDir });
+  const detecting = publisher ? undefined : createPipeline({ store, config: pc, log, dataDir, respond: config.respond });
   const pipeline = publisher ?? detecting!;
   await pipeline.start();
   const metricsText = publisher ? () => publisher.prometheus() : () => renderPrometheus(detecting!.metrics());

@@ -46,11 +46,15 @@ export async function resume(deps: RespondDeps, actor: string): Promise<PauseSta
 export interface PlaybookOutcome {
   proposed: ResponseRecord[];
   applied: ResponseRecord[];
-  /** Left for a person, with why (paused, over budget, irreversible, a manual playbook). */
-  waiting: { response: ResponseRecord; why: string }[];
+  /** Left for a person, with why (paused, over budget, irreversible, a manual playbook) and that reason's code. */
+  waiting: { response: ResponseRecord; why: string; code: WaitingCode }[];
   skipped: { target: string; why: string }[];
-  errors: { target: string; message: string }[];
+  /** `propose`: nothing was recorded for the target (trying again may help); `apply`: the response is recorded as failed. */
+  errors: { target: string; message: string; stage: "propose" | "apply" }[];
 }
+
+/** Why a proposed response waits for a person: for counters and for tests, beside the sentence people read. */
+export type WaitingCode = "manual" | "irreversible" | "disabled" | "paused" | "budget";
 
 interface Trigger {
   kind: "alert" | "finding";
@@ -85,6 +89,12 @@ function matches(p: Playbook, t: Trigger): boolean {
   return t.kind === "alert" ? (p.when.detector ?? []).includes(t.detector!) : (p.when.rule ?? []).includes(t.rule!);
 }
 
+/** The playbooks an alert would trigger (detector and severity match): a cheap test before queueing it. */
+export function playbooksFor(playbooks: readonly Playbook[], alert: Pick<Alert, "detector" | "severity">): Playbook[] {
+  const t: Trigger = { kind: "alert", id: "", detector: alert.detector, severity: alert.severity, devices: [], evidence: {} };
+  return playbooks.filter((p) => matches(p, t));
+}
+
 export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Alert[]; findings?: readonly Finding[] }): Promise<PlaybookOutcome> {
   const out: PlaybookOutcome = { proposed: [], applied: [], waiting: [], skipped: [], errors: [] };
   const s = deps.settings;
@@ -104,24 +114,27 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
         }
         const automatic = p.mode === "automatic" && s.automatic.enabled && a.reversible;
         const actor = `longwatch:playbook:${p.name}`;
+        let stage: "propose" | "apply" = "propose";
         try {
           const r = await propose(deps, actor, { action: a.id, target, params: p.params, reason: `${t.kind} ${t.detector ?? t.rule} (${t.severity}) matched playbook ${p.name}`, source: { kind: t.kind, id: t.id, playbook: p.name, severity: t.severity, ...(t.detector ? { detector: t.detector } : {}), ...(t.rule ? { rule: t.rule } : {}) }, mode: automatic ? "automatic" : "manual" });
           out.proposed.push(r);
-          const why = !automatic ? (p.mode !== "automatic" ? "the playbook proposes; a person decides" : !a.reversible ? `${a.id} cannot be undone, so it always needs a person` : "automatic response is not enabled") : paused ? "automatic response is paused" : undefined;
-          if (why !== undefined) {
-            out.waiting.push({ response: r, why });
+          const code: WaitingCode | undefined = !automatic ? (p.mode !== "automatic" ? "manual" : !a.reversible ? "irreversible" : "disabled") : paused ? "paused" : undefined;
+          if (code !== undefined) {
+            const why = { manual: "the playbook proposes; a person decides", irreversible: `${a.id} cannot be undone, so it always needs a person`, disabled: "automatic response is not enabled", paused: "automatic response is paused", budget: "" }[code];
+            out.waiting.push({ response: r, why, code });
             continue;
           }
           const used = await deps.store.responses.automaticTargetsSince(iso(deps.now() - s.automatic.budget.per));
           if (used >= s.automatic.budget.devices) {
             const note = `the automatic budget (${s.automatic.budget.devices} devices per ${Math.round(s.automatic.budget.per / 60_000)} min) is used up`;
             await appendLog(deps.store.responses, { at: iso(deps.now()), event: "budget-exhausted", actor, response_id: r.id, action: r.action, target: r.target, detail: { used, budget: s.automatic.budget.devices } });
-            out.waiting.push({ response: r, why: note });
+            out.waiting.push({ response: r, why: note, code: "budget" });
             continue;
           }
+          stage = "apply";
           out.applied.push((await apply(deps, actor, r.id, { execute: true })).response);
         } catch (e) {
-          out.errors.push({ target: device, message: (e as Error).message });
+          out.errors.push({ target: device, message: (e as Error).message, stage });
         }
       }
     }

@@ -122,9 +122,16 @@ export const RespondSettingsSchema = z
         budget: z.object({ devices: z.number().int().min(0).default(10), per: duration.default(3_600_000) }).strict().default({ devices: 10, per: 3_600_000 }),
         /** An automatic response is reversed after this long unless a person confirms it. */
         ttl: duration.default(4 * 3_600_000),
+        /** How often `longwatch serve` looks for automatic responses whose time-to-live ran out. */
+        sweep_every: duration.default(60_000),
       })
       .strict()
-      .default({ enabled: false, budget: { devices: 10, per: 3_600_000 }, ttl: 4 * 3_600_000 }),
+      .default({ enabled: false, budget: { devices: 10, per: 3_600_000 }, ttl: 4 * 3_600_000, sweep_every: 60_000 }),
+    /**
+     * `longwatch serve` runs the playbooks off the detection path: alerts wait in a queue of this many; one that
+     * finds it full is dead-lettered (visible in the API) and counted, never dropped silently.
+     */
+    queue_size: z.number().int().min(1).max(1_000_000).default(10_000),
     verify: z.object({ deadline: duration.default(120_000), interval: duration.default(2_000) }).strict().default({ deadline: 120_000, interval: 2_000 }),
     connectors: z
       .object({

@@ -34,7 +34,7 @@ export async function startTestService(o: { config?: Record<string, unknown>; st
   const { quiet: _q, ...given } = o.config ?? {};
   const full = serveConfig({ listen: "127.0.0.1:0", ...(o.tls ? { tls: o.tls } : {}), ...given });
   const config = full.http;
-  const pipeline = o.pipeline ? createPipeline({ store, config: pipelineConfig(o.pipeline), log: () => undefined, ...(o.clock ? { clock: o.clock } : {}), sources: false }) : undefined;
+  const pipeline = o.pipeline ? createPipeline({ store, config: pipelineConfig(o.pipeline), log: () => undefined, respond: full.respond, ...(o.clock ? { clock: o.clock } : {}), sources: false }) : undefined;
   await pipeline?.start();
   const service = await startService({ store, storeUrl, config, dataDir: o.dataDir ?? t.dir, log: o.config?.quiet ? silentLogger : log, version: "test", validateResponses: true, respond: full.respond, ...(o.clock ? { clock: o.clock } : {}), ...(pipeline ? { ingest: pipeline, metricsText: () => renderPrometheus(pipeline.metrics()) } : {}) });
   after(async () => {

@@ -6,6 +6,7 @@
 import type { SinkStats } from "../../transport/sinks/sink.ts";
 import type { SourcesStats } from "./sources.ts";
 import type { AuditStats } from "./reaudit.ts";
+import type { RespondStats } from "./auto-respond.ts";
 
 export interface PipelineMetrics {
   pipeline: string;
@@ -32,6 +33,8 @@ export interface PipelineMetrics {
   dead_letter_errors: number;
   sources: SourcesStats | undefined;
   audit: AuditStats | undefined;
+  /** The playbooks run on live alerts (absent when the config has none and automatic response is off). */
+  respond?: RespondStats | undefined;
 }
 
 const MAX_REASONS = 50;
@@ -86,7 +89,7 @@ export class Counters {
     this.lastCheckpoint = now;
   }
 
-  snapshot(x: { pipeline: string; wall: number; eventTime: number | undefined; detectionRecords: number; held: number; forced: number; sinks: SinkStats[]; deadLetterErrors: number; sources: SourcesStats | undefined; audit: AuditStats | undefined }): PipelineMetrics {
+  snapshot(x: { pipeline: string; wall: number; eventTime: number | undefined; detectionRecords: number; held: number; forced: number; sinks: SinkStats[]; deadLetterErrors: number; sources: SourcesStats | undefined; audit: AuditStats | undefined; respond?: RespondStats | undefined }): PipelineMetrics {
     const lag = x.eventTime !== undefined && Number.isFinite(x.eventTime) && x.eventTime > 0 ? Math.max(0, (x.wall - x.eventTime) / 1000) : null;
     return {
       pipeline: x.pipeline,
@@ -104,6 +107,7 @@ export class Counters {
       dead_letter_errors: x.deadLetterErrors,
       sources: x.sources,
       audit: x.audit,
+      ...(x.respond ? { respond: x.respond } : {}),
     };
   }
 }
@@ -167,6 +171,15 @@ export function renderPrometheus(m: PipelineMetrics): string {
   if (m.audit) {
     family("longwatch_audits_total", "counter", "Fleet re-audits run.", [["", m.audit.runs]]);
     family("longwatch_audit_errors_total", "counter", "Fleet re-audits that failed.", [["", m.audit.errors]]);
+  }
+  if (m.respond) {
+    const r = m.respond;
+    family("longwatch_respond_alerts_total", "counter", "Alerts the playbooks ran on (their queue is the sink named respond).", [["", r.alerts]]);
+    family("longwatch_respond_responses_total", "counter", "Responses the playbooks proposed, and of them applied automatically.", [["outcome=\"proposed\"", r.proposed], ["outcome=\"applied\"", r.applied]]);
+    family("longwatch_respond_waiting_total", "counter", "Proposed responses left for a person, by why.", Object.entries(r.waiting).map(([k, v]) => [`why="${k}"`, v]));
+    family("longwatch_respond_errors_total", "counter", "Targets whose proposal or automatic apply failed.", [["", r.errors]]);
+    family("longwatch_respond_ttl_reversed_total", "counter", "Automatic responses reversed at the end of their time-to-live.", [["", r.reversed]]);
+    family("longwatch_respond_sweep_errors_total", "counter", "Time-to-live reversals (or whole sweeps) that failed.", [["", r.sweep_errors]]);
   }
   return `${out.join("\n")}\n`;
 }

@@ -20,10 +20,12 @@ import type { ColumnMapping } from "../../detect/read/mapping.ts";
 import type { InputFormat } from "../../detect/read/open.ts";
 import { type DetectInventory, readInventoryStore } from "../../detect/inventory.ts";
 import type { FieldName } from "../../detect/read/fields.ts";
+import type { RespondSettings } from "../../respond/settings.ts";
 import type { NewJournalEntry, Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
 import { createSinks, fanOut } from "../../transport/sinks/config.ts";
 import { type CheckpointSnapshot, StagedCheckpointWrite } from "./checkpoint-writer.ts";
+import { type AutoResponder, createAutoResponder, wantsResponder } from "./auto-respond.ts";
 import type { PipelineConfig } from "./config.ts";
 import { StoreDeadLetters } from "./dead-letters.ts";
 import { RecentDigests } from "./dedupe.ts";
@@ -51,6 +53,8 @@ export interface PipelineDeps {
   dataDir?: string;
   /** Reading the MQTT/Zeek sources can be left off (the HTTP endpoint alone, or tests driving `ingest`). */
   sources?: boolean;
+  /** The config's `respond:` section: its playbooks run on the alerts raised, off the detection path (auto-respond.ts). */
+  respond?: RespondSettings;
 }
 
 export interface Pipeline {
@@ -108,6 +112,7 @@ class LivePipeline implements Pipeline {
   private fan: ReturnType<typeof fanOut> | undefined;
   private sources: RunningSources | undefined;
   private audit: Reaudit | undefined;
+  private responder: AutoResponder | undefined;
   private groups = new Map<string, readonly string[]>();
   private queue: Job[] = [];
   private writing: Promise<void> | undefined;
@@ -155,7 +160,9 @@ class LivePipeline implements Pipeline {
       onError: (m, d) => this.log("warn", m, d),
       now: this.wall,
     });
-    this.fan = fanOut(sinks);
+    const r = this.deps.respond;
+    if (r && wantsResponder(r)) this.responder = createAutoResponder({ store, settings: r, env: this.deps.env ?? process.env, now: this.wall, deadLetters: this.deadLetters, log: this.log });
+    this.fan = fanOut(this.responder ? [...sinks, this.responder] : sinks);
     const d = this.config.detection;
     try {
       this.live = await startDetection({
@@ -505,6 +512,7 @@ class LivePipeline implements Pipeline {
       deadLetterErrors: this.deadLetters.errors,
       sources: this.sources?.stats(),
       audit: this.audit?.stats(),
+      respond: this.responder?.respondStats(),
     });
   }
 }

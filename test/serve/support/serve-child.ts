@@ -28,17 +28,14 @@ export interface ServeChild {
 }
 
 const live = new Set<ChildProcess>();
-let hooked = false;
+// Never leave a service running after the test file, whatever happened. Registered when the module loads, so it
+// belongs to the file's root (registered lazily from a before() hook, it ran as soon as that hook ended).
+after(() => {
+  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
 
 /** Starts `longwatch --data DIR --store STORE serve --listen 127.0.0.1:0 ARGS…`; resolves once it is serving. */
 export async function startServe(dataDir: string, store: string, args: readonly string[], timeoutMs = 90_000): Promise<ServeChild> {
-  if (!hooked) {
-    hooked = true;
-    // Never leave a service running after the test file, whatever happened.
-    after(() => {
-      for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    });
-  }
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), "--data", dataDir, "--store", store, "serve", "--listen", "127.0.0.1:0", ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],

@@ -169,6 +169,31 @@ export type AuditEntryPage = {
   total: Total;
 };
 
+export type AutomaticResponse = {
+  /** respond.automatic.enabled: whether automatic playbooks may apply at all */
+  enabled: boolean;
+  paused: boolean;
+  paused_by?: string;
+  paused_at?: string;
+  reason?: string;
+  budget: {
+    devices: number;
+    per_seconds: number;
+    /** Devices changed automatically in the last per_seconds */
+    used: number;
+  };
+  ttl_seconds: number;
+  sweep_every_seconds: number;
+  playbooks: ({
+    name: string;
+    mode: "propose" | "automatic";
+    action: string;
+    detector?: string[];
+    rule?: string[];
+    severity: string;
+  })[];
+};
+
 export type CompromiseReport = {
   target: string;
   fleet_devices: number;
@@ -195,6 +220,28 @@ export type CreatedApiToken = {
   /** The token itself: shown only in this answer. */
   token: string;
   record: ApiToken;
+};
+
+export type DeadLetter = {
+  id: number;
+  sink: string;
+  sink_type: string;
+  alert_id: string;
+  /** open, update or resolve: what the sink was told */
+  change: string;
+  reason: "failed" | "retries_exhausted" | "queue_full" | "shutdown";
+  /** The last error the peer gave */
+  error?: string;
+  attempts: number;
+  at: string;
+  /** The alert as the sink would have sent it */
+  alert: unknown;
+};
+
+export type DeadLetterPage = {
+  items: DeadLetter[];
+  next_page_token: string | null;
+  total: Total;
 };
 
 export type Device = {
@@ -716,6 +763,7 @@ export interface Responses {
   "alerts.assign": Alert;
   "alerts.comment": Alert;
   "alerts.bulk": AlertBulkResult;
+  "dead-letters.list": DeadLetterPage;
   "findings.list": FindingPage;
   "suppressions.list": {
     items: Suppression[];
@@ -754,6 +802,9 @@ export interface Responses {
   "responses.reverse": unknown;
   "responses.confirm": unknown;
   "responses.escalate": unknown;
+  "respond.automatic": AutomaticResponse;
+  "respond.pause": AutomaticResponse;
+  "respond.resume": AutomaticResponse;
   "respond.log": {
     verification: unknown;
     entries: (Record<string, unknown>)[];
@@ -803,6 +854,10 @@ export interface Bodies {
   "responses.escalate": {
     reason: string;
   };
+  "respond.pause": {
+    reason: string;
+  };
+  "respond.resume": Record<string, never>;
 }
 
 /** Each operation's method and path (what the typed client calls). */
@@ -832,6 +887,7 @@ export const operations = {
   "alerts.assign": "POST /api/v1/alerts/{id}/assign",
   "alerts.comment": "POST /api/v1/alerts/{id}/comment",
   "alerts.bulk": "POST /api/v1/alerts/bulk",
+  "dead-letters.list": "GET /api/v1/dead-letters",
   "findings.list": "GET /api/v1/findings",
   "suppressions.list": "GET /api/v1/suppressions",
   "suppressions.create": "POST /api/v1/suppressions",
@@ -860,6 +916,9 @@ export const operations = {
   "responses.reverse": "POST /api/v1/responses/{id}/reverse",
   "responses.confirm": "POST /api/v1/responses/{id}/confirm",
   "responses.escalate": "POST /api/v1/responses/{id}/escalate",
+  "respond.automatic": "GET /api/v1/respond/automatic",
+  "respond.pause": "POST /api/v1/respond/automatic/pause",
+  "respond.resume": "POST /api/v1/respond/automatic/resume",
   "respond.log": "GET /api/v1/respond/log",
   "whatif.compromise": "GET /api/v1/whatif/compromise",
   "whatif.stored": "GET /api/v1/whatif/ranking/stored",

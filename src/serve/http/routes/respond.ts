@@ -9,6 +9,7 @@ import { LongwatchError } from "../../../core/errors.ts";
 import { RESPONSE_STATES, TARGET_KINDS } from "../../../core/response.ts";
 import { allActions } from "../../../respond/actions/index.ts";
 import type { RespondDeps } from "../../../respond/context.ts";
+import { pause, pauseState, resume } from "../../../respond/automatic.ts";
 import { apply, approve, confirm, escalate, propose, reject, reverse, verify } from "../../../respond/engine.ts";
 import { verifyLog } from "../../../respond/log.ts";
 import { RespondSettingsSchema } from "../../../respond/settings.ts";
@@ -35,6 +36,38 @@ function rankableKinds(text: string): RankableKind[] {
   const kinds = text.split(",").map((k) => k.trim()).filter(Boolean);
   for (const k of kinds) if (!(RANKABLE_KINDS as readonly string[]).includes(k)) throw new LongwatchError("invalid_input", `kinds: "${k}" is not one of ${RANKABLE_KINDS.join(", ")}`, { field: "kinds" });
   return kinds as RankableKind[];
+}
+
+const AutomaticOut = z
+  .object({
+    enabled: z.boolean().describe("respond.automatic.enabled: whether automatic playbooks may apply at all"),
+    paused: z.boolean(),
+    paused_by: z.string().optional(),
+    paused_at: z.string().optional(),
+    reason: z.string().optional(),
+    budget: z.object({ devices: z.number().int(), per_seconds: z.number(), used: z.number().int().describe("Devices changed automatically in the last per_seconds") }),
+    ttl_seconds: z.number(),
+    sweep_every_seconds: z.number(),
+    playbooks: z.array(z.object({ name: z.string(), mode: z.enum(["propose", "automatic"]), action: z.string(), detector: z.array(z.string()).optional(), rule: z.array(z.string()).optional(), severity: z.string() })),
+  })
+  .meta({ id: "AutomaticResponse" });
+
+/** The pause switch, the budget used and the playbooks, as `longwatch respond status` shows them. */
+async function automaticStatus(d: RespondDeps): Promise<z.infer<typeof AutomaticOut>> {
+  const p = await pauseState(d);
+  const a = d.settings.automatic;
+  const used = await d.store.responses.automaticTargetsSince(new Date(d.now() - a.budget.per).toISOString());
+  return {
+    enabled: a.enabled,
+    paused: p.paused,
+    ...(p.by ? { paused_by: p.by } : {}),
+    ...(p.at ? { paused_at: p.at } : {}),
+    ...(p.reason ? { reason: p.reason } : {}),
+    budget: { devices: a.budget.devices, per_seconds: a.budget.per / 1000, used },
+    ttl_seconds: a.ttl / 1000,
+    sweep_every_seconds: a.sweep_every / 1000,
+    playbooks: d.settings.playbooks.map((x) => ({ name: x.name, mode: x.mode, action: x.action, ...(x.when.detector ? { detector: x.when.detector } : {}), ...(x.when.rule ? { rule: x.when.rule } : {}), severity: x.when.severity })),
+  };
 }
 
 function deps(ctx: RouteContext<unknown, unknown, unknown>, store: StoreTx = ctx.store): RespondDeps {
@@ -113,6 +146,43 @@ export const respondRoutes = [
   transition("responses.reverse", "/api/v1/responses/{id}/reverse", "Undo a reversible response", z.object({ reason: z.string().max(10_000).optional() }).strict(), (d, a, id, b) => reverse(d, a, id, b.reason)),
   transition("responses.confirm", "/api/v1/responses/{id}/confirm", "Keep an automatic response: its time-to-live no longer reverses it", Note, (d, a, id, b) => confirm(d, a, id, b.note)),
   transition("responses.escalate", "/api/v1/responses/{id}/escalate", "Propose the stronger action the response's action declares, on the same target", Reason, (d, a, id, b) => escalate(d, a, id, b.reason)),
+  route({ id: "respond.automatic", method: "GET", path: "/api/v1/respond/automatic", role: "responder", tag: "respond", summary: "Automatic response: on, off or paused (by whom, why), the budget used, the time-to-live and the playbooks", response: AutomaticOut, handler: async (ctx) => automaticStatus(deps(ctx)) }),
+  route({
+    id: "respond.pause",
+    method: "POST",
+    path: "/api/v1/respond/automatic/pause",
+    role: "responder",
+    tag: "respond",
+    summary: "Pause every automatic response at once: no playbook applies and no time-to-live reverses anything until resumed (people can still act)",
+    body: Reason,
+    response: AutomaticOut,
+    handler: async (ctx) => {
+      const d = deps(ctx);
+      const before = await pauseState(d);
+      await pause(d, ctx.principal.name, ctx.body.reason);
+      const out = await automaticStatus(d);
+      await ctx.audit({ target_kind: "respond", target_id: "automatic", before, after: { paused: true, reason: ctx.body.reason } });
+      return out;
+    },
+  }),
+  route({
+    id: "respond.resume",
+    method: "POST",
+    path: "/api/v1/respond/automatic/resume",
+    role: "responder",
+    tag: "respond",
+    summary: "Let automatic response run again (responses whose time-to-live ran out meanwhile are reversed at the next sweep)",
+    body: z.object({}).strict(),
+    response: AutomaticOut,
+    handler: async (ctx) => {
+      const d = deps(ctx);
+      const before = await pauseState(d);
+      await resume(d, ctx.principal.name);
+      const out = await automaticStatus(d);
+      await ctx.audit({ target_kind: "respond", target_id: "automatic", before, after: { paused: false } });
+      return out;
+    },
+  }),
   route({
     id: "respond.log",
     method: "GET",

@@ -1,0 +1,158 @@
+/**
+ * Automatic response in the running service: the config's playbooks (respond/automatic.ts) run on the alerts live
+ * detection raises, and a timer reverses automatic responses whose time-to-live ran out.
+ *
+ * It is an alert sink like the webhooks, so it inherits what keeps detection safe from a slow peer: `offer` never
+ * waits, alerts wait in a bounded queue, one that finds the queue full is dead-lettered (listed in the API) and
+ * counted. Only alerts a playbook matches (detector and severity) are queued, each alert once per process (an
+ * alert updated a thousand times is one trigger); the respond engine itself refuses a second response under way for
+ * the same action and target, so a restart that replays the journal proposes nothing twice. One alert is handled at
+ * a time, so the budget check and the apply that uses it cannot interleave. The pause switch is read from the store
+ * on every alert and every sweep: a pause through the API or the CLI stops the next change.
+ */
+import type { Alert } from "../../core/record.ts";
+import { type PlaybookOutcome, type WaitingCode, playbooksFor, respondTo, sweep } from "../../respond/automatic.ts";
+import type { RespondDeps } from "../../respond/context.ts";
+import type { RespondSettings } from "../../respond/settings.ts";
+import type { Store } from "../../store/store.ts";
+import type { DeadLetterStore } from "../../transport/sinks/dead-letter.ts";
+import { createQueuedSink } from "../../transport/sinks/queued-sink.ts";
+import type { AlertSink, Deliverer } from "../../transport/sinks/sink.ts";
+import { errorText, failure, retryable, SUCCESS } from "../../transport/result.ts";
+import type { PipelineLog } from "./types.ts";
+
+export const RESPOND_SINK = "respond";
+
+/** Counters for /metrics, all monotonic. */
+export interface RespondStats {
+  /** Alerts the playbooks ran on. */
+  alerts: number;
+  proposed: number;
+  applied: number;
+  /** Proposed responses left for a person, by why. */
+  waiting: Record<WaitingCode, number>;
+  skipped: number;
+  /** Targets whose proposal or apply failed. */
+  errors: number;
+  /** Automatic responses the time-to-live reversed. */
+  reversed: number;
+  sweeps: number;
+  sweep_errors: number;
+}
+
+export interface AutoResponder extends AlertSink {
+  /** Reverses what is due now (the timer calls it); a sweep already running is awaited, not doubled. */
+  sweep(): Promise<void>;
+  respondStats(): RespondStats;
+}
+
+export interface AutoResponderOptions {
+  store: Store;
+  settings: RespondSettings;
+  env: Record<string, string | undefined>;
+  /** Wall clock: budgets and time-to-live are in real time, also while the journal is replayed. */
+  now: () => number;
+  deadLetters: DeadLetterStore;
+  log: PipelineLog;
+}
+
+/** Alert ids already handed to the playbooks, the oldest forgotten beyond this many. */
+const SEEN_LIMIT = 100_000;
+/** One alert may run several playbooks, each applying and verifying (SIM providers answer asynchronously). */
+const ATTEMPT_MS = 10 * 60_000;
+
+/** True when the service should run a responder: some playbook, or automatic responses that may need reversing. */
+export function wantsResponder(s: RespondSettings): boolean {
+  return s.playbooks.length > 0 || s.automatic.enabled;
+}
+
+export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
+  // One deps object for the responder's life: the action context caches its secret source per deps.
+  const deps: RespondDeps = { store: o.store, settings: o.settings, env: o.env, now: o.now };
+  const stats: RespondStats = { alerts: 0, proposed: 0, applied: 0, waiting: { manual: 0, irreversible: 0, disabled: 0, paused: 0, budget: 0 }, skipped: 0, errors: 0, reversed: 0, sweeps: 0, sweep_errors: 0 };
+  const seen = new Set<string>();
+
+  const tally = (alert: Alert, out: PlaybookOutcome) => {
+    stats.alerts++;
+    stats.proposed += out.proposed.length;
+    stats.applied += out.applied.length;
+    stats.skipped += out.skipped.length;
+    stats.errors += out.errors.length;
+    for (const r of out.applied) o.log("info", `automatic response ${r.id}: ${r.action} applied to ${r.target.kind} ${r.target.id} (${r.state})`, { response: r.id, action: r.action, target: r.target.id, state: r.state, alert: alert.id, ttl_expires_at: r.ttl_expires_at });
+    for (const w of out.waiting) {
+      stats.waiting[w.code]++;
+      o.log("info", `response ${w.response.id}: ${w.response.action} on ${w.response.target.id} proposed, waiting for a person: ${w.why}`, { response: w.response.id, action: w.response.action, target: w.response.target.id, alert: alert.id, waiting: w.code });
+    }
+    for (const e of out.errors) o.log("warn", `playbook on alert ${alert.id}: ${e.target}: ${e.message}`, { alert: alert.id, target: e.target, stage: e.stage, error: e.message });
+  };
+
+  const deliverer: Deliverer = {
+    type: RESPOND_SINK,
+    async deliver(notice) {
+      let out: PlaybookOutcome;
+      try {
+        out = await respondTo(deps, { alerts: [notice.alert] });
+      } catch (e) {
+        // Nothing was decided (the store did not answer): the same alert may be tried again.
+        return retryable(errorText(e));
+      }
+      tally(notice.alert, out);
+      // A failed apply is recorded as a failed response; a failed proposal left nothing, so the alert is dead-lettered.
+      const lost = out.errors.filter((e) => e.stage === "propose");
+      return lost.length === 0 ? SUCCESS : failure(lost.map((e) => `${e.target}: ${e.message}`).join("; "));
+    },
+  };
+
+  const inner = createQueuedSink({
+    name: RESPOND_SINK,
+    deliverer,
+    deadLetters: o.deadLetters,
+    retry: { max_attempts: 3, backoff: { initial_ms: 500, max_ms: 10_000, multiplier: 2, jitter: 0.5 } },
+    queueSize: o.settings.queue_size,
+    timeoutMs: ATTEMPT_MS,
+    concurrency: 1,
+    filter: (n) => n.change !== "resolve" && !seen.has(n.alert.id) && playbooksFor(o.settings.playbooks, n.alert).length > 0,
+    now: o.now,
+    onError: (m, d) => o.log("warn", m, d),
+  });
+
+  let sweeping: Promise<void> | undefined;
+  const runSweep = async () => {
+    try {
+      const s = await sweep(deps);
+      stats.sweeps++;
+      stats.reversed += s.reversed.length;
+      stats.sweep_errors += s.errors.length;
+      for (const r of s.reversed) o.log("info", `automatic response ${r.id}: ${r.action} on ${r.target.id} reversed, its time-to-live ran out without confirmation`, { response: r.id, action: r.action, target: r.target.id });
+      for (const e of s.errors) o.log("error", `automatic response ${e.id}: reversing at the end of its time-to-live failed: ${e.message}`, { response: e.id, error: e.message });
+    } catch (e) {
+      stats.sweep_errors++;
+      o.log("error", `automatic response: the time-to-live sweep failed: ${errorText(e)}`, { error: errorText(e) });
+    }
+  };
+  const sweepNow = (): Promise<void> => (sweeping ??= runSweep().finally(() => (sweeping = undefined)));
+  const timer = o.settings.automatic.enabled ? setInterval(() => void sweepNow(), o.settings.automatic.sweep_every) : undefined;
+  timer?.unref();
+
+  return {
+    name: inner.name,
+    type: inner.type,
+    offer(notice) {
+      const queued = inner.offer(notice);
+      if (queued) {
+        seen.add(notice.alert.id);
+        if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value!);
+      }
+      return queued;
+    },
+    stats: () => inner.stats(),
+    respondStats: () => ({ ...stats, waiting: { ...stats.waiting } }),
+    sweep: sweepNow,
+    async shutdown(deadlineMs) {
+      clearInterval(timer);
+      const report = await inner.shutdown(deadlineMs);
+      await sweeping;
+      return report;
+    },
+  };
+}

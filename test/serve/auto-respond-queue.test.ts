@@ -1,0 +1,73 @@
+/**
+ * The service's playbook runner as a sink, in-process over a real SQLite store and a real configured command (a
+ * slow one, so the queue fills): only alerts a playbook matches are queued, each alert once however often it is
+ * updated, offering never waits, and an alert that finds the queue full is dead-lettered and counted — not lost.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { RespondSettingsSchema } from "../../src/respond/settings.ts";
+import { createAutoResponder } from "../../src/serve/pipeline/auto-respond.ts";
+import { openStore } from "../../src/store/open.ts";
+import { serializeDevice } from "../../src/store/store.ts";
+import type { DeadLetter } from "../../src/transport/sinks/dead-letter.ts";
+import { sampleAlert } from "../helpers/alert.ts";
+import { startTestService } from "../helpers/serve.ts";
+import { importRows } from "../helpers/store.ts";
+import { tmpDir } from "../helpers/tmp.ts";
+import { until } from "./support/serve-child.ts";
+
+describe("automatic response queue", () => {
+  it("queues matching alerts once each, never waits, and dead-letters what does not fit", async () => {
+    const tmp = tmpDir();
+    const store = await openStore(`sqlite:${tmp.dir}/lw.db`);
+    after(() => store.close());
+    await importRows(store, ["d1", "d2", "d3", "d4"].map((id) => serializeDevice({ device_id: id, model_id: "m1" })));
+    const settings = RespondSettingsSchema.parse({
+      queue_size: 1,
+      automatic: { enabled: true, budget: { devices: 10, per: "1h" }, ttl: "1h", sweep_every: "1h" },
+      connectors: { commands: { slow: { path: "/bin/sleep", args: ["0.4"], reverse_args: ["0"] } } },
+      playbooks: [{ name: "slow-fix", when: { detector: ["sim-swap"], severity: "high" }, action: "command-reversible", params: { command: "slow" }, mode: "automatic" }],
+    });
+    const letters: DeadLetter[] = [];
+    const logs: string[] = [];
+    const r = createAutoResponder({ store, settings, env: {}, now: Date.now, deadLetters: { add: async (l) => void letters.push(l) }, log: (_l, m) => void logs.push(m) });
+    after(() => r.shutdown(0));
+
+    const alert = (device: string, over: Parameters<typeof sampleAlert>[0] = {}) => ({ alert: sampleAlert({ id: `al-${device}`, detector: "sim-swap", device_id: device, ...over }), change: "open" as const });
+    const t0 = performance.now();
+    assert.equal(r.offer(alert("d1")), true, "taken: it starts at once");
+    assert.equal(r.offer({ ...alert("d1"), change: "update" }), false, "the same alert again is not queued twice");
+    assert.equal(r.offer(alert("d2")), true, "waits in the queue of one");
+    assert.equal(r.offer(alert("d3")), false, "the queue is full");
+    assert.equal(r.offer(alert("d4", { severity: "low" })), false, "no playbook for a low alert");
+    assert.equal(r.offer(alert("d4", { detector: "volume-anomaly" })), false, "no playbook for this detector");
+    assert.equal(r.offer({ ...alert("d4"), change: "resolve" }), false, "a resolved alert triggers nothing");
+    assert.ok(performance.now() - t0 < 100, "offering never waits for the command");
+
+    await until(() => r.respondStats().applied === 2, 20_000, "d1 and d2 applied");
+    const s = r.stats();
+    assert.deepEqual([s.sent, s.dropped, s.filtered], [2, 1, 4]);
+    await until(() => letters.length === 1, 5000, "the dropped alert is dead-lettered");
+    assert.deepEqual([letters[0]!.notice.alert.id, letters[0]!.reason, letters[0]!.sink], ["al-d3", "queue_full", "respond"]);
+    const listed = await store.responses.list({ limit: 10 });
+    assert.deepEqual(listed.map((x) => `${x.target.id} ${x.state} ${x.mode}`).sort(), ["d1 verified automatic", "d2 verified automatic"]);
+    assert.ok(logs.some((m) => /automatic response .* command-reversible applied to device d1/.test(m)));
+    // A person can still act on the dropped one: the same alert offered later (its next update) is taken.
+    assert.equal(r.offer({ ...alert("d3"), change: "update" }), true);
+    await until(() => r.respondStats().applied === 3, 20_000, "d3 applied on its next update");
+  });
+
+  it("the dead-letter list is in the API: a sink's letters, newest first, paged, for viewers", async () => {
+    const svc = await startTestService();
+    const letter = (sink: string, n: number) => ({ sink, sink_type: sink === "respond" ? "respond" : "webhook", alert_id: `al-${n}`, change: "open", reason: "queue_full" as const, attempts: 0, at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), alert: JSON.stringify(sampleAlert({ id: `al-${n}` })) });
+    await svc.store.live.addDeadLetters([letter("respond", 1), letter("soc", 2), letter("respond", 3)]);
+    const page = async (q: string) => (await (await svc.fetch(`/api/v1/dead-letters?${q}`, { token: svc.tokens.viewer })).json()) as { items: { alert_id: string; alert: { id: string } }[]; next_page_token: string | null; total: { count: number } };
+    const p1 = await page("sink=respond&page_size=1");
+    assert.deepEqual([p1.items.map((l) => l.alert_id), p1.total.count], [["al-3"], 2]);
+    assert.equal(p1.items[0]!.alert.id, "al-3", "the alert is given as JSON, not as text");
+    const p2 = await page(`sink=respond&page_size=1&page_token=${p1.next_page_token}`);
+    assert.deepEqual([p2.items.map((l) => l.alert_id), p2.next_page_token], [["al-1"], null]);
+    assert.deepEqual((await page("alert_id=al-2")).items.map((l) => l.alert_id), ["al-2"]);
+    assert.equal((await svc.fetch("/api/v1/dead-letters", { token: null })).status, 401);
+  });
+});
