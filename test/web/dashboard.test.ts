@@ -245,6 +245,35 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it("shows a device's certificate and its firmware components with their CVEs, paged on the server", async () => {
+    const page = await signedIn(svc.tokens.viewer);
+    // A device whose image the audit found vulnerable, and that has a certificate.
+    const f = ((await (await svc.fetch("/api/v1/findings?rule=vulnerable-component&page_size=1")).json()) as { items: { evidence: { model_id: string; firmware_version: string } }[] }).items[0]!;
+    const candidates = ((await (await svc.fetch(`/api/v1/devices?model_id=${encodeURIComponent(f.evidence.model_id)}&firmware_version=${encodeURIComponent(f.evidence.firmware_version)}&page_size=50`)).json()) as { items: { device_id: string; cert_fingerprint?: string }[] }).items;
+    const d = candidates.find((x) => x.cert_fingerprint) ?? candidates[0]!;
+    const api = (await (await svc.fetch(`/api/v1/devices/${encodeURIComponent(d.device_id)}/components?vulnerable=true&page_size=25`)).json()) as { vulnerable_components: number; items: { vulnerabilities: { vuln_id: string }[] }[] };
+    assert.ok(api.vulnerable_components > 0);
+    await page.goto(`${svc.url}/devices/${encodeURIComponent(d.device_id)}`);
+    const card = page.locator("section.card", { has: page.getByRole("heading", { name: "Firmware components and their CVEs" }) });
+    await card.getByTestId("components-summary").waitFor();
+    assert.match(await card.getByTestId("components-summary").innerText(), new RegExp(`^${api.vulnerable_components} of \\d+ components of firmware ${f.evidence.firmware_version.replace(/\./g, "\\.")} carry`));
+    assert.equal(await card.locator("tbody tr").count(), api.items.length);
+    assert.equal(await card.locator(".chip:not(.chip-kev)").count(), api.items.reduce((n, c) => n + c.vulnerabilities.length, 0));
+    // All components: the toggle lives in the URL.
+    await card.getByRole("button", { name: "All components" }).click();
+    await page.waitForURL(/components=all/);
+    await card.getByRole("button", { name: "Only vulnerable" }).waitFor();
+    if (d.cert_fingerprint) {
+      const cert = page.getByTestId("certificate");
+      await cert.waitFor();
+      assert.match(await cert.innerText(), new RegExp(d.cert_fingerprint));
+      assert.match(await cert.innerText(), /Valid\s+\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/);
+    }
+    assert.deepEqual(await axe(page), []);
+    await page.screenshot({ path: join(SHOTS, "device-components.png"), fullPage: true });
+    await page.close();
+  });
+
   it("works from 1024 px wide: no page scrolls sideways (wide tables scroll in their own frame)", async () => {
     const page = await signedIn(svc.tokens.admin, "light", 1024);
     const dir = join(SHOTS, "1024");

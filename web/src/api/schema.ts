@@ -194,6 +194,64 @@ export type AutomaticResponse = {
   })[];
 };
 
+export type CertificateDetail = {
+  device_id: string;
+  certificate: {
+    fingerprint: string;
+    subject: string;
+    issuer: string;
+    serial: string;
+    not_before: string;
+    not_after: string;
+    key_type: string;
+    key_bits: number;
+    curve?: string;
+    sig_alg: string;
+    sig_hash: string;
+    self_issued: boolean;
+    self_signed: boolean;
+    is_ca: boolean;
+    /** The RSA modulus carries the ROCA (CVE-2017-15361) fingerprint: the private key can be recovered. */
+    roca: boolean;
+    chain_length: number;
+    issuer_not_after?: string;
+    /** What `whatif compromise ca:` names. */
+    issuer_fingerprint?: string;
+    /** Equal on two certificates: the same key pair. */
+    key_fingerprint?: string;
+    version?: number;
+  };
+  /** Days from now to not_after (negative: expired). */
+  expires_in_days: number;
+  issuer_expires_in_days?: number;
+  /** The earliest of certificate expiry, CA expiry, support end and the crypto policy disallowing an algorithm the device uses. */
+  secure_until?: string;
+  /** What ends first. */
+  limiting?: {
+    kind: string;
+    at: string;
+    detail: string;
+  };
+  limits: ({
+    kind: "certificate" | "issuer_certificate" | "support" | "crypto";
+    at: string;
+    detail: string;
+  })[];
+  /** The certificate's key and signature hash, and the model's declared algorithms, judged by the shipped crypto policy. */
+  algorithms: ({
+    name: string;
+    role: "key_exchange" | "signature" | "certificate_key" | "certificate_signature_hash";
+    /** Security strength in bits. */
+    strength?: number;
+    quantum_vulnerable: boolean;
+    deprecated_from?: string;
+    disallowed_from?: string;
+    /** Where the policy's date comes from (NIST SP 800-131A, NIST IR 8547 …). */
+    source?: string;
+  })[];
+  policy_version: string;
+};
+
 export type CompromiseReport = {
   target: string;
   fleet_devices: number;
@@ -282,6 +340,78 @@ export type Device = {
   sim_provider?: string;
   /** SHA-256 of the device's certificate, when it has one. */
   cert_fingerprint?: string;
+};
+
+export type DeviceComponentPage = {
+  device_id: string;
+  model_id: string | null;
+  firmware_version: string | null;
+  /** The image's component inventory; null when none was imported (longwatch import sbom): then nothing can be said about its components. */
+  sbom: {
+    format: string;
+    source: string;
+    imported_at: string;
+    component_count: number;
+  } | null;
+  /** Components with a vulnerability that applies, in the whole image. */
+  vulnerable_components: number;
+  /** Vulnerabilities that apply (not VEX not_affected), in the whole image. */
+  vulnerabilities: number;
+  /** Of them, in the KEV catalogue. */
+  known_exploited: number;
+  items: ({
+    name: string;
+    version?: string;
+    purl?: string;
+    cpe?: string;
+    /** The firmware image itself (advisories about the device product). */
+    firmware?: boolean;
+    /** The most severe vulnerability that applies (not VEX not_affected); absent when none. */
+    severity?: "critical" | "high" | "medium" | "low" | "info";
+    vulnerabilities: ({
+      /** The CVE when there is one, else the advisory's id. */
+      vuln_id: string;
+      aliases: string[];
+      summary?: string;
+      /** As the vulnerability rules grade it by default: critical when known exploited (KEV), at least high at EPSS ≥ 0.1, else the advisory's. */
+      severity: "critical" | "high" | "medium" | "low" | "info";
+      /** Why it is graded above the advisory's own severity. */
+      severity_raised?: string;
+      cvss?: {
+        version: string;
+        score: number;
+        vector?: string;
+      };
+      /** In CISA's Known Exploited Vulnerabilities catalogue. */
+      kev?: {
+        date_added?: string;
+        due_date?: string;
+        required_action?: string;
+        known_ransomware?: string;
+      };
+      /** Probability of exploitation in the next 30 days (FIRST EPSS). */
+      epss?: {
+        epss: number;
+        percentile: number;
+        date?: string;
+      };
+      fixed_in?: string;
+      /** A VEX statement says it does not apply here (not_affected or fixed). */
+      not_affected?: {
+        status: string;
+        justification?: string;
+        source: string;
+      };
+      /** How it matched: the key and the version range the component's version fell in. */
+      because: string;
+      references: string[];
+    })[];
+  })[];
+  next_page_token: string | null;
+  total: {
+    count: number;
+    type: "exact";
+  };
 };
 
 export type DeviceModel = {
@@ -751,6 +881,8 @@ export interface Responses {
   "devices.get": Device;
   "models.list": DeviceModelPage;
   "models.get": DeviceModel;
+  "devices.certificate": CertificateDetail;
+  "devices.components": DeviceComponentPage;
   "alerts.list": AlertPage;
   "alerts.get": Alert;
   "alerts.history": {
@@ -877,6 +1009,8 @@ export const operations = {
   "devices.get": "GET /api/v1/devices/{id}",
   "models.list": "GET /api/v1/models",
   "models.get": "GET /api/v1/models/{id}",
+  "devices.certificate": "GET /api/v1/devices/{id}/certificate",
+  "devices.components": "GET /api/v1/devices/{id}/components",
   "alerts.list": "GET /api/v1/alerts",
   "alerts.get": "GET /api/v1/alerts/{id}",
   "alerts.history": "GET /api/v1/alerts/{id}/history",

@@ -4,6 +4,7 @@ import { alertRoutes } from "./alerts.ts";
 import { auditRoutes } from "./audit-log.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { deadLetterRoutes } from "./dead-letters.ts";
+import { deviceDetailRoutes } from "./device-detail.ts";
 import { findingRoutes } from "./findings.ts";
 import { fleetRoutes } from "./fleet.ts";
 import { healthRoutes } from "./health.ts";
@@ -15,4 +16,4 @@ import { scanRoutes } from "./scans.ts";
 import { sessionRoutes } from "./session.ts";
 import { tokenRoutes } from "./tokens.ts";
 
-export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...alertRoutes, ...deadLetterRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...recordRoutes, ...respondRoutes, ...dashboardRoutes];
+export const allRoutes: readonly Route[] = [...healthRoutes, ...metaRoutes, ...sessionRoutes, ...tokenRoutes, ...fleetRoutes, ...deviceDetailRoutes, ...alertRoutes, ...deadLetterRoutes, ...findingRoutes, ...scanRoutes, ...insightRoutes, ...auditRoutes, ...recordRoutes, ...respondRoutes, ...dashboardRoutes];
