@@ -9,6 +9,7 @@ import { type Command, Option } from "commander";
 import { z } from "zod";
 import { parseIsoDate } from "../core/dates.ts";
 import { EXIT } from "../core/exit-codes.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { RECORD_KINDS } from "../core/record.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
@@ -23,6 +24,7 @@ import { buildFlowContext, observations, skipCountedInputs } from "../flows/setu
 import { Watchlist } from "../intel/watchlist.ts";
 import { ALERT_FORMATS, type AlertFormat, renderAlerts } from "./alert-output.ts";
 import type { CommandModule } from "./command.ts";
+import { encodingOption } from "./encoding-flag.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { summarizeRun } from "./detect-summary.ts";
 import { IssueReporter } from "./issues.ts";
@@ -54,6 +56,7 @@ interface DetectFlags {
   trackers?: string[];
   failOn?: Severity;
   workers?: string;
+  encoding?: TextEncodingName;
 }
 
 const ConfigSchema = z
@@ -73,6 +76,7 @@ export const detectCommand: CommandModule = {
       .option("--inventory <file>", "devices (CSV/JSON/NDJSON) to resolve identifiers through (default: the devices in the store)")
       .option("--models <file>", "device models (YAML/JSON): data_only SIMs, fleet-wide baselines per model")
       .option("--mapping <file>", "YAML column mapping for CSV exports whose columns differ (e.g. a provider's CDRs)")
+      .addOption(encodingOption("the record files"))
       .addOption(new Option("--kind <kind>", "kind of every record, when files have no kind column and it cannot be inferred").choices([...RECORD_KINDS]))
       .option("--since <time>", "ignore records before this ISO 8601 time")
       .option("--until <time>", "ignore records at or after this ISO 8601 time")
@@ -172,6 +176,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       sort: { memoryBytes: positive("--sort-memory", o.sortMemory) * 2 ** 20 },
       dedupWindowMs: positive("--dedup-window", o.dedupWindow) * 60_000,
       ...(mapping ? { mapping: mapping.data! } : {}),
+      ...(o.encoding ? { encoding: o.encoding } : {}),
       ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),

@@ -8,7 +8,8 @@ import { allRules } from "../audit/rules/index.ts";
 import { runScan as runAuditScan, type ScanOutcome } from "../audit/scan.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import type { InputIssue } from "../core/input-issue.ts";
-import { ENCODINGS, type TextEncodingName } from "../formats/text-decode.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
+import { encodingOption } from "./encoding-flag.ts";
 import { SEVERITIES, type Severity, severityRank } from "../core/severity.ts";
 import { keyedDigester, loadSecretKey } from "../inventory/secrets.ts";
 import { MostSerious } from "../report/html.ts";
@@ -57,7 +58,7 @@ export const scanCommand: CommandModule = {
       .option("--out <file>", "write the report to a file (the summary still goes to the terminal)")
       .addOption(new Option("--fail-on <severity>", "exit with code 4 when an open finding is at least this severe").choices([...SEVERITIES]))
       .option("--strict", "stop at the first rejected record and change nothing")
-      .addOption(new Option("--encoding <encoding>", "the inventory's text encoding (default: UTF-8, UTF-16 by its byte order mark, Windows-1252 with a warning when not UTF-8)").choices([...ENCODINGS]))
+      .addOption(encodingOption("the inventory"))
       .option("--prune", "delete stored devices that the inventory no longer contains")
       .option("--rejects <file>", "write every rejected record (file, line, column, reason) to this CSV")
       .option("--allow-outside-certs", "let cert_file paths point outside the inventory's folder")

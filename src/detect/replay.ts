@@ -60,10 +60,23 @@ interface Reached {
  * Replays `files` through an engine from `build`. Returns that engine, or the second one `build` made when the
  * inputs had to be sorted (the first one saw records in the wrong order and is dropped).
  */
-export function replay(build: () => Engine, files: readonly string[], opts: ReplayOptions): { engine: Engine; stats: ReplayStats } {
+export function replay(build: () => Engine, files: readonly string[], given: ReplayOptions): { engine: Engine; stats: ReplayStats } {
   const started = performance.now();
+  // A sorted pass reads the files again: each warning is given once.
+  const warned = new Set<string>();
+  const warn = given.onWarning;
+  const opts: ReplayOptions = warn
+    ? {
+        ...given,
+        onWarning: (m) => {
+          if (warned.has(m)) return;
+          warned.add(m);
+          warn(m);
+        },
+      }
+    : given;
   const threaded = opts.readThread ?? files.reduce((sum, f) => sum + fileSize(f), 0) >= THREAD_MIN_BYTES;
-  const zeek = opts.format === undefined ? files.findIndex((f) => safeSniff(f) === "zeek") : opts.format === "zeek" ? 0 : -1;
+  const zeek = opts.format === undefined ? files.findIndex((f) => safeSniff(f, opts) === "zeek") : opts.format === "zeek" ? 0 : -1;
   let engine = build();
   let stats: ReplayStats;
   let sortReason: string;
@@ -84,9 +97,9 @@ export function replay(build: () => Engine, files: readonly string[], opts: Repl
   return { engine, stats };
 }
 
-function safeSniff(path: string): InputFormat | undefined {
+function safeSniff(path: string, opts: ReplayOptions): InputFormat | undefined {
   try {
-    return sniffFormat(path);
+    return sniffFormat(path, opts.encoding);
   } catch {
     return undefined; // opening it reports the problem
   }

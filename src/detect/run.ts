@@ -10,6 +10,7 @@ import type { Detector } from "./detector.ts";
 import { allDetectors } from "./detectors/index.ts";
 import { Engine } from "./engine.ts";
 import type { ReferenceData } from "./fleet.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { ColumnMapping } from "./read/mapping.ts";
 import type { InputFormat } from "./read/open.ts";
 import { replay, type ReplayStats } from "./replay.ts";
@@ -34,6 +35,8 @@ export interface DetectRunOptions {
   dedupWindowMs?: number;
   mapping?: ColumnMapping;
   format?: InputFormat;
+  /** The record files' text encoding (default: UTF-8, UTF-16 by its byte order mark, Windows-1252 with a warning). */
+  encoding?: TextEncodingName;
   kind?: number;
   since?: number;
   until?: number;
@@ -43,7 +46,7 @@ export interface DetectRunOptions {
    * the store has them (snapshot.ts). Without it a state keeps only alerts an earlier run could not store yet.
    */
   outbox?: boolean;
-  /** Told before the replay when the fleet's state may not fit in memory. */
+  /** Told before the replay when the fleet's state may not fit in memory, and of a byte a reader did not read as written. */
   warn?(message: string): void;
   /** Bytes of memory the process may use (default process.availableMemory()); for tests. */
   memoryAvailable?: number;
@@ -133,6 +136,8 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
     ...(o.until !== undefined ? { until: o.until } : {}),
     ...(o.readThread !== undefined ? { readThread: o.readThread } : {}),
     ...(o.sort ? { sort: o.sort } : {}),
+    ...(o.encoding ? { encoding: o.encoding } : {}),
+    ...(o.warn ? { onWarning: o.warn } : {}),
   });
   // Alerts an earlier run saved with its state but could not store come first; this run's version of one wins.
   const carried = (pending?.alerts ?? []).filter((a) => !changed.has(a.id));

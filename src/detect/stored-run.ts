@@ -5,8 +5,7 @@
  * state folder the alerts are saved with the state first (one file, snapshot.ts), so a failed store write loses none:
  * the run fails, and the next one stores them.
  */
-import { isUtf8 } from "node:buffer";
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { LongwatchError } from "../core/errors.ts";
 import type { StoreTx } from "../store/store.ts";
 import type { ReferenceData } from "./fleet.ts";
@@ -30,29 +29,10 @@ export interface StoredDetectionOptions extends Omit<DetectRunOptions, "inventor
   workers?: number;
 }
 
-/** What the first 64 KiB of a record file say of its encoding (a UTF-16 BOM, or bytes that are not UTF-8). */
-function headEncoding(file: string): "utf-8" | "utf-16" | "not-utf-8" {
-  const fd = openSync(file, "r");
-  try {
-    const head = Buffer.alloc(65536);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const b = head.subarray(0, n);
-    if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) return "utf-16";
-    // A multi-byte character cut at the end of the window is not an error: drop up to 3 trailing bytes.
-    for (let cut = 0; cut <= (n === head.length ? 3 : 0); cut++) if (isUtf8(b.subarray(0, b.length - cut))) return "utf-8";
-    return "not-utf-8";
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function detectWithStore(o: StoredDetectionOptions): Promise<DetectRunResult> {
   for (const f of o.files) {
     if (!existsSync(f)) throw new LongwatchError("file_not_found", `${f}: no such file`, { file: f });
     if (statSync(f).isDirectory()) throw new LongwatchError("file_not_found", `${f}: is a folder; name the record files`, { file: f });
-    const enc = headEncoding(f);
-    if (enc === "utf-16") throw new LongwatchError("invalid_input", `${f}: UTF-16 text (byte order mark); detection reads UTF-8: convert it first (iconv -f UTF-16 -t UTF-8)`, { file: f });
-    if (enc === "not-utf-8") o.warn?.(`${f}: not valid UTF-8 in its first 64 KiB; text fields with those bytes are not read as written (convert it: iconv -f WINDOWS-1252 -t UTF-8)`);
   }
   const { store, inventory: given, at, reference, afterRun, workers, ...run } = o;
   const inventory = given ?? (store ? await readInventoryStore(store) : undefined);

@@ -6,9 +6,32 @@
  */
 import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
+import { decodeWindows1252, firstInvalidUtf8 } from "./charsets.ts";
 
 export const ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "windows-1252", "latin1"] as const;
 export type TextEncodingName = (typeof ENCODINGS)[number];
+
+/** Names people write for them (`utf8`, `cp1252` …), case-insensitive. ISO-8859-1 is latin1 proper here (not HTTP's). */
+const NAMES: Record<string, TextEncodingName> = {
+  "utf-8": "utf-8",
+  utf8: "utf-8",
+  "utf-16le": "utf-16le",
+  utf16le: "utf-16le",
+  "utf-16be": "utf-16be",
+  utf16be: "utf-16be",
+  "windows-1252": "windows-1252",
+  windows1252: "windows-1252",
+  cp1252: "windows-1252",
+  latin1: "latin1",
+  "latin-1": "latin1",
+  "iso-8859-1": "latin1",
+  iso88591: "latin1",
+};
+
+/** The encoding a name (a flag's value) means, or undefined. */
+export function encodingNamed(name: string): TextEncodingName | undefined {
+  return NAMES[name.trim().toLowerCase()];
+}
 
 export class TextChunkDecoder {
   private carry: Buffer = Buffer.alloc(0);
@@ -27,15 +50,26 @@ export class TextChunkDecoder {
 
   private use(e: TextEncodingName): void {
     this.mode = e;
-    // latin1 is ISO-8859-1 proper (Buffer's); the WHATWG decoder's "latin1" is Windows-1252.
-    this.decoder = e === "utf-8" || e === "latin1" ? undefined : new TextDecoder(e, { fatal: true });
+    // latin1 is ISO-8859-1 proper (Buffer's); Windows-1252 by its own table (charsets.ts: Node 20's TextDecoder gets
+    // it wrong); only UTF-16 goes through a TextDecoder.
+    this.decoder = e === "utf-16le" || e === "utf-16be" ? new TextDecoder(e, { fatal: true }) : undefined;
   }
 
   push(chunk: Buffer): string {
+    return this.take(chunk, false);
+  }
+
+  /** The rest: an incomplete character held back is not UTF-8, so it is decoded (and warned about), never dropped. */
+  end(): string {
+    return this.take(Buffer.alloc(0), true);
+  }
+
+  private take(chunk: Buffer, last: boolean): string {
     let buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     this.carry = Buffer.alloc(0);
     if (!this.started) {
-      if (buf.length < 3 && chunk.length > 0) {
+      // A byte order mark is up to 3 bytes: wait for them (a file of 1 or 2 bytes is decided at its end).
+      if (buf.length < 3 && !last) {
         this.carry = buf;
         return "";
       }
@@ -48,16 +82,7 @@ export class TextChunkDecoder {
         this.offset = 3;
       }
     }
-    return this.decode(buf, false);
-  }
-
-  end(): string {
-    if (!this.started) {
-      const rest = this.carry;
-      this.carry = Buffer.alloc(0);
-      return rest.length ? this.push(rest) + this.decode(Buffer.alloc(0), true) : "";
-    }
-    return this.decode(Buffer.alloc(0), true);
+    return this.decode(buf, last);
   }
 
   private decode(buf: Buffer, last: boolean): string {
@@ -74,6 +99,10 @@ export class TextChunkDecoder {
     if (this.mode === "latin1") {
       this.offset += buf.length;
       return buf.toString("latin1");
+    }
+    if (this.mode === "windows-1252") {
+      this.offset += buf.length;
+      return decodeWindows1252(buf);
     }
     // UTF-8: keep an incomplete sequence at the end for the next chunk.
     let cut = buf.length;
@@ -95,14 +124,9 @@ export class TextChunkDecoder {
       return whole.toString("utf8");
     }
     // Not UTF-8: find the first bad byte for the warning, then read the rest as Windows-1252.
-    // The longest valid prefix (it ends on a character boundary, as a prefix ending inside a character is invalid).
-    let lo = 0;
-    let hi = whole.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (isUtf8(whole.subarray(0, mid))) lo = mid;
-      else hi = mid - 1;
-    }
+    // (A binary search over isUtf8 of prefixes is wrong here: a prefix that ends inside a character is invalid too,
+    // so it found an earlier point and re-read valid text as Windows-1252.)
+    const lo = firstInvalidUtf8(whole, 0, whole.length);
     const head = whole.subarray(0, lo).toString("utf8");
     this.onWarning(`not valid UTF-8 at byte ${this.offset + lo}: read as Windows-1252 from there (give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose)`);
     this.offset += lo;

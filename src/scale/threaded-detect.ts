@@ -191,6 +191,8 @@ export async function runDetectionThreaded(o: DetectRunOptions & { workers: numb
       ...(o.until !== undefined ? { until: o.until } : {}),
       ...(o.readThread !== undefined ? { readThread: o.readThread } : {}),
       ...(o.sort ? { sort: o.sort } : {}),
+      ...(o.encoding ? { encoding: o.encoding } : {}),
+      ...(o.warn ? { onWarning: o.warn } : {}),
     });
     for (let i = 0; i < N; i++) send(i);
     const results = await Promise.all(

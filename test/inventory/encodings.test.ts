@@ -63,4 +63,35 @@ describe("inventory encodings", () => {
       assert.equal(out, bytes.toString("utf8"), `chunks of ${size}`);
     }
   });
+
+  it("fuzz: text that is not UTF-8 turns to Windows-1252 at its first invalid byte exactly, in any chunking, nothing dropped", () => {
+    // Before: the invalid byte was found by a binary search over prefixes (a prefix ending inside a character is
+    // invalid too), so valid text before it was re-read as Windows-1252; and a cut character at the end was lost.
+    let seed = 1;
+    const r = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const cp1252 = { decode: (b: Uint8Array) => new TextDecoder("windows-1252").decode(b, { stream: true }) }; // Node 20 decodes windows-1252 right only when streaming
+    for (let round = 0; round < 500; round++) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 1 + Math.floor(r() * 6); i++) {
+        parts.push(Buffer.from([..."é€😀a,\n"].slice(0, 1 + Math.floor(r() * 6)).join("").repeat(1 + Math.floor(r() * 300))));
+        if (r() < 0.4) parts.push(Buffer.from([0x80 + Math.floor(r() * 128)]));
+      }
+      const bytes = Buffer.concat(parts);
+      if (bytes[0] === 0xef || bytes[0] === 0xfe || bytes[0] === 0xff) continue;
+      const decoded = new TextDecoder().decode(bytes);
+      const cut = decoded.indexOf("\uFFFD");
+      const bad = cut < 0 ? bytes.length : Buffer.byteLength(decoded.slice(0, cut));
+      const want = bytes.subarray(0, bad).toString("utf8") + cp1252.decode(bytes.subarray(bad));
+      const warnings: string[] = [];
+      const d = new TextChunkDecoder(undefined, (w) => warnings.push(w));
+      const size = 1 + Math.floor(r() * 5000);
+      let out = "";
+      for (let i = 0; i < bytes.length; i += size) out += d.push(bytes.subarray(i, i + size));
+      out += d.end();
+      assert.equal(out, want, `round ${round}`);
+      assert.deepEqual(warnings.map((w) => w.replace(/:.*/, "")), bad < bytes.length ? [`not valid UTF-8 at byte ${bad}`] : [], `round ${round}`);
+    }
+    const short = new TextChunkDecoder(undefined, () => undefined);
+    assert.equal(short.push(Buffer.from("d1")) + short.end(), "d1", "a file of two bytes");
+  });
 });

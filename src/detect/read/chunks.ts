@@ -2,8 +2,26 @@
  * Reads a file in large chunks into one reusable buffer and hands out whole lines as byte ranges. Synchronous reads
  * keep the replay a tight loop; memory stays at the buffer size however large the file is. Given bytes instead of a
  * path (an HTTP body, an MQTT payload), it hands out their lines the same way, without copying them.
+ *
+ * The lines are always UTF-8: the bytes come through formats/utf8-feed.ts, which passes UTF-8 through (checking it)
+ * and re-encodes UTF-16 (by its byte order mark), an encoding given, or — from the first byte that is not UTF-8 on,
+ * with a warning naming its line — Windows-1252.
  */
+import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
+import type { TextEncodingName } from "../../formats/text-decode.ts";
+import { type FeedNotice, MIN_READ, Utf8Feed } from "../../formats/utf8-feed.ts";
+
+export interface LineReaderOptions {
+  chunkSize?: number;
+  maxLine?: number;
+  /** The input's encoding (default: UTF-8, or UTF-16 by its byte order mark). */
+  encoding?: TextEncodingName | undefined;
+  /** Told once, with its line, of the first byte not read as written (e.g. not UTF-8, so read as Windows-1252). */
+  onWarning?: ((line: number, message: string) => void) | undefined;
+  /** How the user picks an encoding, ending the warning (default: the --encoding flag). */
+  encodingHint?: string;
+}
 
 export class LineReader {
   buf: Buffer;
@@ -33,20 +51,38 @@ export class LineReader {
   /** Where the next `"` at or after some line start is (buf.length when none was read), -1 when not yet looked for. */
   private quoteAt = -1;
 
-  constructor(
-    input: string | Uint8Array,
-    chunkSize = 4 << 20,
-    readonly maxLine = 16 << 20,
-  ) {
+  readonly maxLine: number;
+  /** Where the bytes come from, as UTF-8; absent for bytes given that are UTF-8 already (read in place). */
+  private readonly feed: Utf8Feed | undefined;
+  private notice: FeedNotice | undefined;
+
+  constructor(input: string | Uint8Array, private readonly opts: LineReaderOptions = {}) {
+    const chunkSize = opts.chunkSize ?? 4 << 20;
+    this.maxLine = opts.maxLine ?? 16 << 20;
+    const feedOpts = { encoding: opts.encoding, onNotice: (n: FeedNotice) => (this.notice = n), ...(opts.encodingHint ? { hint: opts.encodingHint } : {}) };
     if (typeof input === "string") {
       this.fd = openSync(input, "r");
+      const fd = this.fd;
+      this.feed = new Utf8Feed((into, at, len) => readSync(fd, into, at, len, null), feedOpts);
       this.buf = Buffer.allocUnsafe(chunkSize);
-    } else {
+    } else if (inPlace(input, opts.encoding)) {
+      const bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
       this.fd = -1;
-      this.buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-      this.len = input.byteLength;
+      this.buf = Buffer.from(input.buffer, input.byteOffset + bom, input.byteLength - bom);
+      this.len = this.buf.length;
       this.eof = true;
       this.inMemory = true;
+    } else {
+      // Bytes in another encoding (or not valid UTF-8): re-encoded as they are read, like a file.
+      this.fd = -1;
+      let pos = 0;
+      this.feed = new Utf8Feed((into, at, len) => {
+        const n = Math.min(len, input.byteLength - pos);
+        into.set(input.subarray(pos, pos + n), at);
+        pos += n;
+        return n;
+      }, feedOpts);
+      this.buf = Buffer.allocUnsafe(Math.min(chunkSize, input.byteLength * 3 + 64));
     }
   }
 
@@ -177,14 +213,34 @@ export class LineReader {
     this.len -= keep;
     this.pos -= keep;
     this.lineStart = 0;
-    if (this.len === this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.min(this.buf.length * 2, this.maxLine + (1 << 20)));
+    if (this.buf.length - this.len < MIN_READ) {
+      const bigger = Buffer.allocUnsafe(Math.max(MIN_READ * 2, Math.min(this.buf.length * 2, this.maxLine + (1 << 20))));
       this.buf.copy(bigger, 0, 0, this.len);
       this.buf = bigger;
     }
-    const n = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, null);
+    const n = this.feed ? this.feed.read(this.buf, this.len, this.buf.length - this.len) : 0;
     if (n === 0) this.eof = true;
     this.len += n;
+    if (this.notice) this.warn(this.notice);
     return keep;
   }
+
+  /** Names the line of the byte the feed noticed: lines read so far, plus the line breaks between here and it. */
+  private warn(n: FeedNotice): void {
+    this.notice = undefined;
+    if (!this.opts.onWarning) return;
+    if (this.sep < 0) this.decideSeparator();
+    const sep = this.sep < 0 ? 10 : this.sep;
+    const to = Math.min(this.len, n.out - this.base);
+    let line = this.lineNo + 1;
+    for (let i = this.buf.indexOf(sep, this.pos); i >= 0 && i < to; i = this.buf.indexOf(sep, i + 1)) line++;
+    this.opts.onWarning(line, n.message);
+  }
+}
+
+/** Bytes that can be read where they are: UTF-8 already, and nothing (an encoding, a UTF-16 byte order mark) says otherwise. */
+function inPlace(b: Uint8Array, encoding: TextEncodingName | undefined): boolean {
+  if (encoding !== undefined && encoding !== "utf-8") return false;
+  if (encoding === undefined && b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff))) return false;
+  return isUtf8(b);
 }

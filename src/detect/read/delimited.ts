@@ -11,9 +11,9 @@ import { F, FIELD_MAX_LEN, FIELD_NAMES, FIELD_TYPE_CODES, KIND, T, ZEEK_ALIASES 
 import { inferKind } from "./kind.ts";
 import { type ColumnMapping, headerFields } from "./mapping.ts";
 import { fieldMax, identifierNumber, MAX_TS, type Rec, wordOf } from "./rec.ts";
-import { applyDefaults, type Defaults, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, lineText, MAX_REJECT_TEXT, type RecordSource, type RejectSink, type TextOptions } from "./source.ts";
 
-export interface DelimitedOptions {
+export interface DelimitedOptions extends TextOptions {
   /** Read Zeek's `#fields` header, `-` and `(empty)` as unset, and tolerate extra trailing columns. */
   zeek?: boolean;
   mapping?: ColumnMapping;
@@ -52,7 +52,7 @@ export class DelimitedSource implements RecordSource {
     readonly name: string,
     private readonly opts: DelimitedOptions,
   ) {
-    this.lines = new LineReader(opts.bytes ?? name);
+    this.lines = new LineReader(opts.bytes ?? name, lineText(name, opts));
     opts.onLineReader?.(this.lines);
     if (opts.zeek) this.delim = 9;
     else if (opts.mapping?.delimiter) this.delim = opts.mapping.delimiter.charCodeAt(0);

@@ -5,10 +5,11 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { JsonArrayParser } from "../../formats/ndjson.ts";
+import { type FeedNotice, toUtf8, Utf8Feed } from "../../formats/utf8-feed.ts";
 import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
 import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
 import type { Rec } from "./rec.ts";
-import { applyDefaults, type Defaults, deviceFallback, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, deviceFallback, MAX_REJECT_TEXT, type RecordSource, type RejectSink, type TextOptions } from "./source.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -23,13 +24,22 @@ export class JsonDocSource implements RecordSource {
   private done = false;
   private queue: { line: number; rec: TextRecord; zeek?: boolean }[] = [];
   private readonly stem: string;
+  /** The file's bytes as UTF-8 (formats/utf8-feed.ts); the text is then decoded without any replacement. */
+  private readonly feed: Utf8Feed | undefined;
+  private notice: FeedNotice | undefined;
+  /** Line breaks in the text read so far, to name the line of a notice (counted until there is one). */
+  private breaks = 0;
 
   constructor(
     readonly name: string,
-    private readonly opts: { kind?: number; onReject: RejectSink; bytes?: Uint8Array; defaults?: Defaults },
+    private readonly opts: { kind?: number; onReject: RejectSink; bytes?: Uint8Array; defaults?: Defaults } & TextOptions,
   ) {
-    this.bytes = opts.bytes;
+    const onNotice = (n: FeedNotice) => (this.notice = n);
+    const feedOpts = { encoding: opts.encoding, onNotice, ...(opts.encodingHint ? { hint: opts.encodingHint } : {}) };
+    this.bytes = opts.bytes ? toUtf8(opts.bytes, feedOpts) : undefined;
     this.fd = opts.bytes ? -1 : openSync(name, "r");
+    const fd = this.fd;
+    this.feed = fd >= 0 ? new Utf8Feed((into, at, len) => readSync(fd, into, at, len, null), feedOpts) : undefined;
     this.stem = deviceFallback(name, opts.defaults);
   }
 
@@ -64,9 +74,11 @@ export class JsonDocSource implements RecordSource {
       const b = this.bytes;
       this.bytes = undefined;
       n = b?.byteLength ?? 0;
+      if (b && this.notice) this.located(b, 0);
       text = b ? this.decoder.decode(b, { stream: true }) : this.decoder.decode();
     } else {
-      n = readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+      n = this.feed!.read(this.chunk, 0, this.chunk.length);
+      this.located(this.chunk.subarray(0, n), this.feed!.out - n);
       text = n > 0 ? this.decoder.decode(this.chunk.subarray(0, n), { stream: true }) : this.decoder.decode();
     }
     if (this.parser === undefined && this.whole === "" && text.trimStart().startsWith("[")) this.parser = new JsonArrayParser();
@@ -92,6 +104,17 @@ export class JsonDocSource implements RecordSource {
       }
     }
     if (n === 0) this.done = true;
+  }
+
+  /** Counts the line breaks of UTF-8 output `b` (at output offset `at`) and names the line of a notice in it. */
+  private located(b: Uint8Array, at: number): void {
+    if (this.breaks < 0) return;
+    const n = this.notice;
+    const to = n ? Math.min(b.length, n.out - at) : b.length;
+    for (let i = b.indexOf(10); i >= 0 && i < to; i = b.indexOf(10, i + 1)) this.breaks++;
+    if (!n) return;
+    this.opts.onWarning?.(`${this.name}:${this.breaks + 1}: ${n.message}`);
+    this.breaks = -1;
   }
 
   private take(value: unknown, line: number): void {

@@ -8,7 +8,7 @@ import { Vocab } from "./bytes.ts";
 import { LineReader } from "./chunks.ts";
 import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
 import type { Rec } from "./rec.ts";
-import { applyDefaults, type Defaults, deviceFallback, MAX_REJECT_TEXT, type RecordSource, type RejectSink } from "./source.ts";
+import { applyDefaults, type Defaults, deviceFallback, lineText, MAX_REJECT_TEXT, type RecordSource, type RejectSink, type TextOptions } from "./source.ts";
 
 const KEYS = [...FIELD_NAMES, ...Object.keys(ZEEK_ALIASES)];
 const KEY_FIELD = Int16Array.from(KEYS, (k, i) => (i < FIELD_NAMES.length ? i : F[ZEEK_ALIASES[k]!]));
@@ -26,7 +26,7 @@ function isKey(code: number, b: Uint8Array, s: number, e: number): boolean {
 }
 const utf8 = new TextDecoder();
 
-export interface NdjsonOptions {
+export interface NdjsonOptions extends TextOptions {
   kind?: number;
   onReject: RejectSink;
   onLineReader?: (lines: LineReader) => void;
@@ -47,7 +47,7 @@ export class NdjsonSource implements RecordSource {
     readonly name: string,
     private readonly opts: NdjsonOptions,
   ) {
-    this.lines = new LineReader(opts.bytes ?? name);
+    this.lines = new LineReader(opts.bytes ?? name, lineText(name, opts));
     opts.onLineReader?.(this.lines);
     this.stem = deviceFallback(name, opts.defaults);
   }

@@ -3,16 +3,18 @@
  * or `#fields`, JSON documents with `[` (or `{` spanning lines), NDJSON with `{` on every line, anything else is CSV.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import type { TextEncodingName } from "../../formats/text-decode.ts";
+import { toUtf8 } from "../../formats/utf8-feed.ts";
 import type { LineReader } from "./chunks.ts";
 import { DelimitedSource } from "./delimited.ts";
 import { JsonDocSource } from "./json-doc.ts";
 import type { ColumnMapping } from "./mapping.ts";
 import { NdjsonSource } from "./ndjson.ts";
-import type { Defaults, RecordSource, RejectSink } from "./source.ts";
+import type { Defaults, RecordSource, RejectSink, TextOptions } from "./source.ts";
 
 export type InputFormat = "csv" | "zeek" | "ndjson" | "json";
 
-export interface OpenOptions {
+export interface OpenOptions extends TextOptions {
   format?: InputFormat;
   mapping?: ColumnMapping;
   kind?: number;
@@ -21,17 +23,19 @@ export interface OpenOptions {
   onLineReader?: (lines: LineReader) => void;
 }
 
-export function sniffFormat(path: string): InputFormat {
+export function sniffFormat(path: string, encoding?: TextEncodingName): InputFormat {
   const fd = openSync(path, "r");
   const head = Buffer.alloc(4096);
   const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
-  return sniffHead(head.subarray(0, n), path);
+  return sniffHead(head.subarray(0, n), path, encoding);
 }
 
 /** The format of bytes by their first few kilobytes (the same rules as for a file; `name` may say .ndjson). */
-export function sniffHead(head: Uint8Array, name: string): InputFormat {
-  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 4096)).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+export function sniffHead(head: Uint8Array, name: string, encoding?: TextEncodingName): InputFormat {
+  // Decoded as the reader will (a UTF-16 file's "#fields" is not ASCII bytes); what is cut at 4 KiB does not matter.
+  const utf8 = toUtf8(head.subarray(0, Math.min(head.byteLength, 4096)), encoding ? { encoding } : {});
+  const text = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8").replace(/^\uFEFF/, "").trimStart();
   if (text.startsWith("#separator") || text.startsWith("#fields")) return "zeek";
   if (text.startsWith("[")) return "json";
   if (text.startsWith("{")) {
@@ -48,7 +52,7 @@ export function sniffHead(head: Uint8Array, name: string): InputFormat {
 }
 
 export function openSource(path: string, opts: OpenOptions): { source: RecordSource; format: InputFormat } {
-  return open(path, opts.format ?? sniffFormat(path), opts, undefined);
+  return open(path, opts.format ?? sniffFormat(path, opts.encoding), opts, undefined);
 }
 
 /**
@@ -57,7 +61,7 @@ export function openSource(path: string, opts: OpenOptions): { source: RecordSou
  * the same records and the same rejects with their line numbers. `name` is what rejects and evidence show.
  */
 export function openBytes(name: string, bytes: Uint8Array, opts: OpenOptions & { defaults?: Defaults }): { source: RecordSource; format: InputFormat } {
-  return open(name, opts.format ?? sniffHead(bytes, name), opts, bytes);
+  return open(name, opts.format ?? sniffHead(bytes, name, opts.encoding), opts, bytes);
 }
 
 function open(path: string, format: InputFormat, opts: OpenOptions & { defaults?: Defaults }, bytes: Uint8Array | undefined): { source: RecordSource; format: InputFormat } {
@@ -67,6 +71,9 @@ function open(path: string, format: InputFormat, opts: OpenOptions & { defaults?
     ...(opts.onLineReader ? { onLineReader: opts.onLineReader } : {}),
     ...(bytes ? { bytes } : {}),
     ...(opts.defaults && opts.defaults.length > 0 ? { defaults: opts.defaults } : {}),
+    ...(opts.encoding ? { encoding: opts.encoding } : {}),
+    ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+    ...(opts.encodingHint ? { encodingHint: opts.encodingHint } : {}),
   };
   switch (format) {
     case "zeek":

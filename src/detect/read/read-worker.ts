@@ -27,6 +27,7 @@ class Input {
   done = false;
   produced = 0;
   rejects: BatchMessage["rejects"] = [];
+  warnings: string[] = [];
   row = 0;
   slot: Slot | undefined;
   rows: RowViews | undefined;
@@ -89,6 +90,7 @@ class Input {
     this.slot = this.slots[j]!;
     this.rows = this.views[j]!;
     this.rejects = [];
+    this.warnings = [];
     this.big = [];
     this.row = 0;
     this.lo = this.hi = this.copiedTo = -1;
@@ -113,7 +115,7 @@ class Input {
       this.row++;
     }
     if (this.lines && this.lo >= 0) this.copyUpTo(this.lines.buf, this.lines.fileBase, this.hi);
-    const msg: BatchMessage = { input: this.index, rows: this.row, rejects: this.rejects, big: this.big, done: this.done };
+    const msg: BatchMessage = { input: this.index, rows: this.row, rejects: this.rejects, big: this.big, warnings: this.warnings, done: this.done };
     port.postMessage(msg);
     this.produced++;
     Atomics.store(ctrl, CTRL.produced(this.index), this.produced);
@@ -127,6 +129,7 @@ try {
     input.source = openSource(file, {
       ...data.open,
       onReject: (line, reason, text) => input.rejects.push([input.row, line, reason, text]),
+      onWarning: (message) => input.warnings.push(message),
       onLineReader: (lines) => {
         input.lines = lines;
         lines.onDiscard = (buf, at, count) => input.copyUpTo(buf, at, at + count);

@@ -3,6 +3,8 @@
  * events) lets the replay merge several files by event time with one record of look-ahead per file, without copies.
  */
 import { basename } from "node:path";
+import type { TextEncodingName } from "../../formats/text-decode.ts";
+import type { LineReaderOptions } from "./chunks.ts";
 import { F } from "./fields.ts";
 import type { Rec } from "./rec.ts";
 
@@ -18,6 +20,26 @@ export interface RecordSource {
 export type RejectSink = (line: number, reason: string, text: string) => void;
 
 export const MAX_REJECT_TEXT = 500;
+
+/** How a reader decodes its input's text (formats/utf8-feed.ts), and where it says a byte was not read as written. */
+export interface TextOptions {
+  /** The input's encoding (default: UTF-8, or UTF-16 by its byte order mark; Windows-1252 from a byte that is not UTF-8). */
+  encoding?: TextEncodingName;
+  /** Told once per input, as `name:line: why`, of the first byte not read as written. */
+  onWarning?: (message: string) => void;
+  /** How the user picks an encoding, ending that warning (default: the --encoding flag; HTTP: the charset). */
+  encodingHint?: string;
+}
+
+/** The line reader's options for an input called `name`. */
+export function lineText(name: string, o: TextOptions): LineReaderOptions {
+  const warn = o.onWarning;
+  return {
+    ...(o.encoding ? { encoding: o.encoding } : {}),
+    ...(warn ? { onWarning: (line: number, message: string) => warn(`${name}:${line}: ${message}`) } : {}),
+    ...(o.encodingHint ? { encodingHint: o.encodingHint } : {}),
+  };
+}
 
 /** Field values a record gets when it has none of its own (e.g. the device named by an MQTT topic), by field number. */
 export type Defaults = readonly (readonly [number, string])[];

@@ -25,7 +25,7 @@ export const CTRL = {
 
 export interface ReadWorkerData {
   files: string[];
-  open: Omit<OpenOptions, "onReject">;
+  open: Omit<OpenOptions, "onReject" | "onWarning" | "onLineReader">;
   slots: SharedArrayBuffer[][];
   ctrl: SharedArrayBuffer;
   port: unknown;
@@ -38,6 +38,8 @@ export interface BatchMessage {
   rejects: [number, number, string, string][];
   /** Rows whose bytes did not fit a slot, with their own bytes. */
   big: [number, Uint8Array][];
+  /** The reader's warnings (a byte not read as written), for the replay thread to pass on. */
+  warnings: string[];
   done: boolean;
 }
 
@@ -58,8 +60,9 @@ class Reader {
 
   constructor(
     files: readonly string[],
-    open: Omit<OpenOptions, "onReject">,
+    open: Omit<OpenOptions, "onReject" | "onWarning" | "onLineReader">,
     readonly slots: SharedArrayBuffer[][],
+    private readonly onWarning: ((message: string) => void) | undefined,
   ) {
     const ctrlSab = new SharedArrayBuffer(4 * (1 + 2 * files.length));
     this.ctrl = new Int32Array(ctrlSab);
@@ -85,6 +88,7 @@ class Reader {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
         const msg = m.message as BatchMessage | { error: string };
         if ("error" in msg) throw new Error(`reading failed: ${msg.error}`);
+        for (const w of msg.warnings) this.onWarning?.(w);
         this.queues[msg.input]!.push(msg);
       }
       if (q.length > 0) continue;
@@ -167,6 +171,8 @@ class ThreadedSource implements RecordSource {
  */
 export function openThreaded(files: readonly string[], open: Omit<OpenOptions, "onReject">, onReject: (input: number, line: number, reason: string, text: string) => void): RecordSource[] {
   const slots = files.map(() => Array.from({ length: SLOTS_PER_INPUT }, newSlotBuffer));
-  const reader = new Reader(files, open, slots);
+  // Functions do not cross to the worker: its warnings come back with its batches.
+  const { onWarning, onLineReader: _l, ...cloneable } = open;
+  const reader = new Reader(files, cloneable, slots, onWarning);
   return files.map((file, i) => new ThreadedSource(file, i, reader, (line, reason, text) => onReject(i, line, reason, text)));
 }
