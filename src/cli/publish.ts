@@ -11,7 +11,9 @@ import { KIND } from "../detect/read/fields.ts";
 import { ensureStream, connectNats, manager, readStream, safeUrl } from "../scale/nats.ts";
 import { DEFAULT_PARTITIONS } from "../scale/partition.ts";
 import { publishFiles } from "../scale/publish.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { CommandModule } from "./command.ts";
+import { encodingOption } from "./encoding-flag.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
 import { addNatsFlags, checkStreamNames, intFlag, type NatsFlags, natsUrl } from "./scale-flags.ts";
@@ -28,6 +30,7 @@ interface PublishFlags extends NatsFlags {
   id?: string;
   rejects?: string;
   format: "table" | "json";
+  encoding?: TextEncodingName;
 }
 
 export const publishCommand: CommandModule = {
@@ -39,6 +42,7 @@ export const publishCommand: CommandModule = {
     addNatsFlags(cmd)
       .option("--inventory <file>", "devices to resolve identifiers through (default: the devices in the store)")
       .option("--models <file>", "device models (YAML/JSON)")
+      .addOption(encodingOption("the record files"))
       .addOption(new Option("--kind <kind>", "kind of every record, when files have no kind column").choices([...RECORD_KINDS]))
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
       .option("--max-future <hours>", "reject records dated more than this far after now", "24")
@@ -91,6 +95,8 @@ async function runPublish(ctx: CliContext, files: string[], o: PublishFlags, c: 
       ...(Number.isFinite(maxFuture) && maxFuture >= 0 ? { maxFutureMs: maxFuture * 3_600_000 } : {}),
       ...(maxPast !== undefined ? { maxPastMs: maxPast * 86_400_000 } : {}),
       ...(o.kind ? { kind: KIND[o.kind as keyof typeof KIND] } : {}),
+      ...(o.encoding ? { encoding: o.encoding } : {}),
+      onWarning: (message) => ctx.err(`longwatch: warning: ${message}`),
       onReject: (file, line, reason) => issues.add({ file, line, reason, level: "error" }),
     });
     const where2 = issues.close();

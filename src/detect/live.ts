@@ -28,6 +28,7 @@ import { Rec } from "./read/rec.ts";
 import type { RecordSource } from "./read/source.ts";
 import { decodeState, encodeState } from "./state-stream.ts";
 import { HeldRecords } from "./held.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 
 /** A held record, encoded (rec-codec) at `at` in a slab shared with its neighbours: no allocation per record. */
 interface HeldRec {
@@ -72,6 +73,10 @@ export interface PushOptions {
   name?: string;
   /** Values for records that lack them, e.g. the device_id an MQTT topic names. */
   defaults?: Partial<Record<FieldName, string>>;
+  /** The bytes' text encoding (an HTTP charset); default UTF-8, UTF-16 by its byte order mark. */
+  encoding?: TextEncodingName;
+  /** How the sender names an encoding, ending a warning (default: the --encoding flag). */
+  encodingHint?: string;
 }
 
 export interface PushResult {
@@ -81,6 +86,8 @@ export interface PushResult {
   rejects: { line: number; reason: string }[];
   /** Of the accepted, records older than what was already processed (given to the detectors that can use them). */
   late: number;
+  /** A byte not read as written (not UTF-8, so read as Windows-1252 from there …): its line in the pushed bytes and what. */
+  warnings: { line: number; reason: string; offset: number }[];
 }
 
 export interface Checkpoint {
@@ -162,7 +169,7 @@ export class LiveDetection {
   push(body: Uint8Array | string, o: PushOptions = {}): PushResult {
     this.guard();
     const bytes = typeof body === "string" ? Buffer.from(body) : body;
-    const result: PushResult = { accepted: 0, rejected: 0, rejects: [], late: 0 };
+    const result: PushResult = { accepted: 0, rejected: 0, rejects: [], late: 0, warnings: [] };
     const reject = (line: number, reason: string) => {
       result.rejected++;
       result.rejects.push({ line, reason });
@@ -173,6 +180,9 @@ export class LiveDetection {
       ...(o.format ? { format: o.format } : {}),
       ...(o.mapping ? { mapping: o.mapping } : {}),
       ...(o.kind !== undefined ? { kind: o.kind } : {}),
+      ...(o.encoding ? { encoding: o.encoding } : {}),
+      ...(o.encodingHint ? { encodingHint: o.encodingHint } : {}),
+      onWarning: (_m, at) => result.warnings.push(at),
       defaults,
     });
     return this.take(source, result, reject);
@@ -184,7 +194,7 @@ export class LiveDetection {
    */
   pushSource(source: RecordSource): PushResult {
     this.guard();
-    const result: PushResult = { accepted: 0, rejected: 0, rejects: [], late: 0 };
+    const result: PushResult = { accepted: 0, rejected: 0, rejects: [], late: 0, warnings: [] };
     return this.take(source, result, (line, reason) => {
       result.rejected++;
       result.rejects.push({ line, reason });

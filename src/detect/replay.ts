@@ -68,10 +68,10 @@ export function replay(build: () => Engine, files: readonly string[], given: Rep
   const opts: ReplayOptions = warn
     ? {
         ...given,
-        onWarning: (m) => {
+        onWarning: (m, at) => {
           if (warned.has(m)) return;
           warned.add(m);
-          warn(m);
+          warn(m, at);
         },
       }
     : given;

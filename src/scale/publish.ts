@@ -18,6 +18,7 @@ import type { Device, DeviceModel } from "../core/fleet.ts";
 import { LongwatchError } from "../core/errors.ts";
 import type { ColumnMapping } from "../detect/read/mapping.ts";
 import { type InputFormat, openSource } from "../detect/read/open.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import { Rec } from "../detect/read/rec.ts";
 import { BatchWriter } from "./batch.ts";
 import type { StreamLayout } from "./nats.ts";
@@ -43,6 +44,10 @@ export interface PublishOptions {
   format?: InputFormat;
   mapping?: ColumnMapping;
   kind?: number;
+  /** The files' text encoding (default: UTF-8, UTF-16 by its byte order mark, Windows-1252 with a warning). */
+  encoding?: TextEncodingName;
+  /** Told of a byte a reader did not read as written (with its file, line and byte). */
+  onWarning?(message: string): void;
   onReject(file: string, line: number, reason: string, text: string): void;
 }
 
@@ -111,6 +116,8 @@ export async function publishFiles(o: PublishOptions): Promise<PublishStats> {
       ...(o.format ? { format: o.format } : {}),
       ...(o.mapping ? { mapping: o.mapping } : {}),
       ...(o.kind !== undefined ? { kind: o.kind } : {}),
+      ...(o.encoding ? { encoding: o.encoding } : {}),
+      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
     });
     return source;
   });

@@ -4,6 +4,7 @@
  * not published, and publishing the same files again adds nothing (Nats-Msg-Id deduplication). Real nats-server.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -123,4 +124,28 @@ test("the CLI refuses a partition count that differs from the stream's", { skip:
   const bad = await run("--partitions", "5");
   assert.equal(bad.code, 1);
   assert.match(bad.err, /has 3 partitions, not 5/);
+});
+
+test("publish decodes UTF-16 and Windows-1252 record files (issue 18.12) and warns where a file is not UTF-8", { skip: missing }, async () => {
+  const tmp = tmpDir();
+  const text = `{"ts":"2026-11-20T00:00:00Z","kind":"connectivity","event":"attach","device_id":"Zähler"}\n{"ts":"2026-11-20T00:00:01Z","kind":"connectivity","event":"attach","device_id":"Zähler"}\n`;
+  const u16 = tmp.write("u16.ndjson", "");
+  writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+  const cp = tmp.write("cp.ndjson", "");
+  writeFileSync(cp, Buffer.from(text, "latin1")); // ä is 0xE4 in both
+  const { stream, prefix } = testStream();
+  const nc = await connectNats(SHARED_NATS, "test");
+  try {
+    const layout = await ensureStream(await manager(nc), { stream, prefix, partitions: 2, window: 64 });
+    const warnings: string[] = [];
+    const stats = await publishFiles({ files: [u16, cp], nc, layout, clock: () => Date.parse("2026-12-01T00:00:00Z"), onWarning: (w) => warnings.push(w), onReject: (f, line, why) => assert.fail(`${f}:${line}: ${why}`) });
+    assert.equal(stats.published, 4);
+    assert.deepEqual(warnings, [`${cp}:1: not valid UTF-8 at byte 82: read as Windows-1252 from there (give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose)`]);
+    const ids: string[] = [];
+    const rec = new Rec();
+    for (const m of await readStreamMessages(SHARED_NATS, stream)) for (const src = new BatchSource(m.subject, m.body); src.next(rec); ) ids.push(rec.fields().device_id!);
+    assert.deepEqual(ids, ["Zähler", "Zähler", "Zähler", "Zähler"]);
+  } finally {
+    await nc.close();
+  }
 });

@@ -18,7 +18,7 @@ export interface LineReaderOptions {
   /** The input's encoding (default: UTF-8, or UTF-16 by its byte order mark). */
   encoding?: TextEncodingName | undefined;
   /** Told once, with its line, of the first byte not read as written (e.g. not UTF-8, so read as Windows-1252). */
-  onWarning?: ((line: number, message: string) => void) | undefined;
+  onWarning?: ((line: number, message: string, offset: number) => void) | undefined;
   /** How the user picks an encoding, ending the warning (default: the --encoding flag). */
   encodingHint?: string;
 }
@@ -234,7 +234,7 @@ export class LineReader {
     const to = Math.min(this.len, n.out - this.base);
     let line = this.lineNo + 1;
     for (let i = this.buf.indexOf(sep, this.pos); i >= 0 && i < to; i = this.buf.indexOf(sep, i + 1)) line++;
-    this.opts.onWarning(line, n.message);
+    this.opts.onWarning(line, n.message, n.offset);
   }
 }
 

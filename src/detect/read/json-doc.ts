@@ -113,7 +113,7 @@ export class JsonDocSource implements RecordSource {
     const to = n ? Math.min(b.length, n.out - at) : b.length;
     for (let i = b.indexOf(10); i >= 0 && i < to; i = b.indexOf(10, i + 1)) this.breaks++;
     if (!n) return;
-    this.opts.onWarning?.(`${this.name}:${this.breaks + 1}: ${n.message}`);
+    this.opts.onWarning?.(`${this.name}:${this.breaks + 1}: ${n.message}`, { line: this.breaks + 1, reason: n.message, offset: n.offset });
     this.breaks = -1;
   }
 

@@ -27,7 +27,7 @@ class Input {
   done = false;
   produced = 0;
   rejects: BatchMessage["rejects"] = [];
-  warnings: string[] = [];
+  warnings: BatchMessage["warnings"] = [];
   row = 0;
   slot: Slot | undefined;
   rows: RowViews | undefined;
@@ -129,7 +129,7 @@ try {
     input.source = openSource(file, {
       ...data.open,
       onReject: (line, reason, text) => input.rejects.push([input.row, line, reason, text]),
-      onWarning: (message) => input.warnings.push(message),
+      onWarning: (message, at) => input.warnings.push([message, at]),
       onLineReader: (lines) => {
         input.lines = lines;
         lines.onDiscard = (buf, at, count) => input.copyUpTo(buf, at, at + count);

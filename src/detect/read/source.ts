@@ -25,10 +25,17 @@ export const MAX_REJECT_TEXT = 500;
 export interface TextOptions {
   /** The input's encoding (default: UTF-8, or UTF-16 by its byte order mark; Windows-1252 from a byte that is not UTF-8). */
   encoding?: TextEncodingName;
-  /** Told once per input, as `name:line: why`, of the first byte not read as written. */
-  onWarning?: (message: string) => void;
+  /** Told once per input, as `name:line: why` (and its parts), of the first byte not read as written. */
+  onWarning?: (message: string, at: WarningAt) => void;
   /** How the user picks an encoding, ending that warning (default: the --encoding flag; HTTP: the charset). */
   encodingHint?: string;
+}
+
+export interface WarningAt {
+  line: number;
+  reason: string;
+  /** The byte's offset in the input. */
+  offset: number;
 }
 
 /** The line reader's options for an input called `name`. */
@@ -36,7 +43,7 @@ export function lineText(name: string, o: TextOptions): LineReaderOptions {
   const warn = o.onWarning;
   return {
     ...(o.encoding ? { encoding: o.encoding } : {}),
-    ...(warn ? { onWarning: (line: number, message: string) => warn(`${name}:${line}: ${message}`) } : {}),
+    ...(warn ? { onWarning: (line: number, reason: string, offset: number) => warn(`${name}:${line}: ${reason}`, { line, reason, offset }) } : {}),
     ...(o.encodingHint ? { encodingHint: o.encodingHint } : {}),
   };
 }

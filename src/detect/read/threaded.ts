@@ -10,7 +10,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import { newSlotBuffer, rowViews, type RowViews, slotOf } from "./batch.ts";
 import type { OpenOptions } from "./open.ts";
 import type { Rec } from "./rec.ts";
-import type { RecordSource, RejectSink } from "./source.ts";
+import type { RecordSource, RejectSink, WarningAt } from "./source.ts";
 
 /** Slots per input: one being read by the replay, the others being filled. */
 const SLOTS_PER_INPUT = 3;
@@ -39,7 +39,7 @@ export interface BatchMessage {
   /** Rows whose bytes did not fit a slot, with their own bytes. */
   big: [number, Uint8Array][];
   /** The reader's warnings (a byte not read as written), for the replay thread to pass on. */
-  warnings: string[];
+  warnings: [string, WarningAt][];
   done: boolean;
 }
 
@@ -62,7 +62,7 @@ class Reader {
     files: readonly string[],
     open: Omit<OpenOptions, "onReject" | "onWarning" | "onLineReader">,
     readonly slots: SharedArrayBuffer[][],
-    private readonly onWarning: ((message: string) => void) | undefined,
+    private readonly onWarning: ((message: string, at: WarningAt) => void) | undefined,
   ) {
     const ctrlSab = new SharedArrayBuffer(4 * (1 + 2 * files.length));
     this.ctrl = new Int32Array(ctrlSab);
@@ -88,7 +88,7 @@ class Reader {
       for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
         const msg = m.message as BatchMessage | { error: string };
         if ("error" in msg) throw new Error(`reading failed: ${msg.error}`);
-        for (const w of msg.warnings) this.onWarning?.(w);
+        for (const [w, at] of msg.warnings) this.onWarning?.(w, at);
         this.queues[msg.input]!.push(msg);
       }
       if (q.length > 0) continue;

@@ -47,7 +47,19 @@ export const PipelineConfigSchema = z
       .strict()
       .default({ interval_s: 10, dedupe_window: 20_000 }),
     mqtt: MqttConfigSchema.optional(),
-    follow: z.array(z.object({ path: z.string().min(1), start_at_end: z.boolean().default(false) }).strict()).default([]).describe("Zeek conn.log files to follow."),
+    follow: z
+      .array(
+        z
+          .object({
+            path: z.string().min(1),
+            start_at_end: z.boolean().default(false),
+            // A followed log is cut into chunks at its line breaks' bytes, which UTF-16 does not have: single-byte encodings only.
+            encoding: z.enum(["utf-8", "windows-1252", "latin1"]).optional().describe("The log's text encoding (default UTF-8; bytes that are not UTF-8 are read as Windows-1252 with a warning)."),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("Zeek conn.log files to follow."),
     sinks: SinksConfigSchema.default([]),
     audit: z
       .object({

@@ -1,5 +1,6 @@
 /** What POST /api/v1/records bodies are, by Content-Type (FORMATS.md: NDJSON, CSV, Zeek conn.log; JSON too). */
 import { LongwatchError } from "../../core/errors.ts";
+import type { TextEncodingName } from "../../formats/text-decode.ts";
 import type { IngestFormat } from "./types.ts";
 
 const TYPES: Record<string, IngestFormat> = {
@@ -21,3 +22,34 @@ export function formatOf(contentType: string | undefined): IngestFormat {
   if (f === undefined) throw new LongwatchError("unsupported_media_type", `Content-Type ${t} is not a records format; send application/x-ndjson, text/csv, text/x-zeek or application/json`, { content_type: t });
   return f;
 }
+
+/**
+ * The text encoding a Content-Type's charset names, by the WHATWG Encoding labels HTTP clients follow: "iso-8859-1",
+ * "latin1" and "us-ascii" mean Windows-1252 there, "utf-16" UTF-16LE. No charset: undefined (UTF-8, UTF-16 by its BOM).
+ */
+export function charsetOf(contentType: string | undefined): TextEncodingName | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "");
+  if (!m) return undefined;
+  const label = m[1]!.toLowerCase();
+  const e = CHARSETS[label];
+  if (e === undefined) throw new LongwatchError("unsupported_media_type", `charset ${label} is not one Longwatch reads; send utf-8, utf-16le, utf-16be or windows-1252 (or no charset: UTF-8, UTF-16 by its byte order mark)`, { charset: label });
+  return e;
+}
+
+const CHARSETS: Record<string, TextEncodingName> = {
+  "utf-8": "utf-8",
+  utf8: "utf-8",
+  "unicode-1-1-utf-8": "utf-8",
+  "utf-16": "utf-16le",
+  "utf-16le": "utf-16le",
+  "utf-16be": "utf-16be",
+  "windows-1252": "windows-1252",
+  cp1252: "windows-1252",
+  "x-cp1252": "windows-1252",
+  "iso-8859-1": "windows-1252",
+  "iso8859-1": "windows-1252",
+  latin1: "windows-1252",
+  "l1": "windows-1252",
+  "us-ascii": "windows-1252",
+  ascii: "windows-1252",
+};

@@ -209,8 +209,10 @@ export class NatsIngest {
       out.rejected++;
       rejects.push({ line, reason });
     };
-    const id = `s:${digest(source, name, format, JSON.stringify(origin.mapping ?? null), String(origin.kind ?? ""), JSON.stringify(origin.defaults ?? null), bytes)}`;
-    const batches = this.route(name, bytes, format, origin, id, reject, (n) => (out.accepted += n));
+    const id = `s:${digest(source, name, format, JSON.stringify(origin.mapping ?? null), String(origin.kind ?? ""), JSON.stringify(origin.defaults ?? null), ...(origin.encoding ? [origin.encoding] : []), bytes)}`;
+    const warnings: { line: number; reason: string; offset: number }[] = [];
+    const batches = this.route(name, bytes, format, origin, id, reject, (n) => (out.accepted += n), (w) => warnings.push(w));
+    if (warnings.length > 0) out.warnings = warnings;
     await this.publishAll(batches);
     this.counters.records(source, out.accepted, 0, rejects);
     const listed = this.deps.config.ingest.max_rejects_listed;
@@ -236,7 +238,7 @@ export class NatsIngest {
   }
 
   /** The body's records as one or more messages per partition, in reading order, ids `<id>:<partition>:<n>`. */
-  private route(name: string, bytes: Uint8Array, format: IngestFormat, origin: IngestOrigin, id: string, reject: (line: number, reason: string) => void, accepted: (n: number) => void): Batch[] {
+  private route(name: string, bytes: Uint8Array, format: IngestFormat, origin: IngestOrigin, id: string, reject: (line: number, reason: string) => void, accepted: (n: number) => void, warn?: (at: { line: number; reason: string; offset: number }) => void): Batch[] {
     const router = this.router!;
     const layout = this.layout!;
     const maxRecords = this.deps.nats.batch ?? 1000;
@@ -246,6 +248,8 @@ export class NatsIngest {
       ...(format !== "auto" ? { format } : {}),
       ...(origin.mapping ? { mapping: origin.mapping } : {}),
       ...(origin.kind !== undefined ? { kind: origin.kind } : {}),
+      ...(origin.encoding ? { encoding: origin.encoding } : {}),
+      ...(warn ? { onWarning: (_m: string, at: { line: number; reason: string; offset: number }) => warn(at), encodingHint: "send a charset to choose: utf-8, utf-16le, utf-16be, windows-1252" } : {}),
       defaults,
     });
     // Records dated too far past the wall clock are rejected, as in the in-process pipeline.

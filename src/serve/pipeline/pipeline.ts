@@ -20,6 +20,7 @@ import type { ColumnMapping } from "../../detect/read/mapping.ts";
 import type { InputFormat } from "../../detect/read/open.ts";
 import { type DetectInventory, readInventoryStore } from "../../detect/inventory.ts";
 import type { FieldName } from "../../detect/read/fields.ts";
+import type { TextEncodingName } from "../../formats/text-decode.ts";
 import type { RespondSettings } from "../../respond/settings.ts";
 import type { NewJournalEntry, Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
@@ -79,7 +80,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 }
 
 type EntryMeta =
-  | { t: "body"; source: string; name: string; format?: InputFormat; mapping?: ColumnMapping; kind?: number; defaults?: Partial<Record<FieldName, string>>; firstLine?: number; headerLines?: number }
+  | { t: "body"; source: string; name: string; format?: InputFormat; mapping?: ColumnMapping; kind?: number; defaults?: Partial<Record<FieldName, string>>; encoding?: TextEncodingName; firstLine?: number; headerLines?: number }
   | { t: "mqtt"; origin: string };
 
 interface Job {
@@ -104,6 +105,7 @@ class LivePipeline implements Pipeline {
   private readonly config: PipelineConfig;
   private readonly wall: () => number;
   private readonly log: PipelineLog;
+  private readonly encodingWarned = new Set<string>();
   private readonly name: string;
   private readonly counters = new Counters();
   private readonly digests: RecentDigests;
@@ -269,6 +271,7 @@ class LivePipeline implements Pipeline {
       ...(origin.mapping ? { mapping: origin.mapping } : {}),
       ...(origin.kind !== undefined ? { kind: origin.kind } : {}),
       ...(origin.defaults ? { defaults: origin.defaults } : {}),
+      ...(origin.encoding ? { encoding: origin.encoding } : {}),
       ...(position ? { firstLine: position.firstLine, headerLines: position.headerLines } : {}),
     };
     return this.submit<IngestResult>(
@@ -376,8 +379,10 @@ class LivePipeline implements Pipeline {
           continue;
         }
         this.digests.add(d);
-        const o: PushOptions = { name: meta.origin + m.topic, ...(m.identifier ? { defaults: { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>> } : {}) };
-        take(live.push(m.payload, o), "mqtt", (l) => l);
+        const o: PushOptions = { name: meta.origin + m.topic, encodingHint: "an MQTT payload has no charset: publish UTF-8", ...(m.identifier ? { defaults: { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>> } : {}) };
+        const pushed = live.push(m.payload, o);
+        take(pushed, "mqtt", (l) => l);
+        if (!replay && pushed.warnings.length > 0) this.warnEncoding(o.name!, pushed.warnings[0]!);
       }
       return out;
     }
@@ -387,11 +392,22 @@ class LivePipeline implements Pipeline {
       ...(meta.mapping ? { mapping: meta.mapping } : {}),
       ...(meta.kind !== undefined ? { kind: meta.kind } : {}),
       ...(meta.defaults ? { defaults: meta.defaults } : {}),
+      ...(meta.encoding ? { encoding: meta.encoding } : {}),
+      encodingHint: meta.firstLine !== undefined ? "give the followed log's encoding to choose" : "send a charset to choose: utf-8, utf-16le, utf-16be, windows-1252",
     };
     // A followed log's chunk is its header plus lines: rejects name the line in the file.
     const shift = meta.firstLine !== undefined ? (l: number) => l - (meta.headerLines ?? 0) - 1 + meta.firstLine! : (l: number) => l;
-    take(live.push(body!, o), meta.source, shift);
+    const pushed = live.push(body!, o);
+    take(pushed, meta.source, shift);
+    if (pushed.warnings.length > 0) out.warnings = pushed.warnings.map((w) => ({ line: shift(w.line), reason: w.reason, offset: w.offset }));
     return out;
+  }
+
+  /** Logs, once per topic (up to a bound), that an MQTT payload was not UTF-8: nobody reads a PUBACK's answer. */
+  private warnEncoding(name: string, w: { line: number; reason: string }): void {
+    if (this.encodingWarned.has(name) || this.encodingWarned.size >= 10_000) return;
+    this.encodingWarned.add(name);
+    this.log("warn", `${name}:${w.line}: ${w.reason}`, { source: name });
   }
 
   checkpoint(): Promise<void> {

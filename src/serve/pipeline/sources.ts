@@ -54,6 +54,8 @@ export async function startSources(d: SourceDeps): Promise<RunningSources> {
     const source = zeekSource(z.path);
     const saved = d.positions[source];
     const from = saved !== undefined ? (JSON.parse(saved) as FollowPosition) : undefined;
+    // Each chunk is decoded on its own: the first place a log is not what it is read as is said once per file.
+    const warned = new Set<string>();
     const f = followZeekLog({
       path: z.path,
       ...(from ? { from } : z.start_at_end ? { startAtEnd: true } : {}),
@@ -61,7 +63,18 @@ export async function startSources(d: SourceDeps): Promise<RunningSources> {
         const header = Buffer.from(chunk.header);
         const body = chunk.header ? Buffer.concat([header, chunk.lines]) : chunk.lines;
         const headerLines = chunk.header ? chunk.header.split("\n").length - 1 : 0;
-        const r = await d.ingestZeek(body, { source, name: chunk.file }, { source, value: JSON.stringify(chunk.position), firstLine: chunk.firstLine, headerLines });
+        if (chunk.firstLine === 1 && !warned.has(chunk.file) && isUtf16(chunk.header ? header : chunk.lines)) {
+          warned.add(chunk.file);
+          d.log("error", `${chunk.file}: UTF-16 text (byte order mark); a followed log must be UTF-8 or a single-byte encoding (its lines are split at their bytes): convert it (iconv -f UTF-16 -t UTF-8)`, { path: chunk.file });
+        }
+        const r = await d.ingestZeek(body, { source, name: chunk.file, ...(z.encoding ? { encoding: z.encoding } : {}) }, { source, value: JSON.stringify(chunk.position), firstLine: chunk.firstLine, headerLines });
+        const w = r.warnings?.[0];
+        if (w && !warned.has(chunk.file)) {
+          warned.add(chunk.file);
+          // The reader counted bytes of this chunk (its header, then its lines): say where in the file the byte is.
+          const reason = w.offset === undefined ? w.reason : w.reason.replace(`at byte ${w.offset}`, `at byte ${chunk.position.offset - chunk.lines.length + w.offset - header.length}`);
+          d.log("warn", `${chunk.file}:${w.line}: ${reason}`, { path: chunk.file, line: w.line });
+        }
         return { accepted: r.accepted, rejected: r.rejected };
       },
       onWarning: (msg, detail) => d.log("warn", msg, detail),
@@ -75,4 +88,8 @@ export async function startSources(d: SourceDeps): Promise<RunningSources> {
       await Promise.all([mqtt?.stop(deadlineMs), ...followers.map(({ f }) => f.stop(deadlineMs))]);
     },
   };
+}
+
+function isUtf16(b: Uint8Array): boolean {
+  return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 }

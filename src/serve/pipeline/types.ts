@@ -2,6 +2,7 @@
 import type { ColumnMapping } from "../../detect/read/mapping.ts";
 import type { InputFormat } from "../../detect/read/open.ts";
 import type { FieldName } from "../../detect/read/fields.ts";
+import type { TextEncodingName } from "../../formats/text-decode.ts";
 
 export type PipelineLog = (level: "info" | "warn" | "error", message: string, detail?: Record<string, unknown>) => void;
 
@@ -16,6 +17,8 @@ export interface IngestOrigin {
   kind?: number;
   /** Values for records that lack them. */
   defaults?: Partial<Record<FieldName, string>>;
+  /** The body's text encoding (the HTTP charset, a followed log's `encoding`); default UTF-8, UTF-16 by its BOM. */
+  encoding?: TextEncodingName;
 }
 
 export type IngestFormat = InputFormat | "auto";
@@ -27,5 +30,7 @@ export interface IngestResult {
   rejects: { line: number; reason: string }[];
   /** Of the accepted, records older than what was already processed. */
   late: number;
+  /** Where the body's text was not what it was read as (not UTF-8: read as Windows-1252 from there …); absent when none. */
+  warnings?: { line: number; reason: string; offset?: number }[];
 }
 

@@ -609,6 +609,13 @@ export type IngestResult = {
     reason: string;
   })[];
   late?: number;
+  /** Where the body's text was not what it was read as: not UTF-8, so read as Windows-1252 from that byte (send a charset to say which it is). */
+  warnings?: ({
+    line: number;
+    reason: string;
+    /** The byte's offset in the body. */
+    offset?: number;
+  })[];
 };
 
 export type NewAlertSuppression = {

@@ -1,10 +1,18 @@
 /** POST /api/v1/records: a body of records (NDJSON, CSV, Zeek conn.log, JSON) into the live ingest pipeline. */
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
-import { formatOf } from "../../pipeline/media-types.ts";
+import { charsetOf, formatOf } from "../../pipeline/media-types.ts";
 import { route } from "../route.ts";
 
-const Result = z.object({ accepted: z.number().int(), rejected: z.number().int(), rejects: z.array(z.object({ line: z.number().int(), reason: z.string() })), late: z.number().int().optional() }).meta({ id: "IngestResult" });
+const Result = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    rejects: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+    late: z.number().int().optional(),
+    warnings: z.array(z.object({ line: z.number().int(), reason: z.string(), offset: z.number().int().optional().describe("The byte's offset in the body.") })).optional().describe("Where the body's text was not what it was read as: not UTF-8, so read as Windows-1252 from that byte (send a charset to say which it is)."),
+  })
+  .meta({ id: "IngestResult" });
 
 export const recordRoutes = [
   route({
@@ -18,7 +26,8 @@ export const recordRoutes = [
     response: Result,
     handler: async (ctx) => {
       if (!ctx.deps.ingest) throw new LongwatchError("store_unavailable", "live ingest is not running in this service");
-      return ctx.deps.ingest.ingest(ctx.raw ?? new Uint8Array(), formatOf(ctx.contentType), { source: "http", name: `http:${ctx.principal.name}` });
+      const encoding = charsetOf(ctx.contentType);
+      return ctx.deps.ingest.ingest(ctx.raw ?? new Uint8Array(), formatOf(ctx.contentType), { source: "http", name: `http:${ctx.principal.name}`, ...(encoding ? { encoding } : {}) });
     },
   }),
 ];
