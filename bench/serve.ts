@@ -9,13 +9,18 @@
  *   (c) alert latency, MQTT publish → webhook receipt, while records stream in at BENCH_RATE (20,000 records/s):
  *       p50/p99 (target p99 ≤ 100 ms). A probe device's SIM shows up with a new IMEI ten times a second (sim-swap
  *       raises at once); the latency is from the probe's publish to the signed webhook's arrival.
- *   (d) a soak at that rate for --soak-minutes N (default 10), the service's resident memory sampled every 5 s
- *       (target: flat within 10 % after the first tenth), alert latency kept throughout.
+ *   (d) a soak at that rate for --soak-minutes N (default 10; --soak-seconds N for a short one, e.g. 90), the
+ *       service's resident memory sampled every 5 s (target: flat within 10 % after the first tenth), alert latency
+ *       kept throughout.
+ *
+ * Beside each paced run: the CPU the service used per second of it (how much of a core 20,000 records/s needs —
+ * on a shared machine, a service given less than that falls behind and its latency grows with the backlog), and
+ * the event loop's delay from /metrics (longwatch_event_loop_delay_seconds, over the last complete minute).
  *
  * Env: LONGWATCH_BENCH_MQTT (mqtt://127.0.0.1:1883), BENCH_MQTT_MESSAGES (50,000), BENCH_HTTP_RECORDS (1,000,000),
- * BENCH_HTTP_BATCH (10,000 lines per body), BENCH_RATE (20,000), BENCH_PER_MESSAGE (records per MQTT message in the
+ * BENCH_DEVICES (the fleet, 10,000; its detection state is what a checkpoint writes), BENCH_DIST (the build to run, default dist/: another commit's build gives a same-run baseline), BENCH_HTTP_BATCH (10,000 lines per body), BENCH_RATE (20,000), BENCH_PER_MESSAGE (records per MQTT message in the
  * latency run and soak, 20), BENCH_LATENCY_S (20), BENCH_HOLD_MS (the reorder buffer, 0; see bench/RESULTS.md).
- * Flags: --soak-minutes N (0 skips the soak), --only a,b,c,d.
+ * Flags: --soak-minutes N (0 skips the soak), --soak-seconds N (instead of minutes), --only a,b,c,d.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -39,7 +44,8 @@ const flag = (name: string) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const SOAK_MIN = Number(flag("--soak-minutes") ?? 10);
+const SOAK_MIN = flag("--soak-seconds") !== undefined ? Number(flag("--soak-seconds")) / 60 : Number(flag("--soak-minutes") ?? 10);
+if (!(SOAK_MIN >= 0)) throw new Error("--soak-minutes / --soak-seconds: give a number ≥ 0");
 const ONLY = new Set((flag("--only") ?? "a,b,c,d").split(","));
 const SECRET = "bench-webhook-secret-0123456789";
 const run = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -51,7 +57,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------------------------
 // Records: a fleet of DEVICES devices sending metrics, flows and connectivity events, all dated now (a live fleet).
 
-const DEVICES = 10_000;
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 10_000);
 let seq = 0;
 function record(ts: number): string {
   const i = seq++;
@@ -134,7 +140,7 @@ async function startService(hook: string, topics: string[]): Promise<Service> {
       "",
     ].join("\n"),
   );
-  const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--max-semi-space-size=64", join(root, "dist/cli/bin.js"), "--data", join(dir, "data"), "--store", `sqlite:${join(dir, "data", "longwatch.db")}`, "serve", "--listen", "127.0.0.1:0", "--config", config, "--mqtt", BROKER, "--mqtt-client-id", `lw-bench-${run}`];
+  const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--max-semi-space-size=64", join(process.env.BENCH_DIST ?? join(root, "dist"), "cli/bin.js"), "--data", join(dir, "data"), "--store", `sqlite:${join(dir, "data", "longwatch.db")}`, "serve", "--listen", "127.0.0.1:0", "--config", config, "--mqtt", BROKER, "--mqtt-client-id", `lw-bench-${run}`];
   for (const t of topics) args.push("--mqtt-topic", t);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
   let out = "";
@@ -331,6 +337,8 @@ interface StreamResult {
   lost: number;
   rss: { t: number; rss: number }[];
   lagMax: number;
+  /** CPU seconds the service used per second of the stream. */
+  cpuPerSecond: number;
 }
 
 async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRss: boolean): Promise<StreamResult> {
@@ -347,6 +355,7 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
   let probes = 0;
   let lagMax = 0;
   let carry = 0;
+  const c0 = cpuOf(svc.child.pid!);
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let nextRss = t0;
@@ -380,6 +389,7 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
     }
   }
   const took = (performance.now() - t0) / 1000;
+  const cpuPerSecond = (cpuOf(svc.child.pid!) - c0) / took;
   await sleep(3000);
   await closeClient(pub);
   const latencies: number[] = [];
@@ -389,7 +399,13 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
     if (got === undefined) lost++;
     else latencies.push(got - at);
   }
-  return { seconds: took, records, latencies, lost, rss, lagMax };
+  return { seconds: took, records, latencies, lost, rss, lagMax, cpuPerSecond };
+}
+
+/** The event loop's delay quantiles from /metrics, in ms. */
+function loopDelay(text: string): string {
+  const q = (x: string) => (metricSum(text, "longwatch_event_loop_delay_seconds", `quantile="${x}"`) * 1000).toFixed(1);
+  return `event-loop delay p50 ${q("0.5")} ms, p99 ${q("0.99")} ms, max ${q("1")} ms (last minute)`;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -447,7 +463,7 @@ try {
   if (ONLY.has("c")) {
     const l0 = load();
     const r = await pacedStream(svc, rx, LATENCY_S, false);
-    say(`(c) alert latency, publish → webhook receipt, ${fmt(r.records / r.seconds)} records/s for ${r.seconds.toFixed(0)} s (${PER_MESSAGE} records per message, hold_ms ${HOLD_MS}): ${r.latencies.length} alerts, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, max ${Math.max(...r.latencies).toFixed(1)} ms, not arrived ${r.lost} (target p99 ≤ 100 ms); publisher behind schedule by up to ${r.lagMax.toFixed(0)} ms; load ${l0}`);
+    say(`(c) alert latency, publish → webhook receipt, ${fmt(r.records / r.seconds)} records/s for ${r.seconds.toFixed(0)} s (${PER_MESSAGE} records per message, hold_ms ${HOLD_MS}): ${r.latencies.length} alerts, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, max ${Math.max(...r.latencies).toFixed(1)} ms, not arrived ${r.lost} (target p99 ≤ 100 ms); the service used ${r.cpuPerSecond.toFixed(2)} CPU-s per second; ${loopDelay(await svc.metrics())}; publisher behind schedule by up to ${r.lagMax.toFixed(0)} ms; load ${l0}`);
   }
   if (ONLY.has("d") && SOAK_MIN > 0) {
     const l0 = load();
@@ -460,11 +476,11 @@ try {
     const q = Math.max(1, Math.floor(vals.length / 4));
     const first = vals.slice(0, q).reduce((a, b) => a + b, 0) / q;
     const last = vals.slice(-q).reduce((a, b) => a + b, 0) / q;
-    say(`(d) soak ${SOAK_MIN} min at ${fmt(r.records / r.seconds)} records/s: RSS after the first tenth ${mib(lo)}–${mib(hi)} MiB (spread ${(((hi - lo) / lo) * 100).toFixed(1)} %; first-quarter mean ${mib(first)} → last-quarter mean ${mib(last)} MiB, ${(((last - first) / first) * 100).toFixed(1)} %; target flat within 10 %); alerts ${r.latencies.length}, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, not arrived ${r.lost}; load at start ${l0}, at end ${load()}`);
+    say(`(d) soak ${+SOAK_MIN.toFixed(2)} min at ${fmt(r.records / r.seconds)} records/s: RSS after the first tenth ${mib(lo)}–${mib(hi)} MiB (spread ${(((hi - lo) / lo) * 100).toFixed(1)} %; first-quarter mean ${mib(first)} → last-quarter mean ${mib(last)} MiB, ${(((last - first) / first) * 100).toFixed(1)} %; target flat within 10 %); alerts ${r.latencies.length}, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, not arrived ${r.lost}; the service used ${r.cpuPerSecond.toFixed(2)} CPU-s per second; ${loopDelay(await svc.metrics())}; load at start ${l0}, at end ${load()}`);
     say(`    RSS samples (s: MiB): ${r.rss.map((x) => `${x.t.toFixed(0)}:${mib(x.rss)}`).join(" ")}`);
   }
   const m = await svc.metrics();
-  say(`service: records in ${fmt(metricSum(m, "longwatch_records_in_total"))}, rejected ${fmt(metricSum(m, "longwatch_records_rejected_total"))}, alerts opened ${fmt(metricSum(m, "longwatch_alerts_total", 'change="open"'))}, checkpoint ${(metricSum(m, "longwatch_checkpoint_bytes") / 2 ** 20).toFixed(1)} MiB taking ${(metricSum(m, "longwatch_checkpoint_duration_seconds") * 1000).toFixed(0)} ms (the last), webhook sent ${fmt(metricSum(m, "longwatch_sink_sent_total"))} (${rx.bodies} requests), dropped ${fmt(metricSum(m, "longwatch_sink_dropped_total"))}, failures ${fmt(metricSum(m, "longwatch_sink_failures_total"))}; load at end ${load()}`);
+  say(`service: records in ${fmt(metricSum(m, "longwatch_records_in_total"))}, rejected ${fmt(metricSum(m, "longwatch_records_rejected_total"))}, alerts opened ${fmt(metricSum(m, "longwatch_alerts_total", 'change="open"'))}, checkpoint ${(metricSum(m, "longwatch_checkpoint_bytes") / 2 ** 20).toFixed(1)} MiB (the last: ${(metricSum(m, "longwatch_checkpoint_snapshot_seconds") * 1000).toFixed(0)} ms holding the event loop, ${(metricSum(m, "longwatch_checkpoint_duration_seconds") * 1000).toFixed(0)} ms of store writes between journal commits), webhook sent ${fmt(metricSum(m, "longwatch_sink_sent_total"))} (${rx.bodies} requests), dropped ${fmt(metricSum(m, "longwatch_sink_dropped_total"))}, failures ${fmt(metricSum(m, "longwatch_sink_failures_total"))}; load at end ${load()}`);
 } finally {
   const code = await svc.stop();
   if (code !== 0) console.error(`serve exited ${code}:\n${svc.out().slice(-4000)}`);

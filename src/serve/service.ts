@@ -132,5 +132,6 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   return { url: http.url, ...(adminToken ? { adminToken } : {}), http, close: async () => {
     await http.close();
     await scans.close();
+    deps.httpMetrics.loop.close();
   } };
 }

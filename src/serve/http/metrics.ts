@@ -1,9 +1,12 @@
-/** The HTTP side of /metrics: requests by route and status, and their durations as a Prometheus histogram. */
+/** The HTTP side of /metrics: requests by route and status, and their durations as a Prometheus histogram; the event loop's delay. */
+import { LoopDelay } from "./loop-delay.ts";
+
 const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000];
 
 export class HttpMetrics {
   private readonly counts = new Map<string, number>();
   private readonly hist = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  readonly loop = new LoopDelay();
 
   observe(route: string, method: string, status: number, ms: number): void {
     const k = `route="${route}",method="${method}",status="${status}"`;
@@ -27,6 +30,6 @@ export class HttpMetrics {
       out.push(`longwatch_http_request_duration_seconds_sum{route="${route}"} ${h.sum}`);
       out.push(`longwatch_http_request_duration_seconds_count{route="${route}"} ${h.count}`);
     }
-    return `${out.join("\n")}\n`;
+    return `${out.join("\n")}\n${this.loop.render()}`;
   }
 }

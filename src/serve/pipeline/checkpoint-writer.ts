@@ -7,9 +7,11 @@
  *    covers. Records flow again as soon as it returns.
  * 2. Steps: readying the staging area (removing the pieces of the state before the last one, a few per step), then
  *    one piece per step, each its own small write (StagedState in store/live.ts).
- * 3. The last step is the one commit that matters: the staged state named as the checkpoint, the journal it covers
- *    deleted, and its alerts and applied feedback written, all in one transaction — a crash before it leaves the
- *    previous checkpoint and the journal after it, exactly as before staging began.
+ * 3. The one commit that matters: the staged state named as the checkpoint and its alerts and applied feedback
+ *    written, in one transaction — a crash before it leaves the previous checkpoint and the journal after it, exactly
+ *    as before staging began.
+ * 4. Then the journal the checkpoint covers is deleted, a few hundred entries per step (no replay reads it: replays
+ *    start after the checkpoint's seq).
  */
 import type { Alert } from "../../core/record.ts";
 import { splitPieces } from "../../store/live-chunks.ts";
@@ -27,11 +29,15 @@ export interface CheckpointSnapshot {
   readonly learned: readonly string[];
 }
 
+/** Where a write is after a step: still before its commit, just committed, or finished (the journal pruned too). */
+export type StepOutcome = "staging" | "committed" | "finished";
+
 export class StagedCheckpointWrite {
   private first: number | undefined;
   private staged = 0;
+  private committed = false;
   readonly bytes: number;
-  /** Milliseconds of store work so far (all steps), for the metrics. */
+  /** Milliseconds of store work up to the commit (all its steps), for the metrics. */
   storeMs = 0;
 
   constructor(
@@ -47,24 +53,31 @@ export class StagedCheckpointWrite {
     return splitPieces(chunks);
   }
 
-  /** Runs the next step; true once the checkpoint is committed. */
-  async step(): Promise<boolean> {
+  /** Runs the next step. A failure before the commit fails the checkpoint; one after it only leaves journal behind. */
+  async step(): Promise<StepOutcome> {
     const t0 = performance.now();
+    const pruning = this.committed;
     try {
+      if (this.committed) {
+        const r = await this.store.live.pruneJournal(this.pipeline, this.snap.seq);
+        return r.done ? "finished" : "committed";
+      }
       if (this.first === undefined) {
         const r = await this.store.live.prepareState(this.pipeline);
         if (r.cleared) this.first = r.first;
-        return false;
+        return "staging";
       }
       if (this.staged < this.snap.pieces.length) {
         await this.store.live.stageState(this.pipeline, this.first + this.staged, this.snap.pieces[this.staged]!);
         this.staged++;
-        return false;
+        return "staging";
       }
       await this.commit(this.first);
-      return true;
+      this.committed = true;
+      return "committed";
     } finally {
-      this.storeMs += performance.now() - t0;
+      // Up to the commit: what the metrics report for the checkpoint.
+      if (!pruning) this.storeMs += performance.now() - t0;
     }
   }
 

@@ -25,7 +25,7 @@ import type { RespondSettings } from "../../respond/settings.ts";
 import type { NewJournalEntry, Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
 import { createSinks, fanOut } from "../../transport/sinks/config.ts";
-import { type CheckpointSnapshot, StagedCheckpointWrite } from "./checkpoint-writer.ts";
+import { type CheckpointSnapshot, StagedCheckpointWrite, type StepOutcome } from "./checkpoint-writer.ts";
 import { type AutoResponder, createAutoResponder, wantsResponder } from "./auto-respond.ts";
 import type { PipelineConfig } from "./config.ts";
 import { StoreDeadLetters } from "./dead-letters.ts";
@@ -121,7 +121,7 @@ class LivePipeline implements Pipeline {
   private checkpointWanted = false;
   private checkpointDone: Deferred | undefined;
   /** A checkpoint being written, between its snapshot and its commit. */
-  private staging: { write: StagedCheckpointWrite; cp: Checkpoint; snapshotMs: number; done?: Deferred } | undefined;
+  private staging: { write: StagedCheckpointWrite; cp: Checkpoint; snapshotMs: number; committed: boolean; done?: Deferred } | undefined;
   private lastSeq = 0;
   private checkpointSeq = 0;
   private replayAt: number | undefined;
@@ -445,7 +445,7 @@ class LivePipeline implements Pipeline {
         savedAt: new Date(this.wall()).toISOString(),
         learned: this.learned,
       };
-      this.staging = { write: new StagedCheckpointWrite(this.store, this.name, snap), cp, snapshotMs: performance.now() - t0, ...(done ? { done } : {}) };
+      this.staging = { write: new StagedCheckpointWrite(this.store, this.name, snap), cp, snapshotMs: performance.now() - t0, committed: false, ...(done ? { done } : {}) };
     } catch (e) {
       this.checkpointFailed(e, done);
     }
@@ -453,14 +453,20 @@ class LivePipeline implements Pipeline {
 
   private async checkpointStep(): Promise<void> {
     const s = this.staging!;
+    const committedBefore = s.committed;
+    let outcome: StepOutcome;
     try {
-      if (!(await s.write.step())) return;
+      outcome = await s.write.step();
     } catch (e) {
       this.staging = undefined;
-      this.checkpointFailed(e, s.done);
+      // After the commit only the journal's pruning failed: the next checkpoint prunes what is left.
+      if (committedBefore) this.log("warn", `pipeline ${this.name}: the journal a checkpoint covers could not be pruned yet`, { error: (e as Error).message });
+      else this.checkpointFailed(e, s.done);
       return;
     }
-    this.staging = undefined;
+    if (outcome === "finished") this.staging = undefined;
+    if (outcome === "staging" || committedBefore) return;
+    s.committed = true;
     s.cp.commit();
     const { seq, learned, alerts } = s.write.snap;
     this.checkpointSeq = seq;

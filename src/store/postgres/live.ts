@@ -68,9 +68,16 @@ export class PgLive implements LiveRepository {
            first_n = excluded.first_n, pieces = excluded.pieces`,
         [pipeline, cp.seq, cp.at, new Date(this.env.now()).toISOString(), cp.meta, bytes, first, pieces],
       );
-      await db.query("DELETE FROM live_journal WHERE pipeline = $1 AND seq <= $2", [pipeline, cp.seq]);
+      if (!cp.staged) await db.query("DELETE FROM live_journal WHERE pipeline = $1 AND seq <= $2", [pipeline, cp.seq]);
       return { bytes };
     });
+  }
+
+  async pruneJournal(pipeline: string, upToSeq: number, limit = 500): Promise<{ deleted: number; done: boolean }> {
+    const rows = await this.db.query<{ seq: number }>("SELECT seq FROM live_journal WHERE pipeline = $1 AND seq <= $2 ORDER BY seq LIMIT $3", [pipeline, upToSeq, limit + 1]);
+    const drop = rows.slice(0, limit);
+    if (drop.length > 0) await this.db.query("DELETE FROM live_journal WHERE pipeline = $1 AND seq >= $2 AND seq <= $3", [pipeline, drop[0]!.seq, drop[drop.length - 1]!.seq]);
+    return { deleted: drop.length, done: rows.length <= limit };
   }
 
   async prepareState(pipeline: string, limit = 8): Promise<{ first: number; cleared: boolean }> {

@@ -66,9 +66,16 @@ export class SqliteLive implements LiveRepository {
              first_n = excluded.first_n, pieces = excluded.pieces`,
         )
         .run(pipeline, cp.seq, cp.at, new Date(this.env.now()).toISOString(), cp.meta, bytes, first, pieces);
-      this.db.prepare("DELETE FROM live_journal WHERE pipeline = ? AND seq <= ?").run(pipeline, cp.seq);
+      if (!cp.staged) this.db.prepare("DELETE FROM live_journal WHERE pipeline = ? AND seq <= ?").run(pipeline, cp.seq);
       return { bytes };
     })();
+  }
+
+  async pruneJournal(pipeline: string, upToSeq: number, limit = 500): Promise<{ deleted: number; done: boolean }> {
+    const seqs = this.db.prepare("SELECT seq FROM live_journal WHERE pipeline = ? AND seq <= ? ORDER BY seq LIMIT ?").pluck().all(pipeline, upToSeq, limit + 1) as number[];
+    const drop = seqs.slice(0, limit);
+    if (drop.length > 0) this.db.prepare("DELETE FROM live_journal WHERE pipeline = ? AND seq >= ? AND seq <= ?").run(pipeline, drop[0], drop[drop.length - 1]);
+    return { deleted: drop.length, done: seqs.length <= limit };
   }
 
   async prepareState(pipeline: string, limit = 8): Promise<{ first: number; cleared: boolean }> {

@@ -89,7 +89,14 @@ export function liveContract(c: ContractContext): void {
       const cp = (await store.live.loadCheckpoint("p"))!;
       assert.equal((await bytesOf(cp.chunks())).toString(), "one-two-three");
       assert.equal(cp.bytes, 13);
-      assert.deepEqual((await all(store.live.journal("p", 0))).map((e) => e.seq), [seqs[1]]);
+      // The journal it covers is left for pruneJournal, a few entries at a time; nothing after the checkpoint goes.
+      assert.deepEqual((await all(store.live.journal("p", 0))).map((e) => e.seq), seqs);
+      assert.deepEqual((await all(store.live.journal("p", cp.seq))).map((e) => e.seq), [seqs[1]]);
+      const more = await store.live.append("p", [entry(2), entry(3)]);
+      assert.deepEqual(await store.live.pruneJournal("p", more[0]!, 1), { deleted: 1, done: false });
+      assert.deepEqual(await store.live.pruneJournal("p", more[0]!, 5), { deleted: 2, done: true });
+      assert.deepEqual(await store.live.pruneJournal("p", more[0]!), { deleted: 0, done: true });
+      assert.deepEqual((await all(store.live.journal("p", 0))).map((e) => e.seq), [more[1]]);
       // The next state goes elsewhere: while it is staged the current one still loads whole.
       const b = await stage(["new"]);
       assert.notEqual(b.staged.first, a.staged.first);
