@@ -9,7 +9,9 @@ import { loadMapping } from "../inventory/mapping.ts";
 import { importModels } from "../inventory/models.ts";
 import { keyedDigester, loadSecretKey } from "../inventory/secrets.ts";
 import type { Store } from "../store/store.ts";
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { ImportKind } from "./command.ts";
+import { encodingOption } from "./encoding-flag.ts";
 import type { CliContext } from "./context.ts";
 import { IssueReporter } from "./issues.ts";
 import { Progress } from "./progress.ts";
@@ -41,7 +43,8 @@ export const fleetImports: ImportKind = {
       .option("--prune", "delete stored devices this inventory no longer contains")
       .option("--rejects <file>", "write every rejected record to this CSV")
       .option("--allow-outside-certs", "let cert_file paths point outside the inventory's folder")
-      .action(async (file: string, o: { mapping?: string; strict?: boolean; prune?: boolean; rejects?: string; allowOutsideCerts?: boolean }, cmd: Command) => {
+      .addOption(encodingOption("the inventory"))
+      .action(async (file: string, o: { mapping?: string; strict?: boolean; prune?: boolean; rejects?: string; allowOutsideCerts?: boolean; encoding?: TextEncodingName }, cmd: Command) => {
         await withStore(ctx, cmd, o.rejects, async (store, issues) => {
           const progress = new Progress(ctx, `Importing ${file}`);
           const r = await importDevices({
@@ -53,6 +56,7 @@ export const fleetImports: ImportKind = {
             ...(o.mapping ? { mapping: loadMapping(o.mapping, Object.keys(DeviceSchema.shape), DeviceFieldsSchema) } : {}),
             ...(o.strict ? { strict: true } : {}),
             ...(o.prune ? { prune: true } : {}),
+            ...(o.encoding ? { encoding: o.encoding } : {}),
           });
           progress.done();
           if (r.stopped) return "--strict: stopped at the first rejected record; the store is unchanged.";
@@ -75,9 +79,10 @@ export const fleetImports: ImportKind = {
       .description("import credentials (CSV, JSON or NDJSON); plaintext passwords are hashed at once and never stored")
       .argument("<file>")
       .option("--rejects <file>", "write every rejected record to this CSV")
-      .action(async (file: string, o: { rejects?: string }, cmd: Command) => {
+      .addOption(encodingOption("the credentials file"))
+      .action(async (file: string, o: { rejects?: string; encoding?: TextEncodingName }, cmd: Command) => {
         await withStore(ctx, cmd, o.rejects, async (store, issues, data) => {
-          const r = await importCredentials({ store, file, keyedDigest: keyedDigester(loadSecretKey(data)), onIssue: issues.add });
+          const r = await importCredentials({ store, file, keyedDigest: keyedDigester(loadSecretKey(data)), onIssue: issues.add, ...(o.encoding ? { encoding: o.encoding } : {}) });
           return `${file}: ${r.imported} credentials imported, ${r.rejected} rejected`;
         });
       });

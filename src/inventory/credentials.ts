@@ -3,6 +3,7 @@
  * the row is read; it is never stored, printed or logged. A `password_hash` must be a crypt(3) hash Longwatch can
  * check; `!` / `*` hashes mark a locked account.
  */
+import type { TextEncodingName } from "../formats/text-decode.ts";
 import { type Credential, credentialCrossCheck, CredentialInputFieldsSchema, EMPTY_PASSWORD_TOKENS } from "../core/fleet.ts";
 import type { InputIssue } from "../core/input-issue.ts";
 import type { StoreTx } from "../store/store.ts";
@@ -27,6 +28,8 @@ export async function importCredentials(opts: {
    * before the inventory they belong to, so that the inventory can be audited as it streams in.
    */
   deferDeviceCheck?: boolean;
+  /** The file's text encoding (formats/text-decode.ts); detected when not given. */
+  encoding?: TextEncodingName;
 }): Promise<CredentialImportResult & { checkDevices(store?: StoreTx): Promise<void> }> {
   const result: CredentialImportResult = { file: opts.file, imported: 0, rejected: 0, warnings: 0 };
   const onIssue = (i: InputIssue) => {
@@ -39,7 +42,7 @@ export async function importCredentials(opts: {
   const models = new Set((await opts.store.fleet.models()).map((m) => m.model_id));
 
   const batch: Credential[] = [];
-  for await (const rows of validateTable(opts.file, CredentialInputFieldsSchema, credentialCrossCheck, { onIssue })) {
+  for await (const rows of validateTable(opts.file, CredentialInputFieldsSchema, credentialCrossCheck, { onIssue, ...(opts.encoding ? { encoding: opts.encoding } : {}) })) {
     for (const { line, value } of rows) {
       let secret: Credential["secret"];
       if (value.password !== undefined) {
