@@ -8,6 +8,11 @@
  *   npm run bench:dashboard                       # 1,000,000 devices
  *   npm run bench:dashboard -- --devices 100000
  *   npm run bench:dashboard -- --keep /tmp/lw-1m.db   # fill once, reuse the file on the next run
+ *
+ * The store gets what a scan and `whatif --all` leave behind — the forecast the audit tallies and the stored what-if
+ * ranking — computed once here (timed), since the list fill records findings without running the audit. Then, in the
+ * same run as the pages, each endpoint that used to compute over the fleet is timed against the stored read that
+ * replaced it (wall and the service's CPU time, alternating): a ratio that the machine's load cancels out of.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -19,6 +24,10 @@ import { serveConfig } from "../src/serve/config.ts";
 import { silentLogger } from "../src/serve/log.ts";
 import { startService } from "../src/serve/service.ts";
 import { openStore } from "../src/store/open.ts";
+import { computeForecast } from "../src/lifecycle/forecast.ts";
+import { loadCryptoPolicy } from "../src/lifecycle/policy.ts";
+import { SCAN_FORECAST_YEARS } from "../src/audit/engine.ts";
+import { rankAndStore } from "../src/whatif/stored.ts";
 import { fillListFleet } from "./list-fleet.ts";
 
 const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, keep: { type: "string" }, runs: { type: "string", default: "3" } } });
@@ -33,6 +42,20 @@ const reuse = values.keep !== undefined && existsSync(file);
 const store = await openStore(`sqlite:${file}`);
 let fillSeconds: number | undefined;
 if (!reuse) fillSeconds = await fillListFleet(store, N);
+// What a scan and whatif --all store, made here once (the fill records findings without running the audit).
+const prepared: string[] = [];
+if (!(await store.findings.latestForecast())) {
+  const t0 = Date.now();
+  const scan = (await store.findings.latestScan())!;
+  const forecast = await computeForecast(store, { now: Date.now(), until: new Date().getUTCFullYear() + SCAN_FORECAST_YEARS, policy: loadCryptoPolicy() });
+  await store.transaction((tx) => tx.findings.saveForecast(scan.id, new Date().toISOString(), forecast));
+  prepared.push(`forecast tallied and stored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+if ((await store.graph.rankingKinds()).length === 0) {
+  const t0 = Date.now();
+  await rankAndStore(store, { now: Date.now, source: "whatif" });
+  prepared.push(`whatif --all ranked and stored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
 const service = await startService({ store, storeUrl: `sqlite:${file}`, config: serveConfig({ listen: "127.0.0.1:0" }).http, dataDir: dir, log: silentLogger, version: "bench" });
 const { token } = await createToken(store, { name: `bench-${process.pid}`, role: "admin", by: "bench", now: Date.now() });
 
@@ -40,6 +63,7 @@ const { chromium } = await import("playwright-core");
 const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
 interface Row { path: string; render: number; requests: [string, number][] }
 const rows: Row[] = [];
+const ab: { name: string; computed: string; stored: string; wall: [number, number]; cpu: [number, number] }[] = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -67,6 +91,29 @@ try {
     console.error(`${path}: ${runs.map((r) => r.render).join(", ")} ms`);
   }
   await context.close();
+  // The same run: each endpoint that computed over the fleet on every request against the stored read replacing it.
+  const year = new Date().getUTCFullYear();
+  const pairs: [string, string, string][] = [
+    ["forecast", `/api/v1/forecast?until=${year + SCAN_FORECAST_YEARS + 1}`, `/api/v1/forecast?until=${year + 15}`],
+    ["what-if ranking", "/api/v1/whatif/ranking?limit=6", "/api/v1/whatif/ranking/stored?limit=6"],
+  ];
+  for (const [name, computed, stored] of pairs) {
+    const times: Record<"computed" | "stored", { wall: number; cpu: number }[]> = { computed: [], stored: [] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const [kind, path] of [["computed", computed], ["stored", stored]] as const) {
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const r = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+        const body = (await r.json()) as { from_scan?: unknown; computed_at?: unknown };
+        if (kind === "stored" && name === "forecast" && !body.from_scan) throw new Error(`${path} did not answer from the stored forecast`);
+        const cpu = process.cpuUsage(cpu0);
+        times[kind].push({ wall: performance.now() - t0, cpu: (cpu.user + cpu.system) / 1000 });
+      }
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    ab.push({ name, computed, stored, wall: [med(times.computed.map((x) => x.wall)), med(times.stored.map((x) => x.wall))], cpu: [med(times.computed.map((x) => x.cpu)), med(times.stored.map((x) => x.cpu))] });
+  }
 } finally {
   await browser.close();
   await service.close();
@@ -79,3 +126,7 @@ console.log("| page | first render (median of " + RUNS + ") ms | its API request
 console.log("|---|---:|---|");
 const short = (u: string) => u.replace("/api/v1", "").replace(/page_size=\d+&?/, "").replace(/[?&]$/, "");
 for (const r of rows) console.log(`| ${r.path.replace(/\/(dev|al)-[\w-]+$/, "/{id}")} | ${r.render} | ${r.requests.map(([u, d]) => `${short(u)} ${d.toFixed(0)}`).join("; ")} |`);
+if (prepared.length) console.log(`\nPrepared: ${prepared.join("; ")}.`);
+console.log("\n| endpoint | computed on the request (wall / CPU ms, median) | stored read (wall / CPU ms) | CPU ratio stored ÷ computed |");
+console.log("|---|---:|---:|---:|");
+for (const x of ab) console.log(`| ${x.name}: \`${x.computed.replace("/api/v1", "")}\` vs \`${x.stored.replace("/api/v1", "")}\` | ${x.wall[0].toFixed(0)} / ${x.cpu[0].toFixed(0)} | ${x.wall[1].toFixed(0)} / ${x.cpu[1].toFixed(0)} | ${(x.cpu[1] / x.cpu[0]).toFixed(4)} |`);

@@ -4,7 +4,7 @@
  * Each card loads on its own, so a slow one never holds up the rest.
  */
 import { useState } from "preact/hooks";
-import { call } from "../api/client.ts";
+import { ApiError, call } from "../api/client.ts";
 import type { CertificateDetail, DeviceComponentPage } from "../api/schema.ts";
 import { Pager } from "../components/pager.tsx";
 import { Card, ErrorBox, Link, SeverityBadge, Spinner, StateBadge, PageHeader, ago, evidenceText, num } from "../components/ui.tsx";
@@ -57,6 +57,8 @@ export function DevicePage({ id }: { id: string }) {
         <Card title="Certificate">
           {!hasCert ? (
             <p class="muted">No certificate is known for this device{d.cert_file ? ` (${d.cert_file} was not read)` : ""}, so its identity and crypto age cannot be checked.</p>
+          ) : cert.error instanceof ApiError && cert.error.status === 404 ? (
+            <p class="muted">The inventory names certificate <code class="wrap">{d.cert_fingerprint}</code>, but the store does not hold it, so it cannot be checked: import it with the inventory's cert_file column.</p>
           ) : cert.error ? <ErrorBox error={cert.error} retry={cert.reload} /> : !cert.data ? <Spinner /> : (
             <CertificateFacts c={cert.data} findings={certFindings.map((f) => f.title ?? f.rule)} />
           )}
