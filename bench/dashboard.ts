@@ -24,9 +24,8 @@ import { serveConfig } from "../src/serve/config.ts";
 import { silentLogger } from "../src/serve/log.ts";
 import { startService } from "../src/serve/service.ts";
 import { openStore } from "../src/store/open.ts";
-import { computeForecast } from "../src/lifecycle/forecast.ts";
+import { computeForecast, SCAN_FORECAST_YEARS } from "../src/lifecycle/forecast.ts";
 import { loadCryptoPolicy } from "../src/lifecycle/policy.ts";
-import { SCAN_FORECAST_YEARS } from "../src/audit/engine.ts";
 import { rankAndStore } from "../src/whatif/stored.ts";
 import { fillListFleet } from "./list-fleet.ts";
 
@@ -47,7 +46,7 @@ const prepared: string[] = [];
 if (!(await store.findings.latestForecast())) {
   const t0 = Date.now();
   const scan = (await store.findings.latestScan())!;
-  const forecast = await computeForecast(store, { now: Date.now(), until: new Date().getUTCFullYear() + SCAN_FORECAST_YEARS, policy: loadCryptoPolicy() });
+  const forecast = await computeForecast(store, { now: Date.now(), until: new Date().getUTCFullYear() + SCAN_FORECAST_YEARS, policy: loadCryptoPolicy(), byModel: true });
   await store.transaction((tx) => tx.findings.saveForecast(scan.id, new Date().toISOString(), forecast));
   prepared.push(`forecast tallied and stored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

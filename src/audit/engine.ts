@@ -9,7 +9,7 @@ import type { Finding } from "../core/finding.ts";
 import { formatIsoDate } from "../core/dates.ts";
 import type { Severity } from "../core/severity.ts";
 import type { FleetDevice, StoreTx, Suppression } from "../store/store.ts";
-import { type Forecast, ForecastTally } from "../lifecycle/forecast.ts";
+import { type Forecast, ForecastTally, SCAN_FORECAST_YEARS } from "../lifecycle/forecast.ts";
 import { sharedAssessor } from "../lifecycle/secure-until.ts";
 import type { RuleSettings } from "./config.ts";
 import type { DeviceView, FindingDraft, Rule, RuleRun } from "./rule.ts";
@@ -40,12 +40,10 @@ export interface AuditResult {
   counts: Partial<Record<Severity, number>>;
   fixed: Finding[];
   findings: number;
-  /** The lifecycle forecast of the audited fleet as of `now`, 20 years ahead, with the shipped crypto policy (stored with the scan). */
+  /** The lifecycle forecast of the audited fleet as of `now`, 20 years ahead, with the shipped crypto policy, also per model (stored with the scan). */
   forecast: Forecast;
 }
 
-/** How far ahead the forecast a scan stores reaches: the CLI's default (2045) and the dashboard's (15 years) fit in it. */
-export const SCAN_FORECAST_YEARS = 20;
 
 /** Stable identity of a finding: the same rule about the same subject gives the same fingerprint in every scan. */
 export function fingerprint(rule: string, subject: string): string {
@@ -113,7 +111,7 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
   // The forecast rides on this pass over the fleet (after the rules, so it reuses the lifecycle rules' assessment of
   // each device), so the dashboard and the HTML report need not read every device again.
   const assessor = sharedAssessor(undefined);
-  const forecast = new ForecastTally({ now, until: new Date(now).getUTCFullYear() + SCAN_FORECAST_YEARS, policy: assessor.policy }, assessor);
+  const forecast = new ForecastTally({ now, until: new Date(now).getUTCFullYear() + SCAN_FORECAST_YEARS, policy: assessor.policy, byModel: true }, assessor);
 
   let devices = 0;
   return {

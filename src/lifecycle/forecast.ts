@@ -38,14 +38,27 @@ export interface Forecast {
   devices: number;
   devices_without_retirement: number;
   rows: ForecastRow[];
+  /** The same rows per device model (`byModel`), so a page can say which models make up the devices at risk. */
+  by_model?: ModelForecast[];
+}
+
+export interface ModelForecast {
+  /** null: devices without a model. */
+  model_id: string | null;
+  rows: ForecastRow[];
 }
 
 type Tri = 1 | 0 | -1; // yes, unknown, no
+
+/** How far ahead the forecast a scan stores reaches: the CLI's default (2045) and the dashboard's (15 years) fit in it. */
+export const SCAN_FORECAST_YEARS = 20;
 
 export interface ForecastOptions {
   now: number;
   until: number;
   policy: CryptoPolicy;
+  /** Also count per device model (`by_model`). */
+  byModel?: boolean;
 }
 
 /**
@@ -56,6 +69,7 @@ export class ForecastTally {
   private readonly dates: number[];
   private readonly rows: ForecastRow[];
   private readonly assessor: LifecycleAssessor;
+  private readonly models = new Map<string | null, ForecastRow[]>();
   private devices = 0;
   private noRetirement = 0;
 
@@ -66,22 +80,13 @@ export class ForecastTally {
     this.assessor = assessor ?? new LifecycleAssessor(opts.policy);
     this.dates = [opts.now];
     for (let y = start + 1; y <= opts.until; y++) this.dates.push(Date.UTC(y, 0, 1));
-    this.rows = this.dates.map((d, i) => ({
-      year: start + i,
-      date: i === 0 ? new Date(d).toISOString().slice(0, 10) : formatIsoDate(d),
-      devices: 0,
-      retired: 0,
-      in_field: 0,
-      in_support: 0,
-      support_unknown: 0,
-      valid_identity: 0,
-      identity_unknown: 0,
-      crypto_allowed: 0,
-      crypto_migratable: 0,
-      crypto_unknown: 0,
-      securable: 0,
-      at_risk: 0,
-    }));
+    this.rows = this.emptyRows();
+  }
+
+  private emptyRows(): ForecastRow[] {
+    const start = new Date(this.opts.now).getUTCFullYear();
+    const zero = { devices: 0, retired: 0, in_field: 0, in_support: 0, support_unknown: 0, valid_identity: 0, identity_unknown: 0, crypto_allowed: 0, crypto_migratable: 0, crypto_unknown: 0, securable: 0, at_risk: 0 };
+    return this.dates.map((d, i) => ({ year: start + i, date: i === 0 ? new Date(d).toISOString().slice(0, 10) : formatIsoDate(d), ...zero }));
   }
 
   add(device: StoredDevice, model: DeviceModel | undefined, certificate: CertificateInfo | undefined): void {
@@ -89,10 +94,17 @@ export class ForecastTally {
     this.devices++;
     if (l.retirement === undefined) this.noRetirement++;
     for (let i = 0; i < this.dates.length; i++) count(this.rows[i]!, l, this.dates[i]!);
+    if (this.opts.byModel) {
+      const key = device.model_id ?? null;
+      let rows = this.models.get(key);
+      if (!rows) this.models.set(key, (rows = this.emptyRows()));
+      for (let i = 0; i < this.dates.length; i++) count(rows[i]!, l, this.dates[i]!);
+    }
   }
 
   result(): Forecast {
-    return { as_of: new Date(this.opts.now).toISOString().slice(0, 10), until: this.opts.until, policy_version: this.opts.policy.version, devices: this.devices, devices_without_retirement: this.noRetirement, rows: this.rows.map((r) => ({ ...r })) };
+    return { as_of: new Date(this.opts.now).toISOString().slice(0, 10), until: this.opts.until, policy_version: this.opts.policy.version, devices: this.devices, devices_without_retirement: this.noRetirement, rows: this.rows.map((r) => ({ ...r })),
+      ...(this.opts.byModel ? { by_model: [...this.models].map(([model_id, rows]) => ({ model_id, rows: rows.map((r) => ({ ...r })) })).sort((a, b) => ((a.model_id ?? "") < (b.model_id ?? "") ? -1 : 1)) } : {}) };
   }
 }
 
@@ -110,10 +122,11 @@ export async function computeForecast(store: StoreTx, opts: ForecastOptions): Pr
  * The stored forecast (tallied by the latest scan) cut to `until`, when it answers the question: made in the current
  * year, reaching `until`, with this policy. Otherwise undefined, and the caller computes it.
  */
-export function fromStored(stored: Forecast, opts: { now: number; until: number; policyVersion: string }): Forecast | undefined {
+export function fromStored(stored: Omit<Forecast, "by_model"> & { by_model?: unknown }, opts: { now: number; until: number; policyVersion: string }): Forecast | undefined {
   const year = new Date(opts.now).getUTCFullYear();
   if (stored.rows[0]?.year !== year || stored.until < opts.until || stored.policy_version !== opts.policyVersion) return undefined;
-  return { ...stored, until: opts.until, rows: stored.rows.filter((r) => r.year <= opts.until) };
+  const { by_model: _byModel, ...rest } = stored;
+  return { ...rest, until: opts.until, rows: stored.rows.filter((r) => r.year <= opts.until) };
 }
 
 function count(row: ForecastRow, l: DeviceLifecycle, at: number): void {

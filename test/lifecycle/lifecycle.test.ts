@@ -201,11 +201,21 @@ describe("forecast", () => {
     assert.ok(stored, "the scan stored its forecast");
     assert.equal(stored.stale, false);
     assert.equal(stored.scan_id, (await store.findings.latestScan())!.id);
-    const computed = await computeForecast(store, { now: d(NOW), until: 2046, policy: loadCryptoPolicy() });
+    const computed = await computeForecast(store, { now: d(NOW), until: 2046, policy: loadCryptoPolicy(), byModel: true });
     assert.deepEqual(stored.doc, computed);
+    // Per model: every model's rows, and they add up to the fleet's (the device without a model under null).
+    assert.deepEqual(computed.by_model!.map((m) => m.model_id), [null, "gw", "legacy", "meter", "pq"]);
+    for (const [i, row] of computed.rows.entries()) {
+      for (const k of ["devices", "retired", "in_field", "in_support", "valid_identity", "crypto_allowed", "crypto_migratable", "securable", "at_risk"] as const) {
+        assert.equal(computed.by_model!.reduce((n, m) => n + m.rows[i]![k], 0), row[k], `${row.year} ${k}`);
+      }
+    }
+    const gw2031 = computed.by_model!.find((m) => m.model_id === "gw")!.rows.find((r) => r.year === 2031)!;
+    assert.deepEqual([gw2031.in_field, gw2031.retired, gw2031.valid_identity, gw2031.securable, gw2031.at_risk], [1, 1, 0, 0, 1], "on 2031-01-01 gw-2 has retired (2030-06) and gw-1 has an expired certificate (2029-05)");
     // Cut to what a request asks for; a different year, a longer horizon or another policy is not answered from it.
     const cut = fromStored(computed, { now: d("2026-12-03"), until: 2035, policyVersion: computed.policy_version });
     assert.deepEqual(cut?.rows, computed.rows.filter((r) => r.year <= 2035));
+    assert.equal(cut && "by_model" in cut, false, "the fleet forecast leaves the per-model rows out");
     assert.equal(cut?.until, 2035);
     assert.equal(fromStored(computed, { now: d("2027-01-02"), until: 2035, policyVersion: computed.policy_version }), undefined);
     assert.equal(fromStored(computed, { now: d(NOW), until: 2050, policyVersion: computed.policy_version }), undefined);

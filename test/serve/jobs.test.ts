@@ -98,6 +98,23 @@ describe("scan jobs", () => {
     const f = (await (await svc.fetch("/api/v1/forecast?until=2035", { token: svc.tokens.viewer })).json()) as { devices: number; rows: { year: number }[] };
     assert.equal(f.devices, files.deviceCount);
     assert.equal(f.rows.at(-1)!.year, 2035);
+    // From the forecast the scan job stored (this year's, reaching 2035), not computed for the request.
+    const stored = f as unknown as { from_scan?: { scan_id: number; stale: boolean }; rows: { year: number; at_risk: number; in_field: number }[] };
+    assert.equal(stored.from_scan?.scan_id, ((await (await svc.fetch("/api/v1/scans/latest")).json()) as { id: number }).id);
+    assert.equal(stored.from_scan?.stale, false);
+    // Per model, most at risk first, paged; the models add up to the fleet.
+    type ModelRows = { year: number; items: { model_id: string | null; at_risk: number; in_field: number }[]; next_page_token: string | null; total: { count: number } };
+    const year = stored.rows[0]!.year;
+    const all = (await (await svc.fetch(`/api/v1/forecast/models?year=${year}&page_size=1000`, { token: svc.tokens.viewer })).json()) as ModelRows;
+    assert.ok(all.total.count >= 8, "the demo's models");
+    assert.equal(all.items.reduce((n, m) => n + m.at_risk, 0), stored.rows[0]!.at_risk);
+    assert.equal(all.items.reduce((n, m) => n + m.in_field, 0), stored.rows[0]!.in_field);
+    assert.deepEqual(all.items.map((m) => m.at_risk), [...all.items.map((m) => m.at_risk)].sort((a, b) => b - a));
+    const two = (await (await svc.fetch(`/api/v1/forecast/models?year=${year}&page_size=2`, { token: svc.tokens.viewer })).json()) as ModelRows;
+    assert.deepEqual(two.items, all.items.slice(0, 2));
+    const next = (await (await svc.fetch(`/api/v1/forecast/models?year=${year}&page_size=2&page_token=${encodeURIComponent(two.next_page_token!)}`, { token: svc.tokens.viewer })).json()) as ModelRows;
+    assert.deepEqual(next.items, all.items.slice(2, 4));
+    assert.equal((await svc.fetch(`/api/v1/forecast/models?year=${year - 1}`, { token: svc.tokens.viewer })).status, 400);
     assert.equal((await svc.fetch("/api/v1/forecast?until=1999")).status, 400);
     const v = (await (await svc.fetch("/api/v1/vulnerabilities/status")).json()) as { counts: { advisories: number } };
     assert.equal(typeof v.counts.advisories, "number");

@@ -232,6 +232,16 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     assert.equal(await page.locator(".chart canvas").count() > 0, true, "the chart is drawn");
     // The one the demo's scan stored (the seeded store imports more devices after it, so it says it is out of date).
     assert.match(await page.getByTestId("forecast-source").innerText(), /^As of the audit of 2026-11-30 \(scan \d+, finished .* UTC\)\. Devices were imported since/);
+    // Which models the devices at risk belong to, for the year chosen (kept in the URL), paged on the server.
+    const byModel = page.locator("section.card", { has: page.getByRole("heading", { name: /^Devices at risk by model/ }) });
+    const later = forecast.rows[5]!.year;
+    await byModel.getByLabel("Year").selectOption(String(later));
+    await page.waitForURL(new RegExp(`year=${later}`));
+    const models = (await (await svc.fetch(`/api/v1/forecast/models?year=${later}&page_size=10`)).json()) as { items: { model_id: string | null; at_risk: number }[] };
+    await byModel.getByRole("heading", { name: new RegExp(`${later}-01-01$`) }).waitFor();
+    assert.equal(await byModel.locator("tbody tr").count(), models.items.length);
+    assert.equal(await byModel.locator("tbody tr").first().locator("td").first().innerText(), models.items[0]!.model_id ?? "no model");
+    assert.equal((await byModel.locator("tbody tr").first().locator("td.num").nth(2).innerText()).replace(/,/g, ""), String(models.items[0]!.at_risk));
     await page.goto(`${svc.url}/certify`);
     await page.getByRole("heading", { name: "Models × standards" }).waitFor();
     const saved = (await (await svc.fetch("/api/v1/assessments")).json()) as { items: { id: number; model_id: string }[] };

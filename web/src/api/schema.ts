@@ -618,6 +618,45 @@ export type IngestResult = {
   })[];
 };
 
+export type ModelForecastPage = {
+  year: number;
+  date: string;
+  /** Present when the forecast is the one the latest scan tallied as it audited the fleet (as of its date), not computed for this request. */
+  from_scan?: {
+    scan_id: number;
+    computed_at: string;
+    /** Devices were imported after that scan: the next scan brings it up to date. */
+    stale: boolean;
+  };
+  items: ModelForecastRow[];
+  next_page_token: string | null;
+  total: {
+    count: number;
+    type: "exact";
+  };
+};
+
+export type ModelForecastRow = {
+  /** null: devices without a model. */
+  model_id: string | null;
+  in_field: number;
+  retired: number;
+  securable: number;
+  at_risk: number;
+  /** Devices in the field known to fail each criterion (a device can fail several). */
+  failing: {
+    support: number;
+    identity: number;
+    crypto: number;
+  };
+  /** Devices in the field whose support end, certificate or crypto is not known. */
+  unknown: {
+    support: number;
+    identity: number;
+    crypto: number;
+  };
+};
+
 export type NewAlertSuppression = {
   detector: "volume-anomaly" | "new-destination" | "horizontal-scan" | "vertical-scan" | "beaconing" | "ddos-participation" | "sim-swap" | "unexpected-network" | "impossible-travel" | "sms-on-data-sim" | "auth-failure-burst" | "connect-storm" | "disconnect-storm" | "device-silent" | "fleet-campaign" | "undeclared-flow" | "data-residency" | "location-to-third-party" | "mud-violation" | "watchlist-hit";
   device_id?: string;
@@ -921,6 +960,7 @@ export interface Responses {
   "scans.job": ScanJob;
   "scans.latest": ScanInfo;
   "forecast.get": Forecast;
+  "forecast.models": ModelForecastPage;
   "assessments.list": {
     items: AssessmentInfo[];
   };
@@ -1041,6 +1081,7 @@ export const operations = {
   "scans.job": "GET /api/v1/scan-jobs/{id}",
   "scans.latest": "GET /api/v1/scans/latest",
   "forecast.get": "GET /api/v1/forecast",
+  "forecast.models": "GET /api/v1/forecast/models",
   "assessments.list": "GET /api/v1/assessments",
   "assessments.get": "GET /api/v1/assessments/{id}",
   "vulnerabilities.status": "GET /api/v1/vulnerabilities/status",

@@ -1,7 +1,10 @@
 /** The lifecycle forecast (as `longwatch forecast`): how many devices stay securable, year by year, and why not. */
+import { useState } from "preact/hooks";
 import { call } from "../api/client.ts";
+import { Pager } from "../components/pager.tsx";
+import { Card, ErrorBox, Link, PageHeader, Spinner, num, when } from "../components/ui.tsx";
+import { useQuery } from "../router.ts";
 import { TimeChart } from "../components/chart.tsx";
-import { Card, ErrorBox, PageHeader, Spinner, num, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
 
 export function Forecast() {
@@ -34,6 +37,7 @@ export function Forecast() {
           <p class="muted small">{num(data.devices_without_retirement)} devices have no planned retirement date: they are counted as staying in the field.</p>
         )}
       </Card>
+      <ByModel years={data.rows.map((r) => r.year)} />
       <Card title="Year by year">
         <div class="table-wrap">
           <table class="table table-compact">
@@ -71,5 +75,64 @@ export function Forecast() {
         </div>
       </Card>
     </>
+  );
+}
+
+/** Which models make up the devices at risk in one year (the year lives in the URL), most at risk first, paged on the server. */
+function ByModel({ years }: { years: number[] }) {
+  const [query, setQuery] = useQuery();
+  const [history, setHistory] = useState<string[]>([]);
+  const year = Number(query["year"] ?? years[0]);
+  const token = query["models_page"];
+  const page = useLoad((signal) => call("forecast.models", { query: { year, page_size: 10, ...(token ? { page_token: token } : {}) }, signal }), `forecast-models:${year}:${token ?? ""}`);
+  const pick = (
+    <label class="inline small">
+      Year
+      <select value={String(year)} onChange={(e) => { setHistory([]); setQuery({ year: (e.target as HTMLSelectElement).value, models_page: undefined }); }}>
+        {years.map((y) => <option key={y} value={String(y)}>{y}</option>)}
+      </select>
+    </label>
+  );
+  return (
+    <Card title={`Devices at risk by model, ${page.data?.date ?? year}`} actions={pick}>
+      {page.error ? <ErrorBox error={page.error} retry={page.reload} /> : !page.data ? <Spinner /> : page.data.items.length === 0 ? <p class="muted">No devices.</p> : (
+        <>
+          <div class="table-wrap">
+            <table class="table table-compact">
+              <thead>
+                <tr>
+                  <th scope="col">Model</th>
+                  <th class="num">In field</th>
+                  <th class="num">Securable</th>
+                  <th class="num">At risk</th>
+                  <th class="num" title="Devices in the field past their model's support end">Support ended</th>
+                  <th class="num" title="Devices whose certificate or issuing CA has expired">Identity expired</th>
+                  <th class="num" title="Devices using cryptography the policy disallows, with no way to migrate it in the field">Crypto disallowed</th>
+                  <th class="num" title="Devices whose support end, certificate or crypto is not known">Unknown</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.data.items.map((m) => (
+                  <tr key={m.model_id ?? ""}>
+                    <td>{m.model_id === null ? <span class="muted">no model</span> : <Link href={`/devices?model_id=${encodeURIComponent(m.model_id)}`}>{m.model_id}</Link>}</td>
+                    <td class="num">{num(m.in_field)}</td>
+                    <td class="num strong">{num(m.securable)}</td>
+                    <td class={`num ${m.at_risk > 0 ? "text-bad" : ""}`}>{num(m.at_risk)}</td>
+                    <td class="num">{num(m.failing.support)}</td>
+                    <td class="num">{num(m.failing.identity)}</td>
+                    <td class="num">{num(m.failing.crypto)}</td>
+                    <td class="num muted">{num(Math.max(m.unknown.support, m.unknown.identity, m.unknown.crypto))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="muted small">A device can fail more than one criterion, so the three failing columns can add up to more than its at-risk count.</p>
+          {(page.data.next_page_token || history.length > 0) && (
+            <Pager shown={page.data.items.length} total={page.data.total} nextToken={page.data.next_page_token} currentToken={token} history={history} onPage={(t, h) => { setHistory(h); setQuery({ models_page: t }); }} />
+          )}
+        </>
+      )}
+    </Card>
   );
 }

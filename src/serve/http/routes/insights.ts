@@ -1,9 +1,10 @@
 /** Lifecycle forecast, saved self-assessments, and what the vulnerability side knows (SBOMs, advisories, feeds). */
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
-import { computeForecast, fromStored } from "../../../lifecycle/forecast.ts";
+import { computeForecast, fromStored, SCAN_FORECAST_YEARS } from "../../../lifecycle/forecast.ts";
 import { loadCryptoPolicy } from "../../../lifecycle/policy.ts";
-import { route } from "../route.ts";
+import { memoryPage, pageQuery } from "../lists.ts";
+import { route, type RouteContext } from "../route.ts";
 
 const n = z.number().int();
 const ForecastRowSchema = z
@@ -16,6 +17,34 @@ const ForecastSchema = ForecastBody.extend({
     .optional()
     .describe("Present when the forecast is the one the latest scan tallied as it audited the fleet (as of its date), not computed for this request."),
 }).meta({ id: "Forecast" });
+const ModelForecastRow = z
+  .object({
+    model_id: z.string().nullable().describe("null: devices without a model."),
+    in_field: n,
+    retired: n,
+    securable: n,
+    at_risk: n,
+    failing: z.object({ support: n, identity: n, crypto: n }).describe("Devices in the field known to fail each criterion (a device can fail several)."),
+    unknown: z.object({ support: n, identity: n, crypto: n }).describe("Devices in the field whose support end, certificate or crypto is not known."),
+  })
+  .meta({ id: "ModelForecastRow" });
+const StoredBody = ForecastBody.extend({ by_model: z.array(z.object({ model_id: z.string().nullable(), rows: z.array(ForecastRowSchema) })).optional() });
+type StoredBody = z.infer<typeof StoredBody>;
+type FromScan = z.infer<typeof ForecastSchema>["from_scan"];
+
+/**
+ * The forecast the latest scan stored, when it answers for this year, `until` and the shipped policy (and, with
+ * `byModel`, has the per-model rows); otherwise one computed over every device for this request.
+ */
+async function forecastFor(ctx: RouteContext<unknown, unknown, unknown>, until: number, byModel: boolean): Promise<{ forecast: StoredBody; from_scan?: FromScan }> {
+  const policy = loadCryptoPolicy();
+  const stored = await ctx.store.findings.latestForecast();
+  const parsed = stored ? StoredBody.safeParse(stored.doc) : undefined;
+  const cut = parsed?.success && (!byModel || parsed.data.by_model) ? fromStored(parsed.data, { now: ctx.now, until, policyVersion: policy.version }) : undefined;
+  if (cut && stored) return { forecast: byModel ? { ...cut, by_model: parsed!.data!.by_model! } : cut, from_scan: { scan_id: stored.scan_id, computed_at: stored.computed_at, stale: stored.stale } };
+  return { forecast: await computeForecast(ctx.store, { now: ctx.now, until, policy, byModel }) };
+}
+
 const AssessmentInfo = z.object({ id: n, model_id: z.string(), standard: z.string(), created_at: z.string() }).meta({ id: "AssessmentInfo" });
 const VulnStatus = z
   .object({
@@ -39,12 +68,49 @@ export const insightRoutes = [
       const year = new Date(ctx.now).getUTCFullYear();
       const until = ctx.query.until ?? year + 15;
       if (until < year) throw new LongwatchError("usage", `until ${until} is before the current year ${year}`, { field: "query.until" });
-      const policy = loadCryptoPolicy();
-      const stored = await ctx.store.findings.latestForecast();
-      const parsed = stored ? ForecastBody.safeParse(stored.doc) : undefined;
-      const cut = parsed?.success ? fromStored(parsed.data, { now: ctx.now, until, policyVersion: policy.version }) : undefined;
-      if (cut && stored) return { ...cut, from_scan: { scan_id: stored.scan_id, computed_at: stored.computed_at, stale: stored.stale } };
-      return computeForecast(ctx.store, { now: ctx.now, until, policy });
+      const { forecast, from_scan } = await forecastFor(ctx, until, false);
+      return { ...forecast, ...(from_scan ? { from_scan } : {}) };
+    },
+  }),
+  route({
+    id: "forecast.models",
+    method: "GET",
+    path: "/api/v1/forecast/models",
+    role: "viewer",
+    tag: "forecast",
+    summary: "One year of the forecast per device model: in the field, securable, at risk, and how many fail (or are unknown on) support, identity and crypto; most at risk first, paged",
+    description: "From the per-model rows the latest scan stored with its forecast (`from_scan`), like GET /api/v1/forecast; computed over every device when there are none.",
+    query: z.object({
+      year: z.coerce.number().int().min(2000).max(2100).optional().describe("The year (default: this year, as of the forecast's date)."),
+      sort: z.enum(["at_risk", "model_id"]).default("at_risk"),
+      page_size: pageQuery.page_size,
+      page_token: pageQuery.page_token,
+    }),
+    response: z
+      .object({ year: n, date: z.string(), from_scan: ForecastSchema.shape.from_scan, items: z.array(ModelForecastRow), next_page_token: z.string().nullable(), total: z.object({ count: n, type: z.literal("exact") }) })
+      .meta({ id: "ModelForecastPage" }),
+    handler: async (ctx) => {
+      const first = new Date(ctx.now).getUTCFullYear();
+      const year = ctx.query.year ?? first;
+      if (year < first || year > first + SCAN_FORECAST_YEARS) throw new LongwatchError("usage", `year ${year} is not between ${first} and ${first + SCAN_FORECAST_YEARS}`, { field: "query.year" });
+      const { forecast, from_scan } = await forecastFor(ctx, first + SCAN_FORECAST_YEARS, true);
+      const i = year - first;
+      const rows = (forecast.by_model ?? []).map((m) => {
+        const r = m.rows[i]!;
+        return {
+          model_id: m.model_id,
+          in_field: r.in_field,
+          retired: r.retired,
+          securable: r.securable,
+          at_risk: r.at_risk,
+          failing: { support: r.in_field - r.in_support - r.support_unknown, identity: r.in_field - r.valid_identity - r.identity_unknown, crypto: r.in_field - r.crypto_allowed - r.crypto_migratable - r.crypto_unknown },
+          unknown: { support: r.support_unknown, identity: r.identity_unknown, crypto: r.crypto_unknown },
+        };
+      });
+      const name = (m: { model_id: string | null }) => m.model_id ?? "";
+      rows.sort((a, b) => (ctx.query.sort === "at_risk" ? b.at_risk - a.at_risk : 0) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+      const page = memoryPage(`forecast-models:${year}:${ctx.query.sort}`, ctx.query.page_token, ctx.query.page_size, rows, false);
+      return { year, date: forecast.rows[i]!.date, ...(from_scan ? { from_scan } : {}), items: page.items, next_page_token: page.next_page_token, total: { count: page.total.count, type: "exact" as const } };
     },
   }),
   route({
