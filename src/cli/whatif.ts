@@ -12,7 +12,7 @@ import type { RespondDeps } from "../respond/context.ts";
 import { compromiseHtml, compromiseText, rankingHtml, rankingText } from "../report/whatif.ts";
 import { compromise } from "../whatif/compromise.ts";
 import { RANKABLE_KINDS, RANKED_KINDS, rankAll, type RankableKind } from "../whatif/rank.ts";
-import { rankAndStore } from "../whatif/stored.ts";
+import { rankAndStore, STORED_PER_KIND } from "../whatif/stored.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { withExistingStore } from "./store.ts";
@@ -61,7 +61,8 @@ export const whatifCommand: CommandModule = {
         await withDeps(ctx, cmd, o, async (d) => {
           // Ranked whole and stored (whatif/stored.ts) for the dashboard and API, then cut to the limit for showing.
           const ranked = (kinds as RankableKind[] | undefined) ?? RANKED_KINDS;
-          const whole = o.save ? await rankAndStore(d.store, { kinds: ranked, now: d.now, source: "whatif" }) : await rankAll(d.store, { kinds: ranked });
+          // Each kind's largest nodes suffice for the largest `limit` overall; --limit 0 (all) ranks every node.
+          const whole = o.save ? await rankAndStore(d.store, { kinds: ranked, now: d.now, source: "whatif", whole: limit === 0 || limit > STORED_PER_KIND }) : await rankAll(d.store, { kinds: ranked, ...(limit > 0 ? { perKind: limit } : {}) });
           const r = limit > 0 ? { ...whole, nodes: whole.nodes.slice(0, limit) } : whole;
           if (o.format === "json") emit(ctx, o, JSON.stringify(r, null, 2));
           else if (o.format === "ndjson") emit(ctx, o, r.nodes.map((x) => JSON.stringify(x)).join("\n"));

@@ -37,6 +37,10 @@ export interface SerializedDevice {
   country: string;
   provider: string;
   groups: string;
+  /** What the what-if graph links by (fleet migration 4): 1 with an MQTT client id, the APN in lower case, the IMSI's first six digits ('' when absent). */
+  mqtt: 0 | 1;
+  apn: string;
+  mccmnc: string;
   doc: string;
   /** Where it was in the import's file, to name the first occurrence when the id appears again. */
   line?: number;
@@ -51,6 +55,9 @@ export function serializeDevice(d: StoredDevice, line?: number): SerializedDevic
     country: d.country ?? "",
     provider: d.sim_provider ?? "",
     groups: d.groups?.length ? GROUP_SEP + d.groups.join(GROUP_SEP) + GROUP_SEP : "",
+    mqtt: d.mqtt_client_id !== undefined ? 1 : 0,
+    apn: d.sim_apn?.toLowerCase() ?? "",
+    mccmnc: d.imsi !== undefined && d.imsi.length >= 6 ? d.imsi.slice(0, 6) : "",
     doc: JSON.stringify(d),
   };
   if (line !== undefined) s.line = line;

@@ -15,10 +15,11 @@ export interface GraphDeviceRow {
   cert_fingerprint: string | null;
   country: string | null;
   groups: string[];
-  imsi: string | null;
-  iccid: string | null;
-  sim_apn: string | null;
-  mqtt_client_id: string | null;
+  /** The IMSI's first six digits (MCC + MNC + one), the APN in lower case (fleet migration 4). */
+  mccmnc: string | null;
+  apn: string | null;
+  /** Whether the device has an MQTT client id (so a broker quarantine can name it). */
+  mqtt: boolean;
 }
 
 /** Splits the `groups` column (GROUP_SEP-joined, one at each end; '' for none). */
@@ -26,10 +27,9 @@ export function groupsOf(column: string): string[] {
   return column === "" ? [] : column.slice(1, -1).split(GROUP_SEP);
 }
 
-/** The graph's fields of a stored device document (both adapters read the document and call this). */
-export function graphDevice(device_id: string, model_id: string | null, cert_fingerprint: string | null, doc: string): GraphDeviceRow {
-  const d = JSON.parse(doc) as Partial<Record<"firmware_version" | "country" | "imsi" | "iccid" | "sim_apn" | "mqtt_client_id", string>> & { groups?: string[] };
-  return { device_id, model_id, firmware_version: d.firmware_version ?? null, cert_fingerprint, country: d.country ?? null, groups: d.groups ?? [], imsi: d.imsi ?? null, iccid: d.iccid ?? null, sim_apn: d.sim_apn ?? null, mqtt_client_id: d.mqtt_client_id ?? null };
+/** A graph row from the device columns ('' is none in the list columns). */
+export function graphDevice(r: { device_id: string; model_id: string | null; firmware_version: string; cert_fingerprint: string | null; country: string; groups: string; mccmnc: string; apn: string; mqtt: number }): GraphDeviceRow {
+  return { device_id: r.device_id, model_id: r.model_id, firmware_version: r.firmware_version || null, cert_fingerprint: r.cert_fingerprint, country: r.country || null, groups: groupsOf(r.groups), mccmnc: r.mccmnc || null, apn: r.apn || null, mqtt: r.mqtt === 1 };
 }
 
 export interface GraphCertificateRow {
@@ -63,7 +63,7 @@ export interface GraphEndpointRow {
   devices: number;
 }
 
-/** Which devices a what-if question selects, in terms the database can answer with its indexes. */
+/** Which devices a what-if question selects, in terms the database can answer with its indexes and device_cells. */
 export type DeviceSelector =
   | { model: string; firmware?: string }
   | { cert: string }
@@ -71,7 +71,58 @@ export type DeviceSelector =
   | { issuer_fingerprint: string }
   /** Devices running one of these firmware images. */
   | { images: readonly { model: string; firmware: string }[] }
-  | { device_ids: readonly string[] };
+  | { device_ids: readonly string[] }
+  /** Devices whose stored certificate names this issuer (a CA known by name, whatever its key). */
+  | { issuer: string }
+  /** Devices on this APN (lower case). */
+  | { apn: string }
+  /** Devices whose IMSI starts with these digits (5 or 6: MCC + MNC). */
+  | { mccmnc: string }
+  /** The holders of a credential: these devices, and every device of these models (of one firmware version when given). */
+  | { holders: CredentialHolders };
+
+/** Who holds one secret, in the fleet: devices that hold it themselves, and models (and firmware) it is set for. */
+export interface CredentialHolders {
+  device_ids: readonly string[];
+  models: readonly { model: string; firmware?: string }[];
+}
+
+/** One credential as whatif/ knows it: one service, username and secret, with the holders that are in the fleet. */
+export interface CredentialNodeRow extends CredentialHolders {
+  /** `DEVICE/SERVICE/USERNAME` or `model:MODEL/SERVICE/USERNAME` of its first stored holder (as respond names credentials). */
+  name: string;
+}
+
+/** A credential row of a secret's group, as both adapters read it: `first` is the group's first row, `present` whether its device or model (and firmware) is in the fleet. */
+export interface CredentialGroupRow {
+  id: number;
+  device_id: string | null;
+  model_id: string | null;
+  firmware_version: string | null;
+  first: number;
+  present: number | boolean;
+}
+
+/** Credential nodes from their groups' rows (ordered by id): one per group, in order of its first row, which names it. */
+export function credentialNodesOf(rows: readonly CredentialGroupRow[], service: string, username: string): CredentialNodeRow[] {
+  const nodes = new Map<number, { name: string; device_ids: string[]; models: { model: string; firmware?: string }[] }>();
+  for (const r of rows) {
+    let n = nodes.get(r.first);
+    if (!n) nodes.set(r.first, (n = { name: r.device_id !== null ? `${r.device_id}/${service}/${username}` : `model:${r.model_id}/${service}/${username}`, device_ids: [], models: [] }));
+    if (!r.present) continue;
+    if (r.device_id !== null) n.device_ids.push(r.device_id);
+    else if (r.model_id !== null) n.models.push(r.firmware_version === null ? { model: r.model_id } : { model: r.model_id, firmware: r.firmware_version });
+  }
+  return [...nodes.values()];
+}
+
+/** One ranked credential: its name (as CredentialNodeRow) and the distinct devices of the fleet that hold it. */
+export interface RankedCredentialRow {
+  name: string;
+  service: string;
+  username: string;
+  devices: number;
+}
 
 /** The selected devices, counted in the database: one row per (model, firmware, country, groups) and what the response plan needs. */
 export interface AffectedDevices {
@@ -111,6 +162,27 @@ export interface GraphRepository {
   affected(selector: DeviceSelector, sample: number): Promise<AffectedDevices>;
   /** The issuer name of the first (by fingerprint) stored device certificate issued by this CA certificate. */
   issuerSubject(issuerFingerprint: string): Promise<string | undefined>;
+  /**
+   * The credentials (one service, username and secret each) a device holds, or a model (`model: true`) is set for —
+   * grouped by secret in the database, the secret never leaving it — in order of their first stored holder; undefined
+   * when the device or model is not stored.
+   */
+  credentialNodes(owner: string, ownerIsModel: boolean, service: string, username: string): Promise<CredentialNodeRow[] | undefined>;
+  /**
+   * Every credential (service, username, secret) held by at least `minDevices` devices of the fleet, counted in the
+   * database: `counted` of them, the largest `limit` (all without one) by devices, then name.
+   */
+  rankCredentials(minDevices: number, limit?: number): Promise<{ counted: number; nodes: RankedCredentialRow[] }>;
+  /** Devices per firmware image (devices with a model and a firmware version), from the counts kept at import. */
+  imageCounts(): Promise<{ model_id: string; firmware_version: string; devices: number }[]>;
+  /** Devices per model (with a model). */
+  modelCounts(): Promise<{ model_id: string; devices: number }[]>;
+  /** Devices per stored certificate fingerprint. */
+  certificateCounts(): Promise<{ fingerprint: string; devices: number }[]>;
+  /** Devices per issuing CA of their stored certificate: by the CA certificate's SHA-256 when known, else by name. */
+  caCounts(): Promise<{ issuer_fingerprint: string | null; issuer: string; devices: number }[]>;
+  /** Devices per APN (lower case). */
+  apnCounts(): Promise<{ apn: string; devices: number }[]>;
   /** Every device, ordered by device_id (byte order). */
   devices(pageSize?: number): AsyncIterable<GraphDeviceRow[]>;
   /** Every stored certificate, ordered by fingerprint. */

@@ -410,7 +410,20 @@ function ruleCounts(d: ListDialect, where: Where): { sql: string; params: unknow
 export async function countDeviceImages(run: RunSql): Promise<void> {
   await run("DELETE FROM device_images", []);
   await run("INSERT INTO device_images (model_id, firmware_version, devices, with_cert) SELECT model_id, firmware_version, COUNT(*), COUNT(cert_fingerprint) FROM devices GROUP BY model_id, firmware_version", []);
+  for (const sql of COUNT_DEVICE_CELLS) await run(sql, []);
 }
+
+/**
+ * Counts the devices per combination of what whatif/ selects by (model, firmware, country, groups, APN, IMSI prefix,
+ * issuer) and how many have an MQTT client id, into `device_cells` (fleet migration 4): a what-if count sums these
+ * rows instead of reading the devices. Run with countDeviceImages, and when a stored certificate changes an issuer.
+ */
+export const COUNT_DEVICE_CELLS = [
+  "DELETE FROM device_cells",
+  `INSERT INTO device_cells (model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, devices, mqtt)
+   SELECT model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, COUNT(*), SUM(mqtt)
+   FROM devices GROUP BY model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint`,
+] as const;
 
 /** The groupings "findings by rule" is filtered by, counted at the end of each scan (model '' / status '': any). */
 const CELLS: readonly { model: boolean; status: boolean }[] = [

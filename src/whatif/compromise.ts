@@ -123,10 +123,11 @@ async function countOnGraph(store: StoreTx, g: FleetGraph, t: WhatifTarget, samp
 }
 
 /**
- * Counts in the database for the targets its indexes answer (model, firmware, certificate, CA by fingerprint,
- * component, endpoint): a GROUP BY over the affected rows instead of the whole fleet read into a graph. Returns
- * undefined for the others (credential, provider, CA by subject), which take the graph. Same answers as
- * countOnGraph (test/whatif/fast.test.ts).
+ * Counts in the database for every target: sums over device_cells (model, firmware, component, CA, provider,
+ * model-wide credentials) or a GROUP BY over the few affected device rows (certificate, endpoint, device
+ * credentials), instead of the whole fleet read into a graph. Same answers as countOnGraph
+ * (test/whatif/fast.test.ts); the graph is still built for `devices: true` (the per-device list). Returns undefined
+ * when a target has no database count (none today).
  */
 async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Promise<Counted | undefined> {
   let selector: DeviceSelector;
@@ -146,9 +147,15 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
       resolved = { fingerprint: t.fingerprint };
       break;
     case "ca":
-      if (t.fingerprint === undefined) return undefined;
-      selector = { issuer_fingerprint: t.fingerprint };
-      resolved = {};
+      if (t.fingerprint === undefined) {
+        // By name: every device whose certificate names this issuer, whatever the CA's key.
+        selector = { issuer: t.subject! };
+        resolved = {};
+        if ((await store.graph.caCounts()).some((c) => c.issuer === t.subject && c.issuer_fingerprint !== null)) notes.push("Named by subject: every CA certificate with this subject counts, whatever its key.");
+      } else {
+        selector = { issuer_fingerprint: t.fingerprint };
+        resolved = {};
+      }
       break;
     case "component": {
       const hit = new Map<string, { model: string; firmware: string }>();
@@ -169,6 +176,33 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
       notes.push("Devices are those seen talking to the endpoint in recorded flows (detect runs); a device that has not been observed is not counted.");
       break;
     }
+    case "credential": {
+      // Grouped by secret in the database: the credentials the owner holds, and everyone else with the same secret.
+      const nodes = await store.graph.credentialNodes(t.owner, t.ownerIsModel, t.service, t.username);
+      if (nodes === undefined) throw new LongwatchError("not_found", `no ${t.ownerIsModel ? "model" : "device"} ${t.owner} is stored`, { owner: t.owner });
+      if (nodes.length === 0) throw new LongwatchError("not_found", `no stored ${t.service} credential of ${t.owner} with username "${t.username}"`, { owner: t.owner, service: t.service });
+      const ids = new Set<string>();
+      const models = new Map<string, { model: string; firmware?: string }>();
+      for (const n of nodes) {
+        for (const id of n.device_ids) ids.add(id);
+        for (const m of n.models) models.set(`${m.model}\u0000${m.firmware ?? ""}`, m);
+      }
+      // A model-wide holder covers every firmware version of its model: a version-scoped one of the same model adds nothing.
+      const wide = new Set([...models.values()].filter((m) => m.firmware === undefined).map((m) => m.model));
+      selector = { holders: { device_ids: [...ids], models: [...models.values()].filter((m) => m.firmware === undefined || !wide.has(m.model)) } };
+      resolved = { service: t.service, username: t.username, holders: nodes.map((n) => n.name), model_wide: nodes.some((n) => n.models.length > 0) };
+      break;
+    }
+    case "provider":
+      if (t.apn !== undefined) {
+        selector = { apn: t.apn };
+        resolved = { apn: t.apn };
+      } else {
+        selector = { mccmnc: t.mccmnc! };
+        resolved = { mccmnc: t.mccmnc };
+        if (t.mccmnc!.length === 5) notes.push("Matched on the IMSI's first five digits (MCC + two-digit MNC); a three-digit MNC starting with the same digits also matches — give six digits to tell them apart.");
+      }
+      break;
     default:
       return undefined;
   }
@@ -189,10 +223,11 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
     if (t.kind === "model" && !modelDocs.has(t.model)) throw new LongwatchError("not_found", `no device of model ${t.model} is stored`, { model_id: t.model });
     if (t.kind === "firmware") throw new LongwatchError("not_found", `no stored device runs firmware ${t.version} of model ${t.model}`, { model_id: t.model, firmware_version: t.version });
     if (t.kind === "cert") throw new LongwatchError("not_found", `no stored device uses certificate ${t.fingerprint}`, { fingerprint: t.fingerprint });
+    if (t.kind === "ca" && t.fingerprint === undefined) throw new LongwatchError("not_found", `no stored device certificate was issued by ${t.subject}`, { subject: t.subject });
     if (t.kind === "ca") throw new LongwatchError("not_found", `no stored device certificate was issued by the CA certificate ${t.fingerprint} (a CA is recognised when a device's certificate file carries it; otherwise name it by subject: ca:"CN=…")`, { fingerprint: t.fingerprint });
     if (t.kind === "component") throw new LongwatchError("not_found", `no imported firmware inventory of a stored device contains ${t.purl ?? `${t.name}${t.version ? `@${t.version}` : ""}`}`, {});
   }
-  if (t.kind === "ca") resolved = { subjects: [await store.graph.issuerSubject(t.fingerprint!)], certificates: a.certificates };
+  if (t.kind === "ca") resolved = { subjects: t.fingerprint !== undefined ? [await store.graph.issuerSubject(t.fingerprint)] : [t.subject], certificates: a.certificates };
   if (t.kind === "component") resolved = { firmware: [...seenImages].sort() };
   if (t.kind === "endpoint") {
     const unknown = (resolved.seen_devices as number) - devices;

@@ -98,8 +98,6 @@ export interface FleetGraph {
   apn: Int32Array;
   /** 1 when the device has an MQTT client id (so a broker quarantine can name it). */
   mqtt: Uint8Array;
-  /** 1 when the device has an ICCID (a SIM a provider can suspend). */
-  sim: Uint8Array;
   layers: Set<GraphLayer>;
   /** CA of each certificate (index into `cas`), -1 when unknown; filled by the certificates layer. */
   certCa: Int32Array;
@@ -124,26 +122,22 @@ export async function buildGraph(store: StoreTx, layers: readonly GraphLayer[] =
       image.push(d.model_id !== null && d.firmware_version !== null ? images.of(`${d.model_id}@${d.firmware_version}`) : -1);
       country.push(str(countries, d.country));
       cert.push(str(certs, d.cert_fingerprint));
-      imsiPrefix.push(d.imsi !== null && d.imsi.length >= 6 ? imsiPrefixes.of(d.imsi.slice(0, 6)) : -1);
-      apn.push(d.sim_apn === null ? -1 : apns.of(d.sim_apn.toLowerCase()));
+      imsiPrefix.push(str(imsiPrefixes, d.mccmnc));
+      apn.push(str(apns, d.apn));
       groupStart.push(groupList.length);
       for (const g of d.groups) groupList.push(groups.of(g));
-      flags.push((d.mqtt_client_id !== null ? 1 : 0) | (d.iccid !== null ? 2 : 0));
+      flags.push(d.mqtt ? 1 : 0);
     }
   }
   groupStart.push(groupList.length);
   const size = ids.length;
-  const mqtt = new Uint8Array(size), sim = new Uint8Array(size);
-  for (let i = 0; i < size; i++) {
-    mqtt[i] = flags[i]! & 1;
-    sim[i] = flags[i]! >> 1;
-  }
+  const mqtt = Uint8Array.from(flags);
   const modelDocs = new Map((await store.fleet.models()).map((m) => [m.model_id, m]));
   let byId: Map<string, number> | undefined;
   const g: FleetGraph = {
     size, ids, models, modelDocs, model: model.done(), images, image: image.done(), countries, country: country.done(), groups,
     groupStart: groupStart.done(), groupList: groupList.done(), certs, cert: cert.done(), imsiPrefixes, imsiPrefix: imsiPrefix.done(), apns, apn: apn.done(),
-    mqtt, sim, layers: new Set(), certCa: new Int32Array(0), cas: [], credentials: [], components: [],
+    mqtt, layers: new Set(), certCa: new Int32Array(0), cas: [], credentials: [], components: [],
     indexOf(id) {
       byId ??= new Map(ids.map((x, i) => [x, i]));
       return byId.get(id);

@@ -50,10 +50,13 @@ export async function saveRanking(store: StoreTx, r: Ranking, kinds: readonly Ra
   await store.graph.saveRanking(meta, nodes);
 }
 
-/** Ranks every node of these kinds (default those of `whatif --all`) and stores the ranking; returns it whole. */
-export async function rankAndStore(store: StoreTx, opts: { kinds?: readonly RankableKind[]; now: () => number; source: RankingSource }): Promise<Ranking> {
+/**
+ * Ranks these kinds (default those of `whatif --all`) and stores the ranking; returns each kind's largest
+ * STORED_PER_KIND nodes, or every node with `whole`.
+ */
+export async function rankAndStore(store: StoreTx, opts: { kinds?: readonly RankableKind[]; now: () => number; source: RankingSource; whole?: boolean }): Promise<Ranking> {
   const kinds = opts.kinds ?? RANKED_KINDS;
-  const r = await rankAll(store, { kinds });
+  const r = await rankAll(store, { kinds, ...(opts.whole ? {} : { perKind: STORED_PER_KIND }) });
   await saveRanking(store, r, kinds, { computedAt: new Date(opts.now()).toISOString(), source: opts.source });
   return r;
 }

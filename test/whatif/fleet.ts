@@ -50,6 +50,21 @@ export const CREDENTIALS: Credential[] = [
   { model_id: "meter", service: "telnet", username: "root", secret: { kind: "crypt", hash: "$1$abc$default" } },
 ];
 
+/**
+ * Credentials the seeded fleet lacks: a firmware-scoped secret also held by a device of another model and by one the
+ * model row already covers, a holder and a model that are not in the fleet, and an image no device runs.
+ */
+export const MORE_CREDENTIALS: Credential[] = [
+  { model_id: "tracker", firmware_version: "2.1", service: "http", username: "admin", secret: { kind: "crypt", hash: "$1$x$fw" } },
+  { device_id: "gw-1", service: "http", username: "admin", secret: { kind: "crypt", hash: "$1$x$fw" } },
+  { device_id: "trk-9", service: "http", username: "admin", secret: { kind: "crypt", hash: "$1$x$fw" } },
+  { device_id: "ghost-1", service: "ssh", username: "admin", secret: { kind: "keyed", digest: "lwk1$shared" } },
+  { device_id: "ghost-2", service: "ftp", username: "x", secret: { kind: "keyed", digest: "lwk1$ghost" } },
+  { model_id: "nosuch", service: "telnet", username: "root", secret: { kind: "crypt", hash: "$1$abc$default" } },
+  { model_id: "tracker", firmware_version: "9.9", service: "snmp", username: "public", secret: { kind: "crypt", hash: "$1$s$nmp" } },
+  { model_id: "gateway", service: "ssh", username: "admin", secret: { kind: "keyed", digest: "lwk1$own" } },
+];
+
 const comp = (name: string, version: string, purl?: string): StoredComponent => ({ name, version, ...(purl ? { purl } : {}), keys: [] });
 
 export async function seedFleet(store: StoreTx): Promise<void> {

@@ -3,7 +3,7 @@ import { LongwatchError } from "../../core/errors.ts";
 import type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "../fleet.ts";
 import type { StoreEnv } from "../store.ts";
 import { chunks, lockName, type PgDb, uniqueRuns } from "./db.ts";
-import { countDeviceImages } from "../list-sql.ts";
+import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
 import { pgRun } from "./lists.ts";
 
 interface CredentialRow {
@@ -64,16 +64,22 @@ export class PgFleet implements FleetRepository {
     for (const part of chunks(unique, ROWS)) {
       // Re-importing replaces the whole document; a row this import already wrote is left alone (a duplicate).
       const written = await this.db.query<{ device_id: string }>(
-        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, doc)
-         SELECT d.id, d.model, d.fp, $4::bigint, d.line, d.fw, d.country, d.provider, d.groups, d.doc
-         FROM unnest($1::text[], $2::text[], $3::text[], $5::int[], $7::text[], $8::text[], $9::text[], $10::text[], $6::text[]) AS d (id, model, fp, line, fw, country, provider, groups, doc)
+        // The issuer comes from the stored certificate (written before the device in an import; upsertCertificates
+        // brings devices up to date when one is stored again).
+        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, mqtt, apn, mccmnc, doc, issuer, issuer_fingerprint)
+         SELECT d.id, d.model, d.fp, $4::bigint, d.line, d.fw, d.country, d.provider, d.groups, d.mqtt, d.apn, d.mccmnc, d.doc, c.doc::json->>'issuer', c.doc::json->>'issuer_fingerprint'
+         FROM unnest($1::text[], $2::text[], $3::text[], $5::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $6::text[]) WITH ORDINALITY AS d (id, model, fp, line, fw, country, provider, groups, mqtt, apn, mccmnc, doc, o)
+         LEFT JOIN certificates c ON c.fingerprint = d.fp
+         ORDER BY d.o
          ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
            import_id = excluded.import_id, import_line = excluded.import_line, firmware_version = excluded.firmware_version,
-           country = excluded.country, provider = excluded.provider, groups = excluded.groups, doc = excluded.doc
+           country = excluded.country, provider = excluded.provider, groups = excluded.groups, mqtt = excluded.mqtt, apn = excluded.apn,
+           mccmnc = excluded.mccmnc, doc = excluded.doc, issuer = excluded.issuer, issuer_fingerprint = excluded.issuer_fingerprint
          WHERE devices.import_id <> excluded.import_id
          RETURNING device_id`,
         [part.map((i) => devices[i]!.device_id), part.map((i) => devices[i]!.model_id), part.map((i) => devices[i]!.cert_fingerprint), run.id, part.map((i) => devices[i]!.line ?? null), part.map((i) => devices[i]!.doc),
-         part.map((i) => devices[i]!.firmware_version), part.map((i) => devices[i]!.country), part.map((i) => devices[i]!.provider), part.map((i) => devices[i]!.groups)],
+         part.map((i) => devices[i]!.firmware_version), part.map((i) => devices[i]!.country), part.map((i) => devices[i]!.provider), part.map((i) => devices[i]!.groups),
+         part.map((i) => devices[i]!.mqtt), part.map((i) => devices[i]!.apn), part.map((i) => devices[i]!.mccmnc)],
       );
       run.written += written.length;
       if (written.length === part.length) continue;
@@ -133,12 +139,21 @@ export class PgFleet implements FleetRepository {
   }
 
   async upsertCertificates(certs: readonly CertificateInfo[]): Promise<void> {
+    let changed = 0;
     await this.db.transaction(async (db) => {
       for (const run of uniqueRuns(certs, (c) => c.fingerprint)) {
         for (const part of chunks(run, ROWS)) {
           await db.query("INSERT INTO certificates (fingerprint, doc) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (fingerprint) DO UPDATE SET doc = excluded.doc", [part.map((c) => c.fingerprint), part.map((c) => JSON.stringify(c))]);
+          // Devices already stored with the certificate take its issuer (in an import, only devices of earlier imports).
+          const updated = await db.query(
+            `UPDATE devices d SET issuer = c.issuer, issuer_fingerprint = c.ifp FROM unnest($1::text[], $2::text[], $3::text[]) AS c (fp, issuer, ifp)
+             WHERE d.cert_fingerprint = c.fp AND (d.issuer IS DISTINCT FROM c.issuer OR d.issuer_fingerprint IS DISTINCT FROM c.ifp) RETURNING 1 AS x`,
+            [part.map((c) => c.fingerprint), part.map((c) => c.issuer), part.map((c) => c.issuer_fingerprint ?? null)],
+          );
+          changed += updated.length;
         }
       }
+      if (changed) for (const sql of COUNT_DEVICE_CELLS) await db.query(sql);
     });
   }
 

@@ -1,7 +1,23 @@
-import { type AffectedDevices, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
+import { type AffectedDevices, type CredentialGroupRow, credentialNodesOf, type CredentialNodeRow, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type RankedCredentialRow, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
 import { chunks, type PgDb } from "./db.ts";
 
-/** Documents are text (see fleet migration): certificate and component fields are read with `doc::json` by the server; device documents are parsed once in JavaScript (graphDevice). */
+/** A condition written with `?` for each parameter, numbered ($1, $2 …) when a statement is put together. */
+type Part = [string, unknown[]];
+
+/** Numbers the `?` of the parts in order, from $1. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const modelArrays = (models: readonly { model: string; firmware?: string }[]) => [models.map((m) => m.model), models.map((m) => m.firmware ?? null)];
+/** A device (or device_cells row) of one of the models given as two arrays (of its firmware, when one is given). */
+const OF_MODELS = "EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS m (model, fw) WHERE m.model = model_id AND (m.fw IS NULL OR m.fw = firmware_version))";
+/** Whether a credential row's device, or its model (and firmware), is in the fleet (`c` is the row). */
+const PRESENT = `CASE WHEN c.device_id IS NOT NULL THEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = c.device_id)
+  ELSE EXISTS (SELECT 1 FROM device_images i WHERE i.model_id = c.model_id AND (c.firmware_version IS NULL OR i.firmware_version = c.firmware_version)) END`;
+
+/** Documents are text (see fleet migration): certificate and component fields are read with `doc::json` by the server; what the graph links devices by is in device columns and device_cells (fleet migration 4). */
 export class PgGraph implements GraphRepository {
   constructor(private readonly db: PgDb) {}
 
@@ -10,43 +26,151 @@ export class PgGraph implements GraphRepository {
     return r!.n;
   }
 
-  /** A WHERE clause whose parameters start at $1. */
-  private where(sel: DeviceSelector): [string, unknown[]] {
-    if ("model" in sel) return sel.firmware === undefined ? ["model_id = $1", [sel.model]] : ["model_id = $1 AND firmware_version = $2", [sel.model, sel.firmware]];
-    if ("cert" in sel) return ["cert_fingerprint = $1", [sel.cert]];
-    if ("issuer_fingerprint" in sel) return ["cert_fingerprint IN (SELECT fingerprint FROM certificates WHERE (doc::json ->> 'issuer_fingerprint') = $1)", [sel.issuer_fingerprint]];
-    if ("images" in sel) return ["(model_id, firmware_version) IN (SELECT * FROM unnest($1::text[], $2::text[]))", [sel.images.map((i) => i.model), sel.images.map((i) => i.firmware)]];
-    return ["device_id = ANY($1::text[])", [[...sel.device_ids]]];
+  /** As SqliteGraph.parts: a condition device_cells answers and one only the devices can, never matching one device twice. */
+  private parts(sel: DeviceSelector): { cells?: Part; devices?: Part } {
+    if ("model" in sel) return { cells: sel.firmware === undefined ? ["model_id = ?", [sel.model]] : ["model_id = ? AND firmware_version = ?", [sel.model, sel.firmware]] };
+    if ("cert" in sel) return { devices: ["cert_fingerprint = ?", [sel.cert]] };
+    if ("issuer_fingerprint" in sel) return { cells: ["issuer_fingerprint = ?", [sel.issuer_fingerprint]] };
+    if ("images" in sel) return { cells: ["(model_id, firmware_version) IN (SELECT * FROM unnest(?::text[], ?::text[]))", [sel.images.map((i) => i.model), sel.images.map((i) => i.firmware)]] };
+    if ("issuer" in sel) return { cells: ["issuer = ?", [sel.issuer]] };
+    if ("apn" in sel) return { cells: ["apn = ?", [sel.apn]] };
+    if ("mccmnc" in sel) return { cells: ["left(mccmnc, ?::int) = ?", [sel.mccmnc.length, sel.mccmnc]] };
+    if ("holders" in sel) {
+      const { device_ids, models } = sel.holders;
+      if (models.length === 0) return { devices: ["device_id = ANY(?::text[])", [[...device_ids]]] };
+      const cells: Part = [OF_MODELS, modelArrays(models)];
+      return device_ids.length === 0 ? { cells } : { cells, devices: [`device_id = ANY(?::text[]) AND NOT ${OF_MODELS}`, [[...device_ids], ...modelArrays(models)]] };
+    }
+    return { devices: ["device_id = ANY(?::text[])", [[...sel.device_ids]]] };
   }
 
   async affected(sel: DeviceSelector, sample: number): Promise<AffectedDevices> {
-    const [w, p] = this.where(sel);
-    const n = p.length + 1;
-    const rows = (await this.db.query<{ model_id: string | null; firmware_version: string; country: string; groups: string; n: number }>(`SELECT model_id, firmware_version, country, groups, COUNT(*)::int AS n FROM devices WHERE ${w} GROUP BY model_id, firmware_version, country, groups`, p)).map((r) => ({ model_id: r.model_id, firmware_version: r.firmware_version === "" ? null : r.firmware_version, country: r.country === "" ? null : r.country, groups: groupsOf(r.groups), devices: r.n }));
-    const mqtt = `FROM devices WHERE ${w} AND (doc::json ->> 'mqtt_client_id') IS NOT NULL`;
-    const certs = "cert" in sel || "issuer_fingerprint" in sel;
-    const [m] = await this.db.query<{ n: number }>(`SELECT COUNT(*)::int AS n ${mqtt}`, p);
-    const sampleIds = await this.db.query<{ device_id: string }>(`SELECT device_id ${mqtt} ORDER BY device_id LIMIT $${n}`, [...p, sample]);
-    const [c] = certs ? await this.db.query<{ n: number }>(`SELECT COUNT(DISTINCT cert_fingerprint)::int AS n FROM devices WHERE ${w}`, p) : [{ n: 0 }];
-    const fps = certs ? await this.db.query<{ fp: string }>(`SELECT DISTINCT cert_fingerprint COLLATE "C" AS fp FROM devices WHERE ${w} AND cert_fingerprint IS NOT NULL ORDER BY 1 LIMIT $${n}`, [...p, sample]) : [];
-    return { rows, mqtt: m!.n, mqtt_sample: sampleIds.map((r) => r.device_id), certificates: c!.n, certificate_sample: fps.map((r) => r.fp) };
+    const { cells, devices } = this.parts(sel);
+    type Row = { model_id: string | null; firmware_version: string; country: string; groups: string; n: number; mqtt: number };
+    const cellRows = cells ? await this.db.query<Row>(numbered(`SELECT model_id, firmware_version, country, groups, SUM(devices)::bigint AS n, SUM(mqtt)::bigint AS mqtt FROM device_cells WHERE ${cells[0]} GROUP BY model_id, firmware_version, country, groups`), cells[1]) : [];
+    const raw: Row[] = [...cellRows];
+    if (devices) raw.push(...(await this.db.query<Row>(numbered(`SELECT model_id, firmware_version, country, groups, COUNT(*) AS n, SUM(mqtt)::bigint AS mqtt FROM devices WHERE ${devices[0]} GROUP BY model_id, firmware_version, country, groups`), devices[1])));
+    const rows = raw.map((r) => ({ model_id: r.model_id, firmware_version: r.firmware_version === "" ? null : r.firmware_version, country: r.country === "" ? null : r.country, groups: groupsOf(r.groups), devices: r.n }));
+    const mqtt = raw.reduce((a, r) => a + r.mqtt, 0);
+    const both = [cells, devices].filter((x) => x !== undefined);
+    const w = both.map((x) => `(${x[0]})`).join(" OR ");
+    const p = both.flatMap((x) => x[1]);
+    let sampleIds: { device_id: string }[] = [];
+    const images = "model" in sel || "images" in sel || "holders" in sel ? [...new Map(cellRows.filter((r) => r.model_id !== null && r.mqtt > 0).map((r) => [`${r.model_id}\u0000${r.firmware_version}`, [r.model_id!, r.firmware_version] as const])).values()] : undefined;
+    if (mqtt > 0 && images && images.length <= 500) {
+      // The first few in device order, per firmware image from the (model, firmware, device) index, merged (as SqliteGraph).
+      const branches = images.map(() => "(SELECT device_id FROM devices WHERE model_id = ? AND firmware_version = ? AND mqtt = 1 ORDER BY device_id LIMIT ?)");
+      const bp: unknown[] = images.flatMap(([m, f]) => [m, f, sample]);
+      if (devices) {
+        branches.push(`(SELECT device_id FROM devices WHERE (${devices[0]}) AND mqtt = 1 ORDER BY device_id LIMIT ?)`);
+        bp.push(...devices[1], sample);
+      }
+      sampleIds = await this.db.query<{ device_id: string }>(numbered(`SELECT device_id FROM (${branches.join(" UNION ALL ")}) s ORDER BY device_id LIMIT ?`), [...bp, sample]);
+    } else if (mqtt > 0) sampleIds = await this.db.query<{ device_id: string }>(numbered(`SELECT device_id FROM devices WHERE (${w}) AND mqtt = 1 ORDER BY device_id LIMIT ?`), [...p, sample]);
+    const cert = "cert" in sel ? "cert_fingerprint = $1" : "issuer_fingerprint" in sel ? "issuer_fingerprint = $1" : "issuer" in sel ? "issuer = $1" : undefined;
+    const key = "cert" in sel ? sel.cert : "issuer_fingerprint" in sel ? sel.issuer_fingerprint : "issuer" in sel ? sel.issuer : undefined;
+    const [c] = cert ? await this.db.query<{ n: number }>(`SELECT COUNT(DISTINCT cert_fingerprint)::int AS n FROM devices WHERE ${cert}`, [key]) : [{ n: 0 }];
+    const fps = cert ? await this.db.query<{ fp: string }>(`SELECT DISTINCT cert_fingerprint COLLATE "C" AS fp FROM devices WHERE ${cert} AND cert_fingerprint IS NOT NULL ORDER BY 1 LIMIT $2`, [key, sample]) : [];
+    return { rows, mqtt, mqtt_sample: sampleIds.map((r) => r.device_id), certificates: c!.n, certificate_sample: fps.map((r) => r.fp) };
   }
 
   async issuerSubject(issuerFingerprint: string): Promise<string | undefined> {
-    const [r] = await this.db.query<{ s: string }>(
-      `SELECT doc::json ->> 'issuer' AS s FROM certificates WHERE (doc::json ->> 'issuer_fingerprint') = $1 AND fingerprint IN (SELECT cert_fingerprint FROM devices WHERE cert_fingerprint IS NOT NULL) ORDER BY fingerprint LIMIT 1`,
-      [issuerFingerprint],
+    const [r] = await this.db.query<{ s: string | null }>("SELECT issuer AS s FROM devices WHERE issuer_fingerprint = $1 ORDER BY cert_fingerprint COLLATE \"C\" LIMIT 1", [issuerFingerprint]);
+    return r?.s ?? undefined;
+  }
+
+  async credentialNodes(owner: string, ownerIsModel: boolean, service: string, username: string): Promise<CredentialNodeRow[] | undefined> {
+    let held: string;
+    if (ownerIsModel) {
+      if ((await this.db.query("SELECT 1 FROM device_images WHERE model_id = $1 LIMIT 1", [owner])).length === 0) return undefined;
+      held = "device_id IS NULL AND model_id = $1 AND (firmware_version IS NULL OR EXISTS (SELECT 1 FROM device_images i WHERE i.model_id = c.model_id AND i.firmware_version = c.firmware_version))";
+    } else {
+      if ((await this.db.query("SELECT 1 FROM devices WHERE device_id = $1", [owner])).length === 0) return undefined;
+      held = `(device_id = $1 OR (device_id IS NULL AND model_id = (SELECT model_id FROM devices WHERE device_id = $1)
+        AND (firmware_version IS NULL OR firmware_version = (SELECT NULLIF(firmware_version, '') FROM devices WHERE device_id = $1))))`;
+    }
+    // Every row with the same service, username and secret as one the owner holds, with the first row of its secret
+    // (which names the credential) and whether its device or model is in the fleet.
+    const rows = await this.db.query<CredentialGroupRow>(
+      `WITH held AS (SELECT DISTINCT secret_kind, secret FROM credentials c WHERE service = $2 AND username = $3 AND ${held})
+       SELECT c.id, c.device_id, c.model_id, c.firmware_version,
+         (SELECT MIN(x.id) FROM credentials x WHERE x.service = c.service AND x.username = c.username AND x.secret_kind = c.secret_kind AND x.secret = c.secret) AS first,
+         ${PRESENT} AS present
+       FROM credentials c JOIN held h ON h.secret_kind = c.secret_kind AND h.secret = c.secret
+       WHERE c.service = $2 AND c.username = $3 ORDER BY c.id`,
+      [owner, service, username],
     );
-    return r?.s;
+    return credentialNodesOf(rows, service, username);
+  }
+
+  async rankCredentials(minDevices: number, limit?: number): Promise<{ counted: number; nodes: RankedCredentialRow[] }> {
+    // Secrets held by devices only, grouped by secret in the database and named by their first row; model-wide
+    // secrets are few and counted apart.
+    const top = await this.db.query<RankedCredentialRow & { total: number }>(
+      `SELECT f.device_id || '/' || g.service || '/' || g.username AS name, g.service, g.username, g.devices::int AS devices, COUNT(*) OVER () AS total
+       FROM (SELECT MIN(c.id) AS first, c.service, c.username, COUNT(DISTINCT d.device_id) AS devices, bool_or(c.device_id IS NULL) AS wide
+             FROM credentials c LEFT JOIN devices d ON d.device_id = c.device_id GROUP BY c.service, c.username, c.secret_kind, c.secret) g
+       JOIN credentials f ON f.id = g.first
+       WHERE NOT g.wide AND g.devices >= $1 ORDER BY g.devices DESC, (f.device_id || '/' || g.service || '/' || g.username) COLLATE "C" LIMIT $2`,
+      [minDevices, limit ?? null],
+    );
+    const counted = top[0]?.total ?? 0;
+    const nodes: RankedCredentialRow[] = top.map(({ total: _t, ...r }) => r);
+    // A model-wide secret's group, found by one of its model rows (the secret stays in the database).
+    const wide = await this.db.query<{ id: number; service: string; username: string }>("SELECT MIN(id) AS id, service, username FROM credentials WHERE device_id IS NULL GROUP BY service, username, secret_kind, secret");
+    let more = 0;
+    for (const g of wide) {
+      const rows = await this.db.query<CredentialGroupRow>(
+        `SELECT c.id, c.device_id, c.model_id, c.firmware_version, 0 AS first, ${PRESENT} AS present
+         FROM credentials k JOIN credentials c ON c.service = k.service AND c.username = k.username AND c.secret_kind = k.secret_kind AND c.secret = k.secret
+         WHERE k.id = $1 ORDER BY c.id`,
+        [g.id],
+      );
+      const first = rows[0]!.id;
+      const [node] = credentialNodesOf(rows.map((r) => ({ ...r, first })), g.service, g.username);
+      const devices = node ? await this.holderCount(node) : 0;
+      if (devices < minDevices) continue;
+      more++;
+      nodes.push({ name: node!.name, service: g.service, username: g.username, devices });
+    }
+    nodes.sort((a, b) => b.devices - a.devices || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { counted: counted + more, nodes: limit === undefined ? nodes : nodes.slice(0, limit) };
+  }
+
+  /** Distinct devices of the fleet that hold a credential (its models' devices from device_cells). */
+  private async holderCount(h: CredentialNodeRow): Promise<number> {
+    const { cells, devices } = this.parts({ holders: h });
+    const n = async (sql: string, p: unknown[]) => (await this.db.query<{ n: number | null }>(numbered(sql), p))[0]?.n ?? 0;
+    return (cells ? await n(`SELECT SUM(devices)::bigint AS n FROM device_cells WHERE ${cells[0]}`, cells[1]) : 0) + (devices ? await n(`SELECT COUNT(*) AS n FROM devices WHERE ${devices[0]}`, devices[1]) : 0);
+  }
+
+  async imageCounts(): Promise<{ model_id: string; firmware_version: string; devices: number }[]> {
+    return this.db.query("SELECT model_id, firmware_version, devices FROM device_images WHERE model_id IS NOT NULL AND firmware_version <> ''");
+  }
+
+  async modelCounts(): Promise<{ model_id: string; devices: number }[]> {
+    return this.db.query("SELECT model_id, SUM(devices)::bigint AS devices FROM device_images WHERE model_id IS NOT NULL GROUP BY model_id");
+  }
+
+  async certificateCounts(): Promise<{ fingerprint: string; devices: number }[]> {
+    return this.db.query("SELECT cert_fingerprint AS fingerprint, COUNT(*) AS devices FROM devices WHERE cert_fingerprint IS NOT NULL GROUP BY cert_fingerprint");
+  }
+
+  async caCounts(): Promise<{ issuer_fingerprint: string | null; issuer: string; devices: number }[]> {
+    return this.db.query("SELECT issuer_fingerprint, issuer, SUM(devices)::bigint AS devices FROM device_cells WHERE issuer IS NOT NULL GROUP BY issuer_fingerprint, issuer");
+  }
+
+  async apnCounts(): Promise<{ apn: string; devices: number }[]> {
+    return this.db.query("SELECT apn, SUM(devices)::bigint AS devices FROM device_cells WHERE apn <> '' GROUP BY apn");
   }
 
   async *devices(pageSize = 20_000): AsyncIterable<GraphDeviceRow[]> {
     let after = "";
     for (;;) {
-      const rows = await this.db.query<{ device_id: string; model_id: string | null; cert_fingerprint: string | null; doc: string }>("SELECT device_id, model_id, cert_fingerprint, doc FROM devices WHERE device_id > $1 ORDER BY device_id LIMIT $2", [after, pageSize]);
+      const rows = await this.db.query<Parameters<typeof graphDevice>[0]>("SELECT device_id, model_id, firmware_version, cert_fingerprint, country, groups, mccmnc, apn, mqtt FROM devices WHERE device_id > $1 ORDER BY device_id LIMIT $2", [after, pageSize]);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.device_id;
-      yield rows.map((r) => graphDevice(r.device_id, r.model_id, r.cert_fingerprint, r.doc));
+      yield rows.map(graphDevice);
       if (rows.length < pageSize) return;
     }
   }

@@ -3,7 +3,7 @@ import type { CertificateInfo, Credential, CredentialSecret, DeviceModel, Servic
 import type { DeviceImportRun, DuplicateDevice, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "../fleet.ts";
 import type { StoreEnv } from "../store.ts";
 import { requireTransaction } from "./connection.ts";
-import { countDeviceImages } from "../list-sql.ts";
+import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
 import { sqliteRun } from "./lists.ts";
 
 interface CredentialRow {
@@ -32,6 +32,15 @@ function credentialOf(r: CredentialRow): Credential {
 
 const UPSERT_ROWS = 32;
 
+// A device's issuer comes from its stored certificate (written before the device in an import; upsertCertificates
+// brings devices up to date when one is stored again).
+const ISSUER = "(SELECT json_extract(doc, '$.issuer') FROM certificates WHERE fingerprint = ?)";
+const ISSUER_FP = "(SELECT json_extract(doc, '$.issuer_fingerprint') FROM certificates WHERE fingerprint = ?)";
+
+function deviceParams(d: SerializedDevice, importId: number): unknown[] {
+  return [d.device_id, d.model_id, d.cert_fingerprint, importId, d.line ?? null, d.firmware_version, d.country, d.provider, d.groups, d.mqtt, d.apn, d.mccmnc, d.doc, d.cert_fingerprint, d.cert_fingerprint];
+}
+
 export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
   /** The same for UPSERT_ROWS devices at once: one call into SQLite instead of one per device. */
@@ -48,11 +57,12 @@ export class SqliteFleet implements FleetRepository {
     // same import already wrote is not replaced: that id is a duplicate in the file (no change is the signal).
     const upsert = (rows: number) =>
       db.prepare(
-        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, doc)
-         VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+        `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, mqtt, apn, mccmnc, doc, issuer, issuer_fingerprint)
+         VALUES ${Array.from({ length: rows }, () => `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${ISSUER}, ${ISSUER_FP})`).join(", ")}
          ON CONFLICT (device_id) DO UPDATE SET model_id = excluded.model_id, cert_fingerprint = excluded.cert_fingerprint,
            import_id = excluded.import_id, import_line = excluded.import_line, firmware_version = excluded.firmware_version,
-           country = excluded.country, provider = excluded.provider, groups = excluded.groups, doc = excluded.doc
+           country = excluded.country, provider = excluded.provider, groups = excluded.groups, mqtt = excluded.mqtt, apn = excluded.apn,
+           mccmnc = excluded.mccmnc, doc = excluded.doc, issuer = excluded.issuer, issuer_fingerprint = excluded.issuer_fingerprint
          WHERE devices.import_id <> excluded.import_id`,
       );
     this.upsertDevice = upsert(1);
@@ -79,7 +89,7 @@ export class SqliteFleet implements FleetRepository {
       const params: unknown[] = [];
       for (let j = i; j < i + UPSERT_ROWS; j++) {
         const d = devices[j]!;
-        params.push(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.firmware_version, d.country, d.provider, d.groups, d.doc);
+        params.push(...deviceParams(d, run.id));
       }
       const changed = this.upsertDevicesStmt.run(params).changes;
       run.written += changed;
@@ -88,7 +98,7 @@ export class SqliteFleet implements FleetRepository {
     }
     for (; i < devices.length; i++) {
       const d = devices[i]!;
-      if (this.upsertDevice.run(d.device_id, d.model_id, d.cert_fingerprint, run.id, d.line ?? null, d.firmware_version, d.country, d.provider, d.groups, d.doc).changes === 0) duplicate(i);
+      if (this.upsertDevice.run(deviceParams(d, run.id)).changes === 0) duplicate(i);
       else run.written++;
     }
     return duplicates;
@@ -131,9 +141,18 @@ export class SqliteFleet implements FleetRepository {
 
   async upsertCertificates(certs: readonly CertificateInfo[]): Promise<void> {
     const stmt = this.db.prepare("INSERT INTO certificates (fingerprint, doc) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET doc = excluded.doc");
+    // Devices already stored with the certificate take its issuer (an import writes certificates before devices, so
+    // there this finds only devices of earlier imports).
+    const issuer = this.db.prepare("UPDATE devices SET issuer = ?, issuer_fingerprint = ? WHERE cert_fingerprint = ? AND (issuer IS NOT ? OR issuer_fingerprint IS NOT ?)");
+    let changed = 0;
     this.db.transaction(() => {
-      for (const c of certs) stmt.run(c.fingerprint, JSON.stringify(c));
+      for (const c of certs) {
+        stmt.run(c.fingerprint, JSON.stringify(c));
+        const fp = c.issuer_fingerprint ?? null;
+        changed += issuer.run(c.issuer, fp, c.fingerprint, c.issuer, fp).changes;
+      }
     })();
+    if (changed) this.db.transaction(() => COUNT_DEVICE_CELLS.forEach((sql) => this.db.exec(sql)))();
   }
 
   async models(): Promise<DeviceModel[]> {

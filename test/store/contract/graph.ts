@@ -50,8 +50,49 @@ export function graphContract(c: ContractContext): void {
         rows.push(...p);
       }
       assert.deepEqual(pages, [2, 1]);
-      assert.deepEqual(rows[0], { device_id: "d-1", model_id: "m1", firmware_version: "1.0", cert_fingerprint: "a".repeat(64), country: "DE", groups: ["berlin", "pilot ✓"], imsi: "262011234567890", iccid: "8949000000000000001", sim_apn: "iot.acme", mqtt_client_id: "c-1" });
-      assert.deepEqual(rows[2], { device_id: "d-3", model_id: null, firmware_version: null, cert_fingerprint: null, country: null, groups: [], imsi: null, iccid: null, sim_apn: null, mqtt_client_id: null });
+      assert.deepEqual(rows[0], { device_id: "d-1", model_id: "m1", firmware_version: "1.0", cert_fingerprint: "a".repeat(64), country: "DE", groups: ["berlin", "pilot ✓"], mccmnc: "262011", apn: "iot.acme", mqtt: true });
+      assert.deepEqual(rows[2], { device_id: "d-3", model_id: null, firmware_version: null, cert_fingerprint: null, country: null, groups: [], mccmnc: null, apn: null, mqtt: false });
+    });
+
+    it("counts by image, model, certificate, CA and APN from the counts kept at import", async () => {
+      const store = await seeded(c);
+      const by = <T extends Record<string, unknown>>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
+      assert.deepEqual(by(await store.graph.imageCounts()), by([{ model_id: "m1", firmware_version: "1.0", devices: 1 }, { model_id: "m1", firmware_version: "1.1", devices: 1 }]));
+      assert.deepEqual(await store.graph.modelCounts(), [{ model_id: "m1", devices: 2 }]);
+      assert.deepEqual(by(await store.graph.certificateCounts()), by([{ fingerprint: "a".repeat(64), devices: 1 }, { fingerprint: "b".repeat(64), devices: 1 }]));
+      assert.deepEqual(by(await store.graph.caCounts()), by([{ issuer_fingerprint: "c".repeat(64), issuer: "CN=Device CA,O=Acme", devices: 1 }, { issuer_fingerprint: null, issuer: "CN=Old CA", devices: 1 }]));
+      assert.deepEqual(await store.graph.apnCounts(), [{ apn: "iot.acme", devices: 1 }]);
+      assert.equal(await store.graph.issuerSubject("c".repeat(64)), "CN=Device CA,O=Acme");
+    });
+
+    it("selects devices by APN, IMSI prefix, issuer and credential holders, without counting one twice", async () => {
+      const store = await seeded(c);
+      const n = async (sel: Parameters<Store["graph"]["affected"]>[0]) => {
+        const a = await store.graph.affected(sel, 5);
+        return [a.rows.reduce((x, r) => x + r.devices, 0), a.mqtt, a.mqtt_sample.join(","), a.certificates];
+      };
+      assert.deepEqual(await n({ apn: "iot.acme" }), [1, 1, "d-1", 0]);
+      assert.deepEqual(await n({ mccmnc: "26201" }), [1, 1, "d-1", 0]);
+      assert.deepEqual(await n({ mccmnc: "26202" }), [0, 0, "", 0]);
+      assert.deepEqual(await n({ issuer_fingerprint: "c".repeat(64) }), [1, 1, "d-1", 1]);
+      assert.deepEqual(await n({ issuer: "CN=Old CA" }), [1, 0, "", 1]);
+      assert.deepEqual(await n({ holders: { device_ids: ["d-1", "d-3"], models: [{ model: "m1" }] } }), [3, 1, "d-1", 0]);
+      assert.deepEqual(await n({ holders: { device_ids: ["d-2"], models: [{ model: "m1", firmware: "1.0" }] } }), [2, 1, "d-1", 0]);
+    });
+
+    it("groups credentials by secret in the database: the nodes a device or model holds, and the ranking", async () => {
+      const store = await seeded(c);
+      assert.deepEqual(await store.graph.credentialNodes("d-2", false, "ssh", "root"), [{ name: "d-1/ssh/root", device_ids: ["d-1", "d-2"], models: [] }]);
+      assert.deepEqual(await store.graph.credentialNodes("d-1", false, "http", "admin"), [{ name: "model:m1/http/admin", device_ids: [], models: [{ model: "m1", firmware: "1.0" }] }]);
+      assert.deepEqual(await store.graph.credentialNodes("d-2", false, "http", "admin"), [], "d-2 runs 1.1, not the 1.0 the model credential is for");
+      assert.deepEqual(await store.graph.credentialNodes("m1", true, "http", "admin"), [{ name: "model:m1/http/admin", device_ids: [], models: [{ model: "m1", firmware: "1.0" }] }]);
+      assert.equal(await store.graph.credentialNodes("nope", false, "ssh", "root"), undefined);
+      assert.equal(await store.graph.credentialNodes("nope", true, "ssh", "root"), undefined);
+      const r = await store.graph.rankCredentials(1);
+      assert.deepEqual(r, { counted: 3, nodes: [{ name: "d-1/ssh/root", service: "ssh", username: "root", devices: 2 }, { name: "d-3/ssh/root", service: "ssh", username: "root", devices: 1 }, { name: "model:m1/http/admin", service: "http", username: "admin", devices: 1 }] });
+      assert.deepEqual(await store.graph.rankCredentials(2, 5), { counted: 1, nodes: [r.nodes[0]] });
+      assert.deepEqual((await store.graph.rankCredentials(1, 1)).nodes, [r.nodes[0]]);
+      assert.ok(!JSON.stringify(r).includes("lwk1") && !JSON.stringify(r).includes("$1$"), "no secret");
     });
 
     it("reads certificates with their issuers, and the issuing certificate's fingerprint when known", async () => {

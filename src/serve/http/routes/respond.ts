@@ -244,6 +244,6 @@ export const respondRoutes = [
     summary: "The largest blast radius of every CA, credential, firmware image, component and endpoint",
     query: z.object({ kinds: z.string().optional().describe(`Comma-separated: ${RANKABLE_KINDS.join(", ")}.`), limit: z.coerce.number().int().min(1).max(100_000).default(25) }),
     response: z.object({ fleet_devices: z.number(), nodes: z.array(RankedNodeOut), counted: z.record(z.string(), z.number()) }).meta({ id: "WhatifRanking" }),
-    handler: async (ctx) => rankAll(ctx.store, { limit: ctx.query.limit, ...(ctx.query.kinds !== undefined ? { kinds: rankableKinds(ctx.query.kinds) } : {}) }),
+    handler: async (ctx) => rankAll(ctx.store, { limit: ctx.query.limit, perKind: ctx.query.limit, ...(ctx.query.kinds !== undefined ? { kinds: rankableKinds(ctx.query.kinds) } : {}) }),
   }),
 ];

@@ -78,4 +78,36 @@ export const fleetMigrations: Migration[] = [
       CREATE TRIGGER devices_groups_delete AFTER DELETE ON devices FOR EACH ROW WHEN (OLD.groups <> '') EXECUTE FUNCTION device_groups_sync();
     `,
   },
+  {
+    area: "fleet",
+    version: 4,
+    // What the what-if graph links devices by (whatif/), as columns, so a question about a CA, a provider or the whole
+    // fleet never parses a million documents: whether the device has an MQTT client id, its APN (lower case), the
+    // first six digits of its IMSI (MCC + MNC + one), and its certificate's issuer (name, and the issuing
+    // certificate's SHA-256 when the device's file carried it; NULL without a stored certificate). Filled at import;
+    // the issuer also when a certificate is stored again. device_cells counts devices per combination of these and the
+    // list columns, at the end of every import: what whatif's counts read instead of the devices. Derived: not copied.
+    up: `
+      ALTER TABLE devices ADD COLUMN mqtt INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN apn TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN mccmnc TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN issuer TEXT;
+      ALTER TABLE devices ADD COLUMN issuer_fingerprint TEXT;
+      UPDATE devices SET
+        mqtt = CASE WHEN doc::json->>'mqtt_client_id' IS NOT NULL THEN 1 ELSE 0 END,
+        apn = lower(COALESCE(doc::json->>'sim_apn', '')),
+        mccmnc = CASE WHEN length(doc::json->>'imsi') >= 6 THEN substr(doc::json->>'imsi', 1, 6) ELSE '' END
+      WHERE doc LIKE '%"mqtt_client_id"%' OR doc LIKE '%"sim_apn"%' OR doc LIKE '%"imsi"%';
+      UPDATE devices d SET issuer = c.doc::json->>'issuer', issuer_fingerprint = c.doc::json->>'issuer_fingerprint'
+        FROM certificates c WHERE c.fingerprint = d.cert_fingerprint;
+      CREATE INDEX devices_issuer ON devices (issuer_fingerprint, cert_fingerprint COLLATE "C") WHERE issuer_fingerprint IS NOT NULL;
+      CREATE INDEX credentials_secret ON credentials (service, username, secret_kind, secret, device_id);
+      CREATE TABLE device_cells (
+        model_id TEXT, firmware_version TEXT NOT NULL, country TEXT NOT NULL, groups TEXT NOT NULL, apn TEXT NOT NULL, mccmnc TEXT NOT NULL,
+        issuer TEXT, issuer_fingerprint TEXT, devices BIGINT NOT NULL, mqtt BIGINT NOT NULL
+      );
+      INSERT INTO device_cells SELECT model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, COUNT(*), SUM(mqtt)
+        FROM devices GROUP BY model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint;
+    `,
+  },
 ];

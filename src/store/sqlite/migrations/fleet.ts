@@ -74,4 +74,38 @@ export const fleetMigrations: Migration[] = [
       END;
     `,
   },
+  {
+    area: "fleet",
+    version: 4,
+    // What the what-if graph links devices by (whatif/), as columns, so a question about a CA, a provider or the whole
+    // fleet never parses a million documents: whether the device has an MQTT client id, its APN (lower case), the
+    // first six digits of its IMSI (MCC + MNC + one), and its certificate's issuer (name, and the issuing
+    // certificate's SHA-256 when the device's file carried it; NULL without a stored certificate). Filled at import;
+    // the issuer also when a certificate is stored again. device_cells counts devices per combination of these and the
+    // list columns, at the end of every import: what whatif's counts read instead of the devices. Derived: not copied.
+    up: `
+      ALTER TABLE devices ADD COLUMN mqtt INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN apn TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN mccmnc TEXT NOT NULL DEFAULT '';
+      ALTER TABLE devices ADD COLUMN issuer TEXT;
+      ALTER TABLE devices ADD COLUMN issuer_fingerprint TEXT;
+      UPDATE devices SET
+        mqtt = json_extract(doc, '$.mqtt_client_id') IS NOT NULL,
+        apn = lower(IFNULL(json_extract(doc, '$.sim_apn'), '')),
+        mccmnc = CASE WHEN length(json_extract(doc, '$.imsi')) >= 6 THEN substr(json_extract(doc, '$.imsi'), 1, 6) ELSE '' END
+      WHERE instr(doc, '"mqtt_client_id"') > 0 OR instr(doc, '"sim_apn"') > 0 OR instr(doc, '"imsi"') > 0;
+      UPDATE devices SET
+        issuer = (SELECT json_extract(c.doc, '$.issuer') FROM certificates c WHERE c.fingerprint = devices.cert_fingerprint),
+        issuer_fingerprint = (SELECT json_extract(c.doc, '$.issuer_fingerprint') FROM certificates c WHERE c.fingerprint = devices.cert_fingerprint)
+      WHERE cert_fingerprint IS NOT NULL;
+      CREATE INDEX devices_issuer ON devices (issuer_fingerprint, cert_fingerprint) WHERE issuer_fingerprint IS NOT NULL;
+      CREATE INDEX credentials_secret ON credentials (service, username, secret_kind, secret, device_id);
+      CREATE TABLE device_cells (
+        model_id TEXT, firmware_version TEXT NOT NULL, country TEXT NOT NULL, groups TEXT NOT NULL, apn TEXT NOT NULL, mccmnc TEXT NOT NULL,
+        issuer TEXT, issuer_fingerprint TEXT, devices INTEGER NOT NULL, mqtt INTEGER NOT NULL
+      );
+      INSERT INTO device_cells SELECT model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, COUNT(*), SUM(mqtt)
+        FROM devices GROUP BY model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint;
+    `,
+  },
 ];
