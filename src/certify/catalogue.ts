@@ -55,7 +55,7 @@ export function parseCatalogue(yamlText: string, file: string): Catalogue {
   const src = readYaml(yamlText, file);
   const errors = src.issues.filter((i) => i.severity === "error");
   if (errors.length) throw new CatalogueError(errors);
-  const parsed = CatalogueSchema.safeParse(src.doc.toJS());
+  const parsed = CatalogueSchema.safeParse(src.value);
   if (!parsed.success) {
     throw new CatalogueError(parsed.error.issues.map((i) => nodeIssue(src, nodeAtPath(src.doc, i.path), `${i.path.join(".")}: ${i.message}`)));
   }
