@@ -18,6 +18,9 @@ import type { Rec } from "./read/rec.ts";
 import { normalizeMac } from "../core/coerce.ts";
 import { fmtDuration } from "./detectors/text.ts";
 
+
+/** Ticks caught up at most when event time jumps (a week of one-minute ticks). */
+const MAX_CATCH_UP = 10_080;
 export interface EngineOptions {
   detectors: readonly Detector[];
   /** Parameters per detector id; missing ones take the defaults. */
@@ -151,7 +154,7 @@ export class Engine {
     if (ts < this.now) return this.late(rec);
     if (ts > this.now) {
       this.now = ts;
-      if (ts >= this.nextTick) this.tick(ts);
+      if (ts >= this.nextTick) this.catchUp(ts);
     }
     const first = this.fleet.first.a;
     if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(ts / 1000));
@@ -202,7 +205,7 @@ export class Engine {
   /** Moves event time forward without a record (live transports call this on a timer; replays at the end). */
   advance(now: number): void {
     if (now > this.now) this.now = now;
-    if (this.now >= this.nextTick) this.tick(this.now);
+    if (this.now >= this.nextTick) this.catchUp(this.now);
   }
 
   /** When the next tick is due (event time), for snapshots. */
@@ -267,7 +270,22 @@ export class Engine {
     return this.runs.map((r) => r.detector.id);
   }
 
-  private tick(now: number): void {
+  /**
+   * Ticks fall on a fixed grid of event time (multiples of `tickMs`) and every grid point passed gets its tick, in
+   * order, however time moved: by records (a replay) or by `advance` from a wall-clock timer between bodies (live
+   * ingest). When a tick ran at the time it was noticed instead, a live run ticked wherever its timer happened to
+   * fire, and in minutes a replay skipped for want of a record, so detectors judging at ticks (device-silent's sweep,
+   * the alert book's expiry) saw other times than a replay of the same records: the same silence was raised seconds
+   * or a minute apart, under another id. A jump of more than MAX_CATCH_UP ticks (a device clock off by years) ticks
+   * only at its end.
+   */
+  private catchUp(at: number): void {
+    if (!Number.isFinite(this.nextTick) || at - this.nextTick > MAX_CATCH_UP * this.tickMs) return this.tick(at);
+    while (this.nextTick <= at) this.tick(this.nextTick);
+  }
+
+  private tick(at: number): void {
+    const now = Math.floor(at / this.tickMs) * this.tickMs;
     this.refreshClock();
     for (const r of this.runs) r.run.tick?.(now);
     this.book.expire(now);

@@ -90,6 +90,28 @@ describe("live detection", () => {
     assert.deepEqual(core(live2.checkpoint().alerts), core(replay.alerts));
   });
 
+  it("gives a replay's alerts however often the wall-clock timer ticks between bodies", async () => {
+    // A loaded service ticks between most bodies: each tick moves event time to the newest record minus the hold, in
+    // minutes a replay skips for want of a record and before the first one. Ticks on a grid of event time (every
+    // grid point ticked in order) and device-silent's sweep on its own grid make that invisible; before, silences
+    // came seconds or a minute apart from the replay's, under other ids.
+    const inventory = await readInventoryFiles(sim.inventory!.devices, sim.inventory!.models, () => assert.fail());
+    const replay = runDetection({ files: sim.files, inventory, reference, onReject: () => assert.fail("reject") });
+    assert.ok(replay.alerts.some((a) => a.detector === "device-silent"), "the simulation has silences to notice");
+    const live = await startDetection(liveOptions(inventory));
+    for (let i = 0; i < lines.length; ) {
+      const file = lines[i]!.file;
+      let j = i;
+      while (j < lines.length && j - i < 37 && lines[j]!.file === file) j++;
+      assert.equal(live.push([headers[file]!, ...lines.slice(i, j).map((l) => l.text)].join("\n")).rejected, 0);
+      live.tick();
+      i = j;
+    }
+    live.drain();
+    live.engine.advance(live.engine.now);
+    assert.deepEqual(core(live.checkpoint().alerts), core(replay.alerts));
+  });
+
   it("counts records behind the buffer as late and gives them to the detectors that can use them", async () => {
     const live = await startDetection(liveOptions(undefined, { holdMs: 0 }));
     const t0 = Date.parse("2026-11-25T10:00:00Z");

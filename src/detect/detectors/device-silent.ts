@@ -77,7 +77,11 @@ export const deviceSilent = defineDetector({
       },
       tick(now) {
         if (now < nextSweep) return;
-        nextSweep = now + p.sweep_minutes * 60_000;
+        // Sweeps on a fixed grid of event time (every sweep_minutes from the epoch), not sweep_minutes after the first
+        // tick: where a run happened to start (a live engine ticks before its first record, a restart mid-way) must
+        // not decide in which minute a silence is noticed.
+        const every = p.sweep_minutes * 60_000;
+        nextSweep = (Math.floor(now / every) + 1) * every;
         const t = now / 1000;
         const n = last.a.length;
         const minSilence = p.min_silence_minutes * 60;
