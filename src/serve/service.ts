@@ -101,7 +101,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     dataDir: o.dataDir,
     httpMetrics: new HttpMetrics(),
     scans,
-    writesPaused: () => (o.store.engine === "sqlite" && scans.running ? `a scan (job ${scans.running.id}) holds the SQLite store's write lock; try again when it has finished (PostgreSQL stores have no such pause)` : undefined),
+    writeLockHeld: () => o.store.engine === "sqlite" && scans.running !== undefined,
     openapi: () => doc,
     ready: async () => {
       try {

@@ -37,7 +37,7 @@ export async function authenticate(req: IncomingMessage, deps: ServiceDeps, now:
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (!m) throw new LongwatchError("unauthenticated", "Authorization must be `Bearer <token>`", { reason: "scheme" });
     const t = await tokenFor(deps.store, m[1]!, now);
-    if ((!t.last_used_at || Date.parse(t.last_used_at) < now - TOUCH_EVERY_MS) && deps.writesPaused() === undefined) {
+    if ((!t.last_used_at || Date.parse(t.last_used_at) < now - TOUCH_EVERY_MS) && !deps.writeLockHeld()) {
       await deps.store.access.touchToken(t.id, new Date(now).toISOString()).catch((e: unknown) => deps.log("warn", "could not record a token's use", { token: t.name, error: String(e) }));
     }
     return { principal: { kind: "token", name: t.name, role: t.role, token_id: t.id }, via: "token" };

@@ -28,10 +28,10 @@ export interface ServiceDeps {
   httpMetrics: HttpMetrics;
   scans: ScanJobs;
   /**
-   * Why changes cannot be written now, if so: on SQLite a scan job holds the store's one write lock until it commits,
-   * and a write would wait for it synchronously (blocking every request), so changes are refused at once (503).
+   * True while a scan job holds SQLite's one write lock. Changes made meanwhile wait for it (on timers: the event loop
+   * stays free, store/sqlite); only best-effort writes (a token's last use) are skipped rather than hold up requests.
    */
-  writesPaused(): string | undefined;
+  writeLockHeld(): boolean;
   /** The OpenAPI document of the routes served. */
   openapi(): unknown;
   /** The respond settings (connectors, approvals, budget); the defaults when absent. */

@@ -163,11 +163,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOp
       principal = auth.principal;
       if (!roleAllows(auth.principal.role, route.role)) throw new LongwatchError("forbidden", `this needs the ${route.role} role; ${auth.principal.kind} "${auth.principal.name}" has ${auth.principal.role}`, { need: route.role, have: auth.principal.role });
     }
-    const paused = route.method !== "GET" && route.id !== "session.delete" && route.id !== "scans.start" ? deps.writesPaused() : undefined;
-    if (paused) {
-      headers["Retry-After"] = "5";
-      throw new LongwatchError("store_unavailable", paused);
-    }
     const rawParams: Record<string, string> = {};
     match.c.names.forEach((n, i) => {
       try {

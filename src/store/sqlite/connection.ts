@@ -49,6 +49,12 @@ export function requireTransaction(db: Database.Database, what: string): void {
   if (!db.inTransaction) throw new LongwatchError("internal", `${what} runs inside store.transaction()`);
 }
 
+/** SQLITE_BUSY (another connection holds the write lock) or SQLITE_LOCKED. */
+export function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
 /** SQLite's "locked", "not a database" and "cannot open" become store errors with a stable code. */
 export function storeError(e: unknown, file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): unknown {
   const code = (e as { code?: unknown } | null)?.code;

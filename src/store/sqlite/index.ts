@@ -1,7 +1,10 @@
 /**
  * The embedded store: one SQLite file (WAL). SQLite has one writer at a time, so this adapter runs every call and
- * every transaction through one connection in turn (a lock, first come first served); other processes wait for the
- * file's write lock (BUSY_TIMEOUT_MS) and get `store_unavailable` after that.
+ * every transaction through one connection in turn (a lock, first come first served). While another connection (a
+ * scan job's worker thread, another process) holds the file's write lock, a write here waits for it — without
+ * blocking the event loop: SQLite's own busy wait sleeps in the calling thread, which in the service would freeze every
+ * request for as long as the scan runs, so the connection's busy timeout is 0 and the wait is a retry on timers,
+ * with the connection free for reads meanwhile. After BUSY_TIMEOUT_MS it gives up with `store_unavailable`.
  */
 import type Database from "better-sqlite3";
 import { LongwatchError } from "../../core/errors.ts";
@@ -10,7 +13,7 @@ import { type Repositories, type Store, type StoreEnv, type StoreTx, systemEnv }
 import { SqliteAlerts } from "./alerts.ts";
 import { SqliteScale } from "./scale.ts";
 import { SqliteAssessments } from "./assessments.ts";
-import { BUSY_TIMEOUT_MS, openDatabase, storeError } from "./connection.ts";
+import { BUSY_TIMEOUT_MS, isBusy, openDatabase, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { SqliteFlows } from "./flows.ts";
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
   readonly live;
   readonly lists;
   private readonly lock = new Mutex();
+  private changes: Database.Statement | undefined;
   private readonly raw: Repositories;
   private closed = false;
 
@@ -92,18 +96,54 @@ export class SqliteStore implements Store {
     this.raw = repositories(db, env);
     const root = guarded(this.raw, async (what, call) => {
       assertOutside(this, what);
-      return this.lock.run(() => this.mapErrors(call));
+      // A call that hit the lock before changing anything is tried again; one that wrote and then hit it (two
+      // autocommit writes with another connection's transaction in between) is not: it fails as it always did.
+      return this.whenUnlocked(() => {
+        const before = this.totalChanges();
+        return call().catch((e: unknown) => {
+          throw isBusy(e) && this.totalChanges() === before ? new Busy(e) : e;
+        });
+      });
     });
     ({ fleet: this.fleet, findings: this.findings, vulns: this.vulns, alerts: this.alerts, assessments: this.assessments, tables: this.tables, flows: this.flows, responses: this.responses, scale: this.scale, graph: this.graph, access: this.access, live: this.live, lists: this.lists } = root);
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     assertOutside(this, "transaction");
-    return this.lock.run(async () => {
-      this.open();
-      await this.mapErrors(async () => this.db.exec("BEGIN IMMEDIATE"));
-      return this.runTx(fn, () => this.db.exec("COMMIT"), () => this.db.inTransaction && this.db.exec("ROLLBACK"));
-    });
+    const locked = Symbol("locked");
+    for (let wait = FIRST_WAIT_MS, deadline = Date.now() + this.busyTimeoutMs; ; wait = Math.min(2 * wait, MAX_WAIT_MS)) {
+      const out = await this.lock.run(async () => {
+        this.open();
+        try {
+          this.db.exec("BEGIN IMMEDIATE");
+        } catch (e) {
+          // Another connection writes: wait outside the lock, so this connection serves reads meanwhile.
+          if (isBusy(e) && Date.now() < deadline) return locked;
+          throw storeError(e, this.location, this.busyTimeoutMs);
+        }
+        return this.runTx(fn, () => this.db.exec("COMMIT"), () => this.db.inTransaction && this.db.exec("ROLLBACK"));
+      });
+      if (out !== locked) return out as T;
+      await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  /** Runs a call under the connection's lock; while another connection holds the write lock, waits on timers and tries again. */
+  private async whenUnlocked<R>(call: () => Promise<R>): Promise<R> {
+    for (let wait = FIRST_WAIT_MS, deadline = Date.now() + this.busyTimeoutMs; ; wait = Math.min(2 * wait, MAX_WAIT_MS)) {
+      try {
+        return await this.lock.run(() => this.mapErrors(call));
+      } catch (e) {
+        if (!(e instanceof Busy)) throw e;
+        if (Date.now() >= deadline) throw storeError(e.original, this.location, this.busyTimeoutMs);
+      }
+      await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  private totalChanges(): number {
+    this.changes ??= this.db.prepare("SELECT total_changes() AS n").pluck();
+    return this.changes.get() as number;
   }
 
   /** Runs `fn` with a transaction object until it settles, then ends the transaction (commit or roll back). */
@@ -146,8 +186,20 @@ export class SqliteStore implements Store {
     try {
       return await call();
     } catch (e) {
-      throw storeError(e, this.location, this.busyTimeoutMs);
+      throw e instanceof Busy ? e : storeError(e, this.location, this.busyTimeoutMs);
     }
+  }
+}
+
+/** The first wait for another connection's write lock, doubling up to MAX_WAIT_MS. */
+const FIRST_WAIT_MS = 5;
+const MAX_WAIT_MS = 250;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SQLITE_BUSY before the call changed anything: safe to try again. */
+class Busy extends Error {
+  constructor(readonly original: unknown) {
+    super("the store is locked by another connection");
   }
 }
 
@@ -195,5 +247,7 @@ export function openSqliteStore(file: string, env: StoreEnv = systemEnv, opts: {
     db.close();
     throw storeError(e, file, busy);
   }
+  // Migrations above waited in SQLite's own busy handler (nothing else runs yet); from now on the wait is the store's.
+  if (file !== ":memory:") db.pragma("busy_timeout = 0");
   return new SqliteStore(db, file, env, busy);
 }
