@@ -8,6 +8,13 @@
  * redelivery is recognised by its stream sequence. A checkpoint is written with the alerts it raised in one
  * transaction, under the lease's epoch, and only then are its messages acknowledged. Alerts are upserted by id
  * (detector, device, key, first sighting), so records processed again after a crash raise nothing twice.
+ *
+ * Liveness: the broker's view of a consumer can disagree with what the unit received — a nats-server killed mid-way
+ * keeps deliveries it had written out but that never reached the unit, and holds them for `ack_wait` (2 minutes)
+ * before it sends them again; a pull can wait on a connection that is gone. So the unit re-creates its consumer
+ * from its own position (the stream sequence after the last message it took in) whenever it cannot be sure of it:
+ * after every reconnect, when a delivery sequence is skipped, when the broker says it delivered more than arrived,
+ * when a pull misses its heartbeats or fails, and when a pull outlives its expiry (a watchdog ends it).
  */
 import { AckPolicy, DeliverPolicy, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -68,6 +75,15 @@ export class Unit {
   private stopping = false;
   private lost = false;
   private loop: Promise<void> | undefined;
+  /** Consumer delivery sequence of the last delivery taken from the current consumer (0: none since it was created). */
+  private delivered = 0;
+  /** Set on a reconnect (or a skipped delivery): the consumer is re-created before anything more is taken. */
+  private resync: string | undefined;
+  private status: { stop(): void } | undefined;
+  private connected = true;
+  private batch: { stop(err?: Error): void } | undefined;
+  /** Consumers re-created to get back in step with the broker (for logs and tests). */
+  resyncs = 0;
   readonly part: number;
 
   constructor(private readonly o: UnitOptions) {
@@ -111,6 +127,7 @@ export class Unit {
       this.meta = { ...this.meta, ...(JSON.parse(cp.meta) as Partial<Meta>) };
     }
     await this.recreateConsumer();
+    this.watchConnection();
     this.lastCheckpoint = Date.now();
     this.o.log(`${this.name}: taken (epoch ${this.epoch}), from stream sequence ${this.seq + 1}${cp ? `, ${cp.records} records so far` : ""}`);
     this.loop = this.run();
@@ -120,7 +137,9 @@ export class Unit {
   async stop(commit: boolean): Promise<void> {
     this.stopping = true;
     if (!commit) this.lost = true;
+    this.batch?.stop();
     await this.loop;
+    this.status?.stop();
     if (commit && !this.lost) await this.checkpoint().catch((e: unknown) => this.o.log(`${this.name}: last checkpoint failed: ${(e as Error).message}`));
     this.live?.close();
   }
@@ -148,26 +167,76 @@ export class Unit {
       max_ack_pending: 20_000,
     });
     this.consumer = await jetstream(this.o.nc).consumers.get(layout.stream, name);
+    this.delivered = 0;
+  }
+
+  /**
+   * After a reconnect the broker may have restarted and kept a consumer state ahead of (or behind) what arrived here:
+   * the pull in flight is ended and the consumer re-created from the unit's position before anything more is taken.
+   */
+  private watchConnection(): void {
+    const status = this.o.nc.status() as AsyncIterable<{ type: string }> & { stop(): void };
+    this.status = status;
+    void (async () => {
+      for await (const s of status) {
+        if (s.type === "disconnect") this.connected = false;
+        if (s.type !== "reconnect" || this.stopping) continue;
+        this.connected = true;
+        this.lastMessage = Date.now();
+        this.resync = "reconnected to the broker";
+        this.batch?.stop();
+      }
+    })().catch(() => undefined);
+  }
+
+  /** Ends a resync: the consumer is re-created from the stream sequence after the last message taken in. */
+  private async resyncConsumer(): Promise<void> {
+    const why = this.resync!;
+    this.resync = undefined;
+    this.consumer = undefined;
+    this.resyncs++;
+    // Not a quiet stream: what the unit holds waits for what the new consumer delivers.
+    this.lastMessage = Date.now();
+    this.o.log(`${this.name}: ${why}: consumer re-created from stream sequence ${this.seq + 1}`);
+    await this.recreateConsumer();
   }
 
   private async run(): Promise<void> {
     let wait = 100;
+    const expires = 1000;
     while (!this.stopping) {
       try {
+        if (this.resync) await this.resyncConsumer();
         if (!this.consumer) await this.recreateConsumer();
-        const batch = await this.consumer!.fetch({ max_messages: 64, expires: 1000 });
+        const batch = await this.consumer!.fetch({ max_messages: 64, expires });
+        this.batch = batch;
+        // A pull ends by itself within its expiry (or misses heartbeats and fails); one that does not is stuck.
+        const watchdog = setTimeout(() => {
+          this.resync ??= `a pull did not end ${expires + 4000} ms after it was sent`;
+          batch.stop();
+        }, expires + 4000);
         let got = 0;
-        for await (const m of batch) {
-          got++;
-          this.take(m);
-          if (this.stopping) break;
+        try {
+          for await (const m of batch) {
+            if (this.resync || this.stopping) break;
+            const ds = m.info.deliverySequence;
+            if (ds > this.delivered + 1) {
+              // Deliveries the broker made never arrived (a broker restart, a second puller on this consumer): a
+              // consumer numbers its deliveries from 1 without gaps, and taking this one would skip them for good.
+              this.resync = `deliveries ${this.delivered + 1}-${ds - 1} never arrived`;
+              break;
+            }
+            this.delivered = ds;
+            got++;
+            this.take(m);
+          }
+        } finally {
+          clearTimeout(watchdog);
+          this.batch = undefined;
         }
+        if (this.resync || this.stopping) continue;
         if (got > 0) this.lastMessage = Date.now();
-        else if (this.live.stats.held > 0 && Date.now() - this.lastMessage >= (this.o.quietMs ?? 5000)) {
-          // Quiet, and the broker confirms nothing more is waiting on these subjects (not a consumer being recreated).
-          if ((await this.consumer!.info()).num_pending === 0) this.drainQuiet();
-          else this.lastMessage = Date.now();
-        }
+        else await this.idle();
         if ((this.unacked.length > 0 || this.drained) && Date.now() - this.lastCheckpoint >= this.o.checkpointMs) await this.checkpoint();
         wait = 100;
       } catch (e) {
@@ -180,12 +249,43 @@ export class Unit {
         this.o.log(`${this.name}: ${(e as Error).message}; trying again`);
         // A broker outage is not a quiet stream: the records held wait for what comes after it.
         this.lastMessage = Date.now();
-        // The consumer may be gone (a broker that lost it): recreate it from what was taken in.
+        // The consumer may be gone or out of step (heartbeats missed, a broker that lost it): re-create it.
         this.consumer = undefined;
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(wait * 2, 2000);
       }
     }
+  }
+
+  /**
+   * A pull ended with nothing. Asks the broker about the consumer: when it says it delivered more than arrived here,
+   * the rest was lost on the way (a broker killed with deliveries in flight: it would send them again only after
+   * `ack_wait`), so the consumer is re-created. When nothing is pending and the unit has been quiet long enough,
+   * the records held for ordering are processed.
+   */
+  private async idle(): Promise<void> {
+    const info = await this.consumer!.info();
+    if (info.delivered.consumer_seq > this.delivered) {
+      this.resync = `the broker delivered ${info.delivered.consumer_seq} messages but ${this.delivered} arrived`;
+      return;
+    }
+    if (this.live.stats.held > 0 && this.connected && Date.now() - this.lastMessage >= (this.o.quietMs ?? 5000)) {
+      // Quiet, and the broker confirms nothing more is waiting on these subjects — by the consumer and by the stream
+      // itself: a consumer asked while the broker recovers after a restart can say nothing is pending when there is.
+      if (info.num_pending === 0 && (await this.lastOnSubjects()) <= this.seq) this.drainQuiet();
+      else this.lastMessage = Date.now();
+    }
+  }
+
+  /** The stream sequence of the last message on this unit's subjects (0: none). */
+  private async lastOnSubjects(): Promise<number> {
+    const { jsm, layout } = this.o;
+    if (this.part === FLEET_UNIT) return (await jsm.streams.info(layout.stream)).state.last_seq;
+    const m = await jsm.streams.getMessage(layout.stream, { last_by_subj: partitionSubject(layout.prefix, this.part) }).catch((e: unknown) => {
+      if (/no message found|not found/i.test((e as Error).message)) return null;
+      throw e;
+    });
+    return m?.seq ?? 0;
   }
 
   private take(m: JsMsg): void {
