@@ -35,7 +35,7 @@ export interface ScanOptions {
   config?: string;
   /** Stop at the first rejected record and change nothing. */
   strict?: boolean;
-  /** The inventory's text encoding (detected when not given). */
+  /** The inventory's and credentials file's text encoding (detected when not given). */
   encoding?: TextEncodingName;
   /** Delete stored devices the inventory no longer contains. */
   prune?: boolean;
@@ -68,7 +68,7 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
   // checked once the inventory is in). Under `strict` they wait until the inventory passed, as a stop must leave them
   // out too; the audit then reads the store instead.
   const streamAudit = !(o.strict && o.credentials);
-  const importCreds = (into: StoreTx, deferDeviceCheck: boolean) => importCredentials({ store: into, file: o.credentials!, keyedDigest: o.keyedDigest, onIssue: o.onIssue, deferDeviceCheck });
+  const importCreds = (into: StoreTx, deferDeviceCheck: boolean) => importCredentials({ store: into, file: o.credentials!, keyedDigest: o.keyedDigest, onIssue: o.onIssue, deferDeviceCheck, ...(o.encoding ? { encoding: o.encoding } : {}) });
   let credentials = o.credentials && streamAudit ? await importCreds(store, true) : undefined;
   const auditOptions: AuditOptions = {
     store,

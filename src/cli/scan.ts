@@ -58,7 +58,7 @@ export const scanCommand: CommandModule = {
       .option("--out <file>", "write the report to a file (the summary still goes to the terminal)")
       .addOption(new Option("--fail-on <severity>", "exit with code 4 when an open finding is at least this severe").choices([...SEVERITIES]))
       .option("--strict", "stop at the first rejected record and change nothing")
-      .addOption(encodingOption("the inventory"))
+      .addOption(encodingOption("the inventory and credentials files"))
       .option("--prune", "delete stored devices that the inventory no longer contains")
       .option("--rejects <file>", "write every rejected record (file, line, column, reason) to this CSV")
       .option("--allow-outside-certs", "let cert_file paths point outside the inventory's folder")

@@ -43,3 +43,16 @@ describe("import --encoding", () => {
     assert.match(guessed.stdout + guessed.stderr, /not valid UTF-8 at byte/);
   });
 });
+
+describe("scan --encoding", () => {
+  it("applies to the credentials file too", async () => {
+    const t = tmpDir();
+    const devices = t.write("d.csv", "device_id\nd1\n");
+    const creds = join(t.dir, "creds.csv");
+    writeFileSync(creds, Buffer.from("device_id,service,username,password\nd1,ssh,b\u00e4r,secret\n", "latin1"));
+    const told = await cli(["--data", join(t.dir, "a"), "scan", devices, "--credentials", creds, "--encoding", "windows-1252", "--now", "2026-11-25"]);
+    assert.doesNotMatch(told.stdout + told.stderr, /not valid UTF-8/);
+    const guessed = await cli(["--data", join(t.dir, "b"), "scan", devices, "--credentials", creds, "--now", "2026-11-25"]);
+    assert.match(guessed.stdout + guessed.stderr, /not valid UTF-8 at byte/);
+  });
+});
