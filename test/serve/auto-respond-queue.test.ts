@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { allRules } from "../../src/audit/rules/index.ts";
+import { runScan } from "../../src/audit/scan.ts";
+import { keyedDigester } from "../../src/inventory/secrets.ts";
 import { RespondSettingsSchema } from "../../src/respond/settings.ts";
+import { createPipeline, pipelineConfig } from "../../src/serve/pipeline/index.ts";
 import { createAutoResponder } from "../../src/serve/pipeline/auto-respond.ts";
 import { openStore } from "../../src/store/open.ts";
 import { serializeDevice } from "../../src/store/store.ts";
@@ -69,5 +73,30 @@ describe("automatic response queue", () => {
     assert.deepEqual([p2.items.map((l) => l.alert_id), p2.next_page_token], [["al-1"], null]);
     assert.deepEqual((await page("alert_id=al-2")).items.map((l) => l.alert_id), ["al-2"]);
     assert.equal((await svc.fetch("/api/v1/dead-letters", { token: null })).status, 401);
+  });
+
+  it("after a re-audit, rule playbooks run on the findings that scan saw first, and not again on the next", async () => {
+    const tmp = tmpDir();
+    const store = await openStore(`sqlite:${tmp.dir}/lw.db`);
+    after(() => store.close());
+    await store.fleet.upsertModels([{ model_id: "fixed-fw", ota_capable: false }]);
+    await importRows(store, ["m1", "m2"].map((id) => serializeDevice({ device_id: id, model_id: "fixed-fw" })));
+    const settings = RespondSettingsSchema.parse({
+      connectors: { webhooks: { maker: { url: "http://127.0.0.1:9/hook", secret: { env: "LW_TEST_MAKER" } } } },
+      playbooks: [{ name: "ask-maker", when: { rule: ["no-ota"], severity: "info" }, action: "webhook", params: { webhook: "maker" } }],
+    });
+    const audit = () => runScan({ store, rules: allRules, now: Date.parse("2026-11-25T12:00:00Z"), keyedDigest: keyedDigester(Buffer.alloc(32, 1)), onIssue: () => undefined });
+    const p = createPipeline({ store, config: pipelineConfig({ audit: { every_minutes: 0, on_inventory_change: false } }), respond: settings, audit, sources: false });
+    await p.start();
+    after(() => p.stop());
+    await p.reaudit("test");
+    const proposed = await store.responses.list({ limit: 10 });
+    assert.deepEqual(proposed.map((r) => `${r.action} ${r.target.id} ${r.state} ${r.proposer}`).sort(), ["webhook m1 proposed longwatch:playbook:ask-maker", "webhook m2 proposed longwatch:playbook:ask-maker"]);
+    assert.equal(p.metrics().respond?.findings, 1, "one no-ota finding (the model's group of two devices)");
+    // The person declines both; the next re-audit sees the finding again (unchanged, not new): nothing is proposed.
+    for (const r of proposed) await store.responses.update({ ...r, state: "rejected", version: r.version + 1 });
+    await p.reaudit("test again");
+    assert.equal((await store.responses.list({ limit: 10 })).length, 2);
+    assert.equal(p.metrics().respond?.findings, 1);
   });
 });

@@ -8,12 +8,16 @@
  * alert updated a thousand times is one trigger); the respond engine itself refuses a second response under way for
  * the same action and target, so a restart that replays the journal proposes nothing twice. One alert is handled at
  * a time, so the budget check and the apply that uses it cannot interleave. The pause switch is read from the store
- * on every alert and every sweep: a pause through the API or the CLI stops the next change.
+ * on every alert and every sweep: a pause through the API or the CLI stops the next change. After each fleet re-audit
+ * the playbooks that name rules run on the findings that scan saw for the first time (status `new`), so a finding a
+ * person rejected the response to is not proposed again every hour.
  */
+import type { Finding } from "../../core/finding.ts";
 import type { Alert } from "../../core/record.ts";
 import { type PlaybookOutcome, type WaitingCode, playbooksFor, respondTo, sweep } from "../../respond/automatic.ts";
 import type { RespondDeps } from "../../respond/context.ts";
 import type { RespondSettings } from "../../respond/settings.ts";
+import { Mutex } from "../../store/guard.ts";
 import type { Store } from "../../store/store.ts";
 import type { DeadLetterStore } from "../../transport/sinks/dead-letter.ts";
 import { createQueuedSink } from "../../transport/sinks/queued-sink.ts";
@@ -27,6 +31,8 @@ export const RESPOND_SINK = "respond";
 export interface RespondStats {
   /** Alerts the playbooks ran on. */
   alerts: number;
+  /** New findings of re-audits the playbooks ran on. */
+  findings: number;
   proposed: number;
   applied: number;
   /** Proposed responses left for a person, by why. */
@@ -43,6 +49,8 @@ export interface RespondStats {
 export interface AutoResponder extends AlertSink {
   /** Reverses what is due now (the timer calls it); a sweep already running is awaited, not doubled. */
   sweep(): Promise<void>;
+  /** Runs the rule playbooks on the latest scan's new findings (the pipeline calls it after each re-audit). */
+  findings(): Promise<void>;
   respondStats(): RespondStats;
 }
 
@@ -69,21 +77,23 @@ export function wantsResponder(s: RespondSettings): boolean {
 export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
   // One deps object for the responder's life: the action context caches its secret source per deps.
   const deps: RespondDeps = { store: o.store, settings: o.settings, env: o.env, now: o.now };
-  const stats: RespondStats = { alerts: 0, proposed: 0, applied: 0, waiting: { manual: 0, irreversible: 0, disabled: 0, paused: 0, budget: 0 }, skipped: 0, errors: 0, reversed: 0, sweeps: 0, sweep_errors: 0 };
+  const stats: RespondStats = { alerts: 0, findings: 0, proposed: 0, applied: 0, waiting: { manual: 0, irreversible: 0, disabled: 0, paused: 0, budget: 0 }, skipped: 0, errors: 0, reversed: 0, sweeps: 0, sweep_errors: 0 };
   const seen = new Set<string>();
+  // Alerts and findings take turns: a budget check and the apply that spends it must not interleave.
+  const serial = new Mutex();
+  const ruleSet = new Set(o.settings.playbooks.flatMap((p) => p.when.rule ?? []));
 
-  const tally = (alert: Alert, out: PlaybookOutcome) => {
-    stats.alerts++;
+  const tally = (what: string, out: PlaybookOutcome) => {
     stats.proposed += out.proposed.length;
     stats.applied += out.applied.length;
     stats.skipped += out.skipped.length;
     stats.errors += out.errors.length;
-    for (const r of out.applied) o.log("info", `automatic response ${r.id}: ${r.action} applied to ${r.target.kind} ${r.target.id} (${r.state})`, { response: r.id, action: r.action, target: r.target.id, state: r.state, alert: alert.id, ttl_expires_at: r.ttl_expires_at });
+    for (const r of out.applied) o.log("info", `automatic response ${r.id}: ${r.action} applied to ${r.target.kind} ${r.target.id} (${r.state})`, { response: r.id, action: r.action, target: r.target.id, state: r.state, trigger: what, ttl_expires_at: r.ttl_expires_at });
     for (const w of out.waiting) {
       stats.waiting[w.code]++;
-      o.log("info", `response ${w.response.id}: ${w.response.action} on ${w.response.target.id} proposed, waiting for a person: ${w.why}`, { response: w.response.id, action: w.response.action, target: w.response.target.id, alert: alert.id, waiting: w.code });
+      o.log("info", `response ${w.response.id}: ${w.response.action} on ${w.response.target.id} proposed, waiting for a person: ${w.why}`, { response: w.response.id, action: w.response.action, target: w.response.target.id, trigger: what, waiting: w.code });
     }
-    for (const e of out.errors) o.log("warn", `playbook on alert ${alert.id}: ${e.target}: ${e.message}`, { alert: alert.id, target: e.target, stage: e.stage, error: e.message });
+    for (const e of out.errors) o.log("warn", `playbook on ${what}: ${e.target}: ${e.message}`, { trigger: what, target: e.target, stage: e.stage, error: e.message });
   };
 
   const deliverer: Deliverer = {
@@ -91,12 +101,13 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
     async deliver(notice) {
       let out: PlaybookOutcome;
       try {
-        out = await respondTo(deps, { alerts: [notice.alert] });
+        out = await serial.run(() => respondTo(deps, { alerts: [notice.alert] }));
       } catch (e) {
         // Nothing was decided (the store did not answer): the same alert may be tried again.
         return retryable(errorText(e));
       }
-      tally(notice.alert, out);
+      stats.alerts++;
+      tally(`alert ${notice.alert.id}`, out);
       // A failed apply is recorded as a failed response; a failed proposal left nothing, so the alert is dead-lettered.
       const lost = out.errors.filter((e) => e.stage === "propose");
       return lost.length === 0 ? SUCCESS : failure(lost.map((e) => `${e.target}: ${e.message}`).join("; "));
@@ -134,6 +145,21 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
   const timer = o.settings.automatic.enabled ? setInterval(() => void sweepNow(), o.settings.automatic.sweep_every) : undefined;
   timer?.unref();
 
+  const findingsNow = async (): Promise<void> => {
+    if (ruleSet.size === 0) return;
+    try {
+      const fresh: Finding[] = [];
+      for await (const page of o.store.findings.current()) for (const f of page) if (f.status === "new" && ruleSet.has(f.rule)) fresh.push(f);
+      if (fresh.length === 0) return;
+      const out = await serial.run(() => respondTo(deps, { findings: fresh }));
+      stats.findings += fresh.length;
+      tally(`${fresh.length} new finding(s)`, out);
+    } catch (e) {
+      stats.errors++;
+      o.log("error", `playbooks on the re-audit's new findings failed: ${errorText(e)}`, { error: errorText(e) });
+    }
+  };
+
   return {
     name: inner.name,
     type: inner.type,
@@ -148,6 +174,7 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
     stats: () => inner.stats(),
     respondStats: () => ({ ...stats, waiting: { ...stats.waiting } }),
     sweep: sweepNow,
+    findings: findingsNow,
     async shutdown(deadlineMs) {
       clearInterval(timer);
       const report = await inner.shutdown(deadlineMs);

@@ -175,6 +175,7 @@ export function renderPrometheus(m: PipelineMetrics): string {
   if (m.respond) {
     const r = m.respond;
     family("longwatch_respond_alerts_total", "counter", "Alerts the playbooks ran on (their queue is the sink named respond).", [["", r.alerts]]);
+    family("longwatch_respond_findings_total", "counter", "New findings of fleet re-audits the playbooks ran on.", [["", r.findings]]);
     family("longwatch_respond_responses_total", "counter", "Responses the playbooks proposed, and of them applied automatically.", [["outcome=\"proposed\"", r.proposed], ["outcome=\"applied\"", r.applied]]);
     family("longwatch_respond_waiting_total", "counter", "Proposed responses left for a person, by why.", Object.entries(r.waiting).map(([k, v]) => [`why="${k}"`, v]));
     family("longwatch_respond_errors_total", "counter", "Targets whose proposal or automatic apply failed.", [["", r.errors]]);

@@ -215,6 +215,7 @@ class LivePipeline implements Pipeline {
       ...(this.deps.dataDir ? { dataDir: this.deps.dataDir } : {}),
       clock: this.wall,
       log: this.log,
+      ...(this.responder ? { onAudited: () => this.responder!.findings() } : {}),
       onInventoryChange: async () => {
         const inv = await readInventoryStore(store);
         this.setGroups(inv);

@@ -28,6 +28,8 @@ export interface ReauditOptions {
   clock: () => number;
   log: PipelineLog;
   onInventoryChange(): Promise<void>;
+  /** After each re-audit that succeeded (the playbooks run on its new findings); its errors are its own to report. */
+  onAudited?(): Promise<void>;
 }
 
 export class Reaudit {
@@ -96,6 +98,7 @@ export class Reaudit {
       await this.run!();
       this.s.runs++;
       this.o.log("info", `fleet re-audited (${reason})`, { ms: Math.round(performance.now() - t0) });
+      await this.o.onAudited?.();
     } catch (e) {
       this.s.errors++;
       this.o.log("error", `fleet re-audit (${reason}) failed: ${(e as Error).message}`);
