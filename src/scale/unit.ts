@@ -210,14 +210,18 @@ export class Unit {
         if (!this.consumer) await this.recreateConsumer();
         const batch = await this.consumer!.fetch({ max_messages: 64, expires });
         this.batch = batch;
-        // A pull ends by itself within its expiry (or misses heartbeats and fails); one that does not is stuck.
-        const watchdog = setTimeout(() => {
-          this.resync ??= `a pull did not end ${expires + 4000} ms after it was sent`;
+        // A pull delivers or ends by itself within its expiry (or misses heartbeats and fails); one that does neither
+        // for 4 s more is stuck. The timer restarts at each message, so slow detection of a large batch is not "stuck".
+        const stuck = () => {
+          this.resync ??= `a pull neither delivered nor ended for ${expires + 4000} ms`;
           batch.stop();
-        }, expires + 4000);
+        };
+        let watchdog = setTimeout(stuck, expires + 4000);
         let got = 0;
         try {
           for await (const m of batch) {
+            clearTimeout(watchdog);
+            watchdog = setTimeout(stuck, expires + 4000);
             if (this.resync || this.stopping) break;
             const ds = m.info.deliverySequence;
             if (ds > this.delivered + 1) {

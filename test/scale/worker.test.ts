@@ -41,6 +41,12 @@ let inventory: DetectInventory;
 const db = skip ? "" : await throwawayDatabase();
 let reference: Map<string, string>;
 let published = 0;
+/** The records on the shared server, published once: each case reads them with its own store schema (so its own
+ * checkpoints, from sequence 1) and re-creates the stream's durable consumers when it takes its units. */
+let shared: Promise<StreamLayout> | undefined;
+// Named here, not in a case: testStream deletes the stream after the scope it is called in.
+const sharedNames = skip ? undefined : testStream();
+const sharedStream = () => (shared ??= publishTo(SHARED_NATS, sharedNames!));
 
 function storeUrl(schema: string): string {
   const u = new URL(db);
@@ -116,8 +122,7 @@ describe("scale-out workers", { skip }, () => {
   });
 
   it("an uninterrupted run gives the reference alerts", async () => {
-    const names = testStream();
-    const layout = await publishTo(SHARED_NATS, names);
+    const layout = await sharedStream();
     assert.ok(published >= 100_000, `${published} records`);
     const store = await openStore(storeUrl("reference"));
     const nc = await connectNats(SHARED_NATS, "test worker");
@@ -138,8 +143,7 @@ describe("scale-out workers", { skip }, () => {
   });
 
   it("kill -9 of workers at random points: same alerts, 0 lost, 0 twice; partitions move on leave and join", async () => {
-    const names = testStream();
-    const layout = await publishTo(SHARED_NATS, names);
+    const layout = await sharedStream();
     const url = storeUrl("killed");
     const store = await openStore(url);
     const seed = Number(process.env.LONGWATCH_TEST_SEED ?? Date.now() % 100_000);
@@ -184,12 +188,12 @@ describe("scale-out workers", { skip }, () => {
       await until("the new worker got a share", async () => (await owners()).has(c) && (await owners()).has(a));
       // Then kill at random points until the records are all through.
       for (let k = 0; k < 4; k++) {
-        await new Promise((res) => setTimeout(res, int(r, 300, 4000)));
+        await new Promise((res) => setTimeout(res, int(r, 300, 2500)));
         const names = [...procs.keys()];
         const victim = names[int(r, 0, names.length - 1)]!;
         procs.get(victim)!.kill("SIGKILL");
         procs.delete(victim);
-        await new Promise((res) => setTimeout(res, int(r, 0, 1500)));
+        await new Promise((res) => setTimeout(res, int(r, 0, 800)));
         startWorker();
       }
       await caughtUp(store, layout, await lastSequences(SHARED_NATS, layout), 240_000);
@@ -228,17 +232,18 @@ describe("scale-out workers", { skip }, () => {
   });
 
   it("a clean leave hands its units over at once", async () => {
-    const names = testStream();
-    const layout = await publishTo(SHARED_NATS, names);
+    const layout = await sharedStream();
     const store = await openStore(storeUrl("leave"));
     const nc = await connectNats(SHARED_NATS, "test worker");
-    const w1 = new ScaleWorker({ ...workerOptions(nc, store, layout, "l1"), leaseMs: 15_000 });
-    const w2 = new ScaleWorker({ ...workerOptions(nc, store, layout, "l2"), leaseMs: 15_000 });
+    // Long enough that an expiry is told apart from a hand-over, short enough that rounds come every 2.5 s.
+    const leaseMs = 7500;
+    const w1 = new ScaleWorker({ ...workerOptions(nc, store, layout, "l1"), leaseMs });
+    const w2 = new ScaleWorker({ ...workerOptions(nc, store, layout, "l2"), leaseMs });
     try {
       await w1.start();
       assert.equal(w1.held().length, P + 1);
       await w2.start();
-      // w1 hands over at its next round (every 5 s with a 15 s lease); w2 takes them at its next.
+      // w1 hands over at its next round (every leaseMs / 3); w2 takes them at its next.
       const end = Date.now() + 60_000;
       // Converged: 3 + 2, and the store agrees on who holds what.
       const split = async () => {
@@ -248,9 +253,9 @@ describe("scale-out workers", { skip }, () => {
       while ((await split()) !== "3,2,3,2" && Date.now() < end) await new Promise((res) => setTimeout(res, 200));
       assert.equal(await split(), "3,2,3,2");
       await w2.stop();
-      const end2 = Date.now() + 10_000;
-      while (w1.held().length < P + 1 && Date.now() < end2) await new Promise((res) => setTimeout(res, 200));
-      assert.equal(w1.held().length, P + 1, "taken back before the 15 s lease would have expired");
+      const left = Date.now();
+      while (w1.held().length < P + 1 && Date.now() - left < leaseMs - 500) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(w1.held().length, P + 1, `taken back before the ${leaseMs / 1000} s lease would have expired`);
     } finally {
       await w1.stop();
       await nc.close();
