@@ -20,9 +20,13 @@
  * Env: LONGWATCH_BENCH_MQTT (mqtt://127.0.0.1:1883), BENCH_MQTT_MESSAGES (50,000), BENCH_HTTP_RECORDS (1,000,000),
  * BENCH_DEVICES (the fleet, 10,000; its detection state is what a checkpoint writes), BENCH_DIST (the build to run, default dist/: another commit's build gives a same-run baseline), BENCH_HTTP_BATCH (10,000 lines per body), BENCH_RATE (20,000), BENCH_PER_MESSAGE (records per MQTT message in the
  * latency run and soak, 20), BENCH_LATENCY_S (20), BENCH_HOLD_MS (the reorder buffer, 0; see bench/RESULTS.md).
- * Flags: --soak-minutes N (0 skips the soak), --soak-seconds N (instead of minutes), --only a,b,c,d.
+ *   (e) with --only …,e: the event loop during a scan job over BENCH_SCAN_DEVICES (100,000) devices imported before
+ *       the service starts — /healthz answer times while the job runs vs as long before it, without and then with
+ *       the paced MQTT stream of (c) (target: nothing blocks the loop for more than 50 ms).
+ *
+ * Flags: --soak-minutes N (0 skips the soak), --soak-seconds N (instead of minutes), --only a,b,c,d[,e].
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -120,8 +124,9 @@ interface Service {
   metrics(): Promise<string>;
   stop(): Promise<number | null>;
 }
-async function startService(hook: string, topics: string[]): Promise<Service> {
+async function startService(hook: string, topics: string[], prepare?: (data: string) => void): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), "lw-bench-serve-"));
+  prepare?.(join(dir, "data"));
   const config = join(dir, "longwatch.yaml");
   writeFileSync(
     config,
@@ -339,6 +344,8 @@ interface StreamResult {
   lagMax: number;
   /** CPU seconds the service used per second of the stream. */
   cpuPerSecond: number;
+  /** /healthz answer times during the stream (the service's event-loop stalls show here, whatever its build). */
+  health: Probe;
 }
 
 async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRss: boolean): Promise<StreamResult> {
@@ -358,6 +365,7 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
   const c0 = cpuOf(svc.child.pid!);
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
+  const health = probeHealth(svc.url, () => performance.now() >= end);
   let nextRss = t0;
   let tick = 0;
   while (performance.now() < end) {
@@ -399,7 +407,72 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
     if (got === undefined) lost++;
     else latencies.push(got - at);
   }
-  return { seconds: took, records, latencies, lost, rss, lagMax, cpuPerSecond };
+  return { seconds: took, records, latencies, lost, rss, lagMax, cpuPerSecond, health: await health };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (e) the event loop during a scan job: the fleet imported by `longwatch scan` before the service starts, then a
+// scan job through the API while /healthz is asked every 20 ms (its answer time carries the loop's delay), against
+// the same probing for as long before the job.
+
+const SCAN_DEVICES = Number(process.env.BENCH_SCAN_DEVICES ?? 100_000);
+
+function importFleet(data: string): void {
+  const fleetDir = join(data, "..", "fleet");
+  progress(`(e) generating and importing ${fmt(SCAN_DEVICES)} devices`);
+  execFileSync(process.execPath, ["--import", "tsx", "-e", `import(${JSON.stringify(join(root, "bench/scan-fleet.ts"))}).then((m) => m.generateBenchFleet({ dir: ${JSON.stringify(fleetDir)}, devices: ${SCAN_DEVICES}, certs: ${Math.floor(SCAN_DEVICES / 10)}, seed: 1 }))`], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [join(process.env.BENCH_DIST ?? join(root, "dist"), "cli/bin.js"), "--data", data, "--store", `sqlite:${join(data, "longwatch.db")}`, "scan", join(fleetDir, "devices.csv"), "--models", join(fleetDir, "models.yaml"), "--format", "json"], { cwd: root, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 2 ** 28 });
+  if (r.status !== 0 && r.status !== 3 && r.status !== 4) throw new Error(`longwatch scan exited ${r.status}: ${r.stderr?.toString().slice(-2000)}`);
+}
+
+interface Probe {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function probeHealth(url: string, until: () => boolean): Promise<Probe> {
+  const times: number[] = [];
+  while (!until()) {
+    const t0 = performance.now();
+    await (await fetch(`${url}/healthz`)).arrayBuffer();
+    times.push(performance.now() - t0);
+    await sleep(20);
+  }
+  return { n: times.length, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times) };
+}
+
+async function scanJobLoop(svc: Service, rx: Receiver, withIngest: boolean) {
+  const auth = { authorization: `Bearer ${svc.token}` };
+  const job = async (id?: string) => {
+    const r = await fetch(id ? `${svc.url}/api/v1/scan-jobs/${id}` : `${svc.url}/api/v1/scans`, id ? { headers: auth } : { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" });
+    const j = (await r.json()) as { id: string; state: string; error?: unknown };
+    if (!id && r.status !== 202) throw new Error(`POST /api/v1/scans: ${r.status} ${JSON.stringify(j)}`);
+    return j;
+  };
+  // The job's length first (unprobed), so the baseline can take as long.
+  const t0 = performance.now();
+  let j = await job();
+  while (j.state === "running") {
+    await sleep(200);
+    j = await job(j.id);
+  }
+  if (j.state !== "succeeded") throw new Error(`scan job: ${JSON.stringify(j)}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const streaming = withIngest ? pacedStream(svc, rx, seconds * 2 + 5, false) : undefined;
+  const b0 = performance.now();
+  const before = await probeHealth(svc.url, () => performance.now() - b0 > seconds * 1000);
+  let running = true;
+  const during = probeHealth(svc.url, () => !running);
+  j = await job();
+  while (j.state === "running") {
+    await sleep(200);
+    j = await job(j.id);
+  }
+  running = false;
+  const stream = await streaming;
+  return { seconds, before, during: await during, metrics: await svc.metrics(), stream };
 }
 
 /** The event loop's delay quantiles from /metrics, in ms. */
@@ -425,7 +498,7 @@ say(`bench:serve  ${new Date().toISOString()}  ${cpus().length} × ${cpus()[0]?.
 const progress = (s: string) => process.stderr.write(`  … ${s}\n`);
 const rx = await startReceiver();
 progress("starting longwatch serve");
-const svc = await startService(rx.url, [`${base}/a/{device_id}/records`, `${base}/s/{device_id}/records`]);
+const svc = await startService(rx.url, [`${base}/a/{device_id}/records`, `${base}/s/{device_id}/records`], ONLY.has("e") ? importFleet : undefined);
 try {
   // The subscription is in place once a message is acknowledged.
   progress(`serving on ${svc.url}; waiting for its MQTT subscription`);
@@ -463,7 +536,15 @@ try {
   if (ONLY.has("c")) {
     const l0 = load();
     const r = await pacedStream(svc, rx, LATENCY_S, false);
-    say(`(c) alert latency, publish → webhook receipt, ${fmt(r.records / r.seconds)} records/s for ${r.seconds.toFixed(0)} s (${PER_MESSAGE} records per message, hold_ms ${HOLD_MS}): ${r.latencies.length} alerts, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, max ${Math.max(...r.latencies).toFixed(1)} ms, not arrived ${r.lost} (target p99 ≤ 100 ms); the service used ${r.cpuPerSecond.toFixed(2)} CPU-s per second; ${loopDelay(await svc.metrics())}; publisher behind schedule by up to ${r.lagMax.toFixed(0)} ms; load ${l0}`);
+    say(`(c) alert latency, publish → webhook receipt, ${fmt(r.records / r.seconds)} records/s for ${r.seconds.toFixed(0)} s (${PER_MESSAGE} records per message, hold_ms ${HOLD_MS}): ${r.latencies.length} alerts, p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, max ${Math.max(...r.latencies).toFixed(1)} ms, not arrived ${r.lost} (target p99 ≤ 100 ms); the service used ${r.cpuPerSecond.toFixed(2)} CPU-s per second; /healthz every 20 ms answered in p99 ${r.health.p99.toFixed(1)} ms, max ${r.health.max.toFixed(1)} ms; ${loopDelay(await svc.metrics())}; publisher behind schedule by up to ${r.lagMax.toFixed(0)} ms; load ${l0}`);
+  }
+  if (ONLY.has("e")) {
+    for (const withIngest of [false, true]) {
+      const l0 = load();
+      progress(`(e) scan job over ${fmt(SCAN_DEVICES)} devices${withIngest ? ` while ${fmt(RATE)} records/s stream in` : ""}`);
+      const r = await scanJobLoop(svc, rx, withIngest);
+      say(`(e) scan job (POST /api/v1/scans, ${fmt(SCAN_DEVICES)} devices, ${r.seconds.toFixed(1)} s)${withIngest ? ` with ${fmt(RATE)} records/s of MQTT ingest` : ""}: /healthz answered in p50 ${r.during.p50.toFixed(1)} ms, p99 ${r.during.p99.toFixed(1)} ms, max ${r.during.max.toFixed(1)} ms (${r.during.n} probes) vs p50 ${r.before.p50.toFixed(1)}, p99 ${r.before.p99.toFixed(1)}, max ${r.before.max.toFixed(1)} ms in the same time before the job — p99 ratio ${(r.during.p99 / r.before.p99).toFixed(2)}; service ${loopDelay(r.metrics)}${r.stream ? `; alerts p50 ${pct(r.stream.latencies, 50).toFixed(1)} ms, p99 ${pct(r.stream.latencies, 99).toFixed(1)} ms, not arrived ${r.stream.lost}` : ""}; load ${l0}`);
+    }
   }
   if (ONLY.has("d") && SOAK_MIN > 0) {
     const l0 = load();
