@@ -43,7 +43,8 @@ let fillSeconds: number | undefined;
 if (!reuse) fillSeconds = await fillListFleet(store, N);
 // What a scan and whatif --all store, made here once (the fill records findings without running the audit).
 const prepared: string[] = [];
-if (!(await store.findings.latestForecast())) {
+// (A store kept from before the per-model rows were stored gets them too.)
+if (!((await store.findings.latestForecast())?.doc as { by_model?: unknown } | undefined)?.by_model) {
   const t0 = Date.now();
   const scan = (await store.findings.latestScan())!;
   const forecast = await computeForecast(store, { now: Date.now(), until: new Date().getUTCFullYear() + SCAN_FORECAST_YEARS, policy: loadCryptoPolicy(), byModel: true });

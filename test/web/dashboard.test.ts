@@ -256,7 +256,7 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
   });
 
   it("shows a device's certificate and its firmware components with their CVEs, paged on the server", async () => {
-    const page = await signedIn(svc.tokens.viewer);
+    const page = await signedIn(svc.tokens.viewer, "light", 1024);
     // A device whose image the audit found vulnerable, and that has a certificate.
     const f = ((await (await svc.fetch("/api/v1/findings?rule=vulnerable-component&page_size=1")).json()) as { items: { evidence: { model_id: string; firmware_version: string } }[] }).items[0]!;
     const candidates = ((await (await svc.fetch(`/api/v1/devices?model_id=${encodeURIComponent(f.evidence.model_id)}&firmware_version=${encodeURIComponent(f.evidence.firmware_version)}&page_size=50`)).json()) as { items: { device_id: string; cert_fingerprint?: string }[] }).items;
@@ -281,6 +281,11 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     }
     assert.deepEqual(await axe(page), []);
     await page.screenshot({ path: join(SHOTS, "device-components.png"), fullPage: true });
+    mkdirSync(join(SHOTS, "1024"), { recursive: true });
+    // For docs/dashboard.md: the top of the page, down to the components (the page is longer than the window).
+    await page.setViewportSize({ width: 1024, height: 1200 });
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+    await page.screenshot({ path: join(SHOTS, "1024", "device-components.png") });
     await page.close();
   });
 

@@ -157,10 +157,12 @@ function Components({ id, firmware }: { id: string; firmware: string | undefined
           <p class="muted small" data-testid="components-summary">
             {data.sbom
               ? `${num(data.vulnerable_components)} of ${num(data.sbom.component_count)} components of firmware ${data.firmware_version ?? ""} carry ${num(data.vulnerabilities)} known vulnerabilit${data.vulnerabilities === 1 ? "y" : "ies"}${data.known_exploited ? `, ${num(data.known_exploited)} known exploited` : ""}. From the ${data.sbom.format} inventory ${data.sbom.source}, imported ${data.sbom.imported_at.slice(0, 10)}.`
-              : `No component inventory (SBOM) for ${data.model_id ?? "this model"} firmware ${firmware ?? "(version unknown)"}: its components cannot be checked — import one with longwatch import sbom. Only advisories about the product itself are matched.`}
+              : data.model_id === null || data.firmware_version === null
+                ? `The device's ${data.model_id === null ? "model" : "firmware version"} is not known, so its firmware's components cannot be matched against advisories: add it to the inventory.`
+                : `No component inventory (SBOM) for ${data.model_id} firmware ${firmware ?? data.firmware_version}: its components cannot be checked — import one with longwatch import sbom. Only advisories about the product itself are matched.`}
           </p>
           {data.items.length === 0 ? (
-            <p class="muted">{data.sbom ? (all ? "The inventory lists no components." : "No component with a known vulnerability.") : "No advisory names this product."}</p>
+            <p class="muted">{data.sbom ? (all ? "The inventory lists no components." : "No component with a known vulnerability.") : data.model_id !== null && data.firmware_version !== null ? "No advisory names this product." : ""}</p>
           ) : (
             <div class="table-wrap">
               <table class="table table-compact">
