@@ -112,6 +112,14 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
           out.skipped.push({ target: device, why: `a ${a.id} response for it is already under way` });
           continue;
         }
+        // The same trigger (alert or finding) was answered by this playbook before, and that response ended (rejected,
+        // reversed at its time-to-live): running again — `respond run` twice, the service restarted — must not undo
+        // a person's decision or re-apply what the time-to-live took back.
+        const answered = (await deps.store.responses.list({ action: a.id, target_id: target.id, limit: 1000 })).find((r) => r.source.kind === t.kind && r.source.id === t.id && r.source.playbook === p.name);
+        if (answered) {
+          out.skipped.push({ target: device, why: `playbook ${p.name} answered this ${t.kind} already (${answered.id}, ${answered.state})` });
+          continue;
+        }
         const automatic = p.mode === "automatic" && s.automatic.enabled && a.reversible;
         const actor = `longwatch:playbook:${p.name}`;
         let stage: "propose" | "apply" = "propose";

@@ -131,6 +131,10 @@ describe("automatic response", () => {
     assert.deepEqual(s.reversed.map((r) => r.target.id).sort(), ["d-1", "d-2"]);
     assert.match(readFileSync(calls, "utf8"), /unblock d-1/);
     assert.equal((await store.responses.get(out.applied[0]!.id))!.state, "verified", "the confirmed one stays");
+    // The same alert again (a restart re-offering it, respond run twice): what the time-to-live took back stays back.
+    const again = await respondTo(d, { alerts: [alert("d-1")] });
+    assert.deepEqual([again.proposed.length, again.applied.length], [0, 0]);
+    assert.match(again.skipped[0]!.why, /playbook ddos answered this alert already \(r-.*, reversed\)/);
     const next = await respondTo(d, { alerts: [alert("d-9")] });
     assert.equal(next.applied.length, 1, "an hour later the budget has room again");
   });
