@@ -187,7 +187,7 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       reference: async (inventory) => {
         const hasDeclarations = inventory?.models.some((m) => m.flows !== undefined) ?? false;
         if (hasDeclarations || o.flows || o.geoip || o.dnsLog) {
-          flows = buildFlowContext({ models: inventory?.models ?? [], ...(o.flows ? { flowsFile: o.flows } : {}), ...(o.geoip ? { geoip: o.geoip } : {}), ...(o.dnsLog ? { dnsLog: o.dnsLog } : {}), ...(o.trackers ? { trackers: o.trackers } : {}), ...(localNets ? { localNets } : {}) });
+          flows = buildFlowContext({ models: inventory?.models ?? [], ...(o.flows ? { flowsFile: o.flows } : {}), ...(o.geoip ? { geoip: o.geoip } : {}), ...(o.dnsLog ? { dnsLog: o.dnsLog } : {}), ...(o.trackers ? { trackers: o.trackers } : {}), ...(localNets ? { localNets } : {}), warn: (m) => ctx.err(`longwatch: warning: ${m}`) });
           if (store) inputs = await skipCountedInputs(store, files, flows);
         }
         return { ...loadReference(o.tacClasses ? { tacClasses: o.tacClasses } : {}), ...(flows ? { flows } : {}), ...(watchlist ? { watchlist } : {}) };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { LongwatchError } from "../core/errors.ts";
+import { decodeText } from "../formats/text-decode.ts";
 
 export interface DnsNames {
   names: Map<string, string>;
@@ -12,9 +13,10 @@ export interface DnsNames {
   skipped: number;
 }
 
-export function readDnsLog(file: string, max = 1_000_000): DnsNames {
+export function readDnsLog(file: string, max = 1_000_000, warn?: (message: string) => void): DnsNames {
   const out: DnsNames = { names: new Map(), answers: 0, skipped: 0 };
-  const text = readFileSync(file, "utf8");
+  // Decoded, never with a silent U+FFFD: UTF-8 (BOM or not), UTF-16 by its BOM, Windows-1252 from a byte that is not UTF-8.
+  const text = decodeText(readFileSync(file), (m) => warn?.(`${file}: ${m}`), "convert the file to UTF-8");
   let fields: string[] | undefined;
   let sep = "\t";
   const add = (query: unknown, answers: unknown) => {

@@ -22,6 +22,8 @@ export interface FlowSetup {
   dnsLog?: string;
   trackers?: readonly string[];
   localNets?: readonly string[];
+  /** Told where a DNS log or tracker list is not UTF-8 (read as Windows-1252 from that byte). */
+  warn?: (message: string) => void;
 }
 
 /** model id → declaration, from models (`flows:`) and a flows.yaml (which wins for a model in both). */
@@ -48,9 +50,9 @@ export function readFlowsFile(file: string): Record<string, FlowDeclaration> {
 export function buildFlowContext(s: FlowSetup): FlowContext {
   return new FlowContext({
     declarations: readDeclarations(s.models, s.flowsFile),
-    trackers: loadTrackers(s.trackers ?? []),
+    trackers: loadTrackers(s.trackers ?? [], s.warn),
     ...(s.geoip !== undefined ? { geoip: openGeoIp(s.geoip) } : {}),
-    ...(s.dnsLog !== undefined ? { dnsNames: readDnsLog(s.dnsLog).names } : {}),
+    ...(s.dnsLog !== undefined ? { dnsNames: readDnsLog(s.dnsLog, undefined, s.warn).names } : {}),
     ...(s.localNets ? { localNets: s.localNets } : {}),
   });
 }

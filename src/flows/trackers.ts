@@ -3,6 +3,7 @@
  * shape, Disconnect's services.json or DuckDuckGo Tracker Radar's tds.json (those keep their own licences, so they are
  * not shipped). A name matches when it is a listed domain or under one.
  */
+import { decodeText } from "../formats/text-decode.ts";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { LongwatchError } from "../core/errors.ts";
@@ -40,11 +41,11 @@ export class TrackerList {
   }
 }
 
-export function loadTrackers(extra: readonly string[] = []): TrackerList {
+export function loadTrackers(extra: readonly string[] = [], warn?: (message: string) => void): TrackerList {
   const list = new TrackerList();
   readCsv(SHIPPED, list);
   for (const file of extra) {
-    const text = readFileSync(file, "utf8");
+    const text = decodeText(readFileSync(file), (m) => warn?.(`${file}: ${m}`), "convert the file to UTF-8");
     if (/^\s*\{/.test(text)) readJsonList(text, file, list);
     else readCsv(file, list, text);
   }

@@ -44,6 +44,7 @@ export class TextChunkDecoder {
   constructor(
     private readonly given: TextEncodingName | undefined,
     private readonly onWarning: (message: string) => void,
+    private readonly hint = "give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose",
   ) {
     if (given) this.use(given);
   }
@@ -128,9 +129,15 @@ export class TextChunkDecoder {
     // so it found an earlier point and re-read valid text as Windows-1252.)
     const lo = firstInvalidUtf8(whole, 0, whole.length);
     const head = whole.subarray(0, lo).toString("utf8");
-    this.onWarning(`not valid UTF-8 at byte ${this.offset + lo}: read as Windows-1252 from there (give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose)`);
+    this.onWarning(`not valid UTF-8 at byte ${this.offset + lo}: read as Windows-1252 from there (${this.hint})`);
     this.offset += lo;
     this.use("windows-1252");
     return head + this.decode(Buffer.from(buf.subarray(lo)), last);
   }
+}
+
+/** A whole file's bytes as text, by the same rules (a small side input: a DNS log, a tracker list). */
+export function decodeText(bytes: Buffer, onWarning: (message: string) => void, hint?: string): string {
+  const d = new TextChunkDecoder(undefined, onWarning, hint);
+  return d.push(bytes) + d.end();
 }
