@@ -77,7 +77,7 @@ describe("longwatch serve: automatic response from live alerts", { skip }, () =>
         "detection: { hold_ms: 0 }",
         "audit: { every_minutes: 0, on_inventory_change: false }",
         "respond:",
-        "  automatic: { enabled: true, budget: { devices: 2, per: 1h }, ttl: 10s, sweep_every: 1s }",
+        "  automatic: { enabled: true, budget: { devices: 2, per: 1h }, ttl: 15s, sweep_every: 1s }",
         "  connectors:",
         `    mqtt: { url: "${broker.url}", username: ${broker.admin.username}, password: { env: LW_TEST_DYNSEC_PW } }`,
         `    webhooks: { ticket: { url: "${hook.peer.url}", secret: { env: LW_TEST_HOOK_SECRET } } }`,
