@@ -13,7 +13,6 @@
  * person rejected the response to is not proposed again every hour.
  */
 import type { Finding } from "../../core/finding.ts";
-import type { Alert } from "../../core/record.ts";
 import { type PlaybookOutcome, type WaitingCode, playbooksFor, respondTo, sweep } from "../../respond/automatic.ts";
 import type { RespondDeps } from "../../respond/context.ts";
 import type { RespondSettings } from "../../respond/settings.ts";
