@@ -156,7 +156,7 @@ export interface StoredRankingNode {
 }
 
 export interface GraphRepository {
-  /** How many devices are stored. */
+  /** How many devices are stored (as counted at the end of the last import). */
   deviceCount(): Promise<number>;
   /** Counts the selected devices by model, country and groups without reading them one by one. */
   affected(selector: DeviceSelector, sample: number): Promise<AffectedDevices>;

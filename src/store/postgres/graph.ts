@@ -22,7 +22,8 @@ export class PgGraph implements GraphRepository {
   constructor(private readonly db: PgDb) {}
 
   async deviceCount(): Promise<number> {
-    const [r] = await this.db.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM devices");
+    // The per-image counts kept at the end of every import (the only writer of devices): no pass over the devices.
+    const [r] = await this.db.query<{ n: number }>("SELECT COALESCE(SUM(devices), 0)::bigint AS n FROM device_images");
     return r!.n;
   }
 

@@ -28,7 +28,8 @@ export class SqliteGraph implements GraphRepository {
   constructor(private readonly db: Database.Database) {}
 
   async deviceCount(): Promise<number> {
-    return this.db.prepare("SELECT COUNT(*) FROM devices").pluck().get() as number;
+    // The per-image counts kept at the end of every import (the only writer of devices): no pass over the devices.
+    return this.db.prepare("SELECT COALESCE(SUM(devices), 0) FROM device_images").pluck().get() as number;
   }
 
   /**
