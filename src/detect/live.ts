@@ -91,8 +91,11 @@ export interface PushResult {
 }
 
 export interface Checkpoint {
-  /** The state as byte chunks. Read them all before pushing more records: they are views of live arrays. */
-  state(): Generator<Uint8Array>;
+  /**
+   * The state as byte chunks. Read them all before pushing more records: they are views of live arrays. With
+   * `crc: false`, without the stream's CRC tail (see encodeState): the caller adds it.
+   */
+  state(o?: { crc?: boolean }): Generator<Uint8Array>;
   /** Alerts opened, changed or resolved since the last committed checkpoint, each in its latest version. */
   alerts: Alert[];
   /** Event time the state had reached. */
@@ -256,7 +259,7 @@ export class LiveDetection {
     return {
       alerts,
       at,
-      state: () => this.stream(extra),
+      state: (o) => this.stream(extra, o),
       commit: () => {
         for (const [id, a] of versions) {
           const current = this.changed.get(id);
@@ -273,10 +276,10 @@ export class LiveDetection {
     this.timer = undefined;
   }
 
-  private *stream(extra: unknown): Generator<Uint8Array> {
+  private *stream(extra: unknown, o?: { crc?: boolean }): Generator<Uint8Array> {
     this.reading = true;
     try {
-      yield* encodeState(this.engine, extra);
+      yield* encodeState(this.engine, extra, o);
     } finally {
       this.reading = false;
     }

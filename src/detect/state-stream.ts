@@ -72,9 +72,12 @@ function restoreArrays(value: unknown, parts: ReadonlyMap<string, Uint8Array>): 
 
 /**
  * The engine's state (plus the caller's `extra`, whose typed arrays become parts too) as chunks. Consume it before
- * the engine moves on: the chunks are views of its live arrays.
+ * the engine moves on: the chunks are views of its live arrays. With `crc: false` the stream stops before its
+ * CRC-32 tail: a caller that copies the chunks (a checkpoint taken while records keep flowing) computes it over the
+ * copies later and ends the stream with `stateTail` — half the time the copy holds the engine is the CRC.
  */
-export function* encodeState(engine: Engine, extra: unknown = null): Generator<Uint8Array> {
+export function* encodeState(engine: Engine, extra: unknown = null, o: { crc?: boolean } = {}): Generator<Uint8Array> {
+  const sum = o.crc !== false;
   const devices = engine.devices();
   const parts: { name: string; bytes: Uint8Array }[] = [];
   for (const [name, bytes] of Object.entries(engine.index.save())) parts.push({ name: `index:${name}`, bytes });
@@ -100,20 +103,25 @@ export function* encodeState(engine: Engine, extra: unknown = null): Generator<U
   const view = new DataView(head.buffer);
   view.setUint32(4, STATE_VERSION, true);
   view.setUint32(8, json.byteLength, true);
-  let crc = crc32(head);
+  let crc = sum ? crc32(head) : 0;
   yield head;
-  crc = crc32(json, crc);
+  if (sum) crc = crc32(json, crc);
   yield json;
   for (const p of parts) {
     for (let at = 0; at < p.bytes.byteLength; at += SLICE) {
       const slice = p.bytes.subarray(at, Math.min(p.bytes.byteLength, at + SLICE));
-      crc = crc32(slice, crc);
+      if (sum) crc = crc32(slice, crc);
       yield slice;
     }
   }
+  if (sum) yield stateTail(crc);
+}
+
+/** The end of a state stream: the CRC-32 (zlib's, as `crc32(bytes, previous)` chains it) of everything before it. */
+export function stateTail(crc: number): Uint8Array {
   const tail = new Uint8Array(4);
   new DataView(tail.buffer).setUint32(0, crc >>> 0, true);
-  yield tail;
+  return tail;
 }
 
 /**

@@ -14,11 +14,13 @@
  *    start after the checkpoint's seq).
  */
 import type { Alert } from "../../core/record.ts";
+import { crc32 } from "node:zlib";
+import { stateTail } from "../../detect/state-stream.ts";
 import { splitPieces } from "../../store/live-chunks.ts";
 import type { StagedState, Store } from "../../store/store.ts";
 
 export interface CheckpointSnapshot {
-  /** The state, copied (the engine moves on meanwhile). */
+  /** The state, copied (the engine moves on meanwhile), without its CRC tail: the writer sums the pieces as it stages them and adds it. */
   readonly pieces: readonly Uint8Array[];
   readonly seq: number;
   readonly at: number;
@@ -36,6 +38,8 @@ export class StagedCheckpointWrite {
   private first: number | undefined;
   private staged = 0;
   private committed = false;
+  private crc = 0;
+  /** With the CRC tail. */
   readonly bytes: number;
   /** Milliseconds of store work up to the commit (all its steps), for the metrics. */
   storeMs = 0;
@@ -45,10 +49,10 @@ export class StagedCheckpointWrite {
     private readonly pipeline: string,
     readonly snap: CheckpointSnapshot,
   ) {
-    this.bytes = snap.pieces.reduce((n, p) => n + p.byteLength, 0);
+    this.bytes = snap.pieces.reduce((n, p) => n + p.byteLength, 4);
   }
 
-  /** Copies the chunks of an engine's state stream into pieces (the synchronous part of a checkpoint). */
+  /** Copies the chunks of an engine's state stream, read with `crc: false`, into pieces (the synchronous part of a checkpoint). */
   static copy(chunks: Iterable<Uint8Array>): Uint8Array[] {
     return splitPieces(chunks);
   }
@@ -67,8 +71,11 @@ export class StagedCheckpointWrite {
         if (r.cleared) this.first = r.first;
         return "staging";
       }
-      if (this.staged < this.snap.pieces.length) {
-        await this.store.live.stageState(this.pipeline, this.first + this.staged, this.snap.pieces[this.staged]!);
+      if (this.staged <= this.snap.pieces.length) {
+        // The stream's CRC-32 over the copies (encodeState crc: false), so the snapshot did not have to; then its tail.
+        const piece = this.staged < this.snap.pieces.length ? this.snap.pieces[this.staged]! : stateTail(this.crc);
+        if (this.staged < this.snap.pieces.length) this.crc = crc32(piece, this.crc);
+        await this.store.live.stageState(this.pipeline, this.first + this.staged, piece);
         this.staged++;
         return "staging";
       }
@@ -83,7 +90,7 @@ export class StagedCheckpointWrite {
 
   private async commit(first: number): Promise<void> {
     const { seq, at, meta, alerts, learned, savedAt } = this.snap;
-    const staged: StagedState = { first, pieces: this.snap.pieces.length, bytes: this.bytes };
+    const staged: StagedState = { first, pieces: this.snap.pieces.length + 1, bytes: this.bytes };
     await this.store.transaction(async (tx) => {
       await tx.live.saveCheckpoint(this.pipeline, { seq, at, meta, staged });
       if (alerts.length > 0) await tx.alerts.upsert(alerts, savedAt);

@@ -438,7 +438,7 @@ class LivePipeline implements Pipeline {
       }
       const snap: CheckpointSnapshot = {
         // Copied now (the chunks are views of live arrays), so records can flow while the pieces are written.
-        pieces: StagedCheckpointWrite.copy(cp.state()),
+        pieces: StagedCheckpointWrite.copy(cp.state({ crc: false })),
         seq: this.lastSeq,
         at: Number.isFinite(cp.at) ? cp.at : 0,
         meta: JSON.stringify({ v: 1, digests: this.digests.toJSON() }),
