@@ -123,7 +123,9 @@ async function prepareDashboard(ctx: Parameters<CommandModule["register"]>[1], s
       for (const a of run.assessments) await store.assessments.save({ model_id: a.subject.model_id, standard: a.standard.key, created_at: a.generated_at, doc: a });
       models = Math.max(models, run.assessments.length);
     }
-    await rankAndStore(store, { now: () => now, source: "whatif" });
+    // The wall clock, not the demo's day: the ranking is "stale" when an import started after it, and the demo's
+    // imports are stamped with the wall clock.
+    await rankAndStore(store, { now: Date.now, source: "whatif" });
     return { models, standards: DEMO_STANDARDS };
   } finally {
     await store.close();

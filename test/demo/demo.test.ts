@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { openStore } from "../../src/store/open.ts";
+import { storedRanking } from "../../src/whatif/stored.ts";
 import { generateDemoFleet } from "../../src/demo/fleet.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { cli } from "../cli/run-cli.ts";
@@ -41,6 +42,7 @@ describe("demo fleet", () => {
       assert.equal(saved.length, 27);
       assert.ok(await store.findings.latestForecast(), "the scan stored its forecast for the dashboard");
       assert.ok((await store.graph.rankingKinds()).length > 0, "the what-if ranking is stored for the overview");
+      assert.equal((await storedRanking(store, { limit: 5 })).stale, false, "made after the demo's import, so not out of date");
     } finally {
       await store.close();
     }
