@@ -95,6 +95,15 @@ export function playbooksFor(playbooks: readonly Playbook[], alert: Pick<Alert, 
   return playbooks.filter((p) => matches(p, t));
 }
 
+/** This playbook's earlier response to this trigger that ended rejected or reversed, if any (see respondTo). */
+async function answeredBefore(deps: RespondDeps, action: string, targetId: string, t: { kind: string; id: string }, playbook: string): Promise<ResponseRecord | undefined> {
+  for (const state of ["rejected", "reversed"] as const) {
+    const r = (await deps.store.responses.list({ action, target_id: targetId, state, limit: 1000 })).find((x) => x.source.kind === t.kind && x.source.id === t.id && x.source.playbook === playbook);
+    if (r) return r;
+  }
+  return undefined;
+}
+
 export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Alert[]; findings?: readonly Finding[] }): Promise<PlaybookOutcome> {
   const out: PlaybookOutcome = { proposed: [], applied: [], waiting: [], skipped: [], errors: [] };
   const s = deps.settings;
@@ -112,10 +121,13 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
           out.skipped.push({ target: device, why: `a ${a.id} response for it is already under way` });
           continue;
         }
-        // The same trigger (alert or finding) was answered by this playbook before, and that response ended (rejected,
-        // reversed at its time-to-live): running again — `respond run` twice, the service restarted — must not undo
-        // a person's decision or re-apply what the time-to-live took back.
-        const answered = (await deps.store.responses.list({ action: a.id, target_id: target.id, limit: 1000 })).find((r) => r.source.kind === t.kind && r.source.id === t.id && r.source.playbook === p.name);
+        // The same trigger (alert or finding) was answered by this playbook before, and that response ended rejected or
+        // reversed (at its time-to-live): running again — `respond run` twice, the service restarted — must not undo
+        // a person's decision or re-apply what the time-to-live took back. A `failed` response does not count: the
+        // apply did not happen (broker or SIM platform down), so the trigger is tried again.
+        // The port filters by one state, not by source, so each ended state is listed for this action and target and
+        // searched here; only the newest 1,000 of each are looked at.
+        const answered = await answeredBefore(deps, a.id, target.id, t, p.name);
         if (answered) {
           out.skipped.push({ target: device, why: `playbook ${p.name} answered this ${t.kind} already (${answered.id}, ${answered.state})` });
           continue;

@@ -139,6 +139,19 @@ describe("automatic response", () => {
     assert.equal(next.applied.length, 1, "an hour later the budget has room again");
   });
 
+  it("retries the same alert after an apply that failed (a broker or SIM outage), but not after a rejection", async () => {
+    const down = deps({ ...auto, connectors: { commands: { fw: { path: "/bin/false", args: [], reverse_args: [] } } } });
+    const first = await respondTo(down, { alerts: [alert("d-0")] });
+    assert.equal(first.applied.length, 0);
+    assert.equal((await store.responses.list({ target_id: "d-0" }))[0]!.state, "failed");
+    const again = await respondTo(deps(auto), { alerts: [alert("d-0")] });
+    assert.deepEqual([again.applied.length, again.skipped.length], [1, 0], "a failed apply does not count as answered");
+    const manual = deps({ playbooks: [{ ...auto.playbooks[0]!, mode: "propose" }] });
+    const proposed = await respondTo(manual, { alerts: [alert("d-5")] });
+    await reject(manual, "bob", proposed.proposed[0]!.id, "false positive");
+    assert.match((await respondTo(manual, { alerts: [alert("d-5")] })).skipped[0]!.why, /answered this alert already \(r-.*, rejected\)/);
+  });
+
   it("pauses every automatic change with one switch, and never runs an irreversible action automatically", async () => {
     const d = deps(auto);
     await pause(d, "alice", "false positives");
