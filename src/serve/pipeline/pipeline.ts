@@ -514,6 +514,8 @@ class LivePipeline implements Pipeline {
       // What a replay does at its end: a tick that is due runs (windows ending now are judged).
       this.live.engine.advance(this.live.engine.now);
       await this.checkpoint().catch(() => undefined);
+      // The checkpoint's journal pruning runs on the write loop: let it finish before the store is closed under it.
+      while (this.writing) await this.writing;
       this.live.close();
     }
     this.state = "stopped";
