@@ -90,7 +90,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   }
   const adminToken = await ensureFirstAdmin(o.store, clock());
   const doc = openApiDocument(routes, o.version);
-  const scans = new ScanJobs(o.storeUrl, o.dataDir, clock);
+  const scans = new ScanJobs(o.storeUrl, o.dataDir, clock, o.log);
   const deps: ServiceDeps = {
     store: o.store,
     clock,

@@ -1,7 +1,8 @@
 /**
  * A scan started through the API, run on a worker thread with its own store connection, so auditing a million
  * devices never holds up the service's event loop. Posts progress while it runs and the outcome at the end. After the
- * scan it ranks and stores the what-if blast radius (`whatif --all`), so the job is done when both are.
+ * scan it ranks and stores the what-if blast radius (`whatif --all`). The scan and its findings are committed before
+ * the ranking runs, so a ranking that fails does not fail the job: the job is done, with the failure in `rank_error`.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { allRules } from "../../audit/rules/index.ts";
@@ -21,7 +22,7 @@ export interface ScanJobRequest {
 
 export type ScanWorkerMessage =
   | { type: "progress"; phase: "import" | "audit" | "rank"; done: number; total: number }
-  | { type: "done"; result: { scan_id: number; devices: number; findings: number; fixed: number; counts: Record<string, number> } }
+  | { type: "done"; result: { scan_id: number; devices: number; findings: number; fixed: number; counts: Record<string, number>; rank_error?: string } }
   | { type: "error"; code: string; message: string };
 
 const req = workerData as ScanJobRequest;
@@ -50,8 +51,13 @@ try {
     // The what-if ranking of the fleet as scanned, stored for the dashboard and API (whatif/stored.ts), which must
     // never compute it on a request. Its time is the job's clock plus the time since the job started.
     post({ type: "progress", phase: "rank", done: 0, total: 1 });
-    await rankAndStore(store, { now: () => req.now + (Date.now() - started), source: "scan-job" });
-    post({ type: "done", result: { scan_id: a.scanId, devices: a.devices, findings: a.findings, fixed: a.fixed.length, counts: a.counts as Record<string, number> } });
+    let rankError: string | undefined;
+    try {
+      await rankAndStore(store, { now: () => req.now + (Date.now() - started), source: "scan-job" });
+    } catch (e) {
+      rankError = e instanceof Error ? e.message : String(e);
+    }
+    post({ type: "done", result: { scan_id: a.scanId, devices: a.devices, findings: a.findings, fixed: a.fixed.length, counts: a.counts as Record<string, number>, ...(rankError !== undefined ? { rank_error: rankError } : {}) } });
   } finally {
     await store.close();
   }

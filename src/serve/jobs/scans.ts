@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, LongwatchError } from "../../core/errors.ts";
 import type { ScanJobRequest, ScanWorkerMessage } from "./scan-worker.ts";
+import type { Logger } from "../log.ts";
 
 export interface ScanJob {
   id: string;
@@ -40,6 +41,7 @@ export class ScanJobs {
     private readonly storeUrl: string | undefined,
     private readonly dataDir: string,
     private readonly clock: () => number,
+    private readonly log?: Logger,
   ) {}
 
   get running(): ScanJob | undefined {
@@ -70,7 +72,10 @@ export class ScanJobs {
     };
     w.on("message", (m: ScanWorkerMessage) => {
       if (m.type === "progress") Object.assign(job, { phase: m.phase, done: m.done, total: m.total });
-      else if (m.type === "done") end("succeeded", { result: m.result, done: m.result.devices, total: m.result.devices });
+      else if (m.type === "done") {
+        if (m.result.rank_error !== undefined) this.log?.("warn", "scan job done, but the what-if ranking after it failed", { job_id: job.id, scan_id: m.result.scan_id, rank_error: m.result.rank_error });
+        end("succeeded", { result: m.result, done: m.result.devices, total: m.result.devices });
+      }
       else end("failed", { error: { code: m.code as ErrorCode, message: m.message } });
     });
     w.on("error", (e) => end("failed", { error: { code: "internal", message: e.message } }));

@@ -788,6 +788,8 @@ export type ScanJob = {
     findings: number;
     fixed: number;
     counts: Record<string, number>;
+    /** Why the what-if ranking after the scan failed; the scan and its findings are stored all the same. */
+    rank_error?: string;
   };
   error?: {
     code: string;

@@ -14,7 +14,7 @@ const ScanJobSchema = z
     phase: z.enum(["import", "audit", "rank"]).optional(),
     done: z.number().int().describe("Devices audited so far."),
     total: z.number().int().describe("Devices to audit (0 until known)."),
-    result: z.object({ scan_id: z.number().int(), devices: z.number().int(), findings: z.number().int(), fixed: z.number().int(), counts: z.record(z.string(), z.number()) }).optional(),
+    result: z.object({ scan_id: z.number().int(), devices: z.number().int(), findings: z.number().int(), fixed: z.number().int(), counts: z.record(z.string(), z.number()), rank_error: z.string().optional().describe("Why the what-if ranking after the scan failed; the scan and its findings are stored all the same.") }).optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: "ScanJob" });
