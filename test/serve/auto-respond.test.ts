@@ -55,7 +55,7 @@ describe("longwatch serve: automatic response from live alerts", { skip }, () =>
   };
   const roles = (username: string) => withDynsec({ url: broker.url, ...broker.admin, timeoutMs: 5000 }, async (c) => (await c.getClient(username))?.roles.map((r) => r.rolename));
 
-  // At the top of the file's run, not in a hook: serve-child's after() (which kills the child) then runs at the end.
+  // Run from before(): serve-child's after() (which kills the child) then runs at the end of the file.
   const setup = async () => {
     broker = await startMosquitto(tmp.dir, { writable: true });
     await withDynsec({ url: broker.url, ...broker.admin, timeoutMs: 5000 }, async (c) => {
