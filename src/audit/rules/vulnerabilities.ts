@@ -82,6 +82,9 @@ async function reportMatches(ctx: RuleContext<unknown>, groups: DeviceGroups<Fir
   }
 }
 
+/** Default EPSS probability at or above which a vulnerability is raised to at least high (the page in serve uses it too). */
+export const EPSS_RAISE_AT_DEFAULT = 0.1;
+
 export const vulnerableComponent = defineRule({
   id: "vulnerable-component",
   family: "vulnerabilities",
@@ -95,7 +98,7 @@ export const vulnerableComponent = defineRule({
   params: z
     .object({
       min_severity: z.enum(SEVERITIES).default("info").describe("Report only vulnerabilities at or above this severity."),
-      epss_raise_at: z.number().min(0).max(1).default(0.1).describe("Raise to at least high when the EPSS probability of exploitation is at or above this."),
+      epss_raise_at: z.number().min(0).max(1).default(EPSS_RAISE_AT_DEFAULT).describe("Raise to at least high when the EPSS probability of exploitation is at or above this."),
     })
     .strict(),
   start(ctx) {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { formatIsoDate } from "../../../core/dates.ts";
 import { SEVERITIES, maxSeverity } from "../../../core/severity.ts";
+import { EPSS_RAISE_AT_DEFAULT } from "../../../audit/rules/vulnerabilities.ts";
 import { loadCryptoPolicy } from "../../../lifecycle/policy.ts";
 import { LifecycleAssessor } from "../../../lifecycle/secure-until.ts";
 import type { FleetDevice } from "../../../store/store.ts";
@@ -111,7 +112,7 @@ async function deviceOf(ctx: Pick<RouteContext<{ id: string }, unknown, unknown>
 }
 
 /** The vulnerable-component rule's default grading (its epss_raise_at), so the page and the findings agree. */
-const EPSS_RAISE_AT = 0.1;
+const EPSS_RAISE_AT = EPSS_RAISE_AT_DEFAULT;
 
 function vulnerabilityOut(m: VulnMatch): z.infer<typeof VulnerabilityOut> {
   const raised = m.kev ? { severity: "critical" as const, why: "in CISA's Known Exploited Vulnerabilities catalogue" } : m.epss && m.epss.epss >= EPSS_RAISE_AT && SEV_RANK.get(m.severity)! > SEV_RANK.get("high")! ? { severity: "high" as const, why: `EPSS ${m.epss.epss} ≥ ${EPSS_RAISE_AT}` } : undefined;
