@@ -11,7 +11,10 @@ import { decodeWindows1252, firstInvalidUtf8 } from "./charsets.ts";
 export const ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "windows-1252", "latin1"] as const;
 export type TextEncodingName = (typeof ENCODINGS)[number];
 
-/** Names people write for them (`utf8`, `cp1252` …), case-insensitive. ISO-8859-1 is latin1 proper here (not HTTP's). */
+/**
+ * Names people write for them (`utf8`, `cp1252` …), case-insensitive. ISO-8859-1 is latin1 proper here, unlike HTTP's
+ * charset table (serve/pipeline/media-types.ts), where WHATWG makes iso-8859-1/latin1 mean Windows-1252.
+ */
 const NAMES: Record<string, TextEncodingName> = {
   "utf-8": "utf-8",
   utf8: "utf-8",
@@ -30,7 +33,8 @@ const NAMES: Record<string, TextEncodingName> = {
 
 /** The encoding a name (a flag's value) means, or undefined. */
 export function encodingNamed(name: string): TextEncodingName | undefined {
-  return NAMES[name.trim().toLowerCase()];
+  const n = name.trim().toLowerCase();
+  return Object.hasOwn(NAMES, n) ? NAMES[n] : undefined; // not "constructor", "__proto__" …
 }
 
 export class TextChunkDecoder {

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { InputIssue } from "../../src/core/input-issue.ts";
-import { TextChunkDecoder } from "../../src/formats/text-decode.ts";
+import { encodingNamed, TextChunkDecoder } from "../../src/formats/text-decode.ts";
 import { importDevices } from "../../src/inventory/devices.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -23,6 +23,12 @@ async function namesOf(file: string, encoding?: "windows-1252" | "latin1") {
 }
 
 describe("inventory encodings", () => {
+  it("encodingNamed knows the names people write, and nothing an object inherits", () => {
+    assert.equal(encodingNamed(" CP1252 "), "windows-1252");
+    assert.equal(encodingNamed("ISO-8859-1"), "latin1", "the CLI's latin1 is ISO-8859-1 proper");
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) assert.equal(encodingNamed(name), undefined, name);
+  });
+
   it("reads UTF-8 with and without BOM, UTF-16 LE and BE with BOM, to the same text", async () => {
     const t = tmpDir();
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TEXT, "utf16le")]);

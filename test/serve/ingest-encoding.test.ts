@@ -26,6 +26,7 @@ describe("live ingest: text encodings", () => {
     assert.equal(charsetOf('text/csv;charset="utf-16"'), "utf-16le");
     assert.equal(charsetOf("text/csv; charset=ISO-8859-1"), "windows-1252");
     assert.equal(charsetOf("application/x-ndjson; charset=windows-1252"), "windows-1252");
+    for (const label of ["constructor", "__proto__", "toString"]) assert.throws(() => charsetOf(`text/csv; charset=${label}`), { code: "unsupported_media_type" }, label);
     assert.throws(() => charsetOf("text/csv; charset=ebcdic"), (e: unknown) => e instanceof LongwatchError && e.code === "unsupported_media_type" && /charset ebcdic is not one Longwatch reads/.test(e.message));
   });
 

@@ -31,11 +31,12 @@ export function charsetOf(contentType: string | undefined): TextEncodingName | u
   const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "");
   if (!m) return undefined;
   const label = m[1]!.toLowerCase();
-  const e = CHARSETS[label];
+  const e = Object.hasOwn(CHARSETS, label) ? CHARSETS[label] : undefined; // not "constructor", "__proto__" …
   if (e === undefined) throw new LongwatchError("unsupported_media_type", `charset ${label} is not one Longwatch reads; send utf-8, utf-16le, utf-16be or windows-1252 (or no charset: UTF-8, UTF-16 by its byte order mark)`, { charset: label });
   return e;
 }
 
+// HTTP labels by WHATWG: iso-8859-1/latin1 are Windows-1252 here; the CLI's --encoding latin1 (text-decode.ts) is true ISO-8859-1.
 const CHARSETS: Record<string, TextEncodingName> = {
   "utf-8": "utf-8",
   utf8: "utf-8",
