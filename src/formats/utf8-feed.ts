@@ -90,7 +90,10 @@ export class Utf8Feed {
     return n;
   }
 
-  /** Looks at the first bytes for a byte order mark, which decides (or, for the encoding given, is dropped). */
+  /**
+   * Looks at the first bytes for a byte order mark. As in WHATWG decode, a UTF-8 or UTF-16 byte order mark wins over
+   * the encoding given (a charset or --encoding saying otherwise would only turn the text into garbage) and is dropped.
+   */
   private start(): void {
     const head = Buffer.alloc(3);
     let n = 0;
@@ -102,9 +105,8 @@ export class Utf8Feed {
     const utf8Bom = n >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
     const le = n >= 2 && head[0] === 0xff && head[1] === 0xfe;
     const be = n >= 2 && head[0] === 0xfe && head[1] === 0xff;
-    this.mode = this.given ?? (le ? "utf-16le" : be ? "utf-16be" : "utf-8");
-    const bom = (this.mode === "utf-8" && utf8Bom) || (this.mode === "utf-16le" && le) || (this.mode === "utf-16be" && be) ? (utf8Bom ? 3 : 2) : 0;
-    this.unpull(head.subarray(bom, n));
+    this.mode = utf8Bom ? "utf-8" : le ? "utf-16le" : be ? "utf-16be" : (this.given ?? "utf-8");
+    this.unpull(head.subarray(utf8Bom ? 3 : le || be ? 2 : 0, n));
   }
 
   private readUtf8(buf: Buffer, at: number, max: number): number {

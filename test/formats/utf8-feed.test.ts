@@ -68,6 +68,10 @@ describe("Utf8Feed", () => {
         ["le", le, {}],
         ["be", be, {}],
         ["le given, no BOM", Buffer.from(text, "utf16le"), { encoding: "utf-16le" }],
+        // The byte order mark wins over the encoding given (WHATWG decode), and is dropped.
+        ["utf-16 (le) given, BE BOM", be, { encoding: "utf-16le" }],
+        ["windows-1252 given, UTF-8 BOM", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), want]), { encoding: "windows-1252" }],
+        ["latin1 given, LE BOM", le, { encoding: "latin1" }],
       ];
       for (const [what, bytes, opts] of inputs) {
         const { out, notices } = feedAll(bytes, r, opts);
