@@ -38,7 +38,7 @@ export async function rankAll(store: StoreTx, opts: { kinds?: readonly RankableK
   const min = opts.minDevices ?? 1;
   const fleet = await store.graph.deviceCount();
   const total = Math.max(fleet, 1);
-  const nodes: RankedNode[] = [];
+  let nodes: RankedNode[] = [];
   const counted: Ranking["counted"] = {};
   const add = (kind: RankableKind, target: string, label: string, devices: number) => {
     if (devices < min) return;
@@ -103,7 +103,8 @@ export async function rankAll(store: StoreTx, opts: { kinds?: readonly RankableK
       seen.set(n.kind, k + 1);
       return k < opts.perKind!;
     });
-    nodes.splice(0, nodes.length, ...kept);
+    // Assigned, not spliced in with a spread: spreading 200,000 items as arguments overflows the stack.
+    nodes = kept;
   }
   return { fleet_devices: fleet, nodes: opts.limit !== undefined ? nodes.slice(0, opts.limit) : nodes, counted };
 }
