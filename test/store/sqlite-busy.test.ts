@@ -40,37 +40,48 @@ describe("SQLite: waiting for another connection's write lock", () => {
 
   it("waits on timers: the event loop stays free, reads go on, the writes land when the lock is released", async () => {
     const lock = await holdWriteLock(scan);
-    const gaps: number[] = [];
-    let last = performance.now();
-    const beat = setInterval(() => {
-      const now = performance.now();
-      gaps.push(now - last);
-      last = now;
-    }, 10);
-    const t0 = performance.now();
-    const single = service.alerts.upsert([sampleAlert({ id: "al-api-1" })], AT).then(() => performance.now() - t0);
-    const inTx = service.transaction((tx) => tx.alerts.upsert([sampleAlert({ id: "al-api-2" })], AT)).then(() => performance.now() - t0);
-    const r0 = performance.now();
-    const read = await service.alerts.list({ limit: 10 });
-    const readMs = performance.now() - r0;
-    assert.deepEqual(read.map((a) => a.id), [], "the other connection's uncommitted write is not seen");
-    assert.ok(readMs < 500, `a read waited ${readMs.toFixed(0)} ms behind the waiting writes`);
-    setTimeout(lock.release, 800);
-    const [singleMs, txMs] = await Promise.all([single, inTx, lock.done]);
-    clearInterval(beat);
-    assert.ok(singleMs! >= 700 && txMs! >= 700, `the writes waited for the lock (${singleMs!.toFixed(0)} ms, ${txMs!.toFixed(0)} ms)`);
-    const worst = Math.max(...gaps);
-    assert.ok(worst < 400, `the event loop was blocked for ${worst.toFixed(0)} ms`);
-    assert.deepEqual((await service.alerts.list({ limit: 10 })).map((a) => a.id).sort(), ["al-api-1", "al-api-2", "al-scan"]);
+    let beat: NodeJS.Timeout | undefined;
+    // An assertion failing before the lock is released would leave after() waiting on store.close() for ever.
+    try {
+      const gaps: number[] = [];
+      let last = performance.now();
+      beat = setInterval(() => {
+        const now = performance.now();
+        gaps.push(now - last);
+        last = now;
+      }, 10);
+      const t0 = performance.now();
+      const single = service.alerts.upsert([sampleAlert({ id: "al-api-1" })], AT).then(() => performance.now() - t0);
+      const inTx = service.transaction((tx) => tx.alerts.upsert([sampleAlert({ id: "al-api-2" })], AT)).then(() => performance.now() - t0);
+      const r0 = performance.now();
+      const read = await service.alerts.list({ limit: 10 });
+      const readMs = performance.now() - r0;
+      assert.deepEqual(read.map((a) => a.id), [], "the other connection's uncommitted write is not seen");
+      assert.ok(readMs < 500, `a read waited ${readMs.toFixed(0)} ms behind the waiting writes`);
+      setTimeout(lock.release, 800);
+      const [singleMs, txMs] = await Promise.all([single, inTx, lock.done]);
+      clearInterval(beat);
+      assert.ok(singleMs! >= 700 && txMs! >= 700, `the writes waited for the lock (${singleMs!.toFixed(0)} ms, ${txMs!.toFixed(0)} ms)`);
+      const worst = Math.max(...gaps);
+      assert.ok(worst < 400, `the event loop was blocked for ${worst.toFixed(0)} ms`);
+      assert.deepEqual((await service.alerts.list({ limit: 10 })).map((a) => a.id).sort(), ["al-api-1", "al-api-2", "al-scan"]);
+    } finally {
+      clearInterval(beat);
+      lock.release();
+      await lock.done;
+    }
   });
 
   it("gives up with store_unavailable when the lock is held past the busy timeout", async () => {
     const impatient = openSqliteStore(file, undefined, { busyTimeoutMs: 300 });
     after(() => impatient.close());
     const lock = await holdWriteLock(scan);
-    await assert.rejects(impatient.alerts.upsert([sampleAlert({ id: "al-late" })], AT), (e: { code?: string; message: string }) => e.code === "store_unavailable" && /locked by another process/.test(e.message));
-    await assert.rejects(impatient.transaction((tx) => tx.alerts.upsert([sampleAlert({ id: "al-late" })], AT)), { code: "store_unavailable" });
-    lock.release();
-    await lock.done;
+    try {
+      await assert.rejects(impatient.alerts.upsert([sampleAlert({ id: "al-late" })], AT), (e: { code?: string; message: string }) => e.code === "store_unavailable" && /locked by another process/.test(e.message));
+      await assert.rejects(impatient.transaction((tx) => tx.alerts.upsert([sampleAlert({ id: "al-late" })], AT)), { code: "store_unavailable" });
+    } finally {
+      lock.release();
+      await lock.done;
+    }
   });
 });

@@ -97,7 +97,9 @@ export class SqliteStore implements Store {
     const root = guarded(this.raw, async (what, call) => {
       assertOutside(this, what);
       // A call that hit the lock before changing anything is tried again; one that wrote and then hit it (two
-      // autocommit writes with another connection's transaction in between) is not: it fails as it always did.
+      // autocommit writes with another connection's transaction in between) is not: busy_timeout is 0, so it fails at
+      // once with store_unavailable, its first write kept. Repository methods that write more than once must therefore
+      // write inside db.transaction.
       return this.whenUnlocked(() => {
         const before = this.totalChanges();
         return call().catch((e: unknown) => {
