@@ -16,7 +16,7 @@
  * after every reconnect, when a delivery sequence is skipped, when the broker says it delivered more than arrived,
  * when a pull misses its heartbeats or fails, and when a pull outlives its expiry (a watchdog ends it).
  */
-import { AckPolicy, DeliverPolicy, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { isLongwatchError } from "../core/errors.ts";
 import { type LiveDetection, startDetection } from "../detect/live.ts";
@@ -285,8 +285,10 @@ export class Unit {
   private async lastOnSubjects(): Promise<number> {
     const { jsm, layout } = this.o;
     if (this.part === FLEET_UNIT) return (await jsm.streams.info(layout.stream)).state.last_seq;
+    // No message on the subjects is the JetStream API's error 10037, by its code, not its wording (the client answers
+    // null for it itself; the catch keeps that true whatever the client version).
     const m = await jsm.streams.getMessage(layout.stream, { last_by_subj: partitionSubject(layout.prefix, this.part) }).catch((e: unknown) => {
-      if (/no message found|not found/i.test((e as Error).message)) return null;
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return null;
       throw e;
     });
     return m?.seq ?? 0;
