@@ -9,17 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LineReader } from "../../src/detect/read/chunks.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../src/core/random.ts";
 
 const PIECES = ["a", "7", ",", "\n", "\n", "\r\n", "é", "€", "中", "😀", "\u0800"];
 // Node 20 decodes windows-1252 right only when streaming (charsets.ts).

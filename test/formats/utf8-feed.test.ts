@@ -3,18 +3,7 @@ import assert from "node:assert/strict";
 import { isUtf8 } from "node:buffer";
 import { describe, it } from "node:test";
 import { type FeedNotice, firstInvalidUtf8, MIN_READ, toUtf8, Utf8Feed, type Utf8FeedOptions } from "../../src/formats/utf8-feed.ts";
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../src/core/random.ts";
 
 const PIECES = ["a", "Z", ",", "\n", "\r\n", "é", "ß", "€", "中", "😀", "𝄞", "\u0080", "\uFFFD", "\u07FF", "\u0800", "\uFFFF", "\u{10FFFF}"];
 
