@@ -5,6 +5,7 @@
  * devices per window) has room, it also applies it — with a time-to-live after which `sweep` reverses it unless a
  * person confirmed it. Everything else waits for a person. One switch (`pause`) stops every automatic change.
  */
+import { isLongwatchError } from "../core/errors.ts";
 import type { Finding } from "../core/finding.ts";
 import type { Alert } from "../core/record.ts";
 import type { ResponseRecord, Target, TargetKind } from "../core/response.ts";
@@ -95,15 +96,6 @@ export function playbooksFor(playbooks: readonly Playbook[], alert: Pick<Alert, 
   return playbooks.filter((p) => matches(p, t));
 }
 
-/** This playbook's earlier response to this trigger that ended rejected or reversed, if any (see respondTo). */
-async function answeredBefore(deps: RespondDeps, action: string, targetId: string, t: { kind: string; id: string }, playbook: string): Promise<ResponseRecord | undefined> {
-  for (const state of ["rejected", "reversed"] as const) {
-    const r = (await deps.store.responses.list({ action, target_id: targetId, state, limit: 1000 })).find((x) => x.source.kind === t.kind && x.source.id === t.id && x.source.playbook === playbook);
-    if (r) return r;
-  }
-  return undefined;
-}
-
 export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Alert[]; findings?: readonly Finding[] }): Promise<PlaybookOutcome> {
   const out: PlaybookOutcome = { proposed: [], applied: [], waiting: [], skipped: [], errors: [] };
   const s = deps.settings;
@@ -122,12 +114,11 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
           continue;
         }
         // The same trigger (alert or finding) was answered by this playbook before, and that response ended rejected or
-        // reversed (at its time-to-live): running again — `respond run` twice, the service restarted — must not undo
-        // a person's decision or re-apply what the time-to-live took back. A `failed` response does not count: the
-        // apply did not happen (broker or SIM platform down), so the trigger is tried again.
-        // The port filters by one state, not by source, so each ended state is listed for this action and target and
-        // searched here; only the newest 1,000 of each are looked at.
-        const answered = await answeredBefore(deps, a.id, target.id, t, p.name);
+        // reversed (at its time-to-live): running again — `respond run` twice, the service restarted, a worker taking
+        // over a partition — must not undo a person's decision or re-apply what the time-to-live took back. A `failed`
+        // response does not count: the apply did not happen (broker or SIM platform down), so the trigger is tried
+        // again. (Checked here to skip the plan; propose checks again with its insert, atomically.)
+        const answered = await deps.store.responses.answered(a.id, target.id, { kind: t.kind, id: t.id, playbook: p.name });
         if (answered) {
           out.skipped.push({ target: device, why: `playbook ${p.name} answered this ${t.kind} already (${answered.id}, ${answered.state})` });
           continue;
@@ -136,7 +127,11 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
         const actor = `longwatch:playbook:${p.name}`;
         let stage: "propose" | "apply" = "propose";
         try {
-          const r = await propose(deps, actor, { action: a.id, target, params: p.params, reason: `${t.kind} ${t.detector ?? t.rule} (${t.severity}) matched playbook ${p.name}`, source: { kind: t.kind, id: t.id, playbook: p.name, severity: t.severity, ...(t.detector ? { detector: t.detector } : {}), ...(t.rule ? { rule: t.rule } : {}) }, mode: automatic ? "automatic" : "manual" });
+          const r = await proposeOnce(deps, actor, { action: a.id, target, params: p.params, reason: `${t.kind} ${t.detector ?? t.rule} (${t.severity}) matched playbook ${p.name}`, source: { kind: t.kind, id: t.id, playbook: p.name, severity: t.severity, ...(t.detector ? { detector: t.detector } : {}), ...(t.rule ? { rule: t.rule } : {}) }, mode: automatic ? "automatic" : "manual" });
+          if (typeof r === "string") {
+            out.skipped.push({ target: device, why: r });
+            continue;
+          }
           out.proposed.push(r);
           const code: WaitingCode | undefined = !automatic ? (p.mode !== "automatic" ? "manual" : !a.reversible ? "irreversible" : "disabled") : paused ? "paused" : undefined;
           if (code !== undefined) {
@@ -144,15 +139,15 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
             out.waiting.push({ response: r, why, code });
             continue;
           }
-          const used = await deps.store.responses.automaticTargetsSince(iso(deps.now() - s.automatic.budget.per));
-          if (used >= s.automatic.budget.devices) {
+          stage = "apply";
+          const done = await apply(deps, actor, r.id, { execute: true, budget: s.automatic.budget });
+          if (done.overBudget !== undefined) {
             const note = `the automatic budget (${s.automatic.budget.devices} devices per ${Math.round(s.automatic.budget.per / 60_000)} min) is used up`;
-            await appendLog(deps.store.responses, { at: iso(deps.now()), event: "budget-exhausted", actor, response_id: r.id, action: r.action, target: r.target, detail: { used, budget: s.automatic.budget.devices } });
+            await appendLog(deps.store.responses, { at: iso(deps.now()), event: "budget-exhausted", actor, response_id: r.id, action: r.action, target: r.target, detail: { used: done.overBudget, budget: s.automatic.budget.devices } });
             out.waiting.push({ response: r, why: note, code: "budget" });
             continue;
           }
-          stage = "apply";
-          out.applied.push((await apply(deps, actor, r.id, { execute: true })).response);
+          out.applied.push(done.response);
         } catch (e) {
           out.errors.push({ target: device, message: (e as Error).message, stage });
         }
@@ -160,6 +155,16 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
     }
   }
   return out;
+}
+
+/** Proposes, or says why not when another process answered the same trigger (or target) first: a race, not an error. */
+async function proposeOnce(deps: RespondDeps, actor: string, input: Parameters<typeof propose>[2]): Promise<ResponseRecord | string> {
+  try {
+    return await propose(deps, actor, input);
+  } catch (e) {
+    if (isLongwatchError(e, "conflict")) return (e as Error).message;
+    throw e;
+  }
 }
 
 /** Reverses automatic responses whose time-to-live ran out unless confirmed; does nothing while paused. */

@@ -89,7 +89,9 @@ export async function propose(deps: RespondDeps, actor: string, p: ProposeInput)
   const id = `r-${iso(deps.now()).slice(0, 10).replaceAll("-", "")}-${randomUUID().slice(0, 8)}`;
   const plan = await a.plan({ ctx: actionContext(deps, id, p.offline ?? false), target: p.target, params });
   const r: ResponseRecord = { id, action: a.id, target: p.target, params, state: "proposed", mode: p.mode ?? "manual", reversible: a.reversible, reason: p.reason, source: p.source ?? { kind: "person" }, proposer: actor, proposed_at: iso(deps.now()), idempotency_key: `lw-${id}`, plan, warnings: [...plan.warnings], version: 1 };
-  await deps.store.responses.insert(r);
+  // Checked again with the insert, atomically: another process (a worker, the service) may have answered meanwhile.
+  const raced = await deps.store.responses.insertUnlessAnswered(r);
+  if (raced) throw new LongwatchError("conflict", `response ${raced.id} (${raced.state}) already ${raced.source.playbook !== undefined && raced.source.playbook === r.source.playbook ? `answers this ${r.source.kind} with ${a.id} on` : `does ${a.id} to`} ${p.target.id}`, { response_id: raced.id });
   await log(deps, r, "proposed", actor, { before: plan.before, after: plan.after, detail: { summary: plan.summary, reason: p.reason, mode: r.mode, source: r.source } });
   return r;
 }
@@ -120,13 +122,21 @@ export function approvalNeeded(deps: RespondDeps, r: ResponseRecord): boolean {
 
 export interface ApplyOutcome {
   response: ResponseRecord;
-  /** False for a dry run: nothing was changed. */
+  /** False for a dry run, or when the budget was spent: nothing was changed. */
   executed: boolean;
   plan: ActionPlan;
+  /** Not applied because the automatic budget was spent: the distinct targets it already counts. */
+  overBudget?: number;
+}
+
+export interface ApplyOptions {
+  execute: boolean;
+  /** An automatic apply: only if the budget (distinct targets per window, shared by every process on the store) has room. */
+  budget?: { devices: number; per: number };
 }
 
 /** Without `execute`, plans again and shows what would happen. With it, applies, then verifies at once. */
-export async function apply(deps: RespondDeps, actor: string, id: string, opts: { execute: boolean }): Promise<ApplyOutcome> {
+export async function apply(deps: RespondDeps, actor: string, id: string, opts: ApplyOptions): Promise<ApplyOutcome> {
   let r = await load(deps, id);
   need(r, ["proposed", "approved"], "applied");
   const a = actionOf(r.action);
@@ -141,7 +151,14 @@ export async function apply(deps: RespondDeps, actor: string, id: string, opts: 
   }
   const plan = await a.plan(call);
   if (!opts.execute) return { response: r, executed: false, plan };
-  r = await save(deps, r, { applier: actor, applied_at: iso(deps.now()) });
+  if (opts.budget) {
+    // The budget is counted and this response's place in it taken in one step of the store.
+    const start: ResponseRecord = { ...r, applier: actor, applied_at: iso(deps.now()), version: r.version + 1 };
+    const got = await deps.store.responses.startAutomatic(start, iso(deps.now() - opts.budget.per), opts.budget.devices);
+    if (got === "conflict") throw new LongwatchError("conflict", `response ${r.id} was changed by someone else meanwhile; look at it again`, { response_id: r.id });
+    if (got !== "started") return { response: r, executed: false, plan, overBudget: got.used };
+    r = start;
+  } else r = await save(deps, r, { applier: actor, applied_at: iso(deps.now()) });
   try {
     const applied = await a.apply(call, r.idempotency_key);
     const ttl = r.mode === "automatic" ? { ttl_expires_at: iso(deps.now() + deps.settings.automatic.ttl) } : {};

@@ -50,8 +50,27 @@ export interface ResponseRepository {
   list(filter?: ResponseFilter): Promise<ResponseRecord[]>;
   /** A response for this action and target that is still under way (not reversed, rejected or failed). */
   openFor(action: string, targetId: string): Promise<ResponseRecord | undefined>;
+  /**
+   * The response a playbook gave this trigger (source kind and id) for this action and target, in any state but
+   * failed (a failed apply changed nothing, so the trigger may be tried again); undefined when there is none.
+   */
+  answered(action: string, targetId: string, source: { kind: string; id: string; playbook: string }): Promise<ResponseRecord | undefined>;
+  /**
+   * Inserts `r` unless a response of its action for its target is under way (openFor), or — when `r.source` names a
+   * playbook and a trigger — that playbook already answered that trigger for this target (answered). Check and insert
+   * are one step for every process sharing the store (serve, workers, `respond run`), so two of them handling one
+   * alert record one response between them. Returns the response that stood in the way, or undefined when inserted.
+   */
+  insertUnlessAnswered(r: ResponseRecord): Promise<ResponseRecord | undefined>;
   /** Distinct targets of automatic responses applied at or after `since`. */
   automaticTargetsSince(since: string): Promise<number>;
+  /**
+   * Stores `r` (an automatic response being applied: `applied_at` set, version checked as `update`) if the budget has
+   * room: fewer than `devices` distinct targets of automatic responses applied at or after `since`, or `r`'s target
+   * already one of them. Count and store are one step for every process sharing the store, so workers applying at
+   * once cannot overspend it. "conflict": someone else changed `r` first; `{ used }`: the budget is spent.
+   */
+  startAutomatic(r: ResponseRecord, since: string, devices: number): Promise<"started" | "conflict" | { used: number }>;
   /** Automatic responses whose time-to-live has run out and that nobody confirmed. */
   expired(now: string): Promise<ResponseRecord[]>;
   appendLog(entry: Omit<LogEntry, "seq" | "prev_hash" | "hash">, hash: (e: Omit<LogEntry, "hash">) => string): Promise<LogEntry>;

@@ -16,17 +16,17 @@ export class PgResponses implements ResponseRepository {
     private readonly schema: string,
   ) {}
 
-  async insert(r: ResponseRecord): Promise<void> {
-    await this.db.query("INSERT INTO responses (id, action, target_kind, target_id, state, mode, proposed_at, applied_at, ttl_expires_at, confirmed, version, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", row(r));
+  async insert(r: ResponseRecord, db: PgDb = this.db): Promise<void> {
+    await db.query("INSERT INTO responses (id, action, target_kind, target_id, state, mode, proposed_at, applied_at, ttl_expires_at, confirmed, version, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", row(r));
   }
 
   async get(id: string): Promise<ResponseRecord | undefined> {
     return docs(await this.db.query<{ doc: string }>("SELECT doc FROM responses WHERE id = $1", [id]))[0];
   }
 
-  async update(r: ResponseRecord): Promise<boolean> {
+  async update(r: ResponseRecord, db: PgDb = this.db): Promise<boolean> {
     const [, , , , state, , , applied, ttl, confirmed, version, doc] = row(r);
-    return (await this.db.query("UPDATE responses SET state = $1, applied_at = $2, ttl_expires_at = $3, confirmed = $4, version = $5, doc = $6 WHERE id = $7 AND version = $5 - 1 RETURNING id", [state, applied, ttl, confirmed, version, doc, r.id])).length === 1;
+    return (await db.query("UPDATE responses SET state = $1, applied_at = $2, ttl_expires_at = $3, confirmed = $4, version = $5, doc = $6 WHERE id = $7 AND version = $5 - 1 RETURNING id", [state, applied, ttl, confirmed, version, doc, r.id])).length === 1;
   }
 
   async list(f: ResponseFilter = {}): Promise<ResponseRecord[]> {
@@ -41,12 +41,43 @@ export class PgResponses implements ResponseRepository {
     return docs(await this.db.query<{ doc: string }>(`SELECT doc FROM responses ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY proposed_at DESC, id COLLATE "C" DESC LIMIT $${args.length}`, args));
   }
 
-  async openFor(action: string, targetId: string): Promise<ResponseRecord | undefined> {
-    return docs(await this.db.query<{ doc: string }>(`SELECT doc FROM responses WHERE target_id = $1 AND action = $2 AND state IN ${UNDER_WAY} ORDER BY proposed_at DESC LIMIT 1`, [targetId, action]))[0];
+  async openFor(action: string, targetId: string, db: PgDb = this.db): Promise<ResponseRecord | undefined> {
+    return docs(await db.query<{ doc: string }>(`SELECT doc FROM responses WHERE target_id = $1 AND action = $2 AND state IN ${UNDER_WAY} ORDER BY proposed_at DESC LIMIT 1`, [targetId, action]))[0];
+  }
+
+  async answered(action: string, targetId: string, source: { kind: string; id: string; playbook: string }, db: PgDb = this.db): Promise<ResponseRecord | undefined> {
+    return docs(
+      await db.query<{ doc: string }>(
+        "SELECT doc FROM responses WHERE target_id = $1 AND action = $2 AND state <> 'failed' AND doc::jsonb -> 'source' ->> 'kind' = $3 AND doc::jsonb -> 'source' ->> 'id' = $4 AND doc::jsonb -> 'source' ->> 'playbook' = $5 ORDER BY proposed_at DESC LIMIT 1",
+        [targetId, action, source.kind, source.id, source.playbook],
+      ),
+    )[0];
+  }
+
+  async insertUnlessAnswered(r: ResponseRecord): Promise<ResponseRecord | undefined> {
+    // One lock per action and target, across processes: the checks and the insert cannot interleave with another's.
+    return this.db.transaction(async (db) => {
+      await db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, `response:${r.action}:${r.target.id}`)]);
+      const { kind, id, playbook } = r.source;
+      const existing = (await this.openFor(r.action, r.target.id, db)) ?? (id !== undefined && playbook !== undefined ? await this.answered(r.action, r.target.id, { kind, id, playbook }, db) : undefined);
+      if (existing) return existing;
+      await this.insert(r, db);
+      return undefined;
+    });
   }
 
   async automaticTargetsSince(since: string): Promise<number> {
     return (await this.db.query<{ n: number }>("SELECT COUNT(DISTINCT target_id) AS n FROM responses WHERE mode = 'automatic' AND applied_at >= $1", [since]))[0]!.n;
+  }
+
+  async startAutomatic(r: ResponseRecord, since: string, devices: number): Promise<"started" | "conflict" | { used: number }> {
+    // One lock for the budget, across processes: two workers cannot both take its last place.
+    return this.db.transaction(async (db) => {
+      await db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "respond-budget")]);
+      const [used] = await db.query<{ n: number; mine: boolean }>("SELECT COUNT(DISTINCT target_id)::int AS n, COALESCE(BOOL_OR(target_id = $2), false) AS mine FROM responses WHERE mode = 'automatic' AND applied_at >= $1", [since, r.target.id]);
+      if (used!.n >= devices && !used!.mine) return { used: used!.n };
+      return (await this.update(r, db)) ? "started" : "conflict";
+    });
   }
 
   async expired(now: string): Promise<ResponseRecord[]> {

@@ -18,6 +18,10 @@ export class SqliteResponses implements ResponseRepository {
   }
 
   async insert(r: ResponseRecord): Promise<void> {
+    this.insertNow(r);
+  }
+
+  private insertNow(r: ResponseRecord): void {
     this.db.prepare("INSERT INTO responses (id, action, target_kind, target_id, state, mode, proposed_at, applied_at, ttl_expires_at, confirmed, version, doc) VALUES (@id, @action, @target_kind, @target_id, @state, @mode, @proposed_at, @applied_at, @ttl_expires_at, @confirmed, @version, @doc)").run(this.row(r));
   }
 
@@ -27,6 +31,10 @@ export class SqliteResponses implements ResponseRepository {
   }
 
   async update(r: ResponseRecord): Promise<boolean> {
+    return this.updateNow(r);
+  }
+
+  private updateNow(r: ResponseRecord): boolean {
     const res = this.db.prepare("UPDATE responses SET state = @state, applied_at = @applied_at, ttl_expires_at = @ttl_expires_at, confirmed = @confirmed, version = @version, doc = @doc WHERE id = @id AND version = @version - 1").run(this.row(r));
     return res.changes === 1;
   }
@@ -44,12 +52,46 @@ export class SqliteResponses implements ResponseRepository {
   }
 
   async openFor(action: string, targetId: string): Promise<ResponseRecord | undefined> {
+    return this.openNow(action, targetId);
+  }
+
+  private openNow(action: string, targetId: string): ResponseRecord | undefined {
     const r = this.db.prepare(`SELECT doc FROM responses WHERE target_id = ? AND action = ? AND state IN ${UNDER_WAY} ORDER BY proposed_at DESC LIMIT 1`).get(targetId, action) as { doc: string } | undefined;
     return r ? (JSON.parse(r.doc) as ResponseRecord) : undefined;
   }
 
+  async answered(action: string, targetId: string, source: { kind: string; id: string; playbook: string }): Promise<ResponseRecord | undefined> {
+    return this.answeredNow(action, targetId, source);
+  }
+
+  private answeredNow(action: string, targetId: string, source: { kind: string; id: string; playbook: string }): ResponseRecord | undefined {
+    const r = this.db
+      .prepare("SELECT doc FROM responses WHERE target_id = ? AND action = ? AND state <> 'failed' AND doc ->> '$.source.kind' = ? AND doc ->> '$.source.id' = ? AND doc ->> '$.source.playbook' = ? ORDER BY proposed_at DESC LIMIT 1")
+      .get(targetId, action, source.kind, source.id, source.playbook) as { doc: string } | undefined;
+    return r ? (JSON.parse(r.doc) as ResponseRecord) : undefined;
+  }
+
+  async insertUnlessAnswered(r: ResponseRecord): Promise<ResponseRecord | undefined> {
+    // IMMEDIATE: the write lock is taken before the checks, so another process cannot insert between them.
+    return atomic(this.db, () => {
+      const { kind, id, playbook } = r.source;
+      const existing = this.openNow(r.action, r.target.id) ?? (id !== undefined && playbook !== undefined ? this.answeredNow(r.action, r.target.id, { kind, id, playbook }) : undefined);
+      if (existing) return existing;
+      this.insertNow(r);
+      return undefined;
+    });
+  }
+
   async automaticTargetsSince(since: string): Promise<number> {
     return (this.db.prepare("SELECT COUNT(DISTINCT target_id) AS n FROM responses WHERE mode = 'automatic' AND applied_at >= ?").get(since) as { n: number }).n;
+  }
+
+  async startAutomatic(r: ResponseRecord, since: string, devices: number): Promise<"started" | "conflict" | { used: number }> {
+    return atomic(this.db, () => {
+      const used = (this.db.prepare("SELECT COUNT(DISTINCT target_id) AS n, COALESCE(MAX(target_id = ?), 0) AS mine FROM responses WHERE mode = 'automatic' AND applied_at >= ?").get(r.target.id, since) as { n: number; mine: number });
+      if (used.n >= devices && !used.mine) return { used: used.n };
+      return this.updateNow(r) ? "started" : "conflict";
+    });
   }
 
   async expired(now: string): Promise<ResponseRecord[]> {

@@ -55,6 +55,33 @@ export function responsesContract(c: ContractContext): void {
       assert.equal(await store.responses.get("nope"), undefined);
     });
 
+    it("inserts a playbook's response unless the target is under way or the trigger answered, and spends the budget by target", async () => {
+      const store = await c.fresh();
+      const source = { kind: "alert" as const, id: "al-1", playbook: "pb" };
+      assert.equal(await store.responses.insertUnlessAnswered(response("R1", { source, state: "failed" })), undefined);
+      assert.equal(await store.responses.answered("mqtt-quarantine", "meter-1", source), undefined, "a failed response does not answer");
+      assert.equal(await store.responses.insertUnlessAnswered(response("R2", { source })), undefined, "so the trigger is tried again");
+      assert.equal((await store.responses.insertUnlessAnswered(response("R3", { source: { ...source, id: "al-2" } })))?.id, "R2", "the target is under way");
+      await store.responses.update({ ...(await store.responses.get("R2"))!, state: "rejected", version: 2 });
+      assert.equal((await store.responses.insertUnlessAnswered(response("R4", { source })))?.id, "R2", "a rejection answers the trigger");
+      assert.equal(await store.responses.insertUnlessAnswered(response("R5", { source: { ...source, playbook: "other" } })), undefined, "another playbook may answer it");
+      assert.deepEqual((await store.responses.list({ target_id: "meter-1" })).map((r) => r.id).sort(), ["R1", "R2", "R5"]);
+
+      const auto = (id: string, target: string) => response(id, { mode: "automatic", target: { kind: "device", id: target } });
+      for (const [id, t] of [["A1", "d1"], ["A2", "d2"], ["A3", "d1"], ["A4", "d3"]] as const) await store.responses.insert(auto(id, t));
+      const start = async (id: string) => {
+        const r = (await store.responses.get(id))!;
+        return store.responses.startAutomatic({ ...r, applied_at: "2026-11-25T10:30:00Z", version: r.version + 1 }, "2026-11-25T10:00:00Z", 2);
+      };
+      assert.equal(await start("A1"), "started");
+      assert.equal(await start("A2"), "started");
+      assert.equal(await start("A3"), "started", "d1 is counted already: no new place taken");
+      assert.deepEqual(await start("A4"), { used: 2 });
+      assert.equal((await store.responses.get("A4"))!.applied_at, undefined, "over the budget nothing is stored");
+      const a1 = (await store.responses.get("A1"))!;
+      assert.equal(await store.responses.startAutomatic({ ...a1, version: a1.version }, "2026-11-25T10:00:00Z", 5), "conflict", "an old version loses");
+    });
+
     it("lists newest first with filters, finds responses under way, counts automatic targets and expired TTLs", async () => {
       const store = await c.fresh();
       await store.responses.insert(response("R1", { proposed_at: "2026-11-25T10:00:00Z" }));
