@@ -1,8 +1,8 @@
 /**
  * `runScan(options) → ScanOutcome`: what `longwatch scan` does, as a library call the CLI and the service share.
  * Imports what it is given (models, credentials, an inventory), audits the whole stored fleet and returns what
- * happened as data; callers render it. The import, the audit that runs while the inventory streams in, the rest of
- * the fleet and the scan's end are one transaction: a `strict` stop, an error or a crash leaves the store as it was.
+ * happened as data; callers render it. The imports, the audit that runs while the inventory streams in, the rest of
+ * the fleet and the scan's end are one transaction, after any other scan of the store: a `strict` stop, an error or a crash leaves the store as it was.
  */
 import { DeviceFieldsSchema, DeviceSchema } from "../core/fleet.ts";
 import { LongwatchError } from "../core/errors.ts";
@@ -63,13 +63,11 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
   if (o.mapping && !o.inventory) throw new LongwatchError("usage", "--mapping needs an inventory file");
   const mapping = o.mapping ? loadMapping(o.mapping, Object.keys(DeviceSchema.shape), DeviceFieldsSchema) : undefined;
   const store = o.store;
-  const models = o.models ? await importModels(store, o.models, o.onIssue) : undefined;
   // Credentials first, so that the inventory can be audited while it streams in (whether their devices exist is
   // checked once the inventory is in). Under `strict` they wait until the inventory passed, as a stop must leave them
   // out too; the audit then reads the store instead.
   const streamAudit = !(o.strict && o.credentials);
   const importCreds = (into: StoreTx, deferDeviceCheck: boolean) => importCredentials({ store: into, file: o.credentials!, keyedDigest: o.keyedDigest, onIssue: o.onIssue, deferDeviceCheck, ...(o.encoding ? { encoding: o.encoding } : {}) });
-  let credentials = o.credentials && streamAudit ? await importCreds(store, true) : undefined;
   const auditOptions: AuditOptions = {
     store,
     rules: o.rules,
@@ -79,8 +77,13 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
     extraSuppressions: config.suppressions,
     ...(o.onFinding ? { onFinding: o.onFinding } : {}),
   };
-  const withModels = <T extends object>(x: T): T & { models?: ModelImportResult } => (models ? { ...x, models } : x);
   return store.transaction(async (tx): Promise<ScanOutcome> => {
+    // Before importing anything: a concurrent scan must not see this one's models or credentials before it commits,
+    // nor interleave its rows with this one's, so scans of one store run as if one after the other.
+    await tx.findings.waitForScans();
+    const models = o.models ? await importModels(tx, o.models, o.onIssue) : undefined;
+    const withModels = <T extends object>(x: T): T & { models?: ModelImportResult } => (models ? { ...x, models } : x);
+    let credentials = o.credentials && streamAudit ? await importCreds(tx, true) : undefined;
     let audit: AuditSession | undefined;
     const txAudit = { ...auditOptions, store: tx };
     let devices: DeviceImportResult | undefined;

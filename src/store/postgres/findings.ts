@@ -53,10 +53,15 @@ export class PgFindings implements FindingRepository {
     private readonly schema: string,
   ) {}
 
-  async beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun> {
+  async waitForScans(): Promise<void> {
     if (!this.db.inTransaction) throw new LongwatchError("internal", "a scan runs inside store.transaction()");
-    // Scans of one store wait for each other, also across processes: each compares with the one before it.
+    // Held until the transaction ends; taking it again in the same transaction returns at once.
     await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "scan")]);
+  }
+
+  async beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun> {
+    // Scans of one store wait for each other, also across processes: each compares with the one before it.
+    await this.waitForScans();
     const prev = await this.latestScan();
     const open = new Map<string, readonly [number, number]>();
     if (prev) {

@@ -54,6 +54,11 @@ export class SqliteFindings implements FindingRepository {
       VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
   }
 
+  async waitForScans(): Promise<void> {
+    // A transaction on SQLite holds the database's write lock from its start (BEGIN IMMEDIATE): nothing else writes.
+    requireTransaction(this.db, "a scan");
+  }
+
   async beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun> {
     requireTransaction(this.db, "a scan");
     // Rows of a scan that never finished (a store written by an older version that scanned outside a transaction).
