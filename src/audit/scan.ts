@@ -2,7 +2,8 @@
  * `runScan(options) → ScanOutcome`: what `longwatch scan` does, as a library call the CLI and the service share.
  * Imports what it is given (models, credentials, an inventory), audits the whole stored fleet and returns what
  * happened as data; callers render it. The imports, the audit that runs while the inventory streams in, the rest of
- * the fleet and the scan's end are one transaction, after any other scan of the store: a `strict` stop, an error or a crash leaves the store as it was.
+ * the fleet and the scan's end are one transaction, after any other scan of the store: a `strict` stop, an error or
+ * a crash leaves the store as it was.
  */
 import { DeviceFieldsSchema, DeviceSchema } from "../core/fleet.ts";
 import { LongwatchError } from "../core/errors.ts";
