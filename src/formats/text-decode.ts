@@ -79,10 +79,14 @@ export class TextChunkDecoder {
         return "";
       }
       this.started = true;
-      if (!this.given && buf[0] === 0xff && buf[1] === 0xfe) this.use("utf-16le");
-      else if (!this.given && buf[0] === 0xfe && buf[1] === 0xff) this.use("utf-16be");
+      // As in WHATWG decode (and utf8-feed.ts, which reads records): a byte order mark wins over the encoding given,
+      // which could only turn the text into garbage.
+      const utf8Bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+      if (utf8Bom) this.use("utf-8");
+      else if (buf[0] === 0xff && buf[1] === 0xfe) this.use("utf-16le");
+      else if (buf[0] === 0xfe && buf[1] === 0xff) this.use("utf-16be");
       else if (!this.given) this.mode = "utf-8";
-      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf && this.mode === "utf-8") {
+      if (utf8Bom) {
         buf = buf.subarray(3);
         this.offset = 3;
       }

@@ -59,6 +59,19 @@ describe("inventory encodings", () => {
     assert.doesNotMatch(cli1.stderr, /not valid UTF-8/);
   });
 
+  it("a byte order mark wins over --encoding, as it does for records", async () => {
+    const t = tmpDir();
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TEXT, "utf16le")]);
+    const files = { "bom.csv": Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TEXT)]), "le.csv": le };
+    for (const [name, bytes] of Object.entries(files)) {
+      const f = join(t.dir, name);
+      writeFileSync(f, bytes);
+      const r = await namesOf(f, "windows-1252");
+      assert.deepEqual(r.issues, [], name);
+      assert.deepEqual(r.names, ["Café €5", "Zähler Süd"], name);
+    }
+  });
+
   it("splits multi-byte characters across chunks without loss, in any chunking", () => {
     const bytes = Buffer.from("αβγ €😀 ascii ü\n".repeat(50));
     for (const size of [1, 2, 3, 5, 7, 64]) {
