@@ -3,20 +3,35 @@
  * QoS 1, the same receive maximum the service advertises) that only parses each message's JSON. Prints `ready` once
  * subscribed, `n <messages>` every 100 (the bench paces its publisher by it) and `done <ms>` (first message to the last)
  * after `count` messages. Args: broker topic-filter count.
+ *
+ * It never reconnects: with a clean session a reconnect would drop the subscription's undelivered messages and the
+ * count would silently never be reached. A connection error, a DISCONNECT from the broker or a close before `count`
+ * prints `fail <why>` and exits 2, so the bench stops at once with the reason.
  */
 import mqtt from "mqtt";
 
 const [broker, filter, countText] = process.argv.slice(2);
 const count = Number(countText);
-const sub = await mqtt.connectAsync(broker!, { protocolVersion: 5, clean: true, properties: { receiveMaximum: 1000 } });
 let n = 0;
 let sum = 0;
 let first = 0;
+let finished = false;
+const fail = (why: string) => {
+  if (finished) return;
+  finished = true;
+  process.stdout.write(`fail ${why} after ${n} of ${count} messages\n`);
+  process.exit(2);
+};
+const sub = await mqtt.connectAsync(broker!, { protocolVersion: 5, clean: true, reconnectPeriod: 0, properties: { receiveMaximum: 1000 } }, false);
+sub.on("error", (e) => fail(`connection error: ${e.message}`));
+sub.on("disconnect", (p) => fail(`the broker disconnected it (reason ${p.reasonCode ?? "?"})`));
+sub.on("close", () => fail("the connection closed"));
 sub.on("message", (_t, p) => {
   if (n === 0) first = performance.now();
   for (const line of p.toString("utf8").split("\n")) if (line) sum += (JSON.parse(line) as { value?: number }).value ?? 1;
   if (++n % 100 === 0) process.stdout.write(`n ${n}\n`);
   if (n === count) {
+    finished = true;
     process.stdout.write(`done ${(performance.now() - first).toFixed(1)} ${sum > 0 ? "" : "-"}\n`);
     void sub.endAsync().then(() => process.exit(0));
   }

@@ -25,6 +25,10 @@
  *       the paced MQTT stream of (c) (target: nothing blocks the loop for more than 50 ms).
  *
  * Flags: --soak-minutes N (0 skips the soak), --soak-seconds N (instead of minutes), --only a,b,c,d[,e].
+ *
+ * No wait is unbounded (serve-wait.ts): one whose progress stands still for BENCH_STALL_S (60) seconds fails naming
+ * what it waited for — published, acknowledged by the broker, taken by the consumer. BENCH_MQTT_LEAD (800): how far
+ * (a)'s publisher may run ahead of what the consumer took; above ~2,000 Mosquitto drops messages and the round stops.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +37,7 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
+import { waitFor } from "./serve-wait.ts";
 
 const root = join(import.meta.dirname, "..");
 const BROKER = process.env.LONGWATCH_BENCH_MQTT ?? "mqtt://127.0.0.1:1883";
@@ -43,6 +48,9 @@ const RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const PER_MESSAGE = Number(process.env.BENCH_PER_MESSAGE ?? 20);
 const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 20);
 const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 0);
+const STALL_MS = Number(process.env.BENCH_STALL_S ?? 60) * 1000;
+/** Messages published ahead of what the subscriber took, at most (below the receive maximum of 1,000: startPublishing). */
+const MQTT_LEAD = Number(process.env.BENCH_MQTT_LEAD ?? 800);
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
   const i = argv.indexOf(name);
@@ -171,7 +179,7 @@ async function startService(hook: string, topics: string[], prepare?: (data: str
     dir,
     out: () => `${out}\n${err}`,
     async metrics() {
-      const r = await fetch(`${url}/metrics`);
+      const r = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(STALL_MS) });
       return r.text();
     },
     async stop() {
@@ -207,8 +215,9 @@ function rssOf(pid: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Publishing: QoS 1, at most `window` unacknowledged.
 
+/** A publisher that never reconnects on its own: a lost connection fails the run (its publishes' callbacks error). */
 async function publisher(): Promise<MqttClient> {
-  return mqtt.connectAsync(BROKER, { protocolVersion: 5, clientId: `lw-bench-pub-${run}-${Math.random().toString(36).slice(2, 6)}` });
+  return mqtt.connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0, clientId: `lw-bench-pub-${run}-${Math.random().toString(36).slice(2, 6)}` }, false);
 }
 
 /** Ends a client; mqtt.js's endAsync sometimes never resolves after a burst of QoS 1 publishes, so bounded. */
@@ -217,35 +226,42 @@ async function closeClient(c: MqttClient): Promise<void> {
   c.end(true);
 }
 
+interface Publishing {
+  /** Publishes issued, and acknowledged by the broker. */
+  readonly sent: () => number;
+  readonly acked: () => number;
+  readonly finished: () => boolean;
+  readonly error: () => string | undefined;
+  stop(): void;
+}
+
 /**
  * QoS 1 publishes, at most `window` unacknowledged by the broker and at most `lead` ahead of what the subscriber has
- * taken (`consumed`): Mosquitto queues at most max_queued_messages (1000 by default) per subscriber beyond its
- * in-flight window and drops the rest, so an unpaced publisher would measure the broker's drops, not the subscriber.
+ * taken (`consumed`). Mosquitto sends a subscriber at most its receive maximum (1,000 here, as the service and the
+ * bare subscriber advertise) unacknowledged and queues at most max_queued_messages (1,000 by default) beyond that,
+ * dropping the rest: a dropped message never arrives and the round would wait for it. `lead` stays below the
+ * receive maximum, so nothing even waits in the broker's queue.
  */
-async function publishMessages(topicOf: (i: number) => string, payloads: readonly string[], consumed: () => number, lead = 1500, window = 1000): Promise<void> {
-  const pub = await publisher();
+function startPublishing(pub: MqttClient, topicOf: (i: number) => string, payloads: readonly string[], consumed: () => number, lead = MQTT_LEAD, window = 1000): Publishing {
   let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    let inFlight = 0;
-    let acked = 0;
-    const pump = () => {
-      while (inFlight < window && next < payloads.length && next - consumed() < lead) {
-        const i = next++;
-        inFlight++;
-        pub.publish(topicOf(i), payloads[i]!, { qos: 1 }, (e) => {
-          if (e) return reject(e);
-          inFlight--;
-          if (++acked === payloads.length) {
-            clearInterval(timer);
-            resolve();
-          } else pump();
-        });
-      }
-    };
-    const timer = setInterval(pump, 2);
-    pump();
-  });
-  await closeClient(pub);
+  let inFlight = 0;
+  let acked = 0;
+  let error: string | undefined;
+  const pump = () => {
+    while (error === undefined && inFlight < window && next < payloads.length && next - consumed() < lead) {
+      const i = next++;
+      inFlight++;
+      pub.publish(topicOf(i), payloads[i]!, { qos: 1 }, (e) => {
+        if (e) error ??= `publish ${i + 1} failed: ${e.message}`;
+        inFlight--;
+        if (++acked === payloads.length) clearInterval(timer);
+        else pump();
+      });
+    }
+  };
+  const timer = setInterval(pump, 2);
+  pump();
+  return { sent: () => next, acked: () => acked, finished: () => acked === payloads.length && error === undefined, error: () => error, stop: () => clearInterval(timer) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -257,47 +273,85 @@ interface Rate {
   cpuPerK: number;
 }
 
-async function bareRate(topicBase: string, payloads: readonly string[]): Promise<Rate> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench/serve-bare-subscriber.ts"), BROKER, `${topicBase}/+/records`, String(payloads.length)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  let doneAt = 0;
-  let taken = 0;
-  const done = new Promise<void>((ok) =>
-    child.stdout!.on("data", (c: Buffer) => {
-      out = (out + c.toString()).slice(-200);
-      const m = /(?:^|\n)n (\d+)\n(?![\s\S]*\nn \d+\n)/.exec(out);
-      if (m) taken = Math.max(taken, Number(m[1]));
-      if (/(?:^|\n)done /.test(out) && !doneAt) {
-        doneAt = performance.now();
-        ok();
-      }
-    }),
-  );
-  while (!/(^|\n)ready\n/.test(out)) {
-    if (child.exitCode !== null) throw new Error("the bare subscriber exited");
-    await sleep(20);
-  }
-  const c0 = cpuOf(child.pid!);
-  const t0 = performance.now();
-  await Promise.all([publishMessages((i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => taken), done]);
-  const c1 = cpuOf(child.pid!);
-  child.kill();
-  return { rate: payloads.length / ((doneAt - t0) / 1000), cpuPerK: ((c1 - c0) / payloads.length) * 1000 };
+const DROP_HINT = "a QoS 1 message that never arrives was dropped by the broker (Mosquitto logs 'Outgoing messages are being dropped for client …' when a subscriber's queue, max_queued_messages, is full) or lost with a connection";
+
+/** The bare subscriber's lines on stdout: `ready`, `n <taken>`, `done <ms>`, `fail <why>`. */
+function watchBare(child: ChildProcess) {
+  const s = { ready: false, taken: 0, doneAt: 0, fail: undefined as string | undefined };
+  let partial = "";
+  child.stdout!.on("data", (c: Buffer) => {
+    const lines = (partial + c.toString()).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (line === "ready") s.ready = true;
+      else if (line.startsWith("n ")) s.taken = Math.max(s.taken, Number(line.slice(2)));
+      else if (line.startsWith("done ")) s.doneAt ||= performance.now();
+      else if (line.startsWith("fail ")) s.fail = line.slice(5);
+    }
+  });
+  // "close", not "exit": its last lines may still be in the pipe when it exits.
+  child.once("close", (code, signal) => {
+    if (!s.doneAt) s.fail ??= `it exited (${signal ?? `code ${code}`})`;
+  });
+  return s;
 }
 
-async function serviceRate(svc: Service, topicBase: string, payloads: readonly string[]): Promise<Rate> {
-  const before = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+async function bareRate(round: number, topicBase: string, payloads: readonly string[]): Promise<Rate> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench/serve-bare-subscriber.ts"), BROKER, `${topicBase}/+/records`, String(payloads.length)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const s = watchBare(child);
+  try {
+    await waitFor(`the bare subscriber of round ${round} to subscribe`, { done: () => s.ready, progress: () => 0, status: () => `${topicBase}/+/records on ${BROKER}`, failed: () => s.fail, stallMs: STALL_MS });
+    const pub = await publisher();
+    const c0 = cpuOf(child.pid!);
+    const t0 = performance.now();
+    const p = startPublishing(pub, (i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => s.taken);
+    try {
+      await waitFor(`round ${round}'s ${fmt(payloads.length)} messages through the bare subscriber`, {
+        done: () => p.finished() && s.doneAt > 0,
+        progress: () => p.acked() + s.taken,
+        status: () => `published ${fmt(p.sent())}, acknowledged by the broker ${fmt(p.acked())}, taken by the subscriber ${fmt(s.taken)} (it reports every 100) — ${DROP_HINT}`,
+        failed: () => p.error() ?? (s.fail && `the bare subscriber: ${s.fail}`),
+        stallMs: STALL_MS,
+      });
+    } finally {
+      p.stop();
+      await closeClient(pub);
+    }
+    const c1 = cpuOf(child.pid!);
+    return { rate: payloads.length / ((s.doneAt - t0) / 1000), cpuPerK: ((c1 - c0) / payloads.length) * 1000 };
+  } finally {
+    child.kill();
+  }
+}
+
+async function serviceRate(what: string, svc: Service, topicBase: string, payloads: readonly string[]): Promise<Rate> {
+  const acked = async () => metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+  const before = await acked();
+  const pub = await publisher();
   const c0 = cpuOf(svc.child.pid!);
   const t0 = performance.now();
   let doneAt = 0;
   let taken = 0;
-  const watch = (async () => {
-    while ((taken = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total") - before) < payloads.length) await sleep(20);
-    doneAt = performance.now();
-  })();
-  await Promise.all([publishMessages((i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => taken), watch]);
+  const p = startPublishing(pub, (i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => taken);
+  try {
+    await waitFor(`${what}: ${fmt(payloads.length)} messages acknowledged by the service`, {
+      poll: async () => {
+        if ((taken = (await acked()) - before) >= payloads.length) doneAt ||= performance.now();
+      },
+      done: () => p.finished() && doneAt > 0,
+      progress: () => p.acked() + taken,
+      status: () => `published ${fmt(p.sent())}, acknowledged by the broker ${fmt(p.acked())}, by the service ${fmt(taken)} (longwatch_mqtt_acked_total) — ${DROP_HINT}`,
+      failed: () => p.error() ?? serviceGone(svc),
+      stallMs: STALL_MS,
+    });
+  } finally {
+    p.stop();
+    await closeClient(pub);
+  }
   return { rate: payloads.length / ((doneAt - t0) / 1000), cpuPerK: ((cpuOf(svc.child.pid!) - c0) / payloads.length) * 1000 };
 }
+
+const serviceGone = (svc: Service) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? `the service exited (${svc.child.signalCode ?? `code ${svc.child.exitCode}`}):\n${svc.out().slice(-2000)}` : undefined);
 
 // ---------------------------------------------------------------------------------------------------------------
 // (b) HTTP NDJSON
@@ -320,7 +374,7 @@ async function httpRate(svc: Service): Promise<Rate & { mbps: number }> {
     [0, 1].map(async () => {
       while (next < bodies.length) {
         const body = bodies[next++]!;
-        const r = await fetch(`${svc.url}/api/v1/records`, { method: "POST", headers: { authorization: `Bearer ${svc.token}`, "content-type": "application/x-ndjson" }, body });
+        const r = await fetch(`${svc.url}/api/v1/records`, { method: "POST", headers: { authorization: `Bearer ${svc.token}`, "content-type": "application/x-ndjson" }, body, signal: AbortSignal.timeout(STALL_MS) });
         const a = (await r.json()) as { accepted: number; rejected: number; rejects: unknown[] };
         if (r.status !== 200 || a.rejected) throw new Error(`POST /api/v1/records: ${r.status} ${JSON.stringify(a).slice(0, 400)}`);
         accepted += a.accepted;
@@ -350,6 +404,9 @@ interface StreamResult {
 
 async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRss: boolean): Promise<StreamResult> {
   const pub = await publisher();
+  // It does not reconnect (publisher()): a lost connection would only show as probes not arrived, so it fails the run.
+  let closed = false;
+  pub.once("close", () => (closed = true));
   // Bind the probe's first IMEI.
   await pub.publishAsync(`${base}/s/probe/records`, probeRecord(Date.now(), PROBE_BOUND), { qos: 1 });
   await sleep(500);
@@ -399,6 +456,7 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
   const took = (performance.now() - t0) / 1000;
   const cpuPerSecond = (cpuOf(svc.child.pid!) - c0) / took;
   await sleep(3000);
+  if (closed) throw new Error(`the paced stream's MQTT connection to ${BROKER} closed during the stream: its figures would count the records it could not send as lost`);
   await closeClient(pub);
   const latencies: number[] = [];
   let lost = 0;
@@ -436,7 +494,7 @@ async function probeHealth(url: string, until: () => boolean): Promise<Probe> {
   const times: number[] = [];
   while (!until()) {
     const t0 = performance.now();
-    await (await fetch(`${url}/healthz`)).arrayBuffer();
+    await (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(STALL_MS) })).arrayBuffer();
     times.push(performance.now() - t0);
     await sleep(20);
   }
@@ -446,30 +504,34 @@ async function probeHealth(url: string, until: () => boolean): Promise<Probe> {
 async function scanJobLoop(svc: Service, rx: Receiver, withIngest: boolean) {
   const auth = { authorization: `Bearer ${svc.token}` };
   const job = async (id?: string) => {
-    const r = await fetch(id ? `${svc.url}/api/v1/scan-jobs/${id}` : `${svc.url}/api/v1/scans`, id ? { headers: auth } : { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" });
-    const j = (await r.json()) as { id: string; state: string; error?: unknown };
+    const r = await fetch(id ? `${svc.url}/api/v1/scan-jobs/${id}` : `${svc.url}/api/v1/scans`, { ...(id ? { headers: auth } : { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" }), signal: AbortSignal.timeout(STALL_MS) });
+    const j = (await r.json()) as { id: string; state: string; phase?: string; done?: number; error?: unknown };
     if (!id && r.status !== 202) throw new Error(`POST /api/v1/scans: ${r.status} ${JSON.stringify(j)}`);
     return j;
   };
+  const runJob = async () => {
+    let j = await job();
+    await waitFor(`scan job ${j.id}`, {
+      poll: async () => void (j.state === "running" && (j = await job(j.id))),
+      done: () => j.state !== "running",
+      progress: () => JSON.stringify([j.phase, j.done]),
+      status: () => JSON.stringify(j),
+      failed: () => serviceGone(svc),
+      stallMs: STALL_MS,
+      pollMs: 200,
+    });
+    if (j.state !== "succeeded") throw new Error(`scan job: ${JSON.stringify(j)}`);
+  };
   // The job's length first (unprobed), so the baseline can take as long.
   const t0 = performance.now();
-  let j = await job();
-  while (j.state === "running") {
-    await sleep(200);
-    j = await job(j.id);
-  }
-  if (j.state !== "succeeded") throw new Error(`scan job: ${JSON.stringify(j)}`);
+  await runJob();
   const seconds = (performance.now() - t0) / 1000;
   const streaming = withIngest ? pacedStream(svc, rx, seconds * 2 + 5, false) : undefined;
   const b0 = performance.now();
   const before = await probeHealth(svc.url, () => performance.now() - b0 > seconds * 1000);
   let running = true;
   const during = probeHealth(svc.url, () => !running);
-  j = await job();
-  while (j.state === "running") {
-    await sleep(200);
-    j = await job(j.id);
-  }
+  await runJob();
   running = false;
   const stream = await streaming;
   return { seconds, before, during: await during, metrics: await svc.metrics(), stream };
@@ -504,25 +566,35 @@ try {
   progress(`serving on ${svc.url}; waiting for its MQTT subscription`);
   {
     const pub = await publisher();
-    for (let i = 0; ; i++) {
-      await pub.publishAsync(`${base}/s/warm/records`, "[]", { qos: 1 });
-      if (metricSum(await svc.metrics(), "longwatch_mqtt_acked_total") > 0) break;
-      if (i > 300) throw new Error(`the service did not subscribe:\n${svc.out()}`);
-      await sleep(100);
+    let acked = 0;
+    try {
+      await waitFor("the service's MQTT subscription (a warm-up message acknowledged)", {
+        poll: async () => {
+          await pub.publishAsync(`${base}/s/warm/records`, "[]", { qos: 1 });
+          acked = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+        },
+        done: () => acked > 0,
+        progress: () => acked,
+        status: () => `longwatch_mqtt_acked_total ${acked}; the service said:\n${svc.out().slice(-2000)}`,
+        failed: () => serviceGone(svc),
+        stallMs: STALL_MS,
+        pollMs: 100,
+      });
+    } finally {
+      await closeClient(pub);
     }
-    await closeClient(pub);
   }
   if (ONLY.has("a")) {
     const now = Date.now();
     const payloads = Array.from({ length: MQTT_N }, (_, i) => record(now + Math.floor(i / 100)));
     // Warm-up (JIT, the store's first pages), not reported.
-    await serviceRate(svc, `${base}/a`, payloads.slice(0, 2000));
+    await serviceRate("(a) warm-up", svc, `${base}/a`, payloads.slice(0, 2000));
     for (let round = 1; round <= 3; round++) {
       const l0 = load();
       progress(`(a) round ${round}: bare subscriber`);
-      const b = await bareRate(`${base}/bare${round}`, payloads);
+      const b = await bareRate(round, `${base}/bare${round}`, payloads);
       progress(`(a) round ${round}: the service`);
-      const s = await serviceRate(svc, `${base}/a`, payloads);
+      const s = await serviceRate(`(a) round ${round}`, svc, `${base}/a`, payloads);
       say(`(a) round ${round}: ${fmt(MQTT_N)} QoS 1 messages of one record: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(3)} CPU-s per 1,000), longwatch serve (journal + detection + PUBACK) ${fmt(s.rate)} msg/s (${s.cpuPerK.toFixed(3)} CPU-s per 1,000) — ratio ${(s.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
     }
   }
