@@ -145,12 +145,12 @@ export const serveCommand: CommandModule = {
 export async function serveUntilStopped(ctx: CliContext, store: Store, storeUrl: string, config: ServeConfig, pc: PipelineConfig, dataDir: string, nats?: NatsIngestOptions): Promise<void> {
   const log = jsonLogger((line) => ctx.io.stderr.write(line), config.http.log.level);
   // With --nats this instance is the ingest tier: records go to JetStream, workers detect (docs/scale.md).
-  const publisher = nats ? new NatsIngest({ store, config: pc, log, dataDir, nats }) : undefined;
+  const publisher = nats ? new NatsIngest({ store, config: pc, log, dataDir, nats, respond: config.respond }) : undefined;
   const detecting = publisher ? undefined : createPipeline({ store, config: pc, log, dataDir, respond: config.respond });
   const pipeline = publisher ?? detecting!;
   await pipeline.start();
   const metricsText = publisher ? () => publisher.prometheus() : () => renderPrometheus(detecting!.metrics());
-  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText, respond: config.respond }).catch(async (e: unknown) => {
+  const service = await startService({ store, storeUrl, config: config.http, dataDir, log, version: VERSION, ingest: pipeline, metricsText, respond: config.respond, afterScan: () => pipeline.scanned() }).catch(async (e: unknown) => {
     await pipeline.stop();
     throw e;
   });

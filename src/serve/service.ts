@@ -34,6 +34,8 @@ export interface ServiceOptions {
   metricsText?: () => string;
   /** The config file's `respond:` section (approvals, automatic budget and time-to-live, connectors, playbooks). */
   respond?: RespondSettings;
+  /** Run after each scan job that succeeded: the pipeline's rule playbooks on the scan's new findings. */
+  afterScan?: () => Promise<void>;
   routes?: readonly Route[];
   validateResponses?: boolean;
   /** The built dashboard's folder (default: dist/web); false serves the API only. */
@@ -90,7 +92,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   }
   const adminToken = await ensureFirstAdmin(o.store, clock());
   const doc = openApiDocument(routes, o.version);
-  const scans = new ScanJobs(o.storeUrl, o.dataDir, clock, o.log);
+  const scans = new ScanJobs(o.storeUrl, o.dataDir, clock, o.log, o.afterScan);
   const deps: ServiceDeps = {
     store: o.store,
     clock,

@@ -42,6 +42,8 @@ export class ScanJobs {
     private readonly dataDir: string,
     private readonly clock: () => number,
     private readonly log?: Logger,
+    /** After each scan that succeeded: the rule playbooks on its new findings (the service's pipeline). */
+    private readonly afterScan?: () => Promise<void>,
   ) {}
 
   get running(): ScanJob | undefined {
@@ -75,6 +77,8 @@ export class ScanJobs {
       else if (m.type === "done") {
         if (m.result.rank_error !== undefined) this.log?.("warn", "scan job done, but the what-if ranking after it failed", { job_id: job.id, scan_id: m.result.scan_id, rank_error: m.result.rank_error });
         end("succeeded", { result: m.result, done: m.result.devices, total: m.result.devices });
+        // The scan is committed; its findings are the latest scan's, so the playbooks see them as re-audits do.
+        this.afterScan?.().catch((e: unknown) => this.log?.("error", "the playbooks after a scan job failed", { job_id: job.id, error: (e as Error).message }));
       }
       else end("failed", { error: { code: m.code as ErrorCode, message: m.message } });
     });

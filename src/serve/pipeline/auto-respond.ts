@@ -61,6 +61,11 @@ export interface AutoResponderOptions {
   now: () => number;
   deadLetters: DeadLetterStore;
   log: PipelineLog;
+  /**
+   * The time-to-live sweep runs on its timer only while this holds (default: always). A scaled-out deployment sweeps
+   * in one process: the worker holding partition 0 (`longwatch worker`); `serve --nats` leaves it to the workers.
+   */
+  sweepIf?: () => boolean;
 }
 
 /** Alert ids already handed to the playbooks, the oldest forgotten beyond this many. */
@@ -141,7 +146,7 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
     }
   };
   const sweepNow = (): Promise<void> => (sweeping ??= runSweep().finally(() => (sweeping = undefined)));
-  const timer = o.settings.automatic.enabled ? setInterval(() => void sweepNow(), o.settings.automatic.sweep_every) : undefined;
+  const timer = o.settings.automatic.enabled ? setInterval(() => void ((o.sweepIf?.() ?? true) && sweepNow()), o.settings.automatic.sweep_every) : undefined;
   timer?.unref();
 
   const findingsNow = async (): Promise<void> => {

@@ -30,6 +30,9 @@ import type { Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
 import type { PipelineConfig } from "./config.ts";
 import { Counters, esc } from "./metrics.ts";
+import type { RespondSettings } from "../../respond/settings.ts";
+import { type AutoResponder, createAutoResponder } from "./auto-respond.ts";
+import { StoreDeadLetters } from "./dead-letters.ts";
 import { Reaudit } from "./reaudit.ts";
 import { startSources, type RunningSources } from "./sources.ts";
 import type { IngestFormat, IngestOrigin, IngestResult, PipelineLog } from "./types.ts";
@@ -56,6 +59,8 @@ export interface NatsIngestDeps {
   audit?: () => Promise<unknown>;
   sources?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The config's `respond:` section: its rule playbooks run after each re-audit and scan job (the workers run the detector ones). */
+  respond?: RespondSettings;
 }
 
 export interface NatsIngestStats {
@@ -90,6 +95,7 @@ export class NatsIngest {
   private router: PartitionRouter | undefined;
   private sources: RunningSources | undefined;
   private audit: Reaudit | undefined;
+  private responder: AutoResponder | undefined;
   private state: "new" | "running" | "stopping" | "stopped" = "new";
   private stopped: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -148,6 +154,9 @@ export class NatsIngest {
         ...(this.deps.env ? { env: this.deps.env } : {}),
       });
     }
+    const r = this.deps.respond;
+    // Alerts are raised by the workers, which run the detector playbooks and the time-to-live sweep; here, findings.
+    if (r && r.playbooks.some((p) => p.when.rule)) this.responder = createAutoResponder({ store, settings: r, env: this.deps.env ?? process.env, now: this.wall, deadLetters: new StoreDeadLetters(store, (m, d) => this.log("error", m, d)), log: this.log, sweepIf: () => false });
     this.audit = new Reaudit({
       store,
       config: this.deps.config.audit,
@@ -155,6 +164,7 @@ export class NatsIngest {
       ...(this.deps.dataDir ? { dataDir: this.deps.dataDir } : {}),
       clock: this.wall,
       log: this.log,
+      ...(this.responder ? { onAudited: () => this.responder!.findings() } : {}),
       onInventoryChange: () => this.loadInventory(),
     });
     this.audit.start();
@@ -312,6 +322,11 @@ export class NatsIngest {
     return this.audit.request(reason);
   }
 
+  /** After a scan job: the rule playbooks on its new findings. */
+  async scanned(): Promise<void> {
+    await this.responder?.findings();
+  }
+
   stop(deadlineMs = 10_000): Promise<void> {
     this.stopped ??= this.shutdown(deadlineMs);
     return this.stopped;
@@ -324,6 +339,7 @@ export class NatsIngest {
     }
     this.state = "stopping";
     await this.audit?.stop();
+    await this.responder?.shutdown(deadlineMs);
     await this.sources?.stop(deadlineMs);
     await Promise.allSettled([...this.inFlight]);
     this.state = "stopped";

@@ -67,6 +67,8 @@ export interface Pipeline {
   checkpoint(): Promise<void>;
   /** Re-audits the fleet now (also on the schedule and after inventory changes). */
   reaudit(reason?: string): Promise<void>;
+  /** After a scan another part of the service ran (a scan job): the rule playbooks on its new findings. */
+  scanned(): Promise<void>;
   /** SIGTERM: stops the sources (their last batches are acknowledged), drains the reorder buffer, checkpoints, drains the sinks. Idempotent. */
   stop(deadlineMs?: number): Promise<void>;
   /** Counters for /metrics (render with `renderPrometheus`). */
@@ -491,6 +493,10 @@ class LivePipeline implements Pipeline {
   reaudit(reason = "requested"): Promise<void> {
     if (!this.audit) return Promise.reject(new LongwatchError("conflict", "the pipeline is not running"));
     return this.audit.request(reason);
+  }
+
+  async scanned(): Promise<void> {
+    await this.responder?.findings();
   }
 
   stop(deadlineMs = 10_000): Promise<void> {
