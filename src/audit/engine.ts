@@ -79,7 +79,14 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
   const suppressions = [...(await store.findings.suppressions()), ...(opts.extraSuppressions ?? [])];
   const startedAt = new Date(now).toISOString();
   const today = formatIsoDate(now);
-  const scan = await store.findings.beginScan(startedAt, enabled.map((r) => r.id));
+  // Each rule's params as its schema resolves them (defaults filled in), kept with the scan for what grades the same
+  // results outside it (the device page's components).
+  const params = new Map(enabled.map((rule) => [rule.id, rule.params.parse(opts.settings?.get(rule.id)?.params ?? {}) as Record<string, unknown>]));
+  const kept = Object.fromEntries(enabled.map((rule) => {
+    const severity = opts.settings?.get(rule.id)?.severity;
+    return [rule.id, { params: params.get(rule.id)!, ...(severity ? { severity } : {}) }];
+  }));
+  const scan = await store.findings.beginScan(startedAt, enabled.map((r) => r.id), kept);
 
   const pending: Finding[] = [];
   const counts: Partial<Record<Severity, number>> = {};
@@ -98,9 +105,8 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
 
   const runs: RuleRun[] = enabled.map((rule) => {
     const settings = opts.settings?.get(rule.id);
-    const params = rule.params.parse(settings?.params ?? {});
     return rule.start({
-      params,
+      params: params.get(rule.id)!,
       now,
       models,
       services: { keyedDigest: opts.keyedDigest, store },

@@ -52,6 +52,17 @@ export interface StoredForecast {
   doc: unknown;
 }
 
+/** The settings a scan ran a rule with: its params as the rule's schema resolved them, and the severity the user set. */
+export interface ScanRuleSettings {
+  severity?: Severity;
+  params: Record<string, unknown>;
+}
+
+/** A rule's settings as the scan that ran it stored them. */
+export interface StoredRuleSettings extends ScanRuleSettings {
+  scan_id: number;
+}
+
 export interface FindingRepository {
   /**
    * Waits until no other scan of this store runs, and makes later ones wait until this transaction ends (also across
@@ -60,10 +71,12 @@ export interface FindingRepository {
    */
   waitForScans(): Promise<void>;
   /**
-   * Starts a scan of these rules. Runs inside `store.transaction()` (it throws otherwise): a scan that fails or
-   * crashes leaves nothing behind, and scans of the same store wait for each other (also across processes).
+   * Starts a scan of these rules, run with these settings (by rule id; kept with the scan, so what shows a rule's
+   * results outside the scan — the device page — grades them as the scan did). Runs inside `store.transaction()` (it
+   * throws otherwise): a scan that fails or crashes leaves nothing behind, and scans of the same store wait for each
+   * other (also across processes).
    */
-  beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun>;
+  beginScan(startedAt: string, rules: readonly string[], settings?: Readonly<Record<string, ScanRuleSettings>>): Promise<ScanRun>;
   /**
    * Records this scan's findings and returns the status each one gets: `suppressed` when it carries a suppression,
    * `new` when its fingerprint was not open before (first seen, or back after a fix), `unchanged` otherwise.
@@ -75,6 +88,8 @@ export interface FindingRepository {
    */
   finishScan(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]>;
   latestScan(): Promise<ScanInfo | undefined>;
+  /** The settings the newest finished scan that ran `rule` stored for it; undefined when none did (or it stored none). */
+  ruleSettings(rule: string): Promise<StoredRuleSettings | undefined>;
   /** Keeps the forecast this scan tallied (in the scan's transaction), replacing older scans' ones. */
   saveForecast(scanId: number, computedAt: string, doc: unknown): Promise<void>;
   /** The newest stored forecast, whether an import came after it. */

@@ -22,7 +22,7 @@ import type { VulnRepository } from "./vulns.ts";
 export type { AccessRepository, Account, ApiToken, AuditEntry, AuditFilter, NewApiToken, Principal, StoredAccount, StoredSession } from "./access.ts";
 export type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "./alerts.ts";
 export type { AssessmentRepository, StoredAssessment } from "./assessments.ts";
-export type { FindingRepository, NewSuppression, ScanInfo, ScanRun, StoredForecast, Suppression } from "./findings.ts";
+export type { FindingRepository, NewSuppression, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "./findings.ts";
 export type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetRepository, ImportSummary, SerializedDevice, StoredDevice } from "./fleet.ts";
 export { serializeDevice } from "./fleet.ts";
 export type { TableInfo, TableRepository } from "./tables.ts";

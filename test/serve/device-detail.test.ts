@@ -3,6 +3,7 @@
  * SBOMs and advisory feeds as `longwatch demo` imports them), checked against what the audit itself found.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cli } from "../cli/run-cli.ts";
@@ -15,8 +16,8 @@ assert.equal(made.code, 0, made.stderr);
 const svc = await startTestService({ storeUrl: `sqlite:${join(t.dir, "demo", ".longwatch", "longwatch.db")}`, clock: () => Date.parse("2026-11-25T12:00:00Z") });
 
 type Device = { device_id: string; model_id?: string; firmware_version?: string; cert_fingerprint?: string };
-type Vuln = { vuln_id: string; severity: string; kev?: unknown; not_affected?: unknown; severity_raised?: string };
-type ComponentPage = { model_id: string | null; sbom: { component_count: number } | null; vulnerable_components: number; vulnerabilities: number; known_exploited: number; items: { name: string; version?: string; firmware?: boolean; severity?: string; vulnerabilities: Vuln[] }[]; next_page_token: string | null; total: { count: number } };
+type Vuln = { vuln_id: string; severity: string; kev?: unknown; not_affected?: unknown; severity_raised?: string; below_min_severity?: true };
+type ComponentPage = { model_id: string | null; grading: { scan_id: number | null; epss_raise_at: number; min_severity: string; severity?: string }; sbom: { component_count: number } | null; vulnerable_components: number; vulnerabilities: number; known_exploited: number; items: { name: string; version?: string; firmware?: boolean; severity?: string; vulnerabilities: Vuln[] }[]; next_page_token: string | null; total: { count: number } };
 
 async function get<T>(path: string): Promise<T> {
   const r = await svc.fetch(path, { token: svc.tokens.viewer });
@@ -57,6 +58,7 @@ describe("device detail routes", () => {
     const all = await get<ComponentPage>(`/api/v1/devices/${encodeURIComponent(d.device_id)}/components?page_size=1000`);
     assert.ok(all.sbom && all.sbom.component_count > 0, "the image has an SBOM");
     assert.ok(all.total.count >= all.sbom.component_count, "every component of the SBOM is listed");
+    assert.deepEqual(all.grading, { scan_id: 1, epss_raise_at: 0.1, min_severity: "info" }, "the demo's scan ran the rule with its defaults");
     const open = all.items.flatMap((c) => c.vulnerabilities.filter((v) => !v.not_affected).map((v) => `${c.name} ${c.version ?? ""} ${v.vuln_id}`));
     const audited = findings.filter((f) => `${f.evidence.model_id}@${f.evidence.firmware_version}` === image && !f.suppression).map((f) => `${f.evidence.component.name} ${f.evidence.component.version ?? ""} ${f.evidence.vulnerability}`);
     assert.deepEqual(open.sort(), audited.sort(), "the page's applying vulnerabilities are the audit's open findings for the image");
@@ -84,5 +86,32 @@ describe("device detail routes", () => {
     const page = await get<ComponentPage>(`/api/v1/devices/${encodeURIComponent(d.device_id)}/components`);
     assert.equal(page.sbom, null);
     assert.ok(page.items.every((c) => c.firmware), "only the firmware image itself can be matched (advisories about the product)");
+  });
+
+  // Last: it re-scans the store with settings of its own.
+  it("grades the components with the settings the newest scan ran vulnerable-component with, as that scan's findings are", async () => {
+    const config = join(t.dir, "longwatch.yaml");
+    writeFileSync(config, "rules:\n  vulnerable-component:\n    severity: low\n    params: { min_severity: critical, epss_raise_at: 1 }\n");
+    const scanned = await cli(["scan", "--config", config, "--now", "2026-11-25"], {}, join(t.dir, "demo"));
+    assert.ok(scanned.code === 0 || scanned.code === 1, scanned.stderr);
+    type F = { severity: string; suppression?: unknown; evidence: { model_id: string; firmware_version: string; vulnerability: string; component: { name: string; version?: string } } };
+    const findings = (await get<{ items: F[] }>("/api/v1/findings?rule=vulnerable-component&page_size=1000")).items.filter((f) => !f.suppression);
+    assert.ok(findings.length > 0 && findings.every((f) => f.severity === "low"), "the scan took the severity set for the rule");
+    const images = [...new Set(devices.filter((x) => x.model_id && x.firmware_version).map((x) => `${x.model_id}@${x.firmware_version}`))];
+    let below = 0;
+    for (const image of images) {
+      const d = devices.find((x) => `${x.model_id}@${x.firmware_version}` === image)!;
+      const page = await get<ComponentPage>(`/api/v1/devices/${encodeURIComponent(d.device_id)}/components?vulnerable=true&page_size=1000`);
+      assert.equal(page.grading.epss_raise_at, 1);
+      assert.equal(page.grading.min_severity, "critical");
+      assert.equal(page.grading.severity, "low");
+      assert.ok(page.grading.scan_id !== null && page.grading.scan_id > 1, "the newest scan's settings");
+      const vulns = page.items.flatMap((c) => c.vulnerabilities.filter((v) => !v.not_affected).map((v) => ({ ...v, key: `${c.name} ${c.version ?? ""} ${v.vuln_id}` })));
+      below += vulns.filter((v) => v.below_min_severity).length;
+      const reported = vulns.filter((v) => !v.below_min_severity);
+      const audited = findings.filter((f) => `${f.evidence.model_id}@${f.evidence.firmware_version}` === image);
+      assert.deepEqual(reported.map((v) => `${v.key} ${v.severity}`).sort(), audited.map((f) => `${f.evidence.component.name} ${f.evidence.component.version ?? ""} ${f.evidence.vulnerability} ${f.severity}`).sort(), `${image}: the page grades as the scan's findings`);
+    }
+    assert.ok(below > 0, "some vulnerabilities are below the rule's min_severity: the page marks them, the scan made no finding");
   });
 });

@@ -82,8 +82,35 @@ async function reportMatches(ctx: RuleContext<unknown>, groups: DeviceGroups<Fir
   }
 }
 
-/** Default EPSS probability at or above which a vulnerability is raised to at least high (the page in serve uses it too). */
+/** Default EPSS probability at or above which a vulnerability is raised to at least high. */
 export const EPSS_RAISE_AT_DEFAULT = 0.1;
+
+/** vulnerable-component's settings (exported so the device page grades components with the settings a scan stored). */
+export const VulnerableComponentParams = z
+  .object({
+    min_severity: z.enum(SEVERITIES).default("info").describe("Report only vulnerabilities at or above this severity."),
+    epss_raise_at: z.number().min(0).max(1).default(EPSS_RAISE_AT_DEFAULT).describe("Raise to at least high when the EPSS probability of exploitation is at or above this."),
+  })
+  .strict();
+export type VulnerableComponentSettings = z.output<typeof VulnerableComponentParams>;
+
+/**
+ * How vulnerable-component grades one match: critical when known exploited (KEV), at least high at EPSS ≥
+ * epss_raise_at, else the advisory's severity; `reported` is false below min_severity (the rule makes no finding).
+ * One function for the rule and the device page, so the two cannot grade differently.
+ */
+export function gradeVulnerability(m: Pick<VulnMatch, "severity" | "kev" | "epss">, p: VulnerableComponentSettings): { severity: Severity; reason?: string; reported: boolean } {
+  let severity: Severity = m.severity;
+  let reason: string | undefined;
+  if (m.kev) {
+    severity = "critical";
+    reason = "in CISA's Known Exploited Vulnerabilities catalogue";
+  } else if (m.epss && m.epss.epss >= p.epss_raise_at && severityRank(severity) < severityRank("high")) {
+    severity = "high";
+    reason = `EPSS ${m.epss.epss} ≥ ${p.epss_raise_at}`;
+  }
+  return { severity, ...(reason !== undefined ? { reason } : {}), reported: severityRank(severity) >= severityRank(p.min_severity) };
+}
 
 export const vulnerableComponent = defineRule({
   id: "vulnerable-component",
@@ -95,28 +122,15 @@ export const vulnerableComponent = defineRule({
     "A piece of software inside this firmware has a publicly known weakness. Attackers read the same advisories you do and build tools for them, and a device keeps the weakness until its firmware is updated. Devices stay in the field for years, so these pile up unless updates keep pace.",
   remediation:
     "Check the advisory and the fixed version in the evidence. If the vendor has firmware with the fixed component, roll it out (start with internet-facing devices; `longwatch vulns diff` shows what an upgrade fixes). If not, ask the manufacturer for a fix or a VEX statement saying the device is not affected (import it with `longwatch import advisories`), and reduce exposure meanwhile: close the affected service, restrict who can reach the device.",
-  params: z
-    .object({
-      min_severity: z.enum(SEVERITIES).default("info").describe("Report only vulnerabilities at or above this severity."),
-      epss_raise_at: z.number().min(0).max(1).default(EPSS_RAISE_AT_DEFAULT).describe("Raise to at least high when the EPSS probability of exploitation is at or above this."),
-    })
-    .strict(),
+  params: VulnerableComponentParams,
   start(ctx) {
     const fg = firmwareGroups();
     return {
       device: (v) => fg.add(v),
       finish: () =>
         reportMatches(ctx, fg.groups, false, (m, devices) => {
-          let severity: Severity = m.severity;
-          let reason: string | undefined;
-          if (m.kev) {
-            severity = "critical";
-            reason = "in CISA's Known Exploited Vulnerabilities catalogue";
-          } else if (m.epss && m.epss.epss >= ctx.params.epss_raise_at && severityRank(severity) < severityRank("high")) {
-            severity = "high";
-            reason = `EPSS ${m.epss.epss} ≥ ${ctx.params.epss_raise_at}`;
-          }
-          if (severityRank(severity) < severityRank(ctx.params.min_severity)) return undefined;
+          const { severity, reason, reported } = gradeVulnerability(m, ctx.params);
+          if (!reported) return undefined;
           const ev = evidence(m, devices);
           if (reason) ev.severity_raised = reason;
           const d: FindingDraft = {

@@ -2,8 +2,9 @@ import { LongwatchError } from "../../core/errors.ts";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, StoredForecast, Suppression } from "../findings.ts";
+import type { FindingRepository, NewSuppression, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
 import { countScanRules } from "../list-sql.ts";
+import { PRUNE_RULE_SETTINGS, RULE_SETTINGS, ruleSettingRows, type RuleSettingsRow, storedRuleSettings } from "../rule-settings.ts";
 import { pgListDialect, pgRun } from "./lists.ts";
 import { chunks, lockName, type PgDb } from "./db.ts";
 
@@ -59,7 +60,7 @@ export class PgFindings implements FindingRepository {
     await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "scan")]);
   }
 
-  async beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun> {
+  async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
     // Scans of one store wait for each other, also across processes: each compares with the one before it.
     await this.waitForScans();
     const prev = await this.latestScan();
@@ -70,6 +71,10 @@ export class PgFindings implements FindingRepository {
       }
     }
     const [r] = await this.db.query<{ id: number }>("INSERT INTO scans (started_at, rules) VALUES ($1, $2) RETURNING id", [startedAt, JSON.stringify(rules)]);
+    const kept = ruleSettingRows(rules, settings);
+    if (kept.length) {
+      await this.db.query("INSERT INTO scan_rule_settings (scan_id, rule, severity, params) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])", [r!.id, kept.map(([rule]) => rule), kept.map(([, s]) => s.severity), kept.map(([, s]) => s.params)]);
+    }
     return { id: r!.id, startedAt, rules: [...rules], previousId: prev?.id, open, openBySeverity: {} };
   }
 
@@ -141,6 +146,7 @@ export class PgFindings implements FindingRepository {
         await db.query("DELETE FROM findings WHERE scan_id < $1", [prevId]);
       }
       await db.query("UPDATE scans SET finished_at = $1, counts = $2 WHERE id = $3", [finishedAt, JSON.stringify(counts), scan.id]);
+      await pgRun(db)(PRUNE_RULE_SETTINGS, [scan.id]);
       await countScanRules(pgListDialect, pgRun(db), scan);
       return fixed;
     });
@@ -150,6 +156,11 @@ export class PgFindings implements FindingRepository {
     const [r] = await this.db.query<{ id: number; started_at: string; finished_at: string; rules: string; counts: string | null }>("SELECT * FROM scans WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1");
     if (!r) return undefined;
     return { id: r.id, started_at: r.started_at, finished_at: r.finished_at, rules: JSON.parse(r.rules) as string[], counts: r.counts ? (JSON.parse(r.counts) as ScanInfo["counts"]) : {} };
+  }
+
+  async ruleSettings(rule: string): Promise<StoredRuleSettings | undefined> {
+    const [r] = await pgRun(this.db)(RULE_SETTINGS, [rule]);
+    return r && storedRuleSettings(r as unknown as RuleSettingsRow);
   }
 
   async saveForecast(scanId: number, computedAt: string, doc: unknown): Promise<void> {

@@ -2,9 +2,10 @@ import type Database from "better-sqlite3";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, ScanRun, StoredForecast, Suppression } from "../findings.ts";
+import type { FindingRepository, NewSuppression, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
 import { requireTransaction } from "./connection.ts";
 import { countScanRules } from "../list-sql.ts";
+import { PRUNE_RULE_SETTINGS, RULE_SETTINGS, ruleSettingRows, type RuleSettingsRow, storedRuleSettings } from "../rule-settings.ts";
 import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
 interface FindingRow {
@@ -59,10 +60,11 @@ export class SqliteFindings implements FindingRepository {
     requireTransaction(this.db, "a scan");
   }
 
-  async beginScan(startedAt: string, rules: readonly string[]): Promise<ScanRun> {
+  async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
     requireTransaction(this.db, "a scan");
     // Rows of a scan that never finished (a store written by an older version that scanned outside a transaction).
     this.db.prepare("DELETE FROM findings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
+    this.db.prepare("DELETE FROM scan_rule_settings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
     this.db.prepare("DELETE FROM scans WHERE finished_at IS NULL").run();
     const prev = await this.latestScan();
     const open = new Map<string, readonly [number, number]>();
@@ -72,6 +74,8 @@ export class SqliteFindings implements FindingRepository {
     }
     const firstRow = ((this.db.prepare("SELECT MAX(id) AS m FROM findings").get() as { m: number | null }).m ?? 0) + 1;
     const id = Number(this.db.prepare("INSERT INTO scans (started_at, rules, first_row) VALUES (?, ?, ?)").run(startedAt, JSON.stringify(rules), firstRow).lastInsertRowid);
+    const keep = this.db.prepare("INSERT INTO scan_rule_settings (scan_id, rule, severity, params) VALUES (?, ?, ?, ?)");
+    for (const [rule, s] of ruleSettingRows(rules, settings)) keep.run(id, rule, s.severity, s.params);
     return { id, startedAt, rules: [...rules], previousId: prev?.id, open, openBySeverity: {} };
   }
 
@@ -128,6 +132,7 @@ export class SqliteFindings implements FindingRepository {
         this.db.prepare("DELETE FROM findings WHERE id < ?").run(this.firstRow(prevId));
       }
       this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
+      this.db.prepare(PRUNE_RULE_SETTINGS).run(scanId);
     })();
     await countScanRules(sqliteListDialect, sqliteRun(this.db), scan);
     return fixed.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
@@ -154,6 +159,11 @@ export class SqliteFindings implements FindingRepository {
       | undefined;
     if (!r) return undefined;
     return { id: r.id, started_at: r.started_at, finished_at: r.finished_at, rules: JSON.parse(r.rules) as string[], counts: r.counts ? (JSON.parse(r.counts) as ScanInfo["counts"]) : {} };
+  }
+
+  async ruleSettings(rule: string): Promise<StoredRuleSettings | undefined> {
+    const r = this.db.prepare(RULE_SETTINGS).get(rule) as RuleSettingsRow | undefined;
+    return r && storedRuleSettings(r);
   }
 
   async saveForecast(scanId: number, computedAt: string, doc: unknown): Promise<void> {

@@ -61,6 +61,36 @@ export function findingsContract(c: ContractContext): void {
       assert.equal((await store.tables.list()).find((t) => t.name === "scan_forecasts")?.rows, 1, "older scans' forecasts are not kept");
     });
 
+    it("keeps the settings each rule ran with, as of the newest finished scan that ran it", async () => {
+      const store = await c.fresh();
+      const run = async (rules: string[], settings?: Parameters<StoreTx["findings"]["beginScan"]>[2], finish = true) => {
+        try {
+          return await store.transaction(async (tx) => {
+            const r = await tx.findings.beginScan("2026-11-25T00:00:00.000Z", rules, settings);
+            if (!finish) throw new Error("the scan fails");
+            await tx.findings.finishScan(r, "2026-11-25T00:01:00.000Z", {});
+            return r.id;
+          });
+        } catch (e) {
+          if (finish) throw e;
+          return undefined;
+        }
+      };
+      assert.equal(await store.findings.ruleSettings("r1"), undefined, "no scan yet");
+      const one = await run(["r1", "r2"], { r1: { severity: "low", params: { days: 60 } }, r2: { params: {} }, r3: { params: { x: 1 } } });
+      assert.deepEqual(await store.findings.ruleSettings("r1"), { scan_id: one, severity: "low", params: { days: 60 } });
+      assert.deepEqual(await store.findings.ruleSettings("r2"), { scan_id: one, params: {} });
+      assert.equal(await store.findings.ruleSettings("r3"), undefined, "a rule the scan did not run has no settings of it");
+      await run(["r1"], { r1: { params: { days: 7 } } }, false);
+      assert.deepEqual((await store.findings.ruleSettings("r1"))?.params, { days: 60 }, "a scan that failed left nothing");
+      const two = await run(["r1"], { r1: { params: { days: 30 } } });
+      assert.deepEqual(await store.findings.ruleSettings("r1"), { scan_id: two, params: { days: 30 } });
+      assert.deepEqual(await store.findings.ruleSettings("r2"), { scan_id: one, params: {} }, "r2 did not run again: the scan that ran it last");
+      await run(["r1"]);
+      assert.equal(await store.findings.ruleSettings("r1"), undefined, "the newest scan that ran r1 was given no settings for it");
+      assert.equal((await store.tables.list()).find((t) => t.name === "scan_rule_settings")?.rows, 2, "older scans' rows of a rule that ran again go");
+    });
+
     it("tells new, unchanged, suppressed and fixed apart across scans; rules that did not run carry forward", async () => {
       const store = await c.fresh();
       assert.equal(await store.findings.latestScan(), undefined);

@@ -353,6 +353,15 @@ export type DeviceComponentPage = {
     imported_at: string;
     component_count: number;
   } | null;
+  /** vulnerable-component's settings the page grades with, so it agrees with the scan's findings. */
+  grading: {
+    /** The scan whose stored settings grade the vulnerabilities; null: none ran vulnerable-component, its defaults are used. */
+    scan_id: number | null;
+    epss_raise_at: number;
+    min_severity: "critical" | "high" | "medium" | "low" | "info";
+    /** The severity set for the rule, which every finding of it takes. */
+    severity?: "critical" | "high" | "medium" | "low" | "info";
+  };
   /** Components with a vulnerability that applies, in the whole image. */
   vulnerable_components: number;
   /** Vulnerabilities that apply (not VEX not_affected), in the whole image. */
@@ -373,10 +382,12 @@ export type DeviceComponentPage = {
       vuln_id: string;
       aliases: string[];
       summary?: string;
-      /** As the vulnerability rules grade it by default: critical when known exploited (KEV), at least high at EPSS ≥ 0.1, else the advisory's. */
+      /** As vulnerable-component grades it with the settings of the newest scan that ran it (`grading`): the severity set for the rule when there is one, else critical when known exploited (KEV), at least high at EPSS ≥ epss_raise_at, else the advisory's. */
       severity: "critical" | "high" | "medium" | "low" | "info";
-      /** Why it is graded above the advisory's own severity. */
+      /** Why it is graded other than the advisory's own severity. */
       severity_raised?: string;
+      /** Graded below the rule's min_severity: the scan makes no finding of it. */
+      below_min_severity?: true;
       cvss?: {
         version: string;
         score: number;

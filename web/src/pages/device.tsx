@@ -186,6 +186,8 @@ function Components({ id, firmware }: { id: string; firmware: string | undefined
                                   {v.epss ? ` · EPSS ${(v.epss.epss * 100).toFixed(1)} %` : ""}
                                   {v.fixed_in ? ` · fixed in ${v.fixed_in}` : " · no fixed version known"}
                                   {v.not_affected ? ` · not affected (VEX: ${v.not_affected.justification ?? v.not_affected.status})` : ""}
+                                  {v.severity_raised && !v.not_affected ? ` · ${v.severity_raised}` : ""}
+                                  {v.below_min_severity && !v.not_affected ? ` · below the scan's min_severity (${data.grading.min_severity}): no finding` : ""}
                                 </span>
                                 {v.summary && <div class="muted small">{v.summary}</div>}
                               </li>

@@ -7,8 +7,8 @@
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { formatIsoDate } from "../../../core/dates.ts";
-import { SEVERITIES, maxSeverity } from "../../../core/severity.ts";
-import { EPSS_RAISE_AT_DEFAULT } from "../../../audit/rules/vulnerabilities.ts";
+import { SEVERITIES, maxSeverity, type Severity } from "../../../core/severity.ts";
+import { gradeVulnerability, vulnerableComponent, VulnerableComponentParams, type VulnerableComponentSettings } from "../../../audit/rules/vulnerabilities.ts";
 import { loadCryptoPolicy } from "../../../lifecycle/policy.ts";
 import { LifecycleAssessor } from "../../../lifecycle/secure-until.ts";
 import type { FleetDevice } from "../../../store/store.ts";
@@ -71,8 +71,9 @@ const VulnerabilityOut = z.object({
   vuln_id: z.string().describe("The CVE when there is one, else the advisory's id."),
   aliases: z.array(z.string()),
   summary: z.string().optional(),
-  severity: z.enum(SEVERITIES).describe("As the vulnerability rules grade it by default: critical when known exploited (KEV), at least high at EPSS ≥ 0.1, else the advisory's."),
-  severity_raised: z.string().optional().describe("Why it is graded above the advisory's own severity."),
+  severity: z.enum(SEVERITIES).describe("As vulnerable-component grades it with the settings of the newest scan that ran it (`grading`): the severity set for the rule when there is one, else critical when known exploited (KEV), at least high at EPSS ≥ epss_raise_at, else the advisory's."),
+  severity_raised: z.string().optional().describe("Why it is graded other than the advisory's own severity."),
+  below_min_severity: z.literal(true).optional().describe("Graded below the rule's min_severity: the scan makes no finding of it."),
   cvss: z.object({ version: z.string(), score: z.number(), vector: z.string().optional() }).optional(),
   kev: z.object({ date_added: z.string().optional(), due_date: z.string().optional(), required_action: z.string().optional(), known_ransomware: z.string().optional() }).optional().describe("In CISA's Known Exploited Vulnerabilities catalogue."),
   epss: z.object({ epss: z.number(), percentile: z.number(), date: z.string().optional() }).optional().describe("Probability of exploitation in the next 30 days (FIRST EPSS)."),
@@ -96,6 +97,14 @@ const ComponentsPage = z
     model_id: z.string().nullable(),
     firmware_version: z.string().nullable(),
     sbom: z.object({ format: z.string(), source: z.string(), imported_at: z.string(), component_count: z.number().int() }).nullable().describe("The image's component inventory; null when none was imported (longwatch import sbom): then nothing can be said about its components."),
+    grading: z
+      .object({
+        scan_id: z.number().int().nullable().describe("The scan whose stored settings grade the vulnerabilities; null: none ran vulnerable-component, its defaults are used."),
+        epss_raise_at: z.number(),
+        min_severity: z.enum(SEVERITIES),
+        severity: z.enum(SEVERITIES).optional().describe("The severity set for the rule, which every finding of it takes."),
+      })
+      .describe("vulnerable-component's settings the page grades with, so it agrees with the scan's findings."),
     vulnerable_components: z.number().int().describe("Components with a vulnerability that applies, in the whole image."),
     vulnerabilities: z.number().int().describe("Vulnerabilities that apply (not VEX not_affected), in the whole image."),
     known_exploited: z.number().int().describe("Of them, in the KEV catalogue."),
@@ -111,12 +120,32 @@ async function deviceOf(ctx: Pick<RouteContext<{ id: string }, unknown, unknown>
   return d;
 }
 
-/** The vulnerable-component rule's default grading (its epss_raise_at), so the page and the findings agree. */
-const EPSS_RAISE_AT = EPSS_RAISE_AT_DEFAULT;
+/**
+ * How the vulnerable-component rule grades this image's vulnerabilities: with the settings the newest scan that ran it
+ * stored (its params and the severity set for the rule), so the page and that scan's findings agree; the rule's
+ * defaults when no scan ran it (or one from before scans kept their settings).
+ */
+interface Grading {
+  scan_id: number | null;
+  params: VulnerableComponentSettings;
+  severity?: Severity;
+}
+async function grading(ctx: Pick<RouteContext<unknown, unknown, unknown>, "store">): Promise<Grading> {
+  const stored = await ctx.store.findings.ruleSettings(vulnerableComponent.id);
+  if (!stored) return { scan_id: null, params: VulnerableComponentParams.parse({}) };
+  const p = VulnerableComponentParams.safeParse(stored.params);
+  if (!p.success) {
+    throw new LongwatchError("invalid_config", `scan ${stored.scan_id} stored settings for ${vulnerableComponent.id} this version does not accept (${p.error.issues.map((i) => `params.${i.path.join(".")}: ${i.message}`).join("; ")}): run a scan to store current ones`, { scan_id: stored.scan_id, rule: vulnerableComponent.id });
+  }
+  return { scan_id: stored.scan_id, params: p.data, ...(stored.severity ? { severity: stored.severity } : {}) };
+}
 
-function vulnerabilityOut(m: VulnMatch): z.infer<typeof VulnerabilityOut> {
-  const raised = m.kev ? { severity: "critical" as const, why: "in CISA's Known Exploited Vulnerabilities catalogue" } : m.epss && m.epss.epss >= EPSS_RAISE_AT && SEV_RANK.get(m.severity)! > SEV_RANK.get("high")! ? { severity: "high" as const, why: `EPSS ${m.epss.epss} ≥ ${EPSS_RAISE_AT}` } : undefined;
-  const v: z.infer<typeof VulnerabilityOut> = { vuln_id: m.vuln_id, aliases: m.aliases, severity: raised?.severity ?? m.severity, ...(raised && raised.severity !== m.severity ? { severity_raised: raised.why } : {}), because: m.matched.map((x) => `${x.key} ${x.version ?? ""} ${x.because}`.replace(/\s+/g, " ").trim()).join("; "), references: m.references.slice(0, 5) };
+function vulnerabilityOut(m: VulnMatch, g: Grading): z.infer<typeof VulnerabilityOut> {
+  const graded = gradeVulnerability(m, g.params);
+  // A severity set for the rule wins over its own grading, as in the scan's findings.
+  const severity = g.severity ?? graded.severity;
+  const why = g.severity !== undefined ? `the severity set for ${vulnerableComponent.id} (scan ${g.scan_id})` : graded.reason;
+  const v: z.infer<typeof VulnerabilityOut> = { vuln_id: m.vuln_id, aliases: m.aliases, severity, ...(severity !== m.severity && why ? { severity_raised: why } : {}), ...(graded.reported ? {} : { below_min_severity: true as const }), because: m.matched.map((x) => `${x.key} ${x.version ?? ""} ${x.because}`.replace(/\s+/g, " ").trim()).join("; "), references: m.references.slice(0, 5) };
   if (m.summary !== undefined) v.summary = m.summary;
   if (m.cvss) v.cvss = m.cvss;
   if (m.kev) v.kev = { ...(m.kev.date_added ? { date_added: m.kev.date_added } : {}), ...(m.kev.due_date ? { due_date: m.kev.due_date } : {}), ...(m.kev.required_action ? { required_action: m.kev.required_action } : {}), ...(m.kev.known_ransomware ? { known_ransomware: m.kev.known_ransomware } : {}) };
@@ -187,7 +216,9 @@ export const deviceDetailRoutes = [
     handler: async (ctx) => {
       const d = await deviceOf(ctx);
       const { model_id, firmware_version } = d.device;
-      const empty = { device_id: d.device.device_id, model_id: model_id ?? null, firmware_version: firmware_version ?? null, sbom: null, vulnerable_components: 0, vulnerabilities: 0, known_exploited: 0, items: [], next_page_token: null, total: { count: 0, type: "exact" as const } };
+      const g = await grading(ctx);
+      const gradingOut = { scan_id: g.scan_id, epss_raise_at: g.params.epss_raise_at, min_severity: g.params.min_severity, ...(g.severity ? { severity: g.severity } : {}) };
+      const empty = { device_id: d.device.device_id, model_id: model_id ?? null, firmware_version: firmware_version ?? null, sbom: null, grading: gradingOut, vulnerable_components: 0, vulnerabilities: 0, known_exploited: 0, items: [], next_page_token: null, total: { count: 0, type: "exact" as const } };
       if (model_id === undefined || firmware_version === undefined) return empty;
       const sbom = (await ctx.store.vulns.sboms()).find((s) => s.model_id === model_id && s.firmware_version === firmware_version);
       const model = (await ctx.store.fleet.models()).find((m) => m.model_id === model_id);
@@ -203,7 +234,7 @@ export const deviceDetailRoutes = [
           row = { name: m.component.name, ...(m.component.version !== undefined ? { version: m.component.version } : {}), ...(m.component.purl !== undefined ? { purl: m.component.purl } : {}), ...(m.component.firmware ? { firmware: true } : {}), vulnerabilities: [] };
           rows.set(key(m.component), row);
         }
-        row.vulnerabilities.push(vulnerabilityOut(m));
+        row.vulnerabilities.push(vulnerabilityOut(m, g));
       }
       let applying = 0;
       let kev = 0;

@@ -68,4 +68,14 @@ export const findingMigrations: Migration[] = [
       CREATE TABLE scan_forecasts (scan_id INTEGER PRIMARY KEY, computed_at TEXT NOT NULL, import_id INTEGER, doc TEXT NOT NULL);
     `,
   },
+  {
+    area: "scan-settings",
+    version: 1,
+    // The settings each scan ran its rules with (params as resolved, the severity the user set), so the device page
+    // grades a firmware's vulnerabilities as the scan's findings do. A row for every rule the scan ran; params NULL
+    // when the caller gave none. Only each rule's newest finished scan's row is kept (finishScan prunes the others).
+    up: `
+      CREATE TABLE scan_rule_settings (scan_id INTEGER NOT NULL, rule TEXT NOT NULL, severity TEXT, params TEXT, PRIMARY KEY (scan_id, rule));
+    `,
+  },
 ];
