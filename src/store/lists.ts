@@ -167,6 +167,13 @@ export interface OverviewOptions {
 /** A device with one of these open is not securable today: no security updates, no way to update, or no valid identity. */
 export const UNSECURABLE_RULES = ["support-ended", "no-ota", "cert-expired"] as const;
 
+/** Alerts first seen on one UTC day (YYYY-MM-DD): all, and high or critical. */
+export interface AlertDay {
+  day: string;
+  raised: number;
+  high: number;
+}
+
 export interface ListRepository {
   /** Sort default device_id; `country` and `provider` sort by that, then device_id. */
   devices(q?: DeviceQuery): Promise<Page<StoredDevice>>;
@@ -182,6 +189,8 @@ export interface ListRepository {
   alertSuppressions(q?: AlertSuppressionQuery): Promise<Page<AlertSuppression>>;
   advisories(q?: AdvisoryQuery): Promise<Page<AdvisoryListItem>>;
   alertEvents(q?: AlertEventQuery): Promise<Page<AlertEvent>>;
+  /** Alerts raised per UTC day with `since` ≤ first_seen < `until` (both required, ISO 8601); days with none are left out. */
+  alertsPerDay(range: Required<TimeRange>): Promise<AlertDay[]>;
   overview(opts?: OverviewOptions): Promise<Overview>;
   coverage(): Promise<Coverage>;
 }

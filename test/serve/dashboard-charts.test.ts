@@ -16,7 +16,7 @@ const stores: [string, () => Promise<string | undefined>][] = [
 ];
 
 interface Series { measure: string | null; unit: string; baseline: number | null; high: number | null; ratio: number | null; points: { alert_id: string; at: string; value: number; record?: string }[] }
-interface Trends { since: string; until: string; alerts_per_day: { day: string; raised: number; high: number; capped: boolean }[]; scans: { id: number; at: string; counts: Record<string, number> }[] }
+interface Trends { since: string; until: string; alerts_per_day: { day: string; raised: number; high: number; }[]; scans: { id: number; at: string; counts: Record<string, number> }[] }
 
 for (const [name, url] of stores) {
   describe(`dashboard charts (${name})`, { skip: name === "PostgreSQL" ? pgSkip ?? false : false }, () => {

@@ -205,6 +205,26 @@ export function listsContract(c: ContractContext): void {
       assert.equal(o.latest_scan, undefined);
     });
 
+    it("alerts per day: all and high or critical by first_seen, cut at UTC midnights; the overview counts open ones and the imported devices", async () => {
+      const store = await c.fresh();
+      await fleet(store);
+      const at = [["2026-11-02T23:59:59.999Z", "critical"], ["2026-11-03T00:00:00.000Z", "low"], ["2026-11-03T12:00:00Z", "high"], ["2026-11-03T23:00:00Z", "medium"], ["2026-11-05T01:00:00Z", "high"], ["2026-11-06T00:00:00Z", "critical"]] as const;
+      await store.alerts.upsert(at.map(([first_seen, severity], i) => sampleAlert({ id: `d-${i}`, key: `k${i}`, severity, first_seen, last_seen: first_seen })), "2026-11-25T00:00:00Z");
+      await store.alerts.setState("d-4", "resolved", { actor: "ann", at: "2026-11-25T01:00:00Z" });
+      assert.deepEqual(await store.lists.alertsPerDay({ since: "2026-11-02T00:00:00.000Z", until: "2026-11-06T00:00:00.000Z" }), [
+        { day: "2026-11-02", raised: 1, high: 1 },
+        { day: "2026-11-03", raised: 3, high: 1 },
+        { day: "2026-11-05", raised: 1, high: 1 },
+      ], "until is excluded, days with none left out, a resolved alert still raised");
+      assert.deepEqual(await store.lists.alertsPerDay({ since: "2026-11-03T12:00:00.000Z", until: "2026-11-05T00:30:00.000Z" }), [{ day: "2026-11-03", raised: 2, high: 1 }], "a range not at midnight is cut there");
+      for (const [range, field] of [[{ since: "soon", until: "2026-11-06T00:00:00Z" }, "since"], [{ since: "2026-11-01T00:00:00Z", until: "2030-01-01T00:00:00Z" }, "until"]] as const) {
+        await assert.rejects(() => store.lists.alertsPerDay(range), (e: unknown) => isLongwatchError(e, "usage") && (e.detail as { field?: string }).field === field);
+      }
+      const o = await store.lists.overview();
+      assert.deepEqual(o.open_alerts, { critical: 2, high: 1, low: 1, medium: 1 });
+      assert.equal(o.devices, FLEET.length);
+    });
+
     it("scans, suppressions, alert suppressions and advisories page by id", async () => {
       const store = await c.fresh();
       for (let i = 0; i < 3; i++) await scan(store, ["a"], [finding("a", `d${i}`)]);

@@ -881,8 +881,6 @@ export type Trends = {
     raised: number;
     /** Of them, high or critical. */
     high: number;
-    /** true: more than the count cap (counted up to it). */
-    capped: boolean;
   })[];
   /** The last 30 finished scans, oldest first, with their findings by severity. */
   scans: ({
