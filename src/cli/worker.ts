@@ -10,7 +10,11 @@ import { allDetectors } from "../detect/detectors/index.ts";
 import { readInventoryFiles, readInventoryStore, type DetectInventory } from "../detect/inventory.ts";
 import { loadReference } from "../detect/reference.ts";
 import { connectNats, manager, readStream, safeUrl } from "../scale/nats.ts";
-import { ScaleWorker } from "../scale/worker.ts";
+import { parseRespondSettings } from "../respond/config.ts";
+import { defaultWorkerName, ScaleWorker } from "../scale/worker.ts";
+import { type AutoResponder, createAutoResponder, wantsResponder } from "../serve/pipeline/auto-respond.ts";
+import { StoreDeadLetters } from "../serve/pipeline/dead-letters.ts";
+import type { PipelineLog } from "../serve/pipeline/types.ts";
 import type { CommandModule } from "./command.ts";
 import { type CliContext, UsageError } from "./context.ts";
 import { addNatsFlags, checkStreamNames, intFlag, type NatsFlags, natsUrl } from "./scale-flags.ts";
@@ -38,7 +42,7 @@ export const workerCommand: CommandModule = {
       .option("--inventory <file>", "devices to resolve identifiers through (default: the devices in the store)")
       .option("--models <file>", "device models (YAML/JSON)")
       .option("--detectors <ids>", "comma-separated detector ids (default: all)")
-      .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets")
+      .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets, and respond: (playbooks run on the alerts, as in serve)")
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
       .option("--lease-seconds <s>", "lease time: a worker that stops renewing loses its partitions after this", "15")
       .option("--checkpoint-seconds <s>", "how often state and alerts are committed (and messages acknowledged)", "2")
@@ -59,8 +63,11 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
   checkStreamNames(o);
   const url = natsUrl(o, ctx.io.env);
   const partitions = intFlag("--partitions", o.partitions, 1, 4096);
-  const read = o.config ? readYamlText(readFileSync(o.config, "utf8"), { uniqueKeys: false }) : undefined;
+  const text = o.config ? readFileSync(o.config, "utf8") : undefined;
+  const read = text !== undefined ? readYamlText(text, { uniqueKeys: false }) : undefined;
   if (read && !read.ok) throw new UsageError(`--config ${yamlProblemText(o.config!, read)}`);
+  // The same respond: section as serve's config file: its playbooks run on the alerts this worker commits.
+  const respond = text !== undefined ? parseRespondSettings(text, o.config!) : undefined;
   const config = read?.ok ? ((read.value ?? {}) as { detectors?: Record<string, unknown>; disable?: string[]; local_nets?: string[] }) : {};
   const known = new Set<string>(allDetectors.map((d) => d.id));
   const chosen = (o.detectors ? o.detectors.split(",").map((s) => s.trim()).filter(Boolean) : [...known]).filter((id) => !(config.disable ?? []).includes(id));
@@ -72,6 +79,8 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
   const store = (await openCliStore(ctx, where.url))!;
   const nc = await connectNats(url, "longwatch worker");
   let worker: ScaleWorker | undefined;
+  let responder: AutoResponder | undefined;
+  let deadLetters: StoreDeadLetters | undefined;
   try {
     const layout = await readStream(await manager(nc), o.stream, o.subjectPrefix);
     if (!layout) throw new UsageError(`no stream ${o.stream} on ${safeUrl(url)}: publish records first (longwatch publish, or serve --nats)`);
@@ -79,11 +88,20 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
     const inventory: DetectInventory = o.inventory || o.models ? await readInventoryFiles(o.inventory, o.models, (i) => ctx.err(`warning ${i.file}:${i.line ?? ""} ${i.reason}`)) : await readInventoryStore(store);
     const localNets = o.localNet ?? config.local_nets;
     const reference = loadReference({});
+    const stamp = () => new Date().toISOString();
+    const name = o.name ?? defaultWorkerName();
+    if (respond && wantsResponder(respond)) {
+      const log: PipelineLog = (level, message) => ctx.err(`${stamp()} ${name} respond ${level}: ${message}`);
+      // One process of the deployment sweeps the time-to-live: the worker that holds partition 0 at the time.
+      responder = createAutoResponder({ store, settings: respond, env: ctx.io.env, now: Date.now, deadLetters: (deadLetters = new StoreDeadLetters(store, (m) => log("error", m))), log, sweepIf: () => worker?.held().includes(0) ?? false });
+    }
+    const r = responder;
     worker = new ScaleWorker({
       nc,
       store,
       layout,
-      ...(o.name ? { name: o.name } : {}),
+      name,
+      ...(r ? { onCommitted: (alerts) => alerts.forEach((alert) => r.offer({ alert, change: alert.state === "resolved" ? "resolve" : alert.count === 1 ? "open" : "update" })), onTaken: () => void r.catchUp() } : {}),
       engine: (unit) => ({
         detectors: unit === "fleet" ? fleetWide : perDevice,
         ...(config.detectors ? { params: config.detectors } : {}),
@@ -99,7 +117,7 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
       ...(o.idleSeconds ? { idleMs: seconds("--idle-seconds", o.idleSeconds) } : {}),
       log: (line) => ctx.err(`${new Date().toISOString()} ${line}`),
     });
-    ctx.err(`${new Date().toISOString()} ${worker.name} working on ${o.stream} (${layout.partitions} partitions${fleetWide.length ? " + fleet stage" : ""}) from ${safeUrl(url)}, store ${store.location}`);
+    ctx.err(`${stamp()} ${worker.name} working on ${o.stream} (${layout.partitions} partitions${fleetWide.length ? " + fleet stage" : ""}) from ${safeUrl(url)}, store ${store.location}${respond ? `; ${respond.playbooks.length} playbook(s), automatic response ${respond.automatic.enabled ? "on" : "off"}` : ""}`);
     await worker.start();
     await new Promise<void>((resolve) => {
       const done = () => resolve();
@@ -109,6 +127,9 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
     ctx.err(`${new Date().toISOString()} ${worker.name} stopping: last checkpoints, leases released`);
   } finally {
     await worker?.stop().catch((e: unknown) => ctx.err(`stop: ${(e as Error).message}`));
+    // After the units' last checkpoints: what they committed is queued; what the deadline leaves is dead-lettered.
+    await responder?.shutdown(10_000).catch((e: unknown) => ctx.err(`stop: the playbooks: ${(e as Error).message}`));
+    await deadLetters?.flush();
     await nc.drain().catch(() => nc.close());
     await store.close();
   }

@@ -19,6 +19,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { isLongwatchError } from "../core/errors.ts";
+import type { Alert } from "../core/record.ts";
 import { type LiveDetection, startDetection } from "../detect/live.ts";
 import type { EngineOptions } from "../detect/engine.ts";
 import { FLEET_UNIT, type Lease } from "../store/scale.ts";
@@ -46,6 +47,8 @@ export interface UnitOptions {
    * more records to push the last ones out. Infinity: never (results then depend only on the records).
    */
   quietMs?: number;
+  /** The alerts a checkpoint committed (opened, changed or resolved since the last one), once they are in the store. */
+  onCommitted?(alerts: readonly Alert[]): void;
   log(line: string): void;
 }
 
@@ -345,6 +348,7 @@ export class Unit {
       await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, held: this.live.stats.held }), chunks: cp.state() });
     });
     cp.commit();
+    if (cp.alerts.length > 0) this.o.onCommitted?.(cp.alerts);
     this.drained = false;
     this.committedSeq = seq;
     this.lastCheckpoint = Date.now();

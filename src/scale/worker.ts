@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { Alert } from "../core/record.ts";
 import type { EngineOptions } from "../detect/engine.ts";
 import type { DetectInventory } from "../detect/inventory.ts";
 import { FLEET_UNIT } from "../store/scale.ts";
@@ -35,6 +36,10 @@ export interface WorkerOptions {
   /** A unit whose subjects were quiet this long processes the records it holds (default 5 s; see unit.ts). */
   quietMs?: number;
   clock?: () => number;
+  /** The alerts each checkpoint committed (unit.ts): what the playbooks run on (`longwatch worker`'s responder). */
+  onCommitted?(alerts: readonly Alert[]): void;
+  /** A unit was taken (at start, from a worker that left or died): its alerts may have been committed before their playbooks ran. */
+  onTaken?(part: number): void;
   log?(line: string): void;
 }
 
@@ -145,11 +150,13 @@ export class ScaleWorker {
         idleMs: fleet ? Infinity : (this.o.idleMs ?? Infinity),
         checkpointMs: this.o.checkpointMs ?? 2000,
         ...(this.o.quietMs !== undefined ? { quietMs: this.o.quietMs } : {}),
+        ...(this.o.onCommitted ? { onCommitted: this.o.onCommitted } : {}),
         log: this.log,
       });
       try {
         await unit.start();
         this.units.set(part, unit);
+        this.o.onTaken?.(part);
       } catch (e) {
         this.log(`${unitName(part)}: could not start: ${(e as Error).message}`);
         await store.scale.release(layout.stream, part, this.name, lease.epoch).catch(() => undefined);

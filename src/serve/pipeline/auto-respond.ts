@@ -13,6 +13,7 @@
  * person rejected the response to is not proposed again every hour.
  */
 import type { Finding } from "../../core/finding.ts";
+import type { Alert } from "../../core/record.ts";
 import { type PlaybookOutcome, type WaitingCode, playbooksFor, respondTo, sweep } from "../../respond/automatic.ts";
 import type { RespondDeps } from "../../respond/context.ts";
 import type { RespondSettings } from "../../respond/settings.ts";
@@ -50,6 +51,13 @@ export interface AutoResponder extends AlertSink {
   sweep(): Promise<void>;
   /** Runs the rule playbooks on the latest scan's new findings (the pipeline calls it after each re-audit). */
   findings(): Promise<void>;
+  /**
+   * Runs the detector playbooks on the stored alerts they match that were never offered here (a worker taking over
+   * a partition: alerts the worker before it committed, then died before their playbooks ran). The store refuses a
+   * second response to one alert, so alerts other processes handle cost a look-up each. A call while one runs makes
+   * it run once more.
+   */
+  catchUp(): Promise<void>;
   respondStats(): RespondStats;
 }
 
@@ -70,6 +78,9 @@ export interface AutoResponderOptions {
 
 /** Alert ids already handed to the playbooks, the oldest forgotten beyond this many. */
 const SEEN_LIMIT = 100_000;
+/** Stored alerts read per detector by a catch-up, newest first, and handed to the playbooks this many at a time. */
+const CATCH_UP_LIMIT = 100_000;
+const CATCH_UP_CHUNK = 100;
 /** One alert may run several playbooks, each applying and verifying (SIM providers answer asynchronously). */
 const ATTEMPT_MS = 10 * 60_000;
 
@@ -86,6 +97,11 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
   // Alerts and findings take turns: a budget check and the apply that spends it must not interleave.
   const serial = new Mutex();
   const ruleSet = new Set(o.settings.playbooks.flatMap((p) => p.when.rule ?? []));
+  const detectorSet = new Set(o.settings.playbooks.flatMap((p) => p.when.detector ?? []));
+  const remember = (id: string) => {
+    seen.add(id);
+    if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value!);
+  };
 
   const tally = (what: string, out: PlaybookOutcome) => {
     stats.proposed += out.proposed.length;
@@ -164,25 +180,58 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
     }
   };
 
+  const catchUpNow = async (): Promise<void> => {
+    try {
+      const pending: Alert[] = [];
+      for (const detector of detectorSet) {
+        for (const a of await o.store.alerts.list({ detector, limit: CATCH_UP_LIMIT })) if (a.state !== "resolved" && !seen.has(a.id) && playbooksFor(o.settings.playbooks, a).length > 0) pending.push(a);
+      }
+      for (let i = 0; i < pending.length; i += CATCH_UP_CHUNK) {
+        const chunk = pending.slice(i, i + CATCH_UP_CHUNK);
+        const out = await serial.run(() => respondTo(deps, { alerts: chunk }));
+        for (const a of chunk) remember(a.id);
+        stats.alerts += chunk.length;
+        tally(`${chunk.length} stored alert(s)`, out);
+      }
+    } catch (e) {
+      stats.errors++;
+      o.log("error", `playbooks on the stored alerts failed: ${errorText(e)}`, { error: errorText(e) });
+    }
+  };
+  let catching: Promise<void> | undefined;
+  let again = false;
+  const catchUp = (): Promise<void> => {
+    if (catching) {
+      again = true;
+      return catching;
+    }
+    catching = (async () => {
+      do {
+        again = false;
+        await catchUpNow();
+      } while (again);
+    })().finally(() => (catching = undefined));
+    return catching;
+  };
+
   return {
     name: inner.name,
     type: inner.type,
     offer(notice) {
       const queued = inner.offer(notice);
-      if (queued) {
-        seen.add(notice.alert.id);
-        if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value!);
-      }
+      if (queued) remember(notice.alert.id);
       return queued;
     },
     stats: () => inner.stats(),
     respondStats: () => ({ ...stats, waiting: { ...stats.waiting } }),
     sweep: sweepNow,
     findings: findingsNow,
+    catchUp,
     async shutdown(deadlineMs) {
       clearInterval(timer);
       const report = await inner.shutdown(deadlineMs);
       await sweeping;
+      await catching;
       return report;
     },
   };
