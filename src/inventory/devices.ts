@@ -68,7 +68,7 @@ export async function importDevices(opts: DeviceImportOptions): Promise<DeviceIm
       const run = await tx.fleet.startImport(opts.file);
       for await (const b of batches) {
         // Write first: the store reports duplicate ids. A strict stop below still rolls everything back.
-        if (b.certificates.length) await tx.fleet.upsertCertificates(b.certificates);
+        if (b.certificates.length) await tx.fleet.upsertCertificates(b.certificates, run);
         const duplicates = await tx.fleet.upsertDevices(run, b.rows);
         const skipped = new Set(duplicates.map((d) => d.index));
         const issues: (InputIssue & { kind: "record" | "certificate" })[] = [

@@ -103,7 +103,11 @@ export interface FleetRepository {
   finishImport(run: DeviceImportRun, opts?: { prune?: boolean }): Promise<ImportSummary>;
   upsertModels(models: readonly DeviceModel[]): Promise<void>;
   upsertCredentials(credentials: readonly Credential[]): Promise<void>;
-  upsertCertificates(certs: readonly CertificateInfo[]): Promise<void>;
+  /**
+   * Devices already stored with one of these certificates take its issuer. Given the import it is part of, the
+   * per-cell device counts are left to that import's `finishImport`, which recounts them anyway.
+   */
+  upsertCertificates(certs: readonly CertificateInfo[], run?: DeviceImportRun): Promise<void>;
   /** Ordered by model_id. */
   models(): Promise<DeviceModel[]>;
   /** Credentials that apply to all devices of a model (optionally of one firmware version), in insertion order. */

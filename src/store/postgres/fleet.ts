@@ -138,7 +138,7 @@ export class PgFleet implements FleetRepository {
     });
   }
 
-  async upsertCertificates(certs: readonly CertificateInfo[]): Promise<void> {
+  async upsertCertificates(certs: readonly CertificateInfo[], run?: DeviceImportRun): Promise<void> {
     let changed = 0;
     await this.db.transaction(async (db) => {
       for (const run of uniqueRuns(certs, (c) => c.fingerprint)) {
@@ -153,7 +153,7 @@ export class PgFleet implements FleetRepository {
           changed += updated.length;
         }
       }
-      if (changed) for (const sql of COUNT_DEVICE_CELLS) await db.query(sql);
+      if (changed && !run) for (const sql of COUNT_DEVICE_CELLS) await db.query(sql);
     });
   }
 

@@ -139,7 +139,7 @@ export class SqliteFleet implements FleetRepository {
     })();
   }
 
-  async upsertCertificates(certs: readonly CertificateInfo[]): Promise<void> {
+  async upsertCertificates(certs: readonly CertificateInfo[], run?: DeviceImportRun): Promise<void> {
     const stmt = this.db.prepare("INSERT INTO certificates (fingerprint, doc) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET doc = excluded.doc");
     // Devices already stored with the certificate take its issuer (an import writes certificates before devices, so
     // there this finds only devices of earlier imports).
@@ -152,7 +152,7 @@ export class SqliteFleet implements FleetRepository {
         changed += issuer.run(c.issuer, fp, c.fingerprint, c.issuer, fp).changes;
       }
     })();
-    if (changed) this.db.transaction(() => COUNT_DEVICE_CELLS.forEach((sql) => this.db.exec(sql)))();
+    if (changed && !run) this.db.transaction(() => COUNT_DEVICE_CELLS.forEach((sql) => this.db.exec(sql)))();
   }
 
   async models(): Promise<DeviceModel[]> {
