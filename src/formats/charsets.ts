@@ -38,6 +38,26 @@ export function firstInvalidUtf8(b: Uint8Array, s: number, e: number): number {
   return e;
 }
 
+/** Where the bytes b[s, e) end when an incomplete UTF-8 character at their end is left out (as a length from `s`). */
+export function completeUtf8UpTo(b: Uint8Array, s: number, e: number): number {
+  for (let back = 1; back <= 3 && back <= e - s; back++) {
+    const c = b[e - back]!;
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    if (c >= 0xc0) {
+      const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      if (need > back) return e - back - s;
+    }
+    break;
+  }
+  return e - s;
+}
+
+/** How a user chooses an encoding (the end of every "not valid UTF-8" notice, unless a caller names its own way). */
+export const ENCODING_HINT = "give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose";
+
+/** The one notice for input that stops being UTF-8 at input byte `offset`. */
+export const notUtf8Notice = (offset: number, hint: string) => `not valid UTF-8 at byte ${offset}: read as Windows-1252 from there (${hint})`;
+
 /** Windows-1252's 0x80–0x9F (WHATWG: the five it leaves undefined map to the C1 controls of the same number). */
 const CP1252_HIGH = "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
 const C1 = /[\u0080-\u009f]/g;

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
-import { decodeWindows1252, firstInvalidUtf8 } from "./charsets.ts";
+import { completeUtf8UpTo, decodeWindows1252, ENCODING_HINT, firstInvalidUtf8, notUtf8Notice } from "./charsets.ts";
 
 export const ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "windows-1252", "latin1"] as const;
 export type TextEncodingName = (typeof ENCODINGS)[number];
@@ -48,7 +48,7 @@ export class TextChunkDecoder {
   constructor(
     private readonly given: TextEncodingName | undefined,
     private readonly onWarning: (message: string) => void,
-    private readonly hint = "give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose",
+    private readonly hint = ENCODING_HINT,
   ) {
     if (given) this.use(given);
   }
@@ -114,18 +114,7 @@ export class TextChunkDecoder {
       return decodeWindows1252(buf);
     }
     // UTF-8: keep an incomplete sequence at the end for the next chunk.
-    let cut = buf.length;
-    if (!last) {
-      for (let back = 1; back <= 3 && back <= buf.length; back++) {
-        const b = buf[buf.length - back]!;
-        if ((b & 0xc0) === 0x80) continue; // continuation byte
-        if (b >= 0xc0) {
-          const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-          if (need > back) cut = buf.length - back;
-        }
-        break;
-      }
-    }
+    const cut = last ? buf.length : completeUtf8UpTo(buf, 0, buf.length);
     const whole = buf.subarray(0, cut);
     if (isUtf8(whole)) {
       this.carry = Buffer.from(buf.subarray(cut));
@@ -137,7 +126,7 @@ export class TextChunkDecoder {
     // so it found an earlier point and re-read valid text as Windows-1252.)
     const lo = firstInvalidUtf8(whole, 0, whole.length);
     const head = whole.subarray(0, lo).toString("utf8");
-    this.onWarning(`not valid UTF-8 at byte ${this.offset + lo}: read as Windows-1252 from there (${this.hint})`);
+    this.onWarning(notUtf8Notice(this.offset + lo, this.hint));
     this.offset += lo;
     this.use("windows-1252");
     return head + this.decode(Buffer.from(buf.subarray(lo)), last);

@@ -12,7 +12,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import type { TextEncodingName } from "./text-decode.ts";
-import { decodeWindows1252, firstInvalidUtf8 } from "./charsets.ts";
+import { completeUtf8UpTo, decodeWindows1252, ENCODING_HINT, firstInvalidUtf8, notUtf8Notice } from "./charsets.ts";
 
 export { firstInvalidUtf8 };
 
@@ -41,8 +41,6 @@ export interface Utf8FeedOptions {
   hint?: string;
 }
 
-export const DEFAULT_HINT = "give --encoding utf-8|utf-16le|utf-16be|windows-1252|latin1 to choose";
-
 export class Utf8Feed {
   private mode: TextEncodingName | undefined;
   /** Raw bytes read but not used yet (the head looked at for a byte order mark, the rest of a chunk after a switch). */
@@ -66,7 +64,7 @@ export class Utf8Feed {
     private readonly opts: Utf8FeedOptions = {},
   ) {
     this.given = opts.encoding;
-    this.hint = opts.hint ?? DEFAULT_HINT;
+    this.hint = opts.hint ?? ENCODING_HINT;
   }
 
   /** UTF-8 bytes handed out so far. */
@@ -118,7 +116,7 @@ export class Utf8Feed {
       const total = k + n;
       const eof = n === 0;
       if (total === 0) return 0;
-      const cut = eof ? total : completeUpTo(buf, at, at + total);
+      const cut = eof ? total : completeUtf8UpTo(buf, at, at + total);
       if (isUtf8(buf.subarray(at, at + cut))) {
         if (cut < total) this.carry = Buffer.from(buf.subarray(at + cut, at + total));
         if (cut > 0) return cut;
@@ -126,7 +124,7 @@ export class Utf8Feed {
       }
       const bad = firstInvalidUtf8(buf, at, at + cut) - at;
       const input = this.pulled - total + bad;
-      this.notice(this.outOff + bad, input, `not valid UTF-8 at byte ${input}: read as Windows-1252 from there (${this.hint})`);
+      this.notice(this.outOff + bad, input, notUtf8Notice(input, this.hint));
       this.unpull(buf.subarray(at + bad, at + total));
       this.mode = "windows-1252";
       return bad > 0 ? bad : this.readSingle(buf, at, max);
@@ -218,20 +216,6 @@ export class Utf8Feed {
     this.qAt = 0;
     this.pulled -= bytes.length;
   }
-}
-
-/** Where the bytes b[s, e) end when an incomplete UTF-8 character at their end is left out. */
-function completeUpTo(b: Uint8Array, s: number, e: number): number {
-  for (let back = 1; back <= 3 && back <= e - s; back++) {
-    const c = b[e - back]!;
-    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
-    if (c >= 0xc0) {
-      const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-      if (need > back) return e - back - s;
-    }
-    break;
-  }
-  return e - s;
 }
 
 /** The index of the first unpaired surrogate in `t`, or -1. */
