@@ -27,13 +27,15 @@ export class JsonDocSource implements RecordSource {
   /** The file's bytes as UTF-8 (formats/utf8-feed.ts); the text is then decoded without any replacement. */
   private readonly feed: Utf8Feed | undefined;
   private notice: FeedNotice | undefined;
-  /** Line breaks in the text read so far, to name the line of a notice (counted until there is one). */
-  private breaks = 0;
+  /** Line breaks in the text read so far, to name the line of a notice (counted until there is one; -1: not counted). */
+  private breaks: number;
 
   constructor(
     readonly name: string,
     private readonly opts: { kind?: number; onReject: RejectSink; bytes?: Uint8Array; defaults?: Defaults } & TextOptions,
   ) {
+    // Without a listener nobody hears the line of a notice: the breaks are not counted at all.
+    this.breaks = opts.onWarning ? 0 : -1;
     const onNotice = (n: FeedNotice) => (this.notice = n);
     const feedOpts = { encoding: opts.encoding, onNotice, ...(opts.encodingHint ? { hint: opts.encodingHint } : {}) };
     this.bytes = opts.bytes ? toUtf8(opts.bytes, feedOpts) : undefined;
