@@ -26,6 +26,9 @@ export interface Ranking {
   counted: Partial<Record<RankableKind, number>>;
 }
 
+/** Largest first; equal sizes by target, so a ranking reads the same every time. */
+export const byRank = (a: RankedNode, b: RankedNode): number => b.devices - a.devices || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0);
+
 /**
  * Every count is the database's: firmware images and models from the per-image counts kept at import, CAs and
  * providers from device_cells, credentials grouped by secret in SQL, components as the sum of their images, endpoints
@@ -95,7 +98,7 @@ export async function rankAll(store: StoreTx, opts: { kinds?: readonly RankableK
   }
   if (kinds.has("endpoint")) for (const e of await store.graph.endpoints()) add("endpoint", `endpoint:${e.destination}`, e.destination, e.devices);
   if (kinds.has("provider")) for (const a of await store.graph.apnCounts()) add("provider", `provider:${a.apn}`, `APN ${a.apn}`, a.devices);
-  nodes.sort((a, b) => b.devices - a.devices || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  nodes.sort(byRank);
   if (opts.perKind !== undefined) {
     const seen = new Map<RankableKind, number>();
     const kept = nodes.filter((n) => {

@@ -8,7 +8,7 @@
  */
 import type { StoreTx } from "../store/store.ts";
 import type { StoredRankingKind } from "../store/graph.ts";
-import { RANKED_KINDS, rankAll, type RankableKind, type RankedNode, type Ranking } from "./rank.ts";
+import { byRank, RANKED_KINDS, rankAll, type RankableKind, type RankedNode, type Ranking } from "./rank.ts";
 
 /** Nodes kept per kind: every kind's long tail is one-device nodes nobody pages to. */
 export const STORED_PER_KIND = 1000;
@@ -31,8 +31,6 @@ export interface StoredRanking {
   /** Nodes of each kind read that the ranking counted (before any were left out). */
   counted: Partial<Record<RankableKind, number>>;
 }
-
-const byRank = (a: RankedNode, b: RankedNode) => b.devices - a.devices || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0);
 
 /** Stores a ranking of these kinds (computed without a limit, so each kind's largest nodes are all there). */
 export async function saveRanking(store: StoreTx, r: Ranking, kinds: readonly RankableKind[], at: { computedAt: string; source: RankingSource; keep?: number }): Promise<void> {
