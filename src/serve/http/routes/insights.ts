@@ -93,7 +93,8 @@ export const insightRoutes = [
       const first = new Date(ctx.now).getUTCFullYear();
       const year = ctx.query.year ?? first;
       if (year < first || year > first + SCAN_FORECAST_YEARS) throw new LongwatchError("usage", `year ${year} is not between ${first} and ${first + SCAN_FORECAST_YEARS}`, { field: "query.year" });
-      const { forecast, from_scan } = await forecastFor(ctx, first + SCAN_FORECAST_YEARS, true);
+      // Up to the year asked for only: a forecast computed for this request need not count the years after it.
+      const { forecast, from_scan } = await forecastFor(ctx, year, true);
       const i = year - first;
       const rows = (forecast.by_model ?? []).map((m) => {
         const r = m.rows[i]!;
