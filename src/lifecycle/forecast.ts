@@ -61,6 +61,9 @@ export interface ForecastOptions {
   byModel?: boolean;
 }
 
+/** The counters of a forecast row (all but its year and date). */
+const COUNTED = ["devices", "retired", "in_field", "in_support", "support_unknown", "valid_identity", "identity_unknown", "crypto_allowed", "crypto_migratable", "crypto_unknown", "securable", "at_risk"] as const satisfies readonly (keyof ForecastRow)[];
+
 /**
  * The forecast counted device by device, for a caller that already has each device in hand (the audit engine tallies
  * it during a scan's one pass over the fleet, so the dashboard can show it without reading every device again).
@@ -85,7 +88,7 @@ export class ForecastTally {
 
   private emptyRows(): ForecastRow[] {
     const start = new Date(this.opts.now).getUTCFullYear();
-    const zero = { devices: 0, retired: 0, in_field: 0, in_support: 0, support_unknown: 0, valid_identity: 0, identity_unknown: 0, crypto_allowed: 0, crypto_migratable: 0, crypto_unknown: 0, securable: 0, at_risk: 0 };
+    const zero = Object.fromEntries(COUNTED.map((k) => [k, 0])) as Record<(typeof COUNTED)[number], number>;
     return this.dates.map((d, i) => ({ year: start + i, date: i === 0 ? new Date(d).toISOString().slice(0, 10) : formatIsoDate(d), ...zero }));
   }
 
@@ -93,17 +96,27 @@ export class ForecastTally {
     const l = this.assessor.assess({ device, ...(model ? { model } : {}), ...(certificate ? { certificate } : {}) });
     this.devices++;
     if (l.retirement === undefined) this.noRetirement++;
-    for (let i = 0; i < this.dates.length; i++) count(this.rows[i]!, l, this.dates[i]!);
+    // By model, each device counts in its model's rows only; the fleet's rows are their sum (result()).
+    let rows = this.rows;
     if (this.opts.byModel) {
       const key = device.model_id ?? null;
-      let rows = this.models.get(key);
-      if (!rows) this.models.set(key, (rows = this.emptyRows()));
-      for (let i = 0; i < this.dates.length; i++) count(rows[i]!, l, this.dates[i]!);
+      const mine = this.models.get(key);
+      if (mine) rows = mine;
+      else this.models.set(key, (rows = this.emptyRows()));
     }
+    for (let i = 0; i < this.dates.length; i++) count(rows[i]!, l, this.dates[i]!);
   }
 
   result(): Forecast {
-    return { as_of: new Date(this.opts.now).toISOString().slice(0, 10), until: this.opts.until, policy_version: this.opts.policy.version, devices: this.devices, devices_without_retirement: this.noRetirement, rows: this.rows.map((r) => ({ ...r })),
+    const fleet = this.opts.byModel ? this.emptyRows() : this.rows.map((r) => ({ ...r }));
+    if (this.opts.byModel) {
+      for (const rows of this.models.values()) {
+        rows.forEach((r, i) => {
+          for (const k of COUNTED) fleet[i]![k] += r[k];
+        });
+      }
+    }
+    return { as_of: new Date(this.opts.now).toISOString().slice(0, 10), until: this.opts.until, policy_version: this.opts.policy.version, devices: this.devices, devices_without_retirement: this.noRetirement, rows: fleet,
       ...(this.opts.byModel ? { by_model: [...this.models].map(([model_id, rows]) => ({ model_id, rows: rows.map((r) => ({ ...r })) })).sort((a, b) => ((a.model_id ?? "") < (b.model_id ?? "") ? -1 : 1)) } : {}) };
   }
 }

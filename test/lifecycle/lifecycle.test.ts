@@ -203,6 +203,8 @@ describe("forecast", () => {
     assert.equal(stored.scan_id, (await store.findings.latestScan())!.id);
     const computed = await computeForecast(store, { now: d(NOW), until: 2046, policy: loadCryptoPolicy(), byModel: true });
     assert.deepEqual(stored.doc, computed);
+    const plain = await computeForecast(store, { now: d(NOW), until: 2046, policy: loadCryptoPolicy() });
+    assert.deepEqual(computed.rows, plain.rows, "the fleet's rows are those of a forecast counted without models");
     // Per model: every model's rows, and they add up to the fleet's (the device without a model under null).
     assert.deepEqual(computed.by_model!.map((m) => m.model_id), [null, "gw", "legacy", "meter", "pq"]);
     for (const [i, row] of computed.rows.entries()) {
