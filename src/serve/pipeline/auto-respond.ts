@@ -169,7 +169,16 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
     if (ruleSet.size === 0) return;
     try {
       const fresh: Finding[] = [];
-      for await (const page of o.store.findings.current()) for (const f of page) if (f.status === "new" && ruleSet.has(f.rule)) fresh.push(f);
+      // The latest scan's new findings of the rules a playbook names, from the findings list's index (not every
+      // open finding of the fleet read back and filtered here, on the service's loop).
+      for (const rule of ruleSet) {
+        let page_token: string | undefined;
+        do {
+          const page = await o.store.lists.findings({ rule, status: "new", sort: "id", total_cap: 0, page_size: 1000, ...(page_token !== undefined ? { page_token } : {}) });
+          for (const f of page.items) fresh.push(f);
+          page_token = page.next_page_token ?? undefined;
+        } while (page_token !== undefined);
+      }
       if (fresh.length === 0) return;
       const out = await serial.run(() => respondTo(deps, { findings: fresh }));
       stats.findings += fresh.length;
