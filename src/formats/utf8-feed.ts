@@ -235,18 +235,36 @@ function loneSurrogate(t: string): number {
   return -1;
 }
 
-/** The whole of `bytes` as UTF-8 (the same decoding, in one go): `bytes` itself when it already is valid UTF-8. */
-export function toUtf8(bytes: Uint8Array, opts: Utf8FeedOptions = {}): Uint8Array {
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  const utf16Bom = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
-  if ((opts.encoding === undefined || opts.encoding === "utf-8") && !(opts.encoding === undefined && utf16Bom) && isUtf8(bytes)) return bom ? bytes.subarray(3) : bytes;
+/** Whether `bytes` start with a UTF-16 (LE or BE) byte order mark. */
+export const hasUtf16Bom = (bytes: Uint8Array): boolean => bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+
+/**
+ * `bytes` as they are (without a UTF-8 byte order mark) when they can be read where they are: valid UTF-8, and
+ * nothing — an encoding given, a UTF-16 byte order mark — says otherwise. Undefined when they must go through a feed.
+ */
+export function utf8InPlace(bytes: Uint8Array, encoding: TextEncodingName | undefined): Uint8Array | undefined {
+  if (encoding !== undefined && encoding !== "utf-8") return undefined;
+  if (encoding === undefined && hasUtf16Bom(bytes)) return undefined;
+  if (!isUtf8(bytes)) return undefined;
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+/** A feed's raw input from bytes in memory. */
+export function bytesSource(bytes: Uint8Array): RawRead {
   let pos = 0;
-  const feed = new Utf8Feed((into, at, len) => {
+  return (into, at, len) => {
     const n = Math.min(len, bytes.length - pos);
     into.set(bytes.subarray(pos, pos + n), at);
     pos += n;
     return n;
-  }, opts);
+  };
+}
+
+/** The whole of `bytes` as UTF-8 (the same decoding, in one go): `bytes` itself when it already is valid UTF-8. */
+export function toUtf8(bytes: Uint8Array, opts: Utf8FeedOptions = {}): Uint8Array {
+  const same = utf8InPlace(bytes, opts.encoding);
+  if (same) return same;
+  const feed = new Utf8Feed(bytesSource(bytes), opts);
   const out = Buffer.allocUnsafe(bytes.length * 3 + MIN_READ);
   let len = 0;
   for (let n = feed.read(out, 0, out.length); n > 0; n = feed.read(out, len, out.length - len)) len += n;

@@ -7,10 +7,9 @@
  * and re-encodes UTF-16 (by its byte order mark), an encoding given, or — from the first byte that is not UTF-8 on,
  * with a warning naming its line — Windows-1252.
  */
-import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { TextEncodingName } from "../../formats/text-decode.ts";
-import { type FeedNotice, MIN_READ, Utf8Feed } from "../../formats/utf8-feed.ts";
+import { bytesSource, type FeedNotice, MIN_READ, Utf8Feed, utf8InPlace } from "../../formats/utf8-feed.ts";
 
 export interface LineReaderOptions {
   chunkSize?: number;
@@ -65,24 +64,19 @@ export class LineReader {
       const fd = this.fd;
       this.feed = new Utf8Feed((into, at, len) => readSync(fd, into, at, len, null), feedOpts);
       this.buf = Buffer.allocUnsafe(chunkSize);
-    } else if (inPlace(input, opts.encoding)) {
-      const bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
-      this.fd = -1;
-      this.buf = Buffer.from(input.buffer, input.byteOffset + bom, input.byteLength - bom);
-      this.len = this.buf.length;
-      this.eof = true;
-      this.inMemory = true;
     } else {
-      // Bytes in another encoding (or not valid UTF-8): re-encoded as they are read, like a file.
       this.fd = -1;
-      let pos = 0;
-      this.feed = new Utf8Feed((into, at, len) => {
-        const n = Math.min(len, input.byteLength - pos);
-        into.set(input.subarray(pos, pos + n), at);
-        pos += n;
-        return n;
-      }, feedOpts);
-      this.buf = Buffer.allocUnsafe(Math.min(chunkSize, input.byteLength * 3 + 64));
+      const same = utf8InPlace(input, opts.encoding);
+      if (same) {
+        this.buf = Buffer.from(same.buffer, same.byteOffset, same.byteLength);
+        this.len = this.buf.length;
+        this.eof = true;
+        this.inMemory = true;
+      } else {
+        // Bytes in another encoding (or not valid UTF-8): re-encoded as they are read, like a file.
+        this.feed = new Utf8Feed(bytesSource(input), feedOpts);
+        this.buf = Buffer.allocUnsafe(Math.min(chunkSize, input.byteLength * 3 + 64));
+      }
     }
   }
 
@@ -238,9 +232,3 @@ export class LineReader {
   }
 }
 
-/** Bytes that can be read where they are: UTF-8 already, and nothing (an encoding, a UTF-16 byte order mark) says otherwise. */
-function inPlace(b: Uint8Array, encoding: TextEncodingName | undefined): boolean {
-  if (encoding !== undefined && encoding !== "utf-8") return false;
-  if (encoding === undefined && b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff))) return false;
-  return isUtf8(b);
-}

@@ -3,6 +3,7 @@
  * PUBACKs go out) and the Zeek followers (each chunk journaled with the position after it, and resumed from the
  * last journaled position on restart).
  */
+import { hasUtf16Bom } from "../../formats/utf8-feed.ts";
 import { resolveSecret } from "../../transport/secret.ts";
 import { type MqttMessage, type MqttSource, type MqttSourceStats, startMqttSource } from "../../transport/sources/mqtt-source.ts";
 import { type FollowPosition, followZeekLog, type ZeekFollower, type ZeekFollowStats } from "../../transport/sources/zeek-follow.ts";
@@ -63,7 +64,7 @@ export async function startSources(d: SourceDeps): Promise<RunningSources> {
         const header = Buffer.from(chunk.header);
         const body = chunk.header ? Buffer.concat([header, chunk.lines]) : chunk.lines;
         const headerLines = chunk.header ? chunk.header.split("\n").length - 1 : 0;
-        if (chunk.firstLine === 1 && !warned.has(chunk.file) && isUtf16(chunk.header ? header : chunk.lines)) {
+        if (chunk.firstLine === 1 && !warned.has(chunk.file) && hasUtf16Bom(chunk.header ? header : chunk.lines)) {
           warned.add(chunk.file);
           d.log("error", `${chunk.file}: UTF-16 text (byte order mark); a followed log must be UTF-8 or a single-byte encoding (its lines are split at their bytes): convert it (iconv -f UTF-16 -t UTF-8)`, { path: chunk.file });
         }
@@ -88,8 +89,4 @@ export async function startSources(d: SourceDeps): Promise<RunningSources> {
       await Promise.all([mqtt?.stop(deadlineMs), ...followers.map(({ f }) => f.stop(deadlineMs))]);
     },
   };
-}
-
-function isUtf16(b: Uint8Array): boolean {
-  return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 }
