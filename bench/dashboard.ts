@@ -1,6 +1,6 @@
 /**
  * bench:dashboard — first render of every dashboard page on a store of 1,000,000 devices (issue 13 item 3: ≤ 1 s).
- * Fills a SQLite store with bench/list-fleet.ts (the bench:lists store), starts the real service on it (production
+ * Fills a SQLite (or PostgreSQL) store with bench/list-fleet.ts (the bench:lists store), starts the real service on it (production
  * settings: no response validation), and opens each page in Debian's Chromium: first render is the time from
  * navigation to the page's heading with no loading indicator left in it; each API request the page made is timed by
  * the browser (Resource Timing). Each page is opened 3 times; the median is reported.
@@ -8,6 +8,10 @@
  *   npm run bench:dashboard                       # 1,000,000 devices
  *   npm run bench:dashboard -- --devices 100000
  *   npm run bench:dashboard -- --keep /tmp/lw-1m.db   # fill once, reuse the file on the next run
+ *   npm run bench:dashboard -- --store postgres://postgres@127.0.0.1:5432/postgres [--keep SCHEMA]
+ *
+ * On PostgreSQL the store is a schema of its own (bench_dashboard_PID, dropped afterwards; --keep names one that is
+ * kept and reused), VACUUM ANALYZEd after the fill as docs/operations.md says to after a bulk load.
  *
  * The store gets what a scan and `whatif --all` leave behind — the forecast the audit tallies and the stored what-if
  * ranking — computed once here (timed), since the list fill records findings without running the audit. Then, in the
@@ -18,6 +22,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { CHROMIUM_ARGS, findChromium } from "../src/report/pdf.ts";
 import { createToken } from "../src/serve/auth/tokens.ts";
 import { serveConfig } from "../src/serve/config.ts";
@@ -29,18 +34,42 @@ import { loadCryptoPolicy } from "../src/lifecycle/policy.ts";
 import { rankAndStore } from "../src/whatif/stored.ts";
 import { fillListFleet } from "./list-fleet.ts";
 
-const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, keep: { type: "string" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, keep: { type: "string" }, runs: { type: "string", default: "3" }, store: { type: "string" } } });
 const N = Number(values.devices);
 const RUNS = Number(values.runs);
 const chromiumPath = findChromium();
 if (!chromiumPath) throw new Error("Chromium is not installed (apt-get install chromium)");
 
 const dir = mkdtempSync(join(tmpdir(), "lw-bench-dashboard-"));
-const file = values.keep ?? join(dir, "longwatch.db");
-const reuse = values.keep !== undefined && existsSync(file);
-const store = await openStore(`sqlite:${file}`);
+const postgres = values.store?.startsWith("postgres") === true;
+if (values.store !== undefined && !postgres) throw new Error(`--store ${values.store}: give a postgres:// URL (SQLite is the default)`);
+const schema = values.keep ?? `bench_dashboard_${process.pid}`;
+const reuseFile = !postgres && values.keep !== undefined && existsSync(values.keep);
+const storeUrl = postgres ? `${values.store!}${values.store!.includes("?") ? "&" : "?"}schema=${schema}` : `sqlite:${values.keep ?? join(dir, "longwatch.db")}`;
+const engine = postgres ? `PostgreSQL (schema ${schema})` : "SQLite";
+const store = await openStore(storeUrl);
+const reuse = postgres ? values.keep !== undefined && (await store.fleet.counts()).devices === N : reuseFile;
+/** A SQL client on the PostgreSQL server, for what the Store port does not do (VACUUM, dropping the schema). */
+async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: values.store! });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
 let fillSeconds: number | undefined;
-if (!reuse) fillSeconds = await fillListFleet(store, N);
+if (!reuse) {
+  fillSeconds = await fillListFleet(store, N);
+  if (postgres) {
+    const t0 = Date.now();
+    await onServer(async (c) => {
+      for (const { table_name } of (await c.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", [schema])).rows) await c.query(`VACUUM ANALYZE ${schema}."${table_name}"`);
+    });
+    console.error(`VACUUM ANALYZE after the fill: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
 // What a scan and whatif --all store, made here once (the fill records findings without running the audit).
 const prepared: string[] = [];
 // (A store kept from before the per-model rows were stored gets them too.)
@@ -56,7 +85,7 @@ if ((await store.graph.rankingKinds()).length === 0) {
   await rankAndStore(store, { now: Date.now, source: "whatif" });
   prepared.push(`whatif --all ranked and stored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
-const service = await startService({ store, storeUrl: `sqlite:${file}`, config: serveConfig({ listen: "127.0.0.1:0" }).http, dataDir: dir, log: silentLogger, version: "bench" });
+const service = await startService({ store, storeUrl, config: serveConfig({ listen: "127.0.0.1:0" }).http, dataDir: dir, log: silentLogger, version: "bench" });
 const { token } = await createToken(store, { name: `bench-${process.pid}`, role: "admin", by: "bench", now: Date.now() });
 
 const { chromium } = await import("playwright-core");
@@ -119,9 +148,10 @@ try {
   await service.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  if (postgres && values.keep === undefined) await onServer((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 }
 
-console.log(`\n${N.toLocaleString("en-US")} devices, SQLite${fillSeconds !== undefined ? `; fill ${fillSeconds.toFixed(0)} s` : " (reused store)"}; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+console.log(`\n${N.toLocaleString("en-US")} devices, ${engine}${fillSeconds !== undefined ? `; fill ${fillSeconds.toFixed(0)} s` : " (reused store)"}; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 console.log("| page | first render (median of " + RUNS + ") ms | its API requests (ms) |");
 console.log("|---|---:|---|");
 const short = (u: string) => u.replace("/api/v1", "").replace(/page_size=\d+&?/, "").replace(/[?&]$/, "");

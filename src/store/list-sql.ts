@@ -118,7 +118,7 @@ export class SqlLists implements ListRepository {
       case "credentials":
         return `NOT EXISTS (SELECT 1 FROM credentials c WHERE c.device_id = d.device_id) AND NOT EXISTS (${MODEL_CREDENTIAL})`;
       case "traffic":
-        return "NOT EXISTS (SELECT 1 FROM flow_observations o WHERE o.device_id = d.device_id) AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = d.device_id)";
+        return "NOT EXISTS (SELECT 1 FROM traffic_devices t WHERE t.device_id = d.device_id)";
     }
   }
 
@@ -386,9 +386,8 @@ export class SqlLists implements ListRepository {
     const withCert = images.reduce((n, r) => n + Number(r.with_cert), 0);
     // Devices with credentials of their own whose model has none: counted from the credentials' side.
     const ownOnly = await this.count(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT device_id FROM credentials WHERE device_id IS NOT NULL) c JOIN devices d ON d.device_id = c.device_id WHERE NOT EXISTS (${MODEL_CREDENTIAL})`);
-    // One primary-key probe per device seen (the EXISTS in the select list stays a probe; as a WHERE, PostgreSQL
-    // made it a hash join over every device).
-    const seen = await this.count("SELECT SUM(CASE WHEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id) THEN 1 ELSE 0 END) AS n FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s");
+    // Kept as alerts and flows are written and at every import (markTrafficSql, countDeviceImages).
+    const seen = await this.count("SELECT COUNT(*) AS n FROM traffic_devices");
     return {
       devices,
       no_firmware_inventory: devices - withInventory,
@@ -430,13 +429,25 @@ function ruleCounts(d: ListDialect, where: Where): { sql: string; params: unknow
 
 
 /**
- * Counts the devices per (model, firmware), and those with a certificate, into `device_images` for coverage. Both
+ * Counts the devices per (model, firmware), and those with a certificate, into `device_images` for coverage, and
+ * rebuilds `traffic_devices` (devices added since their alerts were written are seen, pruned ones are not). Both
  * adapters call it at the end of every import (in its transaction), the one place devices are written or pruned.
  */
 export async function countDeviceImages(run: RunSql): Promise<void> {
   await run("DELETE FROM device_images", []);
   await run("INSERT INTO device_images (model_id, firmware_version, devices, with_cert) SELECT model_id, firmware_version, COUNT(*), COUNT(cert_fingerprint) FROM devices GROUP BY model_id, firmware_version", []);
   for (const sql of COUNT_DEVICE_CELLS) await run(sql, []);
+  await run("DELETE FROM traffic_devices", []);
+  await run("INSERT INTO traffic_devices (device_id) SELECT s.device_id FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id)", []);
+}
+
+/**
+ * Adds the devices of alerts or flow observations being written (the one `?`: a JSON array of their ids) to
+ * `traffic_devices`, those the store holds; in the write's transaction. Sorted, so two writers take the same keys in
+ * the same order (no deadlock on PostgreSQL).
+ */
+export function markTrafficSql(d: ListDialect): string {
+  return `INSERT INTO traffic_devices (device_id) SELECT DISTINCT x.device_id FROM ${d.jsonElements("?")}, devices x WHERE x.device_id = j.value ORDER BY x.device_id ON CONFLICT (device_id) DO NOTHING`;
 }
 
 /**

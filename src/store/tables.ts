@@ -7,7 +7,7 @@
  * Tables the adapter keeps from others (by triggers, or at the end of each import): not data of their own, so neither
  * listed nor copied — the target's triggers and `afterCopy` rebuild them.
  */
-export const DERIVED_TABLES: ReadonlySet<string> = new Set(["device_cells", "device_groups", "device_images"]);
+export const DERIVED_TABLES: ReadonlySet<string> = new Set(["device_cells", "device_groups", "device_images", "traffic_devices"]);
 
 export interface TableInfo {
   name: string;

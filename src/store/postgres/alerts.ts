@@ -4,6 +4,8 @@ import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppre
 import { type EventRow, eventOf } from "../alert-events.ts";
 import { type AlertRow, alertOf } from "../rows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
+import { markTrafficSql } from "../list-sql.ts";
+import { pgListDialect, pgRun } from "./lists.ts";
 
 
 
@@ -46,6 +48,7 @@ export class PgAlerts implements AlertRepository {
           );
         }
       }
+      if (alerts.length) await pgRun(db)(markTrafficSql(pgListDialect), [JSON.stringify(alerts.map((a) => a.device_id))]);
     });
   }
 

@@ -1,6 +1,8 @@
 import type { WatchEntry } from "../../intel/watchlist.ts";
 import type { DestinationDay, EndpointContact, FlowInput, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
+import { markTrafficSql } from "../list-sql.ts";
+import { pgListDialect, pgRun } from "./lists.ts";
 
 interface DayRow {
   day: string;
@@ -67,6 +69,7 @@ export class PgFlows implements FlowRepository {
           );
         }
       }
+      if (rows.length) await pgRun(db)(markTrafficSql(pgListDialect), [JSON.stringify(rows.map((r) => r.device_id))]);
     });
   }
 

@@ -4,6 +4,8 @@ import { SEVERITIES, severityRank } from "../../core/severity.ts";
 import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppression } from "../alerts.ts";
 import { type EventRow, eventOf } from "../alert-events.ts";
 import { type AlertRow, alertOf } from "../rows.ts";
+import { markTrafficSql } from "../list-sql.ts";
+import { sqliteListDialect } from "./lists.ts";
 
 
 
@@ -27,6 +29,7 @@ export class SqliteAlerts implements AlertRepository {
       for (const a of alerts) {
         this.upsertStmt.run({ ...a, model_id: a.model_id ?? null, evidence: JSON.stringify(a.evidence), at });
       }
+      if (alerts.length) this.db.prepare(markTrafficSql(sqliteListDialect)).run(JSON.stringify(alerts.map((a) => a.device_id)));
     })();
   }
 

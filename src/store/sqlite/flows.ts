@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import type { WatchEntry } from "../../intel/watchlist.ts";
 import type { DestinationDay, EndpointContact, FlowInput, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
+import { markTrafficSql } from "../list-sql.ts";
+import { sqliteListDialect } from "./lists.ts";
 
 interface DayRow {
   day: string;
@@ -51,6 +53,7 @@ export class SqliteFlows implements FlowRepository {
           mud_allowed: r.mud_allowed === undefined ? null : r.mud_allowed ? 1 : 0,
         });
       }
+      if (rows.length) this.db.prepare(markTrafficSql(sqliteListDialect)).run(JSON.stringify(rows.map((r) => r.device_id)));
     })();
   }
 

@@ -263,6 +263,13 @@ export function listsContract(c: ContractContext): void {
         const listed = ids(await walk(store.lists.devices, { missing: gap }, 2));
         assert.deepEqual(listed, expected, gap);
       }
+      // Seen after the import: counted at once; a device imported after its alert was written is seen too.
+      await store.alerts.upsert([sampleAlert({ id: "al-3", device_id: "x-plain" })], "2026-11-25T00:00:00Z");
+      await store.flows.record([{ device_id: "c-001", day: "2026-11-25", destination: "ota.example", address: "192.0.2.1", port: 443, protocol: "tcp", direction: "from-device", name_source: "record", local: false, party: "vendor", categories: [], declared: true, flows: 1, bytes_out: 1, bytes_in: 1, first_seen: "2026-11-25T00:00:00Z", last_seen: "2026-11-25T00:00:00Z" }]);
+      assert.equal((await store.lists.coverage()).no_traffic, 4);
+      assert.deepEqual(ids(await walk(store.lists.devices, { missing: "traffic" }, 2)), ["c-002", "m-001", "m-002", "x-ünï-😀"]);
+      await importRows(store, [...FLEET, { device_id: "not-in-fleet" }].map((d, i) => serializeDevice(d, i + 2)));
+      assert.deepEqual([(await store.lists.coverage()).devices, (await store.lists.coverage()).no_traffic], [8, 4]);
     });
 
     it("exportPages streams a whole filtered list", async () => {

@@ -67,4 +67,15 @@ export const alertMigrations: Migration[] = [
       CREATE INDEX alerts_open_severity ON alerts (severity) WHERE state <> 'resolved';
     `,
   },
+  {
+    area: "overview",
+    version: 2,
+    // The devices the store holds that detection has seen (an alert or a flow observation): coverage's "no traffic"
+    // counts these rows instead of probing the fleet for every device in the alerts and flows (0.7 s at 100,000
+    // alerts on PostgreSQL). Kept by the alert and flow writes and rebuilt at every import (list-sql.ts).
+    up: `
+      CREATE TABLE traffic_devices (device_id TEXT PRIMARY KEY);
+      INSERT INTO traffic_devices (device_id) SELECT s.device_id FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id);
+    `,
+  },
 ];
