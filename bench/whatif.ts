@@ -5,6 +5,8 @@
  * run: reading the same devices through `fleet.devicePages` (what a rule, or a what-if built on the audit's read path,
  * would do) — the graph's narrow reads are measured against it.
  *
+ * Then each target again with `--devices` (the per-device list), against the graph path in the same run.
+ *
  *   npm run bench:whatif [-- --devices 1000000] [--fresh] [--store postgres://…]   (PostgreSQL: also built, then timed)
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -158,6 +160,20 @@ async function measure(store: Store, label: string): Promise<void> {
       console.log(`  compromise ${t.length > 48 ? `${t.slice(0, 45)}…` : t}: ${ms.toFixed(0)} ms (${cpu()}), ${r.affected.devices.toLocaleString("en-US")} devices (${(r.affected.share * 100).toFixed(1)} %)`);
     } catch (e) {
       console.log(`  compromise ${t}: ${(e as Error).message}`);
+    }
+  }
+  // `--devices` (every affected device with its verdict): streamed from the store, against the same run's baseline of
+  // the graph built (the layers the target needs) and the devices selected on it, as it was answered before.
+  for (const t of targets) {
+    const name = t.length > 48 ? `${t.slice(0, 45)}…` : t;
+    try {
+      const [r, ms] = await time(() => compromise(deps, t, { devices: true }));
+      const streamed = cpu();
+      const [old, oldMs] = await time(async () => compromise(deps, t, { graph: await buildGraph(store), devices: true }));
+      const same = JSON.stringify(r.devices) === JSON.stringify(old.devices);
+      console.log(`  compromise --devices ${name}: ${ms.toFixed(0)} ms (${streamed}), ${r.devices!.length.toLocaleString("en-US")} listed; baseline graph: ${oldMs.toFixed(0)} ms (${cpu()}); lists ${same ? "equal" : "DIFFERENT"}`);
+    } catch (e) {
+      console.log(`  compromise --devices ${name}: ${(e as Error).message}`);
     }
   }
 }

@@ -135,6 +135,13 @@ export interface AffectedDevices {
   certificate_sample: string[];
 }
 
+/** One device a selector picks (affectedDevices). */
+export interface AffectedDeviceRow {
+  device_id: string;
+  model_id: string | null;
+  country: string | null;
+}
+
 /** One kind of node in the stored `whatif --all` ranking: when it was ranked and over how big a fleet. */
 export interface StoredRankingKind {
   kind: string;
@@ -160,6 +167,11 @@ export interface GraphRepository {
   deviceCount(): Promise<number>;
   /** Counts the selected devices by model, country and groups without reading them one by one. */
   affected(selector: DeviceSelector, sample: number): Promise<AffectedDevices>;
+  /**
+   * The selected devices themselves, ordered by device_id (byte order): the per-device list of a what-if. One query
+   * and one sort (keyset pages would sort what is left of the selection again for every page).
+   */
+  affectedDevices(selector: DeviceSelector): Promise<AffectedDeviceRow[]>;
   /** The issuer name of the first (by fingerprint) stored device certificate issued by this CA certificate. */
   issuerSubject(issuerFingerprint: string): Promise<string | undefined>;
   /**

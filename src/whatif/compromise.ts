@@ -82,6 +82,8 @@ interface Counted {
   resolved: Record<string, unknown>;
   notes: string[];
   modelDocs: Map<string, DeviceModel>;
+  /** The devices counted, as the store selects them (counted in the database; not on a graph). */
+  selector?: DeviceSelector;
 }
 
 function tally(count: Map<string | null, number>, total: number): Share[] {
@@ -233,14 +235,14 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
     const unknown = (resolved.seen_devices as number) - devices;
     if (unknown) notes.push(`${unknown} device(s) seen in flows are not in the inventory and are left out.`);
   }
-  return { fleet: await store.graph.deviceCount(), devices, byModel, byGroup, byCountry, mqtt: a.mqtt, mqttSample: a.mqtt_sample, certificates: a.certificates, certificateSample: a.certificate_sample, resolved, notes, modelDocs };
+  return { fleet: await store.graph.deviceCount(), devices, byModel, byGroup, byCountry, mqtt: a.mqtt, mqttSample: a.mqtt_sample, certificates: a.certificates, certificateSample: a.certificate_sample, resolved, notes, modelDocs, selector };
 }
 
 export async function compromise(deps: RespondDeps, targetText: string | WhatifTarget, opts: CompromiseOptions = {}): Promise<CompromiseReport> {
   const t = typeof targetText === "string" ? parseWhatifTarget(targetText) : targetText;
   const store: StoreTx = deps.store;
   const sample = opts.sample ?? 3;
-  let c = opts.graph || opts.devices ? undefined : await countInStore(store, t, sample);
+  let c = opts.graph ? undefined : await countInStore(store, t, sample);
   let g: FleetGraph | undefined;
   let selected: Int32Array | undefined;
   if (!c) {
@@ -301,6 +303,12 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
       const m = graph.model[i]! < 0 ? null : graph.models.names[graph.model[i]!]!;
       const v = verdictOf(m);
       return { device_id: graph.ids[i]!, model_id: m, country: graph.country[i]! < 0 ? null : graph.countries.names[graph.country[i]!]!, recoverable: v.recoverable, reasons: v.reasons };
+    });
+  } else if (opts.devices && c.selector) {
+    // Selected by the store in device order, three columns a device: the fleet is never read into a graph.
+    report.devices = (await store.graph.affectedDevices(c.selector)).map((d) => {
+      const v = verdictOf(d.model_id);
+      return { device_id: d.device_id, model_id: d.model_id, country: d.country, recoverable: v.recoverable, reasons: v.reasons };
     });
   }
   return report;

@@ -1,4 +1,4 @@
-import { type AffectedDevices, type CredentialGroupRow, credentialNodesOf, type CredentialNodeRow, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type RankedCredentialRow, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
+import { type AffectedDeviceRow, type AffectedDevices, type CredentialGroupRow, credentialNodesOf, type CredentialNodeRow, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type RankedCredentialRow, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
 import { chunks, type PgDb } from "./db.ts";
 
 /** A condition written with `?` for each parameter, numbered ($1, $2 …) when a statement is put together. */
@@ -73,6 +73,13 @@ export class PgGraph implements GraphRepository {
     const [c] = cert ? await this.db.query<{ n: number }>(`SELECT COUNT(DISTINCT cert_fingerprint)::int AS n FROM devices WHERE ${cert}`, [key]) : [{ n: 0 }];
     const fps = cert ? await this.db.query<{ fp: string }>(`SELECT DISTINCT cert_fingerprint COLLATE "C" AS fp FROM devices WHERE ${cert} AND cert_fingerprint IS NOT NULL ORDER BY 1 LIMIT $2`, [key, sample]) : [];
     return { rows, mqtt, mqtt_sample: sampleIds.map((r) => r.device_id), certificates: c!.n, certificate_sample: fps.map((r) => r.fp) };
+  }
+
+  async affectedDevices(sel: DeviceSelector): Promise<AffectedDeviceRow[]> {
+    // The cell part's columns are the devices' own, so both parts select devices rows directly (as SqliteGraph).
+    const both = Object.values(this.parts(sel));
+    const rows = await this.db.query<AffectedDeviceRow>(numbered(`SELECT device_id, model_id, country FROM devices WHERE ${both.map((x) => `(${x[0]})`).join(" OR ")} ORDER BY device_id COLLATE "C"`), both.flatMap((x) => x[1]));
+    return rows.map((r) => ({ device_id: r.device_id, model_id: r.model_id, country: r.country || null }));
   }
 
   async issuerSubject(issuerFingerprint: string): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { type AffectedDevices, type CredentialGroupRow, credentialNodesOf, type CredentialNodeRow, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type RankedCredentialRow, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
+import { type AffectedDeviceRow, type AffectedDevices, type CredentialGroupRow, credentialNodesOf, type CredentialNodeRow, type DeviceSelector, graphDevice, groupsOf, type GraphCertificateRow, type GraphComponentRow, type GraphCredentialRow, type GraphDeviceRow, type GraphEndpointRow, type GraphRepository, type RankedCredentialRow, type StoredRankingKind, type StoredRankingNode } from "../graph.ts";
 
 type Part = [string, unknown[]];
 
@@ -93,6 +93,13 @@ export class SqliteGraph implements GraphRepository {
       certificates: cert ? (this.db.prepare(`SELECT COUNT(DISTINCT cert_fingerprint) FROM devices WHERE ${cert}`).pluck().get(key) as number) : 0,
       certificate_sample: cert ? (this.db.prepare(`SELECT DISTINCT cert_fingerprint FROM devices WHERE ${cert} AND cert_fingerprint IS NOT NULL ORDER BY 1 LIMIT ?`).pluck().all(key, sample) as string[]) : [],
     };
+  }
+
+  async affectedDevices(sel: DeviceSelector): Promise<AffectedDeviceRow[]> {
+    // The cell part's columns are the devices' own, so both parts select devices rows directly.
+    const both = Object.values(this.parts(sel));
+    const rows = this.db.prepare(`SELECT device_id, model_id, country FROM devices WHERE ${both.map((x) => `(${x[0]})`).join(" OR ")} ORDER BY device_id`).raw().all(...both.flatMap((x) => x[1])) as [string, string | null, string][];
+    return rows.map(([device_id, model_id, country]) => ({ device_id, model_id, country: country || null }));
   }
 
   async issuerSubject(issuerFingerprint: string): Promise<string | undefined> {
