@@ -1,8 +1,8 @@
 /**
  * The baseline of bench:serve's MQTT figure, in its own process as the service is: a bare mqtt.js subscriber (MQTT 5,
  * QoS 1, the same receive maximum the service advertises) that only parses each message's JSON. Prints `ready` once
- * subscribed, `n <messages>` every 100 (the bench paces its publisher by it) and `done <ms>` (first message to the last)
- * after `count` messages. Args: broker topic-filter count.
+ * subscribed, `n <messages>` every 100 (the bench paces its publisher by it) and `done <ms> cpu <s>` (first message to
+ * the last; CPU seconds used since `ready`) after `count` messages — its own count, as it may exit before the bench reads /proc. Args: broker topic-filter count.
  *
  * It never reconnects: with a clean session a reconnect would drop the subscription's undelivered messages and the
  * count would silently never be reached. A connection error, a DISCONNECT from the broker or a close before `count`
@@ -16,6 +16,7 @@ let n = 0;
 let sum = 0;
 let first = 0;
 let finished = false;
+let cpu0 = process.cpuUsage();
 const fail = (why: string) => {
   if (finished) return;
   finished = true;
@@ -32,9 +33,12 @@ sub.on("message", (_t, p) => {
   if (++n % 100 === 0) process.stdout.write(`n ${n}\n`);
   if (n === count) {
     finished = true;
-    process.stdout.write(`done ${(performance.now() - first).toFixed(1)} ${sum > 0 ? "" : "-"}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    // `sum` is printed so the parsing cannot be optimised away.
+    process.stdout.write(`done ${(performance.now() - first).toFixed(1)} cpu ${((cpu.user + cpu.system) / 1e6).toFixed(3)} ${sum}\n`);
     void sub.endAsync().then(() => process.exit(0));
   }
 });
 await sub.subscribeAsync(filter!, { qos: 1 });
+cpu0 = process.cpuUsage();
 process.stdout.write("ready\n");

@@ -35,11 +35,14 @@ export function sniffFormat(path: string, encoding?: TextEncodingName): InputFor
 export function sniffHead(head: Uint8Array, name: string, encoding?: TextEncodingName): InputFormat {
   // Decoded as the reader will (a UTF-16 file's "#fields" is not ASCII bytes); what is cut at 4 KiB does not matter.
   const utf8 = toUtf8(head.subarray(0, Math.min(head.byteLength, 4096)), encoding ? { encoding } : {});
-  const text = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  const decoded = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8");
+  // Live ingest sniffs every MQTT payload: no regular expression, and only the first line is cut out.
+  const text = (decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded).trimStart();
   if (text.startsWith("#separator") || text.startsWith("#fields")) return "zeek";
   if (text.startsWith("[")) return "json";
   if (text.startsWith("{")) {
-    const firstLine = text.split("\n")[0]!.trim();
+    const nl = text.indexOf("\n");
+    const firstLine = (nl < 0 ? text : text.slice(0, nl)).trim();
     try {
       JSON.parse(firstLine);
       return "ndjson";

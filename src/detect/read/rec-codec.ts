@@ -12,6 +12,8 @@ import type { Rec } from "./rec.ts";
 
 const HEAD = 40;
 const CELL = 20;
+/** Cells up to this many bytes are copied byte by byte. */
+const SHORT_CELL = 64;
 
 /** Bytes `rec` takes encoded. */
 export function encodedSize(rec: Rec): number {
@@ -33,7 +35,10 @@ export function encodeRec(rec: Rec, out: Uint8Array, view: DataView, at: number)
     view.setUint32(p + 4, len, true);
     view.setInt32(p + 8, rec.hash[f]!, true);
     view.setFloat64(p + 12, rec.num[f]!, true);
-    out.set(b.subarray(s, s + len), p + CELL);
+    // Cells are short: a loop copies them without the view `subarray` makes (half of encoding's time otherwise).
+    const to = p + CELL;
+    if (len <= SHORT_CELL) for (let k = 0; k < len; k++) out[to + k] = b[s + k]!;
+    else out.set(b.subarray(s, s + len), to);
     p += CELL + len;
     cells++;
   }

@@ -22,14 +22,20 @@ export class SqliteLive implements LiveRepository {
     private readonly env: StoreEnv,
   ) {}
 
+  /** Prepared once: live ingest appends a group per MQTT batch or HTTP body, and preparing cost as much as the insert. */
+  private appendTx: ((pipeline: string, entries: readonly NewJournalEntry[], positions: Readonly<Record<string, string>>) => number[]) | undefined;
+
   async append(pipeline: string, entries: readonly NewJournalEntry[], positions: Readonly<Record<string, string>> = {}): Promise<number[]> {
-    const insert = this.db.prepare("INSERT INTO live_journal (pipeline, source, received_at, meta, body) VALUES (?, ?, ?, ?, ?)");
-    const position = this.db.prepare("INSERT INTO live_positions (pipeline, source, position) VALUES (?, ?, ?) ON CONFLICT (pipeline, source) DO UPDATE SET position = excluded.position");
-    return this.db.transaction(() => {
-      const seqs = entries.map((e) => Number(insert.run(pipeline, e.source, e.received_at, e.meta, asBuffer(e.body)).lastInsertRowid));
-      for (const [source, p] of Object.entries(positions)) position.run(pipeline, source, p);
-      return seqs;
-    })();
+    if (!this.appendTx) {
+      const insert = this.db.prepare("INSERT INTO live_journal (pipeline, source, received_at, meta, body) VALUES (?, ?, ?, ?, ?)");
+      const position = this.db.prepare("INSERT INTO live_positions (pipeline, source, position) VALUES (?, ?, ?) ON CONFLICT (pipeline, source) DO UPDATE SET position = excluded.position");
+      this.appendTx = this.db.transaction((pipeline: string, entries: readonly NewJournalEntry[], positions: Readonly<Record<string, string>>) => {
+        const seqs = entries.map((e) => Number(insert.run(pipeline, e.source, e.received_at, e.meta, asBuffer(e.body)).lastInsertRowid));
+        for (const [source, p] of Object.entries(positions)) position.run(pipeline, source, p);
+        return seqs;
+      });
+    }
+    return this.appendTx(pipeline, entries, positions);
   }
 
   async *journal(pipeline: string, afterSeq: number, pageSize = 500): AsyncIterable<JournalEntry[]> {
