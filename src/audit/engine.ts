@@ -5,10 +5,10 @@
  */
 import { hash } from "node:crypto";
 import type { Credential, DeviceModel } from "../core/fleet.ts";
-import type { Finding } from "../core/finding.ts";
+import type { Finding, FindingStatus } from "../core/finding.ts";
 import { formatIsoDate } from "../core/dates.ts";
 import type { Severity } from "../core/severity.ts";
-import type { FleetDevice, StoreTx, Suppression } from "../store/store.ts";
+import type { FleetDevice, ScanInfo, ScanRuleSettings, ScanRun, StoreTx, Suppression } from "../store/store.ts";
 import { type Forecast, ForecastTally, SCAN_FORECAST_YEARS } from "../lifecycle/forecast.ts";
 import { sharedAssessor } from "../lifecycle/secure-until.ts";
 import type { RuleSettings } from "./config.ts";
@@ -31,6 +31,32 @@ export interface AuditOptions {
   onProgress?(devicesDone: number): void;
   /** Receives every finding of this scan, with its final status. */
   onFinding?(finding: Finding): void;
+  /** Where the scan's rows are written (beginAudit; default: `store`, the transaction the audit runs in). */
+  writer?: ScanWriter;
+}
+
+/**
+ * Where a scan's rows go. By default into the transaction the audit reads in; a scan that reads a snapshot instead
+ * (scan-chunked.ts) writes each step in a short transaction of its own.
+ */
+export interface ScanWriter {
+  begin(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>>): Promise<ScanRun>;
+  record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]>;
+  /** Makes the scan the latest, with its forecast; returns the findings it fixed. */
+  finish(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"], forecast: Forecast): Promise<Finding[]>;
+}
+
+/** A scan written in the transaction `tx`, from begin to finish. */
+export function writerIn(tx: StoreTx): ScanWriter {
+  return {
+    begin: (startedAt, rules, settings) => tx.findings.beginScan(startedAt, rules, settings),
+    record: (scan, findings) => tx.findings.record(scan, findings),
+    async finish(scan, finishedAt, counts, forecast) {
+      const fixed = await tx.findings.finishScan(scan, finishedAt, counts);
+      await tx.findings.saveForecast(scan.id, finishedAt, forecast);
+      return fixed;
+    },
+  };
 }
 
 export interface AuditResult {
@@ -63,8 +89,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
 
 /**
  * An audit fed device by device, so a scan can audit an import while it streams in (and then the stored devices the
- * import did not touch) instead of reading the whole fleet back. Every device must be given exactly once. It runs in
- * the transaction it is given (`opts.store`), from begin to finish.
+ * import did not touch) instead of reading the whole fleet back. Every device must be given exactly once. It reads
+ * in the transaction it is given (`opts.store`), from begin to finish, and writes there too unless given a `writer`.
  */
 export interface AuditSession {
   devices(page: readonly FleetDevice[]): Promise<void>;
@@ -86,7 +112,8 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
     const severity = opts.settings?.get(rule.id)?.severity;
     return [rule.id, { params: params.get(rule.id)!, ...(severity ? { severity } : {}) }];
   }));
-  const scan = await store.findings.beginScan(startedAt, enabled.map((r) => r.id), kept);
+  const writer = opts.writer ?? writerIn(store);
+  const scan = await writer.begin(startedAt, enabled.map((r) => r.id), kept);
 
   const pending: Finding[] = [];
   const counts: Partial<Record<Severity, number>> = {};
@@ -94,7 +121,7 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
-    const statuses = await store.findings.record(scan, batch);
+    const statuses = await writer.record(scan, batch);
     batch.forEach((f, i) => {
       f.status = f.suppression ? "suppressed" : statuses[i]!;
       if (f.status !== "suppressed") counts[f.severity] = (counts[f.severity] ?? 0) + 1;
@@ -138,9 +165,8 @@ export async function beginAudit(opts: AuditOptions): Promise<AuditSession> {
       for (const run of runs) await run.finish?.();
       await flush();
       const finishedAt = new Date((opts.clock ?? Date.now)()).toISOString();
-      const fixed = await store.findings.finishScan(scan, finishedAt, counts);
       const tallied = forecast.result();
-      await store.findings.saveForecast(scan.id, finishedAt, tallied);
+      const fixed = await writer.finish(scan, finishedAt, counts, tallied);
       return { scanId: scan.id, devices, rules: enabled.map((r) => r.id), counts, fixed, findings: total, forecast: tallied };
     },
   };

@@ -1,9 +1,10 @@
 /**
  * `runScan(options) → ScanOutcome`: what `longwatch scan` does, as a library call the CLI and the service share.
  * Imports what it is given (models, credentials, an inventory), audits the whole stored fleet and returns what
- * happened as data; callers render it. The imports, the audit that runs while the inventory streams in, the rest of
- * the fleet and the scan's end are one transaction, after any other scan of the store: a `strict` stop, an error or
- * a crash leaves the store as it was.
+ * happened as data; callers render it. Scans of one store take turns (scan-lease.ts), also across processes. The
+ * imports, the audit that runs while the inventory streams in, the rest of the fleet and the scan's end are one
+ * transaction: a `strict` stop, an error or a crash leaves the store as it was. A `chunked` scan with nothing to
+ * import (the service's) writes in short transactions instead (scan-chunked.ts), and only its finish is seen.
  */
 import { DeviceFieldsSchema, DeviceSchema } from "../core/fleet.ts";
 import { LongwatchError } from "../core/errors.ts";
@@ -15,13 +16,15 @@ import { loadMapping } from "../inventory/mapping.ts";
 import { importModels, type ModelImportResult } from "../inventory/models.ts";
 import type { TextEncodingName } from "../formats/text-decode.ts";
 import type { KeyedDigest } from "../inventory/secrets.ts";
-import type { FleetDevice, StoreTx } from "../store/store.ts";
+import type { FleetDevice, Store, StoreTx } from "../store/store.ts";
 import { loadScanConfig, type ScanConfig } from "./config-file.ts";
 import { type AuditOptions, type AuditResult, type AuditSession, beginAudit, runAudit } from "./engine.ts";
 import type { Rule } from "./rule.ts";
+import { runChunkedAudit } from "./scan-chunked.ts";
+import { takeScanLease } from "./scan-lease.ts";
 
 export interface ScanOptions {
-  store: StoreTx;
+  store: Store;
   rules: readonly Rule[];
   /** The date the fleet is audited as of. */
   now: number;
@@ -38,6 +41,12 @@ export interface ScanOptions {
   strict?: boolean;
   /** The inventory's and credentials file's text encoding (detected when not given). */
   encoding?: TextEncodingName;
+  /**
+   * With nothing to import, read a snapshot and write the findings in short transactions, so other writers (live
+   * ingest) need not wait for the whole scan on SQLite; readers see the scan once it has finished. The service sets
+   * it. Ignored with files to import (they and the audit stay one transaction) and on a store without snapshots.
+   */
+  chunked?: boolean;
   /** Delete stored devices the inventory no longer contains. */
   prune?: boolean;
   allowOutsideCerts?: boolean;
@@ -78,7 +87,8 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
     extraSuppressions: config.suppressions,
     ...(o.onFinding ? { onFinding: o.onFinding } : {}),
   };
-  return store.transaction(async (tx): Promise<ScanOutcome> => {
+  // What a scan with files does: the imports, the audit and the finish in one transaction.
+  const inOneTransaction = () => store.transaction(async (tx): Promise<ScanOutcome> => {
     // Before importing anything: a concurrent scan must not see this one's models or credentials before it commits,
     // nor interleave its rows with this one's, so scans of one store run as if one after the other.
     await tx.findings.waitForScans();
@@ -120,11 +130,29 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
     if (o.credentials && !credentials) credentials = await importCreds(tx, false); // checks its devices itself
     else await credentials?.checkDevices(tx);
     const fleetSize = (await tx.fleet.counts()).devices;
-    if (fleetSize === 0) throw new LongwatchError("usage", "the store holds no devices: give an inventory file (longwatch scan devices.csv)");
+    if (fleetSize === 0) throw noDevices();
     let result: AuditResult;
     if (audit) result = await audit.finish();
     // Nothing streamed (no inventory given, an empty one, or strict with credentials): audit what the store holds.
     else result = await runAudit({ ...txAudit, onProgress: (done) => o.onProgress?.("audit", done, fleetSize) });
     return withModels({ ...(devices ? { devices } : {}), ...(credentials ? { credentials } : {}), fleetSize, audit: result });
   });
+  const lease = await takeScanLease(store);
+  try {
+    if (o.chunked && !o.inventory && !o.models && !o.credentials && store.canSnapshot) {
+      const fleetSize = (await store.fleet.counts()).devices;
+      if (fleetSize === 0) throw noDevices();
+      const { store: _, ...reading } = auditOptions;
+      const audit = await runChunkedAudit(store, lease, { ...reading, onProgress: (done) => o.onProgress?.("audit", done, fleetSize) });
+      return { fleetSize: audit.devices, audit };
+    }
+    return await inOneTransaction();
+  } finally {
+    // A release that fails (the store went away) must not hide the scan's outcome: the lease lapses by itself.
+    await lease.release().catch(() => undefined);
+  }
+}
+
+function noDevices(): LongwatchError {
+  return new LongwatchError("usage", "the store holds no devices: give an inventory file (longwatch scan devices.csv)");
 }

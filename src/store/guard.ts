@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { LongwatchError } from "../core/errors.ts";
+import type { Repositories, StoreTx } from "./store.ts";
 
 export interface TxScope {
   owner: object;
@@ -76,4 +77,13 @@ export class Mutex {
       release();
     }
   }
+}
+
+/** A snapshot's repositories as a transaction object that opens no transactions (Store.snapshot). */
+export function snapshotView(repos: Repositories): StoreTx {
+  return {
+    ...repos,
+    inTransaction: true,
+    transaction: () => Promise.reject(new LongwatchError("internal", "a snapshot of the store is read-only: it runs no transaction")),
+  };
 }

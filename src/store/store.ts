@@ -87,6 +87,16 @@ export interface Store extends StoreTx {
   readonly engine: StoreEngine;
   /** Where the store is, for people: the file, or the database URL without its password. */
   readonly location: string;
+  /**
+   * Whether `snapshot` can run: the store can open another connection to itself (not so SQLite's `:memory:`).
+   */
+  readonly canSnapshot: boolean;
+  /**
+   * Runs `fn` on a consistent, read-only view of the store as it was when it began, on a connection of its own:
+   * writers do not wait for it and it sees none of their later commits, so a long audit reads one fleet while the
+   * store goes on taking writes (a scan job while live ingest checkpoints). Writes through the view fail.
+   */
+  snapshot<T>(fn: (view: StoreTx) => Promise<T>): Promise<T>;
   /** Applied migrations per area (the schema version of each). */
   schemaVersions(): Promise<Record<string, number>>;
   /** Closes connections; idempotent. Calls after it fail. */

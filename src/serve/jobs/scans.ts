@@ -103,7 +103,7 @@ export class ScanJobs {
     return [...this.jobs.values()].reverse();
   }
 
-  /** Stops running scans (their transaction rolls back) and waits for the workers to exit. */
+  /** Stops running scans (what they wrote stays unfinished, seen by no reader; the next scan removes it) and waits for the workers to exit. */
   async close(): Promise<void> {
     for (const w of this.workers.values()) void w.terminate();
     await Promise.all(this.finished);

@@ -126,5 +126,6 @@ export class Reaudit {
 
 function defaultAudit(store: Store, dataDir: string, clock: () => number): () => Promise<unknown> {
   const keyedDigest = keyedDigester(loadSecretKey(dataDir));
-  return () => runScan({ store, rules: allRules, now: clock(), keyedDigest, onIssue: () => {} });
+  // Chunked: live ingest on the same store commits between the scan's batches instead of after the whole scan.
+  return () => runScan({ store, rules: allRules, now: clock(), keyedDigest, onIssue: () => {}, chunked: true });
 }

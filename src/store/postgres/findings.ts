@@ -63,6 +63,10 @@ export class PgFindings implements FindingRepository {
   async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
     // Scans of one store wait for each other, also across processes: each compares with the one before it.
     await this.waitForScans();
+    // Rows of a chunked scan that crashed (audit/scan-chunked.ts): the caller holds the scan lease, so none is running.
+    await this.db.query("DELETE FROM findings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)");
+    await this.db.query("DELETE FROM scan_rule_settings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)");
+    await this.db.query("DELETE FROM scans WHERE finished_at IS NULL");
     const prev = await this.latestScan();
     const open = new Map<string, readonly [number, number]>();
     if (prev) {

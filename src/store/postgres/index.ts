@@ -6,13 +6,13 @@
  */
 import type pg from "pg";
 import { LongwatchError } from "../../core/errors.ts";
-import { assertOutside, guardRepository, runInScope, type TxScope } from "../guard.ts";
+import { assertOutside, guardRepository, snapshotView, runInScope, type TxScope } from "../guard.ts";
 import type { Repositories, Store, StoreEnv, StoreTx } from "../store.ts";
 import type { StoreUrl } from "../url.ts";
 import { PgAlerts } from "./alerts.ts";
 import { PgScale } from "./scale.ts";
 import { PgAssessments } from "./assessments.ts";
-import { type ClientDb, createPool, type PgDb, PoolDb } from "./db.ts";
+import { ClientDb, createPool, type PgDb, pgError, PoolDb } from "./db.ts";
 import { PgFindings } from "./findings.ts";
 import { PgFleet } from "./fleet.ts";
 import { PgFlows } from "./flows.ts";
@@ -68,6 +68,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
 export class PostgresStore implements Store {
   readonly engine = "postgres" as const;
   readonly inTransaction = false;
+  readonly canSnapshot = true;
   readonly fleet;
   readonly findings;
   readonly vulns;
@@ -103,6 +104,34 @@ export class PostgresStore implements Store {
     assertOutside(this, "transaction");
     this.open();
     return this.db.transaction(async (db) => this.runTx(db as ClientDb, fn));
+  }
+
+  async snapshot<T>(fn: (view: StoreTx) => Promise<T>): Promise<T> {
+    this.open();
+    const client = await this.db.connect();
+    let broken = false;
+    try {
+      // One snapshot for every query of the transaction (MVCC: writers neither wait for it nor show it their commits).
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const db = new ClientDb(client, this.location, 1);
+      const scope: TxScope = { owner: db, active: true };
+      const repos = guarded(repositories(db, this.env, this.schema), async (what, call) => {
+        if (!scope.active) throw new LongwatchError("internal", `${what} was called on a snapshot that has already ended`);
+        return call();
+      });
+      const view = snapshotView(repos);
+      try {
+        return await runInScope(scope, () => fn(view));
+      } finally {
+        scope.active = false;
+        db.end();
+        await client.query("ROLLBACK").catch(() => (broken = true));
+      }
+    } catch (e) {
+      throw pgError(e, this.location);
+    } finally {
+      client.release(broken);
+    }
   }
 
   runTx<T>(db: ClientDb, fn: (tx: StoreTx) => Promise<T>): Promise<T> {

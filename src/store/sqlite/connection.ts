@@ -29,6 +29,20 @@ export function openDatabase(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Dat
   return db;
 }
 
+/** A read-only connection to an existing store (a snapshot beside the store's own connection). */
+export function openReader(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw storeError(e, file, busyTimeoutMs);
+  }
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma("cache_size = -65536");
+  db.pragma("temp_store = MEMORY");
+  return db;
+}
+
 /**
  * The store holds keyed password digests and crypt hashes: its file is the owner's alone (0600), whatever the umask.
  * Made before SQLite opens it (an empty file is an empty database), since SQLite gives its -wal and -shm files the

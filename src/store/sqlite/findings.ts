@@ -62,7 +62,8 @@ export class SqliteFindings implements FindingRepository {
 
   async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
     requireTransaction(this.db, "a scan");
-    // Rows of a scan that never finished (a store written by an older version that scanned outside a transaction).
+    // Rows of a scan that never finished: a chunked scan that crashed (audit/scan-chunked.ts; the caller holds the scan
+    // lease, so none is running), or a store written by an older version that scanned outside a transaction.
     this.db.prepare("DELETE FROM findings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
     this.db.prepare("DELETE FROM scan_rule_settings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
     this.db.prepare("DELETE FROM scans WHERE finished_at IS NULL").run();

@@ -8,12 +8,12 @@
  */
 import type Database from "better-sqlite3";
 import { LongwatchError } from "../../core/errors.ts";
-import { assertOutside, guardRepository, Mutex, runInScope, type TxScope } from "../guard.ts";
+import { assertOutside, guardRepository, snapshotView, Mutex, runInScope, type TxScope } from "../guard.ts";
 import { type Repositories, type Store, type StoreEnv, type StoreTx, systemEnv } from "../store.ts";
 import { SqliteAlerts } from "./alerts.ts";
 import { SqliteScale } from "./scale.ts";
 import { SqliteAssessments } from "./assessments.ts";
-import { BUSY_TIMEOUT_MS, isBusy, openDatabase, storeError } from "./connection.ts";
+import { BUSY_TIMEOUT_MS, isBusy, openDatabase, openReader, storeError } from "./connection.ts";
 import { SqliteFindings } from "./findings.ts";
 import { SqliteFleet } from "./fleet.ts";
 import { SqliteFlows } from "./flows.ts";
@@ -69,6 +69,7 @@ function guarded(repos: Repositories, around: Around): Repositories {
 export class SqliteStore implements Store {
   readonly engine = "sqlite" as const;
   readonly inTransaction = false;
+  readonly canSnapshot: boolean;
   readonly fleet;
   readonly findings;
   readonly vulns;
@@ -90,9 +91,10 @@ export class SqliteStore implements Store {
   constructor(
     readonly db: Database.Database,
     readonly location: string,
-    env: StoreEnv = systemEnv,
+    private readonly env: StoreEnv = systemEnv,
     private readonly busyTimeoutMs = BUSY_TIMEOUT_MS,
   ) {
+    this.canSnapshot = location !== ":memory:";
     this.raw = repositories(db, env);
     const root = guarded(this.raw, async (what, call) => {
       assertOutside(this, what);
@@ -127,6 +129,27 @@ export class SqliteStore implements Store {
       });
       if (out !== locked) return out as T;
       await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  async snapshot<T>(fn: (view: StoreTx) => Promise<T>): Promise<T> {
+    this.open();
+    if (!this.canSnapshot) throw new LongwatchError("internal", "an in-memory store has no second connection to read a snapshot on");
+    const reader = openReader(this.location, this.busyTimeoutMs);
+    try {
+      // A WAL reader: the write lock is never its to take, and commits after its first read are not its to see.
+      reader.exec("BEGIN");
+      reader.prepare("SELECT COUNT(*) FROM sqlite_master").get();
+      // Its own scope (not this store's): inside `fn`, calls on the store itself are other work, as they are.
+      const scope: TxScope = { owner: reader, active: true };
+      const repos = guarded(repositories(reader, this.env), async (what, call) => {
+        if (!scope.active) throw new LongwatchError("internal", `${what} was called on a snapshot that has already ended`);
+        return this.mapErrors(call);
+      });
+      const view = snapshotView(repos);
+      return await runInScope(scope, () => fn(view).finally(() => (scope.active = false)));
+    } finally {
+      reader.close();
     }
   }
 

@@ -153,6 +153,42 @@ export function findingsContract(c: ContractContext): void {
       assert.deepEqual(next.statuses, ["unchanged"]);
     });
 
+    it("a scan written in short transactions is seen only once finished; the next scan removes one that never finished", async () => {
+      const store = await c.fresh();
+      await scan(store, ["r"], [finding("r", "a"), finding("r", "b")]);
+      const first = (await store.findings.latestScan())!;
+      const rowsOf = async () => {
+        const ids: unknown[] = [];
+        for await (const page of store.tables.read("findings", ["scan_id"])) ids.push(...page.map((r) => Number(r.scan_id)));
+        return ids;
+      };
+      const seenAsBefore = async () => {
+        assert.equal((await store.findings.latestScan())!.id, first.id);
+        assert.deepEqual((await store.lists.scans()).items.map((x) => x.id), [first.id]);
+        assert.deepEqual((await current(store)).map((f) => f.device_id), ["a", "b"]);
+      };
+      // As audit/scan-chunked.ts writes: begin, each batch and the finish in transactions of their own.
+      const crashed = await store.transaction((tx) => tx.findings.beginScan("2026-11-25T01:00:00.000Z", ["r"]));
+      await store.transaction((tx) => tx.findings.record(crashed, [finding("r", "a"), finding("r", "c")]).then(async (s) => (await crashed.pending, s)));
+      assert.ok((await rowsOf()).includes(crashed.id), "the batch is committed");
+      await seenAsBefore();
+      // The process died there. The next scan starts afresh, compared with the last finished one.
+      const next = await store.transaction((tx) => tx.findings.beginScan("2026-11-25T02:00:00.000Z", ["r"]));
+      assert.ok(!(await rowsOf()).includes(crashed.id), "the unfinished scan's rows are gone");
+      assert.equal(next.previousId, first.id);
+      const statuses = await store.transaction(async (tx) => {
+        const out = await tx.findings.record(next, [finding("r", "b"), finding("r", "c")]);
+        await next.pending;
+        return out;
+      });
+      assert.deepEqual(statuses, ["unchanged", "new"]);
+      await seenAsBefore();
+      const fixed = await store.transaction((tx) => tx.findings.finishScan(next, "2026-11-25T02:01:00.000Z", { high: 2 }));
+      assert.deepEqual(fixed.map((f) => f.device_id), ["a"]);
+      assert.equal((await store.findings.latestScan())!.id, next.id);
+      assert.deepEqual((await current(store)).map((f) => [f.device_id, f.status]), [["b", "unchanged"], ["c", "new"]]);
+    });
+
     it("a scan only runs inside a transaction", async () => {
       const store = await c.fresh();
       await assert.rejects(() => store.findings.beginScan("2026-11-25T00:00:00.000Z", ["r"]), { code: "internal" });

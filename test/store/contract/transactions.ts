@@ -127,6 +127,23 @@ export function transactionContract(c: ContractContext): void {
       assert.equal(again.summary.missingCount, 1, "the store takes the next import normally");
     });
 
+    it("a snapshot reads the store as it began, holds up no writer and writes nothing", async () => {
+      const store = await c.fresh();
+      assert.equal(store.canSnapshot, true);
+      await store.fleet.upsertModels([{ model_id: "before" }]);
+      const seen = await store.snapshot(async (view) => {
+        assert.deepEqual((await view.fleet.models()).map((m) => m.model_id), ["before"]);
+        // A write on the store commits while the snapshot is open (on SQLite: the writer does not wait for a reader).
+        await store.transaction((tx) => tx.fleet.upsertModels([{ model_id: "during" }]));
+        assert.deepEqual((await store.fleet.models()).map((m) => m.model_id).sort(), ["before", "during"]);
+        await assert.rejects(view.fleet.upsertModels([{ model_id: "through-the-view" }]));
+        await assert.rejects(view.transaction(async () => undefined), /read-only/);
+        return (await view.fleet.models()).map((m) => m.model_id);
+      });
+      assert.deepEqual(seen, ["before"], "the snapshot does not see commits after it began");
+      assert.deepEqual((await store.fleet.models()).map((m) => m.model_id).sort(), ["before", "during"]);
+    });
+
     it("says what it is and which schema it has", async () => {
       const store = await c.fresh();
       assert.equal(store.engine, c.target.name);
