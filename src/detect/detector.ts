@@ -103,9 +103,58 @@ export interface DetectorRun {
 export interface Detector<P = unknown> extends DetectorMeta {
   params: z.ZodType<P>;
   create(ctx: DetectorContext<P>): DetectorRun;
+  /** Set on fleet-wide detectors: the same logic as `create`, cut in two for scale-out (see DetectorSplit). */
+  split?: DetectorSplit<P>;
+}
+
+/**
+ * A fleet-wide detector cut where its per-device state ends, so scale-out can run the first part in the partitions
+ * (where every record of a device is) and the second in the fleet stage (where every device's facts meet), with the
+ * same alerts as one process: `create` is the two parts joined (`defineSplitDetector`), so they cannot drift apart.
+ *
+ * The device part sees every record of its kinds and answers a **fact** — an unsigned 32-bit number the fleet part
+ * needs (e.g. "this destination is new to the device"), or -1 when the record cannot matter fleet-wide (most
+ * records: a destination the device already uses). The fleet part gets only the records with a fact, in event-time
+ * order, with their device resolved and its first-seen time set; it holds what is shared across devices.
+ */
+export interface DetectorSplit<P = unknown> {
+  device(ctx: DetectorContext<P>): DeviceRun;
+  fleet(ctx: DetectorContext<P>): FleetRun;
+}
+
+export interface DeviceRun {
+  /** The fact the fleet part needs about this record, or -1 (none: the record cannot matter fleet-wide). */
+  record(rec: Rec): number;
+  learn?(alert: Alert, device: number): void;
+}
+
+export interface FleetRun extends Omit<DetectorRun, "record" | "learn"> {
+  /** A record the device part gave a fact for (`fact` ≥ 0), in event-time order (late ones as for `record`). */
+  fact(rec: Rec, fact: number): void;
 }
 
 /** Declares a detector with its parameter type inferred from its schema. */
 export function defineDetector<S extends z.ZodType>(d: DetectorMeta & { params: S; create(ctx: DetectorContext<z.output<S>>): DetectorRun }): Detector {
   return d as unknown as Detector;
+}
+
+/**
+ * Declares a fleet-wide detector by its two parts; in one process (`create`) every record goes through the device
+ * part and, when it answers a fact, straight on to the fleet part — exactly what scale-out does across the stream.
+ */
+export function defineSplitDetector<S extends z.ZodType>(d: DetectorMeta & { fleetWide: string; params: S; split: DetectorSplit<z.output<S>> }): Detector {
+  const create = (ctx: DetectorContext<z.output<S>>): DetectorRun => {
+    const device = d.split.device(ctx);
+    const fleet = d.split.fleet(ctx);
+    const { fact, ...rest } = fleet;
+    return {
+      ...rest,
+      record(rec) {
+        const f = device.record(rec);
+        if (f >= 0) fact.call(fleet, rec, f);
+      },
+      ...(device.learn ? { learn: device.learn.bind(device) } : {}),
+    };
+  };
+  return { ...d, create } as unknown as Detector;
 }

@@ -9,7 +9,7 @@ import type { Device, DeviceModel } from "../core/fleet.ts";
 import type { Alert } from "../core/record.ts";
 import { AlertBook, type AlertSink, type Suppression } from "./alert-book.ts";
 import { Columns } from "./columns.ts";
-import type { Detector, DetectorRun } from "./detector.ts";
+import type { AlertDraft, Detector, DetectorRun, DeviceRun, FleetRun } from "./detector.ts";
 import { DeviceIndex } from "./device-index.ts";
 import { EMPTY_REFERENCE, Fleet, type ReferenceData } from "./fleet.ts";
 import { LocalNets } from "./local-net.ts";
@@ -49,6 +49,13 @@ export interface EngineOptions {
   /** Names of the inputs, by `rec.source`, for evidence. */
   sourceName?: (source: number) => string;
   initialCapacity?: number;
+  /**
+   * Scale-out's two stages of the fleet-wide detectors (detector.ts DetectorSplit). `partition`: split detectors run
+   * their device part, and each record that one of them answers a fact for is given to `emit` (after every hook ran)
+   * for the fleet stage; the other detectors run whole. `fleet`: every detector must be split and runs its fleet
+   * part, fed by `ingestFacts` instead of `ingest`.
+   */
+  split?: { role: "partition"; emit(rec: Rec, device: string, firstSeen: number, facts: Int32Array): void } | { role: "fleet" };
 }
 
 export interface EngineStats {
@@ -66,6 +73,13 @@ export interface EngineStats {
 interface Run {
   detector: Detector;
   run: DetectorRun;
+}
+
+/** A split detector's device part in a partition (kinds as a bit mask). */
+interface DevicePart {
+  kinds: number;
+  late: boolean;
+  run: DeviceRun;
 }
 
 export class Engine {
@@ -90,6 +104,12 @@ export class Engine {
   private floor = -Infinity;
   private nextTick = -Infinity;
   private readonly local: LocalNets;
+  private readonly deviceParts: DevicePart[] = [];
+  private readonly fleetParts: FleetRun[] = [];
+  /** The facts of the record being processed, one per device part (-1: none). */
+  private readonly facts: Int32Array;
+  /** Ids of the split detectors, in the order of `facts` (partition) or of `ingestFacts`' facts (fleet). */
+  readonly splitIds: readonly string[];
 
   constructor(private readonly opts: EngineOptions) {
     this.columns = new Columns(opts.initialCapacity);
@@ -101,21 +121,41 @@ export class Engine {
     this.maxPastMs = opts.maxPastMs ?? Infinity;
     this.refreshClock();
     this.book = new AlertBook({ dedupWindowMs: opts.dedupWindowMs ?? 86_400_000, maxOpen: opts.maxOpenAlerts ?? 100_000, sourceName: opts.sourceName ?? (() => "input") }, opts.sink);
+    const role = opts.split?.role;
+    const splitIds: string[] = [];
     for (const detector of opts.detectors) {
       const parsed = detector.params.safeParse(opts.params?.[detector.id] ?? {});
       if (!parsed.success) throw new LongwatchError("invalid_config", `${detector.id}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
-      const run = detector.create({
+      const ctx = {
         params: parsed.data,
         columns: this.columns,
         fleet: this.fleet,
-        raise: (draft) => this.book.raise(detector, draft, draft.subject ?? this.index.name(draft.device), this.fleet.modelName(this.fleet.model(draft.device))),
-        resolve: (device, key, ts) => this.book.resolve(detector.id, this.index.name(device), key, ts),
-      });
+        raise: (draft: AlertDraft) => this.book.raise(detector, draft, draft.subject ?? this.index.name(draft.device), this.fleet.modelName(this.fleet.model(draft.device))),
+        resolve: (device: number, key: string, ts: number) => this.book.resolve(detector.id, this.index.name(device), key, ts),
+      };
+      if (role === "fleet" && !detector.split) throw new LongwatchError("invalid_config", `${detector.id}: not a split fleet-wide detector, so it cannot run in the fleet stage`);
+      if (role !== undefined && detector.split) {
+        splitIds.push(detector.id);
+        if (role === "partition") {
+          const kinds = detector.kinds.reduce((m, k) => m | (1 << KIND[k]), 0);
+          this.deviceParts.push({ kinds, late: detector.lateRecords !== undefined, run: detector.split.device(ctx) });
+          continue;
+        }
+        const part = detector.split.fleet(ctx);
+        this.fleetParts.push(part);
+        // Ticks, snapshots and summaries as for any detector; records come only through `ingestFacts`.
+        const { fact: _fact, ...run } = part;
+        this.runs.push({ detector, run });
+        continue;
+      }
+      const run = detector.create(ctx);
       this.runs.push({ detector, run });
       const hook = run.record?.bind(run);
       if (hook) for (const k of detector.kinds) this.byKind[KIND[k]]!.push(hook);
       if (hook && detector.lateRecords) for (const k of detector.kinds) this.lateByKind[KIND[k]]!.push(hook);
     }
+    this.splitIds = splitIds;
+    this.facts = new Int32Array(splitIds.length);
   }
 
   setSuppressions(list: readonly Suppression[]): void {
@@ -160,8 +200,45 @@ export class Engine {
     if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(ts / 1000));
     const hooks = this.byKind[rec.kind]!;
     for (let i = 0; i < hooks.length; i++) hooks[i]!(rec);
+    if (this.deviceParts.length > 0) this.deviceFacts(rec, false);
     this.stats.records[rec.kind]!++;
     return null;
+  }
+
+  /**
+   * The fleet stage's `ingest`: a record a partition's device parts gave facts for (`facts[i]` for `splitIds[i]`,
+   * -1 for none), with its device as the partition named it and that device's first-seen time (ms) there — the
+   * partition saw all of the device's records, this stage only these. Time moves and ticks as for `ingest`; a
+   * record behind event time is counted late and still given to the parts that answered a fact for it (only
+   * detectors that can judge late records answer for late ones).
+   */
+  ingestFacts(rec: Rec, device: string, firstSeen: number, facts: ArrayLike<number>): void {
+    let d = this.index.lookupString(device);
+    if (d < 0) d = this.newDevice(this.index.createString(device));
+    rec.device = d;
+    if (rec.kind === KIND.flow) this.setEnds(rec, this.outbound(rec, rec.hasIdentifier()));
+    this.fleet.first.a[d] = Math.max(1, Math.floor(firstSeen / 1000));
+    const ts = rec.ts;
+    if (ts < this.now) this.stats.late[rec.kind]!++;
+    else {
+      if (ts > this.now) {
+        this.now = ts;
+        if (ts >= this.nextTick) this.catchUp(ts);
+      }
+      this.stats.records[rec.kind]!++;
+    }
+    for (let i = 0; i < this.fleetParts.length; i++) if (facts[i]! >= 0) this.fleetParts[i]!.fact(rec, facts[i]!);
+  }
+
+  private deviceFacts(rec: Rec, late: boolean): void {
+    const facts = this.facts;
+    let any = false;
+    for (let i = 0; i < this.deviceParts.length; i++) {
+      const p = this.deviceParts[i]!;
+      facts[i] = (p.kinds & (1 << rec.kind)) !== 0 && (!late || p.late) ? p.run.record(rec) : -1;
+      if (facts[i]! >= 0) any = true;
+    }
+    if (any && this.opts.split?.role === "partition") this.opts.split.emit(rec, this.index.name(rec.device), this.fleet.firstSeen(rec.device), facts);
   }
 
   /**
@@ -197,8 +274,9 @@ export class Engine {
     if (first[rec.device] === 0) first[rec.device] = Math.max(1, Math.floor(rec.ts / 1000));
     const hooks = this.lateByKind[rec.kind]!;
     for (let i = 0; i < hooks.length; i++) hooks[i]!(rec);
+    if (this.deviceParts.length > 0) this.deviceFacts(rec, true);
     this.stats.late[rec.kind]!++;
-    if (hooks.length === 0) this.stats.lateUnused++;
+    if (hooks.length === 0 && !this.deviceParts.some((p) => p.late && (p.kinds & (1 << rec.kind)) !== 0)) this.stats.lateUnused++;
     return null;
   }
 
@@ -218,8 +296,11 @@ export class Engine {
     if (alert.verification !== "benign_positive") return false;
     const device = this.index.lookupString(alert.device_id);
     const r = this.runs.find((x) => x.detector.id === alert.detector);
-    if (device < 0 || !r?.run.learn) return false;
-    r.run.learn(alert, device);
+    // In a partition a split detector learns in its device part (where the device's own sets are).
+    const part = this.deviceParts[this.splitIds.indexOf(alert.detector)];
+    const learn = r?.run.learn?.bind(r.run) ?? part?.run.learn?.bind(part.run);
+    if (device < 0 || !learn) return false;
+    learn(alert, device);
     return true;
   }
 
@@ -347,18 +428,30 @@ export class Engine {
 
   /** For a flow: which end is the device (the one inside the local networks), and so which end is remote. */
   private flowDirection(rec: Rec): string | null {
+    const identified = rec.device >= 0;
+    if (!identified) {
+      if (rec.has(F.src_ip) && this.isLocal(rec, F.src_ip)) rec.device = this.deviceOfIp(rec, F.src_ip);
+      else if (this.isLocal(rec, F.dst_ip)) rec.device = this.deviceOfIp(rec, F.dst_ip);
+      else return NO_LOCAL_END;
+    }
+    this.setEnds(rec, this.outbound(rec, identified));
+    return null;
+  }
+
+  /**
+   * Did the device start the flow? Named by an identifier: yes unless it is the local destination of a remote
+   * source. Named by its address: when that address is the source.
+   */
+  private outbound(rec: Rec, identified: boolean): boolean {
     const hasSrc = rec.has(F.src_ip);
     const srcLocal = hasSrc && this.isLocal(rec, F.src_ip);
-    const dstLocal = this.isLocal(rec, F.dst_ip);
-    if (rec.device < 0) {
-      if (srcLocal) rec.device = this.deviceOfIp(rec, F.src_ip);
-      else if (dstLocal) rec.device = this.deviceOfIp(rec, F.dst_ip);
-      else return NO_LOCAL_END;
-      rec.outbound = srcLocal;
-    } else rec.outbound = !(dstLocal && hasSrc && !srcLocal);
-    rec.remoteIp = rec.outbound ? F.dst_ip : F.src_ip;
-    rec.remotePort = rec.outbound ? F.dst_port : F.src_port;
-    return null;
+    return identified ? !(hasSrc && !srcLocal && this.isLocal(rec, F.dst_ip)) : srcLocal;
+  }
+
+  private setEnds(rec: Rec, outbound: boolean): void {
+    rec.outbound = outbound;
+    rec.remoteIp = outbound ? F.dst_ip : F.src_ip;
+    rec.remotePort = outbound ? F.dst_port : F.src_port;
   }
 
   private isLocal(rec: Rec, f: number): boolean {

@@ -61,6 +61,8 @@ export interface LiveOptions {
   restore?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** Runs on the engine once it is built or restored, before any record: inventory, suppressions, verdicts. */
   setup?: (engine: Engine) => void;
+  /** The caller's own state kept in every checkpoint and given back on restore (the fleet stage's queued facts). */
+  extra?: { save(): unknown; load(state: unknown): void };
 }
 
 export interface PushOptions {
@@ -241,6 +243,14 @@ export class LiveDetection {
     this.release(true);
   }
 
+  /**
+   * The time through which held records have been processed: a record pushed from now on with an older time is
+   * late. Scale-out's partitions send it to the fleet stage as their watermark.
+   */
+  get processedThrough(): number {
+    return this.released;
+  }
+
   /** Processes every record still held (before a shutdown's checkpoint). */
   drain(): void {
     this.guard();
@@ -345,13 +355,17 @@ export class LiveDetection {
       at += h.len;
       i++;
     }
-    return { live: 1, seq: this.seq, newest: finite(this.newest), released: finite(this.released), held: bytes, heldMeta: meta };
+    return { live: 1, seq: this.seq, newest: finite(this.newest), released: finite(this.released), held: bytes, heldMeta: meta, ...(this.opts.extra ? { caller: this.opts.extra.save() } : {}) };
   }
 
   /** @internal Restores the held records and release point a checkpoint saved. */
   restoreExtra(extra: unknown): void {
-    const x = extra as { live?: number; seq: number; newest: number | null; released: number | null; held: Uint8Array; heldMeta: Float64Array } | null;
+    const x = extra as { live?: number; seq: number; newest: number | null; released: number | null; held: Uint8Array; heldMeta: Float64Array; caller?: unknown } | null;
     if (x?.live !== 1) throw new LongwatchError("state_invalid", "detection state: not a live-ingest checkpoint");
+    if (this.opts.extra) {
+      if (x.caller === undefined) throw new LongwatchError("state_invalid", "detection state: a checkpoint without the caller's own state (written by another kind of unit?)");
+      this.opts.extra.load(x.caller);
+    }
     this.seq = x.seq;
     this.newest = x.newest ?? -Infinity;
     this.released = x.released ?? -Infinity;

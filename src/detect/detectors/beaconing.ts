@@ -15,9 +15,13 @@
  * - Rare: few flows of the whole fleet go there (a count-min sketch), so the fleet's own heartbeat never qualifies.
  *   There is no warm-up: what a device does from its first minutes (malware that calls home at power-on) is judged
  *   like everything else.
+ *
+ * Split for scale-out (detector.ts DetectorSplit): only the filter runs in the device part, which passes on every
+ * flow that could be a beacon; the slots live in the fleet part with the sketch, because which destination a device's
+ * full table gives up is decided by the fleet's counts at that moment (slotOf), which no partition knows.
  */
 import { z } from "zod";
-import { defineDetector } from "../detector.ts";
+import { defineSplitDetector } from "../detector.ts";
 import { CountMin } from "../sketch.ts";
 import { established, hostKey, hostText, infraService, isMulticast } from "./destinations.ts";
 import { fmtDuration } from "./text.ts";
@@ -50,7 +54,7 @@ const params = z.object({
   rare_devices: z.number().positive().default(5).describe("A destination is rare when the fleet sends it at most this many times the flows this device sends."),
 });
 
-export const beaconing = defineDetector({
+export const beaconing = defineSplitDetector({
   id: "beaconing",
   title: "Device checks in with a rare destination at a machine rhythm",
   severity: "high",
@@ -65,144 +69,149 @@ export const beaconing = defineDetector({
   fleetWide: "how many flows of the whole fleet go to each destination (a destination many devices use is not rare).",
   intel: { endpoint: "destination", indicator_types: ["malicious-activity"] },
   params,
-  create(ctx) {
-    const p = ctx.params;
-    const c = ctx.columns;
-    const dest = c.i32("beacon.dest", SLOTS);
-    const last = c.u32("beacon.last", SLOTS);
-    const count = c.u8("beacon.count", SLOTS);
-    const failed = c.u8("beacon.failed", SLOTS);
-    /** Mean interval and mean absolute deviation, whole seconds (≤ 18 h). */
-    const mean = c.u16("beacon.mean", SLOTS);
-    const mad = c.u16("beacon.mad", SLOTS);
-    const flows = new CountMin(4, 16);
+  split: {
+    device: () => ({
+      // Every flow out that could be a beacon goes to the fleet part: its count is the fleet's (and the slots are there).
+      record: (rec) => (!rec.outbound || infraService(rec) !== undefined || isMulticast(rec) ? -1 : 0),
+    }),
+    fleet(ctx) {
+      const p = ctx.params;
+      const c = ctx.columns;
+      const dest = c.i32("beacon.dest", SLOTS);
+      const last = c.u32("beacon.last", SLOTS);
+      const count = c.u8("beacon.count", SLOTS);
+      const failed = c.u8("beacon.failed", SLOTS);
+      /** Mean interval and mean absolute deviation, whole seconds (≤ 18 h). */
+      const mean = c.u16("beacon.mean", SLOTS);
+      const mad = c.u16("beacon.mad", SLOTS);
+      const flows = new CountMin(4, 16);
 
-    function reset(i: number, h: number, t: number, ok: boolean): void {
-      dest.a[i] = h;
-      last.a[i] = t;
-      count.a[i] = 0;
-      failed.a[i] = ok ? 0 : 1;
-      mean.a[i] = 0;
-      mad.a[i] = 0;
-    }
-
-    /** The slot following `h` for device d, or a slot to follow it in, or -1 (the table holds livelier rhythms). */
-    function slotOf(d: number, h: number, t: number): number {
-      let victim = -1;
-      let victimScore = Infinity;
-      for (let k = 0; k < SLOTS; k++) {
-        const i = d * SLOTS + k;
-        if (dest.a[i] === h) return i;
-        // A slot is free when empty, gone quiet for three of its intervals, or never got a rhythm going.
-        const quiet = t - last.a[i]!;
-        const live = dest.a[i] !== 0 && count.a[i]! >= 2 && quiet < 3 * Math.max(mean.a[i]!, p.min_interval_seconds);
-        const score = dest.a[i] === 0 ? -1 : live ? Infinity : last.a[i]!;
-        if (score < victimScore) {
-          victimScore = score;
-          victim = i;
-        }
-      }
-      if (victim >= 0) return victim;
-      // Every slot holds a live rhythm: take the one toward the most common destination if this one is far rarer.
-      let commonest = -1;
-      let most = 0;
-      for (let k = 0; k < SLOTS; k++) {
-        const e = flows.estimate(dest.a[d * SLOTS + k]!);
-        if (e > most) {
-          most = e;
-          commonest = d * SLOTS + k;
-        }
-      }
-      return flows.estimate(h) * 4 < most ? commonest : -1;
-    }
-
-    return {
-      record(rec) {
-        if (!rec.outbound || infraService(rec) !== undefined || isMulticast(rec)) return;
-        const d = rec.device;
-        const h = hostKey(rec);
-        flows.add(h);
-        const t = Math.floor(rec.began / 1000);
-        const ok = established(rec);
-        const i = slotOf(d, h, t);
-        if (i < 0) return;
-        if (dest.a[i] !== h) return reset(i, h, t, ok);
-        const gap = t - last.a[i]!;
-        if (gap < p.min_interval_seconds) return;
+      function reset(i: number, h: number, t: number, ok: boolean): void {
+        dest.a[i] = h;
         last.a[i] = t;
-        if (gap > p.max_interval_seconds) return reset(i, h, t, ok);
-        if (!ok && failed.a[i]! < 255) failed.a[i]!++;
-        const n0 = count.a[i]!;
-        let m = mean.a[i]!;
-        // A missed check-in: a gap of about k intervals counts as k of them (k ≤ 3), without moving the mean.
-        let steps = 1;
-        let g = gap;
-        if (n0 >= 3 && m > 0) {
-          const k = Math.round(gap / m);
-          if (k >= 2 && k <= 3 && Math.abs(gap - k * m) <= p.max_jitter * m * k) {
-            steps = k;
-            g = gap / k;
+        count.a[i] = 0;
+        failed.a[i] = ok ? 0 : 1;
+        mean.a[i] = 0;
+        mad.a[i] = 0;
+      }
+
+      /** The slot following `h` for device d, or a slot to follow it in, or -1 (the table holds livelier rhythms). */
+      function slotOf(d: number, h: number, t: number): number {
+        let victim = -1;
+        let victimScore = Infinity;
+        for (let k = 0; k < SLOTS; k++) {
+          const i = d * SLOTS + k;
+          if (dest.a[i] === h) return i;
+          // A slot is free when empty, gone quiet for three of its intervals, or never got a rhythm going.
+          const quiet = t - last.a[i]!;
+          const live = dest.a[i] !== 0 && count.a[i]! >= 2 && quiet < 3 * Math.max(mean.a[i]!, p.min_interval_seconds);
+          const score = dest.a[i] === 0 ? -1 : live ? Infinity : last.a[i]!;
+          if (score < victimScore) {
+            victimScore = score;
+            victim = i;
           }
         }
-        // A gap far off the rhythm (not a missed check-in) starts measuring a new rhythm from this interval: sessions
-        // minutes apart followed by reconnects every 20 s are two rhythms, not one irregular one.
-        if (n0 >= 1 && steps === 1 && m > 0 && (gap > 3.5 * m || gap * 3.5 < m)) {
-          count.a[i] = 1;
-          mean.a[i] = Math.min(65535, gap);
-          mad.a[i] = 0;
-          return;
+        if (victim >= 0) return victim;
+        // Every slot holds a live rhythm: take the one toward the most common destination if this one is far rarer.
+        let commonest = -1;
+        let most = 0;
+        for (let k = 0; k < SLOTS; k++) {
+          const e = flows.estimate(dest.a[d * SLOTS + k]!);
+          if (e > most) {
+            most = e;
+            commonest = d * SLOTS + k;
+          }
         }
-        const n = Math.min(255, n0 + steps);
-        count.a[i] = n;
-        // Running mean and mean absolute deviation (exact for the first intervals, then exponentially weighted).
-        const w = Math.max(1 / n, 1 / 16);
-        const dev = Math.abs(g - m);
-        m = n0 === 0 ? g : m + w * (g - m);
-        mean.a[i] = Math.min(65535, Math.round(m));
-        mad.a[i] = Math.min(65535, Math.round(n0 === 0 ? 0 : mad.a[i]! + w * (dev - mad.a[i]!)));
-        const port = rec.num[rec.remotePort]!;
-        const suspect = SUSPECT_PORTS.get(port);
-        if (n < (suspect !== undefined ? p.suspect_port_contacts : p.min_contacts) || m <= 0) return;
-        const cv = mad.a[i]! / m;
-        if (cv > p.max_jitter) return;
-        const fleet = flows.estimate(h);
-        if (fleet > p.rare_devices * (n + 1)) return;
-        const failedAll = failed.a[i]! >= Math.min(p.min_failed, n) && failed.a[i]! >= n - 1;
-        const text = hostText(rec);
-        ctx.raise({
-          device: d,
-          key: `dest:${text}`,
-          ts: rec.ts,
-          confidence: Math.min(0.95, 0.6 + (p.max_jitter - cv) + Math.min(0.2, n / 100) + (suspect !== undefined ? 0.1 : 0)),
-          evidence: {
-            destination: text,
-            port,
-            contacts: n + 1,
-            mean_interval_seconds: Math.round(m),
-            jitter: Math.round(cv * 1000) / 1000,
-            unanswered_attempts: failed.a[i],
-            ...(suspect !== undefined ? { suspect_port: suspect } : {}),
-            fleet_flows_to_destination: fleet,
-            baseline: "the fleet's own periodic traffic goes to destinations many devices share",
-          },
-          vars: {
-            dest: text,
-            contacts: n + 1,
-            interval: fmtDuration(m * 1000),
-            jitter: Math.round(cv * 100),
-            failed: failedAll ? ", and it never answered — persistent failed contact, as malware keeps calling a C&C server that is down or blocked" : "",
-            share: `${fleet} flows fleet-wide`,
-            port: suspect !== undefined ? ` Port ${port} is one ${suspect} is documented to use — evidence, not proof.` : "",
-          },
-          rec,
-        });
-      },
-      save: () => ({ flows: Buffer.from(flows.table.buffer, flows.table.byteOffset, flows.table.byteLength).toString("base64") }),
-      load(state) {
-        const bytes = Buffer.from((state as { flows: string }).flows, "base64");
-        flows.table.set(new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
-      },
-      extraBytes: () => flows.table.byteLength,
-    };
+        return flows.estimate(h) * 4 < most ? commonest : -1;
+      }
+
+      return {
+        fact(rec) {
+          const d = rec.device;
+          const h = hostKey(rec);
+          flows.add(h);
+          const t = Math.floor(rec.began / 1000);
+          const ok = established(rec);
+          const i = slotOf(d, h, t);
+          if (i < 0) return;
+          if (dest.a[i] !== h) return reset(i, h, t, ok);
+          const gap = t - last.a[i]!;
+          if (gap < p.min_interval_seconds) return;
+          last.a[i] = t;
+          if (gap > p.max_interval_seconds) return reset(i, h, t, ok);
+          if (!ok && failed.a[i]! < 255) failed.a[i]!++;
+          const n0 = count.a[i]!;
+          let m = mean.a[i]!;
+          // A missed check-in: a gap of about k intervals counts as k of them (k ≤ 3), without moving the mean.
+          let steps = 1;
+          let g = gap;
+          if (n0 >= 3 && m > 0) {
+            const k = Math.round(gap / m);
+            if (k >= 2 && k <= 3 && Math.abs(gap - k * m) <= p.max_jitter * m * k) {
+              steps = k;
+              g = gap / k;
+            }
+          }
+          // A gap far off the rhythm (not a missed check-in) starts measuring a new rhythm from this interval: sessions
+          // minutes apart followed by reconnects every 20 s are two rhythms, not one irregular one.
+          if (n0 >= 1 && steps === 1 && m > 0 && (gap > 3.5 * m || gap * 3.5 < m)) {
+            count.a[i] = 1;
+            mean.a[i] = Math.min(65535, gap);
+            mad.a[i] = 0;
+            return;
+          }
+          const n = Math.min(255, n0 + steps);
+          count.a[i] = n;
+          // Running mean and mean absolute deviation (exact for the first intervals, then exponentially weighted).
+          const w = Math.max(1 / n, 1 / 16);
+          const dev = Math.abs(g - m);
+          m = n0 === 0 ? g : m + w * (g - m);
+          mean.a[i] = Math.min(65535, Math.round(m));
+          mad.a[i] = Math.min(65535, Math.round(n0 === 0 ? 0 : mad.a[i]! + w * (dev - mad.a[i]!)));
+          const port = rec.num[rec.remotePort]!;
+          const suspect = SUSPECT_PORTS.get(port);
+          if (n < (suspect !== undefined ? p.suspect_port_contacts : p.min_contacts) || m <= 0) return;
+          const cv = mad.a[i]! / m;
+          if (cv > p.max_jitter) return;
+          const fleet = flows.estimate(h);
+          if (fleet > p.rare_devices * (n + 1)) return;
+          const failedAll = failed.a[i]! >= Math.min(p.min_failed, n) && failed.a[i]! >= n - 1;
+          const text = hostText(rec);
+          ctx.raise({
+            device: d,
+            key: `dest:${text}`,
+            ts: rec.ts,
+            confidence: Math.min(0.95, 0.6 + (p.max_jitter - cv) + Math.min(0.2, n / 100) + (suspect !== undefined ? 0.1 : 0)),
+            evidence: {
+              destination: text,
+              port,
+              contacts: n + 1,
+              mean_interval_seconds: Math.round(m),
+              jitter: Math.round(cv * 1000) / 1000,
+              unanswered_attempts: failed.a[i],
+              ...(suspect !== undefined ? { suspect_port: suspect } : {}),
+              fleet_flows_to_destination: fleet,
+              baseline: "the fleet's own periodic traffic goes to destinations many devices share",
+            },
+            vars: {
+              dest: text,
+              contacts: n + 1,
+              interval: fmtDuration(m * 1000),
+              jitter: Math.round(cv * 100),
+              failed: failedAll ? ", and it never answered — persistent failed contact, as malware keeps calling a C&C server that is down or blocked" : "",
+              share: `${fleet} flows fleet-wide`,
+              port: suspect !== undefined ? ` Port ${port} is one ${suspect} is documented to use — evidence, not proof.` : "",
+            },
+            rec,
+          });
+        },
+        save: () => ({ flows: Buffer.from(flows.table.buffer, flows.table.byteOffset, flows.table.byteLength).toString("base64") }),
+        load(state) {
+          const bytes = Buffer.from((state as { flows: string }).flows, "base64");
+          flows.table.set(new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+        },
+        extraBytes: () => flows.table.byteLength,
+      };
+    },
   },
 });
