@@ -73,7 +73,6 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
   const chosen = (o.detectors ? o.detectors.split(",").map((s) => s.trim()).filter(Boolean) : [...known]).filter((id) => !(config.disable ?? []).includes(id));
   for (const id of chosen) if (!known.has(id)) throw new UsageError(`no detector "${id}"; \`longwatch detectors\` lists them`);
   const detectors = allDetectors.filter((d) => chosen.includes(d.id));
-  const perDevice = detectors.filter((d) => !d.fleetWide);
   const fleetWide = detectors.filter((d) => d.fleetWide);
   const where = storeChoice(c, ctx);
   const store = (await openCliStore(ctx, where.url))!;
@@ -102,14 +101,13 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
       layout,
       name,
       ...(r ? { onCommitted: (alerts) => alerts.forEach((alert) => r.offer({ alert, change: alert.state === "resolved" ? "resolve" : alert.count === 1 ? "open" : "update" })), onTaken: () => void r.catchUp() } : {}),
-      engine: (unit) => ({
-        detectors: unit === "fleet" ? fleetWide : perDevice,
+      engine: {
+        detectors,
         ...(config.detectors ? { params: config.detectors } : {}),
         ...(localNets ? { localNets } : {}),
         reference,
-      }),
+      },
       inventory,
-      fleetStage: fleetWide.length > 0,
       leaseMs: seconds("--lease-seconds", o.leaseSeconds),
       checkpointMs: seconds("--checkpoint-seconds", o.checkpointSeconds),
       holdMs: seconds("--hold-seconds", o.holdSeconds),

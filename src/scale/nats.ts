@@ -9,11 +9,27 @@ import { LongwatchError } from "../core/errors.ts";
 
 export interface StreamLayout {
   stream: string;
-  /** Subjects are `<prefix>.<partition>`. */
+  /** Subjects are `<prefix>.<partition>`, and `<prefix>.fleet.<partition>` for the partitions' facts (fleetSubject). */
   prefix: string;
   partitions: number;
   /** Records the publisher flushes together at most (see publish.ts): the fleet stage holds twice this many. */
   window: number;
+}
+
+/** The subject a partition's facts for the fleet stage go on (facts.ts); `*` for all of them. */
+export function fleetSubject(prefix: string, p: string): string {
+  return `${prefix}.fleet.${p}`;
+}
+
+/**
+ * Adds the fleet subjects to a records stream made before the fleet stage took facts (it then had `<prefix>.*`
+ * only). `<prefix>.*` matches one token more, so the two never overlap.
+ */
+export async function ensureFleetSubjects(jsm: JetStreamManager, l: StreamLayout): Promise<void> {
+  const info = await jsm.streams.info(l.stream);
+  const subjects = info.config.subjects ?? [];
+  const want = fleetSubject(l.prefix, "*");
+  if (!subjects.includes(want)) await jsm.streams.update(l.stream, { subjects: [...subjects, want] });
 }
 
 /** The URL without its password, for messages. */
@@ -68,7 +84,7 @@ export async function ensureStream(jsm: JetStreamManager, l: StreamLayout, o: { 
   }
   await jsm.streams.add({
     name: l.stream,
-    subjects: [`${l.prefix}.*`],
+    subjects: [`${l.prefix}.*`, fleetSubject(l.prefix, "*")],
     description: describe(l),
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,

@@ -15,6 +15,12 @@
  * from its own position (the stream sequence after the last message it took in) whenever it cannot be sure of it:
  * after every reconnect, when a delivery sequence is skipped, when the broker says it delivered more than arrived,
  * when a pull misses its heartbeats or fails, and when a pull outlives its expiry (a watchdog ends it).
+ *
+ * Two stages (docs/scale.md "The fleet stage"): a partition runs the device parts of the split fleet-wide detectors
+ * too, and at each checkpoint publishes the facts they answered (facts.ts) on `<prefix>.fleet.<p>` — before the
+ * checkpoint commits, under an id of the partition and the facts' range, so a crash sends the same facts again and
+ * the fleet stage takes each once. The fleet stage consumes those subjects only, merges the facts by the partitions'
+ * watermarks (fleet-merge.ts) and runs the fleet parts.
  */
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -25,8 +31,11 @@ import type { EngineOptions } from "../detect/engine.ts";
 import { FLEET_UNIT, type Lease } from "../store/scale.ts";
 import type { Store } from "../store/store.ts";
 import type { DetectInventory } from "../detect/inventory.ts";
+import { Rec } from "../detect/read/rec.ts";
 import { BatchSource } from "./batch.ts";
-import type { StreamLayout } from "./nats.ts";
+import { FactWriter, readFacts } from "./facts.ts";
+import { FleetMerge } from "./fleet-merge.ts";
+import { fleetSubject, type StreamLayout } from "./nats.ts";
 import { partitionOf, partitionSubject } from "./partition.ts";
 
 export interface UnitOptions {
@@ -35,7 +44,8 @@ export interface UnitOptions {
   store: Store;
   layout: StreamLayout;
   lease: Lease;
-  engine: Omit<EngineOptions, "sink" | "clock">;
+  /** A partition's detectors (split ones run their device part), or the fleet stage's (split ones only). */
+  engine: Omit<EngineOptions, "sink" | "clock" | "split">;
   inventory?: DetectInventory;
   clock: () => number;
   holdMs: number;
@@ -57,6 +67,8 @@ interface Meta {
   late: number;
   messages: number;
   bad: number;
+  /** A partition: facts sent to the fleet stage (the index of the next). The fleet stage: facts it took twice. */
+  facts: number;
 }
 
 export function unitName(part: number): string {
@@ -70,7 +82,14 @@ export class Unit {
   private seq = 0;
   private committedSeq = 0;
   private records = 0;
-  private meta: Meta = { rejected: 0, late: 0, messages: 0, bad: 0 };
+  private meta: Meta = { rejected: 0, late: 0, messages: 0, bad: 0, facts: 0 };
+  /** A partition's facts for the fleet stage since its last checkpoint (undefined: no split detector runs here). */
+  private facts: FactWriter | undefined;
+  /** A partition: its last committed message to the fleet stage said it had processed everything (watermark +∞). */
+  private toldQuiet = false;
+  /** The fleet stage: the partitions' facts, merged by watermark. */
+  private merge: FleetMerge | undefined;
+  private readonly warned = new Set<string>();
   private unacked: JsMsg[] = [];
   private lastCheckpoint = 0;
   private lastMessage = Date.now();
@@ -85,6 +104,8 @@ export class Unit {
   private status: { stop(): void } | undefined;
   private connected = true;
   private batch: { stop(err?: Error): void } | undefined;
+  private split: EngineOptions["split"];
+  private readonly rec = new Rec();
   /** Consumers re-created to get back in step with the broker (for logs and tests). */
   resyncs = 0;
   readonly part: number;
@@ -107,14 +128,21 @@ export class Unit {
     const fleet = this.part === FLEET_UNIT;
     const inv = this.o.inventory;
     const suppressions = await store.alerts.suppressions();
+    const splitIds = this.o.engine.detectors.filter((d) => d.split).map((d) => d.id);
+    if (fleet) this.merge = new FleetMerge(layout.partitions, splitIds);
+    else if (splitIds.length > 0) {
+      const facts = (this.facts = new FactWriter());
+      // A record the partition took late is ordered at the time it had processed through (fleet-merge.ts).
+      this.split = { role: "partition", emit: (rec, device, first, f) => facts.add(rec, Math.max(rec.ts, this.live.processedThrough), device, first, f) };
+    }
+    const merge = this.merge;
     this.live = await startDetection({
-      engine: this.o.engine,
+      engine: { ...this.o.engine, ...(fleet ? { split: { role: "fleet" as const } } : this.split ? { split: this.split } : {}) },
       clock: this.o.clock,
       holdMs: this.o.holdMs,
       idleMs: this.o.idleMs,
       tickEveryMs: false,
-      // The fleet stage orders by count, not time: records are never further out of order than the publisher's window.
-      ...(fleet ? { maxHeld: 2 * layout.window } : {}),
+      ...(merge ? { extra: { save: () => merge.save(), load: (x: unknown) => merge.load(x) } } : {}),
       ...(cp ? { restore: cp.chunks() } : {}),
       setup: (engine) => {
         if (inv) {
@@ -162,7 +190,7 @@ export class Unit {
     await jsm.consumers.delete(layout.stream, name).catch(() => undefined);
     await jsm.consumers.add(layout.stream, {
       durable_name: name,
-      filter_subject: this.part === FLEET_UNIT ? `${layout.prefix}.*` : partitionSubject(layout.prefix, this.part),
+      filter_subject: this.part === FLEET_UNIT ? fleetSubject(layout.prefix, "*") : partitionSubject(layout.prefix, this.part),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.seq + 1,
@@ -276,7 +304,10 @@ export class Unit {
       this.resync = `the broker delivered ${info.delivered.consumer_seq} messages but ${this.delivered} arrived`;
       return;
     }
-    if (this.live.stats.held > 0 && this.connected && Date.now() - this.lastMessage >= (this.o.quietMs ?? 5000)) {
+    // A partition also tells the fleet stage once that it went quiet, even with nothing held (one that never had a
+    // record included): the fleet stage waits for every partition's watermark.
+    const tell = this.facts !== undefined && !this.toldQuiet && !this.drained;
+    if ((this.live.stats.held > 0 || tell) && this.connected && Date.now() - this.lastMessage >= (this.o.quietMs ?? 5000)) {
       // Quiet, and the broker confirms nothing more is waiting on these subjects — by the consumer and by the stream
       // itself: a consumer asked while the broker recovers after a restart can say nothing is pending when there is.
       if (info.num_pending === 0 && (await this.lastOnSubjects()) <= this.seq) this.drainQuiet();
@@ -284,10 +315,9 @@ export class Unit {
     }
   }
 
-  /** The stream sequence of the last message on this unit's subjects (0: none). */
+  /** The stream sequence of the last message on a partition's subject (0: none). The fleet stage never drains on quiet. */
   private async lastOnSubjects(): Promise<number> {
     const { jsm, layout } = this.o;
-    if (this.part === FLEET_UNIT) return (await jsm.streams.info(layout.stream)).state.last_seq;
     // No message on the subjects is the JetStream API's error 10037, by its code, not its wording (the client answers
     // null for it itself; the catch keeps that true whatever the client version).
     const m = await jsm.streams.getMessage(layout.stream, { last_by_subj: partitionSubject(layout.prefix, this.part) }).catch((e: unknown) => {
@@ -307,6 +337,8 @@ export class Unit {
     }
     this.seq = seq;
     this.meta.messages++;
+    this.toldQuiet = false;
+    if (this.merge) return this.takeFacts(m);
     let source: BatchSource;
     try {
       source = new BatchSource(m.subject, m.data);
@@ -324,6 +356,33 @@ export class Unit {
     this.unacked.push(m);
   }
 
+  /** The fleet stage takes a partition's facts and processes those every partition's watermark has passed. */
+  private takeFacts(m: JsMsg): void {
+    const merge = this.merge!;
+    this.unacked.push(m);
+    let t;
+    try {
+      t = merge.take(m.data);
+    } catch (e) {
+      this.meta.bad++;
+      this.o.log(`${this.name}: message ${m.seq} on ${m.subject} skipped: ${(e as Error).message}`);
+      return;
+    }
+    this.meta.facts += t.repeated;
+    if (t.missing > 0) this.o.log(`${this.name}: ${t.missing} facts of partition ${t.partition} before message ${m.seq} never arrived (a message lost from the stream?); going on without them`);
+    for (const d of t.foreign) this.warnOnce(`${d} `, `partition ${t.partition} sends facts for ${d}, which this fleet stage does not run: its fleet part is not judged (start workers with the same detectors)`);
+    for (const d of t.absent) this.warnOnce(`${d}-${t.partition}`, `partition ${t.partition} sends no facts for ${d}: it does not run that detector's device part (start workers with the same detectors)`);
+    const engine = this.live.engine;
+    merge.release(this.rec, (rec, device, first, facts) => engine.ingestFacts(rec, device, first, facts));
+    this.records = merge.recordsTaken;
+  }
+
+  private warnOnce(key: string, line: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.o.log(`${this.name}: ${line}`);
+  }
+
   /**
    * The stream is quiet: every record held is processed, and a tick that is due runs — what a replay does at its end,
    * so a finished backfill gives the alerts `detect` gives. The next checkpoint commits them. A record that comes
@@ -334,7 +393,7 @@ export class Unit {
     this.live.drain();
     this.live.engine.advance(this.live.engine.now);
     this.drained = true;
-    this.o.log(`${this.name}: quiet for ${Math.round((this.o.quietMs ?? 5000) / 1000)} s: processed the ${held} records held for ordering`);
+    this.o.log(`${this.name}: quiet for ${Math.round((this.o.quietMs ?? 5000) / 1000)} s: processed the ${held} records held for ordering${this.facts ? ", telling the fleet stage" : ""}`);
   }
 
   /** Writes state and alerts in one transaction under the lease, then acknowledges what it covers. */
@@ -343,16 +402,43 @@ export class Unit {
     const { store, layout } = this.o;
     const at = new Date(this.o.clock()).toISOString();
     const seq = this.seq;
+    const quiet = this.drained && this.live.stats.held === 0;
+    const told = this.facts ? await this.tellFleet(quiet) : 0;
+    const held = this.merge ? this.merge.held : this.live.stats.held;
     await store.transaction(async (tx) => {
       if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
-      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, held: this.live.stats.held }), chunks: cp.state() });
+      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, facts: this.meta.facts + told, held }), chunks: cp.state() });
     });
     cp.commit();
+    if (this.facts) {
+      this.meta.facts += told;
+      this.facts.clear();
+      this.toldQuiet = quiet;
+    }
     if (cp.alerts.length > 0) this.o.onCommitted?.(cp.alerts);
     this.drained = false;
     this.committedSeq = seq;
     this.lastCheckpoint = Date.now();
     for (const m of this.unacked) m.ack();
     this.unacked = [];
+  }
+
+  /**
+   * Publishes the facts since the last checkpoint with the partition's watermark, before the checkpoint that covers
+   * them commits (so none is lost). Its id names the partition, the facts' range and the records and watermark it
+   * speaks for: the same message sent again after a crash is stored once, and one with a wider range repeats facts
+   * the fleet stage takes once (fleet-merge.ts). Answers how many facts it carried.
+   */
+  private async tellFleet(quiet: boolean): Promise<number> {
+    const { layout } = this.o;
+    const w = this.facts!;
+    const from = this.meta.facts;
+    const watermark = quiet ? Infinity : this.live.processedThrough;
+    const js = jetstream(this.o.nc);
+    for (const body of w.bodies({ partition: this.part, from, watermark, records: this.records, detectors: this.live.engine.splitIds })) {
+      const h = readFacts(body).header;
+      await js.publish(fleetSubject(layout.prefix, String(this.part)), body, { msgID: `${layout.stream}:f${this.part}:${h.from}-${h.to}:${h.records}:${h.watermark}` });
+    }
+    return w.count;
   }
 }

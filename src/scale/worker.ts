@@ -15,7 +15,8 @@ import type { EngineOptions } from "../detect/engine.ts";
 import type { DetectInventory } from "../detect/inventory.ts";
 import { FLEET_UNIT } from "../store/scale.ts";
 import type { Store } from "../store/store.ts";
-import { manager, type StreamLayout } from "./nats.ts";
+import { LongwatchError } from "../core/errors.ts";
+import { ensureFleetSubjects, manager, type StreamLayout } from "./nats.ts";
 import { Unit, unitName } from "./unit.ts";
 
 export interface WorkerOptions {
@@ -24,11 +25,13 @@ export interface WorkerOptions {
   layout: StreamLayout;
   /** Unique among the workers of a stream (default host-pid-random). */
   name?: string;
-  /** Per-device detectors run in the partitions, fleet-wide ones in the fleet stage. */
-  engine: (unit: "partition" | "fleet") => Omit<EngineOptions, "sink" | "clock">;
+  /**
+   * The chosen detectors and their settings. Per-device detectors run in the partitions; fleet-wide ones are split
+   * (detector.ts DetectorSplit): their device parts run in the partitions, their fleet parts in the fleet stage,
+   * which exists when some chosen detector is fleet-wide.
+   */
+  engine: Omit<EngineOptions, "sink" | "clock" | "split">;
   inventory?: DetectInventory;
-  /** Whether this stream has a fleet stage (when some chosen detector is fleet-wide). */
-  fleetStage: boolean;
   leaseMs?: number;
   checkpointMs?: number;
   holdMs?: number;
@@ -56,7 +59,12 @@ export class ScaleWorker {
   private readonly leaseMs: number;
   private readonly log: (line: string) => void;
 
+  private readonly fleetStage: boolean;
+
   constructor(private readonly o: WorkerOptions) {
+    const whole = o.engine.detectors.filter((d) => d.fleetWide && !d.split);
+    if (whole.length > 0) throw new LongwatchError("invalid_config", `${whole.map((d) => d.id).join(", ")}: fleet-wide but not split in two (detector.ts DetectorSplit), so no partition can run it`);
+    this.fleetStage = o.engine.detectors.some((d) => d.split);
     this.name = o.name ?? defaultWorkerName();
     this.leaseMs = o.leaseMs ?? 15_000;
     this.log = (line) => o.log?.(`${this.name} ${line}`);
@@ -68,6 +76,7 @@ export class ScaleWorker {
   }
 
   async start(): Promise<void> {
+    if (this.fleetStage) await ensureFleetSubjects(await manager(this.o.nc), this.o.layout);
     await this.rebalance();
     const every = Math.max(50, Math.floor(this.leaseMs / 3));
     const next = () => {
@@ -99,7 +108,7 @@ export class ScaleWorker {
 
   private allUnits(): number[] {
     const parts = Array.from({ length: this.o.layout.partitions }, (_, i) => i);
-    return this.o.fleetStage ? [FLEET_UNIT, ...parts] : parts;
+    return this.fleetStage ? [FLEET_UNIT, ...parts] : parts;
   }
 
   private async rebalance(): Promise<void> {
@@ -143,7 +152,7 @@ export class ScaleWorker {
         store,
         layout,
         lease,
-        engine: this.o.engine(fleet ? "fleet" : "partition"),
+        engine: fleet ? { ...this.o.engine, detectors: this.o.engine.detectors.filter((d) => d.split) } : this.o.engine,
         ...(this.o.inventory ? { inventory: this.o.inventory } : {}),
         clock: this.o.clock ?? Date.now,
         holdMs: fleet ? Infinity : (this.o.holdMs ?? 2000),

@@ -69,7 +69,7 @@ async function detectWithWorker(url: string, stream: string, prefix: string, rec
   const store = await openStore(url);
   const nc = await connectNats(SHARED_NATS, "test worker");
   const layout: StreamLayout = { stream, prefix, partitions: P, window: P * 1000 };
-  const w = new ScaleWorker({ nc, store, layout, name: "sn", inventory, fleetStage: true, leaseMs: 3000, checkpointMs: 300, quietMs: 500, engine: (u) => ({ detectors: allDetectors.filter((d) => (u === "fleet") === Boolean(d.fleetWide)), reference: loadReference({}) }) });
+  const w = new ScaleWorker({ nc, store, layout, name: "sn", inventory, leaseMs: 3000, checkpointMs: 300, quietMs: 500, engine: { detectors: allDetectors, reference: loadReference({}) } });
   try {
     await w.start();
     const last = (await (await jetstreamManager(nc)).streams.info(stream)).state.last_seq;

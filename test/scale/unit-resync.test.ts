@@ -48,11 +48,10 @@ describe("a unit gets back in step with its consumer", { skip }, () => {
       layout,
       name: "u1",
       inventory,
-      fleetStage: false,
       leaseMs: 3000,
       checkpointMs: 200,
       quietMs: 300,
-      engine: () => ({ detectors: allDetectors.filter((d) => !d.fleetWide), reference: loadReference({}) }),
+      engine: { detectors: allDetectors.filter((d) => !d.fleetWide), reference: loadReference({}) },
       log: (l) => lines.push(l),
     });
     const thiefs: ConsumerMessages[] = [];

@@ -54,8 +54,6 @@ function storeUrl(schema: string): string {
   return u.toString();
 }
 
-const perDevice = allDetectors.filter((d) => !d.fleetWide);
-const fleetWide = allDetectors.filter((d) => d.fleetWide);
 
 async function publishTo(url: string, names: { stream: string; prefix: string }): Promise<StreamLayout> {
   const nc = await connectNats(url, "test publish");
@@ -111,7 +109,7 @@ async function assertExact(store: Store, layout: StreamLayout): Promise<void> {
 }
 
 function workerOptions(nc: Awaited<ReturnType<typeof connectNats>>, store: Store, layout: StreamLayout, name: string) {
-  return { nc, store, layout, name, inventory, fleetStage: true, leaseMs: 1500, checkpointMs: 300, quietMs: 500, ...(process.env.LW_TEST_LOG ? { log: (l: string) => console.error(l) } : {}), engine: (u: "partition" | "fleet") => ({ detectors: u === "fleet" ? fleetWide : perDevice, reference: loadReference({}) }) };
+  return { nc, store, layout, name, inventory, leaseMs: 1500, checkpointMs: 300, quietMs: 500, ...(process.env.LW_TEST_LOG ? { log: (l: string) => console.error(l) } : {}), engine: { detectors: allDetectors, reference: loadReference({}) } };
 }
 
 describe("scale-out workers", { skip }, () => {
