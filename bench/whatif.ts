@@ -22,9 +22,10 @@ import { RespondSettingsSchema } from "../src/respond/settings.ts";
 import type { FlowObservation } from "../src/store/flows.ts";
 import { openStore } from "../src/store/open.ts";
 import { serializeDevice, type Store, type StoredDevice } from "../src/store/store.ts";
-import { buildGraph } from "../src/whatif/graph.ts";
 import { compromise } from "../src/whatif/compromise.ts";
 import { rankAndStore, storedRanking } from "../src/whatif/stored.ts";
+import { buildGraph } from "../test/whatif/graph.ts";
+import { compromiseOnGraph } from "../test/whatif/graph-compromise.ts";
 import { rankOnGraph } from "../test/whatif/graph-rank.ts";
 
 const { values: args } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, fresh: { type: "boolean" }, store: { type: "string" }, "compromise-only": { type: "boolean" } } });
@@ -150,7 +151,7 @@ async function measure(store: Store, label: string): Promise<void> {
     console.log(`  baseline: ranking over the fleet graph: ${(oldMs / 1000).toFixed(2)} s (cpu ${oldCpu.toFixed(0)} ms)`);
     console.log(`  whatif --all (counted in the database, stored): ${(allMs / 1000).toFixed(2)} s (cpu ${allCpu.toFixed(0)} ms${allServer}; ${(oldCpu / allCpu).toFixed(1)}× less process CPU than the graph), ${Object.entries(rank.counted).map(([k, v]) => `${v} ${k}`).join(", ")}; largest ${rank.nodes[0]?.target} (${rank.nodes[0]?.devices}); top 25 ${same ? "equal to" : "DIFFERENT FROM"} the graph's`);
     console.log(`  stored ranking read (the dashboard's request): ${readMs.toFixed(0)} ms (${readCpu}), computed_at ${stored.computed_at}`);
-    const [, gcMs] = await time(() => compromise(deps, "firmware:acme-sm-g3@3.4.2", { graph: g }));
+    const [, gcMs] = await time(() => compromiseOnGraph(deps, "firmware:acme-sm-g3@3.4.2", { graph: g }));
     console.log(`  baseline: compromise firmware:acme-sm-g3@3.4.2 on the built graph: ${gcMs.toFixed(0)} ms (${cpu()}), graph build not counted`);
   }
   const targets = [`ca:${caFp(0)}`, `ca:${CAS[0]}`, "provider:iot.bench", "firmware:acme-sm-g3@3.4.2", `credential:${firstId}/ssh/admin`, "credential:model:nw-gw-50/http/admin", "component:pkg:deb/debian/openssl@3.0.11", "component:busybox@1.36.1", "endpoint:telemetry.ht1.bench.example", "model:helio-t2", "provider:26202", `cert:${hex(0, 0x5eed)}`];
@@ -169,7 +170,7 @@ async function measure(store: Store, label: string): Promise<void> {
     try {
       const [r, ms] = await time(() => compromise(deps, t, { devices: true }));
       const streamed = cpu();
-      const [old, oldMs] = await time(async () => compromise(deps, t, { graph: await buildGraph(store), devices: true }));
+      const [old, oldMs] = await time(async () => compromiseOnGraph(deps, t, { devices: true }));
       const same = JSON.stringify(r.devices) === JSON.stringify(old.devices);
       console.log(`  compromise --devices ${name}: ${ms.toFixed(0)} ms (${streamed}), ${r.devices!.length.toLocaleString("en-US")} listed; baseline graph: ${oldMs.toFixed(0)} ms (${cpu()}); lists ${same ? "equal" : "DIFFERENT"}`);
     } catch (e) {

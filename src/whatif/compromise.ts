@@ -10,10 +10,8 @@ import { LongwatchError } from "../core/errors.ts";
 import type { DeviceModel } from "../core/fleet.ts";
 import type { DeviceSelector } from "../store/graph.ts";
 import type { StoreTx } from "../store/store.ts";
-import { buildGraph, type FleetGraph, type GraphLayer } from "./graph.ts";
 import { judgeModel, RECOVERY_REASONS, type Recoverable, type RecoveryReason } from "./recovery.ts";
-import { componentMatches, selectDevices } from "./select.ts";
-import { formatWhatifTarget, componentKey, parseWhatifTarget, type WhatifKind, type WhatifTarget } from "./target.ts";
+import { componentKey, componentMatches, formatWhatifTarget, parseWhatifTarget, type WhatifKind, type WhatifTarget } from "./target.ts";
 
 export interface Share {
   name: string;
@@ -62,14 +60,10 @@ export interface CompromiseOptions {
   sample?: number;
   /** List every affected device. */
   devices?: boolean;
-  /** A graph already built (whatif --all, the API); built from the store otherwise. */
-  graph?: FleetGraph;
 }
 
-const LAYERS: Partial<Record<WhatifKind, GraphLayer>> = { ca: "certificates", credential: "credentials", component: "components" };
-
-/** The selected devices, counted: what the report is made from, whether a graph or the database counted them. */
-interface Counted {
+/** The selected devices, counted: what the report is made from (the tests' graph oracle counts the same). */
+export interface Counted {
   fleet: number;
   devices: number;
   byModel: Map<string | null, number>;
@@ -82,9 +76,10 @@ interface Counted {
   resolved: Record<string, unknown>;
   notes: string[];
   modelDocs: Map<string, DeviceModel>;
-  /** The devices counted, as the store selects them (counted in the database; not on a graph). */
-  selector?: DeviceSelector;
 }
+
+/** One affected device as the report lists it (`devices: true`), before its model's verdict. */
+export type ListedDevice = { device_id: string; model_id: string | null; country: string | null };
 
 function tally(count: Map<string | null, number>, total: number): Share[] {
   return [...count].map(([k, n]) => ({ name: k ?? "(none)", devices: n, share: n / total })).sort((a, b) => b.devices - a.devices || (a.name < b.name ? -1 : 1));
@@ -100,38 +95,13 @@ export function formatDuration(ms: number): string {
   return d < 730 ? `${Math.ceil(d)} days` : `${(d / 365.25).toFixed(1)} years`;
 }
 
-/** Counts over the graph's arrays (every kind of target; needed for the per-device list). */
-async function countOnGraph(store: StoreTx, g: FleetGraph, t: WhatifTarget, sample: number): Promise<[Counted, Int32Array]> {
-  const sel = await selectDevices(store, g, t);
-  const byModel = new Map<string | null, number>(), byGroup = new Map<string | null, number>(), byCountry = new Map<string | null, number>();
-  const name = (d: { names: string[] }, k: number) => (k < 0 ? null : d.names[k]!);
-  const fps = new Set<string>();
-  const mqttSample: string[] = [];
-  let mqtt = 0;
-  for (const i of sel.devices) {
-    inc(byModel, name(g.models, g.model[i]!));
-    inc(byCountry, name(g.countries, g.country[i]!));
-    const a = g.groupStart[i]!, b = g.groupStart[i + 1]!;
-    if (a === b) inc(byGroup, null);
-    for (let k = a; k < b; k++) inc(byGroup, g.groups.names[g.groupList[k]!]!);
-    if (g.cert[i]! >= 0) fps.add(g.certs.names[g.cert[i]!]!);
-    if (g.mqtt[i]) {
-      if (mqttSample.length < sample) mqttSample.push(g.ids[i]!);
-      mqtt++;
-    }
-  }
-  const certs = t.kind === "ca" || t.kind === "cert";
-  return [{ fleet: g.size, devices: sel.devices.length, byModel, byGroup, byCountry, mqtt, mqttSample, certificates: certs ? fps.size : 0, certificateSample: certs ? [...fps].sort().slice(0, sample) : [], resolved: sel.resolved, notes: sel.notes, modelDocs: g.modelDocs }, sel.devices];
-}
-
 /**
  * Counts in the database for every target: sums over device_cells (model, firmware, component, CA, provider,
  * model-wide credentials) or a GROUP BY over the few affected device rows (certificate, endpoint, device
- * credentials), instead of the whole fleet read into a graph. Same answers as countOnGraph
- * (test/whatif/fast.test.ts); the graph is still built for `devices: true` (the per-device list). Returns undefined
- * when a target has no database count (none today).
+ * credentials), instead of the whole fleet read into a graph. The same answers as the fleet graph of the tests
+ * (test/whatif/fast.test.ts). Also returns the selector, for the per-device list.
  */
-async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Promise<Counted | undefined> {
+async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Promise<[Counted, DeviceSelector]> {
   let selector: DeviceSelector;
   let resolved: Record<string, unknown>;
   const notes: string[] = [];
@@ -205,8 +175,6 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
         if (t.mccmnc!.length === 5) notes.push("Matched on the IMSI's first five digits (MCC + two-digit MNC); a three-digit MNC starting with the same digits also matches — give six digits to tell them apart.");
       }
       break;
-    default:
-      return undefined;
   }
   const a = await store.graph.affected(selector, sample);
   const byModel = new Map<string | null, number>(), byGroup = new Map<string | null, number>(), byCountry = new Map<string | null, number>();
@@ -235,21 +203,18 @@ async function countInStore(store: StoreTx, t: WhatifTarget, sample: number): Pr
     const unknown = (resolved.seen_devices as number) - devices;
     if (unknown) notes.push(`${unknown} device(s) seen in flows are not in the inventory and are left out.`);
   }
-  return { fleet: await store.graph.deviceCount(), devices, byModel, byGroup, byCountry, mqtt: a.mqtt, mqttSample: a.mqtt_sample, certificates: a.certificates, certificateSample: a.certificate_sample, resolved, notes, modelDocs, selector };
+  return [{ fleet: await store.graph.deviceCount(), devices, byModel, byGroup, byCountry, mqtt: a.mqtt, mqttSample: a.mqtt_sample, certificates: a.certificates, certificateSample: a.certificate_sample, resolved, notes, modelDocs }, selector];
 }
 
 export async function compromise(deps: RespondDeps, targetText: string | WhatifTarget, opts: CompromiseOptions = {}): Promise<CompromiseReport> {
   const t = typeof targetText === "string" ? parseWhatifTarget(targetText) : targetText;
-  const store: StoreTx = deps.store;
-  const sample = opts.sample ?? 3;
-  let c = opts.graph ? undefined : await countInStore(store, t, sample);
-  let g: FleetGraph | undefined;
-  let selected: Int32Array | undefined;
-  if (!c) {
-    const layer = LAYERS[t.kind];
-    g = opts.graph ?? (await buildGraph(store, layer ? [layer] : []));
-    [c, selected] = await countOnGraph(store, g, t, sample);
-  }
+  const [c, selector] = await countInStore(deps.store, t, opts.sample ?? 3);
+  // Selected by the store in device order, three columns a device: the fleet is never read into a graph.
+  return reportOf(deps, t, c, opts.devices ? await deps.store.graph.affectedDevices(selector) : undefined);
+}
+
+/** The report from the counts: data, remote recovery and the devices listed (judged per model), plan, time to remediate. */
+export async function reportOf(deps: RespondDeps, t: WhatifTarget, c: Counted, listed?: readonly ListedDevice[]): Promise<CompromiseReport> {
   const total = Math.max(c.fleet, 1);
   // Recovery and data are judged per model, then counted per device.
   const verdicts = new Map<string | null, ReturnType<typeof judgeModel>>();
@@ -297,16 +262,8 @@ export async function compromise(deps: RespondDeps, targetText: string | WhatifT
     },
     notes: c.notes,
   };
-  if (opts.devices && g && selected) {
-    const graph = g;
-    report.devices = [...selected].map((i) => {
-      const m = graph.model[i]! < 0 ? null : graph.models.names[graph.model[i]!]!;
-      const v = verdictOf(m);
-      return { device_id: graph.ids[i]!, model_id: m, country: graph.country[i]! < 0 ? null : graph.countries.names[graph.country[i]!]!, recoverable: v.recoverable, reasons: v.reasons };
-    });
-  } else if (opts.devices && c.selector) {
-    // Selected by the store in device order, three columns a device: the fleet is never read into a graph.
-    report.devices = (await store.graph.affectedDevices(c.selector)).map((d) => {
+  if (listed) {
+    report.devices = listed.map((d) => {
       const v = verdictOf(d.model_id);
       return { device_id: d.device_id, model_id: d.model_id, country: d.country, recoverable: v.recoverable, reasons: v.reasons };
     });

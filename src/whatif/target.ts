@@ -34,6 +34,11 @@ export function componentKey(c: { purl: string | null; name: string; version: st
   return c.purl ? purlBase(c.purl) : c.version !== null ? `${c.name}@${c.version}` : c.name;
 }
 
+/** Whether a component (its key: purl without qualifiers, or name@version) is the one a component target names. */
+export function componentMatches(t: Extract<WhatifTarget, { kind: "component" }>, key: string, name: string, version: string | undefined): boolean {
+  return t.purl !== undefined ? key === t.purl || key.split("@")[0] === t.purl : name.toLowerCase() === t.name!.toLowerCase() && (t.version === undefined || version === t.version);
+}
+
 export function parseWhatifTarget(text: string): WhatifTarget {
   const i = text.indexOf(":");
   if (i <= 0) throw bad(text, `write KIND:ID, where KIND is one of ${WHATIF_KINDS.join(", ")}`);

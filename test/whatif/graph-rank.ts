@@ -3,9 +3,9 @@
  * graph's arrays, one pass per kind. rankAll must give exactly this (fast.test.ts).
  */
 import type { StoreTx } from "../../src/store/store.ts";
-import { buildGraph, type FleetGraph } from "../../src/whatif/graph.ts";
+import { buildGraph, type FleetGraph } from "./graph.ts";
 import { RANKED_KINDS, type RankableKind, type RankedNode, type Ranking } from "../../src/whatif/rank.ts";
-import { credentialDevices } from "../../src/whatif/select.ts";
+import { credentialDevices } from "./select.ts";
 import { formatWhatifTarget } from "../../src/whatif/target.ts";
 
 function counts(size: number, n: number, of: (i: number) => number, g: FleetGraph): Float64Array {

@@ -1,8 +1,8 @@
-/** Which devices fall when a target is compromised: a sorted list of device numbers in the fleet graph. */
-import { LongwatchError } from "../core/errors.ts";
-import type { StoreTx } from "../store/store.ts";
+/** The test oracle of what-if: which devices fall when a target is compromised, as device numbers of the fleet graph (graph.ts). */
+import { LongwatchError } from "../../src/core/errors.ts";
+import type { StoreTx } from "../../src/store/store.ts";
 import { addLayer, type CredentialNode, type FleetGraph } from "./graph.ts";
-import type { WhatifTarget } from "./target.ts";
+import { componentMatches, type WhatifTarget } from "../../src/whatif/target.ts";
 
 export interface Selection {
   devices: Int32Array;
@@ -35,11 +35,6 @@ export function credentialDevices(g: FleetGraph, node: CredentialNode, mark = ne
     }
   }
   return mark;
-}
-
-/** Whether a component (its key: purl without qualifiers, or name@version) is the one a component target names. */
-export function componentMatches(t: Extract<WhatifTarget, { kind: "component" }>, key: string, name: string, version: string | undefined): boolean {
-  return t.purl !== undefined ? key === t.purl || key.split("@")[0] === t.purl : name.toLowerCase() === t.name!.toLowerCase() && (t.version === undefined || version === t.version);
 }
 
 export function componentImages(g: FleetGraph, t: Extract<WhatifTarget, { kind: "component" }>): Set<number> {

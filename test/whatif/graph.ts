@@ -1,13 +1,14 @@
 /**
- * The fleet graph: device → model, firmware image, certificate → issuing CA, credential (by shared secret),
+ * The test oracle of what-if (whatif/ answers every question in the database; graph-compromise.ts, graph-rank.ts):
+ * the fleet graph, device → model, firmware image, certificate → issuing CA, credential (by shared secret),
  * SIM → provider (IMSI prefix, APN), plus firmware image → components and endpoint → devices. Built from the store in
  * pages into typed arrays indexed by a dense device number (one Int32 per device and edge kind, strings interned once),
  * so a million devices are a few tens of megabytes and every question is a pass over arrays. Layers a question does
  * not need (certificates, credentials, components) are not read.
  */
-import type { DeviceModel } from "../core/fleet.ts";
-import type { StoreTx } from "../store/store.ts";
-import { componentKey } from "./target.ts";
+import type { DeviceModel } from "../../src/core/fleet.ts";
+import type { StoreTx } from "../../src/store/store.ts";
+import { componentKey } from "../../src/whatif/target.ts";
 
 /** Strings interned to dense numbers. */
 export class Dict {
