@@ -190,6 +190,25 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it("gives a viewer every page without a console error, a failed request or a control that changes something", async () => {
+    consoleErrors.length = 0;
+    const page = await signedIn(svc.tokens.viewer);
+    const refused: string[] = [];
+    page.on("response", (r) => { if (r.status() >= 400 && new URL(r.url()).pathname.startsWith("/api/")) refused.push(`${page.url()}: ${r.status()} ${new URL(r.url()).pathname}`); });
+    const first = ((await (await svc.fetch("/api/v1/alerts?page_size=1")).json()) as { items: { id: string; device_id: string }[] }).items[0]!;
+    // The audit log and tokens are admin pages: a viewer is told so and the app never asks the API for them.
+    for (const path of ["/", "/alerts", "/findings", "/devices", `/devices/${encodeURIComponent(first.device_id)}`, `/alerts/${encodeURIComponent(first.id)}`, "/forecast", "/certify", "/audit", "/settings/tokens"]) {
+      await page.goto(`${svc.url}${path}`);
+      await page.locator("main h1").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      assert.equal(await page.locator('main input[type="checkbox"], main textarea').count(), 0, `${path}: selection boxes or comment fields`);
+      assert.equal(await page.locator("main").getByRole("button", { name: /Acknowledge|Resolve|Reopen|Assign|Suppress|Create|Revoke|Approve|Apply|harmless|Real threat|Not a threat/ }).count(), 0, `${path}: a control a viewer may not use`);
+    }
+    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(refused, [], "no page asks the API for what a viewer may not read");
+    await page.close();
+  });
+
   const PAGES = ["/", "/alerts", "/findings", "/devices", "/forecast", "/certify", "/audit", "/settings/tokens"];
   for (const theme of ["light", "dark"] as const) {
     it(`renders every page (${theme} theme) without console errors or serious accessibility violations`, async () => {
