@@ -407,7 +407,7 @@ export class Unit {
     const held = this.merge ? this.merge.held : this.live.stats.held;
     await store.transaction(async (tx) => {
       if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
-      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, facts: this.meta.facts + told, held }), chunks: cp.state() });
+      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, facts: this.meta.facts + told, held, ...(this.merge ? { forced: this.merge.forced } : {}) }), chunks: cp.state() });
     });
     cp.commit();
     if (this.facts) {
