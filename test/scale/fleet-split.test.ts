@@ -7,6 +7,7 @@
  * checkpoint restored mid-way.
  */
 import assert from "node:assert/strict";
+import { appendFileSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import type { Alert } from "../../src/core/record.ts";
 import { int, rng } from "../../src/core/random.ts";
@@ -88,9 +89,17 @@ async function partitionFacts(p: number, bodies: Uint8Array[], inventory: Detect
 test("partitions' facts merged by watermark give detect's fleet-wide alerts, in any interleaving, repeats and a restore included", async () => {
   const tmp = tmpDir();
   const sim = simulate({ dir: tmp.dir, devices: 120, hours: 24, scenarios: SCENARIO_NAMES, seed: 21 });
+  // A device that reaches its usual host on a port neither it nor its model ever used (the simulator has none): the
+  // partition's "new port" facts must reach the fleet stage too.
+  const flows = sim.files.find((f) => f.endsWith("flows.csv"))!;
+  const rows = readFileSync(flows, "utf8").trimEnd().split("\n");
+  const last = rows[rows.length - 1]!.split(",");
+  const [ts, src, , dst] = last;
+  appendFileSync(flows, `${new Date(Date.parse(ts!) + 1000).toISOString().replace(".000", "")},${src},40000,${dst},2323,tcp,100,100,2,2,0.1,SF,${last[last.length - 1]}\n`);
   const inventory = await readInventoryFiles(sim.inventory!.devices, sim.inventory!.models, () => {});
   const want = runDetection({ files: sim.files, inventory, reference: loadReference({}), now, detectors: split.map((d) => d.id), onReject: () => assert.fail("reject") }).alerts;
   assert.ok(["fleet-campaign", "new-destination", "beaconing"].every((id) => want.some((a) => a.detector === id)), `every split detector alerts: ${[...new Set(want.map((a) => a.detector))].join(", ")}`);
+  assert.ok(want.some((a) => a.detector === "new-destination" && a.key.startsWith("port:")), "a new port on a known host alerts");
 
   const messages = partitionMessages(sim.files, inventory);
   const facts = await Promise.all(messages.map((bodies, p) => partitionFacts(p, bodies, inventory, sim.files)));
