@@ -89,9 +89,6 @@ export async function runScan(o: ScanOptions): Promise<ScanOutcome> {
   };
   // What a scan with files does: the imports, the audit and the finish in one transaction.
   const inOneTransaction = () => store.transaction(async (tx): Promise<ScanOutcome> => {
-    // Before importing anything: a concurrent scan must not see this one's models or credentials before it commits,
-    // nor interleave its rows with this one's, so scans of one store run as if one after the other.
-    await tx.findings.waitForScans();
     const models = o.models ? await importModels(tx, o.models, o.onIssue) : undefined;
     const withModels = <T extends object>(x: T): T & { models?: ModelImportResult } => (models ? { ...x, models } : x);
     let credentials = o.credentials && streamAudit ? await importCreds(tx, true) : undefined;

@@ -65,12 +65,6 @@ export interface StoredRuleSettings extends ScanRuleSettings {
 
 export interface FindingRepository {
   /**
-   * Waits until no other scan of this store runs, and makes later ones wait until this transaction ends (also across
-   * processes). A scan calls it before it imports anything, so that concurrent scans, imports included, run as if one
-   * after the other; `beginScan` calls it too.
-   */
-  waitForScans(): Promise<void>;
-  /**
    * Starts a scan of these rules, run with these settings (by rule id; kept with the scan, so what shows a rule's
    * results outside the scan — the device page — grades them as the scan did). Runs inside `store.transaction()` (it
    * throws otherwise): a scan that fails or crashes leaves nothing behind, and scans of the same store wait for each

@@ -11,6 +11,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { allRules } from "../../src/audit/rules/index.ts";
 import { runScan } from "../../src/audit/scan.ts";
+import { takeScanLease } from "../../src/audit/scan-lease.ts";
 import { keyedDigester } from "../../src/inventory/secrets.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -34,17 +35,8 @@ function serialSuite(engine: string, url: () => Promise<string>, skip: string | 
       const where = await url();
       const [holder, scanner, reader] = [await openStore(where), await openStore(where), await openStore(where)];
       opened.push(holder, scanner, reader);
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let held!: () => void;
-      const holding = new Promise<void>((r) => (held = r));
-      // Another scan's transaction, holding the scans' turn until released.
-      const other = holder.transaction(async (tx) => {
-        await tx.findings.waitForScans();
-        held();
-        await released;
-      });
-      await holding;
+      // Another scan, holding the store's turn to scan until released.
+      const other = await takeScanLease(holder);
       let done = false;
       const scan = runScan({
         store: scanner,
@@ -59,8 +51,7 @@ function serialSuite(engine: string, url: () => Promise<string>, skip: string | 
       await sleep(400);
       assert.equal(done, false, "the scan waits for the other one");
       assert.deepEqual(await reader.fleet.counts(), { devices: 0, models: 0, credentials: 0, certificates: 0 }, "nothing of the waiting scan is visible");
-      release();
-      await other;
+      await other.release();
       const outcome = await scan;
       assert.ok("audit" in outcome && outcome.audit.devices === 2);
       assert.deepEqual(await reader.fleet.counts(), { devices: 2, models: 1, credentials: 2, certificates: 0 });

@@ -54,15 +54,10 @@ export class PgFindings implements FindingRepository {
     private readonly schema: string,
   ) {}
 
-  async waitForScans(): Promise<void> {
-    if (!this.db.inTransaction) throw new LongwatchError("internal", "a scan runs inside store.transaction()");
-    // Held until the transaction ends; taking it again in the same transaction returns at once.
-    await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "scan")]);
-  }
-
   async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
+    if (!this.db.inTransaction) throw new LongwatchError("internal", "a scan runs inside store.transaction()");
     // Scans of one store wait for each other, also across processes: each compares with the one before it.
-    await this.waitForScans();
+    await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "scan")]);
     // Rows of a chunked scan that crashed (audit/scan-chunked.ts): the caller holds the scan lease, so none is running.
     await this.db.query("DELETE FROM findings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)");
     await this.db.query("DELETE FROM scan_rule_settings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)");

@@ -55,11 +55,6 @@ export class SqliteFindings implements FindingRepository {
       VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
   }
 
-  async waitForScans(): Promise<void> {
-    // A transaction on SQLite holds the database's write lock from its start (BEGIN IMMEDIATE): nothing else writes.
-    requireTransaction(this.db, "a scan");
-  }
-
   async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
     requireTransaction(this.db, "a scan");
     // Rows of a scan that never finished: a chunked scan that crashed (audit/scan-chunked.ts; the caller holds the scan
