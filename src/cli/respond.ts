@@ -287,7 +287,7 @@ export const respondCommand: CommandModule = {
       .action(async (_o: unknown, cmd: Command) => {
         await withDeps(ctx, cmd, async (d) => {
           const s = await sweep(d);
-          ctx.out(s.paused ? "Automatic response is paused: nothing reversed." : `Reversed ${s.reversed.length} expired automatic response(s).`);
+          ctx.out(s.paused ? "Automatic response is paused: nothing reversed." : `Reversed ${s.reversed.length} expired automatic response(s).${s.skipped.length ? ` ${s.skipped.length} left alone: reversed or being reversed by another process, or confirmed meanwhile.` : ""}`);
           for (const e of s.errors) ctx.err(`  ${e.id}: ${e.message}`);
           if (s.errors.length) ctx.exit(1);
         });

@@ -90,6 +90,12 @@ export interface ResponseRecord {
   ttl_expires_at?: string;
   confirmed_by?: string;
   confirmed_at?: string;
+  /**
+   * A reversal under way: the process that claimed it (a version-checked write, so one claim wins across processes)
+   * is calling the action's reverse. Another sweep, a person's reverse or confirm leaves the response alone while
+   * the claim is fresh; a claim older than the claim time-out (a process that died mid-reversal) may be taken over.
+   */
+  reversing?: { by: string; at: string; token: string };
   reverser?: string;
   reversed_at?: string;
   rejected_by?: string;

@@ -11,7 +11,7 @@ import type { Alert } from "../core/record.ts";
 import type { ResponseRecord, Target, TargetKind } from "../core/response.ts";
 import { type Severity, severityRank } from "../core/severity.ts";
 import type { RespondDeps } from "./context.ts";
-import { actionOf, apply, propose, reverse } from "./engine.ts";
+import { actionOf, apply, propose, reverseExpired } from "./engine.ts";
 import { appendLog } from "./log.ts";
 import type { Playbook } from "./settings.ts";
 
@@ -167,17 +167,24 @@ async function proposeOnce(deps: RespondDeps, actor: string, input: Parameters<t
   }
 }
 
-/** Reverses automatic responses whose time-to-live ran out unless confirmed; does nothing while paused. */
-export async function sweep(deps: RespondDeps): Promise<{ reversed: ResponseRecord[]; errors: { id: string; message: string }[]; paused: boolean }> {
-  if ((await pauseState(deps)).paused) return { reversed: [], errors: [], paused: true };
+/**
+ * Reverses automatic responses whose time-to-live ran out unless confirmed; does nothing while paused. Each reversal
+ * is claimed in the store first (reverseExpired), so sweeps running at once in several processes reverse each
+ * response once between them; what another process took, or a person confirmed meanwhile, is `skipped`.
+ */
+export async function sweep(deps: RespondDeps): Promise<{ reversed: ResponseRecord[]; skipped: { id: string; why: string }[]; errors: { id: string; message: string }[]; paused: boolean }> {
+  if ((await pauseState(deps)).paused) return { reversed: [], skipped: [], errors: [], paused: true };
   const reversed: ResponseRecord[] = [];
+  const skipped: { id: string; why: string }[] = [];
   const errors: { id: string; message: string }[] = [];
   for (const r of await deps.store.responses.expired(iso(deps.now()))) {
     try {
-      reversed.push(await reverse(deps, "longwatch:ttl", r.id, `time-to-live ended at ${r.ttl_expires_at} without confirmation`));
+      const got = await reverseExpired(deps, "longwatch:ttl", r.id);
+      if ("reversed" in got) reversed.push(got.reversed);
+      else skipped.push({ id: r.id, why: got.skipped });
     } catch (e) {
       errors.push({ id: r.id, message: (e as Error).message });
     }
   }
-  return { reversed, errors, paused: false };
+  return { reversed, skipped, errors, paused: false };
 }

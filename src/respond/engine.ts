@@ -185,21 +185,94 @@ export async function verify(deps: RespondDeps, actor: string, id: string): Prom
   return out;
 }
 
-export async function reverse(deps: RespondDeps, actor: string, id: string, reason?: string): Promise<ResponseRecord> {
-  const r = await load(deps, id);
-  need(r, ["applied", "verified", "failed"], "reversed");
+/**
+ * How long a reversal claim keeps others off: longer than any reverse call takes (a command's or provider's time-out,
+ * a SIM platform polled until it answers). A claim older than this was left by a process that died mid-reversal.
+ */
+export const REVERSE_CLAIM_MS = 15 * 60_000;
+
+function claimHeld(deps: RespondDeps, r: ResponseRecord): boolean {
+  return r.reversing !== undefined && Date.parse(r.reversing.at) > deps.now() - REVERSE_CLAIM_MS;
+}
+
+/**
+ * Writes `next` over the response this process claimed for reversal: retried on a newer version (a verify that ran
+ * meanwhile) as long as the claim is still ours; false when it is not (taken over after the claim time-out).
+ */
+async function saveClaimed(deps: RespondDeps, r: ResponseRecord, token: string, next: Partial<ResponseRecord>): Promise<ResponseRecord | undefined> {
+  let cur = r;
+  for (let i = 0; i < 5; i++) {
+    const updated: ResponseRecord = { ...cur, ...next, version: cur.version + 1 };
+    if (!("reversing" in next)) delete updated.reversing;
+    if (await deps.store.responses.update(updated)) return updated;
+    const again = await deps.store.responses.get(r.id);
+    if (!again || again.reversing?.token !== token) return undefined;
+    cur = again;
+  }
+  return undefined;
+}
+
+type ReverseClaim = { response: ResponseRecord; token: string } | { busy: string };
+
+/** Takes the reversal of `r` for this process (one version-checked write: of processes racing, one wins), or says who has it. */
+async function claimReversal(deps: RespondDeps, r: ResponseRecord, actor: string): Promise<ReverseClaim> {
+  if (claimHeld(deps, r)) return { busy: `response ${r.id} is being reversed by ${r.reversing!.by} since ${r.reversing!.at}` };
+  const token = randomUUID();
+  const claimed: ResponseRecord = { ...r, reversing: { by: actor, at: iso(deps.now()), token }, version: r.version + 1 };
+  if (!(await deps.store.responses.update(claimed))) return { busy: `response ${r.id} was changed by someone else meanwhile (another process reversing or confirming it)` };
+  return { response: claimed, token };
+}
+
+async function reverseClaimed(deps: RespondDeps, actor: string, r: ResponseRecord, token: string, reason: string | undefined): Promise<ResponseRecord> {
   const a = actionOf(r.action);
-  if (!a.reverse || !r.reversible) throw new LongwatchError("conflict", `${a.id} cannot be undone by Longwatch; undo it by hand and record why`, { response_id: id });
-  if (!r.applied) throw new LongwatchError("conflict", `response ${id} failed before it changed anything: nothing to reverse`, { response_id: id });
+  let res: Awaited<ReturnType<NonNullable<Action["reverse"]>>>;
   try {
-    const res = await a.reverse({ ctx: actionContext(deps, r.id), target: r.target, params: r.params }, r.applied);
-    const out = await save(deps, r, { state: "reversed", reverser: actor, reversed_at: iso(deps.now()), warnings: [...r.warnings, ...res.warnings] });
-    await log(deps, out, "reversed", actor, { before: r.applied.after, after: res.after, detail: { ...(reason ? { reason } : {}), warnings: res.warnings } });
-    return out;
+    res = await a.reverse!({ ctx: actionContext(deps, r.id), target: r.target, params: r.params }, r.applied!);
   } catch (e) {
+    // Nothing was reversed: the claim is let go, so a later sweep (or a person) tries again.
+    await saveClaimed(deps, r, token, {});
     await log(deps, r, "reverse-failed", actor, { detail: { error: (e as Error).message } });
     throw e;
   }
+  const out = await saveClaimed(deps, r, token, { state: "reversed", reverser: actor, reversed_at: iso(deps.now()), warnings: [...r.warnings, ...res.warnings] });
+  if (!out) throw new LongwatchError("conflict", `response ${r.id} was reversed, but its claim was taken over meanwhile (the reversal outlasted ${REVERSE_CLAIM_MS / 60_000} min); look at it again`, { response_id: r.id });
+  await log(deps, out, "reversed", actor, { before: r.applied!.after, after: res.after, detail: { ...(reason ? { reason } : {}), warnings: res.warnings } });
+  return out;
+}
+
+function reversible(r: ResponseRecord, id: string): void {
+  const a = actionOf(r.action);
+  if (!a.reverse || !r.reversible) throw new LongwatchError("conflict", `${a.id} cannot be undone by Longwatch; undo it by hand and record why`, { response_id: id });
+  if (!r.applied) throw new LongwatchError("conflict", `response ${id} failed before it changed anything: nothing to reverse`, { response_id: id });
+}
+
+/**
+ * Undoes an applied response. The reversal is claimed first, so of two processes (or people) reversing one response
+ * at once only one calls the action's reverse; the other is told it is under way.
+ */
+export async function reverse(deps: RespondDeps, actor: string, id: string, reason?: string): Promise<ResponseRecord> {
+  const r = await load(deps, id);
+  need(r, ["applied", "verified", "failed"], "reversed");
+  reversible(r, id);
+  const c = await claimReversal(deps, r, actor);
+  if ("busy" in c) throw new LongwatchError("conflict", c.busy, { response_id: id });
+  return reverseClaimed(deps, actor, c.response, c.token, reason);
+}
+
+/**
+ * The time-to-live's reversal of one automatic response, claimed once across every process that sweeps (the service,
+ * the worker holding partition 0, a hand-run `respond sweep`): `skipped` with why when it is no longer due — another
+ * process reversed it or is reversing it, or someone confirmed it since the sweep listed it.
+ */
+export async function reverseExpired(deps: RespondDeps, actor: string, id: string): Promise<{ reversed: ResponseRecord } | { skipped: string }> {
+  const r = await load(deps, id);
+  if (!["applied", "verified", "failed"].includes(r.state)) return { skipped: `response ${id} is ${r.state} already` };
+  if (r.mode !== "automatic" || r.confirmed_by !== undefined) return { skipped: `response ${id} was confirmed by ${r.confirmed_by ?? "a person"}` };
+  if (r.ttl_expires_at === undefined || Date.parse(r.ttl_expires_at) > deps.now()) return { skipped: `response ${id} is not due until ${r.ttl_expires_at ?? "never"}` };
+  reversible(r, id);
+  const c = await claimReversal(deps, r, actor);
+  if ("busy" in c) return { skipped: c.busy };
+  return { reversed: await reverseClaimed(deps, actor, c.response, c.token, `time-to-live ended at ${r.ttl_expires_at} without confirmation`) };
 }
 
 /** Keeps an automatic response in place: its time-to-live no longer reverses it. */
@@ -207,6 +280,7 @@ export async function confirm(deps: RespondDeps, actor: string, id: string, note
   const r = await load(deps, id);
   need(r, ["applied", "verified", "failed"], "confirmed");
   if (r.mode !== "automatic") throw new LongwatchError("conflict", `response ${id} was applied by a person; only automatic responses expire`, { response_id: id });
+  if (claimHeld(deps, r)) throw new LongwatchError("conflict", `response ${id} is being reversed by ${r.reversing!.by} since ${r.reversing!.at}: too late to confirm it`, { response_id: id });
   const out = await save(deps, r, { confirmed_by: actor, confirmed_at: iso(deps.now()) });
   await log(deps, out, "confirmed", actor, { detail: note ? { note } : {} });
   return out;

@@ -139,6 +139,36 @@ describe("automatic response", () => {
     assert.equal(next.applied.length, 1, "an hour later the budget has room again");
   });
 
+  it("leaves a reversal another process claimed alone, and takes over one left by a process that died mid-reversal", async () => {
+    const d = deps(auto);
+    const [r] = (await respondTo(d, { alerts: [alert("d-0")] })).applied;
+    clock += 3 * HOUR;
+    // A sweep elsewhere claimed the reversal and died before reversing (the claim is all it wrote).
+    const held = (await store.responses.get(r!.id))!;
+    assert.ok(await store.responses.update({ ...held, reversing: { by: "longwatch:ttl", at: new Date(clock).toISOString(), token: "t" }, version: held.version + 1 }));
+    const s = await sweep(d);
+    assert.deepEqual([s.reversed.length, s.errors.length], [0, 0]);
+    assert.match(s.skipped[0]!.why, /being reversed by longwatch:ttl since/);
+    await assert.rejects(reverse(d, "alice", r!.id), /being reversed by longwatch:ttl/, "a person's reverse waits for the claim too");
+    await assert.rejects(confirm(d, "alice", r!.id), /too late to confirm/);
+    assert.doesNotMatch(readFileSync(calls, "utf8"), /unblock d-0/);
+    clock += 16 * 60_000;
+    const later = await sweep(d);
+    assert.deepEqual(later.reversed.map((x) => x.id), [r!.id], "after the claim time-out the next sweep reverses it");
+    assert.equal((await store.responses.get(r!.id))!.reversing, undefined);
+    assert.equal(readFileSync(calls, "utf8").match(/unblock d-0/g)?.length, 1);
+  });
+
+  it("lets a reversal that failed be tried again by the next sweep", async () => {
+    const d = deps(auto);
+    const [r] = (await respondTo(d, { alerts: [alert("d-0")] })).applied;
+    clock += 3 * HOUR;
+    const down = deps({ ...auto, connectors: { commands: { fw: { path: "/bin/false", args: [], reverse_args: [] } } } });
+    assert.equal((await sweep(down)).errors.length, 1);
+    assert.equal((await store.responses.get(r!.id))!.reversing, undefined, "the claim is let go");
+    assert.deepEqual((await sweep(d)).reversed.map((x) => x.id), [r!.id]);
+  });
+
   it("retries the same alert after an apply that failed (a broker or SIM outage), but not after a rejection", async () => {
     const down = deps({ ...auto, connectors: { commands: { fw: { path: "/bin/false", args: [], reverse_args: [] } } } });
     const first = await respondTo(down, { alerts: [alert("d-0")] });

@@ -4,13 +4,15 @@
  * alert gets one response between them, and the automatic budget is spent once, not once per process.
  */
 import assert from "node:assert/strict";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import type { Alert } from "../../src/core/record.ts";
-import { respondTo } from "../../src/respond/automatic.ts";
+import { respondTo, sweep } from "../../src/respond/automatic.ts";
 import type { RespondDeps } from "../../src/respond/context.ts";
+import { confirm } from "../../src/respond/engine.ts";
 import { RespondSettingsSchema } from "../../src/respond/settings.ts";
 import { openStore } from "../../src/store/open.ts";
-import { serializeDevice, type Store } from "../../src/store/store.ts";
+import { type ResponseRepository, serializeDevice, type Store } from "../../src/store/store.ts";
 import { postgresAvailable, throwawayDatabase } from "../helpers/postgres.ts";
 import { importRows } from "../helpers/store.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -34,6 +36,17 @@ async function connections(url: string, n: number): Promise<Store[]> {
 }
 
 const depsOf = (store: Store): RespondDeps => ({ store, settings, env: {}, now: Date.now });
+
+// A reversible command that writes down every call, so a reversal run twice shows.
+const calls = tmpDir();
+const script = calls.write("fw.sh", `#!/bin/sh\necho "$@" >> ${calls.dir}/calls.log\nexit 0\n`);
+chmodSync(script, 0o755);
+const fwSettings = RespondSettingsSchema.parse({
+  automatic: { enabled: true, budget: { devices: 10, per: "1h" }, ttl: "1h" },
+  connectors: { commands: { fw: { path: script, args: ["block", "{device_id}"], reverse_args: ["unblock", "{device_id}"] } } },
+  playbooks: [{ name: "fw", when: { detector: ["ddos-participation"], severity: "high" }, action: "command-reversible", params: { command: "fw" }, mode: "automatic" }],
+});
+const callLines = (word: string) => (existsSync(`${calls.dir}/calls.log`) ? readFileSync(`${calls.dir}/calls.log`, "utf8").split("\n").filter((l) => l.startsWith(`${word} `)) : []);
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`playbooks from several processes on one ${engine} store`, { skip: engine === "postgres" ? pgMissing : undefined }, () => {
@@ -66,6 +79,48 @@ for (const engine of ["sqlite", "postgres"] as const) {
       const waiting = outs.flatMap((o) => o.waiting);
       assert.ok(waiting.length >= 3 && waiting.every((w) => w.code === "budget"), JSON.stringify(waiting.map((w) => w.why)));
       for (const d of devices) assert.equal((await stores[0]!.responses.list({ target_id: d })).length, 1, `one response for ${d}`);
+    });
+
+    it("a time-to-live reversal happens once when several processes sweep at once", async () => {
+      const stores = await connections(url(), 3);
+      const at = (s: Store, ms: number): RespondDeps => ({ store: s, settings: fwSettings, env: {}, now: () => ms });
+      const t0 = Date.now();
+      const out = await respondTo(at(stores[0]!, t0), { alerts: ["d-1", "d-2"].map(alert) });
+      assert.equal(out.applied.length, 2);
+      const before = callLines("unblock").length;
+      // The service's timer, a worker's and a hand-run `respond sweep`, two hours later, all at once.
+      const later = t0 + 2 * 3_600_000;
+      const sweeps = await Promise.all(stores.flatMap((s) => [sweep(at(s, later)), sweep(at(s, later))]));
+      const unblocked = callLines("unblock").slice(before);
+      assert.deepEqual(unblocked.sort(), ["unblock d-1", "unblock d-2"], "each reverse command ran once");
+      assert.equal(sweeps.reduce((n, s) => n + s.reversed.length, 0), 2, "two reversals between them");
+      assert.deepEqual(sweeps.flatMap((s) => s.errors), [], "the others found nothing left to do: not an error");
+      const log = [];
+      for await (const page of stores[0]!.responses.log()) log.push(...page);
+      assert.equal(log.filter((e) => e.event === "reversed").length, 2, "the log says reversed once per response");
+      for (const r of out.applied) assert.equal((await stores[1]!.responses.get(r.id))!.state, "reversed");
+    });
+
+    it("a confirmation that lands while a sweep runs keeps the response", async () => {
+      const stores = await connections(url(), 2);
+      const at = (s: Store, ms: number): RespondDeps => ({ store: s, settings: fwSettings, env: {}, now: () => ms });
+      const t0 = Date.now();
+      const [r] = (await respondTo(at(stores[0]!, t0), { alerts: [alert("d-3")] })).applied;
+      const later = t0 + 2 * 3_600_000;
+      // The sweep lists it as expired; a person confirms it (another process) before the sweep reaches it.
+      const repo = stores[1]!.responses;
+      const expired: ResponseRepository["expired"] = async (now) => {
+        const listed = await repo.expired(now);
+        assert.ok(listed.some((x) => x.id === r!.id));
+        await confirm(at(stores[0]!, later), "alice", r!.id);
+        return listed;
+      };
+      const responses = new Proxy(repo, { get: (t, p) => (p === "expired" ? expired : (Reflect.get(t, p) as unknown)) });
+      const sweeper = new Proxy(stores[1]!, { get: (t, p) => (p === "responses" ? responses : (Reflect.get(t, p) as unknown)) });
+      const s = await sweep(at(sweeper, later));
+      assert.deepEqual([s.reversed.length, s.errors.length], [0, 0]);
+      assert.equal((await stores[0]!.responses.get(r!.id))!.state, "verified", "the confirmed response stays");
+      assert.deepEqual(callLines("unblock").filter((l) => l === "unblock d-3"), []);
     });
   });
 }
