@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { LongwatchError, isLongwatchError } from "../core/errors.ts";
+import { parseListen } from "./listen.ts";
 import type { RespondSettings } from "../respond/settings.ts";
 import type { Store } from "../store/store.ts";
 import { createToken } from "./auth/tokens.ts";
@@ -52,13 +53,6 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Host and port of `HOST:PORT` (IPv6 in brackets). */
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port > 65_535) throw new LongwatchError("usage", `--listen ${text}: give HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)`, { field: "listen" });
-  return { host: m[1] ?? m[2]!, port };
-}
 
 /** Creates the first admin token when no one can sign in; two instances starting at once create one between them. */
 export async function ensureFirstAdmin(store: Store, now: number): Promise<string | undefined> {
