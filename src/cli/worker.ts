@@ -12,6 +12,8 @@ import { loadReference } from "../detect/reference.ts";
 import { connectNats, manager, readStream, safeUrl } from "../scale/nats.ts";
 import { parseRespondSettings } from "../respond/config.ts";
 import { defaultWorkerName, ScaleWorker } from "../scale/worker.ts";
+import { renderWorkerMetrics, serveWorkerMetrics } from "../scale/worker-metrics.ts";
+import { parseListen } from "../serve/listen.ts";
 import { type AutoResponder, createAutoResponder, wantsResponder } from "../serve/pipeline/auto-respond.ts";
 import { StoreDeadLetters } from "../serve/pipeline/dead-letters.ts";
 import type { PipelineLog } from "../serve/pipeline/types.ts";
@@ -32,6 +34,7 @@ interface WorkerFlags extends NatsFlags {
   holdSeconds: string;
   idleSeconds?: string;
   quietSeconds: string;
+  metricsListen?: string;
 }
 
 export const workerCommand: CommandModule = {
@@ -49,6 +52,7 @@ export const workerCommand: CommandModule = {
       .option("--hold-seconds <s>", "records are held this long (event time) to put stragglers in order", "2")
       .option("--idle-seconds <s>", "move event time on with the wall clock when records lag it by more than this (live feeds; default: only records move it)")
       .option("--quiet-seconds <s>", "a partition (or the fleet stage) with no new message for this long processes the records it holds for ordering", "5")
+      .option("--metrics-listen <host:port>", "serve this worker's Prometheus /metrics here (units held, the playbooks' counters; no token: keep it on 127.0.0.1 or a private network; port 0: any free port)")
       .action(async (o: WorkerFlags, c: Command) => runWorker(ctx, o, c));
   },
 };
@@ -74,12 +78,14 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
   for (const id of chosen) if (!known.has(id)) throw new UsageError(`no detector "${id}"; \`longwatch detectors\` lists them`);
   const detectors = allDetectors.filter((d) => chosen.includes(d.id));
   const fleetWide = detectors.filter((d) => d.fleetWide);
+  const metricsAt = o.metricsListen !== undefined ? parseListen(o.metricsListen, "--metrics-listen") : undefined;
   const where = storeChoice(c, ctx);
   const store = (await openCliStore(ctx, where.url))!;
   const nc = await connectNats(url, "longwatch worker");
   let worker: ScaleWorker | undefined;
   let responder: AutoResponder | undefined;
   let deadLetters: StoreDeadLetters | undefined;
+  let metrics: { url: string; close: () => Promise<void> } | undefined;
   try {
     const layout = await readStream(await manager(nc), o.stream, o.subjectPrefix);
     if (!layout) throw new UsageError(`no stream ${o.stream} on ${safeUrl(url)}: publish records first (longwatch publish, or serve --nats)`);
@@ -116,6 +122,11 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
       log: (line) => ctx.err(`${new Date().toISOString()} ${line}`),
     });
     ctx.err(`${stamp()} ${worker.name} working on ${o.stream} (${layout.partitions} partitions${fleetWide.length ? " + fleet stage" : ""}) from ${safeUrl(url)}, store ${store.location}${respond ? `; ${respond.playbooks.length} playbook(s), automatic response ${respond.automatic.enabled ? "on" : "off"}` : ""}`);
+    if (metricsAt) {
+      const w = worker;
+      metrics = await serveWorkerMetrics(metricsAt.host, metricsAt.port, () => renderWorkerMetrics({ name: w.name, held: () => w.held(), responder: r }));
+      ctx.err(`${stamp()} ${worker.name} metrics on ${metrics.url}`);
+    }
     await worker.start();
     await new Promise<void>((resolve) => {
       const done = () => resolve();
@@ -128,6 +139,7 @@ async function runWorker(ctx: CliContext, o: WorkerFlags, c: Command): Promise<v
     // After the units' last checkpoints: what they committed is queued; what the deadline leaves is dead-lettered.
     await responder?.shutdown(10_000).catch((e: unknown) => ctx.err(`stop: the playbooks: ${(e as Error).message}`));
     await deadLetters?.flush();
+    await metrics?.close();
     await nc.drain().catch(() => nc.close());
     await store.close();
   }

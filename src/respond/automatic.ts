@@ -52,6 +52,8 @@ export interface PlaybookOutcome {
   skipped: { target: string; why: string }[];
   /** `propose`: nothing was recorded for the target (trying again may help); `apply`: the response is recorded as failed. */
   errors: { target: string; message: string; stage: "propose" | "apply" }[];
+  /** Whether automatic response was paused when the run read the switch. */
+  paused: boolean;
 }
 
 /** Why a proposed response waits for a person: for counters and for tests, beside the sentence people read. */
@@ -97,9 +99,9 @@ export function playbooksFor(playbooks: readonly Playbook[], alert: Pick<Alert, 
 }
 
 export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Alert[]; findings?: readonly Finding[] }): Promise<PlaybookOutcome> {
-  const out: PlaybookOutcome = { proposed: [], applied: [], waiting: [], skipped: [], errors: [] };
   const s = deps.settings;
   const paused = (await pauseState(deps)).paused;
+  const out: PlaybookOutcome = { proposed: [], applied: [], waiting: [], skipped: [], errors: [], paused };
   for (const t of triggers(input.alerts ?? [], input.findings ?? [])) {
     for (const p of s.playbooks.filter((x) => matches(x, t))) {
       const a = actionOf(p.action);

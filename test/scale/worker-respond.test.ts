@@ -4,7 +4,8 @@
  * them with an automatic playbook in their config file. Between them the workers answer every alert once, spend the
  * budget of two devices once (not twice: once per worker), answer an alert committed before they started (a worker
  * that died before its playbooks ran), and reverse what ran out of its time-to-live once — only the worker holding
- * partition 0 sweeps.
+ * partition 0 sweeps. Each worker's /metrics (`--metrics-listen`) counts what it did, and between them the counts add
+ * up to what the store holds.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -75,7 +76,7 @@ describe("longwatch worker: playbooks on the alerts it commits", { skip }, () =>
     const logs: string[] = [];
     after(() => procs.forEach((p) => p.kill("SIGKILL")));
     for (const name of ["w1", "w2"]) {
-      const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), "--store", url, "worker", "--nats", SHARED_NATS, "--stream", names.stream, "--subject-prefix", names.prefix, "--name", name, "--detectors", "sim-swap", "--config", config, "--lease-seconds", "3", "--checkpoint-seconds", "0.3", "--quiet-seconds", "0.5"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+      const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), "--store", url, "worker", "--nats", SHARED_NATS, "--stream", names.stream, "--subject-prefix", names.prefix, "--name", name, "--detectors", "sim-swap", "--config", config, "--lease-seconds", "3", "--checkpoint-seconds", "0.3", "--quiet-seconds", "0.5", "--metrics-listen", "127.0.0.1:0"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
       const k = logs.push("") - 1;
       p.stderr!.on("data", (d: Buffer) => (logs[k] += d.toString()));
       procs.push(p);
@@ -107,6 +108,21 @@ describe("longwatch worker: playbooks on the alerts it commits", { skip }, () =>
     const events: string[] = [];
     for await (const page of store.responses.log()) for (const e of page) events.push(e.event);
     assert.ok(!events.includes("reverse-failed") && !events.includes("apply-failed"), events.join(", "));
+
+    // What each worker did, on its own /metrics; added up, what the store holds.
+    const metricsUrls = logs.map((l, i) => /metrics on (http:\/\/\S+\/metrics)/.exec(l)?.[1] ?? assert.fail(`worker ${i + 1} names no metrics address:\n${l}`));
+    const texts = await Promise.all(metricsUrls.map(async (u) => (await fetch(u)).text()));
+    const sum = (name: string, labels = "") => texts.reduce((n, t) => n + [...t.matchAll(new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} (\\S+)$`, "gm"))].reduce((k, m) => k + Number(m[1]), 0), 0);
+    assert.equal(sum("longwatch_respond_responses_total", 'outcome="proposed"'), 5, texts.join("\n---\n"));
+    assert.equal(sum("longwatch_respond_responses_total", 'outcome="applied"'), 2);
+    assert.equal(sum("longwatch_respond_responses_total", 'outcome="verified"'), 2);
+    assert.equal(sum("longwatch_respond_responses_total", 'outcome="failed"'), 0);
+    assert.equal(sum("longwatch_respond_waiting_total", 'why="budget"'), 3, "the budget refusals");
+    assert.equal(sum("longwatch_respond_waiting_total", 'why="paused"'), 0);
+    assert.equal(sum("longwatch_respond_ttl_reversed_total"), 2, "reversed by the worker holding partition 0");
+    assert.ok(texts.every((t) => /^longwatch_respond_paused\{[^}]*\} 0$/m.test(t)), "neither worker saw automatic response paused");
+    assert.ok(texts.every((t) => /^longwatch_sink_dropped_total\{[^}]*sink="respond"[^}]*\} 0$/m.test(t)), "the respond queue of each worker is counted");
+    assert.ok(texts.every((t) => /^longwatch_worker_units_held\{/m.test(t)));
 
     for (const p of procs) p.kill("SIGTERM");
     const codes = await Promise.all(procs.map((p) => new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once("exit", (c) => r(c))))));

@@ -126,6 +126,9 @@ describe("longwatch serve: automatic response from live alerts", { skip }, () =>
     assert.deepEqual([status.budget.used, status.budget.devices], [2, 2]);
     const m = await svc.metrics();
     assert.match(m, /longwatch_respond_responses_total\{[^}]*outcome="applied"\} 2/);
+    assert.match(m, /longwatch_respond_responses_total\{[^}]*outcome="verified"\} 2/);
+    assert.match(m, /longwatch_respond_responses_total\{[^}]*outcome="failed"\} 0/);
+    assert.match(m, /^longwatch_respond_paused\{[^}]*\} 0$/m, "resumed: the last alert read the switch off");
     assert.match(m, /longwatch_respond_waiting_total\{[^}]*why="paused"\} 1/);
     assert.match(m, /longwatch_respond_waiting_total\{[^}]*why="budget"\} 1/);
     assert.match(m, /longwatch_respond_waiting_total\{[^}]*why="manual"\} 4/, "the webhook playbook proposes only");

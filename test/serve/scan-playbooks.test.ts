@@ -11,19 +11,21 @@ import { createToken } from "../../src/serve/auth/tokens.ts";
 import { openStore } from "../../src/store/open.ts";
 import { serializeDevice } from "../../src/store/store.ts";
 import { sharedNatsMissing, SHARED_NATS, testStream } from "../helpers/nats.ts";
+import { postgresAvailable, throwawayDatabase } from "../helpers/postgres.ts";
 import { importRows } from "../helpers/store.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { startServe, until } from "./support/serve-child.ts";
+import { metric, startServe, until } from "./support/serve-child.ts";
 
 const natsMissing = await sharedNatsMissing();
+const pgMissing = await postgresAvailable();
 
 interface Resp { action: string; state: string; target: { id: string }; proposer: string; source: { kind: string; rule?: string } }
 
-/** A store with two devices of a model that cannot be updated over the air (rule no-ota), a config with a playbook for it. */
-async function setup(audit: string) {
+/** A store (SQLite unless given) with two devices of a model that cannot be updated over the air (rule no-ota), a config with a playbook for it. */
+async function setup(audit: string, url?: string) {
   const tmp = tmpDir();
   const dataDir = join(tmp.dir, "data");
-  const storeUrl = `sqlite:${join(dataDir, "longwatch.db")}`;
+  const storeUrl = url ?? `sqlite:${join(dataDir, "longwatch.db")}`;
   const store = await openStore(storeUrl);
   await store.fleet.upsertModels([{ model_id: "fixed-fw", ota_capable: false }]);
   await importRows(store, ["m1", "m2"].map((id) => serializeDevice({ device_id: id, model_id: "fixed-fw" })));
@@ -78,8 +80,10 @@ describe("longwatch serve: rule playbooks after the service's own scans", () => 
     }
   });
 
-  it("with --nats, after a scan job and after a re-audit the inventory change started", { skip: natsMissing }, async () => {
-    const s = await setup("{ every_minutes: 0, on_inventory_change: true, poll_s: 1 }");
+  it("with --nats on PostgreSQL, after a scan job and after a re-audit the inventory change started, counted on /metrics", { skip: natsMissing || pgMissing }, async () => {
+    const pg = new URL(await throwawayDatabase());
+    pg.searchParams.set("schema", "scanpb");
+    const s = await setup("{ every_minutes: 0, on_inventory_change: true, poll_s: 1 }", pg.toString());
     const names = testStream();
     const svc = await startServe(s.dataDir, s.storeUrl, ["--config", s.config, "--nats", SHARED_NATS, "--stream", names.stream, "--subject-prefix", names.prefix, "--partitions", "2"]);
     try {
@@ -93,6 +97,14 @@ describe("longwatch serve: rule playbooks after the service's own scans", () => 
       await store.close();
       await until(async () => (await proposed(svc.url, s.token)).length === 3, 30_000, "the re-audit's proposal for the new model's device");
       assert.deepEqual(await proposed(svc.url, s.token), [...EXPECTED, "m3 proposed longwatch:playbook:ask-maker finding:no-ota"]);
+      // The ingest tier's /metrics counts its playbooks as plain serve's does.
+      const m = await svc.metrics(s.token);
+      assert.equal(metric(m, "longwatch_respond_findings_total"), 2, "two new no-ota findings, one per model");
+      assert.match(m, /^longwatch_respond_responses_total\{[^}]*outcome="proposed"\} 3$/m);
+      assert.match(m, /^longwatch_respond_responses_total\{[^}]*outcome="applied"\} 0$/m);
+      assert.match(m, /^longwatch_respond_waiting_total\{[^}]*why="manual"\} 3$/m, "the playbook proposes; a person decides");
+      assert.match(m, /^longwatch_respond_errors_total\{[^}]*\} 0$/m);
+      assert.match(m, /^longwatch_nats_messages_total\{/m, "beside the ingest tier's own counters");
     } finally {
       assert.equal(await svc.stop(), 0, svc.err().slice(-2000));
     }

@@ -14,7 +14,7 @@
  */
 import type { Finding } from "../../core/finding.ts";
 import type { Alert } from "../../core/record.ts";
-import { type PlaybookOutcome, type WaitingCode, playbooksFor, respondTo, sweep } from "../../respond/automatic.ts";
+import { type PlaybookOutcome, type WaitingCode, pauseState, playbooksFor, respondTo, sweep } from "../../respond/automatic.ts";
 import type { RespondDeps } from "../../respond/context.ts";
 import type { RespondSettings } from "../../respond/settings.ts";
 import { Mutex } from "../../store/guard.ts";
@@ -34,8 +34,13 @@ export interface RespondStats {
   /** New findings of re-audits the playbooks ran on. */
   findings: number;
   proposed: number;
+  /** Of the proposed, applied automatically (the change was made, or tried and failed). */
   applied: number;
-  /** Proposed responses left for a person, by why. */
+  /** Of the applied, read back and verified. */
+  verified: number;
+  /** Of the applied, failed: the apply itself, or its verify. */
+  failed: number;
+  /** Proposed responses left for a person, by why (`budget`: refused by the automatic budget). */
   waiting: Record<WaitingCode, number>;
   skipped: number;
   /** Targets whose proposal or apply failed. */
@@ -44,6 +49,8 @@ export interface RespondStats {
   reversed: number;
   sweeps: number;
   sweep_errors: number;
+  /** The pause switch as this process last read it (every alert, every sweep tick); undefined before its first read. */
+  paused?: boolean | undefined;
 }
 
 export interface AutoResponder extends AlertSink {
@@ -92,7 +99,7 @@ export function wantsResponder(s: RespondSettings): boolean {
 export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
   // One deps object for the responder's life: the action context caches its secret source per deps.
   const deps: RespondDeps = { store: o.store, settings: o.settings, env: o.env, now: o.now };
-  const stats: RespondStats = { alerts: 0, findings: 0, proposed: 0, applied: 0, waiting: { manual: 0, irreversible: 0, disabled: 0, paused: 0, budget: 0 }, skipped: 0, errors: 0, reversed: 0, sweeps: 0, sweep_errors: 0 };
+  const stats: RespondStats = { alerts: 0, findings: 0, proposed: 0, applied: 0, verified: 0, failed: 0, waiting: { manual: 0, irreversible: 0, disabled: 0, paused: 0, budget: 0 }, skipped: 0, errors: 0, reversed: 0, sweeps: 0, sweep_errors: 0 };
   const seen = new Set<string>();
   // Alerts and findings take turns: a budget check and the apply that spends it must not interleave.
   const serial = new Mutex();
@@ -106,6 +113,9 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
   const tally = (what: string, out: PlaybookOutcome) => {
     stats.proposed += out.proposed.length;
     stats.applied += out.applied.length;
+    stats.verified += out.applied.filter((r) => r.state === "verified").length;
+    stats.failed += out.applied.filter((r) => r.state === "failed").length + out.errors.filter((e) => e.stage === "apply").length;
+    stats.paused = out.paused;
     stats.skipped += out.skipped.length;
     stats.errors += out.errors.length;
     for (const r of out.applied) o.log("info", `automatic response ${r.id}: ${r.action} applied to ${r.target.kind} ${r.target.id} (${r.state})`, { response: r.id, action: r.action, target: r.target.id, state: r.state, trigger: what, ttl_expires_at: r.ttl_expires_at });
@@ -151,6 +161,7 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
   const runSweep = async () => {
     try {
       const s = await sweep(deps);
+      stats.paused = s.paused;
       stats.sweeps++;
       stats.reversed += s.reversed.length;
       stats.sweep_errors += s.errors.length;
@@ -162,7 +173,13 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
     }
   };
   const sweepNow = (): Promise<void> => (sweeping ??= runSweep().finally(() => (sweeping = undefined)));
-  const timer = o.settings.automatic.enabled ? setInterval(() => void ((o.sweepIf?.() ?? true) && sweepNow()), o.settings.automatic.sweep_every) : undefined;
+  // A process that does not sweep (serve --nats, the workers not holding partition 0) still reads the switch, for /metrics.
+  const readPause = () =>
+    pauseState(deps).then(
+      (p) => void (stats.paused = p.paused),
+      () => undefined,
+    );
+  const timer = o.settings.automatic.enabled ? setInterval(() => void ((o.sweepIf?.() ?? true) ? sweepNow() : readPause()), o.settings.automatic.sweep_every) : undefined;
   timer?.unref();
 
   const findingsNow = async (): Promise<void> => {

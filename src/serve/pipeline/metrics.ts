@@ -123,14 +123,53 @@ export function reasonClass(reason: string): string {
 /** A Prometheus label value escaped (backslash, newline, double quote). */
 export const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 
+/** Adds one metric family: its HELP and TYPE lines and its samples (a null sample is left out). */
+export type Family = (name: string, type: "counter" | "gauge", help: string, samples: [string, number | null][]) => void;
+
+/** A Prometheus text (exposition format 0.0.4) whose every sample carries the pipeline's (or worker's) name. */
+export function promWriter(pipeline: string): { family: Family; text(): string } {
+  const out: string[] = [];
+  const p = `pipeline="${esc(pipeline)}"`;
+  return {
+    family(name, type, help, samples) {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of samples) if (v !== null) out.push(`${name}{${[p, labels].filter(Boolean).join(",")}} ${v}`);
+    },
+    text: () => `${out.join("\n")}\n`,
+  };
+}
+
+/** The alert sinks' counters (the webhooks, syslog, the playbooks' queue named respond). */
+export function sinkFamilies(family: Family, sinks: readonly SinkStats[]): void {
+  const sink = (f: (s: SinkStats) => number) => sinks.map((s): [string, number] => [`sink="${esc(s.name)}",type="${s.type}"`, f(s)]);
+  family("longwatch_sink_sent_total", "counter", "Alerts a sink's peer accepted.", sink((s) => s.sent));
+  family("longwatch_sink_failures_total", "counter", "Alerts a sink gave up on (dead-lettered).", sink((s) => s.failed));
+  family("longwatch_sink_retries_total", "counter", "Delivery attempts after the first.", sink((s) => s.retried));
+  family("longwatch_sink_dropped_total", "counter", "Alerts dropped because a sink's queue was full (dead-lettered).", sink((s) => s.dropped));
+  family("longwatch_sink_dead_lettered_total", "counter", "Alerts written to the dead-letter list.", sink((s) => s.dead_lettered));
+  family("longwatch_sink_queue_depth", "gauge", "Alerts waiting in a sink's queue.", sink((s) => s.queue_depth));
+}
+
+/**
+ * The playbooks' counters, the same wherever responses happen: plain `serve`, `serve --nats` (rule playbooks after
+ * re-audits and scan jobs) and `longwatch worker` (detector playbooks, and the time-to-live sweep in one of them).
+ */
+export function respondFamilies(family: Family, r: RespondStats): void {
+  family("longwatch_respond_alerts_total", "counter", "Alerts the playbooks ran on (their queue is the sink named respond).", [["", r.alerts]]);
+  family("longwatch_respond_findings_total", "counter", "New findings of fleet re-audits the playbooks ran on.", [["", r.findings]]);
+  family("longwatch_respond_responses_total", "counter", "Responses the playbooks proposed; of them applied automatically; of those verified, and failed (the apply or its verify).", [["outcome=\"proposed\"", r.proposed], ["outcome=\"applied\"", r.applied], ["outcome=\"verified\"", r.verified], ["outcome=\"failed\"", r.failed]]);
+  family("longwatch_respond_waiting_total", "counter", "Proposed responses left for a person, by why (budget: the automatic budget refused them; paused: the switch held them).", Object.entries(r.waiting).map(([k, v]) => [`why="${k}"`, v]));
+  family("longwatch_respond_errors_total", "counter", "Targets whose proposal or automatic apply failed.", [["", r.errors]]);
+  family("longwatch_respond_ttl_reversed_total", "counter", "Automatic responses reversed at the end of their time-to-live.", [["", r.reversed]]);
+  family("longwatch_respond_sweeps_total", "counter", "Time-to-live sweeps this process ran.", [["", r.sweeps]]);
+  family("longwatch_respond_sweep_errors_total", "counter", "Time-to-live reversals (or whole sweeps) that failed.", [["", r.sweep_errors]]);
+  family("longwatch_respond_paused", "gauge", "1 while automatic response is paused (respond pause), as this process last read the switch.", [["", r.paused === undefined ? null : r.paused ? 1 : 0]]);
+}
+
 /** The metrics in the Prometheus text exposition format (version 0.0.4). */
 export function renderPrometheus(m: PipelineMetrics): string {
-  const out: string[] = [];
-  const p = `pipeline="${esc(m.pipeline)}"`;
-  const family = (name: string, type: "counter" | "gauge", help: string, samples: [string, number | null][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, v] of samples) if (v !== null) out.push(`${name}{${[p, labels].filter(Boolean).join(",")}} ${v}`);
-  };
+  const w = promWriter(m.pipeline);
+  const family = w.family;
   family("longwatch_records_in_total", "counter", "Records accepted, by source.", Object.entries(m.records_in).map(([s, v]) => [`source="${esc(s)}"`, v]));
   family("longwatch_records_rejected_total", "counter", "Records rejected, by reason.", Object.entries(m.records_rejected).map(([r, v]) => [`reason="${esc(r)}"`, v]));
   family("longwatch_records_late_total", "counter", "Accepted records older than what detection had processed.", [["", m.records_late]]);
@@ -148,13 +187,7 @@ export function renderPrometheus(m: PipelineMetrics): string {
   family("longwatch_checkpoint_bytes", "gauge", "Size of the last checkpoint's detection state.", [["", m.checkpoint.bytes]]);
   family("longwatch_checkpoint_duration_seconds", "gauge", "Store time of the last checkpoint: its state pieces and its commit, each a write of its own with journal appends between them.", [["", m.checkpoint.last_ms / 1000]]);
   family("longwatch_checkpoint_snapshot_seconds", "gauge", "How long the last checkpoint held the event loop to encode and copy the detection state.", [["", m.checkpoint.snapshot_ms / 1000]]);
-  const sink = (f: (s: SinkStats) => number) => m.sinks.map((s): [string, number] => [`sink="${esc(s.name)}",type="${s.type}"`, f(s)]);
-  family("longwatch_sink_sent_total", "counter", "Alerts a sink's peer accepted.", sink((s) => s.sent));
-  family("longwatch_sink_failures_total", "counter", "Alerts a sink gave up on (dead-lettered).", sink((s) => s.failed));
-  family("longwatch_sink_retries_total", "counter", "Delivery attempts after the first.", sink((s) => s.retried));
-  family("longwatch_sink_dropped_total", "counter", "Alerts dropped because a sink's queue was full (dead-lettered).", sink((s) => s.dropped));
-  family("longwatch_sink_dead_lettered_total", "counter", "Alerts written to the dead-letter list.", sink((s) => s.dead_lettered));
-  family("longwatch_sink_queue_depth", "gauge", "Alerts waiting in a sink's queue.", sink((s) => s.queue_depth));
+  sinkFamilies(family, m.sinks);
   family("longwatch_dead_letter_errors_total", "counter", "Dead letters that could not be written (lost alerts).", [["", m.dead_letter_errors]]);
   if (m.sources?.mqtt) {
     const q = m.sources.mqtt;
@@ -172,15 +205,6 @@ export function renderPrometheus(m: PipelineMetrics): string {
     family("longwatch_audits_total", "counter", "Fleet re-audits run.", [["", m.audit.runs]]);
     family("longwatch_audit_errors_total", "counter", "Fleet re-audits that failed.", [["", m.audit.errors]]);
   }
-  if (m.respond) {
-    const r = m.respond;
-    family("longwatch_respond_alerts_total", "counter", "Alerts the playbooks ran on (their queue is the sink named respond).", [["", r.alerts]]);
-    family("longwatch_respond_findings_total", "counter", "New findings of fleet re-audits the playbooks ran on.", [["", r.findings]]);
-    family("longwatch_respond_responses_total", "counter", "Responses the playbooks proposed, and of them applied automatically.", [["outcome=\"proposed\"", r.proposed], ["outcome=\"applied\"", r.applied]]);
-    family("longwatch_respond_waiting_total", "counter", "Proposed responses left for a person, by why.", Object.entries(r.waiting).map(([k, v]) => [`why="${k}"`, v]));
-    family("longwatch_respond_errors_total", "counter", "Targets whose proposal or automatic apply failed.", [["", r.errors]]);
-    family("longwatch_respond_ttl_reversed_total", "counter", "Automatic responses reversed at the end of their time-to-live.", [["", r.reversed]]);
-    family("longwatch_respond_sweep_errors_total", "counter", "Time-to-live reversals (or whole sweeps) that failed.", [["", r.sweep_errors]]);
-  }
-  return `${out.join("\n")}\n`;
+  if (m.respond) respondFamilies(family, m.respond);
+  return w.text();
 }

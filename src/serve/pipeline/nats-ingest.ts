@@ -29,7 +29,7 @@ import { PartitionRouter } from "../../scale/router.ts";
 import type { Store } from "../../store/store.ts";
 import type { MqttMessage } from "../../transport/sources/mqtt-source.ts";
 import type { PipelineConfig } from "./config.ts";
-import { Counters, esc } from "./metrics.ts";
+import { Counters, esc, promWriter, respondFamilies } from "./metrics.ts";
 import type { RespondSettings } from "../../respond/settings.ts";
 import { type AutoResponder, createAutoResponder } from "./auto-respond.ts";
 import { StoreDeadLetters } from "./dead-letters.ts";
@@ -347,15 +347,10 @@ export class NatsIngest {
     this.log("info", `ingest ${this.name} stopped`, { messages: this.stats.messages, duplicates: this.stats.duplicates });
   }
 
-  /** Prometheus text: records in and rejected, messages published, duplicates the stream dropped, retries. */
+  /** Prometheus text: records in and rejected, messages published, duplicates the stream dropped, retries; the rule playbooks' counters. */
   prometheus(): string {
     const m = this.counters.snapshot({ pipeline: this.name, wall: this.wall(), eventTime: undefined, detectionRecords: 0, held: 0, forced: 0, sinks: [], deadLetterErrors: 0, sources: this.sources?.stats(), audit: this.audit?.stats() });
-    const p = `pipeline="${esc(this.name)}"`;
-    const out: string[] = [];
-    const family = (name: string, type: string, help: string, samples: [string, number][]) => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of samples) out.push(`${name}{${[p, labels].filter(Boolean).join(",")}} ${v}`);
-    };
+    const { family, text } = promWriter(this.name);
     family("longwatch_records_in_total", "counter", "Records accepted, by source.", Object.entries(m.records_in).map(([s, v]) => [`source="${esc(s)}"`, v]));
     family("longwatch_records_rejected_total", "counter", "Records rejected, by reason.", Object.entries(m.records_rejected).map(([r, v]) => [`reason="${esc(r)}"`, v]));
     family("longwatch_nats_messages_total", "counter", "JetStream messages published (acknowledged by the stream).", [["", this.stats.messages]]);
@@ -364,7 +359,9 @@ export class NatsIngest {
     family("longwatch_nats_failures_total", "counter", "Bodies refused because JetStream did not take them in time.", [["", this.stats.failures]]);
     family("longwatch_nats_partition_records_total", "counter", "Records published per partition.", this.stats.partitions.map((v, i) => [`partition="${i}"`, v]));
     if (m.sources?.mqtt) family("longwatch_mqtt_acked_total", "counter", "MQTT QoS 1 messages acknowledged after JetStream took them.", [["", m.sources.mqtt.acked]]);
-    return `${out.join("\n")}\n`;
+    // The rule playbooks this tier runs after its re-audits and scan jobs (the workers count the detector ones).
+    if (this.responder) respondFamilies(family, this.responder.respondStats());
+    return text();
   }
 }
 
