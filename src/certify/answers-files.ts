@@ -17,12 +17,26 @@ export function answersFileName(modelId: string): string {
 }
 
 export function answersPathFor(location: string, modelId: string): string {
-  return isDirectory(location) || !location.endsWith(".yaml") ? join(location, answersFileName(modelId)) : location;
+  if (isFile(location)) return location; // a file given directly, whatever its name ends with
+  return isDirectory(location) || !namesAnswersFile(location) ? join(location, answersFileName(modelId)) : location;
+}
+
+/** Whether a location that does not exist yet names one answers file (`x.yaml`, `x.yml`) rather than a folder. */
+export function namesAnswersFile(location: string): boolean {
+  return /\.ya?ml$/i.test(location);
 }
 
 function isDirectory(p: string): boolean {
   try {
     return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
   } catch {
     return false;
   }

@@ -1,13 +1,15 @@
 /** What the `certify` subcommands share: resolving the standard, paths, the store and the assessment environment. */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { allRules } from "../audit/rules/index.ts";
 import { detectorRules } from "../certify/detection-evidence.ts";
 import { allDetectors } from "../detect/detectors/index.ts";
-import { DEFAULT_ANSWERS_DIR } from "../certify/answers-files.ts";
+import { DEFAULT_ANSWERS_DIR, namesAnswersFile } from "../certify/answers-files.ts";
 import { catalogues, type Catalogue } from "../certify/catalogue.ts";
 import type { CertifyEnv } from "../certify/run.ts";
 import { formatIssue, type SourceIssue } from "../certify/yaml-source.ts";
+import { LongwatchError } from "../core/errors.ts";
 import { EXIT } from "../core/exit-codes.ts";
 import type { Store } from "../store/store.ts";
 import { type CliContext, UsageError } from "./context.ts";
@@ -44,6 +46,16 @@ export async function openStore(cmd: Command, ctx: CliContext, mustExist = true)
 
 export function answersLocation(ctx: CliContext, given: string | undefined): string {
   return resolve(ctx.io.cwd, given ?? DEFAULT_ANSWERS_DIR);
+}
+
+/**
+ * The answers to read. A folder that does not exist holds no answers yet (questions stay "not assessed"), but an
+ * answers file named that does not exist is a missing file like any other (exit 1), not an assessment without answers.
+ */
+export function answersToRead(ctx: CliContext, given: string | undefined): string {
+  const location = answersLocation(ctx, given);
+  if (given !== undefined && namesAnswersFile(location) && !existsSync(location)) throw new LongwatchError("file_not_found", `${given}: no such file`, { file: location });
+  return location;
 }
 
 export function certifyEnv(store: Store, ctx: CliContext, answers: string, now: number): CertifyEnv {

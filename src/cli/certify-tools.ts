@@ -6,10 +6,11 @@ import { allRules } from "../audit/rules/index.ts";
 import type { Assessment } from "../certify/assessment.ts";
 import { assessmentProblem, diffAssessments } from "../certify/diff.ts";
 import { fleetMatrix } from "../certify/run.ts";
+import { parseJsonText } from "../formats/json-path.ts";
 import { rulesByProvision } from "../certify/rule-map.ts";
 import { renderDiffText, renderMatrixText } from "../report/certify-text.ts";
 import { renderTable } from "../report/table.ts";
-import { answersLocation, certifyEnv, openStore, reportIssues, resolveCatalogue } from "./certify-shared.ts";
+import { answersToRead, certifyEnv, openStore, reportIssues, resolveCatalogue } from "./certify-shared.ts";
 import { type CliContext, UsageError } from "./context.ts";
 
 export function registerCertifyTools(certify: Command, ctx: CliContext): void {
@@ -22,7 +23,7 @@ export function registerCertifyTools(certify: Command, ctx: CliContext): void {
     .action(async (o: { answers?: string; format: string; now?: string }, cmd: Command) => {
       const store = (await openStore(cmd, ctx))!;
       try {
-        const { matrix, issues } = await fleetMatrix(certifyEnv(store, ctx, answersLocation(ctx, o.answers), ctx.now(o.now)));
+        const { matrix, issues } = await fleetMatrix(certifyEnv(store, ctx, answersToRead(ctx, o.answers), ctx.now(o.now)));
         reportIssues(ctx, issues);
         ctx.out(o.format === "json" ? JSON.stringify(matrix, null, 2) : renderMatrixText(matrix, ctx.colors()));
       } finally {
@@ -100,12 +101,11 @@ async function loadSaved(store: NonNullable<Awaited<ReturnType<typeof openStore>
 async function load(ref: string, ctx: CliContext, store: Awaited<ReturnType<typeof openStore>>, model: string | undefined): Promise<Assessment> {
   if (/^#\d+$/.test(ref)) return loadSaved(store!, Number(ref.slice(1)));
   const file = resolve(ctx.io.cwd, ref);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  // A file that cannot be read reads as in every command (`PATH: no such file`, exit 1); one that is not JSON is
+  // named with the line and column, never quoted.
+  const read = parseJsonText(readFileSync(file, "utf8"));
+  if (!read.ok) throw new UsageError(`${file}:${read.line}:${read.column}: ${read.reason}`);
+  let doc: unknown = read.value;
   // A multi-model JSON (certify without --model) holds several; --model picks one.
   const multi = doc as { assessments?: unknown[] };
   if (Array.isArray(multi.assessments)) {

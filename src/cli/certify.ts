@@ -16,7 +16,7 @@ import { renderAssessmentsHtml } from "../report/certify-html.ts";
 import { paintVerdict, percent, renderAssessmentText, standardName } from "../report/certify-text.ts";
 import { htmlToPdf } from "../report/pdf.ts";
 import { renderTable } from "../report/table.ts";
-import { answersLocation, certifyEnv, openStore, reportIssues, resolveCatalogue } from "./certify-shared.ts";
+import { answersToRead, certifyEnv, openStore, reportIssues, resolveCatalogue } from "./certify-shared.ts";
 import { registerCertifyInit } from "./certify-init.ts";
 import { registerCertifyTools } from "./certify-tools.ts";
 import type { CommandModule } from "./command.ts";
@@ -70,12 +70,12 @@ async function runCertify(o: CertifyFlags, ctx: CliContext, cmd: Parameters<type
   if (o.format === "pdf" && o.out === undefined) throw new UsageError("--format pdf needs --out FILE");
   if (o.productLine !== undefined && !o.model?.length) throw new UsageError("--product-line needs the models it is made of: --model A B …");
   const now = ctx.now(o.now);
+  const answers = answersToRead(ctx, o.answers);
   const store = (await openStore(cmd, ctx))!;
   try {
     if (o.productLine !== undefined && (await store.fleet.models()).some((m) => m.model_id === o.productLine)) {
       throw new UsageError(`--product-line "${o.productLine}" is already a device model id; give the line a name of its own`);
     }
-    const answers = answersLocation(ctx, o.answers);
     const run = await assessModels(certifyEnv(store, ctx, answers, now), catalogue, o.model, o.productLine);
     // A model nothing is known of (a typo, or models never imported) would be assessed as all "not assessed": an error.
     const unknown = run.unknownModels.filter((m) => !existsSync(answersPathFor(answers, m)));

@@ -84,8 +84,8 @@ export const detectCommand: CommandModule = {
       .addOption(new Option("--format <format>", "output format").choices([...ALERT_FORMATS]).default("table"))
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
       .addOption(new Option("--reorder-window <seconds>", "no longer needed: records are sorted by event time").hideHelp())
-      .option("--max-future <hours>", "reject records dated more than this far after now (--now): an implausible time must not move detection's clock", "24")
-      .option("--max-past <days>", "reject records dated more than this long before now (--now), e.g. a device clock that was never set and reports 1970 (default: no bound)")
+      .option("--max-future <hours>", "reject records dated more than this far after now (LONGWATCH_NOW, else the clock): an implausible time must not move detection's clock", "24")
+      .option("--max-past <days>", "reject records dated more than this long before now (LONGWATCH_NOW, else the clock), e.g. a device clock that was never set and reports 1970 (default: no bound)")
       .option("--sort-memory <MiB>", "memory for sorting inputs that are not in time order; beyond it, sorted runs go to temporary files", "256")
       .option("--dedup-window <minutes>", "repeats of an alert within this time of its last sighting are counted, not re-raised", "1440")
       .option("--detectors <ids>", "comma-separated detector ids to run (default: all; `longwatch detectors` lists them)")
@@ -110,6 +110,8 @@ function readYaml(file: string, what: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
+    // A file that cannot be read reads as it does in every command (`PATH: no such file`, exit 1: main.ts).
+    if (typeof (e as NodeJS.ErrnoException).code === "string" && (e as NodeJS.ErrnoException).path !== undefined) throw e;
     throw new UsageError(`${what} ${file}: ${(e as Error).message}`);
   }
   const read = readYamlText(text, { uniqueKeys: false });
@@ -186,7 +188,8 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
       // Flow declarations live on the models, so the flow context is built once the inventory is known.
       reference: async (inventory) => {
         const hasDeclarations = inventory?.models.some((m) => m.flows !== undefined) ?? false;
-        if (hasDeclarations || o.flows || o.geoip || o.dnsLog) {
+        // Tracker lists given alone count too: they name the parties of the flows (and a missing one is an error).
+        if (hasDeclarations || o.flows || o.geoip || o.dnsLog || o.trackers?.length) {
           flows = buildFlowContext({ models: inventory?.models ?? [], ...(o.flows ? { flowsFile: o.flows } : {}), ...(o.geoip ? { geoip: o.geoip } : {}), ...(o.dnsLog ? { dnsLog: o.dnsLog } : {}), ...(o.trackers ? { trackers: o.trackers } : {}), ...(localNets ? { localNets } : {}), warn: (m) => ctx.err(`longwatch: warning: ${m}`) });
           if (store) inputs = await skipCountedInputs(store, files, flows);
         }

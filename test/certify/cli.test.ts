@@ -94,7 +94,10 @@ describe("longwatch certify", () => {
 
   it("diffs the last two saved assessments", async () => {
     await run(["certify", "--standard", "nistir-8259a", "--model", "GATE-B"]);
-    await run(["certify", "--standard", "nistir-8259a", "--model", "GATE-B", "--answers", "answers-nist.yaml"]);
+    // An answers file that does not exist yet is a missing file (issue 18.13), not an assessment without answers.
+    const early = await run(["certify", "--standard", "nistir-8259a", "--model", "GATE-B", "--answers", "answers-nist.yaml"]);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^longwatch: answers-nist\.yaml: no such file\n$/);
     writeFileSync(join(tmp.dir, "answers-nist.yaml"), "model: GATE-B\nnistir-8259a:\n  provisions:\n    device-identification: {answer: yes, evidence: label + certificate CN}\n");
     await run(["certify", "--standard", "nistir-8259a", "--model", "GATE-B", "--answers", "answers-nist.yaml"]);
     const d = await run(["certify", "diff", "--model", "GATE-B", "--standard", "nistir-8259a", "--format", "json"]);
@@ -102,8 +105,9 @@ describe("longwatch certify", () => {
     const diff = JSON.parse(d.stdout);
     assert.deepEqual(diff.changes.map((c: { id: string; direction: string }) => [c.id, c.direction]), [["device-identification", "improved"]]);
     const files = await run(["certify", "diff", "nope.json", "#1"]);
-    assert.equal(files.code, 2);
-    assert.match(files.stderr, /nope\.json: ENOENT/);
+    // A missing file reads as in every command (issue 18.13): exit 1, `PATH: no such file` (it was exit 2 and ENOENT).
+    assert.equal(files.code, 1);
+    assert.match(files.stderr, /nope\.json: no such file\n$/);
   });
 
   it("writes an HTML report where every FAIL links to the findings behind it", async () => {

@@ -20,6 +20,15 @@ describe("CLI messages and exit codes", () => {
       ["detect", nope, "--no-store"],
       ["detect", nope],
     ];
+    // The files a command reads besides its main input: detect's --config, --mapping and --trackers (a tracker list
+    // given alone was never read), certify's --answers file.
+    const records = t.write("flows.csv", "ts,src_ip,dst_ip,dst_port,proto\n2026-11-02T00:00:00Z,10.0.0.1,192.0.2.1,443,tcp\n");
+    runs.push(
+      ["detect", records, "--no-store", "--config", join(t.dir, "nope.yaml")],
+      ["detect", records, "--no-store", "--mapping", join(t.dir, "nope.yaml")],
+      ["detect", records, "--no-store", "--trackers", nope],
+      ["certify", "--standard", "uk-psti", "--answers", join(t.dir, "nope.yaml")],
+    );
     for (const args of runs) {
       const r = await cli(["--data", join(t.dir, "data"), ...args]);
       assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
