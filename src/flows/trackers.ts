@@ -4,6 +4,7 @@
  * not shipped). A name matches when it is a listed domain or under one.
  */
 import { decodeText } from "../formats/text-decode.ts";
+import { jsonProblem } from "../formats/json-path.ts";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { LongwatchError } from "../core/errors.ts";
@@ -69,8 +70,8 @@ function readJsonList(text: string, file: string, list: TrackerList): void {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new LongwatchError("invalid_input", `${file}: not valid JSON (${(e as Error).message})`);
+  } catch {
+    throw new LongwatchError("invalid_input", `${file}: ${jsonProblem(text)}`);
   }
   const d = doc as { categories?: Record<string, unknown[]>; trackers?: Record<string, { owner?: { name?: string }; categories?: string[] }> };
   if (d.trackers && typeof d.trackers === "object") {

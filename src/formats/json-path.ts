@@ -89,6 +89,18 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
 }
 
 /**
+ * Why a piece of JSON (an NDJSON line, an array element, a whole document) does not parse, and where in it, without
+ * quoting it: V8's own message repeats the text around the error, and a line may hold a password or a private key.
+ */
+export function jsonProblem(text: string, o: { element?: boolean } = {}): string {
+  const at = locateJsonError(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const problem = at.problem ?? "a syntax error";
+  // An array element need not start a line: its position is counted from its own start.
+  if (o.element) return `not valid JSON: ${problem} (${at.line === 1 ? `character ${at.column} of the record` : `line ${at.line} of the record, character ${at.column}`})`;
+  return `not valid JSON at ${at.line === 1 ? "" : `line ${at.line}, `}column ${at.column}: ${problem}`;
+}
+
+/**
  * Where a JSON text first goes wrong: a small validating scanner that runs only after JSON.parse has failed. It keeps
  * its own stack of open objects and lists instead of recursing, so 10,000 nested brackets are located like one.
  */

@@ -3,6 +3,7 @@
  * object holding such an array, e.g. `{"devices": [...]}`) read element by element so a file of any size streams.
  * Each element comes back with the line it started on; a bad element is reported and the rest goes on.
  */
+import { jsonProblem } from "./json-path.ts";
 
 export type JsonRecord = { line: number; value: unknown } | { line: number; error: string };
 
@@ -40,8 +41,8 @@ export class NdjsonParser {
     if (t.trim() === "") return;
     try {
       out.push({ line, value: JSON.parse(t) });
-    } catch (e) {
-      out.push({ line, error: `not valid JSON (${(e as Error).message})` });
+    } catch {
+      out.push({ line, error: jsonProblem(t) });
     }
   }
 }
@@ -141,8 +142,8 @@ export class JsonArrayParser {
     this.elemStart = -1;
     try {
       out.push({ line, value: JSON.parse(text) });
-    } catch (e) {
-      out.push({ line, error: `not valid JSON (${(e as Error).message})` });
+    } catch {
+      out.push({ line, error: jsonProblem(text, { element: true }) });
     }
   }
 }

@@ -75,6 +75,35 @@ describe("hostile inputs", () => {
     }
   });
 
+  it("a record that is not JSON is rejected with its line and column, never quoted: not on stderr, not in the rejects file", async () => {
+    // V8's own message repeats the text around the error ("Unexpected token 'H', ..."password":Hunter2Sec"..."), and
+    // a credentials line holds a password in plaintext.
+    const t = tmpDir();
+    const data = join(t.dir, "data");
+    const secret = /Hunter2|Sec"|daemon/;
+    const creds = t.write("creds.ndjson", '{"device_id":"d1","service":"ssh","username":"admin","password":Hunter2Secret}\n');
+    const rejects = join(t.dir, "rejects.csv");
+    const imp = await cli(["--data", data, "import", "credentials", creds, "--rejects", rejects]);
+    assert.equal(imp.code, 3, imp.stderr);
+    assert.match(imp.stderr, /creds\.ndjson:1: not valid JSON at column 65: /);
+    assert.doesNotMatch(imp.stderr + imp.stdout, secret);
+    assert.doesNotMatch(readFileSync(rejects, "utf8"), secret);
+    const devices = await cli(["--data", data, "import", "devices", t.write("d.json", '[{"device_id":"d1"},\n {"device_id":"d2","note":Hunter2Secret}]\n')]);
+    assert.match(devices.stderr, /d\.json:2: not valid JSON: .* \(character 26 of the record\)/);
+    assert.doesNotMatch(devices.stderr, secret);
+    // Detection's NDJSON (the full parser's path) and whole-document JSON readers.
+    const nd = await cli(["--data", data, "detect", t.write("r.ndjson", '{"ts":"2026-11-02T00:00:00Z","nested":{"key":Hunter2Secret}}\n'), "--no-store"]);
+    assert.match(nd.stderr, /r\.ndjson:1: not valid JSON at column 46: /);
+    assert.doesNotMatch(nd.stderr, secret);
+    const doc = await cli(["--data", data, "detect", t.write("r.json", '{"report": {"key": Hunter2Secret}}'), "--no-store"]);
+    assert.match(doc.stderr, /r\.json:1: not valid JSON at column 20: /);
+    assert.doesNotMatch(doc.stderr, secret);
+    // certify diff reads assessments from files: the same, and a missing one is a missing file.
+    const diff = await cli(["--data", data, "certify", "diff", t.write("a.json", "root:Hunter2Secret:19000\n\tdaemon:*\n"), join(t.dir, "nope.json")]);
+    assert.match(diff.stderr, /a\.json:1:1: is not valid JSON/);
+    assert.doesNotMatch(diff.stderr, secret);
+  });
+
   it("an alias bomb and an alias naming no anchor are problems with their line, and never stop the models file's reader", () => {
     const bomb = readYamlText(aliasBomb());
     assert.equal(bomb.ok, false);

@@ -4,6 +4,7 @@
  * JsonArrayParser), so a large file streams; each element becomes zero or more records.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import { jsonProblem } from "../../formats/json-path.ts";
 import { JsonArrayParser } from "../../formats/ndjson.ts";
 import { type FeedNotice, toUtf8, Utf8Feed } from "../../formats/utf8-feed.ts";
 import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
@@ -100,8 +101,8 @@ export class JsonDocSource implements RecordSource {
       if (n === 0) {
         try {
           this.take(JSON.parse(this.whole), 1);
-        } catch (e) {
-          this.opts.onReject(1, `not valid JSON (${(e as Error).message})`, this.whole.slice(0, MAX_REJECT_TEXT));
+        } catch {
+          this.opts.onReject(1, jsonProblem(this.whole), this.whole.slice(0, MAX_REJECT_TEXT));
         }
       }
     }

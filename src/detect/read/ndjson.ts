@@ -4,6 +4,7 @@
  * escapes, nesting or anything unusual is parsed properly with JSON.parse, so the fast path never changes meaning.
  */
 import { asAwsReport, awsReportRecords, type TextRecord } from "./aws-dd.ts";
+import { jsonProblem } from "../../formats/json-path.ts";
 import { Vocab } from "./bytes.ts";
 import { LineReader } from "./chunks.ts";
 import { F, FIELD_NAMES, ZEEK_ALIASES } from "./fields.ts";
@@ -154,10 +155,11 @@ export class NdjsonSource implements RecordSource {
   private slow(rec: Rec, s: number, e: number): boolean {
     const lr = this.lines;
     let value: unknown;
+    const text = utf8.decode(lr.buf.subarray(s, e));
     try {
-      value = JSON.parse(utf8.decode(lr.buf.subarray(s, e)));
-    } catch (err) {
-      this.reject(lr.lineNo, `not valid JSON (${(err as Error).message})`, s, e);
+      value = JSON.parse(text);
+    } catch {
+      this.reject(lr.lineNo, jsonProblem(text), s, e);
       return false;
     }
     const aws = asAwsReport(value);
