@@ -376,12 +376,10 @@ class LivePipeline implements Pipeline {
     if (meta.t === "mqtt") {
       const messages = framed ?? decodeFrames(body!);
       for (const m of messages) {
-        const d = RecentDigests.digest(m.topic, m.payload);
-        if (m.redelivered && this.digests.has(d)) {
+        if (this.digests.taken(m.topic, m.payload, m.redelivered)) {
           if (!replay) this.counters.mqttDuplicates++;
           continue;
         }
-        this.digests.add(d);
         const o: PushOptions = { name: meta.origin + m.topic, encodingHint: "an MQTT payload has no charset: publish UTF-8", ...(m.identifier ? { defaults: { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>> } : {}) };
         const pushed = live.push(m.payload, o);
         take(pushed, "mqtt", (l) => l);
