@@ -140,6 +140,8 @@ export class LiveDetection {
   private released = -Infinity;
   private readonly changed = new Map<string, Alert>();
   private readonly rec = new Rec();
+  /** The NDJSON reader's key-position cache, shared by every body pushed (ndjson.ts `keyCache`). */
+  private readonly keyCache = new Int16Array(64).fill(-1);
   private slab = new Uint8Array(SLAB_BYTES);
   private slabView = new DataView(this.slab.buffer);
   private slabUsed = 0;
@@ -179,17 +181,16 @@ export class LiveDetection {
       result.rejected++;
       result.rejects.push({ line, reason });
     };
-    const defaults = Object.entries(o.defaults ?? {}).map(([k, v]) => [F[k as FieldName], v] as const);
-    const { source } = openBytes(o.name ?? "input", bytes, {
-      onReject: (line, reason) => reject(line, reason),
-      ...(o.format ? { format: o.format } : {}),
-      ...(o.mapping ? { mapping: o.mapping } : {}),
-      ...(o.kind !== undefined ? { kind: o.kind } : {}),
-      ...(o.encoding ? { encoding: o.encoding } : {}),
-      ...(o.encodingHint ? { encodingHint: o.encodingHint } : {}),
-      onWarning: (_m, at) => result.warnings.push(at),
-      defaults,
-    });
+    // Built by assignment, not spreads and Object.entries: an MQTT payload is pushed on its own.
+    const defaults: (readonly [number, string])[] = [];
+    if (o.defaults) for (const k in o.defaults) defaults.push([F[k as FieldName], o.defaults[k as FieldName]!]);
+    const opts: Parameters<typeof openBytes>[2] = { onReject: reject, onWarning: (_m, at) => result.warnings.push(at), defaults, keyCache: this.keyCache };
+    if (o.format) opts.format = o.format;
+    if (o.mapping) opts.mapping = o.mapping;
+    if (o.kind !== undefined) opts.kind = o.kind;
+    if (o.encoding) opts.encoding = o.encoding;
+    if (o.encodingHint) opts.encodingHint = o.encodingHint;
+    const { source } = openBytes(o.name ?? "input", bytes, opts);
     return this.take(source, result, reject);
   }
 

@@ -58,26 +58,31 @@ export class LineReader {
   constructor(input: string | Uint8Array, private readonly opts: LineReaderOptions = {}) {
     const chunkSize = opts.chunkSize ?? 4 << 20;
     this.maxLine = opts.maxLine ?? 16 << 20;
-    const feedOpts = { encoding: opts.encoding, onNotice: (n: FeedNotice) => (this.notice = n), ...(opts.encodingHint ? { hint: opts.encodingHint } : {}) };
     if (typeof input === "string") {
       this.fd = openSync(input, "r");
       const fd = this.fd;
-      this.feed = new Utf8Feed((into, at, len) => readSync(fd, into, at, len, null), feedOpts);
+      this.feed = new Utf8Feed((into, at, len) => readSync(fd, into, at, len, null), this.feedOptions());
       this.buf = Buffer.allocUnsafe(chunkSize);
     } else {
       this.fd = -1;
       const same = utf8InPlace(input, opts.encoding);
       if (same) {
+        // Live ingest makes a reader per MQTT payload: this case allocates only the Buffer view.
         this.buf = Buffer.from(same.buffer, same.byteOffset, same.byteLength);
         this.len = this.buf.length;
         this.eof = true;
         this.inMemory = true;
       } else {
         // Bytes in another encoding (or not valid UTF-8): re-encoded as they are read, like a file.
-        this.feed = new Utf8Feed(bytesSource(input), feedOpts);
+        this.feed = new Utf8Feed(bytesSource(input), this.feedOptions());
         this.buf = Buffer.allocUnsafe(Math.min(chunkSize, input.byteLength * 3 + 64));
       }
     }
+  }
+
+  private feedOptions() {
+    const opts = this.opts;
+    return { encoding: opts.encoding, onNotice: (n: FeedNotice) => (this.notice = n), ...(opts.encodingHint ? { hint: opts.encodingHint } : {}) };
   }
 
   /** Bytes given, not a file: lines are all there, and an over-long one is noticed when its end is found. */

@@ -34,15 +34,22 @@ export interface NdjsonOptions extends TextOptions {
   /** Read these bytes instead of the file `name` (live ingest). */
   bytes?: Uint8Array;
   defaults?: Defaults;
+  /**
+   * The key-position cache (64 entries, -1 filled) to use instead of one per reader: live ingest keeps one for all
+   * its payloads, which repeat their keys in the same order too. Only a hint — every key found there is checked.
+   */
+  keyCache?: Int16Array;
 }
+
+/** No Device Defender records waiting (shared: `pending` is replaced, never pushed to). */
+const NONE: TextRecord[] = [];
 
 export class NdjsonSource implements RecordSource {
   private readonly lines: LineReader;
-  private pending: TextRecord[] = [];
+  private pending: TextRecord[] = NONE;
   /** The keys of the previous line by position: records of one file repeat their keys in the same order. */
-  private readonly keyAt = new Int16Array(64).fill(-1);
+  private readonly keyAt: Int16Array;
   private pendingLine = 0;
-  private readonly stem: string;
 
   constructor(
     readonly name: string,
@@ -50,7 +57,12 @@ export class NdjsonSource implements RecordSource {
   ) {
     this.lines = new LineReader(opts.bytes ?? name, lineText(name, opts));
     opts.onLineReader?.(this.lines);
-    this.stem = deviceFallback(name, opts.defaults);
+    this.keyAt = opts.keyCache ?? new Int16Array(64).fill(-1);
+  }
+
+  /** The device a Device Defender report without a thing name is about (only such a report needs it). */
+  private get stem(): string {
+    return deviceFallback(this.name, this.opts.defaults);
   }
 
   next(rec: Rec): boolean {

@@ -9,7 +9,7 @@ import type { LineReader } from "./chunks.ts";
 import { DelimitedSource } from "./delimited.ts";
 import { JsonDocSource } from "./json-doc.ts";
 import type { ColumnMapping } from "./mapping.ts";
-import { NdjsonSource } from "./ndjson.ts";
+import { NdjsonSource, type NdjsonOptions } from "./ndjson.ts";
 import type { Defaults, RecordSource, RejectSink, TextOptions } from "./source.ts";
 
 export type InputFormat = "csv" | "zeek" | "ndjson" | "json";
@@ -189,25 +189,25 @@ export function openSource(path: string, opts: OpenOptions): { source: RecordSou
  * CSV (canonical columns or a mapping), a Zeek conn.log, Device Defender reports. The same readers as for files, so
  * the same records and the same rejects with their line numbers. `name` is what rejects and evidence show.
  */
-export function openBytes(name: string, bytes: Uint8Array, opts: OpenOptions & { defaults?: Defaults }): { source: RecordSource; format: InputFormat } {
+export function openBytes(name: string, bytes: Uint8Array, opts: OpenOptions & { defaults?: Defaults; keyCache?: Int16Array }): { source: RecordSource; format: InputFormat } {
   return open(name, opts.format ?? sniffHead(bytes, name, opts.encoding), opts, bytes);
 }
 
-function open(path: string, format: InputFormat, opts: OpenOptions & { defaults?: Defaults }, bytes: Uint8Array | undefined): { source: RecordSource; format: InputFormat } {
-  const base = {
-    onReject: opts.onReject,
-    ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
-    ...(opts.onLineReader ? { onLineReader: opts.onLineReader } : {}),
-    ...(bytes ? { bytes } : {}),
-    ...(opts.defaults && opts.defaults.length > 0 ? { defaults: opts.defaults } : {}),
-    ...(opts.encoding ? { encoding: opts.encoding } : {}),
-    ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-    ...(opts.encodingHint ? { encodingHint: opts.encodingHint } : {}),
-  };
+function open(path: string, format: InputFormat, opts: OpenOptions & { defaults?: Defaults; keyCache?: Int16Array }, bytes: Uint8Array | undefined): { source: RecordSource; format: InputFormat } {
+  // Assigned, not spread: live ingest opens a reader per MQTT payload.
+  const base: Omit<NdjsonOptions, "keyCache"> = { onReject: opts.onReject };
+  if (opts.kind !== undefined) base.kind = opts.kind;
+  if (opts.onLineReader) base.onLineReader = opts.onLineReader;
+  if (bytes) base.bytes = bytes;
+  if (opts.defaults && opts.defaults.length > 0) base.defaults = opts.defaults;
+  if (opts.encoding) base.encoding = opts.encoding;
+  if (opts.onWarning) base.onWarning = opts.onWarning;
+  if (opts.encodingHint) base.encodingHint = opts.encodingHint;
   switch (format) {
     case "zeek":
       return { source: new DelimitedSource(path, { ...base, zeek: true }), format };
     case "ndjson":
+      if (opts.keyCache) (base as NdjsonOptions).keyCache = opts.keyCache;
       return { source: new NdjsonSource(path, base), format };
     case "json":
       return { source: new JsonDocSource(path, base), format };

@@ -99,6 +99,7 @@ interface Deferred {
   reject: (e: unknown) => void;
 }
 
+const MQTT_ENCODING_HINT = "an MQTT payload has no charset: publish UTF-8";
 const GROUP_BYTES = 16 * 2 ** 20;
 const GROUP_JOBS = 512;
 
@@ -380,7 +381,8 @@ class LivePipeline implements Pipeline {
           if (!replay) this.counters.mqttDuplicates++;
           continue;
         }
-        const o: PushOptions = { name: meta.origin + m.topic, encodingHint: "an MQTT payload has no charset: publish UTF-8", ...(m.identifier ? { defaults: { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>> } : {}) };
+        const o: PushOptions = { name: meta.origin + m.topic, encodingHint: MQTT_ENCODING_HINT };
+        if (m.identifier) o.defaults = { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>>;
         const pushed = live.push(m.payload, o);
         take(pushed, "mqtt", (l) => l);
         if (!replay && pushed.warnings.length > 0) this.warnEncoding(o.name!, pushed.warnings[0]!);
