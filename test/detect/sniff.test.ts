@@ -1,34 +1,13 @@
 /**
  * Format sniffing of bytes in memory (an MQTT payload, an HTTP body without a type): sniffHead reads the usual
  * payload — one flat JSON record — from its bytes, without decoding it or calling JSON.parse, and its answer is
- * always the one the decoding way gives (sniffTextOracle, the implementation before the byte path, kept here).
+ * always the one the decoding way gives (sniffText: the implementation before the byte path, which still answers
+ * whatever the byte path is not sure of).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { openBytes, sniffHead, type InputFormat } from "../../src/detect/read/open.ts";
+import { openBytes, sniffHead, sniffText as sniffTextOracle } from "../../src/detect/read/open.ts";
 import { Rec } from "../../src/detect/read/rec.ts";
-import { toUtf8 } from "../../src/formats/utf8-feed.ts";
-import type { TextEncodingName } from "../../src/formats/text-decode.ts";
-
-/** sniffHead as it was: the head decoded as the reader decodes it, the first line given to JSON.parse. */
-function sniffTextOracle(head: Uint8Array, name: string, encoding?: TextEncodingName): InputFormat {
-  const utf8 = toUtf8(head.subarray(0, Math.min(head.byteLength, 4096)), encoding ? { encoding } : {});
-  const decoded = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8");
-  const text = (decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded).trimStart();
-  if (text.startsWith("#separator") || text.startsWith("#fields")) return "zeek";
-  if (text.startsWith("[")) return "json";
-  if (text.startsWith("{")) {
-    const nl = text.indexOf("\n");
-    const firstLine = (nl < 0 ? text : text.slice(0, nl)).trim();
-    try {
-      JSON.parse(firstLine);
-      return "ndjson";
-    } catch {
-      return /\.jsonl$|\.ndjson$/i.test(name) ? "ndjson" : "json";
-    }
-  }
-  return "csv";
-}
 
 const CASES: (string | Uint8Array)[] = [
   "",

@@ -157,8 +157,8 @@ function jsonValueEnd(b: Uint8Array, i: number, e: number, depth: number): numbe
   return i;
 }
 
-/** sniffHead the long way: the head decoded as the reader will decode it. */
-function sniffText(head: Uint8Array, name: string, encoding?: TextEncodingName): InputFormat {
+/** sniffHead the long way: the head decoded as the reader will decode it. @internal exported for its test (the oracle of sniffAscii). */
+export function sniffText(head: Uint8Array, name: string, encoding?: TextEncodingName): InputFormat {
   // Decoded as the reader will (a UTF-16 file's "#fields" is not ASCII bytes); what is cut at 4 KiB does not matter.
   const utf8 = toUtf8(head.subarray(0, Math.min(head.byteLength, 4096)), encoding ? { encoding } : {});
   const decoded = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength).toString("utf8");
