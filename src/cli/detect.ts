@@ -210,7 +210,9 @@ export async function runDetect(ctx: CliContext, files: string[], o: DetectFlags
     if (result.replay.rejected > 0) ctx.exit(EXIT.rejected);
     // A run that read nothing lost its input somewhere (an empty export, a header only, an unreadable layout): say so.
     if (result.replay.read === 0 && files.length > 0) {
-      ctx.err(`longwatch: no record was read from ${files.map((f) => basename(f)).join(", ")}: the input is empty, holds only a header, or is not detection records`);
+      const n = result.replay.rejected;
+      const why = n > 0 ? `${n === 1 ? "the one record was" : `all ${n.toLocaleString("en-US")} records were`} rejected (the reasons are above)` : "the input is empty, holds only a header, or is not detection records";
+      ctx.err(`longwatch: no record was read from ${files.map((f) => basename(f)).join(", ")}: ${why}`);
       ctx.exit(EXIT.rejected);
     }
     if (o.failOn && result.alerts.some((a) => a.state !== "resolved" && severityRank(a.severity) >= severityRank(o.failOn!))) ctx.exit(EXIT.threshold);

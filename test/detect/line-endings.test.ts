@@ -39,6 +39,10 @@ describe("line endings of detection input", () => {
     const t = tmpDir();
     const r = await cli(["--data", join(t.dir, "d"), "detect", t.write("empty.csv", `${CSV[0]}\n`), "--no-store"], NOW);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /no record was read from empty\.csv/);
+    assert.match(r.stderr, /no record was read from empty\.csv: the input is empty, holds only a header/);
+    // A file whose every record is rejected is not called empty: it says what happened to them.
+    const bad = await cli(["--data", join(t.dir, "d"), "detect", t.write("bad.csv", `${CSV[0]}\n${CSV[1]!.replace(/^[^,]*/, "not-a-time")}\n${CSV[2]!.replace(/^[^,]*/, "yesterday")}\n`), "--no-store"], NOW);
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stderr, /no record was read from bad\.csv: all 2 records were rejected \(the reasons are above\)/);
   });
 });
