@@ -2,7 +2,7 @@
 import { type Command, Option } from "commander";
 import { csvLine } from "../formats/csv.ts";
 import { renderTable } from "../report/table.ts";
-import { diffFirmware, MissingSbomError } from "../vulns/diff.ts";
+import { diffFirmware, type FirmwareDiff, MissingSbomError } from "../vulns/diff.ts";
 import type { CommandModule } from "./command.ts";
 import { UsageError } from "./context.ts";
 import { withStore } from "./store.ts";
@@ -32,10 +32,7 @@ export const vulnsCommand: CommandModule = {
           }
           if (o.format === "json") return ctx.out(JSON.stringify(d, null, 2));
           if (o.format === "ndjson") return d.entries.forEach((e) => ctx.out(JSON.stringify({ model_id: d.model_id, from: d.from, to: d.to, ...e })));
-          if (o.format === "csv") {
-            const cols = ["change", "vuln_id", "severity", "component", "from_version", "to_version", "fixed_in", "known_exploited", "not_affected"] as const;
-            return ctx.out([csvLine([...cols]), ...d.entries.map((e) => csvLine(cols.map((c) => (e[c] === undefined ? "" : String(e[c])))))].join("\n"));
-          }
+          if (o.format === "csv") return ctx.out(diffCsv(d));
           const c = ctx.colors();
           const paint = { fixed: c.green, introduced: c.red, remaining: c.yellow };
           ctx.out(
@@ -88,3 +85,9 @@ export const vulnsCommand: CommandModule = {
       });
   },
 };
+
+/** `vulns diff --format csv`: one row per vulnerability (component names come from SBOMs: formula cells neutralised). */
+export function diffCsv(d: FirmwareDiff): string {
+  const cols = ["change", "vuln_id", "severity", "component", "from_version", "to_version", "fixed_in", "known_exploited", "not_affected"] as const;
+  return [csvLine([...cols]), ...d.entries.map((e) => csvLine(cols.map((c) => (e[c] === undefined ? "" : String(e[c])))))].join("\n");
+}

@@ -10,6 +10,9 @@ import { CsvParser, csvDataLine, csvField } from "../../src/formats/csv.ts";
 import { findingCsvRow } from "../../src/formats/findings-out.ts";
 import { renderAlerts } from "../../src/cli/alert-output.ts";
 import { revokedCsv } from "../../src/cli/respond-output.ts";
+import { diffCsv } from "../../src/cli/vulns.ts";
+import { serializeDevice } from "../../src/store/store.ts";
+import { startTestService } from "../helpers/serve.ts";
 import pc from "picocolors";
 import { sampleAlert } from "../helpers/alert.ts";
 import { tmpDir } from "../helpers/tmp.ts";
@@ -56,6 +59,29 @@ describe("CSV formula injection", () => {
   it("revoked certificates CSV", () => {
     const csv = revokedCsv([{ fingerprint: "ab", reason: "=evil()", revoked_at: "2026-01-01", response_id: "r1", subject: "+CN", devices: ["-d"] }]);
     assertSafe(cells(csv));
+  });
+
+  it("vulns diff CSV (component names and versions come from SBOMs)", () => {
+    const csv = diffCsv({ model_id: "m", from: "1", to: "2", counts: { fixed: 1, introduced: 0, remaining: 0 }, entries: HOSTILE.map((h) => ({ change: "fixed", vuln_id: "CVE-2026-1", severity: "high", component: h, from_version: h, to_version: "-1", known_exploited: false })) });
+    assert.ok(csv.includes("'=HYPERLINK"), csv);
+    assertSafe(cells(csv));
+  });
+
+  it("the API's CSV exports (devices, alerts)", async () => {
+    const svc = await startTestService(); // closed after the file's tests
+    await svc.store.transaction(async (tx) => {
+      const run = await tx.fleet.startImport("test");
+      await tx.fleet.upsertDevices(run, HOSTILE.map((h, i) => serializeDevice({ device_id: `d-${i}`, name: h, groups: [h] })));
+      await tx.fleet.finishImport(run);
+    });
+    await svc.store.alerts.upsert(HOSTILE.map((h, i) => sampleAlert({ id: `al-${i}`, device_id: h, summary: h })), "2026-03-01T11:00:00Z");
+    for (const path of ["/api/v1/devices?format=csv", "/api/v1/alerts?format=csv"]) {
+      const r = await svc.fetch(path, { token: svc.tokens.viewer });
+      assert.equal(r.status, 200, path);
+      const text = await r.text();
+      assert.ok(text.includes("'=HYPERLINK"), `${path}: ${text}`);
+      assertSafe(cells(text));
+    }
   });
 
   it("scan --format csv and the rejects file of an import", async () => {
