@@ -41,6 +41,37 @@ export interface ScanRun {
   pending?: Promise<void> | undefined;
   /** Open (not suppressed) findings recorded so far, by severity: `record` counts them for the overview. */
   readonly openBySeverity: Partial<Record<Severity, number>>;
+  /** The part of the finish done ahead (`finishAhead`, `countAhead`): the adapter's own, `finishScan` does the rest. */
+  ahead?: FinishAhead;
+}
+
+/** A finished scan's open findings (ScanRun.open), or none (`scanId` undefined: no scan has finished). */
+export interface OpenFindings {
+  readonly scanId: number | undefined;
+  readonly open: Map<string, readonly [row: number, firstScan: number]>;
+}
+
+/** What list-sql.ts countScanRules writes for a finished scan, read ahead (readScanCounts) for the finish to write. */
+export interface ScanCounts {
+  /** scan_rules: (rule, sev, findings, devices, new, suppressed). */
+  readonly rules: readonly Record<string, unknown>[];
+  /** scan_rule_counts: (rule, m, st, sev, findings, devices, new, suppressed). */
+  readonly cells: readonly Record<string, unknown>[];
+  readonly openFindings: Partial<Record<Severity, number>>;
+  readonly unsecurableRules: readonly string[];
+  readonly unsecurable: number;
+}
+
+/** Where a scan's finish done ahead stands (FindingRepository.finishAhead): adapter state, opaque to callers. */
+export interface FinishAhead {
+  /** The fixed findings written so far. */
+  readonly fixed: Finding[];
+  /** The step under way (fixed findings, carried-forward ones, the older scans' rows removed), or done. */
+  step: "fixed" | "carry" | "prune" | "done";
+  /** Where the step is: an index into the leftover findings, or the next row id. */
+  at: number;
+  /** The counts the finish writes, read ahead by `countAhead`. */
+  counts?: ScanCounts;
 }
 
 /** The lifecycle forecast a scan tallied as it audited the fleet (lifecycle/forecast.ts's Forecast, as JSON). */
@@ -70,7 +101,14 @@ export interface FindingRepository {
    * throws otherwise): a scan that fails or crashes leaves nothing behind, and scans of the same store wait for each
    * other (also across processes).
    */
-  beginScan(startedAt: string, rules: readonly string[], settings?: Readonly<Record<string, ScanRuleSettings>>): Promise<ScanRun>;
+  beginScan(startedAt: string, rules: readonly string[], settings?: Readonly<Record<string, ScanRuleSettings>>, known?: OpenFindings): Promise<ScanRun>;
+  /**
+   * The latest finished scan's open findings, read anywhere (a snapshot: audit/scan-chunked.ts), for `beginScan`,
+   * which takes them over when that scan is still the latest (else it reads them itself): so a scan written in short
+   * transactions does not read the previous scan's findings in its first one, where, on SQLite, every other writer
+   * waits for it.
+   */
+  openFindings(): Promise<OpenFindings>;
   /**
    * Records this scan's findings and returns the status each one gets: `suppressed` when it carries a suppression,
    * `new` when its fingerprint was not open before (first seen, or back after a fix), `unchanged` otherwise.
@@ -81,6 +119,22 @@ export interface FindingRepository {
    * forward those of rules that did not run, and makes this scan the latest.
    */
   finishScan(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]>;
+  /**
+   * For a scan written in short transactions (audit/scan-chunked.ts), once every finding is recorded: does a part of
+   * `finishScan`'s writes ahead, in the transaction it is given — at most about `rows` rows of the fixed findings, the
+   * carried-forward ones, or the removal of the rows of scans older than the previous one — under the unfinished
+   * scan, so no reader sees them. Returns true while more is left: call it, each time in a transaction of its own,
+   * until it returns false; then `countAhead`, then `finishScan`, which does only what is left. On SQLite, where every
+   * other writer waits for each of these transactions, that bounds how long one waits for a scan's finish. An adapter
+   * whose other writers do not wait for the finish (PostgreSQL) does nothing ahead and returns false.
+   */
+  finishAhead(scan: ScanRun, rows: number): Promise<boolean>;
+  /**
+   * After `finishAhead` is done: reads the counts `finishScan` writes for the lists (list-sql.ts countScanRules) —
+   * outside any transaction, on the store itself, so on SQLite the counting holds no write lock and the finish writes
+   * a few rows. Does nothing where `finishAhead` does nothing.
+   */
+  countAhead(scan: ScanRun): Promise<void>;
   latestScan(): Promise<ScanInfo | undefined>;
   /** The settings the newest finished scan that ran `rule` stored for it; undefined when none did (or it stored none). */
   ruleSettings(rule: string): Promise<StoredRuleSettings | undefined>;

@@ -16,7 +16,7 @@ import { type AlertRow, alertOf, type FindingRow, findingOf, SEVERITY_NUMBER, SE
 import type { AlertEvent, AlertSuppression } from "./alerts.ts";
 import { type EventRow, eventOf } from "./alert-events.ts";
 import type { StoredDevice } from "./fleet.ts";
-import type { ScanInfo, ScanRun, Suppression } from "./findings.ts";
+import type { ScanCounts, ScanInfo, ScanRun, Suppression } from "./findings.ts";
 
 export interface ListDialect {
   /** Appended to text columns people sort by: ` COLLATE "C"` on PostgreSQL (byte order, like SQLite), '' on SQLite. */
@@ -469,51 +469,100 @@ const CELLS: readonly { model: boolean; status: boolean }[] = [
   { model: true, status: true },
 ];
 
-/**
- * Counts a finished scan's findings per rule (findings, new, suppressed, most severe, distinct devices) into
- * `scan_rules` (open findings), into `scan_rule_counts` per model, per status and per both, and the open findings per
- * severity and the devices not securable today (UNSECURABLE_RULES) into `scan_totals` — so "findings by rule"
- * (filtered or not) and the overview read a few rows instead of the scan. Both adapters call it at the end of
- * `finishScan`, inside the scan's transaction.
- */
-export async function countScanRules(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "id" | "rules" | "openBySeverity">): Promise<void> {
-  const scanId = scan.id;
-  const w = new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'");
-  const { sql, params } = ruleCounts(d, w);
-  await run(`INSERT INTO scan_rules (scan_id, rule, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${sql}) c`, [scanId, ...params]);
-  // Lists read the latest scan only: older scans' cells go (scan_rules and scan_totals keep a few rows per scan).
-  await run("DELETE FROM scan_rule_counts WHERE scan_id < ?", [scanId]);
-  for (const cell of CELLS) {
-    const m = cell.model ? "f.model_id" : "''";
-    const st = cell.status ? "f.status" : "''";
-    const cw = new Where().add("f.scan_id = ?", scanId);
-    if (cell.model) cw.add("f.model_id IS NOT NULL");
-    if (!cell.status) cw.add("f.status <> 'fixed'");
-    const and = ` AND ${cw.parts.join(" AND ")}`;
-    // PostgreSQL refuses a constant in GROUP BY: group by the columns this cell splits by only.
-    const by = (rule: string, mc: string, sc: string) => [rule, ...(cell.model ? [mc] : []), ...(cell.status ? [sc] : [])].join(", ");
-    await run(
-      `INSERT INTO scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, new, suppressed)
-       SELECT ?, s.rule, s.m, s.st, s.sev, s.findings, COALESCE(p.devices, 0), s.new, s.suppressed FROM
+/** One grouping's counts per (rule, model, status): rows of (rule, m, st, sev, findings, devices, new, suppressed). */
+function cellCounts(d: ListDialect, scanId: number, cell: (typeof CELLS)[number]): { sql: string; params: unknown[] } {
+  const m = cell.model ? "f.model_id" : "''";
+  const st = cell.status ? "f.status" : "''";
+  const cw = new Where().add("f.scan_id = ?", scanId);
+  if (cell.model) cw.add("f.model_id IS NOT NULL");
+  if (!cell.status) cw.add("f.status <> 'fixed'");
+  const and = ` AND ${cw.parts.join(" AND ")}`;
+  // PostgreSQL refuses a constant in GROUP BY: group by the columns this cell splits by only.
+  const by = (rule: string, mc: string, sc: string) => [rule, ...(cell.model ? [mc] : []), ...(cell.status ? [sc] : [])].join(", ");
+  return {
+    sql: `SELECT s.rule, s.m, s.st, s.sev, s.findings, COALESCE(p.devices, 0) AS devices, s.new, s.suppressed FROM
         (SELECT f.rule, ${m} AS m, ${st} AS st, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
                 SUM(CASE WHEN f.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed FROM findings f ${cw.sql} GROUP BY ${by("f.rule", m, st)}) s
         LEFT JOIN (SELECT u.rule, ${cell.model ? "u.m" : "''"} AS m, ${cell.status ? "u.st" : "''"} AS st, COUNT(DISTINCT u.dev) AS devices FROM (
             SELECT f.rule, ${m} AS m, ${st} AS st, f.device_id AS dev FROM findings f WHERE f.device_id IS NOT NULL${and}
             UNION ALL SELECT f.rule, ${m} AS m, ${st} AS st, j.value AS dev FROM findings f, ${d.jsonElements("f.devices")} WHERE f.device_id IS NULL AND f.devices IS NOT NULL${and}
           ) u GROUP BY ${by("u.rule", "u.m", "u.st")}) p ON p.rule = s.rule AND p.m = s.m AND p.st = s.st`,
-      [scanId, ...cw.params, ...cw.params, ...cw.params],
-    );
-  }
-  // Open findings by severity: those `record` counted, and those carried forward from rules that did not run.
+    params: [...cw.params, ...cw.params, ...cw.params],
+  };
+}
+
+/** The open findings by severity: those `record` counted, and those carried forward from rules that did not run (of `counted`, the rules with open findings). */
+async function openBySeverity(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "id" | "rules" | "openBySeverity">, counted: readonly string[]): Promise<Partial<Record<Severity, number>>> {
   const bySeverity: Partial<Record<Severity, number>> = { ...scan.openBySeverity };
   const ran = new Set(scan.rules);
-  const carried = (await run("SELECT rule FROM scan_rules WHERE scan_id = ?", [scanId])).map((r) => String(r.rule)).filter((r) => !ran.has(r));
+  const carried = counted.filter((r) => !ran.has(r));
   if (carried.length) {
-    const rows = await run(`SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND f.rule${d.collate} IN (${carried.map(() => "?").join(", ")}) AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity`, [scanId, ...carried]);
+    const rows = await run(`SELECT severity, COUNT(*) AS n FROM findings f WHERE f.scan_id = ? AND f.rule${d.collate} IN (${carried.map(() => "?").join(", ")}) AND f.status NOT IN ('fixed', 'suppressed') GROUP BY severity`, [scan.id, ...carried]);
     for (const r of rows) bySeverity[r.severity as Severity] = (bySeverity[r.severity as Severity] ?? 0) + Number(r.n);
   }
+  return bySeverity;
+}
+
+/**
+ * Counts a finished scan's findings per rule (findings, new, suppressed, most severe, distinct devices) into
+ * `scan_rules` (open findings), into `scan_rule_counts` per model, per status and per both, and the open findings per
+ * severity and the devices not securable today (UNSECURABLE_RULES) into `scan_totals` — so "findings by rule"
+ * (filtered or not) and the overview read a few rows instead of the scan. Both adapters call it at the end of
+ * `finishScan`, inside the scan's transaction, unless the counts were read ahead (readScanCounts).
+ */
+export async function countScanRules(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "id" | "rules" | "openBySeverity">): Promise<void> {
+  const scanId = scan.id;
+  const { sql, params } = ruleCounts(d, new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'"));
+  await run(`INSERT INTO scan_rules (scan_id, rule, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${sql}) c`, [scanId, ...params]);
+  // Lists read the latest scan only: older scans' cells go (scan_rules and scan_totals keep a few rows per scan).
+  await run("DELETE FROM scan_rule_counts WHERE scan_id < ?", [scanId]);
+  for (const cell of CELLS) {
+    const c = cellCounts(d, scanId, cell);
+    await run(`INSERT INTO scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.m, c.st, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${c.sql}) c`, [scanId, ...c.params]);
+  }
+  const counted = (await run("SELECT rule FROM scan_rules WHERE scan_id = ?", [scanId])).map((r) => String(r.rule));
   const rules = [...UNSECURABLE_RULES];
-  await run("INSERT INTO scan_totals (scan_id, open_findings, unsecurable_rules, unsecurable) VALUES (?, ?, ?, ?)", [scanId, JSON.stringify(bySeverity), JSON.stringify(rules), await unsecurableDevices(d, run, scanId, rules)]);
+  await run("INSERT INTO scan_totals (scan_id, open_findings, unsecurable_rules, unsecurable) VALUES (?, ?, ?, ?)", [scanId, JSON.stringify(await openBySeverity(d, run, scan, counted)), JSON.stringify(rules), await unsecurableDevices(d, run, scanId, rules)]);
+}
+
+/**
+ * countScanRules's counts by reads only, for a scan whose rows are all written (fixed and carried-forward ones
+ * included) but which has not finished: on SQLite, outside a transaction, so the counting holds no write lock and the
+ * finish only writes the few rows (writeScanCounts). The devices are counted as they are now, as the finish would.
+ */
+export async function readScanCounts(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "id" | "rules" | "openBySeverity">): Promise<ScanCounts> {
+  const scanId = scan.id;
+  const open = ruleCounts(d, new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'"));
+  const rules = await run(open.sql, open.params);
+  const cells: Record<string, unknown>[] = [];
+  for (const cell of CELLS) {
+    const c = cellCounts(d, scanId, cell);
+    cells.push(...(await run(c.sql, c.params)));
+  }
+  const unsecurableRules = [...UNSECURABLE_RULES];
+  return {
+    rules,
+    cells,
+    openFindings: await openBySeverity(d, run, scan, rules.map((r) => String(r.rule))),
+    unsecurableRules,
+    unsecurable: await unsecurableDevices(d, run, scanId, unsecurableRules),
+  };
+}
+
+/** Writes counts read ahead (readScanCounts), as countScanRules writes them, in the finish's transaction. */
+export async function writeScanCounts(run: RunSql, scanId: number, c: ScanCounts): Promise<void> {
+  await insertRows(run, "scan_rules (scan_id, rule, severity, findings, devices, new, suppressed)", c.rules.map((r) => [scanId, r.rule, r.sev, r.findings, r.devices, r.new, r.suppressed]));
+  await run("DELETE FROM scan_rule_counts WHERE scan_id < ?", [scanId]);
+  await insertRows(run, "scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, new, suppressed)", c.cells.map((r) => [scanId, r.rule, r.m, r.st, r.sev, r.findings, r.devices, r.new, r.suppressed]));
+  await run("INSERT INTO scan_totals (scan_id, open_findings, unsecurable_rules, unsecurable) VALUES (?, ?, ?, ?)", [scanId, JSON.stringify(c.openFindings), JSON.stringify(c.unsecurableRules), c.unsecurable]);
+}
+
+/** Multi-row inserts of up to 100 rows each (a statement per row would be prepared per row). */
+async function insertRows(run: RunSql, into: string, rows: readonly unknown[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    const part = rows.slice(i, i + 100);
+    await run(`INSERT INTO ${into} VALUES ${part.map((r) => `(${r.map(() => "?").join(", ")})`).join(", ")}`, part.flat());
+  }
 }
 
 /** Devices the store holds that have an open finding (their own, or a group finding listing them) of these rules. */

@@ -2,7 +2,7 @@ import { LongwatchError } from "../../core/errors.ts";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
+import type { FindingRepository, NewSuppression, OpenFindings, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
 import { countScanRules } from "../list-sql.ts";
 import { PRUNE_RULE_SETTINGS, RULE_SETTINGS, ruleSettingRows, type RuleSettingsRow, storedRuleSettings } from "../rule-settings.ts";
 import { pgListDialect, pgRun } from "./lists.ts";
@@ -54,7 +54,7 @@ export class PgFindings implements FindingRepository {
     private readonly schema: string,
   ) {}
 
-  async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
+  async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}, known?: OpenFindings): Promise<ScanRun> {
     if (!this.db.inTransaction) throw new LongwatchError("internal", "a scan runs inside store.transaction()");
     // Scans of one store wait for each other, also across processes: each compares with the one before it.
     await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "scan")]);
@@ -63,18 +63,27 @@ export class PgFindings implements FindingRepository {
     await this.db.query("DELETE FROM scan_rule_settings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)");
     await this.db.query("DELETE FROM scans WHERE finished_at IS NULL");
     const prev = await this.latestScan();
-    const open = new Map<string, readonly [number, number]>();
-    if (prev) {
-      for (const r of await this.db.query<{ fingerprint: string; id: number; first_scan: number }>("SELECT fingerprint, id, first_scan FROM findings WHERE scan_id = $1 AND status <> 'fixed'", [prev.id])) {
-        open.set(r.fingerprint, [r.id, r.first_scan]);
-      }
-    }
+    const open = known && known.scanId === prev?.id ? known.open : await this.openOf(prev?.id);
     const [r] = await this.db.query<{ id: number }>("INSERT INTO scans (started_at, rules) VALUES ($1, $2) RETURNING id", [startedAt, JSON.stringify(rules)]);
     const kept = ruleSettingRows(rules, settings);
     if (kept.length) {
       await this.db.query("INSERT INTO scan_rule_settings (scan_id, rule, severity, params) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])", [r!.id, kept.map(([rule]) => rule), kept.map(([, s]) => s.severity), kept.map(([, s]) => s.params)]);
     }
     return { id: r!.id, startedAt, rules: [...rules], previousId: prev?.id, open, openBySeverity: {} };
+  }
+
+  async openFindings(): Promise<OpenFindings> {
+    const prev = await this.latestScan();
+    return { scanId: prev?.id, open: await this.openOf(prev?.id) };
+  }
+
+  private async openOf(scanId: number | undefined): Promise<Map<string, readonly [number, number]>> {
+    const open = new Map<string, readonly [number, number]>();
+    if (scanId === undefined) return open;
+    for (const r of await this.db.query<{ fingerprint: string; id: number; first_scan: number }>("SELECT fingerprint, id, first_scan FROM findings WHERE scan_id = $1 AND status <> 'fixed'", [scanId])) {
+      open.set(r.fingerprint, [r.id, r.first_scan]);
+    }
+    return open;
   }
 
   async record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]> {
@@ -150,6 +159,14 @@ export class PgFindings implements FindingRepository {
       return fixed;
     });
   }
+
+  /** Nothing ahead: on PostgreSQL other writers do not wait for a scan's finish (it writes rows no one else writes). */
+  async finishAhead(): Promise<boolean> {
+    if (!this.db.inTransaction) throw new LongwatchError("internal", "a scan's finish runs inside store.transaction()");
+    return false;
+  }
+
+  async countAhead(): Promise<void> {}
 
   async latestScan(): Promise<ScanInfo | undefined> {
     const [r] = await this.db.query<{ id: number; started_at: string; finished_at: string; rules: string; counts: string | null }>("SELECT * FROM scans WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1");

@@ -2,9 +2,10 @@ import type Database from "better-sqlite3";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
 import type { Severity } from "../../core/severity.ts";
 import type { StandardRef } from "../../core/standards.ts";
-import type { FindingRepository, NewSuppression, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
+import type { FinishAhead, FindingRepository, NewSuppression, OpenFindings, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
 import { requireTransaction } from "./connection.ts";
-import { countScanRules } from "../list-sql.ts";
+import { LongwatchError } from "../../core/errors.ts";
+import { countScanRules, readScanCounts, writeScanCounts } from "../list-sql.ts";
 import { PRUNE_RULE_SETTINGS, RULE_SETTINGS, ruleSettingRows, type RuleSettingsRow, storedRuleSettings } from "../rule-settings.ts";
 import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
@@ -55,7 +56,7 @@ export class SqliteFindings implements FindingRepository {
       VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
   }
 
-  async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}): Promise<ScanRun> {
+  async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}, known?: OpenFindings): Promise<ScanRun> {
     requireTransaction(this.db, "a scan");
     // Rows of a scan that never finished: a chunked scan that crashed (audit/scan-chunked.ts; the caller holds the scan
     // lease, so none is running), or a store written by an older version that scanned outside a transaction.
@@ -63,16 +64,25 @@ export class SqliteFindings implements FindingRepository {
     this.db.prepare("DELETE FROM scan_rule_settings WHERE scan_id IN (SELECT id FROM scans WHERE finished_at IS NULL)").run();
     this.db.prepare("DELETE FROM scans WHERE finished_at IS NULL").run();
     const prev = await this.latestScan();
-    const open = new Map<string, readonly [number, number]>();
-    if (prev) {
-      const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed'").raw().iterate(this.firstRow(prev.id), prev.id) as Iterable<[string, number, number]>;
-      for (const [fp, id, first] of rows) open.set(fp, [id, first]);
-    }
+    const open = known && known.scanId === prev?.id ? known.open : this.openOf(prev?.id);
     const firstRow = ((this.db.prepare("SELECT MAX(id) AS m FROM findings").get() as { m: number | null }).m ?? 0) + 1;
     const id = Number(this.db.prepare("INSERT INTO scans (started_at, rules, first_row) VALUES (?, ?, ?)").run(startedAt, JSON.stringify(rules), firstRow).lastInsertRowid);
     const keep = this.db.prepare("INSERT INTO scan_rule_settings (scan_id, rule, severity, params) VALUES (?, ?, ?, ?)");
     for (const [rule, s] of ruleSettingRows(rules, settings)) keep.run(id, rule, s.severity, s.params);
     return { id, startedAt, rules: [...rules], previousId: prev?.id, open, openBySeverity: {} };
+  }
+
+  async openFindings(): Promise<OpenFindings> {
+    const prev = await this.latestScan();
+    return { scanId: prev?.id, open: this.openOf(prev?.id) };
+  }
+
+  private openOf(scanId: number | undefined): Map<string, readonly [number, number]> {
+    const open = new Map<string, readonly [number, number]>();
+    if (scanId === undefined) return open;
+    const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed'").raw().iterate(this.firstRow(scanId), scanId) as Iterable<[string, number, number]>;
+    for (const [fp, id, first] of rows) open.set(fp, [id, first]);
+    return open;
   }
 
   async record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]> {
@@ -103,35 +113,112 @@ export class SqliteFindings implements FindingRepository {
   }
 
   async finishScan(scan: ScanRun, finishedAt: string, counts: ScanInfo["counts"]): Promise<Finding[]> {
-    const { id: scanId, rules } = scan;
-    const prevId = scan.previousId;
-    let fixed: Finding[] = [];
+    const { id: scanId } = scan;
+    let ahead: FinishAhead | undefined;
     this.db.transaction(() => {
-      if (prevId !== undefined) {
-        // Open findings of the rules that ran and were not seen again are fixed.
-        const leftover = [...scan.open.values()].map(([id]) => id);
-        const rows = leftover.length ? (this.db.prepare("SELECT * FROM findings WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(leftover)) as FindingRow[]) : [];
-        const ran = new Set(rules);
-        fixed = rows.filter((r) => ran.has(r.rule)).map((r) => ({ ...findingOf(r), status: "fixed" as const }));
-        for (const f of fixed) {
-          this.insert.run(scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards), f.devices ? JSON.stringify(f.devices) : null, null, "fixed", scanId);
-        }
-        // Findings of rules that did not run this time are carried forward unchanged.
-        this.db
-          .prepare(
-            `INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
-             SELECT ?, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression,
-                    CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
-             FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?))`,
-          )
-          .run(scanId, this.firstRow(prevId), prevId, JSON.stringify(rules));
-        this.db.prepare("DELETE FROM findings WHERE id < ?").run(this.firstRow(prevId));
-      }
+      // What finishAhead has not done yet (all of it, for a scan in one transaction).
+      this.ahead(scan, Infinity);
+      ahead = scan.ahead!;
       this.db.prepare("UPDATE scans SET finished_at = ?, counts = ? WHERE id = ?").run(finishedAt, JSON.stringify(counts), scanId);
       this.db.prepare(PRUNE_RULE_SETTINGS).run(scanId);
     })();
-    await countScanRules(sqliteListDialect, sqliteRun(this.db), scan);
-    return fixed.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    const run = sqliteRun(this.db);
+    if (ahead!.counts) await writeScanCounts(run, scanId, ahead!.counts);
+    else await countScanRules(sqliteListDialect, run, scan);
+    return [...ahead!.fixed].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  }
+
+  async finishAhead(scan: ScanRun, rows: number): Promise<boolean> {
+    requireTransaction(this.db, "a scan's finish");
+    return this.db.transaction(() => this.ahead(scan, rows))();
+  }
+
+  /** Steps of the finish until about `rows` rows are done (or all is); returns whether more is left. */
+  private ahead(scan: ScanRun, rows: number): boolean {
+    for (let left = rows; left > 0 && this.step(scan, left, (n) => (left -= n)); );
+    return scan.ahead!.step !== "done";
+  }
+
+  async countAhead(scan: ScanRun): Promise<void> {
+    const ahead = scan.ahead;
+    if (ahead?.step !== "done") throw new LongwatchError("internal", "countAhead runs once finishAhead is done");
+    ahead.counts = await readScanCounts(sqliteListDialect, sqliteRun(this.db), scan);
+  }
+
+  /**
+   * One step of the finish, of at most about `rows` rows: the open findings of the rules that ran that this scan did
+   * not see again are fixed; those of rules that did not run are carried forward unchanged (both written under this
+   * scan); then the rows of scans older than the previous one go. Tells `done` how many rows (or row ids) it went
+   * through; returns whether more is left.
+   */
+  private step(scan: ScanRun, rows: number, done: (n: number) => void): boolean {
+    const prevId = scan.previousId;
+    const a = (scan.ahead ??= { fixed: [], step: prevId === undefined ? "done" : "fixed", at: 0 });
+    if (a.step === "done" || prevId === undefined) return false;
+    if (a.step === "fixed") {
+      // In the previous scan's order (by row), whatever the steps.
+      const leftover = [...scan.open.values()].map(([id]) => id).sort((x, y) => x - y);
+      const part = leftover.slice(a.at, a.at + rows);
+      if (part.length) {
+        const found = this.db.prepare("SELECT * FROM findings WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id").all(JSON.stringify(part)) as FindingRow[];
+        const ran = new Set(scan.rules);
+        for (const r of found) {
+          if (!ran.has(r.rule)) continue;
+          const f: Finding = { ...findingOf(r), status: "fixed" };
+          a.fixed.push(f);
+          this.insert.run(scan.id, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards), f.devices ? JSON.stringify(f.devices) : null, null, "fixed", scan.id);
+        }
+      }
+      a.at += part.length;
+      done(part.length);
+      if (a.at >= leftover.length) {
+        a.step = this.carries(scan, prevId) ? "carry" : "prune";
+        a.at = a.step === "carry" ? this.firstRow(prevId) : this.lowestRow();
+      }
+    } else if (a.step === "carry") {
+      // The previous scan's rows lie between its first row and this scan's.
+      const end = this.firstRow(scan.id);
+      const to = Math.min(a.at + rows, end);
+      this.db
+        .prepare(
+          `INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
+           SELECT ?, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression,
+                  CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
+           FROM findings WHERE id >= ? AND id < ? AND scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?)) ORDER BY id`,
+        )
+        .run(scan.id, a.at, to, prevId, JSON.stringify(scan.rules));
+      done(to - a.at);
+      a.at = to;
+      if (a.at >= end) {
+        a.step = "prune";
+        a.at = this.lowestRow();
+      }
+    } else {
+      // Rows below the previous scan's first belong to older scans, which no reader sees.
+      const end = this.firstRow(prevId);
+      const to = Math.min(a.at + rows, end);
+      if (a.at < to) {
+        this.db.prepare("DELETE FROM findings WHERE id >= ? AND id < ?").run(a.at, to);
+        done(to - a.at);
+      }
+      a.at = Math.max(a.at, to);
+      if (a.at >= end) a.step = "done";
+    }
+    return a.step !== "done";
+  }
+
+  /**
+   * Whether the previous scan has open findings of rules this scan did not run (to carry forward): its counts list the
+   * rules of its open findings; a scan from before those were kept may have any.
+   */
+  private carries(scan: ScanRun, prevId: number): boolean {
+    if (this.db.prepare("SELECT 1 FROM scan_totals WHERE scan_id = ?").get(prevId) === undefined) return true;
+    const ran = new Set(scan.rules);
+    return (this.db.prepare("SELECT rule FROM scan_rules WHERE scan_id = ?").pluck().all(prevId) as string[]).some((r) => !ran.has(r));
+  }
+
+  private lowestRow(): number {
+    return (this.db.prepare("SELECT MIN(id) AS m FROM findings").get() as { m: number | null }).m ?? 0;
   }
 
   private firstRow(scanId: number): number {

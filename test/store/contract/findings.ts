@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Finding } from "../../../src/core/finding.ts";
-import type { ScanRun, StoreTx } from "../../../src/store/store.ts";
+import type { ScanRun, Store, StoreTx } from "../../../src/store/store.ts";
 import type { ContractContext } from "./context.ts";
 
 export const finding = (rule: string, subject: string, extra: Partial<Finding> = {}): Finding => ({
@@ -187,6 +187,58 @@ export function findingsContract(c: ContractContext): void {
       assert.deepEqual(fixed.map((f) => f.device_id), ["a"]);
       assert.equal((await store.findings.latestScan())!.id, next.id);
       assert.deepEqual((await current(store)).map((f) => [f.device_id, f.status]), [["b", "unchanged"], ["c", "new"]]);
+    });
+
+    it("a finish done ahead in short transactions, its counts read outside any, ends as a finish in one transaction", async () => {
+      // Three scans: the second runs r1 only (r1's b is fixed, r2's findings carried forward), the third both again
+      // (the first scan's rows removed). Once in one transaction each; once as audit/scan-chunked.ts writes them.
+      const s1 = [
+        finding("r1", "a", { model_id: "meter" }),
+        finding("r1", "b", { model_id: "gw" }),
+        finding("r2", "a", { severity: "low" }),
+        finding("r2", "s", { suppression: { reason: "accepted" } }),
+        { ...finding("grp", "m", { model_id: "meter", devices: ["a", "b", "c"] }), device_id: undefined as never },
+      ];
+      const s2 = [finding("r1", "a", { model_id: "meter" }), finding("r1", "c", { model_id: "meter" })];
+      const s3 = [finding("r1", "c", { model_id: "meter" }), finding("r2", "a", { severity: "low" }), finding("r2", "d", { severity: "critical" })];
+      const plan: [string[], Finding[]][] = [[["r1", "r2", "grp"], s1], [["r1"], s2], [["r1", "r2", "grp"], s3]];
+      const chunked = async (store: StoreTx, rules: string[], findings: Finding[]) => {
+        const known = await store.findings.openFindings();
+        const run = await store.transaction((tx) => tx.findings.beginScan("2026-11-25T00:00:00.000Z", rules, {}, known));
+        const statuses = [];
+        for (const f of findings) statuses.push(...(await store.transaction(async (tx) => tx.findings.record(run, [f]).then(async (s) => (await run.pending, s)))));
+        let steps = 0;
+        while (await store.transaction((tx) => tx.findings.finishAhead(run, 1))) steps++;
+        await store.findings.countAhead(run);
+        const fixed = await store.transaction((tx) => tx.findings.finishScan(run, "2026-11-25T00:01:00.000Z", { high: findings.length }));
+        return { run, statuses, fixed, steps };
+      };
+      const seen = async (store: Store) => {
+        const scanIds = new Set<number>();
+        for await (const page of store.tables.read("findings", ["scan_id"])) for (const r of page) scanIds.add(Number(r.scan_id));
+        const latest = (await store.findings.latestScan())!;
+        return {
+          latest: { rules: latest.rules, counts: latest.counts },
+          scans: scanIds.size,
+          current: (await current(store)).map((f) => ({ ...f })),
+          overview: await store.lists.overview(),
+          groups: await Promise.all([{}, { status: "new" as const }, { status: "fixed" as const }, { model_id: "meter" }, { model_id: "meter", status: "unchanged" as const }].map((q) => store.lists.findingGroups(q))),
+          findings: (await store.lists.findings({ page_size: 100 })).items,
+        };
+      };
+      const one = await c.fresh();
+      const ahead = await c.fresh();
+      let steps = 0;
+      for (const [rules, findings] of plan) {
+        const a = await scan(one, rules, findings, 1);
+        const b = await chunked(ahead, rules, findings);
+        steps += b.steps;
+        assert.deepEqual(b.statuses, a.statuses);
+        assert.deepEqual(b.fixed, a.fixed);
+        assert.deepEqual(await seen(ahead), await seen(one));
+      }
+      if (c.target.name === "sqlite") assert.ok(steps > 3, `the finishes went in steps of a row (${steps})`);
+      assert.equal((await seen(one)).scans, 2, "the first scan's rows are gone");
     });
 
     it("a scan only runs inside a transaction", async () => {
