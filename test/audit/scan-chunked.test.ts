@@ -20,6 +20,8 @@ import { keyedDigester, loadSecretKey } from "../../src/inventory/secrets.ts";
 import { ScanJobs } from "../../src/serve/jobs/scans.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
+import { readScanCounts } from "../../src/store/list-sql.ts";
+import { sqliteListDialect, sqliteRun } from "../../src/store/sqlite/lists.ts";
 import { alert } from "../store/contract/alerts.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
@@ -29,10 +31,10 @@ const TSX = import.meta.resolve("tsx");
 const CHILD = join(import.meta.dirname, "../helpers/scan-child.ts");
 
 /** A fleet with several findings per device (services, SIM, passwords), so a scan writes many batches. */
-function writeFleet(dir: string): { inventory: string; credentials: string } {
+function writeFleet(dir: string, n = DEVICES): { inventory: string; credentials: string } {
   const devices = ["device_id,model_id,firmware_version,iccid,sim_imei_lock,sim_public_ip,open_services"];
   const creds = ["device_id,model_id,service,username,password"];
-  for (let i = 0; i < DEVICES; i++) {
+  for (let i = 0; i < n; i++) {
     devices.push(`d-${i},${i % 2 ? "meter" : "gw"},1.${i % 3},,${i % 4 === 0},${i % 3 === 0},${i % 2 === 0 ? "telnet:23" : "adb:5555;ssh:22"}`);
     if (i % 3 === 0) creds.push(`d-${i},,ssh,root,${i % 6 === 0 ? "admin" : `shared-${i % 60}`}`);
   }
@@ -137,5 +139,54 @@ describe("a scan job on SQLite writes in short transactions", () => {
     assert.equal(raw.prepare("SELECT COUNT(*) FROM scans WHERE finished_at IS NULL").pluck().get(), 0);
     assert.equal((await store.findings.latestScan())!.id, outcome.audit.scanId);
     assert.deepEqual((await currentFindings(store)).map((f) => f.fingerprint).sort(), beforeFindings);
+  });
+});
+
+describe("the finish of a large scan on SQLite holds the write lock briefly", () => {
+  const LARGE = 50_000;
+  const t = tmpDir();
+  const file = join(t.dir, "longwatch.db");
+  const url = `sqlite:${file}`;
+  let store: Store;
+  let raw: Database.Database;
+
+  before(async () => {
+    store = await openStore(url);
+    await runScan({ store, rules: allRules, now: NOW, keyedDigest: keyedDigester(loadSecretKey(t.dir)), onIssue: () => undefined, ...writeFleet(t.dir, LARGE) });
+    raw = new Database(file, { readonly: true });
+  });
+  after(async () => {
+    raw?.close();
+    await store?.close();
+  });
+
+  it("an alert write during a 50,000-device scan waits far less than the finish's counting takes", async () => {
+    const before = (await store.findings.latestScan())!;
+    // The service's kind of scan in another process, as a scan job's worker thread runs it beside the service.
+    const child = spawn(process.execPath, ["--import", TSX, CHILD, url, t.dir], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, "exit");
+    const waits: number[] = [];
+    for (let i = 0; child.exitCode === null; i++) {
+      const t0 = performance.now();
+      await store.transaction((tx) => tx.alerts.upsert([alert(`big-${i}`)], new Date(NOW).toISOString()));
+      if (child.exitCode === null) waits.push(performance.now() - t0);
+      await sleep(5);
+    }
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0, stderr);
+    const latest = (await store.findings.latestScan())!;
+    assert.ok(latest.id > before.id, "the scan finished");
+    // What the finish used to do while holding the write lock: count the scan's findings for the lists
+    // (scan_rules, scan_rule_counts, scan_totals). Timed here as a read on the finished scan's rows, with no
+    // writer about, on the same machine at the same time as the waits.
+    const c0 = performance.now();
+    const counts = await readScanCounts(sqliteListDialect, sqliteRun(raw), { id: latest.id, rules: latest.rules, openBySeverity: {} });
+    const countMs = performance.now() - c0;
+    assert.ok(counts.rules.length > 0 && counts.cells.length > 0);
+    const worst = Math.max(...waits);
+    assert.ok(waits.length >= 20, `alert writes during the scan: ${waits.length}`);
+    assert.ok(worst < countMs / 2, `the slowest of ${waits.length} alert writes during the scan waited ${worst.toFixed(0)} ms; counting the scan's findings takes ${countMs.toFixed(0)} ms`);
   });
 });

@@ -216,9 +216,14 @@ export class SqliteStore implements Store {
   }
 }
 
-/** The first wait for another connection's write lock, doubling up to MAX_WAIT_MS. */
+/**
+ * The first wait for another connection's write lock, doubling up to MAX_WAIT_MS: a waiter tries at least every 20 ms
+ * (a try that fails costs microseconds), so it takes the lock within 20 ms of its release — not up to 250 ms later,
+ * as when the wait doubled to that, by which time a scan's next short transaction (scan-chunked.ts, which leaves
+ * gaps longer than this between them) had often taken it again.
+ */
 const FIRST_WAIT_MS = 5;
-const MAX_WAIT_MS = 250;
+const MAX_WAIT_MS = 20;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** SQLITE_BUSY before the call changed anything: safe to try again. */
