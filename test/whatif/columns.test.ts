@@ -27,11 +27,14 @@ async function answers(store: Store): Promise<unknown> {
   return { reports, ranking: await rankAll(store, { kinds: RANKABLE_KINDS }) };
 }
 
-/** Undoes fleet migration 4, as a store written by the version before it looks. */
+/** Undoes fleet migration 4 (and PostgreSQL's indexes of whatif 2, which build on it), as a store written by the version before it looks. */
 const REVERT = [
   "DROP TABLE device_cells",
   "DROP INDEX devices_issuer",
-  "DROP INDEX credentials_secret",
+  "DROP INDEX IF EXISTS devices_issuer_name",
+  "DROP INDEX IF EXISTS credentials_secret_id",
+  "DROP INDEX IF EXISTS credentials_secret",
+  "DELETE FROM schema_migrations WHERE area = 'whatif' AND version = 2",
   ...["mqtt", "apn", "mccmnc", "issuer", "issuer_fingerprint"].map((c) => `ALTER TABLE devices DROP COLUMN ${c}`),
   "DELETE FROM schema_migrations WHERE area = 'fleet' AND version = 4",
 ];

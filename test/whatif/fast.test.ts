@@ -111,3 +111,48 @@ describe("whatif fast path (PostgreSQL)", async () => {
     assert.ok((await sameAnswers(store!)) >= 40);
   });
 });
+
+/**
+ * The credential ranking on the two ways PostgreSQL counts it — no credential naming a device that is not in the fleet
+ * (nobody asked per device) and some that do — and with one device holding a secret twice (a device row that also
+ * names its model: two rows of one device in one secret, counted once): the graph's every time, on both engines.
+ */
+async function sameCredentialRanking(store: Store): Promise<void> {
+  const same = async (what: string) => {
+    for (const opts of [{}, { minDevices: 2 }]) assert.deepEqual(await rankAll(store, { kinds: ["credential"], ...opts }), await rankOnGraph(store, { kinds: ["credential"], ...opts }), `${what} ${JSON.stringify(opts)}`);
+    // Cut in the database (its LIMIT): the whole ranking's first nodes, and every node counted.
+    const whole = await rankOnGraph(store, { kinds: ["credential"] });
+    for (const k of [1, 2]) {
+      const cut = await rankAll(store, { kinds: ["credential"], perKind: k });
+      assert.deepEqual(cut, { ...whole, nodes: whole.nodes.slice(0, k) }, `${what} perKind ${k}`);
+    }
+  };
+  await seedFleet(store);
+  await same("every holder in the fleet");
+  await store.fleet.upsertCredentials([{ device_id: "trk-0", model_id: "tracker", service: "ssh", username: "admin", secret: { kind: "keyed", digest: "lwk1$shared" } }]);
+  const twice = await rankAll(store, { kinds: ["credential"] });
+  assert.equal(twice.nodes.find((n) => n.target === "credential:trk-0/ssh/admin")?.devices, 3, "trk-0, trk-1 and gw-0, trk-0 once");
+  await same("a device holding a secret twice");
+  await store.fleet.upsertCredentials(MORE_CREDENTIALS);
+  await same("holders not in the fleet");
+}
+
+describe("whatif credential ranking (SQLite)", () => {
+  it("equals the graph's with and without holders outside the fleet", async () => {
+    const store = openSqliteStore(":memory:");
+    await sameCredentialRanking(store);
+    await store.close();
+  });
+});
+
+describe("whatif credential ranking (PostgreSQL)", async () => {
+  const skip = await postgresAvailable();
+  const db = skip ? undefined : await throwawayDatabase();
+  it("equals the graph's with and without holders outside the fleet", { skip }, async () => {
+    const url = new URL(db!);
+    url.searchParams.set("schema", "whatif_rank_credentials_test");
+    const store = await openStore(url.toString());
+    await sameCredentialRanking(store);
+    await store.close();
+  });
+});

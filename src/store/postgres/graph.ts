@@ -113,13 +113,24 @@ export class PgGraph implements GraphRepository {
 
   async rankCredentials(minDevices: number, limit?: number): Promise<{ counted: number; nodes: RankedCredentialRow[] }> {
     // Secrets held by devices only, grouped by secret in the database and named by their first row; model-wide
-    // secrets are few and counted apart.
+    // secrets are few and counted apart. Two GROUP BYs — per (secret, device), then per secret — instead of
+    // COUNT(DISTINCT) over a join with the devices: both levels follow the order of credentials_secret_id (whatif
+    // migration 2), so on a vacuumed table they stream from an index-only scan with no sort and no join, and otherwise
+    // each is a hash aggregate (COUNT(DISTINCT) forced a sort of every row in the database's collation). A secret held
+    // by one device is named by that device without looking its first row up. Whether a device is in the fleet is
+    // asked per (secret, device) only when some credential names a device that is not (one merge of two indexes says).
+    const [{ absent }] = (await this.db.query<{ absent: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM credentials c WHERE c.device_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.device_id = c.device_id)) AS absent",
+    )) as [{ absent: boolean }];
+    const present = absent ? " FILTER (WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = p.device_id))" : "";
     const top = await this.db.query<RankedCredentialRow & { total: number }>(
-      `SELECT f.device_id || '/' || g.service || '/' || g.username AS name, g.service, g.username, g.devices::int AS devices, COUNT(*) OVER () AS total
-       FROM (SELECT MIN(c.id) AS first, c.service, c.username, COUNT(DISTINCT d.device_id) AS devices, bool_or(c.device_id IS NULL) AS wide
-             FROM credentials c LEFT JOIN devices d ON d.device_id = c.device_id GROUP BY c.service, c.username, c.secret_kind, c.secret) g
-       JOIN credentials f ON f.id = g.first
-       WHERE NOT g.wide AND g.devices >= $1 ORDER BY g.devices DESC, (f.device_id || '/' || g.service || '/' || g.username) COLLATE "C" LIMIT $2`,
+      `SELECT x.name, x.service, x.username, x.devices::int AS devices, COUNT(*) OVER () AS total FROM (
+         SELECT CASE WHEN g.holders = 1 THEN g.device_id ELSE (SELECT f.device_id FROM credentials f WHERE f.id = g.first) END || '/' || g.service || '/' || g.username AS name, g.service, g.username, g.devices
+         FROM (SELECT MIN(p.first) AS first, p.service, p.username, COUNT(*) AS holders, MIN(p.device_id) AS device_id, COUNT(p.device_id)${present} AS devices, bool_or(p.device_id IS NULL) AS wide
+               FROM (SELECT MIN(c.id) AS first, c.service, c.username, c.secret_kind, c.secret, c.device_id FROM credentials c GROUP BY c.service, c.username, c.secret_kind, c.secret, c.device_id) p
+               GROUP BY p.service, p.username, p.secret_kind, p.secret) g
+         WHERE NOT g.wide AND g.devices >= $1) x
+       ORDER BY x.devices DESC, x.name COLLATE "C" LIMIT $2`,
       [minDevices, limit ?? null],
     );
     const counted = top[0]?.total ?? 0;

@@ -17,4 +17,18 @@ export const whatifMigrations: Migration[] = [
       );
     `,
   },
+  {
+    area: "whatif",
+    version: 2,
+    // What `whatif --all` and a CA's compromise read, as indexes (graph.ts says how each is used): the credentials in
+    // secret order with their device and id, so both GROUP BYs of the credential ranking stream from an index-only
+    // scan (it replaces credentials_secret, the same columns without the id, which every equality lookup of a secret
+    // used and this one serves as well); and the devices by their certificate's issuer name, so a CA named by subject
+    // counts its certificates from the index instead of a pass over every device.
+    up: `
+      CREATE INDEX credentials_secret_id ON credentials (service, username, secret_kind, secret, device_id) INCLUDE (id);
+      DROP INDEX credentials_secret;
+      CREATE INDEX devices_issuer_name ON devices (issuer, cert_fingerprint COLLATE "C") WHERE issuer IS NOT NULL;
+    `,
+  },
 ];

@@ -17,4 +17,12 @@ export const whatifMigrations: Migration[] = [
       );
     `,
   },
+  {
+    area: "whatif",
+    version: 2,
+    // PostgreSQL's whatif 2 adds indexes its planner needs for the credential ranking and a CA named by subject;
+    // SQLite answers both well with what it has (every index of credentials holds the rowid, its id). Kept as a
+    // version of its own so both engines have the same schema versions (store copy compares them).
+    up: "SELECT 1",
+  },
 ];
