@@ -92,9 +92,13 @@ export class FleetMerge {
       result.taken++;
     }
     this.held += result.taken;
-    this.next[p] = Math.max(this.next[p]!, h.to);
     // The latest word of the partition: a partition that went quiet (+Infinity) and then got records again says so.
-    this.marks[p] = h.watermark;
+    // A message that speaks for no record and no fact beyond what was heard (a restored owner's, the old owner's last
+    // words at a hand-over) cannot take the watermark back: nothing was processed that makes it lower, and the
+    // partition's own +Infinity, sent again with the same id, would be dropped by JetStream as a duplicate.
+    const nothingNew = h.records <= this.records[p]! && h.to <= this.next[p]!;
+    this.marks[p] = nothingNew ? Math.max(this.marks[p]!, h.watermark) : h.watermark;
+    this.next[p] = Math.max(this.next[p]!, h.to);
     this.records[p] = Math.max(this.records[p]!, h.records);
     return result;
   }
