@@ -73,6 +73,12 @@ export class DeviceIndex {
     this.alias(b, 0, b.length, device);
   }
 
+  /** The bytes of the device's name (a view, valid until the next device or identifier is added). */
+  nameBytes(device: number): Uint8Array {
+    const s = this.nameStart[device]!;
+    return this.arena.subarray(s, s + this.nameLen[device]!);
+  }
+
   name(device: number): string {
     const s = this.nameStart[device]!;
     return decoder.decode(this.arena.subarray(s, s + this.nameLen[device]!));

@@ -15,6 +15,7 @@ import { EMPTY_REFERENCE, Fleet, type ReferenceData } from "./fleet.ts";
 import { LocalNets } from "./local-net.ts";
 import { EV, F, IDENTIFIER_ORDER, KIND, KIND_WORDS } from "./read/fields.ts";
 import type { Rec } from "./read/rec.ts";
+import { hashBytes } from "./read/bytes.ts";
 import { normalizeMac } from "../core/coerce.ts";
 import { fmtDuration } from "./detectors/text.ts";
 
@@ -55,7 +56,7 @@ export interface EngineOptions {
    * for the fleet stage; the other detectors run whole. `fleet`: every detector must be split and runs its fleet
    * part, fed by `ingestFacts` instead of `ingest`.
    */
-  split?: { role: "partition"; emit(rec: Rec, device: string, firstSeen: number, facts: Int32Array): void } | { role: "fleet" };
+  split?: { role: "partition"; emit(rec: Rec, device: Uint8Array, firstSeen: number, facts: Int32Array): void } | { role: "fleet" };
 }
 
 export interface EngineStats {
@@ -207,14 +208,15 @@ export class Engine {
 
   /**
    * The fleet stage's `ingest`: a record a partition's device parts gave facts for (`facts[i]` for `splitIds[i]`,
-   * -1 for none), with its device as the partition named it and that device's first-seen time (ms) there — the
+   * -1 for none), with its device as the partition named it (UTF-8 bytes) and that device's first-seen time (ms) there — the
    * partition saw all of the device's records, this stage only these. Time moves and ticks as for `ingest`; a
    * record behind event time is counted late and still given to the parts that answered a fact for it (only
    * detectors that can judge late records answer for late ones).
    */
-  ingestFacts(rec: Rec, device: string, firstSeen: number, facts: ArrayLike<number>): void {
-    let d = this.index.lookupString(device);
-    if (d < 0) d = this.newDevice(this.index.createString(device));
+  ingestFacts(rec: Rec, device: Uint8Array, firstSeen: number, facts: ArrayLike<number>): void {
+    const h = hashBytes(device, 0, device.length);
+    let d = this.index.lookup(device, 0, device.length, h);
+    if (d < 0) d = this.newDevice(this.index.create(device, 0, device.length, h));
     rec.device = d;
     if (rec.kind === KIND.flow) this.setEnds(rec, this.outbound(rec, rec.hasIdentifier()));
     this.fleet.first.a[d] = Math.max(1, Math.floor(firstSeen / 1000));
@@ -238,7 +240,7 @@ export class Engine {
       facts[i] = (p.kinds & (1 << rec.kind)) !== 0 && (!late || p.late) ? p.run.record(rec) : -1;
       if (facts[i]! >= 0) any = true;
     }
-    if (any && this.opts.split?.role === "partition") this.opts.split.emit(rec, this.index.name(rec.device), this.fleet.firstSeen(rec.device), facts);
+    if (any && this.opts.split?.role === "partition") this.opts.split.emit(rec, this.index.nameBytes(rec.device), this.fleet.firstSeen(rec.device), facts);
   }
 
   /**

@@ -43,8 +43,9 @@ export class FactWriter {
   private starts: number[] = [];
   count = 0;
 
-  add(rec: Rec, key: number, device: string, firstSeen: number, facts: ArrayLike<number>): void {
-    const name = encoder.encode(device);
+  /** One fact: its record, order key, device name (UTF-8 bytes, copied here), the device's first-seen time and facts. */
+  add(rec: Rec, key: number, device: Uint8Array | string, firstSeen: number, facts: ArrayLike<number>): void {
+    const name = typeof device === "string" ? encoder.encode(device) : device;
     if (name.length > 0xffff) throw new LongwatchError("invalid_input", `device name of ${name.length} bytes: too long for a fleet fact`);
     const size = 4 + 16 + 2 + name.length + 4 * facts.length + encodedSize(rec);
     this.room(size);
@@ -163,13 +164,13 @@ export function readFacts(body: Uint8Array): { header: FactsHeader; facts: FactA
   return { header, facts };
 }
 
-/** Fills `rec` from a fact and answers its device, first-seen time and facts (into `out`, by `order`: the
- * reader's detector → index in the message, -1 when the message has no fact for it). */
-export function decodeFact(f: FactAt, detectors: number, order: readonly number[], rec: Rec, out: Int32Array): { device: string; firstSeen: number } {
+/** Fills `rec` from a fact and answers its device (its UTF-8 bytes, a view of the body), first-seen time and facts
+ * (into `out`, by `order`: the reader's detector → index in the message, -1 when the message has no fact for it). */
+export function decodeFact(f: FactAt, detectors: number, order: readonly number[], rec: Rec, out: Int32Array): { device: Uint8Array; firstSeen: number } {
   const v = f.view;
   const firstSeen = v.getFloat64(f.at + 12, true);
   const nameLen = v.getUint16(f.at + 20, true);
-  const device = decoder.decode(f.body.subarray(f.at + 22, f.at + 22 + nameLen));
+  const device = f.body.subarray(f.at + 22, f.at + 22 + nameLen);
   const factsAt = f.at + 22 + nameLen;
   for (let i = 0; i < order.length; i++) out[i] = order[i]! < 0 ? -1 : v.getInt32(factsAt + 4 * order[i]!, true);
   decodeRec(rec, f.body, v, factsAt + 4 * detectors);

@@ -88,7 +88,8 @@ export class FleetMerge {
         result.repeated++;
         continue;
       }
-      queue.push({ ...facts[i]!, detectors: h.detectors.length, order });
+      const f = facts[i]!;
+      queue.push({ key: f.key, body: f.body, view: f.view, at: f.at, detectors: h.detectors.length, order });
       result.taken++;
     }
     this.held += result.taken;
@@ -107,7 +108,7 @@ export class FleetMerge {
    * Gives every fact that can be taken now to `ingest`, in order (see above): `rec` filled, its device as the
    * partition named it, that device's first-seen time, and its facts in the stage's detector order.
    */
-  release(rec: Rec, ingest: (rec: Rec, device: string, firstSeen: number, facts: Int32Array) => void): void {
+  release(rec: Rec, ingest: (rec: Rec, device: Uint8Array, firstSeen: number, facts: Int32Array) => void): void {
     const mark = this.watermark;
     for (;;) {
       const p = this.smallest(this.held > this.maxHeld ? Infinity : mark);
