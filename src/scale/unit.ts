@@ -50,7 +50,15 @@ export interface UnitOptions {
   clock: () => number;
   holdMs: number;
   idleMs: number;
+  /**
+   * The shortest time between checkpoints. A checkpoint rewrites the unit's whole state, so the next one waits at
+   * least CHECKPOINT_SHARE times as long as the last one took (a large state is written less often, and checkpoints
+   * take at most about a tenth of the unit's time), up to MAX_CHECKPOINT_MS; a unit that has processed everything
+   * it holds (a partition gone quiet, the fleet stage once every partition has) checkpoints at once.
+   */
   checkpointMs: number;
+  /** A partition sends its facts to the fleet stage this often, between checkpoints (default min(checkpointMs, 500 ms)). */
+  factsMs?: number;
   /**
    * When the unit's subjects have had no message for this long (wall clock), the records it holds for ordering are
    * processed (default 5 s): a finished backfill, or a feed that paused, is judged to its end instead of waiting for
@@ -70,6 +78,13 @@ interface Meta {
   /** A partition: facts sent to the fleet stage (the index of the next). The fleet stage: facts it took twice. */
   facts: number;
 }
+
+/** The next checkpoint waits this many times as long as the last one took (see `checkpointMs`). */
+export const CHECKPOINT_SHARE = 9;
+/** The longest wait between checkpoints while messages come in, however large the state. */
+export const MAX_CHECKPOINT_MS = 30_000;
+/** Messages taken in but not yet covered by a checkpoint beyond which one is written at once (the consumer's max_ack_pending is twice this). */
+const MAX_UNACKED = 10_000;
 
 export function unitName(part: number): string {
   return part === FLEET_UNIT ? "fleet" : `p${part}`;
@@ -92,6 +107,12 @@ export class Unit {
   private readonly warned = new Set<string>();
   private unacked: JsMsg[] = [];
   private lastCheckpoint = 0;
+  /** Wall ms the last checkpoint took (state, facts, transaction). */
+  private lastCheckpointCost = 0;
+  /** A partition: when it last sent facts, and the watermark and record count it said then. */
+  private lastFacts = 0;
+  private toldMark = NaN;
+  private toldRecords = NaN;
   private lastMessage = Date.now();
   private drained = false;
   private stopping = false;
@@ -195,7 +216,7 @@ export class Unit {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.seq + 1,
       ack_wait: 120_000 * 1e6,
-      max_ack_pending: 20_000,
+      max_ack_pending: 2 * MAX_UNACKED,
     });
     this.consumer = await jetstream(this.o.nc).consumers.get(layout.stream, name);
     this.delivered = 0;
@@ -272,7 +293,8 @@ export class Unit {
         if (this.resync || this.stopping) continue;
         if (got > 0) this.lastMessage = Date.now();
         else await this.idle();
-        if ((this.unacked.length > 0 || this.drained) && Date.now() - this.lastCheckpoint >= this.o.checkpointMs) await this.checkpoint();
+        if (this.checkpointDue()) await this.checkpoint();
+        else if (this.facts && Date.now() - this.lastFacts >= (this.o.factsMs ?? Math.min(this.o.checkpointMs, 500))) await this.sendFacts(false);
         wait = 100;
       } catch (e) {
         if (isLongwatchError(e, "conflict")) {
@@ -396,49 +418,71 @@ export class Unit {
     this.o.log(`${this.name}: quiet for ${Math.round((this.o.quietMs ?? 5000) / 1000)} s: processed the ${held} records held for ordering${this.facts ? ", telling the fleet stage" : ""}`);
   }
 
+  /**
+   * Whether to write a checkpoint now. At once when the unit has processed everything it could (a partition that went
+   * quiet; the fleet stage when every partition has said so and no fact waits): the end of a backfill is committed
+   * without waiting out an interval. Otherwise once messages wait and the interval has passed — `checkpointMs`, or
+   * CHECKPOINT_SHARE times what the last checkpoint took when that is longer (a large state is rewritten less often).
+   */
+  private checkpointDue(): boolean {
+    if (this.drained) return true;
+    if (this.unacked.length === 0) return false;
+    if (this.merge && this.merge.held === 0 && this.merge.watermark === Infinity) return true;
+    if (this.unacked.length >= MAX_UNACKED) return true;
+    const wait = Math.max(this.o.checkpointMs, Math.min(MAX_CHECKPOINT_MS, CHECKPOINT_SHARE * this.lastCheckpointCost));
+    return Date.now() - this.lastCheckpoint >= wait;
+  }
+
   /** Writes state and alerts in one transaction under the lease, then acknowledges what it covers. */
   private async checkpoint(): Promise<void> {
+    const started = Date.now();
     const cp = this.live.checkpoint();
     const { store, layout } = this.o;
     const at = new Date(this.o.clock()).toISOString();
     const seq = this.seq;
     const quiet = this.drained && this.live.stats.held === 0;
-    const told = this.facts ? await this.tellFleet(quiet) : 0;
+    // Every fact the state covers is in the stream before the state is committed.
+    if (this.facts) await this.sendFacts(quiet);
     const held = this.merge ? this.merge.held : this.live.stats.held;
     await store.transaction(async (tx) => {
       if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
-      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, facts: this.meta.facts + told, held, ...(this.merge ? { forced: this.merge.forced } : {}) }), chunks: cp.state() });
+      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, held, ...(this.merge ? { forced: this.merge.forced } : {}) }), chunks: cp.state() });
     });
     cp.commit();
-    if (this.facts) {
-      this.meta.facts += told;
-      this.facts.clear();
-      this.toldQuiet = quiet;
-    }
+    if (this.facts) this.toldQuiet = this.toldMark === Infinity;
     if (cp.alerts.length > 0) this.o.onCommitted?.(cp.alerts);
     this.drained = false;
     this.committedSeq = seq;
     this.lastCheckpoint = Date.now();
+    this.lastCheckpointCost = this.lastCheckpoint - started;
     for (const m of this.unacked) m.ack();
     this.unacked = [];
   }
 
   /**
-   * Publishes the facts since the last checkpoint with the partition's watermark, before the checkpoint that covers
-   * them commits (so none is lost). Its id names the partition, the facts' range and the records and watermark it
-   * speaks for: the same message sent again after a crash is stored once, and one with a wider range repeats facts
-   * the fleet stage takes once (fleet-merge.ts). Answers how many facts it carried.
+   * Publishes the facts the partition's device parts answered since it last sent, with its watermark (+∞ when it
+   * went quiet and processed all it held) — between checkpoints every `factsMs`, so the fleet stage keeps up with the
+   * partitions, and before each checkpoint commits, so no fact a checkpoint covers is lost. The message's id names the
+   * partition, the facts' range and the records and watermark it speaks for: the same message sent again after a
+   * crash is stored once, and one with a wider range (the next owner numbers the same facts the same way from the
+   * last checkpoint on) repeats facts the fleet stage takes once (fleet-merge.ts). Nothing new: nothing is sent.
    */
-  private async tellFleet(quiet: boolean): Promise<number> {
+  private async sendFacts(quiet: boolean): Promise<void> {
     const { layout } = this.o;
     const w = this.facts!;
-    const from = this.meta.facts;
-    const watermark = quiet ? Infinity : this.live.processedThrough;
+    this.lastFacts = Date.now();
+    // Nothing new since it said so: a partition that told it was through (+∞) and took no record since still is.
+    const same = w.count === 0 && this.records === this.toldRecords;
+    const watermark = quiet || (same && this.toldMark === Infinity) ? Infinity : this.live.processedThrough;
+    if (same && watermark === this.toldMark) return;
     const js = jetstream(this.o.nc);
-    for (const body of w.bodies({ partition: this.part, from, watermark, records: this.records, detectors: this.live.engine.splitIds })) {
+    for (const body of w.bodies({ partition: this.part, from: this.meta.facts, watermark, records: this.records, detectors: this.live.engine.splitIds })) {
       const h = readFacts(body).header;
       await js.publish(fleetSubject(layout.prefix, String(this.part)), body, { msgID: `${layout.stream}:f${this.part}:${h.from}-${h.to}:${h.records}:${h.watermark}` });
     }
-    return w.count;
+    this.meta.facts += w.count;
+    w.clear();
+    this.toldMark = watermark;
+    this.toldRecords = this.records;
   }
 }
