@@ -1,8 +1,8 @@
 /**
  * `longwatch worker`: takes a fair share of the units of work — the stream's partitions and the fleet stage — under
  * leases in the shared store, and runs each (unit.ts). Every `leaseMs / 3` it says it is alive, renews its leases,
- * and rebalances: with W live workers (sorted by name) and U units, worker i aims at ⌊U/W⌋ units, one more when
- * i < U mod W. A worker that joins makes the others' share smaller, so they hand units over (last checkpoint, then
+ * and rebalances: with W live workers (sorted by name) and units of total weight U (a partition weighs 1, the fleet
+ * stage `fleetWeight`), worker i aims at ⌊U/W⌋, one more when i < U mod W. A worker that joins makes the others' share smaller, so they hand units over (last checkpoint, then
  * release); a worker that dies stops renewing, its heartbeat and leases expire, and the others take its units from
  * their last checkpoints. Two workers never process one unit at once: a lease is one worker's, and a worker whose
  * lease was taken over can no longer write a checkpoint (the epoch fences it) — it stops at its next renewal.
@@ -38,6 +38,17 @@ export interface WorkerOptions {
   idleMs?: number;
   /** A unit whose subjects were quiet this long processes the records it holds (default 5 s; see unit.ts). */
   quietMs?: number;
+  /**
+   * What the fleet stage counts for when shares are worked out, in partitions (default half the partition count,
+   * at least 1): it takes the facts of every partition, so a worker holding it takes that many fewer partitions.
+   * Every worker of a stream must use the same weight.
+   */
+  fleetWeight?: number;
+  /**
+   * At start, the time between saying it is alive and taking units (default min(1 s, leaseMs / 3)): workers started
+   * together see each other before the first takes everything, so no unit changes hands right after the start.
+   */
+  settleMs?: number;
   clock?: () => number;
   /** The alerts each checkpoint committed (unit.ts): what the playbooks run on (`longwatch worker`'s responder). */
   onCommitted?(alerts: readonly Alert[]): void;
@@ -60,6 +71,7 @@ export class ScaleWorker {
   private readonly log: (line: string) => void;
 
   private readonly fleetStage: boolean;
+  private readonly fleetWeight: number;
 
   constructor(private readonly o: WorkerOptions) {
     const whole = o.engine.detectors.filter((d) => d.fleetWide && !d.split);
@@ -67,6 +79,7 @@ export class ScaleWorker {
     this.fleetStage = o.engine.detectors.some((d) => d.split);
     this.name = o.name ?? defaultWorkerName();
     this.leaseMs = o.leaseMs ?? 15_000;
+    this.fleetWeight = Math.max(1, Math.round(o.fleetWeight ?? o.layout.partitions / 2));
     this.log = (line) => o.log?.(`${this.name} ${line}`);
   }
 
@@ -77,6 +90,9 @@ export class ScaleWorker {
 
   async start(): Promise<void> {
     if (this.fleetStage) await ensureFleetSubjects(await manager(this.o.nc), this.o.layout);
+    await this.o.store.scale.heartbeat(this.o.layout.stream, this.name, this.leaseMs);
+    const settle = this.o.settleMs ?? Math.min(1000, this.leaseMs / 3);
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
     await this.rebalance();
     const every = Math.max(50, Math.floor(this.leaseMs / 3));
     const next = () => {
@@ -127,9 +143,13 @@ export class ScaleWorker {
     const all = this.allUnits();
     const i = Math.max(0, workers.indexOf(this.name));
     const w = Math.max(1, workers.length);
-    const target = Math.floor(all.length / w) + (i < all.length % w ? 1 : 0);
-    // Too many: hand the last ones over, each after its last checkpoint.
-    while (this.units.size > target && !this.stopped) {
+    const weight = (part: number) => (part === FLEET_UNIT ? this.fleetWeight : 1);
+    const total = all.reduce((n, part) => n + weight(part), 0);
+    const target = Math.floor(total / w) + (i < total % w ? 1 : 0);
+    const load = () => this.held().reduce((n, part) => n + weight(part), 0);
+    // Too many: hand the last partitions over, each after its last checkpoint. A unit held alone stays (it cannot be
+    // split, and handing it over would only move the excess to another worker).
+    while (load() > target && this.units.size > 1 && !this.stopped) {
       const part = this.held().at(-1)!;
       const unit = this.units.get(part)!;
       this.units.delete(part);
@@ -137,10 +157,11 @@ export class ScaleWorker {
       await store.scale.release(layout.stream, part, this.name, unit.epoch);
       this.log(`${unit.name}: handed over (${w} workers)`);
     }
-    if (this.units.size >= target || this.stopped) return;
-    // Too few: try the units nobody holds (or whose lease ran out), starting at this worker's own slice.
+    if (load() >= target || this.stopped) return;
+    // Too few: try the units nobody holds (or whose lease ran out), starting at this worker's own slice. The fleet
+    // stage is taken even when it goes past the share: the next round hands partitions over instead.
     const start = Math.floor((i * all.length) / w);
-    for (let k = 0; k < all.length && this.units.size < target && !this.stopped; k++) {
+    for (let k = 0; k < all.length && load() < target && !this.stopped; k++) {
       const part = all[(start + k) % all.length]!;
       if (this.units.has(part)) continue;
       const lease = await store.scale.acquire(layout.stream, part, this.name, this.leaseMs);
