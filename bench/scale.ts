@@ -12,6 +12,10 @@
  *    time the fleet stage was through (it takes the partitions' facts, so it ends after the last partition's), with
  *    the facts it took per record.
  *
+ * BENCH_PROF=dir: each worker process writes a V8 CPU profile there (--cpu-prof). BENCH_WORKERS_ONLY=1: skips the
+ * in-process detect runs (a quicker look at the workers; no ratio to detect). BENCH_STALL_SECONDS (600): a worker run
+ * not through by then fails, with every unit's checkpoint and the end of what each worker said.
+ *
  * Needs NATS on LONGWATCH_BENCH_NATS (default nats://127.0.0.1:4222) and PostgreSQL on LONGWATCH_BENCH_PG.
  */
 import { spawn } from "node:child_process";
@@ -57,12 +61,19 @@ const time = async (f: () => unknown) => {
   await f();
   return (performance.now() - s) / 1000;
 };
-const single = await time(() => runDetection({ files: [file], now, onReject: () => {} }));
-console.log(`detect, one thread:        ${single.toFixed(1)} s  ${rate(single)} records/s`);
-const threads1 = await time(() => runDetectionThreaded({ files: [file], now, workers: 1, onReject: () => {} }));
-console.log(`detect --workers 1:        ${threads1.toFixed(1)} s  ${rate(threads1)} records/s  (${(single / threads1).toFixed(2)}× one thread)`);
-const threads2 = await time(() => runDetectionThreaded({ files: [file], now, workers: 2, onReject: () => {} }));
-console.log(`detect --workers 2:        ${threads2.toFixed(1)} s  ${rate(threads2)} records/s  (${(threads1 / threads2).toFixed(2)}× --workers 1, ${(single / threads2).toFixed(2)}× one thread)`);
+const WORKERS_ONLY = process.env.BENCH_WORKERS_ONLY === "1";
+const PROF = process.env.BENCH_PROF;
+/** A worker run not through after this long fails with every unit's checkpoint and what the workers said. */
+const STALL_S = Number(process.env.BENCH_STALL_SECONDS ?? 600);
+let single = NaN;
+if (!WORKERS_ONLY) {
+  single = await time(() => runDetection({ files: [file], now, onReject: () => {} }));
+  console.log(`detect, one thread:        ${single.toFixed(1)} s  ${rate(single)} records/s`);
+  const threads1 = await time(() => runDetectionThreaded({ files: [file], now, workers: 1, onReject: () => {} }));
+  console.log(`detect --workers 1:        ${threads1.toFixed(1)} s  ${rate(threads1)} records/s  (${(single / threads1).toFixed(2)}× one thread)`);
+  const threads2 = await time(() => runDetectionThreaded({ files: [file], now, workers: 2, onReject: () => {} }));
+  console.log(`detect --workers 2:        ${threads2.toFixed(1)} s  ${rate(threads2)} records/s  (${(threads1 / threads2).toFixed(2)}× --workers 1, ${(single / threads2).toFixed(2)}× one thread)`);
+}
 
 const tag = `${process.pid}`;
 const admin = new pg.Client({ connectionString: PG });
@@ -86,7 +97,7 @@ async function workersRun(n: number): Promise<number> {
   const started = performance.now();
   const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, ["--max-old-space-size=6144", ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
+    spawn(process.execPath, ["--max-old-space-size=6144", ...(PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=w${n}-b${i}.cpuprofile`] : []), ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
   );
   // A worker that ends before the stream is through fails the bench with the end of what it said.
   const said = procs.map(() => "");
@@ -97,8 +108,21 @@ async function workersRun(n: number): Promise<number> {
   let facts = 0;
   const since = () => (performance.now() - started) / 1000;
   const held = (c: { meta: string }) => (JSON.parse(c.meta) as { held?: number }).held ?? 1;
+  // Per unit: when its checkpoint last took in records (through), its owner then, its checkpoints and state bytes.
+  const units = new Map<number, { records: number; through: number; owner: string; checkpoints: number; saved: string; bytes: number }>();
   for (;;) {
     const cps = await store.scale.checkpoints(stream);
+    const owners = new Map((await store.scale.leases(stream)).map((l) => [l.part, l.owner]));
+    for (const c of cps) {
+      const u = units.get(c.part) ?? { records: -1, through: 0, owner: "", checkpoints: 0, saved: "", bytes: 0 };
+      if (c.saved_at !== u.saved) u.checkpoints++;
+      u.saved = c.saved_at;
+      if (c.records !== u.records || held(c) > 0) u.through = since();
+      u.records = c.records;
+      u.owner = owners.get(c.part) ?? "?";
+      u.bytes = c.bytes;
+      units.set(c.part, u);
+    }
     const parts = cps.filter((c) => c.part >= 0);
     const fleet = cps.find((c) => c.part < 0);
     if (firstS === undefined && cps.some((c) => c.records > 0)) firstS = since();
@@ -109,6 +133,10 @@ async function workersRun(n: number): Promise<number> {
       facts = parts.reduce((n, c) => n + ((JSON.parse(c.meta) as { facts?: number }).facts ?? 0), 0);
       break;
     }
+    if (since() > STALL_S) {
+      for (const p of procs) p.kill("SIGTERM");
+      throw new Error(`not through after ${STALL_S} s: ${JSON.stringify(cps.map((c) => [c.part, c.records, c.meta]))}\n${said.join("\n---\n")}`);
+    }
     const gone = procs.findIndex((p) => p.exitCode !== null || p.signalCode !== null);
     if (gone >= 0) throw new Error(`worker b${gone} ended (${procs[gone]!.exitCode ?? procs[gone]!.signalCode}) before the stream was through:\n${said[gone]}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -118,6 +146,7 @@ async function workersRun(n: number): Promise<number> {
   await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
   await store.close();
   console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s; first checkpoint at ${firstS!.toFixed(1)} s, partitions through at ${partsS.toFixed(1)} s, fleet stage at ${fleetS.toFixed(1)} s, ${(facts / N).toFixed(2)} facts per record; includes --quiet-seconds 1)`);
+  for (const [part, u] of [...units].sort((a, b) => a[0] - b[0])) console.log(`  ${part < 0 ? "fleet" : `p${part}   `} ${u.owner}: through at ${u.through.toFixed(1)} s, ${u.records} records, checkpoints seen ${u.checkpoints}, state ${(u.bytes / 1e6).toFixed(1)} MB`);
   return s;
 }
 try {

@@ -56,12 +56,12 @@ function partitionMessages(files: readonly string[], inventory: DetectInventory)
 }
 
 /** One partition as a worker runs it: every message taken in, then a "checkpoint" that writes its facts. */
-async function partitionFacts(p: number, bodies: Uint8Array[], inventory: DetectInventory, files: readonly string[]): Promise<Uint8Array[]> {
+async function partitionFacts(p: number, bodies: Uint8Array[], inventory: DetectInventory, files: readonly string[], params?: Record<string, unknown>): Promise<Uint8Array[]> {
   const writer = new FactWriter();
   let from = 0;
   let records = 0;
   const live = await startDetection({
-    engine: { detectors: allDetectors, reference: loadReference({}), sourceName: (i) => files[i] ?? "input", split: { role: "partition", emit: (rec, device, first, facts) => writer.add(rec, Math.max(rec.ts, live.processedThrough), device, first, facts) } },
+    engine: { detectors: allDetectors, reference: loadReference({}), sourceName: (i) => files[i] ?? "input", ...(params ? { params } : {}), split: { role: "partition", emit: (rec, device, first, facts) => writer.add(rec, Math.max(rec.ts, live.processedThrough), device, first, facts) } },
     clock: () => now,
     holdMs: 2000,
     idleMs: Infinity,
@@ -148,4 +148,33 @@ test("partitions' facts merged by watermark give detect's fleet-wide alerts, in 
     assert.equal(merge.recordsTaken, records, "the fleet stage heard of every record once");
     assert.deepEqual([...got.values()].map(key).sort(), want.map(key).sort(), `interleaving ${seed}`);
   }
+});
+
+test("a detector's settings (new-destination's declared allow-list, as a worker's --config gives them) reach both halves: the split gives detect's alerts", async () => {
+  const tmp = tmpDir();
+  const sim = simulate({ dir: tmp.dir, devices: 60, hours: 12, scenarios: SCENARIO_NAMES, seed: 5 });
+  const inventory = await readInventoryFiles(sim.inventory!.devices, sim.inventory!.models, () => {});
+  // Two of the simulator's three clouds and its NTP server are declared: the third model's cloud and every attack's
+  // destination are outside the list, and alert from the first flow on (no warm-up).
+  const params = { "new-destination": { allow: [".example.com", ".example.net", "162.159.200.1"] } };
+  const want = runDetection({ files: sim.files, inventory, reference: loadReference({}), now, detectors: split.map((d) => d.id), params, onReject: () => assert.fail("reject") }).alerts;
+  const declared = want.filter((a) => a.detector === "new-destination" && (a.evidence as { declared_allow_list?: boolean }).declared_allow_list === true);
+  assert.ok(declared.some((a) => a.key.includes("gw.buildings.example.org")), `the undeclared cloud alerts: ${declared.map((a) => a.key).join(", ")}`);
+  const without = runDetection({ files: sim.files, inventory, reference: loadReference({}), now, detectors: split.map((d) => d.id), onReject: () => assert.fail("reject") }).alerts;
+  assert.notDeepEqual(without.map(key).sort(), want.map(key).sort(), "the allow-list changes the alerts");
+
+  const messages = partitionMessages(sim.files, inventory);
+  const facts = await Promise.all(messages.map((bodies, p) => partitionFacts(p, bodies, inventory, sim.files, params)));
+  const got = new Map<string, Alert>();
+  const engine = new Engine({ detectors: split, reference: loadReference({}), params, sourceName: (i) => sim.files[i] ?? "input", clock: () => now, split: { role: "fleet" }, sink: (a) => got.set(a.id, structuredClone(a)) });
+  engine.addInventory(inventory.devices, inventory.models);
+  const merge = new FleetMerge(P, engine.splitIds);
+  const rec = new Rec();
+  // Partition by partition (each one's messages in its order): the merge orders them by watermark.
+  for (const body of facts.flat()) {
+    merge.take(body);
+    merge.release(rec, (x, device, first, f) => engine.ingestFacts(x, device, first, f));
+  }
+  assert.equal(merge.held, 0);
+  assert.deepEqual([...got.values()].map(key).sort(), want.map(key).sort());
 });
