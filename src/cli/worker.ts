@@ -48,7 +48,7 @@ export const workerCommand: CommandModule = {
       .option("--config <file>", "YAML: detector parameters (detectors: {id: {param: value}}), disable: [ids], local_nets, and respond: (playbooks run on the alerts, as in serve)")
       .option("--local-net <cidr...>", "networks the devices live in (default: private IPv4 and IPv6 ranges)")
       .option("--lease-seconds <s>", "lease time: a worker that stops renewing loses its partitions after this", "15")
-      .option("--checkpoint-seconds <s>", "how often state and alerts are committed (and messages acknowledged)", "2")
+      .option("--checkpoint-seconds <s>", "shortest time between commits of state and alerts (and acknowledgements); a large state waits 9× its last checkpoint's duration (docs/scale.md)", "2")
       .option("--hold-seconds <s>", "records are held this long (event time) to put stragglers in order", "2")
       .option("--idle-seconds <s>", "move event time on with the wall clock when records lag it by more than this (live feeds; default: only records move it)")
       .option("--quiet-seconds <s>", "a partition (or the fleet stage) with no new message for this long processes the records it holds for ordering", "5")
