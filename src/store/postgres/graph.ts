@@ -249,7 +249,12 @@ export class PgGraph implements GraphRepository {
   }
 
   async endpoints(): Promise<GraphEndpointRow[]> {
-    return this.db.query<GraphEndpointRow>(`SELECT destination, COUNT(DISTINCT device_id)::int AS devices FROM flow_observations GROUP BY destination ORDER BY devices DESC, destination COLLATE "C"`);
+    // Distinct (destination, device) pairs first, then counted: two hash aggregates, where COUNT(DISTINCT) sorted every
+    // flow row (one per device, destination and day …) in the database's collation.
+    return this.db.query<GraphEndpointRow>(
+      `SELECT destination, COUNT(*)::int AS devices FROM (SELECT destination, device_id FROM flow_observations GROUP BY destination, device_id) p
+       GROUP BY destination ORDER BY devices DESC, destination COLLATE "C"`,
+    );
   }
 
   async endpointDevices(endpoint: string, port?: number): Promise<string[]> {
