@@ -30,14 +30,15 @@ import { decodeState, encodeState } from "./state-stream.ts";
 import { HeldRecords } from "./held.ts";
 import type { TextEncodingName } from "../formats/text-decode.ts";
 
-/** A held record, encoded (rec-codec) at `at` in a slab shared with its neighbours: no allocation per record. */
-interface HeldRec {
-  readonly ts: number;
-  readonly seq: number;
+/** Where held records are encoded (rec-codec), one after the other; a record is its slab, offset and length (held.ts). */
+interface Slab {
   readonly buf: Uint8Array;
   readonly view: DataView;
-  readonly at: number;
-  readonly len: number;
+}
+
+function newSlab(bytes: number): Slab {
+  const buf = new Uint8Array(bytes);
+  return { buf, view: new DataView(buf.buffer) };
 }
 
 const SLAB_BYTES = 64 * 1024;
@@ -133,7 +134,7 @@ export class LiveDetection {
   private readonly holdMs: number;
   private readonly idleMs: number;
   private readonly maxHeld: number;
-  private readonly held = new HeldRecords<HeldRec>();
+  private readonly held = new HeldRecords<Slab>();
   private seq = 0;
   /** Newest record time accepted, and the time up to which held records have been processed. */
   private newest = -Infinity;
@@ -142,8 +143,7 @@ export class LiveDetection {
   private readonly rec = new Rec();
   /** The NDJSON reader's key-position cache, shared by every body pushed (ndjson.ts `keyCache`). */
   private readonly keyCache = new Int16Array(64).fill(-1);
-  private slab = new Uint8Array(SLAB_BYTES);
-  private slabView = new DataView(this.slab.buffer);
+  private slab = newSlab(SLAB_BYTES);
   private slabUsed = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private reading = false;
@@ -307,16 +307,15 @@ export class LiveDetection {
 
   private hold(rec: Rec): void {
     const size = encodedSize(rec);
-    if (this.slabUsed + size > this.slab.length) {
+    if (this.slabUsed + size > this.slab.buf.length) {
       // A new slab; the old one is freed once its last held record has been processed.
-      this.slab = new Uint8Array(Math.max(SLAB_BYTES, size));
-      this.slabView = new DataView(this.slab.buffer);
+      this.slab = newSlab(Math.max(SLAB_BYTES, size));
       this.slabUsed = 0;
     }
     const at = this.slabUsed;
-    encodeRec(rec, this.slab, this.slabView, at);
+    encodeRec(rec, this.slab.buf, this.slab.view, at);
     this.slabUsed += size;
-    this.held.push({ ts: rec.ts, seq: this.seq++, buf: this.slab, view: this.slabView, at, len: size });
+    this.held.push(rec.ts, this.seq++, this.slab, at, size);
     if (this.held.size > this.maxHeld) {
       this.stats.forced++;
       this.ingestTop();
@@ -329,33 +328,34 @@ export class LiveDetection {
     const fromRecords = Math.min(this.newest, wall) - this.holdMs;
     const fromClock = wall - this.idleMs;
     const upTo = Math.max(fromRecords, fromClock);
-    for (let h = this.held.peek(); h !== undefined && h.ts <= upTo; h = this.held.peek()) this.ingestTop();
+    for (let t = this.held.peekTs(); t !== undefined && t <= upTo; t = this.held.peekTs()) this.ingestTop();
     if (upTo > this.released) this.released = upTo;
     if (advance && Number.isFinite(upTo) && upTo > this.engine.now) this.engine.advance(upTo);
     this.stats.held = this.held.size;
   }
 
   private ingestTop(): void {
-    const h = this.held.pop();
-    decodeRec(this.rec, h.buf, h.view, h.at);
+    const held = this.held;
+    const s = held.pop();
+    decodeRec(this.rec, s.buf, s.view, held.poppedAt);
     this.engine.ingest(this.rec);
-    if (h.ts > this.released) this.released = h.ts;
+    if (held.poppedTs > this.released) this.released = held.poppedTs;
   }
 
   private saveExtra(): unknown {
     let total = 0;
-    for (const h of this.held.all()) total += h.len;
+    this.held.forEach((_s, _at, len) => (total += len));
     const bytes = new Uint8Array(total);
     const meta = new Float64Array(this.held.size * 2);
     let at = 0;
     let i = 0;
-    for (const h of this.held.all()) {
-      bytes.set(h.buf.subarray(h.at, h.at + h.len), at);
-      meta[2 * i] = h.seq;
-      meta[2 * i + 1] = h.len;
-      at += h.len;
+    this.held.forEach((s, from, len, _ts, seq) => {
+      bytes.set(s.buf.subarray(from, from + len), at);
+      meta[2 * i] = seq;
+      meta[2 * i + 1] = len;
+      at += len;
       i++;
-    }
+    });
     return { live: 1, seq: this.seq, newest: finite(this.newest), released: finite(this.released), held: bytes, heldMeta: meta, ...(this.opts.extra ? { caller: this.opts.extra.save() } : {}) };
   }
 
@@ -376,7 +376,7 @@ export class LiveDetection {
       const bytes = x.held.slice(at, at + len);
       at += len;
       const view = new DataView(bytes.buffer);
-      this.held.restore({ ts: view.getFloat64(16, true), seq: x.heldMeta[i]!, buf: bytes, view, at: 0, len });
+      this.held.restore(view.getFloat64(16, true), x.heldMeta[i]!, { buf: bytes, view }, 0, len);
     }
     this.stats.held = this.held.size;
   }

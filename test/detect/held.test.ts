@@ -23,7 +23,7 @@ describe("HeldRecords", () => {
         const ts = x > 0.9 ? t - Math.floor(r() * 50) : t;
         const h: Held = { ts, seq: seq++ };
         all.push(h);
-        held.push(h);
+        held.push(h.ts, h.seq, h);
         // Release up to a point now and then, as the live buffer does.
         if (r() < 0.2) {
           const upTo = t - Math.floor(r() * 20);
@@ -44,13 +44,19 @@ describe("HeldRecords", () => {
     let seq = 0;
     for (let i = 0; i < 5000; i++) {
       const h: Held = { ts: 100 + Math.floor(i / 3) - (r() < 0.15 ? Math.floor(r() * 40) : 0), seq: seq++ };
-      held.push(h);
+      held.push(h.ts, h.seq, h, h.seq % 1000, h.seq % 7);
       ref.push(h);
       if (r() < 0.1) {
         ref.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
         const upTo = h.ts - 5;
-        while (ref.length && ref[0]!.ts <= upTo) assert.equal(held.pop(), ref.shift());
+        while (ref.length && ref[0]!.ts <= upTo) {
+          const want = ref.shift()!;
+          assert.equal(held.pop(), want);
+          // What was taken out besides its reference, as it was pushed.
+          assert.deepEqual([held.poppedTs, held.poppedSeq, held.poppedAt, held.poppedLen], [want.ts, want.seq, want.seq % 1000, want.seq % 7]);
+        }
         assert.equal(held.peek(), ref[0]);
+        assert.equal(held.peekTs(), ref[0]?.ts);
       }
     }
     ref.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
@@ -61,10 +67,12 @@ describe("HeldRecords", () => {
 
   it("restored records (any order) merge with new ones", () => {
     const held = new HeldRecords<Held>();
-    for (const [ts, seq] of [[5, 3], [1, 1], [5, 2], [3, 0]] as const) held.restore({ ts, seq });
-    held.push({ ts: 4, seq: 10 });
-    held.push({ ts: 6, seq: 11 });
-    assert.equal([...held.all()].length, 6);
+    for (const [ts, seq] of [[5, 3], [1, 1], [5, 2], [3, 0]] as const) held.restore(ts, seq, { ts, seq });
+    held.push(4, 10, { ts: 4, seq: 10 });
+    held.push(6, 11, { ts: 6, seq: 11 });
+    let all = 0;
+    held.forEach(() => all++);
+    assert.equal(all, 6);
     const got: string[] = [];
     while (held.size) {
       const h = held.pop();
