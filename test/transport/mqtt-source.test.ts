@@ -46,6 +46,36 @@ describe("MQTT topic templates", () => {
     assert.equal(matchTopic(parseTopicTemplate("#"), "$SYS/broker/version"), undefined);
   });
 
+  it("match every topic as splitting it into levels matched them (the matcher walks the levels in place)", () => {
+    const bySplit = (t: ReturnType<typeof parseTopicTemplate>, topic: string) => {
+      const parts = topic.split("/");
+      if (topic.startsWith("$") && (t.levels[0] === "+" || t.levels[0] === "#")) return undefined;
+      for (let i = 0; i < t.levels.length; i++) {
+        const l = t.levels[i]!;
+        if (l === "#") return t.idLevel !== undefined && t.idLevel < i ? parts[t.idLevel]! : null;
+        if (i >= parts.length) return undefined;
+        if (l !== "+" && l !== parts[i]) return undefined;
+      }
+      if (parts.length !== t.levels.length) return undefined;
+      return t.idLevel !== undefined ? parts[t.idLevel]! : null;
+    };
+    const templates = ["fleet/{device_id}/records", "sims/{iccid}/#", "#", "+", "+/+", "a/+/b", "{device_id}", "{device_id}/#", "a//b", "a/{imei}", "$SYS/+", "a/#", "+/{device_id}/x/#"].map((t) => parseTopicTemplate(t));
+    const words = ["fleet", "records", "sims", "a", "b", "x", "", "$SYS", "meter-1", "fleetx", "recordsx", "#", "+", "é"];
+    let s = 3;
+    const rnd = (n: number) => ((s = (Math.imul(s ^ (s >>> 16), 0x45d9f3b) + 0x3c6ef372) >>> 0), s % n);
+    let matched = 0;
+    for (let k = 0; k < 20_000; k++) {
+      const n = 1 + rnd(5);
+      const topic = Array.from({ length: n }, () => words[rnd(words.length)]).join("/");
+      for (const t of templates) {
+        const want = bySplit(t, topic);
+        assert.equal(matchTopic(t, topic), want, `${t.template} ~ ${JSON.stringify(topic)}`);
+        if (want !== undefined) matched++;
+      }
+    }
+    assert.ok(matched > 10_000, `only ${matched} matches tried`);
+  });
+
   it("reject bad templates with a usage error that says why", () => {
     for (const [t, why] of [
       ["fleet/{serial}/x", /not an identifier field/],

@@ -59,19 +59,30 @@ export function parseTopicTemplate(template: string, shareGroup?: string): Topic
   };
 }
 
-/** Matches a topic against a template: undefined when it does not match, else the identifier value (or null when the template names none). */
+/**
+ * Matches a topic against a template: undefined when it does not match, else the identifier value (or null when the
+ * template names none). Every MQTT message is matched: the levels are walked in place (no split), and only the
+ * identifier's level is cut out.
+ */
 export function matchTopic(t: TopicTemplate, topic: string): string | null | undefined {
-  const parts = topic.split("/");
+  const levels = t.levels;
   // Wildcards at the first level do not match topics beginning with $ (MQTT 4.7.2).
-  if (topic.startsWith("$") && (t.levels[0] === "+" || t.levels[0] === "#")) return undefined;
-  for (let i = 0; i < t.levels.length; i++) {
-    const l = t.levels[i]!;
-    if (l === "#") return t.idLevel !== undefined && t.idLevel < i ? parts[t.idLevel]! : null;
-    if (i >= parts.length) return undefined;
-    if (l !== "+" && l !== parts[i]) return undefined;
+  if (topic.charCodeAt(0) === 36 && (levels[0] === "+" || levels[0] === "#")) return undefined;
+  let id: string | null = null;
+  // Where the topic's level i starts; -1 once the topic has no more levels.
+  let s = 0;
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    if (l === "#") return t.idLevel !== undefined && t.idLevel < i ? id : null;
+    if (s < 0) return undefined;
+    const slash = topic.indexOf("/", s);
+    const e = slash < 0 ? topic.length : slash;
+    if (l !== "+" && (e - s !== l.length || !topic.startsWith(l, s))) return undefined;
+    if (i === t.idLevel) id = topic.slice(s, e);
+    s = slash < 0 ? -1 : slash + 1;
   }
-  if (parts.length !== t.levels.length) return undefined;
-  return t.idLevel !== undefined ? parts[t.idLevel]! : null;
+  if (s >= 0) return undefined;
+  return t.idLevel !== undefined ? id : null;
 }
 
 /** True when some topic could match both filters (overlapping subscriptions may deliver a message twice). */
