@@ -8,6 +8,7 @@
  * Then each target again with `--devices` (the per-device list), against the graph path in the same run.
  *
  *   npm run bench:whatif [-- --devices 1000000] [--fresh] [--store postgres://…]   (PostgreSQL: also built, then timed)
+ *   npm run bench:whatif -- --quick [--store …]   the targets only (`--all` and each compromise, no baselines, no --devices)
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -28,7 +29,7 @@ import { buildGraph } from "../test/whatif/graph.ts";
 import { compromiseOnGraph } from "../test/whatif/graph-compromise.ts";
 import { rankOnGraph } from "../test/whatif/graph-rank.ts";
 
-const { values: args } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, fresh: { type: "boolean" }, store: { type: "string" }, "compromise-only": { type: "boolean" } } });
+const { values: args } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, fresh: { type: "boolean" }, store: { type: "string" }, "compromise-only": { type: "boolean" }, quick: { type: "boolean" } } });
 const N = Number(args.devices);
 const hex = (i: number, salt: number) => ((i * 2654435761 + salt) >>> 0).toString(16).padStart(8, "0").repeat(8);
 const CAS = ["CN=Longwatch Bench Device CA 2019,O=Bench", "CN=Longwatch Bench Device CA 2023,O=Bench", "CN=Gateway CA,O=Bench"];
@@ -127,7 +128,10 @@ async function measure(store: Store, label: string): Promise<void> {
   // Baseline of the same run: a compromise answered on the in-memory graph (the path before the database fast path).
   const firstId = (await store.graph.devices(1)[Symbol.asyncIterator]().next()).value![0]!.device_id;
   console.log(`\n${label}: ${(await store.graph.deviceCount()).toLocaleString("en-US")} devices (load: ${loadavg().map((x) => x.toFixed(1)).join(" ")})`);
-  if (!args["compromise-only"]) {
+  if (args.quick) {
+    const [rank, allMs] = await time(() => rankAndStore(store, { now: () => Date.now(), source: "whatif" }));
+    console.log(`  whatif --all (counted in the database, stored): ${(allMs / 1000).toFixed(2)} s (${cpu()}), largest ${rank.nodes[0]?.target} (${rank.nodes[0]?.devices})`);
+  } else if (!args["compromise-only"]) {
     const [, baseline] = await time(async () => {
       let n = 0;
       for await (const p of store.fleet.devicePages()) n += p.length;
@@ -165,6 +169,7 @@ async function measure(store: Store, label: string): Promise<void> {
   }
   // `--devices` (every affected device with its verdict): streamed from the store, against the same run's baseline of
   // the graph built (the layers the target needs) and the devices selected on it, as it was answered before.
+  if (args.quick) return;
   for (const t of targets) {
     const name = t.length > 48 ? `${t.slice(0, 45)}…` : t;
     try {
