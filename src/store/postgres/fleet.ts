@@ -101,7 +101,7 @@ export class PgFleet implements FleetRepository {
       await this.db.query("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> $1)", [run.id]);
       await this.db.query("DELETE FROM devices WHERE import_id <> $1", [run.id]);
     }
-    await countDeviceImages(pgRun(this.db));
+    await countDeviceImages(pgRun(this.db), "postgres");
     return { importId: run.id, missingCount, missingSample };
   }
 

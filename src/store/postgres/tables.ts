@@ -60,7 +60,7 @@ export class PgTables implements TableRepository {
   }
 
   async afterCopy(): Promise<void> {
-    await countDeviceImages(pgRun(this.db));
+    await countDeviceImages(pgRun(this.db), "postgres");
     // Rows came with their ids: move every sequence past them so new rows don't collide.
     const serials = await this.db.query<{ table_name: string; column_name: string }>(
       "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'",

@@ -55,7 +55,7 @@ export class SqliteTables implements TableRepository {
   }
 
   async afterCopy(): Promise<void> {
-    await countDeviceImages(sqliteRun(this.db));
+    await countDeviceImages(sqliteRun(this.db), "sqlite");
     // A scan's rows are contiguous from scans.first_row (see migrations/findings.ts); rows copied with their ids keep that.
     this.db.exec(`UPDATE scans SET first_row = COALESCE((SELECT MIN(id) FROM findings WHERE findings.scan_id = scans.id),
       (SELECT COALESCE(MAX(id), 0) + 1 FROM findings WHERE findings.scan_id < scans.id)) WHERE first_row IS NULL`);
