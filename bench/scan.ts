@@ -12,16 +12,22 @@
  * afterwards), alternating, and the report gives PostgreSQL's wall time as a ratio of SQLite's (target ≤ 1.5×).
  *
  * The dataset is generated once into bench/out/ (deterministic) and reused.
+ *
+ *   npx tsx bench/scan.ts --devices 100000 --import-only --ab /work/wt-old,.   # A/B: import alone, per checkout
+ *
+ * --ab takes checkouts (each with dist/ built) and runs each in turn, round after round (--runs rounds), on the same
+ * data, reporting every checkout's median CPU and wall; --import-only times `import models` + `import devices`
+ * (certificates included) instead of the whole scan, for what the store's writes cost.
  */
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { generateBenchFleet } from "./scan-fleet.ts";
 
-const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, certs: { type: "string" }, runs: { type: "string", default: "3" }, store: { type: "string" } } });
+const { values } = parseArgs({ options: { devices: { type: "string", default: "1000000" }, certs: { type: "string" }, runs: { type: "string", default: "3" }, store: { type: "string" }, ab: { type: "string" }, "import-only": { type: "boolean", default: false } } });
 const devices = Number(values.devices);
 const certs = values.certs !== undefined ? Number(values.certs) : Math.round(devices / 10);
 const root = join(import.meta.dirname, "..");
@@ -72,6 +78,10 @@ function scanOnce(store?: string): Run {
 }
 
 const file = join(dir, "devices.csv");
+if (values.ab !== undefined) {
+  await abRuns(values.ab.split(",").map((c) => resolve(process.cwd(), c)));
+  process.exit(0);
+}
 const base = await baselineRead(file);
 const pgRuns: Run[] = [];
 const results: Run[] = [];
@@ -115,4 +125,51 @@ async function pgScanOnce(url: string, i: number): Promise<Run> {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
+}
+
+/** One import (models, then devices with their certificates) or scan by the checkout `tree`, into a fresh SQLite store. */
+function runTree(tree: string, importOnly: boolean): Run {
+  const data = join(dir, "store-ab");
+  rmSync(data, { recursive: true, force: true });
+  mkdirSync(data, { recursive: true });
+  const bin = join(tree, "bin", "longwatch.js");
+  const timed = (args: string[]) => {
+    const p = spawnSync("/usr/bin/time", ["-f", "%M %U %S", bin, "--data", data, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 });
+    const [rssKb, user, sys] = p.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+    if (p.status !== 0 && p.status !== 3) throw new Error(`${tree}: ${args.join(" ")} failed (${p.status}): ${p.stderr.slice(-2000)}`);
+    return { cpu: user! + sys!, rss: rssKb! / 1024, stdout: p.stdout };
+  };
+  const t = process.hrtime.bigint();
+  if (!importOnly) {
+    const r = timed(["scan", file, "--models", join(dir, "models.yaml"), "--now", "2026-11-25"]);
+    return { seconds: Number(process.hrtime.bigint() - t) / 1e9, cpuSeconds: r.cpu, maxRssMb: r.rss, stdout: r.stdout };
+  }
+  const m = timed(["import", "models", join(dir, "models.yaml")]);
+  const t2 = process.hrtime.bigint();
+  const d = timed(["import", "devices", file]);
+  void m;
+  return { seconds: Number(process.hrtime.bigint() - t2) / 1e9, cpuSeconds: d.cpu, maxRssMb: d.rss, stdout: d.stdout };
+}
+
+async function abRuns(trees: string[]): Promise<void> {
+  const importOnly = values["import-only"] === true;
+  const runs = new Map<string, Run[]>(trees.map((t) => [t, []]));
+  const commit = (t: string) => spawnSync("git", ["-C", t, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim() + (spawnSync("git", ["-C", t, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).stdout.trim() ? "+changes" : "");
+  const loads: string[] = [loadavg()[0]!.toFixed(1)];
+  for (let i = 0; i < Number(values.runs); i++) {
+    for (const t of i % 2 === 0 ? trees : [...trees].reverse()) {
+      const r = runTree(t, importOnly);
+      runs.get(t)!.push(r);
+      console.log(`round ${i + 1} ${commit(t)}: ${r.cpuSeconds.toFixed(2)} s CPU, ${r.seconds.toFixed(1)} s wall, load ${loadavg()[0]!.toFixed(1)}`);
+    }
+    loads.push(loadavg()[0]!.toFixed(1));
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`\n| checkout | ${importOnly ? "import devices" : "scan"} CPU (user+sys), median [all] | wall, median | peak RSS |`);
+  console.log("|---|---|---|---|");
+  for (const t of trees) {
+    const rs = runs.get(t)!;
+    console.log(`| ${commit(t)} | ${med(rs.map((r) => r.cpuSeconds)).toFixed(2)} s [${rs.map((r) => r.cpuSeconds.toFixed(2)).join(", ")}] | ${med(rs.map((r) => r.seconds)).toFixed(1)} s | ${Math.max(...rs.map((r) => r.maxRssMb)).toFixed(0)} MiB |`);
+  }
+  console.log(`\n${devices.toLocaleString("en-US")} devices, ${certs.toLocaleString("en-US")} certificates; machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}; load (1 min) at each round's end: ${loads.join(", ")}`);
 }
