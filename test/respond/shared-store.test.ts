@@ -4,7 +4,9 @@
  * alert gets one response between them, and the automatic budget is spent once, not once per process.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { Alert } from "../../src/core/record.ts";
 import { respondTo, sweep } from "../../src/respond/automatic.ts";
@@ -46,6 +48,17 @@ const fwSettings = RespondSettingsSchema.parse({
   connectors: { commands: { fw: { path: script, args: ["block", "{device_id}"], reverse_args: ["unblock", "{device_id}"] } } },
   playbooks: [{ name: "fw", when: { detector: ["ddos-participation"], severity: "high" }, action: "command-reversible", params: { command: "fw" }, mode: "automatic" }],
 });
+const ROOT = join(import.meta.dirname, "..", "..");
+
+/** `longwatch respond sweep` as its own process, at the given time (LONGWATCH_NOW), with the fw command configured. */
+function sweepProcess(url: string, config: string, at: number): Promise<{ code: number | null; out: string }> {
+  const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), "--store", url, "respond", "--config", config, "sweep"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LONGWATCH_NOW: new Date(at).toISOString(), NO_COLOR: "1" } });
+  let out = "";
+  p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => p.once("exit", (code) => resolve({ code, out })));
+}
+
 const callLines = (word: string) => (existsSync(`${calls.dir}/calls.log`) ? readFileSync(`${calls.dir}/calls.log`, "utf8").split("\n").filter((l) => l.startsWith(`${word} `)) : []);
 
 for (const engine of ["sqlite", "postgres"] as const) {
@@ -99,6 +112,26 @@ for (const engine of ["sqlite", "postgres"] as const) {
       for await (const page of stores[0]!.responses.log()) log.push(...page);
       assert.equal(log.filter((e) => e.event === "reversed").length, 2, "the log says reversed once per response");
       for (const r of out.applied) assert.equal((await stores[1]!.responses.get(r.id))!.state, "reversed");
+    });
+
+    it("two hand-run `respond sweep` processes at once reverse each response once", async () => {
+      const u = url();
+      const stores = await connections(u, 1);
+      const t0 = Date.now();
+      const out = await respondTo({ store: stores[0]!, settings: fwSettings, env: {}, now: () => t0 }, { alerts: ["d-4", "d-5"].map(alert) });
+      assert.equal(out.applied.length, 2);
+      // The same command as the library's settings, as a config file; its reverse takes a while, widening the race.
+      const slow = calls.write("fw-slow.sh", `#!/bin/sh\necho "$@" >> ${calls.dir}/calls.log\n[ "$1" = unblock ] && sleep 1\nexit 0\n`);
+      chmodSync(slow, 0o755);
+      const config = calls.write(`sweep-${engine}.yaml`, ["respond:", "  automatic: { enabled: true, ttl: 1h }", `  connectors: { commands: { fw: { path: "${slow}", args: [block, "{device_id}"], reverse_args: [unblock, "{device_id}"] } } }`, ""].join("\n"));
+      const before = callLines("unblock").length;
+      const later = t0 + 2 * 3_600_000;
+      const runs = await Promise.all([sweepProcess(u, config, later), sweepProcess(u, config, later)]);
+      assert.deepEqual(runs.map((r) => r.code), [0, 0], runs.map((r) => r.out).join("\n---\n"));
+      assert.deepEqual(callLines("unblock").slice(before).sort(), ["unblock d-4", "unblock d-5"], `each reverse command ran once:\n${runs.map((r) => r.out).join("\n---\n")}`);
+      const said = runs.map((r) => Number(/Reversed (\d+)/.exec(r.out)?.[1] ?? NaN));
+      assert.equal(said[0]! + said[1]!, 2, runs.map((r) => r.out).join("\n---\n"));
+      for (const r of out.applied) assert.equal((await stores[0]!.responses.get(r.id))!.state, "reversed");
     });
 
     it("a confirmation that lands while a sweep runs keeps the response", async () => {
