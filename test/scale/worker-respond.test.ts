@@ -8,7 +8,7 @@
  * up to what the store holds.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -31,6 +31,12 @@ const IMEI_A = "356938035643809";
 const IMEI_B = "490154203237518";
 
 describe("longwatch worker: playbooks on the alerts it commits", { skip }, () => {
+  it("refuses a --metrics-listen that is not HOST:PORT before it connects to anything", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), "--store", `sqlite:${join(tmpDir().dir, "lw.db")}`, "worker", "--nats", SHARED_NATS, "--metrics-listen", "9100"], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--metrics-listen 9100: give HOST:PORT/);
+  });
+
   it("two workers answer each alert once, within one shared budget, and one of them sweeps the time-to-live", async () => {
     const tmp = tmpDir();
     const names = testStream();
