@@ -186,6 +186,7 @@ function toFinding(rule: Rule, d: FindingDraft, severityOverride: Severity | und
   if (d.device_id !== undefined) f.device_id = d.device_id;
   if (d.model_id !== undefined) f.model_id = d.model_id;
   if (d.devices !== undefined) f.devices = d.devices;
+  if (d.reach !== undefined) f.reach = d.reach;
   const s = suppressions.length ? matchSuppression(suppressions, f, today) : undefined;
   if (s) f.suppression = s.expires !== undefined ? { reason: s.reason, expires: s.expires } : { reason: s.reason };
   else if (d.suppression) f.suppression = { reason: d.suppression.reason };

@@ -50,6 +50,8 @@ export interface FindingDraft {
   device_id?: string;
   model_id?: string;
   devices?: string[];
+  /** How many devices the finding reaches when it does not list them (Finding.reach). */
+  reach?: number;
   severity?: Severity;
   /**
    * The finding is already settled by data the rule read (a VEX statement that the product is not affected): it is

@@ -21,6 +21,11 @@ export interface Finding {
   status: FindingStatus;
   /** Every affected device, for findings about a group (a shared certificate, a vulnerable firmware …). */
   devices?: string[];
+  /**
+   * How many devices the finding reaches when it does not list them (a fleet-level finding such as
+   * single-point-of-compromise: one CA reaching 82,089 devices). Counts name at least this many for the rule.
+   */
+  reach?: number;
   suppression?: { reason: string; expires?: string };
 }
 
@@ -38,6 +43,7 @@ export const FindingSchema = z
     fingerprint: z.string().regex(/^[0-9a-f]{32}$/).describe("Stable across scans."),
     status: z.enum(FINDING_STATUSES),
     devices: z.array(z.string()).optional().describe("Every affected device, for findings about a group."),
+    reach: z.number().int().min(0).optional().describe("How many devices a fleet-level finding reaches without listing them (single-point-of-compromise); a rule's device count is at least its findings' largest reach."),
     suppression: z.object({ reason: z.string(), expires: z.string().optional() }).optional(),
   })
   .strict();

@@ -48,7 +48,7 @@ function sarifResult(f: Finding, ruleIndex: Map<string, number>) {
     locations: [{ logicalLocations: [location] }],
     partialFingerprints: { "longwatch/v1": f.fingerprint },
     baselineState: BASELINE[f.status],
-    properties: { severity: f.severity, status: f.status, standards: f.standards, evidence: f.evidence, ...(f.devices ? { devices: f.devices } : {}) },
+    properties: { severity: f.severity, status: f.status, standards: f.standards, evidence: f.evidence, ...(f.devices ? { devices: f.devices } : {}), ...(f.reach !== undefined ? { reach: f.reach } : {}) },
   };
   const idx = ruleIndex.get(f.rule);
   if (idx !== undefined) result.ruleIndex = idx;

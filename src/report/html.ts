@@ -66,14 +66,15 @@ function ruleChart(s: ScanSummary): string {
       x += w;
       return seg;
     }).join("");
-    return `<text x="0" y="${y + 16}" class="lbl">${esc(r.rule)}</text>${segs}<text x="${(x + 6).toFixed(1)}" y="${y + 16}" class="val">${n(r.devices)}</text>`;
+    const val = r.devicesAtLeast ? `<text x="${(x + 6).toFixed(1)}" y="${y + 16}" class="val">≥ ${n(r.devices)}<title>${esc(`at least ${n(r.devices)} devices: the rule's findings say how many devices each reaches without listing them (they may overlap)`)}</title></text>` : `<text x="${(x + 6).toFixed(1)}" y="${y + 16}" class="val">${n(r.devices)}</text>`;
+    return `<text x="0" y="${y + 16}" class="lbl">${esc(r.rule)}</text>${segs}${val}`;
   }).join("");
   const legend = SEVERITIES.map((sev, i) => `<rect x="${230 + i * 70}" y="${rules.length * rowH + 8}" width="10" height="10" fill="${COLOR[sev]}"/><text x="${244 + i * 70}" y="${rules.length * rowH + 17}" class="val">${sev}</text>`).join("");
   return `<svg role="img" aria-label="Devices affected by rule and severity" viewBox="0 0 640 ${rules.length * rowH + 26}" width="640">${rows}${legend}</svg>`;
 }
 
 function findingRow(f: Finding): string {
-  const where = f.device_id ?? (f.devices ? `${f.model_id ?? ""} (${n(f.devices.length)} devices)` : (f.model_id ?? ""));
+  const where = f.device_id ?? (f.devices ? `${f.model_id ?? ""} (${n(f.devices.length)} devices)` : f.reach !== undefined ? `${f.model_id ?? "fleet"} (reaches ${n(f.reach)} devices)` : (f.model_id ?? ""));
   return `<tr><td><span class="sev ${f.severity}">${f.severity}</span></td><td><a href="#rule-${esc(f.rule)}">${esc(f.rule)}</a></td><td>${esc(where)}</td><td>${esc(f.title)}</td><td>${esc(f.status)}${f.suppression ? ` — ${esc(f.suppression.reason)}` : ""}</td></tr>`;
 }
 

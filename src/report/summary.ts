@@ -15,7 +15,15 @@ export interface RuleTotal {
   rule: string;
   severity: Severity;
   findings: number;
+  /**
+   * Distinct devices affected. When the rule has findings that say how many devices they reach without listing them
+   * (Finding.reach: single-point-of-compromise), at least the largest such reach: they may overlap (`devicesAtLeast`).
+   */
   devices: number;
+  /** The largest reach of the rule's findings that do not list their devices; 0 when every finding lists them. */
+  reach: number;
+  /** `devices` is a lower bound (some findings reach devices they do not list), shown as "≥ N". */
+  devicesAtLeast: boolean;
   bySeverity: Record<Severity, number>;
   /** Distinct devices affected, each under the worst severity of the rule's findings about it (counted once). */
   devicesBySeverity: Record<Severity, number>;
@@ -37,6 +45,8 @@ export class ScanSummary {
   private readonly rules = new Map<string, RuleTotal>();
   /** A rule's devices are counted once however many of its findings name them (one per component, say). */
   private readonly ruleDevices = new Map<string, Uint8Array>();
+  /** Per rule: the severity of its finding with the largest reach (RuleTotal.reach). */
+  private readonly reachSeverity = new Map<string, Severity>();
   /** Device id → slot; a device's five severity counters live at slot*5 in `counts` (no object per device). */
   private readonly slots = new StringIndex();
   private counts = new Uint32Array(5 * 1024);
@@ -47,13 +57,17 @@ export class ScanSummary {
     this.bySeverity[f.severity]++;
     let r = this.rules.get(f.rule);
     if (!r) {
-      r = { rule: f.rule, severity: f.severity, findings: 0, devices: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, devicesBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
+      r = { rule: f.rule, severity: f.severity, findings: 0, devices: 0, reach: 0, devicesAtLeast: false, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, devicesBySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
       this.rules.set(f.rule, r);
     }
     r.findings++;
     r.bySeverity[f.severity]++;
     if (WEIGHT[f.severity] > WEIGHT[r.severity]) r.severity = f.severity;
     const affected = f.devices ?? (f.device_id !== undefined ? [f.device_id] : []);
+    if (f.reach !== undefined && f.devices === undefined && f.device_id === undefined && (f.reach > r.reach || (f.reach === r.reach && RANK[f.severity] > RANK[this.reachSeverity.get(f.rule) ?? "info"]))) {
+      r.reach = f.reach;
+      this.reachSeverity.set(f.rule, f.severity);
+    }
     const i = INDEX[f.severity];
     const rank = RANK[f.severity];
     let seen = this.ruleDevices.get(f.rule) ?? new Uint8Array(1024);
@@ -93,7 +107,18 @@ export class ScanSummary {
   }
 
   topRules(n: number): RuleTotal[] {
-    return [...this.rules.values()].sort((a, b) => WEIGHT[b.severity] - WEIGHT[a.severity] || b.devices - a.devices || a.rule.localeCompare(b.rule)).slice(0, n);
+    return [...this.rules.values()].map((r) => this.withReach(r)).sort((a, b) => WEIGHT[b.severity] - WEIGHT[a.severity] || b.devices - a.devices || a.rule.localeCompare(b.rule)).slice(0, n);
+  }
+
+  /**
+   * The rule's total with its unlisted reach counted: at least the largest reach, the devices beyond those listed
+   * under the severity of the finding that reaches them (so the chart's segments add up to the count).
+   */
+  private withReach(r: RuleTotal): RuleTotal {
+    if (r.reach <= r.devices) return { ...r, devicesAtLeast: r.reach > 0, bySeverity: { ...r.bySeverity }, devicesBySeverity: { ...r.devicesBySeverity } };
+    const sev = this.reachSeverity.get(r.rule) ?? r.severity;
+    const devicesBySeverity = { ...r.devicesBySeverity, [sev]: r.devicesBySeverity[sev] + r.reach - r.devices };
+    return { ...r, devices: r.reach, devicesAtLeast: true, bySeverity: { ...r.bySeverity }, devicesBySeverity };
   }
 
   worstDevices(n: number): DeviceTotal[] {

@@ -62,13 +62,15 @@ export function renderScanSummary(h: ScanHeader, s: ScanSummary, fixed: Finding[
       out.push(`  ${severityColor(c, sev)(sev.padEnd(8))} ${n(k).padStart(9)}  ${severityColor(c, sev)(bar)}`);
     }
     out.push("", c.bold("Top problems"));
+    const top = s.topRules(10);
     out.push(
       renderTable(
         ["RULE", "SEVERITY", "FINDINGS", "DEVICES", "WHAT"],
-        s.topRules(10).map((r) => [r.rule, severityColor(c, r.severity)(r.severity), n(r.findings), n(r.devices), rules.get(r.rule)?.title ?? ""]),
+        top.map((r) => [r.rule, severityColor(c, r.severity)(r.severity), n(r.findings), `${r.devicesAtLeast ? "≥ " : ""}${n(r.devices)}`, rules.get(r.rule)?.title ?? ""]),
         { maxWidth: 40, align: ["left", "left", "right", "right", "left"] },
       ).replace(/^/gm, "  "),
     );
+    if (top.some((r) => r.devicesAtLeast)) out.push(c.dim("  ≥ N: at least N devices — the rule's findings say how many devices each reaches without listing them (they may overlap); `longwatch whatif compromise TARGET` lists them."));
     const worst = s.worstDevices(10);
     if (worst.length) {
       out.push("", c.bold("Devices with the most serious findings"));

@@ -47,6 +47,8 @@ export const singlePointOfCompromise = defineRule({
             subject: n.target,
             title: `One ${WHAT[n.kind]} reaches ${n.devices} devices (${(n.share * 100).toFixed(1)} % of the fleet): ${n.label}`,
             severity: SEVERITY[n.kind],
+            // The devices are not listed (the what-if lists them): the count still reaches the summaries.
+            reach: n.devices,
             evidence: { kind: n.kind, target: n.target, node: n.label, devices: n.devices, fleet_devices: r.fleet_devices, share: n.share, threshold: ctx.params.share, ask: `longwatch whatif compromise ${n.target}` },
           });
         }
