@@ -13,23 +13,32 @@ export interface FramedMessage {
   readonly identifier?: { readonly field: string; readonly value: string };
 }
 
+/** One journal body for a batch. Strings are written straight into it (no Buffer per topic, field and value). */
 export function encodeFrames(messages: readonly FramedMessage[]): Buffer {
-  const parts = messages.map((m) => ({ m, topic: Buffer.from(m.topic), field: Buffer.from(m.identifier?.field ?? ""), value: Buffer.from(m.identifier?.value ?? "") }));
-  const size = parts.reduce((n, p) => n + 2 + p.topic.length + 1 + 1 + p.field.length + 2 + p.value.length + 4 + p.m.payload.byteLength, 0);
+  let size = 0;
+  for (const m of messages) {
+    const tl = Buffer.byteLength(m.topic);
+    const fl = m.identifier ? Buffer.byteLength(m.identifier.field) : 0;
+    const vl = m.identifier ? Buffer.byteLength(m.identifier.value) : 0;
+    if (tl > 0xffff || fl > 0xff || vl > 0xffff) throw new LongwatchError("invalid_input", `MQTT topic ${m.topic.slice(0, 80)}: too long to journal`);
+    size += 2 + tl + 1 + 1 + fl + 2 + vl + 4 + m.payload.byteLength;
+  }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const p of parts) {
-    if (p.topic.length > 0xffff || p.field.length > 0xff || p.value.length > 0xffff) throw new LongwatchError("invalid_input", `MQTT topic ${p.m.topic.slice(0, 80)}: too long to journal`);
-    at = out.writeUInt16LE(p.topic.length, at);
-    at += p.topic.copy(out, at);
-    at = out.writeUInt8(p.m.redelivered ? 1 : 0, at);
-    at = out.writeUInt8(p.field.length, at);
-    at += p.field.copy(out, at);
-    at = out.writeUInt16LE(p.value.length, at);
-    at += p.value.copy(out, at);
-    at = out.writeUInt32LE(p.m.payload.byteLength, at);
-    out.set(p.m.payload, at);
-    at += p.m.payload.byteLength;
+  for (const m of messages) {
+    const tl = out.write(m.topic, at + 2);
+    out.writeUInt16LE(tl, at);
+    at += 2 + tl;
+    out[at++] = m.redelivered ? 1 : 0;
+    const fl = m.identifier ? out.write(m.identifier.field, at + 1) : 0;
+    out[at] = fl;
+    at += 1 + fl;
+    const vl = m.identifier ? out.write(m.identifier.value, at + 2) : 0;
+    out.writeUInt16LE(vl, at);
+    at += 2 + vl;
+    at = out.writeUInt32LE(m.payload.byteLength, at);
+    out.set(m.payload, at);
+    at += m.payload.byteLength;
   }
   return out;
 }
