@@ -61,6 +61,30 @@ describe("automatic response queue", () => {
     await until(() => r.respondStats().applied === 3, 20_000, "d3 applied on its next update");
   });
 
+  it("automatic response turned off: the service still reverses what was applied automatically when its time-to-live runs out", async () => {
+    const tmp = tmpDir();
+    const store = await openStore(`sqlite:${tmp.dir}/lw.db`);
+    after(() => store.close());
+    await importRows(store, ["d1"].map((id) => serializeDevice({ device_id: id, model_id: "m1" })));
+    const on = {
+      automatic: { enabled: true, budget: { devices: 10, per: "1h" }, ttl: "1h", sweep_every: "1s" },
+      connectors: { commands: { fix: { path: "/bin/true", args: ["{device_id}"], reverse_args: ["{device_id}"] } } },
+      playbooks: [{ name: "fix", when: { detector: ["sim-swap"], severity: "high" }, action: "command-reversible", params: { command: "fix" }, mode: "automatic" }],
+    };
+    const t0 = Date.now();
+    const first = createAutoResponder({ store, settings: RespondSettingsSchema.parse(on), env: {}, now: () => t0, deadLetters: { add: async () => undefined }, log: () => undefined });
+    assert.equal(first.offer({ alert: sampleAlert({ id: "al-d1", detector: "sim-swap", device_id: "d1" }), change: "open" }), true);
+    await until(() => first.respondStats().applied === 1, 20_000, "d1 applied automatically");
+    await first.shutdown(0);
+    // Restarted with automatic response switched off, two hours later: nothing new is automatic, the old one is due.
+    const off = RespondSettingsSchema.parse({ ...on, automatic: { ...on.automatic, enabled: false } });
+    const later = createAutoResponder({ store, settings: off, env: {}, now: () => t0 + 2 * 3_600_000, deadLetters: { add: async () => undefined }, log: () => undefined });
+    after(() => later.shutdown(0));
+    await until(() => later.respondStats().reversed === 1, 20_000, "the due automatic response reversed by the timer");
+    const [r] = await store.responses.list({ limit: 10 });
+    assert.deepEqual([r!.target.id, r!.state, r!.reverser], ["d1", "reversed", "longwatch:ttl"]);
+  });
+
   it("the dead-letter list is in the API: a sink's letters, newest first, paged, for viewers", async () => {
     const svc = await startTestService();
     const letter = (sink: string, n: number) => ({ sink, sink_type: sink === "respond" ? "respond" : "webhook", alert_id: `al-${n}`, change: "open", reason: "queue_full" as const, attempts: 0, at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), alert: JSON.stringify(sampleAlert({ id: `al-${n}` })) });

@@ -179,8 +179,10 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
       (p) => void (stats.paused = p.paused),
       () => undefined,
     );
-  const timer = o.settings.automatic.enabled ? setInterval(() => void ((o.sweepIf?.() ?? true) ? sweepNow() : readPause()), o.settings.automatic.sweep_every) : undefined;
-  timer?.unref();
+  // The sweep runs whether or not automatic response is enabled now: turning it off stops new automatic changes, and
+  // those already applied must still be reversed when their time-to-live runs out (the pause switch still holds them).
+  const timer = setInterval(() => void ((o.sweepIf?.() ?? true) ? sweepNow() : readPause()), o.settings.automatic.sweep_every);
+  timer.unref();
 
   const findingsNow = async (): Promise<void> => {
     if (ruleSet.size === 0) return;
