@@ -159,14 +159,20 @@ export class FleetMerge {
     const out = new Uint8Array(bytes);
     const meta = new Float64Array(waiting.length * 3);
     const orders: string[] = [];
+    // One order array per message taken: its number is looked up by identity, not by text per fact.
+    const known = new Map<readonly number[], number>();
     let at = 0;
     waiting.forEach(({ f, p }, i) => {
       const len = factLength(f);
       out.set(f.body.subarray(f.at, f.at + len), at);
       at += len;
-      const o = JSON.stringify([f.detectors, ...f.order]);
-      let k = orders.indexOf(o);
-      if (k < 0) k = orders.push(o) - 1;
+      let k = known.get(f.order);
+      if (k === undefined) {
+        const o = JSON.stringify([f.detectors, ...f.order]);
+        k = orders.indexOf(o);
+        if (k < 0) k = orders.push(o) - 1;
+        known.set(f.order, k);
+      }
       meta[3 * i] = p;
       meta[3 * i + 1] = len;
       meta[3 * i + 2] = k;
@@ -181,12 +187,16 @@ export class FleetMerge {
     this.marks.set(s.marks);
     this.records.set(s.records);
     this.forced = s.forced;
-    const orders = s.orders.map((o) => JSON.parse(o) as number[]);
+    // Parsed once each: the facts of one order share its array (as when taken from a message; save looks it up so).
+    const orders = s.orders.map((o) => {
+      const [detectors, ...order] = JSON.parse(o) as number[];
+      return { detectors: detectors!, order };
+    });
     // The queued facts stay views of the one restored buffer, each at its offset.
     const body = s.facts;
     const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
     for (let i = 0, at = 0; i < s.meta.length; at += s.meta[i + 1]!, i += 3) {
-      const [detectors, ...order] = orders[s.meta[i + 2]!]!;
+      const { detectors, order } = orders[s.meta[i + 2]!]!;
       this.queues[s.meta[i]!]!.push({ key: view.getFloat64(at + 4, true), body, view, at, detectors: detectors!, order });
       this.held++;
     }
