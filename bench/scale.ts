@@ -14,12 +14,13 @@
  *
  * BENCH_PROF=dir: each worker process writes a V8 CPU profile there (--cpu-prof). BENCH_WORKERS_ONLY=1: skips the
  * in-process detect runs (a quicker look at the workers; no ratio to detect). BENCH_STALL_SECONDS (600): a worker run
- * not through by then fails, with every unit's checkpoint and the end of what each worker said.
+ * not through by then fails, with every unit's checkpoint and the end of what each worker said. BENCH_CHECKPOINT_SECONDS
+ * (2): the workers' --checkpoint-seconds.
  *
  * Needs NATS on LONGWATCH_BENCH_NATS (default nats://127.0.0.1:4222) and PostgreSQL on LONGWATCH_BENCH_PG.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -65,6 +66,8 @@ const WORKERS_ONLY = process.env.BENCH_WORKERS_ONLY === "1";
 const PROF = process.env.BENCH_PROF;
 /** A worker run not through after this long fails with every unit's checkpoint and what the workers said. */
 const STALL_S = Number(process.env.BENCH_STALL_SECONDS ?? 600);
+/** The workers' --checkpoint-seconds: 0.2 at 100,000 devices writes state as fast (bytes per second) as 2 at 1,000,000. */
+const CHECKPOINT_S = Number(process.env.BENCH_CHECKPOINT_SECONDS ?? 2);
 let single = NaN;
 if (!WORKERS_ONLY) {
   single = await time(() => runDetection({ files: [file], now, onReject: () => {} }));
@@ -73,6 +76,26 @@ if (!WORKERS_ONLY) {
   console.log(`detect --workers 1:        ${threads1.toFixed(1)} s  ${rate(threads1)} records/s  (${(single / threads1).toFixed(2)}× one thread)`);
   const threads2 = await time(() => runDetectionThreaded({ files: [file], now, workers: 2, onReject: () => {} }));
   console.log(`detect --workers 2:        ${threads2.toFixed(1)} s  ${rate(threads2)} records/s  (${(threads1 / threads2).toFixed(2)}× --workers 1, ${(single / threads2).toFixed(2)}× one thread)`);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+/** The machine's busy and total CPU seconds so far (all cores), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: (total - f[3]! - (f[4] ?? 0)) / 100, total: total / 100 };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
 }
 
 const tag = `${process.pid}`;
@@ -95,9 +118,10 @@ async function workersRun(n: number): Promise<number> {
   u.searchParams.set("schema", `w${n}`);
   const store = await openStore(u.toString());
   const started = performance.now();
+  const cpu0 = machineCpu();
   const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, ["--max-old-space-size=6144", ...(PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=w${n}-b${i}.cpuprofile`] : []), ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", "2", "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
+    spawn(process.execPath, ["--max-old-space-size=6144", ...(PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=w${n}-b${i}.cpuprofile`] : []), ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", String(CHECKPOINT_S), "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
   );
   // A worker that ends before the stream is through fails the bench with the end of what it said.
   const said = procs.map(() => "");
@@ -142,10 +166,13 @@ async function workersRun(n: number): Promise<number> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const s = since();
+  const cpu = procs.map((p) => cpuOf(p.pid));
+  const cpu1 = machineCpu();
   for (const p of procs) p.kill("SIGTERM");
   await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
   await store.close();
-  console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s; first checkpoint at ${firstS!.toFixed(1)} s, partitions through at ${partsS.toFixed(1)} s, fleet stage at ${fleetS.toFixed(1)} s, ${(facts / N).toFixed(2)} facts per record; includes --quiet-seconds 1)`);
+  console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s; first checkpoint at ${firstS!.toFixed(1)} s, partitions through at ${partsS.toFixed(1)} s, fleet stage at ${fleetS.toFixed(1)} s, ${(facts / N).toFixed(2)} facts per record; includes --quiet-seconds 1, --checkpoint-seconds ${CHECKPOINT_S})`);
+  console.log(`  CPU: ${cpu.map((c, i) => `b${i} ${c.toFixed(1)} s`).join(", ")} (${(cpu.reduce((a, b) => a + b, 0) / s).toFixed(2)} cores on average); the machine ${(cpu1.busy - cpu0.busy).toFixed(1)} s busy of ${(cpu1.total - cpu0.total).toFixed(1)} s (everyone's: NATS, PostgreSQL, other load)`);
   for (const [part, u] of [...units].sort((a, b) => a[0] - b[0])) console.log(`  ${part < 0 ? "fleet" : `p${part}   `} ${u.owner}: through at ${u.through.toFixed(1)} s, ${u.records} records, checkpoints seen ${u.checkpoints}, state ${(u.bytes / 1e6).toFixed(1)} MB`);
   return s;
 }
