@@ -1,6 +1,7 @@
 /** Port: the fleet (devices, models, credentials, certificates) and inventory imports. */
 import type { CertificateInfo, Credential, Device, DeviceModel } from "../core/fleet.ts";
 import { GROUP_SEP } from "./rows.ts";
+import type { ImportTracking } from "./derived.ts";
 
 /** An inventory field import left out because its value was invalid (the device was kept without it). */
 export interface InvalidField {
@@ -72,12 +73,14 @@ export interface DuplicateDevice {
 
 /**
  * One inventory import in progress: a value the caller holds and passes back (the adapter keeps nothing between
- * calls). `written` counts the devices upserted so far; `upsertDevices` advances it.
+ * calls). `written` counts the devices upserted so far; `upsertDevices` advances it. `derived` is the adapter's: what
+ * the import changes in the derived device tables so far (derived.ts).
  */
 export interface DeviceImportRun {
   readonly id: number;
   readonly source: string;
   written: number;
+  derived?: ImportTracking;
 }
 
 export interface FleetCounts {
@@ -104,8 +107,8 @@ export interface FleetRepository {
   upsertModels(models: readonly DeviceModel[]): Promise<void>;
   upsertCredentials(credentials: readonly Credential[]): Promise<void>;
   /**
-   * Devices already stored with one of these certificates take its issuer. Given the import it is part of, the
-   * per-cell device counts are left to that import's `finishImport`, which recounts them anyway.
+   * Devices already stored with one of these certificates take its issuer, and device_cells counts them under it.
+   * Given the import it is part of, that change is written with the rest of the import's in `finishImport`.
    */
   upsertCertificates(certs: readonly CertificateInfo[], run?: DeviceImportRun): Promise<void>;
   /** Ordered by model_id. */

@@ -349,7 +349,7 @@ export class SqlLists implements ListRepository {
   }
 
   async overview(opts: OverviewOptions = {}): Promise<Overview> {
-    // The devices per (model, firmware) every import counts (countDeviceImages), not a count over the devices.
+    // The devices per (model, firmware) every import keeps in step (derived.ts), not a count over the devices.
     const devices = await this.count("SELECT COALESCE(SUM(devices), 0) AS n FROM device_images");
     const scanId = await this.latestScanId();
     const out: Overview = { devices, securable_today: devices, open_findings: {}, open_alerts: {}, top_problems: [] };
@@ -386,7 +386,7 @@ export class SqlLists implements ListRepository {
     const withCert = images.reduce((n, r) => n + Number(r.with_cert), 0);
     // Devices with credentials of their own whose model has none: counted from the credentials' side.
     const ownOnly = await this.count(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT device_id FROM credentials WHERE device_id IS NOT NULL) c JOIN devices d ON d.device_id = c.device_id WHERE NOT EXISTS (${MODEL_CREDENTIAL})`);
-    // Kept as alerts and flows are written and at every import (markTrafficSql, countDeviceImages).
+    // Kept as alerts and flows are written and by every import (markTrafficSql, derived.ts).
     const seen = await this.count("SELECT COUNT(*) AS n FROM traffic_devices");
     return {
       devices,
@@ -436,8 +436,9 @@ const IMAGES_FROM_CELLS = (cells: string) => `INSERT INTO device_images (model_i
 /**
  * Counts the devices per (model, firmware), and those with a certificate, into `device_images` for coverage, and per
  * what-if cell into `device_cells` (see COUNT_DEVICE_CELLS), and rebuilds `traffic_devices` (devices added since their
- * alerts were written are seen, pruned ones are not). Both adapters call it at the end of every import (in its
- * transaction), the one place devices are written or pruned.
+ * alerts were written are seen, pruned ones are not): the full recount. An import adds what it changed instead
+ * (derived.ts); it recounts when it is the first, writes more than an eighth of the fleet, prunes, or finds the tables
+ * out of step — and so does store copy.
  *
  * The devices are read once: grouped by the cells' columns (with a certificate count), and `device_images` summed from
  * those few rows. Counting each table from the devices read them twice, through the (model, firmware) index and a
@@ -473,7 +474,8 @@ export function markTrafficSql(d: ListDialect): string {
 /**
  * Counts the devices per combination of what whatif/ selects by (model, firmware, country, groups, APN, IMSI prefix,
  * issuer) and how many have an MQTT client id, into `device_cells` (fleet migration 4): a what-if count sums these
- * rows instead of reading the devices. Run with countDeviceImages, and when a stored certificate changes an issuer.
+ * rows instead of reading the devices. Run with countDeviceImages (a certificate stored again moves its devices' cells
+ * by a delta instead, and recounts with this only when the table was out of step).
  */
 export const COUNT_DEVICE_CELLS = [
   "DELETE FROM device_cells",

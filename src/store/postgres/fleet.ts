@@ -4,7 +4,9 @@ import type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetR
 import type { StoreEnv } from "../store.ts";
 import { chunks, lockName, type PgDb, uniqueRuns } from "./db.ts";
 import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
-import { pgRun } from "./lists.ts";
+import { CELL_COLUMNS, type CellRow, cellColumns, DerivedDelta, FLEET_SIZE_SQL, importDelta, importTracking, markWrittenTrafficSql, trackImport } from "../derived.ts";
+import { pgApplyCounts } from "./derived.ts";
+import { pgListDialect, pgRun } from "./lists.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -45,7 +47,11 @@ export class PgFleet implements FleetRepository {
     // Imports of one store wait for each other, also across processes: "missing" is only meaningful one at a time.
     await this.db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "import")]);
     const [r] = await this.db.query<{ id: number }>("INSERT INTO imports (kind, source, started_at) VALUES ('devices', $1, $2) RETURNING id", [source, new Date(this.env.now()).toISOString()]);
-    return { id: r!.id, source, written: 0 };
+    const run = { id: r!.id, source, written: 0 };
+    // Every writer of devices holds the lock taken above, so the size and the rows read below stay as read.
+    const [size] = await this.db.query<{ n: number }>(FLEET_SIZE_SQL);
+    trackImport(run, Number(size!.n));
+    return run;
   }
 
   async upsertDevices(run: DeviceImportRun, devices: readonly SerializedDevice[]): Promise<DuplicateDevice[]> {
@@ -61,9 +67,16 @@ export class PgFleet implements FleetRepository {
       } else duplicates.push({ index: i, firstLine: devices[first]!.line });
     });
     const notWritten: number[] = [];
+    // Keeping the derived tables in step: the stored rows these devices replace count out, the rows written count in.
+    const t = importDelta(run, unique.length);
     for (const part of chunks(unique, ROWS)) {
+      if (t) {
+        const stored = await this.db.query<CellRow>(`SELECT ${CELL_COLUMNS} FROM devices WHERE device_id = ANY($1::text[]) AND import_id <> $2`, [part.map((i) => devices[i]!.device_id), run.id]);
+        for (const r of stored) t.delta!.add(r, -1);
+        t.inserted -= stored.length;
+      }
       // Re-importing replaces the whole document; a row this import already wrote is left alone (a duplicate).
-      const written = await this.db.query<{ device_id: string }>(
+      const written = await this.db.query<CellRow & { device_id: string }>(
         // The issuer comes from the stored certificate (written before the device in an import; upsertCertificates
         // brings devices up to date when one is stored again).
         `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, mqtt, apn, mccmnc, doc, issuer, issuer_fingerprint)
@@ -76,12 +89,17 @@ export class PgFleet implements FleetRepository {
            country = excluded.country, provider = excluded.provider, groups = excluded.groups, mqtt = excluded.mqtt, apn = excluded.apn,
            mccmnc = excluded.mccmnc, doc = excluded.doc, issuer = excluded.issuer, issuer_fingerprint = excluded.issuer_fingerprint
          WHERE devices.import_id <> excluded.import_id
-         RETURNING device_id`,
+         RETURNING device_id${t ? `, ${CELL_COLUMNS}` : ""}`,
         [part.map((i) => devices[i]!.device_id), part.map((i) => devices[i]!.model_id), part.map((i) => devices[i]!.cert_fingerprint), run.id, part.map((i) => devices[i]!.line ?? null), part.map((i) => devices[i]!.doc),
          part.map((i) => devices[i]!.firmware_version), part.map((i) => devices[i]!.country), part.map((i) => devices[i]!.provider), part.map((i) => devices[i]!.groups),
          part.map((i) => devices[i]!.mqtt), part.map((i) => devices[i]!.apn), part.map((i) => devices[i]!.mccmnc)],
       );
       run.written += written.length;
+      if (t) {
+        for (const r of written) t.delta!.add(r, 1);
+        t.inserted += written.length;
+        if (written.length) await pgRun(this.db)(markWrittenTrafficSql(pgListDialect), [JSON.stringify(written.map((r) => r.device_id))]);
+      }
       if (written.length === part.length) continue;
       const ok = new Set(written.map((r) => r.device_id));
       for (const i of part) if (!ok.has(devices[i]!.device_id)) notWritten.push(i);
@@ -94,14 +112,21 @@ export class PgFleet implements FleetRepository {
   }
 
   async finishImport(run: DeviceImportRun, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
-    const [n] = await this.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM devices");
-    const missingCount = n!.n - run.written;
-    const missingSample = missingCount > 0 ? (await this.db.query<{ device_id: string }>('SELECT device_id FROM devices WHERE import_id <> $1 ORDER BY device_id COLLATE "C" LIMIT 20', [run.id])).map((r) => r.device_id) : [];
+    const t = importTracking(run);
+    // An import keeping the derived tables in step knows the fleet's size from them; otherwise every row is counted.
+    const stored = t?.delta ? t.fleet + t.inserted : (await this.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM devices"))[0]!.n;
+    const missingCount = stored - run.written;
+    // In the primary key's order (device lists' order on PostgreSQL), so its index stops after 20 instead of sorting
+    // every device.
+    const missingSample = missingCount > 0 ? (await this.db.query<{ device_id: string }>("SELECT device_id FROM devices WHERE import_id <> $1 ORDER BY device_id LIMIT 20", [run.id])).map((r) => r.device_id) : [];
     if (opts.prune && missingCount > 0) {
+      // A collected delta wrote at most an eighth of the fleet (derived.ts), so a prune deletes more devices than
+      // remain: the cheaper way is to count what remains.
+      if (t) t.delta = undefined;
       await this.db.query("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> $1)", [run.id]);
       await this.db.query("DELETE FROM devices WHERE import_id <> $1", [run.id]);
     }
-    await countDeviceImages(pgRun(this.db), "postgres");
+    if (!(t?.delta && (await t.delta.apply(pgApplyCounts(this.db))))) await countDeviceImages(pgRun(this.db), "postgres");
     return { importId: run.id, missingCount, missingSample };
   }
 
@@ -139,21 +164,24 @@ export class PgFleet implements FleetRepository {
   }
 
   async upsertCertificates(certs: readonly CertificateInfo[], run?: DeviceImportRun): Promise<void> {
-    let changed = 0;
+    // Their device_cells rows change: outside an import at once, in an import with the rest of its delta (or its recount).
+    const delta = run ? importDelta(run, 0)?.delta : new DerivedDelta();
     await this.db.transaction(async (db) => {
+      // Outside an import, devices are written under the import's lock like every writer of them (see startImport).
+      if (!run) await db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [lockName(this.schema, "import")]);
       for (const run of uniqueRuns(certs, (c) => c.fingerprint)) {
         for (const part of chunks(run, ROWS)) {
           await db.query("INSERT INTO certificates (fingerprint, doc) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (fingerprint) DO UPDATE SET doc = excluded.doc", [part.map((c) => c.fingerprint), part.map((c) => JSON.stringify(c))]);
           // Devices already stored with the certificate take its issuer (in an import, only devices of earlier imports).
-          const updated = await db.query(
-            `UPDATE devices d SET issuer = c.issuer, issuer_fingerprint = c.ifp FROM unnest($1::text[], $2::text[], $3::text[]) AS c (fp, issuer, ifp)
-             WHERE d.cert_fingerprint = c.fp AND (d.issuer IS DISTINCT FROM c.issuer OR d.issuer_fingerprint IS DISTINCT FROM c.ifp) RETURNING 1 AS x`,
-            [part.map((c) => c.fingerprint), part.map((c) => c.issuer), part.map((c) => c.issuer_fingerprint ?? null)],
-          );
-          changed += updated.length;
+          const moved = `FROM unnest($1::text[], $2::text[], $3::text[]) AS c (fp, issuer, ifp)
+             WHERE d.cert_fingerprint = c.fp AND (d.issuer IS DISTINCT FROM c.issuer OR d.issuer_fingerprint IS DISTINCT FROM c.ifp)`;
+          const params = [part.map((c) => c.fingerprint), part.map((c) => c.issuer), part.map((c) => c.issuer_fingerprint ?? null)];
+          if (delta) for (const r of await db.query<CellRow>(`SELECT ${cellColumns("d.")} FROM devices d, ${moved.slice(5)}`, params)) delta.add(r, -1);
+          const updated = await db.query<CellRow>(`UPDATE devices d SET issuer = c.issuer, issuer_fingerprint = c.ifp ${moved} RETURNING ${delta ? cellColumns("d.") : "1 AS x"}`, params);
+          if (delta) for (const r of updated) delta.add(r, 1);
         }
       }
-      if (changed && !run) for (const sql of COUNT_DEVICE_CELLS) await db.query(sql);
+      if (!run && delta && !(await delta.apply(pgApplyCounts(db)))) for (const sql of COUNT_DEVICE_CELLS) await db.query(sql);
     });
   }
 

@@ -4,7 +4,9 @@ import type { DeviceImportRun, DuplicateDevice, FleetDevice, FleetRepository, Im
 import type { StoreEnv } from "../store.ts";
 import { requireTransaction } from "./connection.ts";
 import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
-import { sqliteRun } from "./lists.ts";
+import { CELL_COLUMNS, type CellRow, DEVICE_CELLS, DerivedDelta, FLEET_SIZE_SQL, importDelta, importTracking, markWrittenTrafficSql, trackImport } from "../derived.ts";
+import { applyCountsSync, sqliteApplyCounts } from "./derived.ts";
+import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
 interface CredentialRow {
   device_id: string | null;
@@ -47,6 +49,12 @@ export class SqliteFleet implements FleetRepository {
   private readonly upsertDevice: Database.Statement;
   /** The same for UPSERT_ROWS devices at once: one call into SQLite instead of one per device. */
   private readonly upsertDevicesStmt: Database.Statement;
+  /** The same two, returning what the derived tables count of each row written (an import keeping them in step). */
+  private readonly upsertDeviceCells: Database.Statement;
+  private readonly upsertDevicesCells: Database.Statement;
+  /** The stored rows of devices an import is about to replace (ids as JSON), as they count in the derived tables. */
+  private readonly storedCells: Database.Statement;
+  private readonly markWritten: Database.Statement;
   private readonly firstLine: Database.Statement;
   private readonly credentialsOf: Database.Statement;
   private readonly certificatesOf: Database.Statement;
@@ -58,7 +66,7 @@ export class SqliteFleet implements FleetRepository {
   ) {
     // Re-importing replaces the whole document (a cell emptied in the new export clears the stored value). A row the
     // same import already wrote is not replaced: that id is a duplicate in the file (no change is the signal).
-    const upsert = (rows: number) =>
+    const upsert = (rows: number, returning = "") =>
       db.prepare(
         `INSERT INTO devices (device_id, model_id, cert_fingerprint, import_id, import_line, firmware_version, country, provider, groups, mqtt, apn, mccmnc, doc, issuer, issuer_fingerprint)
          VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
@@ -66,10 +74,14 @@ export class SqliteFleet implements FleetRepository {
            import_id = excluded.import_id, import_line = excluded.import_line, firmware_version = excluded.firmware_version,
            country = excluded.country, provider = excluded.provider, groups = excluded.groups, mqtt = excluded.mqtt, apn = excluded.apn,
            mccmnc = excluded.mccmnc, doc = excluded.doc, issuer = excluded.issuer, issuer_fingerprint = excluded.issuer_fingerprint
-         WHERE devices.import_id <> excluded.import_id`,
+         WHERE devices.import_id <> excluded.import_id${returning}`,
       );
     this.upsertDevice = upsert(1);
     this.upsertDevicesStmt = upsert(UPSERT_ROWS);
+    this.upsertDeviceCells = upsert(1, ` RETURNING device_id, ${CELL_COLUMNS}`);
+    this.upsertDevicesCells = upsert(UPSERT_ROWS, ` RETURNING device_id, ${CELL_COLUMNS}`);
+    this.storedCells = db.prepare(`SELECT ${CELL_COLUMNS} FROM devices WHERE device_id IN (SELECT value FROM json_each(?)) AND import_id <> ?`);
+    this.markWritten = db.prepare(markWrittenTrafficSql(sqliteListDialect));
     this.firstLine = db.prepare("SELECT import_line FROM devices WHERE device_id = ?").pluck();
     this.credentialsOf = db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
     this.certificatesOf = db.prepare("SELECT fingerprint, doc FROM certificates WHERE fingerprint IN (SELECT value FROM json_each(?))");
@@ -79,7 +91,9 @@ export class SqliteFleet implements FleetRepository {
   async startImport(source: string): Promise<DeviceImportRun> {
     requireTransaction(this.db, "an inventory import");
     const id = Number(this.db.prepare("INSERT INTO imports (kind, source, started_at) VALUES ('devices', ?, ?)").run(source, new Date(this.env.now()).toISOString()).lastInsertRowid);
-    return { id, source, written: 0 };
+    const run = { id, source, written: 0 };
+    trackImport(run, (this.db.prepare(FLEET_SIZE_SQL).get() as { n: number }).n);
+    return run;
   }
 
   /** The issuer of each stored certificate the devices name (one query for the batch). */
@@ -97,6 +111,24 @@ export class SqliteFleet implements FleetRepository {
     const issuer = (d: SerializedDevice): Issuer => (d.cert_fingerprint === null ? NO_ISSUER : (issuers.get(d.cert_fingerprint) ?? NO_ISSUER));
     const duplicates: DuplicateDevice[] = [];
     const duplicate = (i: number) => duplicates.push({ index: i, firstLine: (this.firstLine.get(devices[i]!.device_id) as number | null) ?? undefined });
+    // Keeping the derived tables in step: the stored rows these devices replace count out, the rows written count in.
+    const t = importDelta(run, devices.length);
+    const written: string[] = [];
+    if (t) {
+      const stored = this.storedCells.all(JSON.stringify(devices.map((d) => d.device_id)), run.id) as CellRow[];
+      for (const r of stored) t.delta!.add(r, -1);
+      t.inserted -= stored.length;
+    }
+    const write = (one: boolean, params: unknown[]): number => {
+      if (!t) return (one ? this.upsertDevice : this.upsertDevicesStmt).run(params).changes;
+      const rows = (one ? this.upsertDeviceCells : this.upsertDevicesCells).all(params) as (CellRow & { device_id: string })[];
+      for (const r of rows) {
+        t.delta!.add(r, 1);
+        written.push(r.device_id);
+      }
+      t.inserted += rows.length;
+      return rows.length;
+    };
     let i = 0;
     // In groups when every device has its own line: a group that changed fewer rows than it has holds a
     // duplicate, and the rows whose stored line is not their own are the ones that were not written.
@@ -107,30 +139,38 @@ export class SqliteFleet implements FleetRepository {
         const d = devices[j]!;
         params.push(...deviceParams(d, run.id, issuer(d)));
       }
-      const changed = this.upsertDevicesStmt.run(params).changes;
+      const changed = write(false, params);
       run.written += changed;
       if (changed === UPSERT_ROWS) continue;
       for (let j = i; j < i + UPSERT_ROWS; j++) if (this.firstLine.get(devices[j]!.device_id) !== devices[j]!.line) duplicate(j);
     }
     for (; i < devices.length; i++) {
       const d = devices[i]!;
-      if (this.upsertDevice.run(deviceParams(d, run.id, issuer(d))).changes === 0) duplicate(i);
+      if (write(true, deviceParams(d, run.id, issuer(d))) === 0) duplicate(i);
       else run.written++;
     }
+    if (written.length) this.markWritten.run(JSON.stringify(written));
     return duplicates;
   }
 
   async finishImport(run: DeviceImportRun, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
     const db = this.db;
-    // Counting every row (over the primary key's index) is far cheaper than reading every document's import_id.
-    const missingCount = (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n - run.written;
+    const t = importTracking(run);
+    // An import keeping the derived tables in step knows the fleet's size from them; otherwise every row is counted
+    // (over the primary key's index: far cheaper than reading every document's import_id).
+    const stored = t?.delta ? t.fleet + t.inserted : (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n;
+    const missingCount = stored - run.written;
+    // In key order, stopping after 20: reads the devices this import wrote that come first, and 20 more.
     const missingSample =
       missingCount > 0 ? (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(run.id) as { device_id: string }[]).map((r) => r.device_id) : [];
     if (opts.prune && missingCount > 0) {
+      // A collected delta wrote at most an eighth of the fleet (derived.ts), so a prune deletes more devices than
+      // remain: the cheaper way is to count what remains.
+      if (t) t.delta = undefined;
       db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(run.id);
       db.prepare("DELETE FROM devices WHERE import_id <> ?").run(run.id);
     }
-    await countDeviceImages(sqliteRun(this.db), "sqlite");
+    if (!(t?.delta && (await t.delta.apply(sqliteApplyCounts(db))))) await countDeviceImages(sqliteRun(this.db), "sqlite");
     return { importId: run.id, missingCount, missingSample };
   }
 
@@ -159,16 +199,25 @@ export class SqliteFleet implements FleetRepository {
     const stmt = this.db.prepare("INSERT INTO certificates (fingerprint, doc) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET doc = excluded.doc");
     // Devices already stored with the certificate take its issuer (an import writes certificates before devices, so
     // there this finds only devices of earlier imports).
-    const issuer = this.db.prepare("UPDATE devices SET issuer = ?, issuer_fingerprint = ? WHERE cert_fingerprint = ? AND (issuer IS NOT ? OR issuer_fingerprint IS NOT ?)");
-    let changed = 0;
+    const moved = "WHERE cert_fingerprint = ? AND (issuer IS NOT ? OR issuer_fingerprint IS NOT ?)";
+    const issuer = this.db.prepare(`UPDATE devices SET issuer = ?, issuer_fingerprint = ? ${moved}`);
+    // Their device_cells rows change: outside an import at once, in an import with the rest of its delta (or its recount).
+    const delta = run ? importDelta(run, 0)?.delta : new DerivedDelta();
+    const before = this.db.prepare(`SELECT ${CELL_COLUMNS} FROM devices ${moved}`);
+    const after = this.db.prepare(`UPDATE devices SET issuer = ?, issuer_fingerprint = ? ${moved} RETURNING ${CELL_COLUMNS}`);
     this.db.transaction(() => {
       for (const c of certs) {
         stmt.run(c.fingerprint, JSON.stringify(c));
         const fp = c.issuer_fingerprint ?? null;
-        changed += issuer.run(c.issuer, fp, c.fingerprint, c.issuer, fp).changes;
+        if (!delta) {
+          issuer.run(c.issuer, fp, c.fingerprint, c.issuer, fp);
+          continue;
+        }
+        for (const r of before.all(c.fingerprint, c.issuer, fp) as CellRow[]) delta.add(r, -1);
+        for (const r of after.all(c.issuer, fp, c.fingerprint, c.issuer, fp) as CellRow[]) delta.add(r, 1);
       }
+      if (!run && delta && !applyCountsSync(this.db, DEVICE_CELLS, delta.cellChanges())) COUNT_DEVICE_CELLS.forEach((sql) => this.db.exec(sql));
     })();
-    if (changed && !run) this.db.transaction(() => COUNT_DEVICE_CELLS.forEach((sql) => this.db.exec(sql)))();
   }
 
   async models(): Promise<DeviceModel[]> {

@@ -108,4 +108,14 @@ export const fleetMigrations: Migration[] = [
         FROM devices GROUP BY model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint;
     `,
   },
+  {
+    area: "fleet",
+    version: 5,
+    // An import adds what it changed to device_cells and device_images instead of counting them again (derived.ts):
+    // each changed row is found by its key. SQLite searches the index also for the NULL keys (model_id, issuer), compared with IS.
+    up: `
+      CREATE INDEX device_cells_key ON device_cells (model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint);
+      CREATE INDEX device_images_key ON device_images (model_id, firmware_version);
+    `,
+  },
 ];

@@ -1,0 +1,189 @@
+/**
+ * Keeping the derived device tables — `device_images` (devices and those with a certificate per model and firmware),
+ * `device_cells` (devices and those with an MQTT client id per combination of what whatif/ selects by) and
+ * `traffic_devices` (devices with alerts or flow observations) — in step with the devices an import writes or prunes,
+ * instead of counting them again over the whole fleet (`countDeviceImages`), which at a million devices held SQLite's
+ * write lock for seconds whatever the import's size.
+ *
+ * An import collects a `DerivedDelta`: each stored device it is about to replace is subtracted (its row as it was),
+ * each row it writes is added (as the upsert returned it). `finishImport` adds the
+ * delta's non-zero counts to the tables, deleting rows that reach 0. The result equals a full recount; a row that
+ * would go negative or missing (tables out of step, e.g. written by hand) makes it recount instead. A full recount is
+ * also what the first import, an import writing more than an eighth of the fleet (RECOUNT_SHARE) and store copy pay,
+ * and a prune — it deletes more devices than remain (the import's), which are then what is counted. Migrations fill
+ * the tables the same way.
+ */
+
+/** The columns of a stored device the derived tables count by, as a SELECT or RETURNING list over `devices` (`d.`: alias). */
+export function cellColumns(d = ""): string {
+  const cols = ["model_id", "firmware_version", "country", "groups", "apn", "mccmnc", "issuer", "issuer_fingerprint", "mqtt"].map((c) => `${d}${c}`);
+  return `${cols.join(", ")}, CASE WHEN ${d}cert_fingerprint IS NULL THEN 0 ELSE 1 END AS cert`;
+}
+export const CELL_COLUMNS = cellColumns();
+
+/** The same, grouped: `n` devices per combination (for pruned devices). */
+export const CELL_GROUPS = "model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, SUM(mqtt) AS mqtt, COUNT(cert_fingerprint) AS cert, COUNT(*) AS n";
+export const CELL_GROUP_BY = "model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint";
+
+/** One device's (or, with `n`, a group of devices') values as CELL_COLUMNS / CELL_GROUPS read them. */
+export interface CellRow {
+  model_id: string | null;
+  firmware_version: string;
+  country: string;
+  groups: string;
+  apn: string;
+  mccmnc: string;
+  issuer: string | null;
+  issuer_fingerprint: string | null;
+  mqtt: number | string;
+  cert: number | string;
+  n?: number | string;
+}
+
+type CellKey = [string | null, string, string, string, string, string, string | null, string | null];
+
+/** A counted table: its key columns (nullable ones compared with IS / IS NOT DISTINCT FROM) and count columns. */
+export interface CountTable {
+  table: string;
+  keys: readonly { name: string; nullable: boolean }[];
+  counts: readonly [string, string];
+}
+
+export const DEVICE_CELLS: CountTable = {
+  table: "device_cells",
+  keys: [
+    { name: "model_id", nullable: true },
+    { name: "firmware_version", nullable: false },
+    { name: "country", nullable: false },
+    { name: "groups", nullable: false },
+    { name: "apn", nullable: false },
+    { name: "mccmnc", nullable: false },
+    { name: "issuer", nullable: true },
+    { name: "issuer_fingerprint", nullable: true },
+  ],
+  counts: ["devices", "mqtt"],
+};
+
+export const DEVICE_IMAGES: CountTable = {
+  table: "device_images",
+  keys: [
+    { name: "model_id", nullable: true },
+    { name: "firmware_version", nullable: false },
+  ],
+  counts: ["devices", "with_cert"],
+};
+
+/** A change to one row of a counted table: add `counts` to the row with `key` (creating it, deleting it at 0). */
+export interface CountChange {
+  key: (string | null)[];
+  counts: [number, number];
+}
+
+/** Adds changes to a counted table; false when the table was not in step with the devices (a row would go wrong). */
+export type ApplyCounts = (table: CountTable, changes: readonly CountChange[]) => Promise<boolean>;
+
+/** The change an import (or a certificate stored again) makes to device_images and device_cells, not yet written. */
+export class DerivedDelta {
+  private readonly cells = new Map<string, { key: CellKey; devices: number; mqtt: number; cert: number }>();
+
+  /** Counts a device row in (+1) or out (-1); a grouped row (with `n`) counts its n devices. */
+  add(r: CellRow, sign: 1 | -1): void {
+    const key: CellKey = [r.model_id, r.firmware_version, r.country, r.groups, r.apn, r.mccmnc, r.issuer, r.issuer_fingerprint];
+    const k = JSON.stringify(key);
+    let c = this.cells.get(k);
+    if (!c) this.cells.set(k, (c = { key, devices: 0, mqtt: 0, cert: 0 }));
+    c.devices += sign * (r.n === undefined ? 1 : Number(r.n));
+    c.mqtt += sign * Number(r.mqtt);
+    c.cert += sign * Number(r.cert);
+  }
+
+  cellChanges(): CountChange[] {
+    const out: CountChange[] = [];
+    for (const c of this.cells.values()) if (c.devices !== 0 || c.mqtt !== 0) out.push({ key: c.key, counts: [c.devices, c.mqtt] });
+    return out;
+  }
+
+  imageChanges(): CountChange[] {
+    const images = new Map<string, CountChange>();
+    for (const c of this.cells.values()) {
+      const key = [c.key[0], c.key[1]];
+      const k = JSON.stringify(key);
+      const i = images.get(k);
+      if (i) {
+        i.counts[0] += c.devices;
+        i.counts[1] += c.cert;
+      } else images.set(k, { key, counts: [c.devices, c.cert] });
+    }
+    return [...images.values()].filter((i) => i.counts[0] !== 0 || i.counts[1] !== 0);
+  }
+
+  /** Writes the delta; false when a table was out of step (the caller recounts). */
+  async apply(write: ApplyCounts): Promise<boolean> {
+    const cells = this.cellChanges();
+    const images = this.imageChanges();
+    return (cells.length === 0 || (await write(DEVICE_CELLS, cells))) && (images.length === 0 || (await write(DEVICE_IMAGES, images)));
+  }
+}
+
+/** Whether a row's counts after a change are possible: no negative count, no more MQTT or certified devices than devices. */
+export function countsValid(devices: number, other: number): boolean {
+  return devices >= 0 && other >= 0 && other <= devices;
+}
+
+/** What an import keeps between startImport and finishImport about the derived tables. */
+export interface ImportTracking {
+  /** Devices in the store when the import started (from device_images). */
+  readonly fleet: number;
+  /** Devices this import wrote that were not stored before. */
+  inserted: number;
+  /** The change so far; undefined once the import is recounting instead. */
+  delta: DerivedDelta | undefined;
+}
+
+/** The part of a DeviceImportRun (fleet.ts) this file reads and writes. */
+interface Run {
+  readonly written: number;
+  derived?: ImportTracking;
+}
+
+/** Called by startImport with the fleet's size as device_images counts it. */
+export function trackImport(run: Run, fleet: number): void {
+  // The first import into an empty store counts everything once.
+  run.derived = { fleet, inserted: 0, delta: fleet > 0 ? new DerivedDelta() : undefined };
+}
+
+/**
+ * An import that writes more than this share of the fleet (1/8) stops collecting its delta and recounts at the end.
+ * Collecting costs about what a recount does per device (reading the stored row, the returned row, the map: bench
+ * import-delta, bench/RESULTS.md), so a full re-import pays at most an eighth of a recount more than before, and any
+ * import up to an eighth of the fleet reads only its own devices.
+ */
+const RECOUNT_SHARE = 8;
+
+/** The import's tracking before it writes `more` devices: its delta, or undefined when it recounts at the end. */
+export function importDelta(run: Run, more: number): ImportTracking | undefined {
+  const t = run.derived;
+  if (!t?.delta) return undefined;
+  if ((run.written + more) * RECOUNT_SHARE > t.fleet) {
+    t.delta = undefined;
+    return undefined;
+  }
+  return t;
+}
+
+export function importTracking(run: Run): ImportTracking | undefined {
+  return run.derived;
+}
+
+/** The fleet's size as the derived tables count it (a few rows, not the devices). */
+export const FLEET_SIZE_SQL = "SELECT COALESCE(SUM(devices), 0) AS n FROM device_images";
+
+/**
+ * Adds the devices just written (the one `?`: a JSON array of their ids) that have alerts or flow observations to
+ * `traffic_devices` (what a recount would find for them). Sorted, like markTrafficSql; `d` is the ListDialect.
+ */
+export function markWrittenTrafficSql(d: { jsonElements(column: string): string }): string {
+  return `INSERT INTO traffic_devices (device_id) SELECT DISTINCT j.value FROM ${d.jsonElements("?")}
+    WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.device_id = j.value) OR EXISTS (SELECT 1 FROM flow_observations f WHERE f.device_id = j.value)
+    ORDER BY j.value ON CONFLICT (device_id) DO NOTHING`;
+}
