@@ -20,7 +20,7 @@
  * Needs NATS on LONGWATCH_BENCH_NATS (default nats://127.0.0.1:4222) and PostgreSQL on LONGWATCH_BENCH_PG.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -87,6 +87,18 @@ function cpuOf(pid: number | undefined): number {
     return NaN;
   }
 }
+/** CPU seconds used so far by the processes named `comm` (nats-server), from /proc. (Not PostgreSQL: a backend that ends takes its time with it.) */
+function cpuByName(comm: string): number {
+  let n = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === comm) n += cpuOf(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
+}
 /** The machine's busy and total CPU seconds so far (all cores), from /proc/stat. */
 function machineCpu(): { busy: number; total: number } {
   try {
@@ -119,6 +131,7 @@ async function workersRun(n: number): Promise<number> {
   const store = await openStore(u.toString());
   const started = performance.now();
   const cpu0 = machineCpu();
+  const nats0 = cpuByName("nats-server");
   const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
     spawn(process.execPath, ["--max-old-space-size=6144", ...(PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=w${n}-b${i}.cpuprofile`] : []), ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", String(CHECKPOINT_S), "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
@@ -168,11 +181,12 @@ async function workersRun(n: number): Promise<number> {
   const s = since();
   const cpu = procs.map((p) => cpuOf(p.pid));
   const cpu1 = machineCpu();
+  const nats = cpuByName("nats-server") - nats0;
   for (const p of procs) p.kill("SIGTERM");
   await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
   await store.close();
   console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s; first checkpoint at ${firstS!.toFixed(1)} s, partitions through at ${partsS.toFixed(1)} s, fleet stage at ${fleetS.toFixed(1)} s, ${(facts / N).toFixed(2)} facts per record; includes --quiet-seconds 1, --checkpoint-seconds ${CHECKPOINT_S})`);
-  console.log(`  CPU: ${cpu.map((c, i) => `b${i} ${c.toFixed(1)} s`).join(", ")} (${(cpu.reduce((a, b) => a + b, 0) / s).toFixed(2)} cores on average); the machine ${(cpu1.busy - cpu0.busy).toFixed(1)} s busy of ${(cpu1.total - cpu0.total).toFixed(1)} s (everyone's: NATS, PostgreSQL, other load)`);
+  console.log(`  CPU: ${cpu.map((c, i) => `b${i} ${c.toFixed(1)} s`).join(", ")} (${(cpu.reduce((a, b) => a + b, 0) / s).toFixed(2)} cores on average); nats-server ${nats.toFixed(1)} s (other clients' included); the machine ${(cpu1.busy - cpu0.busy).toFixed(1)} s busy of ${(cpu1.total - cpu0.total).toFixed(1)} s`);
   for (const [part, u] of [...units].sort((a, b) => a[0] - b[0])) console.log(`  ${part < 0 ? "fleet" : `p${part}   `} ${u.owner}: through at ${u.through.toFixed(1)} s, ${u.records} records, checkpoints seen ${u.checkpoints}, state ${(u.bytes / 1e6).toFixed(1)} MB`);
   return s;
 }
