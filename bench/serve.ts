@@ -22,7 +22,8 @@
  * latency run and soak, 20), BENCH_LATENCY_S (20), BENCH_HOLD_MS (the reorder buffer, 0; see bench/RESULTS.md).
  *   (e) with --only …,e: the event loop during a scan job over BENCH_SCAN_DEVICES (100,000) devices imported before
  *       the service starts — /healthz answer times while the job runs vs as long before it, without and then with
- *       the paced MQTT stream of (c) (target: nothing blocks the loop for more than 50 ms).
+ *       the paced MQTT stream of (c) (target: nothing blocks the loop for more than 50 ms); with the stream, the alert
+ *       latency of the probes published while the job ran apart from those published in the window before it.
  *
  * Flags: --soak-minutes N (0 skips the soak), --soak-seconds N (instead of minutes), --only a,b,c,d[,e].
  *
@@ -398,6 +399,8 @@ interface StreamResult {
   records: number;
   latencies: number[];
   lost: number;
+  /** When each arrived probe was published (performance.now()), in the order of `latencies`. */
+  sentAt: number[];
   rss: { t: number; rss: number }[];
   lagMax: number;
   /** CPU seconds the service used per second of the stream. */
@@ -463,13 +466,17 @@ async function pacedStream(svc: Service, rx: Receiver, seconds: number, sampleRs
   if (closed) throw new Error(`the paced stream's MQTT connection to ${BROKER} closed during the stream: its figures would count the records it could not send as lost`);
   await closeClient(pub);
   const latencies: number[] = [];
+  const sentAt: number[] = [];
   let lost = 0;
   for (const [imei, at] of sent) {
     const got = rx.arrived.get(imei);
     if (got === undefined) lost++;
-    else latencies.push(got - at);
+    else {
+      latencies.push(got - at);
+      sentAt.push(at);
+    }
   }
-  return { seconds: took, records, latencies, lost, rss, lagMax, cpuPerSecond, health: await health };
+  return { seconds: took, records, latencies, sentAt, lost, rss, lagMax, cpuPerSecond, health: await health };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -535,10 +542,14 @@ async function scanJobLoop(svc: Service, rx: Receiver, withIngest: boolean) {
   const before = await probeHealth(svc.url, () => performance.now() - b0 > seconds * 1000);
   let running = true;
   const during = probeHealth(svc.url, () => !running);
+  const j0 = performance.now();
   await runJob();
+  const j1 = performance.now();
   running = false;
   const stream = await streaming;
-  return { seconds, before, during: await during, metrics: await svc.metrics(), stream };
+  // The alerts published while the job ran, and those published in the baseline window before it.
+  const split = stream && { job: stream.latencies.filter((_, i) => stream.sentAt[i]! >= j0 && stream.sentAt[i]! < j1), before: stream.latencies.filter((_, i) => stream.sentAt[i]! >= b0 && stream.sentAt[i]! < j0) };
+  return { seconds, before, during: await during, metrics: await svc.metrics(), stream, split };
 }
 
 /** The event loop's delay quantiles from /metrics, in ms. */
@@ -619,7 +630,7 @@ try {
       const l0 = load();
       progress(`(e) scan job over ${fmt(SCAN_DEVICES)} devices${withIngest ? ` while ${fmt(RATE)} records/s stream in` : ""}`);
       const r = await scanJobLoop(svc, rx, withIngest);
-      say(`(e) scan job (POST /api/v1/scans, ${fmt(SCAN_DEVICES)} devices, ${r.seconds.toFixed(1)} s)${withIngest ? ` with ${fmt(RATE)} records/s of MQTT ingest` : ""}: /healthz answered in p50 ${r.during.p50.toFixed(1)} ms, p99 ${r.during.p99.toFixed(1)} ms, max ${r.during.max.toFixed(1)} ms (${r.during.n} probes) vs p50 ${r.before.p50.toFixed(1)}, p99 ${r.before.p99.toFixed(1)}, max ${r.before.max.toFixed(1)} ms in the same time before the job — p99 ratio ${(r.during.p99 / r.before.p99).toFixed(2)}; service ${loopDelay(r.metrics)}${r.stream ? `; alerts p50 ${pct(r.stream.latencies, 50).toFixed(1)} ms, p99 ${pct(r.stream.latencies, 99).toFixed(1)} ms, not arrived ${r.stream.lost}` : ""}; load ${l0}`);
+      say(`(e) scan job (POST /api/v1/scans, ${fmt(SCAN_DEVICES)} devices, ${r.seconds.toFixed(1)} s)${withIngest ? ` with ${fmt(RATE)} records/s of MQTT ingest` : ""}: /healthz answered in p50 ${r.during.p50.toFixed(1)} ms, p99 ${r.during.p99.toFixed(1)} ms, max ${r.during.max.toFixed(1)} ms (${r.during.n} probes) vs p50 ${r.before.p50.toFixed(1)}, p99 ${r.before.p99.toFixed(1)}, max ${r.before.max.toFixed(1)} ms in the same time before the job — p99 ratio ${(r.during.p99 / r.before.p99).toFixed(2)}; service ${loopDelay(r.metrics)}${r.stream ? `; alerts p50 ${pct(r.stream.latencies, 50).toFixed(1)} ms, p99 ${pct(r.stream.latencies, 99).toFixed(1)} ms, not arrived ${r.stream.lost}` : ""}${r.split ? `; of them published during the job (${r.split.job.length}) p50 ${pct(r.split.job, 50).toFixed(1)} ms, p99 ${pct(r.split.job, 99).toFixed(1)} ms, max ${Math.max(...r.split.job).toFixed(1)} ms, in the window before it (${r.split.before.length}) p50 ${pct(r.split.before, 50).toFixed(1)} ms, p99 ${pct(r.split.before, 99).toFixed(1)} ms` : ""}; load ${l0}`);
     }
   }
   if (ONLY.has("d") && SOAK_MIN > 0) {
