@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,24 +23,12 @@ import { readScanCounts } from "../../src/store/list-sql.ts";
 import { sqliteListDialect, sqliteRun } from "../../src/store/sqlite/lists.ts";
 import { alert } from "../store/contract/alerts.ts";
 import { tmpDir } from "../helpers/tmp.ts";
+import { writeFleet } from "../helpers/scan-fleet.ts";
 
 const DEVICES = 6000;
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 const TSX = import.meta.resolve("tsx");
 const CHILD = join(import.meta.dirname, "../helpers/scan-child.ts");
-
-/** A fleet with several findings per device (services, SIM, passwords), so a scan writes many batches. */
-function writeFleet(dir: string, n = DEVICES): { inventory: string; credentials: string } {
-  const devices = ["device_id,model_id,firmware_version,iccid,sim_imei_lock,sim_public_ip,open_services"];
-  const creds = ["device_id,model_id,service,username,password"];
-  for (let i = 0; i < n; i++) {
-    devices.push(`d-${i},${i % 2 ? "meter" : "gw"},1.${i % 3},,${i % 4 === 0},${i % 3 === 0},${i % 2 === 0 ? "telnet:23" : "adb:5555;ssh:22"}`);
-    if (i % 3 === 0) creds.push(`d-${i},,ssh,root,${i % 6 === 0 ? "admin" : `shared-${i % 60}`}`);
-  }
-  writeFileSync(join(dir, "devices.csv"), devices.join("\n") + "\n");
-  writeFileSync(join(dir, "credentials.csv"), creds.join("\n") + "\n");
-  return { inventory: join(dir, "devices.csv"), credentials: join(dir, "credentials.csv") };
-}
 
 async function currentFindings(store: Store): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -62,7 +49,7 @@ describe("a scan job on SQLite writes in short transactions", () => {
   before(async () => {
     store = await openStore(url);
     // The CLI's scan with files: the import and the first scan in one transaction.
-    await runScan({ store, rules: allRules, now: NOW, keyedDigest: keyedDigester(loadSecretKey(t.dir)), onIssue: () => undefined, ...writeFleet(t.dir) });
+    await runScan({ store, rules: allRules, now: NOW, keyedDigest: keyedDigester(loadSecretKey(t.dir)), onIssue: () => undefined, ...writeFleet(t.dir, DEVICES) });
     const latest = (await store.findings.latestScan())!;
     first = { id: latest.id, findings: (await currentFindings(store)).length };
     assert.ok(first.findings > 10_000, `the fleet gives many findings (${first.findings})`);
