@@ -9,7 +9,7 @@
  * each row it writes is added (as the upsert returned it). `finishImport` adds the
  * delta's non-zero counts to the tables, deleting rows that reach 0. The result equals a full recount; a row that
  * would go negative or missing (tables out of step, e.g. written by hand) makes it recount instead. A full recount is
- * also what the first import, an import writing more than an eighth of the fleet (RECOUNT_SHARE) and store copy pay,
+ * also what the first import, an import writing more than 1/32 of the fleet (RECOUNT_SHARE) and store copy pay,
  * and a prune — it deletes more devices than remain (the import's), which are then what is counted. Migrations fill
  * the tables the same way.
  */
@@ -153,12 +153,12 @@ export function trackImport(run: Run, fleet: number): void {
 }
 
 /**
- * An import that writes more than this share of the fleet (1/8) stops collecting its delta and recounts at the end.
+ * An import that writes more than 1/RECOUNT_SHARE of the fleet stops collecting its delta and recounts at the end.
  * Collecting costs about what a recount does per device (reading the stored row, the returned row, the map: bench
- * import-delta, bench/RESULTS.md), so a full re-import pays at most an eighth of a recount more than before, and any
- * import up to an eighth of the fleet reads only its own devices.
+ * import-delta, bench/RESULTS.md), so a full re-import pays at most 1/32 of a recount (one batch at 200,000 devices)
+ * more than before, and any import up to 1/32 of the fleet (31,250 devices of 1,000,000) reads only its own.
  */
-const RECOUNT_SHARE = 8;
+const RECOUNT_SHARE = 32;
 
 /** The import's tracking before it writes `more` devices: its delta, or undefined when it recounts at the end. */
 export function importDelta(run: Run, more: number): ImportTracking | undefined {

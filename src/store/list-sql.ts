@@ -437,7 +437,7 @@ const IMAGES_FROM_CELLS = (cells: string) => `INSERT INTO device_images (model_i
  * Counts the devices per (model, firmware), and those with a certificate, into `device_images` for coverage, and per
  * what-if cell into `device_cells` (see COUNT_DEVICE_CELLS), and rebuilds `traffic_devices` (devices added since their
  * alerts were written are seen, pruned ones are not): the full recount. An import adds what it changed instead
- * (derived.ts); it recounts when it is the first, writes more than an eighth of the fleet, prunes, or finds the tables
+ * (derived.ts); it recounts when it is the first, writes more than 1/32 of the fleet, prunes, or finds the tables
  * out of step — and so does store copy.
  *
  * The devices are read once: grouped by the cells' columns (with a certificate count), and `device_images` summed from

@@ -67,7 +67,7 @@ function randomDevice(r: Rng, id: string): StoredDevice {
   return d;
 }
 
-const POOL = Array.from({ length: 1500 }, (_, i) => `d-${String(i).padStart(4, "0")}`);
+const POOL = Array.from({ length: 4000 }, (_, i) => `d-${String(i).padStart(4, "0")}`);
 
 /** The random sequence: each step changes the store one way, then the tables must equal a recount. */
 async function oracle(store: Store, sql: Sql, seed: number): Promise<void> {
@@ -91,7 +91,8 @@ async function oracle(store: Store, sql: Sql, seed: number): Promise<void> {
   const some = (n: number, from: readonly string[]) => [...new Set(Array.from({ length: n }, () => pick(r, from)))];
   await store.fleet.upsertCertificates(FPS.map((fp) => reissued(r, fp)));
   await store.alerts.upsert(some(20, POOL).map((id, k) => sampleAlert({ id: `early-${k}`, device_id: id })), "2026-12-01T00:00:00Z");
-  await importSome(POOL.slice(0, 1000));
+  // Large enough that a 100-device file stays under the share of the fleet an import collects a delta for (1/32).
+  await importSome(POOL.slice(0, 3300));
   await assertInStep(sql, "the first import");
   for (let step = 0; step < 40; step++) {
     const x = r();
@@ -107,7 +108,7 @@ async function oracle(store: Store, sql: Sql, seed: number): Promise<void> {
       const keep = small ? some(int(r, 1, 10), [...stored]) : [...stored].filter(() => r() < 0.95);
       await importSome([...keep, ...some(int(r, 0, 5), POOL)], { prune: true });
       if (small) await assertInStep(sql, `a small pruning import of ${keep.length}`);
-      if (small) await importSome(some(1000, POOL));
+      if (small) await importSome(POOL.slice(0, 3300));
       what = `a pruning import of ${keep.length} stored devices`;
     } else if (x < 0.75) {
       const fps = FPS.filter(() => r() < 0.5);

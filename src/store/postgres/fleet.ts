@@ -120,7 +120,7 @@ export class PgFleet implements FleetRepository {
     // every device.
     const missingSample = missingCount > 0 ? (await this.db.query<{ device_id: string }>("SELECT device_id FROM devices WHERE import_id <> $1 ORDER BY device_id LIMIT 20", [run.id])).map((r) => r.device_id) : [];
     if (opts.prune && missingCount > 0) {
-      // A collected delta wrote at most an eighth of the fleet (derived.ts), so a prune deletes more devices than
+      // A collected delta wrote at most 1/32 of the fleet (derived.ts), so a prune deletes more devices than
       // remain: the cheaper way is to count what remains.
       if (t) t.delta = undefined;
       await this.db.query("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> $1)", [run.id]);

@@ -164,7 +164,7 @@ export class SqliteFleet implements FleetRepository {
     const missingSample =
       missingCount > 0 ? (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(run.id) as { device_id: string }[]).map((r) => r.device_id) : [];
     if (opts.prune && missingCount > 0) {
-      // A collected delta wrote at most an eighth of the fleet (derived.ts), so a prune deletes more devices than
+      // A collected delta wrote at most 1/32 of the fleet (derived.ts), so a prune deletes more devices than
       // remain: the cheaper way is to count what remains.
       if (t) t.delta = undefined;
       db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(run.id);
