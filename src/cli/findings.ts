@@ -48,6 +48,13 @@ function namedDevices(page: readonly Finding[]): string[] {
   return [...ids];
 }
 
+/** A group finding's subject: its model and the devices it lists, or how many it reaches without listing them. */
+function where(f: Finding): string {
+  if (f.devices === undefined && f.reach !== undefined) return `${f.model_id ?? "fleet"} (reaches ${f.reach.toLocaleString("en-US")} devices)`;
+  const k = f.devices?.length ?? 0;
+  return `${f.model_id ?? ""} (${k} device${k === 1 ? "" : "s"})`;
+}
+
 export const findingsCommand: CommandModule = {
   register(program, ctx) {
     program
@@ -79,7 +86,7 @@ export const findingsCommand: CommandModule = {
           if (o.format === "json") ctx.out(JSON.stringify(rows, null, 2));
           if (o.format === "table") {
             rows.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.localeCompare(b.rule));
-            ctx.out(total === 0 ? "No findings match." : renderTable(["SEVERITY", "RULE", "DEVICE / MODEL", "STATUS", "FINDING"], rows.map((f) => [f.severity, f.rule, f.device_id ?? `${f.model_id ?? ""} (${f.devices?.length ?? 0} device${f.devices?.length === 1 ? "" : "s"})`, f.status, f.title])));
+            ctx.out(total === 0 ? "No findings match." : renderTable(["SEVERITY", "RULE", "DEVICE / MODEL", "STATUS", "FINDING"], rows.map((f) => [f.severity, f.rule, f.device_id ?? where(f), f.status, f.title])));
             if (total > rows.length) ctx.out(`… ${total - rows.length} more (--limit 0 shows all, --format csv for a file)`);
           }
         });

@@ -53,9 +53,9 @@ export interface OpenFindings {
 
 /** What list-sql.ts countScanRules writes for a finished scan, read ahead (readScanCounts) for the finish to write. */
 export interface ScanCounts {
-  /** scan_rules: (rule, sev, findings, devices, new, suppressed). */
+  /** scan_rules: (rule, sev, findings, devices, reach, new, suppressed). */
   readonly rules: readonly Record<string, unknown>[];
-  /** scan_rule_counts: (rule, m, st, sev, findings, devices, new, suppressed). */
+  /** scan_rule_counts: (rule, m, st, sev, findings, devices, reach, new, suppressed). */
   readonly cells: readonly Record<string, unknown>[];
   readonly openFindings: Partial<Record<Severity, number>>;
   readonly unsecurableRules: readonly string[];

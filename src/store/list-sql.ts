@@ -196,7 +196,7 @@ export class SqlLists implements ListRepository {
     return this.page({
       // The scan is part of the query: when a newer scan finishes, the old scan's tokens are refused, not mixed.
       list: "findings", q: { ...q, scan: scanId }, sort, order, size, cap, token: q.page_token,
-      select: "f.fingerprint, f.rule, f.severity, f.device_id, f.model_id, f.title, f.evidence, f.standards, f.devices, f.suppression, f.status",
+      select: "f.fingerprint, f.rule, f.severity, f.device_id, f.model_id, f.title, f.evidence, f.standards, f.devices, f.reach, f.suppression, f.status",
       from: "findings f", where: this.findingWhere(scanId, q), keys,
       item: (r) => findingOf(r as unknown as FindingRow),
     });
@@ -208,8 +208,8 @@ export class SqlLists implements ListRepository {
     let rows: Record<string, unknown>[];
     const counted =
       q.model_id === undefined && q.status === undefined
-        ? await this.run("SELECT rule, severity AS sev, findings, devices, new, suppressed FROM scan_rules WHERE scan_id = ?", [scanId])
-        : await this.run("SELECT rule, severity AS sev, findings, devices, new, suppressed FROM scan_rule_counts WHERE scan_id = ? AND model_id = ? AND status = ?", [scanId, q.model_id ?? "", q.status ?? ""]);
+        ? await this.run("SELECT rule, severity AS sev, findings, devices, reach, new, suppressed FROM scan_rules WHERE scan_id = ?", [scanId])
+        : await this.run("SELECT rule, severity AS sev, findings, devices, reach, new, suppressed FROM scan_rule_counts WHERE scan_id = ? AND model_id = ? AND status = ?", [scanId, q.model_id ?? "", q.status ?? ""]);
     // A scan counted when it finished has a scan_totals row, even when no cell matches the filter.
     if (counted.length || (q.model_id !== undefined || q.status !== undefined ? (await this.run("SELECT 1 AS x FROM scan_totals WHERE scan_id = ?", [scanId])).length > 0 : false)) rows = counted;
     else {
@@ -223,7 +223,7 @@ export class SqlLists implements ListRepository {
     }
     const at = q.severity !== undefined ? severityAtLeast(q.severity) : 4;
     return rows
-      .map((r) => ({ rule: String(r.rule), severity: SEVERITIES[Number(r.sev)] ?? "info", findings: Number(r.findings), devices: Number(r.devices), new: Number(r.new), suppressed: Number(r.suppressed) }))
+      .map((r) => groupOf(r))
       .filter((g) => (q.rule === undefined || g.rule === q.rule) && SEVERITY_NUMBER[g.severity] <= at)
       .sort((a, b) => b.devices - a.devices || b.findings - a.findings || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   }
@@ -414,13 +414,23 @@ function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
 
-/** Per rule: findings, new, suppressed, most severe, and distinct devices (their own and those group findings list). */
+/**
+ * A counted row as a group: `devices` the distinct devices its findings list, or at least the largest reach of those
+ * that do not list them (Finding.reach: single-point-of-compromise), which may overlap — then `devices_at_least`.
+ */
+function groupOf(r: Record<string, unknown>): FindingGroup {
+  const listed = Number(r.devices);
+  const reach = Number(r.reach ?? 0);
+  return { rule: String(r.rule), severity: SEVERITIES[Number(r.sev)] ?? "info", findings: Number(r.findings), devices: Math.max(listed, reach), ...(reach > 0 ? { devices_at_least: true as const, reach } : {}), new: Number(r.new), suppressed: Number(r.suppressed) };
+}
+
+/** Per rule: findings, new, suppressed, most severe, distinct devices (their own and those group findings list) and the largest reach of findings that list none. */
 function ruleCounts(d: ListDialect, where: Where): { sql: string; params: unknown[] } {
   const pairs = `SELECT f.rule, f.device_id AS dev FROM findings f ${where.sql}${where.parts.length ? " AND" : " WHERE"} f.device_id IS NOT NULL
     UNION SELECT f.rule, j.value AS dev FROM findings f, ${d.jsonElements("f.devices")} ${where.sql}${where.parts.length ? " AND" : " WHERE"} f.device_id IS NULL AND f.devices IS NOT NULL`;
   return {
-    sql: `SELECT s.rule, s.sev, s.findings, COALESCE(p.devices, 0) AS devices, s.new, s.suppressed FROM
-      (SELECT f.rule, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
+    sql: `SELECT s.rule, s.sev, s.findings, COALESCE(p.devices, 0) AS devices, s.reach, s.new, s.suppressed FROM
+      (SELECT f.rule, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, COALESCE(MAX(CASE WHEN f.device_id IS NULL AND f.devices IS NULL THEN f.reach END), 0) AS reach, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
               SUM(CASE WHEN f.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed FROM findings f ${where.sql} GROUP BY f.rule) s
       LEFT JOIN (SELECT rule, COUNT(*) AS devices FROM (${pairs}) u GROUP BY rule) p ON p.rule = s.rule`,
     params: [...where.params, ...where.params, ...where.params],
@@ -502,8 +512,8 @@ function cellCounts(d: ListDialect, scanId: number, cell: (typeof CELLS)[number]
   // PostgreSQL refuses a constant in GROUP BY: group by the columns this cell splits by only.
   const by = (rule: string, mc: string, sc: string) => [rule, ...(cell.model ? [mc] : []), ...(cell.status ? [sc] : [])].join(", ");
   return {
-    sql: `SELECT s.rule, s.m, s.st, s.sev, s.findings, COALESCE(p.devices, 0) AS devices, s.new, s.suppressed FROM
-        (SELECT f.rule, ${m} AS m, ${st} AS st, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
+    sql: `SELECT s.rule, s.m, s.st, s.sev, s.findings, COALESCE(p.devices, 0) AS devices, s.reach, s.new, s.suppressed FROM
+        (SELECT f.rule, ${m} AS m, ${st} AS st, MIN(${SEVERITY_ORDER}) AS sev, COUNT(*) AS findings, COALESCE(MAX(CASE WHEN f.device_id IS NULL AND f.devices IS NULL THEN f.reach END), 0) AS reach, SUM(CASE WHEN f.status = 'new' THEN 1 ELSE 0 END) AS new,
                 SUM(CASE WHEN f.status = 'suppressed' THEN 1 ELSE 0 END) AS suppressed FROM findings f ${cw.sql} GROUP BY ${by("f.rule", m, st)}) s
         LEFT JOIN (SELECT u.rule, ${cell.model ? "u.m" : "''"} AS m, ${cell.status ? "u.st" : "''"} AS st, COUNT(DISTINCT u.dev) AS devices FROM (
             SELECT f.rule, ${m} AS m, ${st} AS st, f.device_id AS dev FROM findings f WHERE f.device_id IS NOT NULL${and}
@@ -535,12 +545,12 @@ async function openBySeverity(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "
 export async function countScanRules(d: ListDialect, run: RunSql, scan: Pick<ScanRun, "id" | "rules" | "openBySeverity">): Promise<void> {
   const scanId = scan.id;
   const { sql, params } = ruleCounts(d, new Where().add("f.scan_id = ?", scanId).add("f.status <> 'fixed'"));
-  await run(`INSERT INTO scan_rules (scan_id, rule, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${sql}) c`, [scanId, ...params]);
+  await run(`INSERT INTO scan_rules (scan_id, rule, severity, findings, devices, reach, new, suppressed) SELECT ?, c.rule, c.sev, c.findings, c.devices, c.reach, c.new, c.suppressed FROM (${sql}) c`, [scanId, ...params]);
   // Lists read the latest scan only: older scans' cells go (scan_rules and scan_totals keep a few rows per scan).
   await run("DELETE FROM scan_rule_counts WHERE scan_id < ?", [scanId]);
   for (const cell of CELLS) {
     const c = cellCounts(d, scanId, cell);
-    await run(`INSERT INTO scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, new, suppressed) SELECT ?, c.rule, c.m, c.st, c.sev, c.findings, c.devices, c.new, c.suppressed FROM (${c.sql}) c`, [scanId, ...c.params]);
+    await run(`INSERT INTO scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, reach, new, suppressed) SELECT ?, c.rule, c.m, c.st, c.sev, c.findings, c.devices, c.reach, c.new, c.suppressed FROM (${c.sql}) c`, [scanId, ...c.params]);
   }
   const counted = (await run("SELECT rule FROM scan_rules WHERE scan_id = ?", [scanId])).map((r) => String(r.rule));
   const rules = [...UNSECURABLE_RULES];
@@ -573,9 +583,9 @@ export async function readScanCounts(d: ListDialect, run: RunSql, scan: Pick<Sca
 
 /** Writes counts read ahead (readScanCounts), as countScanRules writes them, in the finish's transaction. */
 export async function writeScanCounts(run: RunSql, scanId: number, c: ScanCounts): Promise<void> {
-  await insertRows(run, "scan_rules (scan_id, rule, severity, findings, devices, new, suppressed)", c.rules.map((r) => [scanId, r.rule, r.sev, r.findings, r.devices, r.new, r.suppressed]));
+  await insertRows(run, "scan_rules (scan_id, rule, severity, findings, devices, reach, new, suppressed)", c.rules.map((r) => [scanId, r.rule, r.sev, r.findings, r.devices, r.reach, r.new, r.suppressed]));
   await run("DELETE FROM scan_rule_counts WHERE scan_id < ?", [scanId]);
-  await insertRows(run, "scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, new, suppressed)", c.cells.map((r) => [scanId, r.rule, r.m, r.st, r.sev, r.findings, r.devices, r.new, r.suppressed]));
+  await insertRows(run, "scan_rule_counts (scan_id, rule, model_id, status, severity, findings, devices, reach, new, suppressed)", c.cells.map((r) => [scanId, r.rule, r.m, r.st, r.sev, r.findings, r.devices, r.reach, r.new, r.suppressed]));
   await run("INSERT INTO scan_totals (scan_id, open_findings, unsecurable_rules, unsecurable) VALUES (?, ?, ?, ?)", [scanId, JSON.stringify(c.openFindings), JSON.stringify(c.unsecurableRules), c.unsecurable]);
 }
 

@@ -85,7 +85,15 @@ export interface FindingGroup {
   /** The most severe of the rule's findings. */
   severity: Severity;
   findings: number;
+  /**
+   * Distinct devices the rule's findings are about; when some findings say how many devices they reach without
+   * listing them (Finding.reach: single-point-of-compromise), at least the largest reach (`devices_at_least`).
+   */
   devices: number;
+  /** Present when `devices` is a lower bound: findings that reach devices they do not list may overlap. */
+  devices_at_least?: true;
+  /** The largest reach of the rule's findings that list no devices (absent when every finding lists its devices). */
+  reach?: number;
   new: number;
   suppressed: number;
 }

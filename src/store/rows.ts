@@ -14,6 +14,8 @@ export interface FindingRow {
   evidence: string;
   standards: string;
   devices: string | null;
+  /** Finding.reach (migration area "findings-reach"); BIGINT comes back as a string from PostgreSQL. */
+  reach: number | string | null;
   suppression: string | null;
   status: string;
 }
@@ -31,6 +33,7 @@ export function findingOf(r: FindingRow): Finding {
   if (r.device_id !== null) f.device_id = r.device_id;
   if (r.model_id !== null) f.model_id = r.model_id;
   if (r.devices !== null) f.devices = JSON.parse(r.devices) as string[];
+  if (r.reach !== null && r.reach !== undefined) f.reach = Number(r.reach);
   if (r.suppression !== null) f.suppression = JSON.parse(r.suppression) as NonNullable<Finding["suppression"]>;
   return f;
 }

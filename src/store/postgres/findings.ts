@@ -1,51 +1,19 @@
 import { LongwatchError } from "../../core/errors.ts";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
-import type { Severity } from "../../core/severity.ts";
-import type { StandardRef } from "../../core/standards.ts";
 import type { FindingRepository, NewSuppression, OpenFindings, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
+import { type FindingRow, findingOf } from "../rows.ts";
 import { countScanRules } from "../list-sql.ts";
 import { PRUNE_RULE_SETTINGS, RULE_SETTINGS, ruleSettingRows, type RuleSettingsRow, storedRuleSettings } from "../rule-settings.ts";
 import { pgListDialect, pgRun } from "./lists.ts";
 import { chunks, lockName, type PgDb } from "./db.ts";
 
-interface FindingRow {
-  id: number;
-  fingerprint: string;
-  rule: string;
-  severity: string;
-  device_id: string | null;
-  model_id: string | null;
-  title: string;
-  evidence: string;
-  standards: string;
-  devices: string | null;
-  suppression: string | null;
-  status: string;
-}
 
-function findingOf(r: FindingRow): Finding {
-  const f: Finding = {
-    rule: r.rule,
-    severity: r.severity as Severity,
-    title: r.title,
-    evidence: JSON.parse(r.evidence) as Record<string, unknown>,
-    standards: JSON.parse(r.standards) as StandardRef[],
-    fingerprint: r.fingerprint,
-    status: r.status as FindingStatus,
-  };
-  if (r.device_id !== null) f.device_id = r.device_id;
-  if (r.model_id !== null) f.model_id = r.model_id;
-  if (r.devices !== null) f.devices = JSON.parse(r.devices) as string[];
-  if (r.suppression !== null) f.suppression = JSON.parse(r.suppression) as NonNullable<Finding["suppression"]>;
-  return f;
-}
-
-const COLUMNS = "scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan";
-/** One multi-row insert of findings from 13 parallel arrays, in the order given. */
+const COLUMNS = "scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, reach, suppression, status, first_scan";
+/** One multi-row insert of findings from 14 parallel arrays, in the order given. */
 const INSERT = `INSERT INTO findings (${COLUMNS})
-  SELECT $1::bigint, f, r, s, d, m, t, e, st, ds, sp, stat, fs
-  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])
-    WITH ORDINALITY AS x (f, r, s, d, m, t, e, st, ds, sp, stat, fs, o) ORDER BY o`;
+  SELECT $1::bigint, f, r, s, d, m, t, e, st, ds, re, sp, stat, fs
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::bigint[])
+    WITH ORDINALITY AS x (f, r, s, d, m, t, e, st, ds, re, sp, stat, fs, o) ORDER BY o`;
 const ROWS = 5000;
 
 export class PgFindings implements FindingRepository {
@@ -88,7 +56,7 @@ export class PgFindings implements FindingRepository {
 
   async record(scan: ScanRun, findings: readonly Finding[]): Promise<FindingStatus[]> {
     const out: FindingStatus[] = new Array(findings.length);
-    const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+    const cols: unknown[][] = Array.from({ length: 13 }, () => []);
     const standards = new Map<readonly string[], string>();
     for (let i = 0; i < findings.length; i++) {
       const f = findings[i]!;
@@ -99,8 +67,8 @@ export class PgFindings implements FindingRepository {
       if (status !== "suppressed") scan.openBySeverity[f.severity] = (scan.openBySeverity[f.severity] ?? 0) + 1;
       let std = standards.get(f.standards);
       if (std === undefined) standards.set(f.standards, (std = JSON.stringify(f.standards)));
-      const row = [f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), std, f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scan.id];
-      for (let c = 0; c < 12; c++) cols[c]!.push(row[c]);
+      const row = [f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), std, f.devices ? JSON.stringify(f.devices) : null, f.reach ?? null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scan.id];
+      for (let c = 0; c < 13; c++) cols[c]!.push(row[c]);
     }
     // One write in flight at a time: the database inserts this batch while the caller audits the next one.
     await scan.pending;
@@ -138,6 +106,7 @@ export class PgFindings implements FindingRepository {
             part.map((f) => JSON.stringify(f.evidence)),
             part.map((f) => JSON.stringify(f.standards)),
             part.map((f) => (f.devices ? JSON.stringify(f.devices) : null)),
+            part.map((f) => f.reach ?? null),
             part.map(() => null),
             part.map(() => "fixed"),
             part.map(() => scan.id),
@@ -146,7 +115,7 @@ export class PgFindings implements FindingRepository {
         // Findings of rules that did not run this time are carried forward unchanged.
         await db.query(
           `INSERT INTO findings (${COLUMNS})
-           SELECT $1, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression,
+           SELECT $1, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, reach, suppression,
                   CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
            FROM findings WHERE scan_id = $2 AND status <> 'fixed' AND NOT (rule = ANY($3::text[])) ORDER BY id`,
           [scan.id, prevId, scan.rules],
@@ -201,7 +170,7 @@ export class PgFindings implements FindingRepository {
     if (!latest) return;
     let after = 0;
     for (;;) {
-      const rows = await this.db.query<FindingRow>("SELECT * FROM findings WHERE scan_id = $1 AND id > $2 AND status <> 'fixed' ORDER BY id LIMIT $3", [latest.id, after, pageSize]);
+      const rows = await this.db.query<FindingRow & { id: number }>("SELECT * FROM findings WHERE scan_id = $1 AND id > $2 AND status <> 'fixed' ORDER BY id LIMIT $3", [latest.id, after, pageSize]);
       if (rows.length === 0) return;
       after = rows[rows.length - 1]!.id;
       yield rows.map(findingOf);

@@ -1,46 +1,17 @@
 import type Database from "better-sqlite3";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
-import type { Severity } from "../../core/severity.ts";
-import type { StandardRef } from "../../core/standards.ts";
 import type { FinishAhead, FindingRepository, NewSuppression, OpenFindings, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
 import { requireTransaction } from "./connection.ts";
 import { LongwatchError } from "../../core/errors.ts";
+import { type FindingRow, findingOf } from "../rows.ts";
 import { countScanRules, readScanCounts, writeScanCounts } from "../list-sql.ts";
 import { PRUNE_RULE_SETTINGS, RULE_SETTINGS, ruleSettingRows, type RuleSettingsRow, storedRuleSettings } from "../rule-settings.ts";
 import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
-interface FindingRow {
-  fingerprint: string;
-  rule: string;
-  severity: string;
-  device_id: string | null;
-  model_id: string | null;
-  title: string;
-  evidence: string;
-  standards: string;
-  devices: string | null;
-  suppression: string | null;
-  status: string;
-}
-
-function findingOf(r: FindingRow): Finding {
-  const f: Finding = {
-    rule: r.rule,
-    severity: r.severity as Severity,
-    title: r.title,
-    evidence: JSON.parse(r.evidence) as Record<string, unknown>,
-    standards: JSON.parse(r.standards) as StandardRef[],
-    fingerprint: r.fingerprint,
-    status: r.status as FindingStatus,
-  };
-  if (r.device_id !== null) f.device_id = r.device_id;
-  if (r.model_id !== null) f.model_id = r.model_id;
-  if (r.devices !== null) f.devices = JSON.parse(r.devices) as string[];
-  if (r.suppression !== null) f.suppression = JSON.parse(r.suppression) as NonNullable<Finding["suppression"]>;
-  return f;
-}
 
 const ROWS = 64;
+/** Values per findings row the inserts write. */
+const COLUMNS = 14;
 
 export class SqliteFindings implements FindingRepository {
   private readonly insert: Database.Statement;
@@ -49,11 +20,11 @@ export class SqliteFindings implements FindingRepository {
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
-      INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, reach, suppression, status, first_scan)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertMany = db.prepare(`
-      INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
-      VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
+      INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, reach, suppression, status, first_scan)
+      VALUES ${Array.from({ length: ROWS }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`);
   }
 
   async beginScan(startedAt: string, rules: readonly string[], settings: Readonly<Record<string, ScanRuleSettings>> = {}, known?: OpenFindings): Promise<ScanRun> {
@@ -100,14 +71,14 @@ export class SqliteFindings implements FindingRepository {
         if (status !== "suppressed") scan.openBySeverity[f.severity] = (scan.openBySeverity[f.severity] ?? 0) + 1;
         values.push(
           scanId, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), this.standardsJson(f.standards),
-          f.devices ? JSON.stringify(f.devices) : null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scanId,
+          f.devices ? JSON.stringify(f.devices) : null, f.reach ?? null, f.suppression ? JSON.stringify(f.suppression) : null, status, before ? before[1] : scanId,
         );
-        if (values.length === ROWS * 13) {
+        if (values.length === ROWS * COLUMNS) {
           this.insertMany.run(values);
           values = [];
         }
       }
-      for (let i = 0; i < values.length; i += 13) this.insert.run(values.slice(i, i + 13));
+      for (let i = 0; i < values.length; i += COLUMNS) this.insert.run(values.slice(i, i + COLUMNS));
     })();
     return out;
   }
@@ -166,7 +137,7 @@ export class SqliteFindings implements FindingRepository {
           if (!ran.has(r.rule)) continue;
           const f: Finding = { ...findingOf(r), status: "fixed" };
           a.fixed.push(f);
-          this.insert.run(scan.id, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards), f.devices ? JSON.stringify(f.devices) : null, null, "fixed", scan.id);
+          this.insert.run(scan.id, f.fingerprint, f.rule, f.severity, f.device_id ?? null, f.model_id ?? null, f.title, JSON.stringify(f.evidence), JSON.stringify(f.standards), f.devices ? JSON.stringify(f.devices) : null, f.reach ?? null, null, "fixed", scan.id);
         }
       }
       a.at += part.length;
@@ -181,8 +152,8 @@ export class SqliteFindings implements FindingRepository {
       const to = Math.min(a.at + rows, end);
       this.db
         .prepare(
-          `INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression, status, first_scan)
-           SELECT ?, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, suppression,
+          `INSERT INTO findings (scan_id, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, reach, suppression, status, first_scan)
+           SELECT ?, fingerprint, rule, severity, device_id, model_id, title, evidence, standards, devices, reach, suppression,
                   CASE status WHEN 'new' THEN 'unchanged' ELSE status END, first_scan
            FROM findings WHERE id >= ? AND id < ? AND scan_id = ? AND status <> 'fixed' AND rule NOT IN (SELECT value FROM json_each(?)) ORDER BY id`,
         )

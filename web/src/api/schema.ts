@@ -541,6 +541,8 @@ export type Finding = {
   status: "new" | "unchanged" | "fixed" | "suppressed";
   /** Every affected device, for findings about a group. */
   devices?: string[];
+  /** How many devices a fleet-level finding reaches without listing them (single-point-of-compromise); a rule's device count is at least its findings' largest reach. */
+  reach?: number;
   suppression?: {
     reason: string;
     expires?: string;
@@ -554,8 +556,12 @@ export type FindingGroup = {
   /** Absent for scans recorded before titles were kept per rule. */
   title?: string;
   findings: number;
-  /** Distinct devices the rule's findings touch. */
+  /** Distinct devices the rule's findings touch; with `devices_at_least`, at least this many (the largest `reach`), never 0 for a rule whose findings reach devices. */
   devices: number;
+  /** Present when `devices` is a lower bound: some findings say how many devices they reach without listing them (single-point-of-compromise), and they may overlap. */
+  devices_at_least?: true;
+  /** The largest reach of the rule's findings that list no devices (absent when every finding lists its devices). */
+  reach?: number;
   new: number;
   suppressed: number;
 };

@@ -25,7 +25,9 @@ const FindingGroupSchema = z
     severity: z.enum(SEVERITIES).describe("The most severe of the rule's findings."),
     title: z.string().optional().describe("Absent for scans recorded before titles were kept per rule."),
     findings: z.number().int(),
-    devices: z.number().int().describe("Distinct devices the rule's findings touch."),
+    devices: z.number().int().describe("Distinct devices the rule's findings touch; with `devices_at_least`, at least this many (the largest `reach`), never 0 for a rule whose findings reach devices."),
+    devices_at_least: z.literal(true).optional().describe("Present when `devices` is a lower bound: some findings say how many devices they reach without listing them (single-point-of-compromise), and they may overlap."),
+    reach: z.number().int().optional().describe("The largest reach of the rule's findings that list no devices (absent when every finding lists its devices)."),
     new: z.number().int(),
     suppressed: z.number().int(),
   })

@@ -78,4 +78,15 @@ export const findingMigrations: Migration[] = [
       CREATE TABLE scan_rule_settings (scan_id INTEGER NOT NULL, rule TEXT NOT NULL, severity TEXT, params TEXT, PRIMARY KEY (scan_id, rule));
     `,
   },
+  {
+    area: "findings-reach",
+    version: 1,
+    // Finding.reach: how many devices a finding reaches without listing them (single-point-of-compromise), and per
+    // rule the largest such reach in the scan's counts, so "findings by rule" says "at least N devices", not 0.
+    up: `
+      ALTER TABLE findings ADD COLUMN reach INTEGER;
+      ALTER TABLE scan_rules ADD COLUMN reach INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE scan_rule_counts ADD COLUMN reach INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
