@@ -84,6 +84,20 @@ describe("dashboard in Chromium", { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it("shows a single point of compromise as at least the devices it reaches, never 0", { skip: missing("/api/v1/findings/groups") }, async () => {
+    const groups = (await (await svc.fetch("/api/v1/findings/groups", { token: svc.tokens.viewer })).json()) as { items: { rule: string; devices: number; devices_at_least?: boolean }[] };
+    const spc = groups.items.find((g) => g.rule === "single-point-of-compromise");
+    assert.ok(spc && spc.devices > 0 && spc.devices_at_least, JSON.stringify(spc));
+    const page = await signedIn(svc.tokens.viewer);
+    await page.goto(`${svc.url}/findings?rule=single-point-of-compromise`);
+    const row = page.locator("tr.group-row", { hasText: "single-point-of-compromise" });
+    await row.waitFor();
+    assert.equal((await row.locator("td.num").first().innerText()).replace(/\s+/g, " ").trim(), `≥ ${spc.devices.toLocaleString("en-US")}`);
+    await row.getByRole("button", { name: /Show devices/ }).click();
+    await page.locator(".nested").getByText(/^reaches [\d,]+ devices$/).first().waitFor();
+    await page.context().close();
+  });
+
   it("filters findings through the URL, opens a rule and suppresses one finding with a reason and an expiry", { skip: missing("/api/v1/findings") || missing("/api/v1/suppressions") }, async () => {
     const page = await signedIn(svc.tokens.analyst);
     await page.goto(`${svc.url}/findings?severity=high`);

@@ -72,7 +72,10 @@ export function Findings() {
                       <strong>{group.title ?? group.rule}</strong>
                       <div class="muted small">{group.rule}</div>
                     </td>
-                    <td class="num">{num(group.devices)}</td>
+                    <td class="num" title={group.devices_at_least ? `at least ${num(group.devices)} devices: the rule's findings say how many devices each reaches without listing them (they may overlap)` : undefined}>
+                      {group.devices_at_least ? "≥ " : ""}
+                      {num(group.devices)}
+                    </td>
                     <td class="num">{num(group.findings)}</td>
                   </tr>
                   {open === group.rule && (
@@ -115,7 +118,7 @@ function RuleFindings({ rule, filters }: { rule: string; filters: Record<string,
         <tbody>
           {data.items.map((f, i) => (
             <tr key={`${f.device_id ?? f.model_id ?? ""}:${i}`}>
-              <td>{f.device_id ? <Link href={`/devices/${encodeURIComponent(f.device_id)}`}>{f.device_id}</Link> : <span class="muted">model-wide</span>}</td>
+              <td>{f.device_id ? <Link href={`/devices/${encodeURIComponent(f.device_id)}`}>{f.device_id}</Link> : <span class="muted">{f.reach !== undefined && !f.devices ? `reaches ${num(f.reach)} devices` : "model-wide"}</span>}</td>
               <td>{f.model_id ?? "—"}</td>
               <td class="evidence">{evidenceText(f.evidence)}</td>
               {canSuppress && (
