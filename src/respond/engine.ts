@@ -235,8 +235,14 @@ async function reverseClaimed(deps: RespondDeps, actor: string, r: ResponseRecor
     throw e;
   }
   const out = await saveClaimed(deps, r, token, { state: "reversed", reverser: actor, reversed_at: iso(deps.now()), warnings: [...r.warnings, ...res.warnings] });
-  if (!out) throw new LongwatchError("conflict", `response ${r.id} was reversed, but its claim was taken over meanwhile (the reversal outlasted ${REVERSE_CLAIM_MS / 60_000} min); look at it again`, { response_id: r.id });
-  await log(deps, out, "reversed", actor, { before: r.applied!.after, after: res.after, detail: { ...(reason ? { reason } : {}), warnings: res.warnings } });
+  const detail = { ...(reason ? { reason } : {}), warnings: res.warnings };
+  if (!out) {
+    // The reverse ran and changed the target: the log records it although the record now belongs to whoever took over.
+    const lost = `the claim was taken over meanwhile (the reversal outlasted ${REVERSE_CLAIM_MS / 60_000} min), so the response record was not updated`;
+    await log(deps, r, "reversed", actor, { before: r.applied!.after, after: res.after, detail: { ...detail, claim_lost: lost } });
+    throw new LongwatchError("conflict", `response ${r.id} was reversed, but ${lost}; look at it again`, { response_id: r.id });
+  }
+  await log(deps, out, "reversed", actor, { before: r.applied!.after, after: res.after, detail });
   return out;
 }
 
@@ -267,7 +273,8 @@ export async function reverse(deps: RespondDeps, actor: string, id: string, reas
 export async function reverseExpired(deps: RespondDeps, actor: string, id: string): Promise<{ reversed: ResponseRecord } | { skipped: string }> {
   const r = await load(deps, id);
   if (!["applied", "verified", "failed"].includes(r.state)) return { skipped: `response ${id} is ${r.state} already` };
-  if (r.mode !== "automatic" || r.confirmed_by !== undefined) return { skipped: `response ${id} was confirmed by ${r.confirmed_by ?? "a person"}` };
+  if (r.mode !== "automatic") return { skipped: `response ${id} was applied by a person (manual); only automatic responses expire` };
+  if (r.confirmed_by !== undefined) return { skipped: `response ${id} was confirmed by ${r.confirmed_by}` };
   if (r.ttl_expires_at === undefined || Date.parse(r.ttl_expires_at) > deps.now()) return { skipped: `response ${id} is not due until ${r.ttl_expires_at ?? "never"}` };
   reversible(r, id);
   const c = await claimReversal(deps, r, actor);

@@ -3,11 +3,11 @@
  * actions always approved, playbooks with budget, pause and time-to-live, and a log whose tampering is found.
  */
 import assert from "node:assert/strict";
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { beforeEach, describe, it } from "node:test";
 import { respondTo, pause, resume, sweep } from "../../src/respond/automatic.ts";
 import type { RespondDeps } from "../../src/respond/context.ts";
-import { apply, approve, confirm, propose, reject, reverse, verify } from "../../src/respond/engine.ts";
+import { apply, approve, confirm, propose, reject, reverse, reverseExpired, verify } from "../../src/respond/engine.ts";
 import { entryHash, verifyLog } from "../../src/respond/log.ts";
 import type { LogEntry } from "../../src/core/response.ts";
 import { RespondSettingsSchema } from "../../src/respond/settings.ts";
@@ -157,6 +157,43 @@ describe("automatic response", () => {
     assert.deepEqual(later.reversed.map((x) => x.id), [r!.id], "after the claim time-out the next sweep reverses it");
     assert.equal((await store.responses.get(r!.id))!.reversing, undefined);
     assert.equal(readFileSync(calls, "utf8").match(/unblock d-0/g)?.length, 1);
+  });
+
+  it("logs a reversal that ran but lost its claim (it outlasted the claim time-out) before saying so", async () => {
+    const d = deps(auto);
+    const [r] = (await respondTo(d, { alerts: [alert("d-0")] })).applied;
+    clock += 3 * HOUR;
+    const unblocks = () => readFileSync(calls, "utf8").match(/unblock d-0/g)?.length ?? 0;
+    const before = unblocks();
+    // A reverse that hangs until the test lets it go: meanwhile the claim times out and another sweep takes over.
+    const gate = `${t.dir}/gate-${r!.id}`;
+    const slowScript = t.write(`slow-${r!.id}.sh`, `#!/bin/sh\nwhile [ ! -e ${gate} ]; do sleep 0.02; done\necho "$@" >> ${calls}\n`);
+    chmodSync(slowScript, 0o755);
+    const slow = deps({ ...auto, connectors: { commands: { fw: { path: slowScript, args: ["block", "{device_id}"], reverse_args: ["unblock", "{device_id}"] } } } });
+    const first = reverse(slow, "alice", r!.id).then(() => undefined, (e: Error) => e);
+    while ((await store.responses.get(r!.id))!.reversing?.by !== "alice") await new Promise((ok) => setTimeout(ok, 10));
+    clock += 16 * 60_000;
+    assert.deepEqual((await sweep(d)).reversed.map((x) => x.id), [r!.id], "the sweep takes over the stale claim");
+    writeFileSync(gate, "");
+    const err = await first;
+    assert.match(String(err), /was reversed, but the claim was taken over meanwhile/);
+    assert.equal(unblocks() - before, 2, "both reverses ran");
+    const entries: LogEntry[] = [];
+    for await (const page of store.responses.log()) entries.push(...page);
+    const reversed = entries.filter((e) => e.response_id === r!.id && e.event === "reversed");
+    assert.deepEqual(reversed.map((e) => e.actor).sort(), ["alice", "longwatch:ttl"], "every change made is in the log");
+    assert.match(String(reversed.find((e) => e.actor === "alice")!.detail!.claim_lost), /claim was taken over/);
+    assert.equal((await verifyLog(store.responses)).ok, true);
+  });
+
+  it("says why a manual response is not reversed by its time-to-live", async () => {
+    const d = deps(auto);
+    const r = await propose(d, "alice", { action: "command-reversible", target: { kind: "device", id: "d-3" }, params: { command: "fw" }, reason: "r" });
+    await approve(d, "bob", r.id);
+    await apply(d, "alice", r.id, { execute: true });
+    clock += 3 * HOUR;
+    const out = await reverseExpired(d, "longwatch:ttl", r.id);
+    assert.deepEqual(out, { skipped: `response ${r.id} was applied by a person (manual); only automatic responses expire` });
   });
 
   it("lets a reversal that failed be tried again by the next sweep", async () => {
