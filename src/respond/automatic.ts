@@ -50,8 +50,13 @@ export interface PlaybookOutcome {
   /** Left for a person, with why (paused, over budget, irreversible, a manual playbook) and that reason's code. */
   waiting: { response: ResponseRecord; why: string; code: WaitingCode }[];
   skipped: { target: string; why: string }[];
-  /** `propose`: nothing was recorded for the target (trying again may help); `apply`: the response is recorded as failed. */
-  errors: { target: string; message: string; stage: "propose" | "apply" }[];
+  /**
+   * `propose`: nothing was recorded for the target (trying again may help); `apply`: the response was proposed, then
+   * its apply threw. `called` (apply only): the action itself was called — it threw (the response is recorded as
+   * failed) or its verify did — as opposed to refused before anything was tried (the budget's write lost a race, the
+   * store did not answer).
+   */
+  errors: { target: string; message: string; stage: "propose" | "apply"; called?: boolean }[];
   /** Whether automatic response was paused when the run read the switch. */
   paused: boolean;
 }
@@ -128,6 +133,7 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
         const automatic = p.mode === "automatic" && s.automatic.enabled && a.reversible;
         const actor = `longwatch:playbook:${p.name}`;
         let stage: "propose" | "apply" = "propose";
+        let proposed: string | undefined;
         try {
           const r = await proposeOnce(deps, actor, { action: a.id, target, params: p.params, reason: `${t.kind} ${t.detector ?? t.rule} (${t.severity}) matched playbook ${p.name}`, source: { kind: t.kind, id: t.id, playbook: p.name, severity: t.severity, ...(t.detector ? { detector: t.detector } : {}), ...(t.rule ? { rule: t.rule } : {}) }, mode: automatic ? "automatic" : "manual" });
           if (typeof r === "string") {
@@ -135,6 +141,7 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
             continue;
           }
           out.proposed.push(r);
+          proposed = r.id;
           const code: WaitingCode | undefined = !automatic ? (p.mode !== "automatic" ? "manual" : !a.reversible ? "irreversible" : "disabled") : paused ? "paused" : undefined;
           if (code !== undefined) {
             const why = { manual: "the playbook proposes; a person decides", irreversible: `${a.id} cannot be undone, so it always needs a person`, disabled: "automatic response is not enabled", paused: "automatic response is paused", budget: "" }[code];
@@ -151,12 +158,22 @@ export async function respondTo(deps: RespondDeps, input: { alerts?: readonly Al
           }
           out.applied.push(done.response);
         } catch (e) {
-          out.errors.push({ target: device, message: (e as Error).message, stage });
+          out.errors.push({ target: device, message: (e as Error).message, stage, ...(stage === "apply" ? { called: await actionCalled(deps, proposed!) } : {}) });
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * Whether an apply that threw got as far as calling the action, as its record says: `failed` (the action threw; a
+ * response proposed in this run reaches failed no other way before it is applied) or holding what was applied (its
+ * verify threw). A record that cannot be read counts as not called.
+ */
+async function actionCalled(deps: RespondDeps, id: string): Promise<boolean> {
+  const r = await deps.store.responses.get(id).catch(() => undefined);
+  return r !== undefined && (r.state === "failed" || r.applied !== undefined);
 }
 
 /** Proposes, or says why not when another process answered the same trigger (or target) first: a race, not an error. */

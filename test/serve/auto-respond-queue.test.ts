@@ -85,6 +85,29 @@ describe("automatic response queue", () => {
     assert.deepEqual([r!.target.id, r!.state, r!.reverser], ["d1", "reversed", "longwatch:ttl"]);
   });
 
+  it("an automatic apply whose action fails counts as applied and failed both: failed never exceeds applied", async () => {
+    const tmp = tmpDir();
+    const store = await openStore(`sqlite:${tmp.dir}/lw.db`);
+    after(() => store.close());
+    await importRows(store, ["d1", "d2"].map((id) => serializeDevice({ device_id: id, model_id: "m1" })));
+    const settings = RespondSettingsSchema.parse({
+      automatic: { enabled: true, budget: { devices: 10, per: "1h" }, ttl: "1h", sweep_every: "1h" },
+      connectors: { commands: { down: { path: "/bin/false", args: [], reverse_args: [] }, fix: { path: "/bin/true", args: [], reverse_args: [] } } },
+      playbooks: [
+        { name: "down", when: { detector: ["sim-swap"], severity: "high" }, action: "command-reversible", params: { command: "down" }, mode: "automatic" },
+        { name: "fix", when: { detector: ["volume-anomaly"], severity: "high" }, action: "command-reversible", params: { command: "fix" }, mode: "automatic" },
+      ],
+    });
+    const r = createAutoResponder({ store, settings, env: {}, now: Date.now, deadLetters: { add: async () => undefined }, log: () => undefined });
+    after(() => r.shutdown(0));
+    assert.equal(r.offer({ alert: sampleAlert({ id: "al-d1", detector: "sim-swap", device_id: "d1" }), change: "open" }), true);
+    assert.equal(r.offer({ alert: sampleAlert({ id: "al-d2", detector: "volume-anomaly", device_id: "d2" }), change: "open" }), true);
+    await until(() => r.respondStats().alerts === 2, 20_000, "both alerts handled");
+    const s = r.respondStats();
+    assert.deepEqual({ proposed: s.proposed, applied: s.applied, verified: s.verified, failed: s.failed, errors: s.errors }, { proposed: 2, applied: 2, verified: 1, failed: 1, errors: 1 });
+    assert.deepEqual((await store.responses.list({ limit: 10 })).map((x) => `${x.target.id} ${x.state}`).sort(), ["d1 failed", "d2 verified"]);
+  });
+
   it("the dead-letter list is in the API: a sink's letters, newest first, paged, for viewers", async () => {
     const svc = await startTestService();
     const letter = (sink: string, n: number) => ({ sink, sink_type: sink === "respond" ? "respond" : "webhook", alert_id: `al-${n}`, change: "open", reason: "queue_full" as const, attempts: 0, at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), alert: JSON.stringify(sampleAlert({ id: `al-${n}` })) });

@@ -34,11 +34,14 @@ export interface RespondStats {
   /** New findings of re-audits the playbooks ran on. */
   findings: number;
   proposed: number;
-  /** Of the proposed, applied automatically (the change was made, or tried and failed). */
+  /**
+   * Of the proposed, applied automatically: the action was called (the change was made, or tried and failed). An apply
+   * refused before the action was called (nothing tried) is an error only, in neither this nor `failed`.
+   */
   applied: number;
   /** Of the applied, read back and verified. */
   verified: number;
-  /** Of the applied, failed: the apply itself, or its verify. */
+  /** Of the applied, failed: the action threw, or its verify failed or threw. Always at most `applied`. */
   failed: number;
   /** Proposed responses left for a person, by why (`budget`: refused by the automatic budget). */
   waiting: Record<WaitingCode, number>;
@@ -112,9 +115,11 @@ export function createAutoResponder(o: AutoResponderOptions): AutoResponder {
 
   const tally = (what: string, out: PlaybookOutcome) => {
     stats.proposed += out.proposed.length;
-    stats.applied += out.applied.length;
+    // An apply that threw after calling the action counts as applied and failed both, so failed/applied stays a ratio.
+    const threw = out.errors.filter((e) => e.stage === "apply" && e.called === true).length;
+    stats.applied += out.applied.length + threw;
     stats.verified += out.applied.filter((r) => r.state === "verified").length;
-    stats.failed += out.applied.filter((r) => r.state === "failed").length + out.errors.filter((e) => e.stage === "apply").length;
+    stats.failed += out.applied.filter((r) => r.state === "failed").length + threw;
     stats.paused = out.paused;
     stats.skipped += out.skipped.length;
     stats.errors += out.errors.length;

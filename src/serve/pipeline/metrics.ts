@@ -157,7 +157,7 @@ export function sinkFamilies(family: Family, sinks: readonly SinkStats[]): void 
 export function respondFamilies(family: Family, r: RespondStats): void {
   family("longwatch_respond_alerts_total", "counter", "Alerts the playbooks ran on (their queue is the sink named respond).", [["", r.alerts]]);
   family("longwatch_respond_findings_total", "counter", "New findings of fleet re-audits the playbooks ran on.", [["", r.findings]]);
-  family("longwatch_respond_responses_total", "counter", "Responses the playbooks proposed; of them applied automatically; of those verified, and failed (the apply or its verify).", [["outcome=\"proposed\"", r.proposed], ["outcome=\"applied\"", r.applied], ["outcome=\"verified\"", r.verified], ["outcome=\"failed\"", r.failed]]);
+  family("longwatch_respond_responses_total", "counter", "Responses the playbooks proposed; of them applied automatically (the action called); of those verified, and failed (the action threw or its verify failed).", [["outcome=\"proposed\"", r.proposed], ["outcome=\"applied\"", r.applied], ["outcome=\"verified\"", r.verified], ["outcome=\"failed\"", r.failed]]);
   family("longwatch_respond_waiting_total", "counter", "Proposed responses left for a person, by why (budget: the automatic budget refused them; paused: the switch held them).", Object.entries(r.waiting).map(([k, v]) => [`why="${k}"`, v]));
   family("longwatch_respond_errors_total", "counter", "Targets whose proposal or automatic apply failed.", [["", r.errors]]);
   family("longwatch_respond_ttl_reversed_total", "counter", "Automatic responses reversed at the end of their time-to-live.", [["", r.reversed]]);
