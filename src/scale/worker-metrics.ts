@@ -19,7 +19,9 @@ export interface WorkerMetricsSource {
 export function renderWorkerMetrics(w: WorkerMetricsSource): string {
   const { family, text } = promWriter(w.name);
   const held = w.held();
-  family("longwatch_worker_units_held", "gauge", "Units this worker holds under lease (partitions, and the fleet stage as unit=\"fleet\").", [["", held.length], ...held.map((u): [string, number] => [`unit="${u < 0 ? "fleet" : u}"`, 1])]);
+  // Two families: a count beside per-unit samples in one family would make sum() report twice the units held.
+  family("longwatch_worker_units", "gauge", "Units this worker holds under lease (partitions, and the fleet stage).", [["", held.length]]);
+  family("longwatch_worker_unit_held", "gauge", "1 for each unit this worker holds under lease (a partition's number, or unit=\"fleet\" for the fleet stage).", held.map((u): [string, number] => [`unit="${u < 0 ? "fleet" : u}"`, 1]));
   if (w.responder) {
     sinkFamilies(family, [w.responder.stats()]);
     respondFamilies(family, w.responder.respondStats());

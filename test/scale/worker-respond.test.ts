@@ -128,7 +128,8 @@ describe("longwatch worker: playbooks on the alerts it commits", { skip }, () =>
     assert.equal(sum("longwatch_respond_ttl_reversed_total"), 2, "reversed by the worker holding partition 0");
     assert.ok(texts.every((t) => /^longwatch_respond_paused\{[^}]*\} 0$/m.test(t)), "neither worker saw automatic response paused");
     assert.ok(texts.every((t) => /^longwatch_sink_dropped_total\{[^}]*sink="respond"[^}]*\} 0$/m.test(t)), "the respond queue of each worker is counted");
-    assert.ok(texts.every((t) => /^longwatch_worker_units_held\{/m.test(t)));
+    assert.equal(sum("longwatch_worker_units"), sum("longwatch_worker_unit_held"), "the count and the per-unit samples agree");
+    assert.ok(sum("longwatch_worker_units") > 0);
 
     for (const p of procs) p.kill("SIGTERM");
     const codes = await Promise.all(procs.map((p) => new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once("exit", (c) => r(c))))));
