@@ -2,7 +2,7 @@
  * Rule playbooks after the scans the service runs, on a real `longwatch serve` child: a scan started through
  * `POST /api/v1/scans` proposes the playbook's responses for its new findings (and a second scan, seeing the same
  * findings again, proposes nothing more); with `--nats` (the ingest tier, whose workers detect) the playbooks run
- * after its scan jobs and after its re-audits too.
+ * after its scan jobs and after its re-audits too, on SQLite and on PostgreSQL.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -80,33 +80,40 @@ describe("longwatch serve: rule playbooks after the service's own scans", () => 
     }
   });
 
-  it("with --nats on PostgreSQL, after a scan job and after a re-audit the inventory change started, counted on /metrics", { skip: natsMissing || pgMissing }, async () => {
-    const pg = new URL(await throwawayDatabase());
-    pg.searchParams.set("schema", "scanpb");
-    const s = await setup("{ every_minutes: 0, on_inventory_change: true, poll_s: 1 }", pg.toString());
-    const names = testStream();
-    const svc = await startServe(s.dataDir, s.storeUrl, ["--config", s.config, "--nats", SHARED_NATS, "--stream", names.stream, "--subject-prefix", names.prefix, "--partitions", "2"]);
-    try {
-      await scan(svc.url, s.token);
-      await until(async () => (await proposed(svc.url, s.token)).length === 2, 20_000, "the playbook's proposals after the scan job");
-      // A device of another model that cannot be updated, imported by another process: the inventory change starts a
-      // re-audit, whose new finding (no-ota is one finding per model) the playbook proposes for.
-      const store = await openStore(s.storeUrl);
-      await store.fleet.upsertModels([{ model_id: "fixed-fw-2", ota_capable: false }]);
-      await importRows(store, [serializeDevice({ device_id: "m3", model_id: "fixed-fw-2" })]);
-      await store.close();
-      await until(async () => (await proposed(svc.url, s.token)).length === 3, 30_000, "the re-audit's proposal for the new model's device");
-      assert.deepEqual(await proposed(svc.url, s.token), [...EXPECTED, "m3 proposed longwatch:playbook:ask-maker finding:no-ota"]);
-      // The ingest tier's /metrics counts its playbooks as plain serve's does.
-      const m = await svc.metrics(s.token);
-      assert.equal(metric(m, "longwatch_respond_findings_total"), 2, "two new no-ota findings, one per model");
-      assert.match(m, /^longwatch_respond_responses_total\{[^}]*outcome="proposed"\} 3$/m);
-      assert.match(m, /^longwatch_respond_responses_total\{[^}]*outcome="applied"\} 0$/m);
-      assert.match(m, /^longwatch_respond_waiting_total\{[^}]*why="manual"\} 3$/m, "the playbook proposes; a person decides");
-      assert.match(m, /^longwatch_respond_errors_total\{[^}]*\} 0$/m);
-      assert.match(m, /^longwatch_nats_messages_total\{/m, "beside the ingest tier's own counters");
-    } finally {
-      assert.equal(await svc.stop(), 0, svc.err().slice(-2000));
-    }
-  });
+  // On both engines, so the SQLite --nats path is covered also where NATS runs and PostgreSQL does not.
+  for (const engine of ["sqlite", "postgres"] as const) {
+    it(`with --nats on ${engine}, after a scan job and after a re-audit the inventory change started, counted on /metrics`, { skip: natsMissing || (engine === "postgres" && pgMissing) }, async () => {
+      let url: string | undefined;
+      if (engine === "postgres") {
+        const pg = new URL(await throwawayDatabase());
+        pg.searchParams.set("schema", "scanpb");
+        url = pg.toString();
+      }
+      const s = await setup("{ every_minutes: 0, on_inventory_change: true, poll_s: 1 }", url);
+      const names = testStream();
+      const svc = await startServe(s.dataDir, s.storeUrl, ["--config", s.config, "--nats", SHARED_NATS, "--stream", names.stream, "--subject-prefix", names.prefix, "--partitions", "2"]);
+      try {
+        await scan(svc.url, s.token);
+        await until(async () => (await proposed(svc.url, s.token)).length === 2, 20_000, "the playbook's proposals after the scan job");
+        // A device of another model that cannot be updated, imported by another process: the inventory change starts a
+        // re-audit, whose new finding (no-ota is one finding per model) the playbook proposes for.
+        const store = await openStore(s.storeUrl);
+        await store.fleet.upsertModels([{ model_id: "fixed-fw-2", ota_capable: false }]);
+        await importRows(store, [serializeDevice({ device_id: "m3", model_id: "fixed-fw-2" })]);
+        await store.close();
+        await until(async () => (await proposed(svc.url, s.token)).length === 3, 30_000, "the re-audit's proposal for the new model's device");
+        assert.deepEqual(await proposed(svc.url, s.token), [...EXPECTED, "m3 proposed longwatch:playbook:ask-maker finding:no-ota"]);
+        // The ingest tier's /metrics counts its playbooks as plain serve's does.
+        const m = await svc.metrics(s.token);
+        assert.equal(metric(m, "longwatch_respond_findings_total"), 2, "two new no-ota findings, one per model");
+        assert.match(m, /^longwatch_respond_responses_total\{[^}]*outcome="proposed"\} 3$/m);
+        assert.match(m, /^longwatch_respond_responses_total\{[^}]*outcome="applied"\} 0$/m);
+        assert.match(m, /^longwatch_respond_waiting_total\{[^}]*why="manual"\} 3$/m, "the playbook proposes; a person decides");
+        assert.match(m, /^longwatch_respond_errors_total\{[^}]*\} 0$/m);
+        assert.match(m, /^longwatch_nats_messages_total\{/m, "beside the ingest tier's own counters");
+      } finally {
+        assert.equal(await svc.stop(), 0, svc.err().slice(-2000));
+      }
+    });
+  }
 });
