@@ -75,12 +75,6 @@ export class HeldRecords<R> {
     return this.runFirst() ? this.runTs[this.head]! : this.hTs[0]!;
   }
 
-  /** The reference of the earliest held record, or undefined. */
-  peek(): R | undefined {
-    if (this.size === 0) return undefined;
-    return this.runFirst() ? this.runRef[this.head]! : this.hRef[0]!;
-  }
-
   /** Takes the earliest held record out and answers its reference (its time, arrival, offset and length in `popped…`). Call only when size > 0. */
   pop(): R {
     if (!this.runFirst()) return this.heapPop();

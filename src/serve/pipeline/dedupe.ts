@@ -36,17 +36,12 @@ export class RecentDigests {
   }
 
   /**
-   * SHA-256 of topic, NUL, payload (base64, 22 characters). Every MQTT message is digested: one `crypto.hash` over
-   * the bytes copied into a scratch buffer costs about 60 % of a `createHash` object per message; the same bytes,
-   * so the same digest as checkpoints saved before.
+   * The first W bytes of SHA-256 of topic, NUL, payload into `out` (a checkpoint saves them as 22 base64 characters).
+   * Every MQTT message is digested: one `crypto.hash` over the bytes copied into a scratch buffer costs about 60 % of
+   * a `createHash` object per message; the same bytes, so the same digest as checkpoints saved before.
+   * `crypto.hash` answers a "binary" (latin1) string fastest (a Buffer: twice the time).
    */
-  static digest(topic: string, payload: Uint8Array): string {
-    const d = RecentDigests.digestBytes(topic, payload);
-    return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64").slice(0, 22);
-  }
-
-  /** The digest's first W bytes into `out`. `crypto.hash` answers a "binary" (latin1) string fastest (a Buffer: twice the time). */
-  private static digestBytes(topic: string, payload: Uint8Array, out = new Uint8Array(W)): Uint8Array {
+  private static digestBytes(topic: string, payload: Uint8Array, out: Uint8Array): Uint8Array {
     if (topic.length * 3 + 1 + payload.byteLength > SCRATCH.length) {
       out.set(createHash("sha256").update(topic).update("\0").update(payload).digest().subarray(0, W));
       return out;
@@ -61,7 +56,7 @@ export class RecentDigests {
 
   /**
    * A message taken in: true when it is a redelivery (`redelivered`, the broker's DUP) of one whose digest is kept —
-   * drop it; otherwise its digest is kept and false. What `has` then `add` of its digest did, without the string.
+   * drop it; otherwise its digest is kept and false.
    */
   taken(topic: string, payload: Uint8Array, redelivered: boolean): boolean {
     const d = RecentDigests.digestBytes(topic, payload, this.probe);
@@ -71,11 +66,8 @@ export class RecentDigests {
     return false;
   }
 
-  has(d: string): boolean {
-    return this.find(this.bytesOf(d)) >= 0;
-  }
-
-  add(d: string): void {
+  /** Keeps a digest as a checkpoint saved it (22 base64 characters). */
+  private add(d: string): void {
     this.addBytes(this.bytesOf(d));
   }
 
