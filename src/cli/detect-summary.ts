@@ -8,10 +8,13 @@ const n = (x: number) => Math.round(x).toLocaleString("en-US");
 export function summarizeRun(r: DetectRunResult, files: readonly string[], reasons: ReadonlyMap<string, number>, rejectsLine: string | undefined, stateDir: string | undefined, c: Colors): string {
   const s = r.replay;
   const e = r.engine;
-  const kinds = e.stats.records.map((k, i) => (k > 0 ? `${n(k)} ${KIND_WORDS[i]}` : "")).filter(Boolean).join(", ");
-  const rate = s.seconds > 0 ? `, ${(s.used / s.seconds / 1e6).toFixed(2)} M records/s` : "";
-  const lines = [`${c.bold("Read")} ${n(s.read)} records from ${files.length} file${files.length === 1 ? "" : "s"} in ${s.seconds.toFixed(2)} s${rate}: ${kinds || "none used"}.`];
-  if (s.outsideRange > 0) lines.push(`  ${n(s.outsideRange)} outside --since/--until${r.restored ? " or older than the restored state (seen by an earlier run)" : ""}, skipped.`);
+  // Read = processed + rejected (by a reader or by the engine) + skipped; the kinds are this run's processed records.
+  const kinds = r.processedByKind.map((k, i) => (k > 0 ? `${n(k)} ${KIND_WORDS[i]}` : "")).filter(Boolean).join(", ");
+  const read = s.used + s.rejected + s.outsideRange;
+  const rate = s.seconds > 0 ? `, ${(s.used / s.seconds / 1e6).toFixed(2)} M records/s processed` : "";
+  const parts = [`${n(s.used)} processed${kinds ? ` (${kinds})` : ""}`, s.rejected > 0 ? `${n(s.rejected)} rejected` : "", s.outsideRange > 0 ? `${n(s.outsideRange)} skipped` : ""].filter(Boolean).join(", ");
+  const lines = [`${c.bold("Read")} ${n(read)} record${read === 1 ? "" : "s"} from ${files.length} file${files.length === 1 ? "" : "s"} in ${s.seconds.toFixed(2)} s${rate}: ${parts}.`];
+  if (s.outsideRange > 0) lines.push(`  ${n(s.outsideRange)} skipped: outside --since/--until${r.restored ? " or older than the restored state (seen by an earlier run)" : ""}.`);
   if (s.sorted) {
     const spill = s.sorted.runs > 0 ? `in ${s.sorted.runs} runs on disk (${(s.sorted.spilledBytes / 2 ** 20).toFixed(0)} MiB)` : "in memory";
     lines.push(`  Sorted by event time ${spill}: ${s.sorted.reason}.`);

@@ -68,6 +68,11 @@ export interface DetectRunResult {
   /** Ids of the feedback alerts that taught a detector something. */
   learned: string[];
   restored: boolean;
+  /**
+   * This run's processed records per kind (on time and late; KIND order): the engine's counters less those a restored
+   * state brought, so they add up to `replay.used`.
+   */
+  processedByKind: number[];
   savedBytes?: number;
   /** How many of `alerts` an earlier run raised but could not store: this run's caller stores them. */
   carried: number;
@@ -91,6 +96,7 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
   let restored = false;
   let pending: Outbox | undefined;
   let warned = false;
+  let before: number[] = [];
   // Builds the engine with what it knows before the records: its state, the inventory, suppressions, verdicts. The
   // replay calls it again when the inputs must be sorted first (the first engine saw them in the wrong order).
   const build = (): Engine => {
@@ -110,6 +116,7 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
     });
     restored = o.stateDir !== undefined && hasSnapshot(o.stateDir);
     pending = restored ? loadSnapshot(engine, o.stateDir!) : undefined;
+    before = engine.stats.records.map((k, i) => k + engine.stats.late[i]!);
     if (o.inventory) engine.addInventory(o.inventory.devices, o.inventory.models);
     if (o.suppressions) engine.setSuppressions(o.suppressions);
     // Verdicts the saved state already learned (its run could not mark them in the store) are not learned twice.
@@ -145,7 +152,8 @@ export function runDetection(o: DetectRunOptions): DetectRunResult {
   if (o.outbox) learned = [...new Set([...(pending?.learned ?? []), ...learned])];
   const outbox = o.outbox ? { alerts, learned } : pending ? { alerts: carried, learned: pending.learned } : undefined;
   const saved = o.stateDir !== undefined ? saveSnapshot(engine, o.stateDir, outbox) : undefined;
-  return { alerts, replay: stats, engine, learned, restored, carried: o.outbox ? carried.length : 0, ...(saved ? { savedBytes: saved.bytes } : {}), ...(saved?.runId ? { runId: saved.runId } : {}) };
+  const processedByKind = engine.stats.records.map((k, i) => k + engine.stats.late[i]! - (before[i] ?? 0));
+  return { alerts, replay: stats, engine, learned, restored, processedByKind, carried: o.outbox ? carried.length : 0, ...(saved ? { savedBytes: saved.bytes } : {}), ...(saved?.runId ? { runId: saved.runId } : {}) };
 }
 
 function availableMemory(): number {

@@ -26,6 +26,8 @@ export interface ThreadedRunResult {
   engine: Engine;
   learned: string[];
   restored: boolean;
+  /** Records processed per kind (DetectRunResult.processedByKind). */
+  processedByKind: number[];
   /** Always 0: threaded runs keep no state (--state is refused). */
   carried: number;
   runId?: string;
@@ -210,7 +212,8 @@ export async function runDetectionThreaded(o: DetectRunOptions & { workers: numb
       learned.push(...r.learned);
     }
     const alerts = [...changed.values()].map((a) => structuredClone(a)).sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { alerts, replay: stats, engine, learned: [...new Set(learned)], restored: false, carried: 0, perThread };
+    // No state is restored: the engine's counters are this run's.
+    return { alerts, replay: stats, engine, learned: [...new Set(learned)], restored: false, processedByKind: engine.stats.records.map((k, i) => k + engine.stats.late[i]!), carried: 0, perThread };
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
   }

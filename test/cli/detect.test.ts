@@ -59,6 +59,29 @@ describe("longwatch simulate / detect / alerts", () => {
     assert.match(wrong.stderr, /2 × the header has no ts column/);
   });
 
+  it("says how many records it read, rejected and processed, and the kinds add up to the processed (also with restored state)", async () => {
+    const tmp = tmpDir();
+    // Four records: one used, one a reader rejects (port), one the engine rejects (a year ahead of the clock), one
+    // more used. Read counted the engine's reject as read and used, beside kinds that did not include it.
+    const f = tmp.write("flows.csv", "ts,src_ip,dst_ip,dst_port\n2026-11-25T10:00:00Z,10.0.0.1,52.1.1.1,443\n2026-11-25T10:00:01Z,10.0.0.1,52.1.1.1,http\n2026-11-25T10:00:02Z,10.0.0.1,52.1.1.2,443\n2027-12-25T10:00:02Z,10.0.0.1,52.1.1.1,443\n");
+    const state = join(tmp.dir, "state");
+    const counts = (stderr: string) => {
+      const m = /Read (\d+) records? from 1 file in [\d.]+ s(?:, [\d.]+ M records\/s processed)?: (\d+) processed(?: \(([^)]*)\))?(?:, (\d+) rejected)?(?:, (\d+) skipped)?\./.exec(stderr);
+      assert.ok(m, stderr);
+      const kinds = (m[3] ?? "").split(", ").filter(Boolean).reduce((a, k) => a + Number(k.split(" ")[0]), 0);
+      return { read: Number(m[1]), processed: Number(m[2]), kinds, rejected: Number(m[4] ?? 0), skipped: Number(m[5] ?? 0) };
+    };
+    const first = await cli(["--data", join(tmp.dir, "d"), "detect", f, "--no-store", "--state", state], { LONGWATCH_NOW: "2026-11-26" });
+    assert.equal(first.code, 3, first.stderr);
+    assert.deepEqual(counts(first.stderr), { read: 4, processed: 2, kinds: 2, rejected: 2, skipped: 0 });
+    assert.match(first.stderr, /Rejected 2 records/);
+    const again = await cli(["--data", join(tmp.dir, "d"), "detect", f, "--no-store", "--state", state], { LONGWATCH_NOW: "2026-11-26" });
+    const c = counts(again.stderr);
+    assert.equal(c.read, 4);
+    assert.equal(c.read, c.processed + c.rejected + c.skipped, again.stderr);
+    assert.equal(c.kinds, c.processed, `this run's kinds, not the state's: ${again.stderr}`);
+  });
+
   it("lists and explains detectors", async () => {
     const list = await cli(["detectors"]);
     assert.equal(list.code, 0);
