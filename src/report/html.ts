@@ -107,7 +107,7 @@ svg .lbl{font-size:12px;fill:#0f172a}svg .val{font-size:12px;fill:#475569}.rule{
 code{background:#f1f5f9;padding:0 4px;border-radius:3px;font-size:12px}@media print{h2{break-after:avoid}.rule{break-inside:avoid}}
 </style></head><body>
 <h1>${esc(r.title)}</h1>
-<div class="muted">Generated ${esc(r.generatedAt)} · ${n(r.devices)} devices · ${n(s.open)} open findings on ${n(s.affectedDevices)} devices · ${n(s.byStatus.new)} new · ${n(r.fixed.length)} fixed since the last scan · ${n(s.byStatus.suppressed)} suppressed</div>
+<div class="muted">Generated ${esc(r.generatedAt)} · ${n(r.devices)} devices · ${n(s.open)} open findings on ${s.affectedAtLeast ? "≥ " : ""}${n(s.affectedDevices)} devices · ${n(s.byStatus.new)} new · ${n(r.fixed.length)} fixed since the last scan · ${n(s.byStatus.suppressed)} suppressed</div>
 <div class="cards">${cards}</div>
 ${r.coverage ? coverageSection(r.coverage) : ""}
 <h2>Findings by severity</h2>${severityChart(s)}

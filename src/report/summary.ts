@@ -47,6 +47,8 @@ export class ScanSummary {
   private readonly ruleDevices = new Map<string, Uint8Array>();
   /** Per rule: the severity of its finding with the largest reach (RuleTotal.reach). */
   private readonly reachSeverity = new Map<string, Severity>();
+  /** The largest reach of any open finding that lists no devices (Finding.reach). */
+  private maxReach = 0;
   /** Device id → slot; a device's five severity counters live at slot*5 in `counts` (no object per device). */
   private readonly slots = new StringIndex();
   private counts = new Uint32Array(5 * 1024);
@@ -68,6 +70,7 @@ export class ScanSummary {
       r.reach = f.reach;
       this.reachSeverity.set(f.rule, f.severity);
     }
+    if (f.reach !== undefined && f.devices === undefined && f.device_id === undefined && f.reach > this.maxReach) this.maxReach = f.reach;
     const i = INDEX[f.severity];
     const rank = RANK[f.severity];
     let seen = this.ruleDevices.get(f.rule) ?? new Uint8Array(1024);
@@ -102,8 +105,14 @@ export class ScanSummary {
     return SEVERITIES.reduce((n, s) => n + this.bySeverity[s], 0);
   }
 
+  /** Distinct devices the open findings are about; with `affectedAtLeast`, at least the largest unlisted reach. */
   get affectedDevices(): number {
-    return this.slots.size;
+    return Math.max(this.slots.size, this.maxReach);
+  }
+
+  /** Some open findings reach devices they do not list: `affectedDevices` is a lower bound ("≥ N"). */
+  get affectedAtLeast(): boolean {
+    return this.maxReach > 0;
   }
 
   topRules(n: number): RuleTotal[] {
@@ -142,6 +151,6 @@ export class ScanSummary {
   }
 
   toJSON() {
-    return { open: this.open, affected_devices: this.affectedDevices, by_severity: this.bySeverity, by_status: this.byStatus, top_rules: this.topRules(10), worst_devices: this.worstDevices(10) };
+    return { open: this.open, affected_devices: this.affectedDevices, ...(this.affectedAtLeast ? { affected_devices_at_least: true } : {}), by_severity: this.bySeverity, by_status: this.byStatus, top_rules: this.topRules(10), worst_devices: this.worstDevices(10) };
   }
 }

@@ -53,7 +53,7 @@ export function renderScanSummary(h: ScanHeader, s: ScanSummary, fixed: Finding[
   if (s.open === 0) {
     out.push(c.green("No open findings."));
   } else {
-    out.push(`${c.bold(n(s.open))} open findings on ${n(s.affectedDevices)} devices  (${n(s.byStatus.new)} new, ${n(s.byStatus.unchanged)} unchanged, ${n(fixed.length)} fixed since the last scan, ${n(s.byStatus.suppressed)} suppressed)`);
+    out.push(`${c.bold(n(s.open))} open findings on ${s.affectedAtLeast ? "≥ " : ""}${n(s.affectedDevices)} devices  (${n(s.byStatus.new)} new, ${n(s.byStatus.unchanged)} unchanged, ${n(fixed.length)} fixed since the last scan, ${n(s.byStatus.suppressed)} suppressed)`);
     out.push("");
     const max = Math.max(...SEVERITIES.map((x) => s.bySeverity[x]));
     for (const sev of SEVERITIES) {

@@ -51,11 +51,16 @@ describe("single-point-of-compromise: the devices it reaches reach the summary",
     const line = text.split("\n").find((l) => l.includes(RULE))!;
     assert.match(line, new RegExp(`${RULE}\\s+\\S+\\s+${spc.length}\\s+≥ ${widest}\\b`));
     assert.match(text, /≥ N: at least N devices/);
+    // Only fleet-level findings: the scan's devices affected are at least the widest reach too, not 0.
+    assert.equal(summary.toJSON().affected_devices, widest);
+    assert.equal(summary.toJSON().affected_devices_at_least, true);
+    assert.match(text, new RegExp(`open findings on ≥ ${widest} devices`));
 
     const html = renderHtmlReport({ title: "t", generatedAt: "now", devices: 20, summary, findings: spc, totalFindings: spc.length, fixed: [], rules: new Map() });
     const chart = html.slice(html.indexOf("Devices affected, by rule"));
     assert.match(chart, new RegExp(`class="lbl">${RULE}</text>.*?class="val">≥ ${widest}<title>at least ${widest} devices`, "s"));
     assert.match(html, new RegExp(`\\(reaches ${widest} devices\\)`));
+    assert.match(html, new RegExp(`open findings on ≥ ${widest} devices`));
     await store.close();
   });
 
