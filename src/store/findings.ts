@@ -25,15 +25,15 @@ export interface ScanInfo {
 
 /**
  * A scan in progress: a value the caller holds and passes back, so two scans never share state inside an adapter.
- * `open` holds the previous scan's open findings (fingerprint → [stored row, first scan]); `record` takes out the ones
- * it sees again, and what is left when the scan finishes is fixed.
+ * `open` holds the previous scan's open findings (fingerprint → [stored row, first scan, rule when the adapter keeps
+ * it]); `record` takes out the ones it sees again, and what is left when the scan finishes is fixed.
  */
 export interface ScanRun {
   readonly id: number;
   readonly startedAt: string;
   readonly rules: readonly string[];
   readonly previousId: number | undefined;
-  readonly open: Map<string, readonly [row: number, firstScan: number]>;
+  readonly open: Map<string, OpenFinding>;
   /**
    * A write the adapter started and has not yet seen finish (it overlaps the database's work with the caller's
    * next batch); `finishScan` and the next `record` wait for it and fail with its error.
@@ -45,10 +45,13 @@ export interface ScanRun {
   ahead?: FinishAhead;
 }
 
+/** One of the previous scan's open findings: its stored row, its first scan, and its rule where the adapter keeps it (SQLite). */
+export type OpenFinding = readonly [row: number, firstScan: number, rule?: string];
+
 /** A finished scan's open findings (ScanRun.open), or none (`scanId` undefined: no scan has finished). */
 export interface OpenFindings {
   readonly scanId: number | undefined;
-  readonly open: Map<string, readonly [row: number, firstScan: number]>;
+  readonly open: Map<string, OpenFinding>;
 }
 
 /** What list-sql.ts countScanRules writes for a finished scan, read ahead (readScanCounts) for the finish to write. */
@@ -70,6 +73,8 @@ export interface FinishAhead {
   step: "fixed" | "carry" | "prune" | "done";
   /** Where the step is: an index into the leftover findings, or the next row id. */
   at: number;
+  /** SQLite: the leftover findings' rows of the rules that ran, in row order (sorted once, at the first step). */
+  rows?: readonly number[] | undefined;
   /** The counts the finish writes, read ahead by `countAhead`. */
   counts?: ScanCounts;
 }

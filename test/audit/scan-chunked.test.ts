@@ -127,8 +127,8 @@ describe("a scan job on SQLite writes in short transactions", () => {
   });
 });
 
-/** A statement one of the store's write transactions (BEGIN IMMEDIATE … COMMIT on its connection) ran, and the rows it changed. */
-type TxStatement = { sql: string; changes: number };
+/** A statement one of the store's write transactions (BEGIN IMMEDIATE … COMMIT on its connection) ran, the rows it changed and those it returned. */
+type TxStatement = { sql: string; changes: number; rows: number };
 
 /**
  * Records, in this process, every statement each write transaction runs on any better-sqlite3 connection: it wraps
@@ -153,7 +153,8 @@ function recordWriteTransactions(): { transactions: TxStatement[][]; stop: () =>
   for (const name of ["run", "get", "all", "iterate"]) {
     wrap(statement, name, (self: { source: string; database: Database.Database }, _args, call) => {
       const out = call();
-      open.get(self.database)?.push({ sql: self.source, changes: name === "run" ? (out as Database.RunResult).changes : 0 });
+      const changes = name === "run" ? (out as Database.RunResult).changes : 0;
+      open.get(self.database)?.push({ sql: self.source, changes, rows: name === "all" ? (out as unknown[]).length : name === "get" && out !== undefined ? 1 : 0 });
       return out;
     });
   }
@@ -189,7 +190,7 @@ describe("the transactions of a scan on SQLite write a batch each and count noth
     await store?.close();
   });
 
-  it("begin and finish read no findings under the write lock, and no transaction writes more than a batch", async () => {
+  it("begin and finish read no findings under the write lock, the fixed step reads only what it fixes, and no transaction writes more than a batch", async () => {
     const before = (await store.findings.latestScan())!;
     // The scan leaves out the rule with the most findings, so its findings are carried forward (more than a batch: one per device).
     const raw = new Database(file, { readonly: true });
@@ -209,6 +210,7 @@ describe("the transactions of a scan on SQLite write a batch each and count noth
     assert.equal(latest.id, outcome.audit.scanId);
     assert.ok(latest.id > before.id);
     assert.equal(raw.prepare("SELECT COUNT(*) FROM findings WHERE scan_id = ? AND rule = ?").pluck().get(latest.id, skip), carried, "the left-out rule's findings were carried forward");
+    const fixed = raw.prepare("SELECT COUNT(*) FROM findings WHERE scan_id = ? AND status = 'fixed'").pluck().get(latest.id) as number;
     raw.close();
     const txs = trace.transactions;
     const sum = (tx: TxStatement[]) => tx.reduce((n, s) => n + s.changes, 0);
@@ -224,6 +226,9 @@ describe("the transactions of a scan on SQLite write a batch each and count noth
     // The finish writes the counts read ahead, the scan's row and the forecast, and touches no findings row: the old
     // finish counted them there (INSERT INTO scan_rules … SELECT … FROM findings) and wrote the fixed and carried rows.
     assert.deepEqual(show(finishes[0]!), [], "the finish touches findings under the write lock");
+    // The finish reads the rows of the leftover findings it fixes, not those of the left-out rule (carried forward).
+    const fixedRead = txs.flat().filter((s) => /^\s*SELECT \* FROM findings WHERE id IN/i.test(s.sql));
+    assert.equal(fixedRead.reduce((n, s) => n + s.rows, 0), fixed, `findings rows read to be fixed (${fixed} fixed)`);
     // Every transaction of the scan changes at most a batch (ROWS in scan-chunked.ts) and a few rows more.
     const most = Math.max(...txs.map(sum));
     assert.ok(most <= BATCH + 100, `the largest of the scan's ${txs.length} transactions changed ${most} rows`);

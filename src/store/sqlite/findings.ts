@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Finding, FindingStatus } from "../../core/finding.ts";
-import type { FinishAhead, FindingRepository, NewSuppression, OpenFindings, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
+import type { FinishAhead, FindingRepository, NewSuppression, OpenFinding, OpenFindings, ScanInfo, ScanRuleSettings, ScanRun, StoredForecast, StoredRuleSettings, Suppression } from "../findings.ts";
 import { requireTransaction } from "./connection.ts";
 import { LongwatchError } from "../../core/errors.ts";
 import { type FindingRow, findingOf } from "../rows.ts";
@@ -48,11 +48,17 @@ export class SqliteFindings implements FindingRepository {
     return { scanId: prev?.id, open: this.openOf(prev?.id) };
   }
 
-  private openOf(scanId: number | undefined): Map<string, readonly [number, number]> {
-    const open = new Map<string, readonly [number, number]>();
+  private openOf(scanId: number | undefined): Map<string, OpenFinding> {
+    const open = new Map<string, OpenFinding>();
     if (scanId === undefined) return open;
-    const rows = this.db.prepare("SELECT fingerprint, id, first_scan FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed'").raw().iterate(this.firstRow(scanId), scanId) as Iterable<[string, number, number]>;
-    for (const [fp, id, first] of rows) open.set(fp, [id, first]);
+    // The rule too, so the finish knows which leftovers to fix without reading them; one string per rule, shared.
+    const rules = new Map<string, string>();
+    const rows = this.db.prepare("SELECT fingerprint, id, first_scan, rule FROM findings WHERE id >= ? AND scan_id = ? AND status <> 'fixed'").raw().iterate(this.firstRow(scanId), scanId) as Iterable<[string, number, number, string]>;
+    for (const [fp, id, first, r] of rows) {
+      let rule = rules.get(r);
+      if (rule === undefined) rules.set(r, (rule = r));
+      open.set(fp, [id, first, rule]);
+    }
     return open;
   }
 
@@ -127,13 +133,15 @@ export class SqliteFindings implements FindingRepository {
     const a = (scan.ahead ??= { fixed: [], step: prevId === undefined ? "done" : "fixed", at: 0 });
     if (a.step === "done" || prevId === undefined) return false;
     if (a.step === "fixed") {
-      // In the previous scan's order (by row), whatever the steps.
-      const leftover = [...scan.open.values()].map(([id]) => id).sort((x, y) => x - y);
+      // The leftovers of the rules that ran (those of the others are carried forward, next), in the previous scan's
+      // order (by row) whatever the steps: picked and sorted once.
+      const ran = new Set(scan.rules);
+      const leftover = (a.rows ??= [...scan.open.values()].filter(([, , rule]) => rule === undefined || ran.has(rule)).map(([id]) => id).sort((x, y) => x - y));
       const part = leftover.slice(a.at, a.at + rows);
       if (part.length) {
         const found = this.db.prepare("SELECT * FROM findings WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id").all(JSON.stringify(part)) as FindingRow[];
-        const ran = new Set(scan.rules);
         for (const r of found) {
+          // An open finding whose rule was not kept (an OpenFindings from elsewhere) is checked here.
           if (!ran.has(r.rule)) continue;
           const f: Finding = { ...findingOf(r), status: "fixed" };
           a.fixed.push(f);
@@ -143,6 +151,7 @@ export class SqliteFindings implements FindingRepository {
       a.at += part.length;
       done(part.length);
       if (a.at >= leftover.length) {
+        a.rows = undefined;
         a.step = this.carries(scan, prevId) ? "carry" : "prune";
         a.at = a.step === "carry" ? this.firstRow(prevId) : this.lowestRow();
       }
