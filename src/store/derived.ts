@@ -8,7 +8,9 @@
  * An import collects a `DerivedDelta`: each stored device it is about to replace is subtracted (its row as it was),
  * each row it writes is added (as the upsert returned it). `finishImport` adds the
  * delta's non-zero counts to the tables, deleting rows that reach 0. The result equals a full recount; a row that
- * would go negative or missing (tables out of step, e.g. written by hand) makes it recount instead. A full recount is
+ * would go negative (tables out of step, e.g. written by hand), or a "missing" count the devices contradict
+ * (importMissing), makes it recount instead — a row missing or counted too high that the delta does not make negative
+ * goes unnoticed until then, which is why nothing an import decides rests on these tables alone. A full recount is
  * also what the first import, an import writing more than 1/32 of the fleet (RECOUNT_SHARE) and store copy pay,
  * and a prune — it deletes more devices than remain (the import's), which are then what is counted. Migrations fill
  * the tables the same way.
@@ -173,6 +175,45 @@ export function importDelta(run: Run, more: number): ImportTracking | undefined 
 
 export function importTracking(run: Run): ImportTracking | undefined {
   return run.derived;
+}
+
+/** How many of the stored devices an import did not write it names (in device_id order). */
+export const MISSING_SAMPLE = 20;
+
+/** How finishImport reads the devices for importMissing. */
+export interface MissingReads {
+  /** COUNT(*) over devices. */
+  countDevices(): Promise<number>;
+  /** Up to MISSING_SAMPLE stored devices this import did not write, in device_id order. */
+  sample(): Promise<string[]>;
+}
+
+/**
+ * The stored devices an import did not write: how many, and the first MISSING_SAMPLE. Whether there are any decides
+ * whether a prune runs and whether a scan audits them (audit/scan.ts), so it never rests on device_images alone,
+ * which a hand edit can put out of step without an import noticing (a row not touched, or one counted too high):
+ *  - without a delta every device is counted (over the primary key's index);
+ *  - with one the sample is always read: it walks the devices this import wrote (at most 1/32 of the fleet) and
+ *    stops after MISSING_SAMPLE others. Fewer than MISSING_SAMPLE found is the exact count; a full sample where
+ *    device_images says fewer counts the devices. Only a count of MISSING_SAMPLE or more, where the sample agrees
+ *    there are that many, comes from device_images (shown, decides nothing more than "some"); a prune then reports
+ *    the devices it deleted instead. A count found out of step drops the delta, so finishImport recounts the tables.
+ */
+export async function importMissing(run: Run, reads: MissingReads): Promise<{ missingCount: number; missingSample: string[] }> {
+  const t = run.derived;
+  if (!t?.delta) {
+    const missingCount = (await reads.countDevices()) - run.written;
+    return { missingCount, missingSample: missingCount > 0 ? await reads.sample() : [] };
+  }
+  const counted = t.fleet + t.inserted - run.written;
+  const missingSample = await reads.sample();
+  let missingCount = missingSample.length;
+  if (missingCount === MISSING_SAMPLE) {
+    if (counted >= MISSING_SAMPLE) return { missingCount: counted, missingSample };
+    missingCount = (await reads.countDevices()) - run.written;
+  }
+  if (missingCount !== counted) t.delta = undefined;
+  return { missingCount, missingSample };
 }
 
 /** The fleet's size as the derived tables count it (a few rows, not the devices). */

@@ -133,6 +133,37 @@ async function oracle(store: Store, sql: Sql, seed: number): Promise<void> {
   assert.ok(kept >= 15, `${kept} imports kept their delta`);
 }
 
+/**
+ * device_images out of step (written by hand) must not change what an import reports missing or prunes: the count
+ * that decides comes from the devices. The inflated table lets a whole-fleet file keep its delta (under 1/32).
+ */
+async function outOfStep(store: Store, sql: Sql): Promise<void> {
+  const fleet = POOL.slice(0, 3300);
+  const importIds = (ids: string[], prune = false) =>
+    store.transaction(async (tx) => {
+      const run = await tx.fleet.startImport("devices.csv");
+      await tx.fleet.upsertDevices(run, rows(ids.map((device_id) => ({ device_id, model_id: "cam" }))));
+      return tx.fleet.finishImport(run, prune ? { prune: true } : {});
+    });
+  const stored = async () => Number((await sql("SELECT COUNT(*) AS n FROM devices"))[0]!.n);
+  await importIds(fleet);
+  // Overcounted: 10 stored devices are not in the file, the table says 200,000 more.
+  await sql("UPDATE device_images SET devices = devices + 200000");
+  const kept = await importIds(fleet.slice(0, 3290));
+  assert.deepEqual([kept.missingCount, kept.missingSample], [10, fleet.slice(3290)], "missing, overcounted table");
+  await assertInStep(sql, "an import that found device_images out of step");
+  await sql("UPDATE device_images SET devices = devices + 200000");
+  const pruned = await importIds(fleet.slice(0, 3260), true);
+  assert.deepEqual([pruned.missingCount, pruned.missingSample, await stored()], [40, fleet.slice(3260, 3280), 3260], "pruned, overcounted table");
+  await assertInStep(sql, "a prune over device_images out of step");
+  // Undercounted: the table holds 180 devices of 3,260; a 5-device file prunes 3,255.
+  await sql("DELETE FROM device_images");
+  await sql("INSERT INTO device_images (model_id, firmware_version, devices, with_cert) VALUES ('zz', '0', 180, 0)");
+  const few = await importIds(fleet.slice(0, 5), true);
+  assert.deepEqual([few.missingCount, await stored()], [3255, 5], "pruned, undercounted table");
+  await assertInStep(sql, "a small prune over device_images out of step");
+}
+
 const FLEET = 20_000;
 const fleetDevice = (i: number): StoredDevice => ({ device_id: `f-${String(i).padStart(6, "0")}`, model_id: `m-${i % 7}`, firmware_version: `${i % 3}.0`, country: ["DE", "FR", "NL"][i % 3]!, groups: [`site-${i % 50}`], ...(i % 10 === 0 ? { cert_fingerprint: "fp-1", mqtt_client_id: `c-${i}` } : {}) });
 /** The small import the cost is measured on: 10 stored devices changed, 10 new ones (two with alerts already stored). */
@@ -150,24 +181,34 @@ async function importDelta(fleet: FleetRepository) {
   return fleet.finishImport(run);
 }
 
+const sqliteSql = (db: Database.Database): Sql => async (q, p = []) => {
+  const s = db.prepare(q);
+  return s.reader ? (s.all(...p) as Record<string, unknown>[]) : (s.run(...p), []);
+};
+
+/** Runs a test body on a SQLite store and a second connection to its file. */
+async function withSqlite(file: string, body: (store: Store, sql: Sql) => Promise<void>): Promise<void> {
+  const store = await openStore(`sqlite:${file}`);
+  const db = new Database(file);
+  try {
+    await body(store, sqliteSql(db));
+  } finally {
+    db.close();
+    await store.close();
+  }
+}
+
 const env = { now: () => Date.parse("2026-12-01T00:00:00Z"), newId: () => "id" };
 
 describe("derived device tables kept in step by imports", () => {
   const t = tmpDir();
 
   it("SQLite: equal to a full recount after every step of random imports, prunes, certificates, alerts and flows", async () => {
-    const file = join(t.dir, "oracle.db");
-    const store = await openStore(`sqlite:${file}`);
-    const db = new Database(file);
-    try {
-      await oracle(store, async (q, p = []) => {
-        const s = db.prepare(q);
-        return s.reader ? (s.all(...p) as Record<string, unknown>[]) : (s.run(...p), []);
-      }, 7);
-    } finally {
-      db.close();
-      await store.close();
-    }
+    await withSqlite(join(t.dir, "oracle.db"), (store, sql) => oracle(store, sql, 7));
+  });
+
+  it("SQLite: device_images out of step does not change an import's missing count or prune", async () => {
+    await withSqlite(join(t.dir, "drift.db"), (store, sql) => outOfStep(store, sql));
   });
 
   it("SQLite: a 20-device import into 20,000 searches devices by key and never scans them", async () => {
@@ -237,6 +278,17 @@ describe("derived device tables kept in step by imports", () => {
           let n = 0;
           return (await c.query(q.replace(/\?/g, () => `$${++n}`), p)).rows as Record<string, unknown>[];
         }, 7);
+      } finally {
+        await c.end();
+        await store.close();
+      }
+    });
+
+    it("PostgreSQL: device_images out of step does not change an import's missing count or prune", { skip }, async () => {
+      const store = await openStore(`${base}?schema=drift`);
+      const c = await client("drift");
+      try {
+        await outOfStep(store, async (q, p = []) => (await c.query(q, p)).rows as Record<string, unknown>[]);
       } finally {
         await c.end();
         await store.close();

@@ -4,7 +4,7 @@ import type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetR
 import type { StoreEnv } from "../store.ts";
 import { chunks, lockName, type PgDb, uniqueRuns } from "./db.ts";
 import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
-import { CELL_COLUMNS, type CellRow, cellColumns, DerivedDelta, FLEET_SIZE_SQL, importDelta, importTracking, markWrittenTrafficSql, trackImport } from "../derived.ts";
+import { CELL_COLUMNS, type CellRow, cellColumns, DerivedDelta, FLEET_SIZE_SQL, importDelta, importMissing, importTracking, MISSING_SAMPLE, markWrittenTrafficSql, trackImport } from "../derived.ts";
 import { pgApplyCounts } from "./derived.ts";
 import { pgListDialect, pgRun } from "./lists.ts";
 
@@ -113,21 +113,24 @@ export class PgFleet implements FleetRepository {
 
   async finishImport(run: DeviceImportRun, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
     const t = importTracking(run);
-    // An import keeping the derived tables in step knows the fleet's size from them; otherwise every row is counted.
-    const stored = t?.delta ? t.fleet + t.inserted : (await this.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM devices"))[0]!.n;
-    const missingCount = stored - run.written;
-    // In the primary key's order (device lists' order on PostgreSQL), so its index stops after 20 instead of sorting
-    // every device.
-    const missingSample = missingCount > 0 ? (await this.db.query<{ device_id: string }>("SELECT device_id FROM devices WHERE import_id <> $1 ORDER BY device_id LIMIT 20", [run.id])).map((r) => r.device_id) : [];
+    // Every device counted, or, keeping the derived tables in step, the count from them where the devices agree
+    // (importMissing). The sample is in the primary key's order (the database's collation, as device lists sort on
+    // PostgreSQL, not SQLite's byte order), so its index stops after 20 instead of sorting every device.
+    const missing = await importMissing(run, {
+      countDevices: async () => Number((await this.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM devices"))[0]!.n),
+      sample: async () => (await this.db.query<{ device_id: string }>(`SELECT device_id FROM devices WHERE import_id <> $1 ORDER BY device_id LIMIT ${MISSING_SAMPLE}`, [run.id])).map((r) => r.device_id),
+    });
+    let { missingCount } = missing;
     if (opts.prune && missingCount > 0) {
       // A collected delta wrote at most 1/32 of the fleet (derived.ts), so a prune deletes more devices than
       // remain: the cheaper way is to count what remains.
       if (t) t.delta = undefined;
       await this.db.query("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> $1)", [run.id]);
-      await this.db.query("DELETE FROM devices WHERE import_id <> $1", [run.id]);
+      // What was deleted is the exact count, whatever device_images said.
+      missingCount = Number((await this.db.query<{ n: number }>("WITH d AS (DELETE FROM devices WHERE import_id <> $1 RETURNING 1) SELECT COUNT(*) AS n FROM d", [run.id]))[0]!.n);
     }
     if (!(t?.delta && (await t.delta.apply(pgApplyCounts(this.db))))) await countDeviceImages(pgRun(this.db), "postgres");
-    return { importId: run.id, missingCount, missingSample };
+    return { importId: run.id, missingCount, missingSample: missing.missingSample };
   }
 
   async upsertModels(models: readonly DeviceModel[]): Promise<void> {

@@ -4,7 +4,7 @@ import type { DeviceImportRun, DuplicateDevice, FleetDevice, FleetRepository, Im
 import type { StoreEnv } from "../store.ts";
 import { requireTransaction } from "./connection.ts";
 import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
-import { CELL_COLUMNS, type CellRow, DEVICE_CELLS, DerivedDelta, FLEET_SIZE_SQL, importDelta, importTracking, markWrittenTrafficSql, trackImport } from "../derived.ts";
+import { CELL_COLUMNS, type CellRow, DEVICE_CELLS, DerivedDelta, FLEET_SIZE_SQL, importDelta, importMissing, importTracking, MISSING_SAMPLE, markWrittenTrafficSql, trackImport } from "../derived.ts";
 import { applyCountsSync, sqliteApplyCounts } from "./derived.ts";
 import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
@@ -156,22 +156,24 @@ export class SqliteFleet implements FleetRepository {
   async finishImport(run: DeviceImportRun, opts: { prune?: boolean } = {}): Promise<ImportSummary> {
     const db = this.db;
     const t = importTracking(run);
-    // An import keeping the derived tables in step knows the fleet's size from them; otherwise every row is counted
-    // (over the primary key's index: far cheaper than reading every document's import_id).
-    const stored = t?.delta ? t.fleet + t.inserted : (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n;
-    const missingCount = stored - run.written;
-    // In key order, stopping after 20: reads the devices this import wrote that come first, and 20 more.
-    const missingSample =
-      missingCount > 0 ? (db.prepare("SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT 20").all(run.id) as { device_id: string }[]).map((r) => r.device_id) : [];
+    // Counted over the primary key's index (far cheaper than reading every document's import_id), or, keeping the
+    // derived tables in step, from them where the devices agree (importMissing). The sample is in key order, stopping
+    // after 20: it reads the devices this import wrote that come first, and 20 more.
+    const missing = await importMissing(run, {
+      countDevices: async () => (db.prepare("SELECT COUNT(*) AS n FROM devices").get() as { n: number }).n,
+      sample: async () => db.prepare(`SELECT device_id FROM devices WHERE import_id <> ? ORDER BY device_id LIMIT ${MISSING_SAMPLE}`).pluck().all(run.id) as string[],
+    });
+    let { missingCount } = missing;
     if (opts.prune && missingCount > 0) {
       // A collected delta wrote at most 1/32 of the fleet (derived.ts), so a prune deletes more devices than
       // remain: the cheaper way is to count what remains.
       if (t) t.delta = undefined;
       db.prepare("DELETE FROM credentials WHERE device_id IN (SELECT device_id FROM devices WHERE import_id <> ?)").run(run.id);
-      db.prepare("DELETE FROM devices WHERE import_id <> ?").run(run.id);
+      // What was deleted is the exact count, whatever device_images said.
+      missingCount = db.prepare("DELETE FROM devices WHERE import_id <> ?").run(run.id).changes;
     }
     if (!(t?.delta && (await t.delta.apply(sqliteApplyCounts(db))))) await countDeviceImages(sqliteRun(this.db), "sqlite");
-    return { importId: run.id, missingCount, missingSample };
+    return { importId: run.id, missingCount, missingSample: missing.missingSample };
   }
 
   async upsertModels(models: readonly DeviceModel[]): Promise<void> {
