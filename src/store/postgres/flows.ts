@@ -1,8 +1,7 @@
 import type { WatchEntry } from "../../intel/watchlist.ts";
 import type { DestinationDay, EndpointContact, FlowInput, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
-import { markTrafficSql } from "../list-sql.ts";
-import { pgListDialect, pgRun } from "./lists.ts";
+import { markTraffic } from "./lists.ts";
 
 interface DayRow {
   day: string;
@@ -25,7 +24,10 @@ interface DayRow {
 const KEY = (r: FlowObservation) => JSON.stringify([r.device_id, r.day, r.destination, r.address, r.port ?? -1, r.protocol ?? "", r.direction]);
 
 export class PgFlows implements FlowRepository {
-  constructor(private readonly db: PgDb) {}
+  constructor(
+    private readonly db: PgDb,
+    private readonly schema: string,
+  ) {}
 
   async record(rows: readonly FlowObservation[]): Promise<void> {
     await this.db.transaction(async (db) => {
@@ -69,7 +71,7 @@ export class PgFlows implements FlowRepository {
           );
         }
       }
-      if (rows.length) await pgRun(db)(markTrafficSql(pgListDialect), [JSON.stringify(rows.map((r) => r.device_id))]);
+      if (rows.length) await markTraffic(db, this.schema, rows.map((r) => r.device_id));
     });
   }
 
