@@ -16,41 +16,18 @@
  * the tables the same way.
  */
 
-/** The columns of a stored device the derived tables count by, as a SELECT or RETURNING list over `devices` (`d.`: alias). */
-export function cellColumns(d = ""): string {
-  const cols = ["model_id", "firmware_version", "country", "groups", "apn", "mccmnc", "issuer", "issuer_fingerprint", "mqtt"].map((c) => `${d}${c}`);
-  return `${cols.join(", ")}, CASE WHEN ${d}cert_fingerprint IS NULL THEN 0 ELSE 1 END AS cert`;
-}
-export const CELL_COLUMNS = cellColumns();
-
-/** The same, grouped: `n` devices per combination (for pruned devices). */
-export const CELL_GROUPS = "model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, SUM(mqtt) AS mqtt, COUNT(cert_fingerprint) AS cert, COUNT(*) AS n";
-export const CELL_GROUP_BY = "model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint";
-
-/** One device's (or, with `n`, a group of devices') values as CELL_COLUMNS / CELL_GROUPS read them. */
-export interface CellRow {
-  model_id: string | null;
-  firmware_version: string;
-  country: string;
-  groups: string;
-  apn: string;
-  mccmnc: string;
-  issuer: string | null;
-  issuer_fingerprint: string | null;
-  mqtt: number | string;
-  cert: number | string;
-  n?: number | string;
-}
-
-type CellKey = [string | null, string, string, string, string, string, string | null, string | null];
-
 /** A counted table: its key columns (nullable ones compared with IS / IS NOT DISTINCT FROM) and count columns. */
 export interface CountTable {
   table: string;
-  keys: readonly { name: string; nullable: boolean }[];
+  keys: readonly { name: keyof CellRow & string; nullable: boolean }[];
   counts: readonly [string, string];
 }
 
+/**
+ * The cells' key: the one list of what device_cells counts by. The SELECT / RETURNING lists below, the recount
+ * (list-sql.ts countDeviceImages, COUNT_DEVICE_CELLS) and the delta's keys all come from it; device_images' key is its
+ * first two columns.
+ */
 export const DEVICE_CELLS: CountTable = {
   table: "device_cells",
   keys: [
@@ -68,12 +45,34 @@ export const DEVICE_CELLS: CountTable = {
 
 export const DEVICE_IMAGES: CountTable = {
   table: "device_images",
-  keys: [
-    { name: "model_id", nullable: true },
-    { name: "firmware_version", nullable: false },
-  ],
+  keys: DEVICE_CELLS.keys.slice(0, 2),
   counts: ["devices", "with_cert"],
 };
+
+/** DEVICE_CELLS' key columns as a comma-separated list (`d.`: alias), e.g. for a GROUP BY. */
+export function cellKeys(d = ""): string {
+  return DEVICE_CELLS.keys.map((k) => `${d}${k.name}`).join(", ");
+}
+
+/** What the derived tables count of a stored device (its cell's key, MQTT id, certificate) as a SELECT or RETURNING list over `devices`. */
+export function cellRowColumns(d = ""): string {
+  return `${cellKeys(d)}, ${d}mqtt, CASE WHEN ${d}cert_fingerprint IS NULL THEN 0 ELSE 1 END AS cert`;
+}
+export const CELL_ROW_COLUMNS = cellRowColumns();
+
+/** One device's values as CELL_ROW_COLUMNS reads them. */
+export interface CellRow {
+  model_id: string | null;
+  firmware_version: string;
+  country: string;
+  groups: string;
+  apn: string;
+  mccmnc: string;
+  issuer: string | null;
+  issuer_fingerprint: string | null;
+  mqtt: number | string;
+  cert: number | string;
+}
 
 /** A change to one row of a counted table: add `counts` to the row with `key` (creating it, deleting it at 0). */
 export interface CountChange {
@@ -86,15 +85,15 @@ export type ApplyCounts = (table: CountTable, changes: readonly CountChange[]) =
 
 /** The change an import (or a certificate stored again) makes to device_images and device_cells, not yet written. */
 export class DerivedDelta {
-  private readonly cells = new Map<string, { key: CellKey; devices: number; mqtt: number; cert: number }>();
+  private readonly cells = new Map<string, { key: (string | null)[]; devices: number; mqtt: number; cert: number }>();
 
-  /** Counts a device row in (+1) or out (-1); a grouped row (with `n`) counts its n devices. */
+  /** Counts a device row in (+1) or out (-1). */
   add(r: CellRow, sign: 1 | -1): void {
-    const key: CellKey = [r.model_id, r.firmware_version, r.country, r.groups, r.apn, r.mccmnc, r.issuer, r.issuer_fingerprint];
+    const key = DEVICE_CELLS.keys.map((k) => r[k.name] as string | null);
     const k = JSON.stringify(key);
     let c = this.cells.get(k);
     if (!c) this.cells.set(k, (c = { key, devices: 0, mqtt: 0, cert: 0 }));
-    c.devices += sign * (r.n === undefined ? 1 : Number(r.n));
+    c.devices += sign;
     c.mqtt += sign * Number(r.mqtt);
     c.cert += sign * Number(r.cert);
   }
@@ -108,7 +107,7 @@ export class DerivedDelta {
   imageChanges(): CountChange[] {
     const images = new Map<string, CountChange>();
     for (const c of this.cells.values()) {
-      const key = [c.key[0], c.key[1]];
+      const key = c.key.slice(0, DEVICE_IMAGES.keys.length);
       const k = JSON.stringify(key);
       const i = images.get(k);
       if (i) {

@@ -17,6 +17,7 @@ import type { AlertEvent, AlertSuppression } from "./alerts.ts";
 import { type EventRow, eventOf } from "./alert-events.ts";
 import type { StoredDevice } from "./fleet.ts";
 import type { ScanCounts, ScanInfo, ScanRun, Suppression } from "./findings.ts";
+import { cellKeys } from "./derived.ts";
 
 export interface ListDialect {
   /** Appended to text columns people sort by: ` COLLATE "C"` on PostgreSQL (byte order, like SQLite), '' on SQLite. */
@@ -438,9 +439,9 @@ function ruleCounts(d: ListDialect, where: Where): { sql: string; params: unknow
 }
 
 
-const CELL_COLUMNS = "model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint";
+const CELL_KEYS = cellKeys();
 /** The devices grouped as `device_cells` is, with how many have a certificate: what both counts are summed from. */
-const CELL_COUNTS = (from: string) => `SELECT ${CELL_COLUMNS}, COUNT(*) AS devices, SUM(mqtt) AS mqtt, COUNT(cert_fingerprint) AS with_cert FROM ${from} GROUP BY ${CELL_COLUMNS}`;
+const CELL_COUNTS = (from: string) => `SELECT ${CELL_KEYS}, COUNT(*) AS devices, SUM(mqtt) AS mqtt, COUNT(cert_fingerprint) AS with_cert FROM ${from} GROUP BY ${CELL_KEYS}`;
 const IMAGES_FROM_CELLS = (cells: string) => `INSERT INTO device_images (model_id, firmware_version, devices, with_cert) SELECT model_id, firmware_version, SUM(devices), SUM(with_cert) FROM ${cells} GROUP BY model_id, firmware_version`;
 
 /**
@@ -458,15 +459,15 @@ const IMAGES_FROM_CELLS = (cells: string) => `INSERT INTO device_images (model_i
 export async function countDeviceImages(run: RunSql, engine: "sqlite" | "postgres"): Promise<void> {
   await run("DELETE FROM device_images", []);
   await run("DELETE FROM device_cells", []);
-  const into = `INSERT INTO device_cells (${CELL_COLUMNS}, devices, mqtt)`;
+  const into = `INSERT INTO device_cells (${CELL_KEYS}, devices, mqtt)`;
   if (engine === "sqlite") {
     await run("DROP TABLE IF EXISTS temp.lw_device_cells", []);
     await run(`CREATE TEMP TABLE lw_device_cells AS ${CELL_COUNTS("devices NOT INDEXED")}`, []);
-    await run(`${into} SELECT ${CELL_COLUMNS}, devices, mqtt FROM temp.lw_device_cells`, []);
+    await run(`${into} SELECT ${CELL_KEYS}, devices, mqtt FROM temp.lw_device_cells`, []);
     await run(IMAGES_FROM_CELLS("temp.lw_device_cells"), []);
     await run("DROP TABLE temp.lw_device_cells", []);
   } else {
-    await run(`WITH c AS MATERIALIZED (${CELL_COUNTS("devices")}), cells AS (${into} SELECT ${CELL_COLUMNS}, devices, mqtt FROM c) ${IMAGES_FROM_CELLS("c")}`, []);
+    await run(`WITH c AS MATERIALIZED (${CELL_COUNTS("devices")}), cells AS (${into} SELECT ${CELL_KEYS}, devices, mqtt FROM c) ${IMAGES_FROM_CELLS("c")}`, []);
   }
   await run("DELETE FROM traffic_devices", []);
   await run("INSERT INTO traffic_devices (device_id) SELECT s.device_id FROM (SELECT device_id FROM flow_observations UNION SELECT device_id FROM alerts) s WHERE EXISTS (SELECT 1 FROM devices d WHERE d.device_id = s.device_id)", []);
@@ -489,9 +490,7 @@ export function markTrafficSql(d: ListDialect): string {
  */
 export const COUNT_DEVICE_CELLS = [
   "DELETE FROM device_cells",
-  `INSERT INTO device_cells (model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, devices, mqtt)
-   SELECT model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint, COUNT(*), SUM(mqtt)
-   FROM devices GROUP BY model_id, firmware_version, country, groups, apn, mccmnc, issuer, issuer_fingerprint`,
+  `INSERT INTO device_cells (${CELL_KEYS}, devices, mqtt) SELECT ${CELL_KEYS}, COUNT(*), SUM(mqtt) FROM devices GROUP BY ${CELL_KEYS}`,
 ] as const;
 
 /** The groupings "findings by rule" is filtered by, counted at the end of each scan (model '' / status '': any). */

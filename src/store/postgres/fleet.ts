@@ -4,7 +4,7 @@ import type { DeviceImportRun, DuplicateDevice, FleetCounts, FleetDevice, FleetR
 import type { StoreEnv } from "../store.ts";
 import { chunks, lockName, type PgDb, uniqueRuns } from "./db.ts";
 import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
-import { CELL_COLUMNS, type CellRow, cellColumns, DerivedDelta, FLEET_SIZE_SQL, importDelta, importMissing, importTracking, MISSING_SAMPLE, markWrittenTrafficSql, trackImport } from "../derived.ts";
+import { CELL_ROW_COLUMNS, type CellRow, cellRowColumns, DerivedDelta, FLEET_SIZE_SQL, importDelta, importMissing, importTracking, MISSING_SAMPLE, markWrittenTrafficSql, trackImport } from "../derived.ts";
 import { pgApplyCounts } from "./derived.ts";
 import { pgListDialect, pgRun } from "./lists.ts";
 
@@ -71,7 +71,7 @@ export class PgFleet implements FleetRepository {
     const t = importDelta(run, unique.length);
     for (const part of chunks(unique, ROWS)) {
       if (t) {
-        const stored = await this.db.query<CellRow>(`SELECT ${CELL_COLUMNS} FROM devices WHERE device_id = ANY($1::text[]) AND import_id <> $2`, [part.map((i) => devices[i]!.device_id), run.id]);
+        const stored = await this.db.query<CellRow>(`SELECT ${CELL_ROW_COLUMNS} FROM devices WHERE device_id = ANY($1::text[]) AND import_id <> $2`, [part.map((i) => devices[i]!.device_id), run.id]);
         for (const r of stored) t.delta!.add(r, -1);
         t.inserted -= stored.length;
       }
@@ -89,7 +89,7 @@ export class PgFleet implements FleetRepository {
            country = excluded.country, provider = excluded.provider, groups = excluded.groups, mqtt = excluded.mqtt, apn = excluded.apn,
            mccmnc = excluded.mccmnc, doc = excluded.doc, issuer = excluded.issuer, issuer_fingerprint = excluded.issuer_fingerprint
          WHERE devices.import_id <> excluded.import_id
-         RETURNING device_id${t ? `, ${CELL_COLUMNS}` : ""}`,
+         RETURNING device_id${t ? `, ${CELL_ROW_COLUMNS}` : ""}`,
         [part.map((i) => devices[i]!.device_id), part.map((i) => devices[i]!.model_id), part.map((i) => devices[i]!.cert_fingerprint), run.id, part.map((i) => devices[i]!.line ?? null), part.map((i) => devices[i]!.doc),
          part.map((i) => devices[i]!.firmware_version), part.map((i) => devices[i]!.country), part.map((i) => devices[i]!.provider), part.map((i) => devices[i]!.groups),
          part.map((i) => devices[i]!.mqtt), part.map((i) => devices[i]!.apn), part.map((i) => devices[i]!.mccmnc)],
@@ -179,8 +179,8 @@ export class PgFleet implements FleetRepository {
           const moved = `FROM unnest($1::text[], $2::text[], $3::text[]) AS c (fp, issuer, ifp)
              WHERE d.cert_fingerprint = c.fp AND (d.issuer IS DISTINCT FROM c.issuer OR d.issuer_fingerprint IS DISTINCT FROM c.ifp)`;
           const params = [part.map((c) => c.fingerprint), part.map((c) => c.issuer), part.map((c) => c.issuer_fingerprint ?? null)];
-          if (delta) for (const r of await db.query<CellRow>(`SELECT ${cellColumns("d.")} FROM devices d, ${moved.slice(5)}`, params)) delta.add(r, -1);
-          const updated = await db.query<CellRow>(`UPDATE devices d SET issuer = c.issuer, issuer_fingerprint = c.ifp ${moved} RETURNING ${delta ? cellColumns("d.") : "1 AS x"}`, params);
+          if (delta) for (const r of await db.query<CellRow>(`SELECT ${cellRowColumns("d.")} FROM devices d, ${moved.slice(5)}`, params)) delta.add(r, -1);
+          const updated = await db.query<CellRow>(`UPDATE devices d SET issuer = c.issuer, issuer_fingerprint = c.ifp ${moved} RETURNING ${delta ? cellRowColumns("d.") : "1 AS x"}`, params);
           if (delta) for (const r of updated) delta.add(r, 1);
         }
       }

@@ -4,7 +4,7 @@ import type { DeviceImportRun, DuplicateDevice, FleetDevice, FleetRepository, Im
 import type { StoreEnv } from "../store.ts";
 import { requireTransaction } from "./connection.ts";
 import { COUNT_DEVICE_CELLS, countDeviceImages } from "../list-sql.ts";
-import { CELL_COLUMNS, type CellRow, DEVICE_CELLS, DerivedDelta, FLEET_SIZE_SQL, importDelta, importMissing, importTracking, MISSING_SAMPLE, markWrittenTrafficSql, trackImport } from "../derived.ts";
+import { CELL_ROW_COLUMNS, type CellRow, DEVICE_CELLS, DerivedDelta, FLEET_SIZE_SQL, importDelta, importMissing, importTracking, MISSING_SAMPLE, markWrittenTrafficSql, trackImport } from "../derived.ts";
 import { applyCountsSync, sqliteApplyCounts } from "./derived.ts";
 import { sqliteListDialect, sqliteRun } from "./lists.ts";
 
@@ -78,9 +78,9 @@ export class SqliteFleet implements FleetRepository {
       );
     this.upsertDevice = upsert(1);
     this.upsertDevicesStmt = upsert(UPSERT_ROWS);
-    this.upsertDeviceCells = upsert(1, ` RETURNING device_id, ${CELL_COLUMNS}`);
-    this.upsertDevicesCells = upsert(UPSERT_ROWS, ` RETURNING device_id, ${CELL_COLUMNS}`);
-    this.storedCells = db.prepare(`SELECT ${CELL_COLUMNS} FROM devices WHERE device_id IN (SELECT value FROM json_each(?)) AND import_id <> ?`);
+    this.upsertDeviceCells = upsert(1, ` RETURNING device_id, ${CELL_ROW_COLUMNS}`);
+    this.upsertDevicesCells = upsert(UPSERT_ROWS, ` RETURNING device_id, ${CELL_ROW_COLUMNS}`);
+    this.storedCells = db.prepare(`SELECT ${CELL_ROW_COLUMNS} FROM devices WHERE device_id IN (SELECT value FROM json_each(?)) AND import_id <> ?`);
     this.markWritten = db.prepare(markWrittenTrafficSql(sqliteListDialect));
     this.firstLine = db.prepare("SELECT import_line FROM devices WHERE device_id = ?").pluck();
     this.credentialsOf = db.prepare("SELECT * FROM credentials WHERE device_id IN (SELECT value FROM json_each(?))");
@@ -205,8 +205,8 @@ export class SqliteFleet implements FleetRepository {
     const issuer = this.db.prepare(`UPDATE devices SET issuer = ?, issuer_fingerprint = ? ${moved}`);
     // Their device_cells rows change: outside an import at once, in an import with the rest of its delta (or its recount).
     const delta = run ? importDelta(run, 0)?.delta : new DerivedDelta();
-    const before = this.db.prepare(`SELECT ${CELL_COLUMNS} FROM devices ${moved}`);
-    const after = this.db.prepare(`UPDATE devices SET issuer = ?, issuer_fingerprint = ? ${moved} RETURNING ${CELL_COLUMNS}`);
+    const before = this.db.prepare(`SELECT ${CELL_ROW_COLUMNS} FROM devices ${moved}`);
+    const after = this.db.prepare(`UPDATE devices SET issuer = ?, issuer_fingerprint = ? ${moved} RETURNING ${CELL_ROW_COLUMNS}`);
     this.db.transaction(() => {
       for (const c of certs) {
         stmt.run(c.fingerprint, JSON.stringify(c));
