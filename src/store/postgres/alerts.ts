@@ -4,17 +4,15 @@ import type { AlertChange, AlertEvent, AlertFilter, AlertRepository, AlertSuppre
 import { type EventRow, eventOf } from "../alert-events.ts";
 import { type AlertRow, alertOf } from "../rows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
-import { markTraffic } from "./lists.ts";
+import { markTrafficSql } from "../list-sql.ts";
+import { pgListDialect, pgRun } from "./lists.ts";
 
 
 
 const COLS = "id, detector, device_id, model_id, key, severity, confidence, first_seen, last_seen, count, summary, action, evidence, state, verification";
 
 export class PgAlerts implements AlertRepository {
-  constructor(
-    private readonly db: PgDb,
-    private readonly schema: string,
-  ) {}
+  constructor(private readonly db: PgDb) {}
 
   async upsert(alerts: readonly Alert[], at: string): Promise<void> {
     await this.db.transaction(async (db) => {
@@ -50,7 +48,7 @@ export class PgAlerts implements AlertRepository {
           );
         }
       }
-      if (alerts.length) await markTraffic(db, this.schema, alerts.map((a) => a.device_id));
+      if (alerts.length) await pgRun(db)(markTrafficSql(pgListDialect), [JSON.stringify(alerts.map((a) => a.device_id))]);
     });
   }
 

@@ -1,7 +1,8 @@
 import type { WatchEntry } from "../../intel/watchlist.ts";
 import type { DestinationDay, EndpointContact, FlowInput, FlowObservation, FlowRepository, StoredPrivacyReport } from "../flows.ts";
 import { chunks, type PgDb, uniqueRuns } from "./db.ts";
-import { markTraffic } from "./lists.ts";
+import { markTrafficSql } from "../list-sql.ts";
+import { pgListDialect, pgRun } from "./lists.ts";
 
 interface DayRow {
   day: string;
@@ -24,10 +25,7 @@ interface DayRow {
 const KEY = (r: FlowObservation) => JSON.stringify([r.device_id, r.day, r.destination, r.address, r.port ?? -1, r.protocol ?? "", r.direction]);
 
 export class PgFlows implements FlowRepository {
-  constructor(
-    private readonly db: PgDb,
-    private readonly schema: string,
-  ) {}
+  constructor(private readonly db: PgDb) {}
 
   async record(rows: readonly FlowObservation[]): Promise<void> {
     await this.db.transaction(async (db) => {
@@ -71,7 +69,7 @@ export class PgFlows implements FlowRepository {
           );
         }
       }
-      if (rows.length) await markTraffic(db, this.schema, rows.map((r) => r.device_id));
+      if (rows.length) await pgRun(db)(markTrafficSql(pgListDialect), [JSON.stringify(rows.map((r) => r.device_id))]);
     });
   }
 
