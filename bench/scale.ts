@@ -76,6 +76,9 @@ if (!WORKERS_ONLY) {
   console.log(`detect --workers 1:        ${threads1.toFixed(1)} s  ${rate(threads1)} records/s  (${(single / threads1).toFixed(2)}× one thread)`);
   const threads2 = await time(() => runDetectionThreaded({ files: [file], now, workers: 2, onReject: () => {} }));
   console.log(`detect --workers 2:        ${threads2.toFixed(1)} s  ${rate(threads2)} records/s  (${(threads1 / threads2).toFixed(2)}× --workers 1, ${(single / threads2).toFixed(2)}× one thread)`);
+  // The first run of the process pays for a cold heap and JIT, which flatters every later run's ratio to it.
+  const singleAgain = await time(() => runDetection({ files: [file], now, onReject: () => {} }));
+  console.log(`detect, one thread again:  ${singleAgain.toFixed(1)} s  ${rate(singleAgain)} records/s  (--workers 1 runs at ${(singleAgain / threads1).toFixed(2)}× this speed, --workers 2 at ${(singleAgain / threads2).toFixed(2)}×)`);
 }
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
