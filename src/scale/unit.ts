@@ -37,6 +37,7 @@ import { FactWriter, readFacts } from "./facts.ts";
 import { FleetMerge } from "./fleet-merge.ts";
 import { fleetSubject, type StreamLayout } from "./nats.ts";
 import { partitionOf, partitionSubject } from "./partition.ts";
+import { StatePieces } from "./state-pieces.ts";
 
 export interface UnitOptions {
   nc: NatsConnection;
@@ -127,6 +128,8 @@ export class Unit {
   private batch: { stop(err?: Error): void } | undefined;
   private split: EngineOptions["split"];
   private readonly rec = new Rec();
+  /** What the store holds of this unit's state, piece by piece: a checkpoint writes only the pieces that changed. */
+  private readonly pieces = new StatePieces();
   /** Consumers re-created to get back in step with the broker (for logs and tests). */
   resyncs = 0;
   readonly part: number;
@@ -164,7 +167,7 @@ export class Unit {
       idleMs: this.o.idleMs,
       tickEveryMs: false,
       ...(merge ? { extra: { save: () => merge.save(), load: (x: unknown) => merge.load(x) } } : {}),
-      ...(cp ? { restore: cp.chunks() } : {}),
+      ...(cp ? { restore: this.pieces.learn(cp.chunks()) } : {}),
       setup: (engine) => {
         if (inv) {
           const mine = fleet ? inv.devices : inv.devices.filter((d) => partitionOf(d.device_id, layout.partitions) === this.part);
@@ -444,10 +447,18 @@ export class Unit {
     // Every fact the state covers is in the stream before the state is committed.
     if (this.facts) await this.sendFacts(quiet);
     const held = this.merge ? this.merge.held : this.live.stats.held;
-    await store.transaction(async (tx) => {
-      if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
-      await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, held, ...(this.merge ? { forced: this.merge.forced } : {}) }), chunks: cp.state() });
-    });
+    const diff = this.pieces.diff(cp.state());
+    try {
+      await store.transaction(async (tx) => {
+        if (cp.alerts.length > 0) await tx.alerts.upsert(cp.alerts, at);
+        await tx.scale.saveCheckpoint(layout.stream, this.part, { owner: this.o.lease.owner, epoch: this.epoch }, { seq, records: this.records, at: Number.isFinite(cp.at) ? cp.at : 0, meta: JSON.stringify({ ...this.meta, held, ...(this.merge ? { forced: this.merge.forced } : {}) }), pieces: diff });
+      });
+    } catch (e) {
+      // A commit cut off mid-way may have reached the store or not: the next checkpoint writes every piece.
+      this.pieces.forget();
+      throw e;
+    }
+    diff.commit();
     cp.commit();
     if (this.facts) this.toldQuiet = this.toldMark === Infinity;
     if (cp.alerts.length > 0) this.o.onCommitted?.(cp.alerts);

@@ -28,7 +28,18 @@ export interface NewScaleCheckpoint {
   at: number;
   /** Anything else to restore with the state, as JSON text. */
   meta: string;
-  chunks: Iterable<Uint8Array>;
+  /** The whole state, replacing what is stored (cut into pieces of about 1 MiB)… */
+  chunks?: Iterable<Uint8Array>;
+  /** … or only the pieces that changed since the stored checkpoint (the unit knows which: src/scale/state-pieces.ts). */
+  pieces?: StatePiecesWrite;
+}
+
+/** A state written piece by piece: stored pieces not named in `changed` are kept, those numbered `count` on dropped. */
+export interface StatePiecesWrite {
+  changed: Iterable<{ n: number; bytes: Uint8Array }>;
+  /** Read after `changed`: the pieces the state has, and its bytes, all told. */
+  readonly count: number;
+  readonly bytes: number;
 }
 
 export interface ScaleCheckpointInfo {
@@ -42,7 +53,7 @@ export interface ScaleCheckpointInfo {
 }
 
 export interface StoredScaleCheckpoint extends ScaleCheckpointInfo {
-  /** The state in the order it was saved. */
+  /** The state in the order it was saved: one chunk per stored piece. */
   chunks(): AsyncIterable<Uint8Array>;
 }
 
@@ -64,9 +75,10 @@ export interface ScaleRepository {
   leases(stream: string): Promise<Lease[]>;
   /**
    * Replaces the unit's checkpoint — only while `lease` is the current one (same owner and epoch), else `conflict`.
-   * Call it in the transaction that writes the checkpoint's alerts, so both are committed or neither.
+   * Call it in the transaction that writes the checkpoint's alerts, so both are committed or neither. Returns the
+   * state's bytes and the bytes of the pieces written.
    */
-  saveCheckpoint(stream: string, part: number, lease: { owner: string; epoch: number }, cp: NewScaleCheckpoint): Promise<{ bytes: number }>;
+  saveCheckpoint(stream: string, part: number, lease: { owner: string; epoch: number }, cp: NewScaleCheckpoint): Promise<{ bytes: number; written: number }>;
   loadCheckpoint(stream: string, part: number): Promise<StoredScaleCheckpoint | undefined>;
   /** Every unit's checkpoint without its state, ordered by part. */
   checkpoints(stream: string): Promise<ScaleCheckpointInfo[]>;
@@ -75,8 +87,30 @@ export interface ScaleRepository {
 /** The fleet stage's unit number: after the partitions' 0 … n-1. */
 export const FLEET_UNIT = -1;
 
+/** What a checkpoint writes: the pieces it names, or every piece of its whole state. */
+export function piecesOf(cp: NewScaleCheckpoint): StatePiecesWrite {
+  if (cp.pieces) return cp.pieces;
+  let count = 0;
+  let bytes = 0;
+  const chunks = cp.chunks ?? [];
+  return {
+    changed: (function* () {
+      for (const piece of statePieces(chunks)) {
+        bytes += piece.byteLength;
+        yield { n: count++, bytes: piece };
+      }
+    })(),
+    get count() {
+      return count;
+    },
+    get bytes() {
+      return bytes;
+    },
+  };
+}
+
 /** A state's many small chunks as pieces of about 1 MiB, for the adapters to write as rows. */
-export function* statePieces(chunks: Iterable<Uint8Array>): Generator<Buffer> {
+function* statePieces(chunks: Iterable<Uint8Array>): Generator<Buffer> {
   let parts: Uint8Array[] = [];
   let size = 0;
   for (const c of chunks) {

@@ -1,10 +1,12 @@
-import { type Lease, type NewScaleCheckpoint, type ScaleCheckpointInfo, type ScaleRepository, type StoredScaleCheckpoint, statePieces } from "../scale.ts";
+import { type Lease, type NewScaleCheckpoint, type ScaleCheckpointInfo, type ScaleRepository, type StoredScaleCheckpoint, piecesOf } from "../scale.ts";
 import { lost } from "../sqlite/scale.ts";
 import type { StoreEnv } from "../store.ts";
 import type { PgDb } from "./db.ts";
 
 /** The database's clock, epoch ms: every worker, on whatever host, judges leases by the same one. */
 const NOW = "(extract(epoch from clock_timestamp()) * 1000)::float8";
+/** State pieces are written in statements of about this many bytes. */
+const STATEMENT_BYTES = 4 << 20;
 
 export class PgScale implements ScaleRepository {
   constructor(
@@ -59,24 +61,40 @@ export class PgScale implements ScaleRepository {
     return this.db.query<Lease>("SELECT stream, part, owner, epoch, expires_at FROM scale_leases WHERE stream = $1 ORDER BY part", [stream]);
   }
 
-  async saveCheckpoint(stream: string, part: number, lease: { owner: string; epoch: number }, cp: NewScaleCheckpoint): Promise<{ bytes: number }> {
+  async saveCheckpoint(stream: string, part: number, lease: { owner: string; epoch: number }, cp: NewScaleCheckpoint): Promise<{ bytes: number; written: number }> {
     return this.db.transaction(async (db) => {
       // FOR UPDATE: a worker taking the lease over waits until this checkpoint is committed, and then sees it.
       const [held] = await db.query<{ owner: string; epoch: number }>("SELECT owner, epoch FROM scale_leases WHERE stream = $1 AND part = $2 FOR UPDATE", [stream, part]);
       if (!held || held.owner !== lease.owner || held.epoch !== lease.epoch) throw lost(stream, part, lease, held);
-      await db.query("DELETE FROM scale_state_chunks WHERE stream = $1 AND part = $2", [stream, part]);
-      let n = 0;
-      let bytes = 0;
-      for (const piece of statePieces(cp.chunks)) {
-        await db.query("INSERT INTO scale_state_chunks (stream, part, n, bytes) VALUES ($1, $2, $3, $4)", [stream, part, n++, piece]);
-        bytes += piece.byteLength;
+      const pieces = piecesOf(cp);
+      let written = 0;
+      // Pieces go in statements of about STATEMENT_BYTES: one round trip for many small pieces.
+      let batch: { n: number; bytes: Uint8Array }[] = [];
+      let batchBytes = 0;
+      const flush = async () => {
+        await db.query(
+          `INSERT INTO scale_state_chunks (stream, part, n, bytes) SELECT $1, $2, x.n, x.bytes FROM unnest($3::int[], $4::bytea[]) AS x(n, bytes)
+           ON CONFLICT (stream, part, n) DO UPDATE SET bytes = excluded.bytes`,
+          [stream, part, batch.map((p) => p.n), batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength))],
+        );
+        batch = [];
+        batchBytes = 0;
+      };
+      for (const piece of pieces.changed) {
+        batch.push(piece);
+        batchBytes += piece.bytes.byteLength;
+        written += piece.bytes.byteLength;
+        if (batchBytes >= STATEMENT_BYTES) await flush();
       }
+      if (batch.length > 0) await flush();
+      await db.query("DELETE FROM scale_state_chunks WHERE stream = $1 AND part = $2 AND n >= $3", [stream, part, pieces.count]);
+      const bytes = pieces.bytes;
       await db.query(
         `INSERT INTO scale_checkpoints (stream, part, seq, records, at, saved_at, bytes, meta) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (stream, part) DO UPDATE SET seq = excluded.seq, records = excluded.records, at = excluded.at, saved_at = excluded.saved_at, bytes = excluded.bytes, meta = excluded.meta`,
         [stream, part, cp.seq, cp.records, cp.at, new Date(this.env.now()).toISOString(), bytes, cp.meta],
       );
-      return { bytes };
+      return { bytes, written };
     });
   }
 

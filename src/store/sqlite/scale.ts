@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { LongwatchError } from "../../core/errors.ts";
-import { type Lease, type NewScaleCheckpoint, type ScaleCheckpointInfo, type ScaleRepository, type StoredScaleCheckpoint, statePieces } from "../scale.ts";
+import { type Lease, type NewScaleCheckpoint, type ScaleCheckpointInfo, type ScaleRepository, type StoredScaleCheckpoint, piecesOf } from "../scale.ts";
 import type { StoreEnv } from "../store.ts";
 
 /**
@@ -58,25 +58,26 @@ export class SqliteScale implements ScaleRepository {
     return this.db.prepare("SELECT stream, part, owner, epoch, expires_at FROM scale_leases WHERE stream = ? ORDER BY part").all(stream) as Lease[];
   }
 
-  async saveCheckpoint(stream: string, part: number, lease: { owner: string; epoch: number }, cp: NewScaleCheckpoint): Promise<{ bytes: number }> {
+  async saveCheckpoint(stream: string, part: number, lease: { owner: string; epoch: number }, cp: NewScaleCheckpoint): Promise<{ bytes: number; written: number }> {
     return this.db.transaction(() => {
       const held = this.db.prepare("SELECT owner, epoch FROM scale_leases WHERE stream = ? AND part = ?").get(stream, part) as { owner: string; epoch: number } | undefined;
       if (!held || held.owner !== lease.owner || held.epoch !== lease.epoch) throw lost(stream, part, lease, held);
-      this.db.prepare("DELETE FROM scale_state_chunks WHERE stream = ? AND part = ?").run(stream, part);
-      const put = this.db.prepare("INSERT INTO scale_state_chunks (stream, part, n, bytes) VALUES (?, ?, ?, ?)");
-      let n = 0;
-      let bytes = 0;
-      for (const piece of statePieces(cp.chunks)) {
-        put.run(stream, part, n++, piece);
-        bytes += piece.byteLength;
+      const put = this.db.prepare("INSERT INTO scale_state_chunks (stream, part, n, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (stream, part, n) DO UPDATE SET bytes = excluded.bytes");
+      const pieces = piecesOf(cp);
+      let written = 0;
+      for (const piece of pieces.changed) {
+        put.run(stream, part, piece.n, piece.bytes);
+        written += piece.bytes.byteLength;
       }
+      this.db.prepare("DELETE FROM scale_state_chunks WHERE stream = ? AND part = ? AND n >= ?").run(stream, part, pieces.count);
+      const bytes = pieces.bytes;
       this.db
         .prepare(
           `INSERT INTO scale_checkpoints (stream, part, seq, records, at, saved_at, bytes, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (stream, part) DO UPDATE SET seq = excluded.seq, records = excluded.records, at = excluded.at, saved_at = excluded.saved_at, bytes = excluded.bytes, meta = excluded.meta`,
         )
         .run(stream, part, cp.seq, cp.records, cp.at, new Date(this.env.now()).toISOString(), bytes, cp.meta);
-      return { bytes };
+      return { bytes, written };
     })();
   }
 
