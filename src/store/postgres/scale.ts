@@ -5,8 +5,6 @@ import type { PgDb } from "./db.ts";
 
 /** The database's clock, epoch ms: every worker, on whatever host, judges leases by the same one. */
 const NOW = "(extract(epoch from clock_timestamp()) * 1000)::float8";
-/** State pieces are written in statements of about this many bytes. */
-const STATEMENT_BYTES = 4 << 20;
 
 export class PgScale implements ScaleRepository {
   constructor(
@@ -68,25 +66,11 @@ export class PgScale implements ScaleRepository {
       if (!held || held.owner !== lease.owner || held.epoch !== lease.epoch) throw lost(stream, part, lease, held);
       const pieces = piecesOf(cp);
       let written = 0;
-      // Pieces go in statements of about STATEMENT_BYTES: one round trip for many small pieces.
-      let batch: { n: number; bytes: Uint8Array }[] = [];
-      let batchBytes = 0;
-      const flush = async () => {
-        await db.query(
-          `INSERT INTO scale_state_chunks (stream, part, n, bytes) SELECT $1, $2, x.n, x.bytes FROM unnest($3::int[], $4::bytea[]) AS x(n, bytes)
-           ON CONFLICT (stream, part, n) DO UPDATE SET bytes = excluded.bytes`,
-          [stream, part, batch.map((p) => p.n), batch.map((p) => Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength))],
-        );
-        batch = [];
-        batchBytes = 0;
-      };
+      // One statement a piece: a Buffer parameter travels in binary, where a bytea[] of many would go as hex text.
       for (const piece of pieces.changed) {
-        batch.push(piece);
-        batchBytes += piece.bytes.byteLength;
+        await db.query("INSERT INTO scale_state_chunks (stream, part, n, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT (stream, part, n) DO UPDATE SET bytes = excluded.bytes", [stream, part, piece.n, Buffer.from(piece.bytes.buffer, piece.bytes.byteOffset, piece.bytes.byteLength)]);
         written += piece.bytes.byteLength;
-        if (batchBytes >= STATEMENT_BYTES) await flush();
       }
-      if (batch.length > 0) await flush();
       await db.query("DELETE FROM scale_state_chunks WHERE stream = $1 AND part = $2 AND n >= $3", [stream, part, pieces.count]);
       const bytes = pieces.bytes;
       await db.query(
