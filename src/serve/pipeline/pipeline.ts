@@ -384,6 +384,10 @@ class LivePipeline implements Pipeline {
         const o: PushOptions = { name: meta.origin + m.topic, encodingHint: MQTT_ENCODING_HINT };
         if (m.identifier) o.defaults = { [m.identifier.field]: m.identifier.value } as Partial<Record<FieldName, string>>;
         const pushed = live.push(m.payload, o);
+        if (pushed.accepted + pushed.rejected + pushed.late === 0 && holdsText(m.payload)) {
+          pushed.rejects.push({ line: 1, reason: NO_RECORD });
+          pushed.rejected++;
+        }
         take(pushed, "mqtt", (l) => l);
         if (!replay && pushed.warnings.length > 0) this.warnEncoding(o.name!, pushed.warnings[0]!);
       }
@@ -549,3 +553,15 @@ class LivePipeline implements Pipeline {
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * Why a payload that is neither blank nor an empty JSON array, yet gave no record and no reject, is rejected: one
+ * line that is not JSON reads as a CSV header with no rows, and the message would be gone without a trace.
+ */
+const NO_RECORD = "no record in this payload: an MQTT payload is one JSON record, a JSON array, NDJSON, or CSV with a header and rows";
+
+/** Whether a payload holds something other than white space and an empty JSON array. */
+function holdsText(payload: Uint8Array): boolean {
+  const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("latin1").replace(/\s+/g, "");
+  return text !== "" && text !== "[]";
+}
