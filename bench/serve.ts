@@ -38,6 +38,7 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
+import { readProgress } from "./serve-progress.ts";
 import { waitFor } from "./serve-wait.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -53,10 +54,9 @@ const STALL_MS = Number(process.env.BENCH_STALL_S ?? 60) * 1000;
 /** Messages published ahead of what the subscriber took, at most (below the receive maximum of 1,000: startPublishing). */
 const MQTT_LEAD = Number(process.env.BENCH_MQTT_LEAD ?? 800);
 /**
- * How often (a) reads the service's progress (longwatch_mqtt_acked_total on /metrics) to pace the publisher. The bare
- * subscriber reports every 100 messages, about every 2 ms; at the 20 ms of the other waits the publisher learnt of
- * the service's progress ten times later and held it to ~800 messages per 23 ms whatever it could take. The renders
- * this costs the service are counted in its CPU.
+ * The pause between (a)'s reads of the service's progress (longwatch_mqtt_acked_total on /metrics, read on a thread of
+ * its own: serve-progress.ts). The bare subscriber reports every 100 messages, about every 2 ms; reading back to back
+ * would spend a third of the service's CPU on renders (which are counted in its CPU).
  */
 const MQTT_POLL_MS = Number(process.env.BENCH_MQTT_POLL_MS ?? 2);
 const argv = process.argv.slice(2);
@@ -337,28 +337,29 @@ async function bareRate(round: number, topicBase: string, payloads: readonly str
 }
 
 async function serviceRate(what: string, svc: Service, topicBase: string, payloads: readonly string[]): Promise<Rate> {
-  const acked = async () => metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
-  const before = await acked();
+  const before = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+  const reader = readProgress(svc.url, "longwatch_mqtt_acked_total", MQTT_POLL_MS);
   const pub = await publisher();
   const c0 = cpuOf(svc.child.pid!);
   const t0 = performance.now();
   let doneAt = 0;
-  let taken = 0;
-  const p = startPublishing(pub, (i) => `${topicBase}/dev-${i % 1000}/records`, payloads, () => taken);
+  const taken = () => Math.max(0, reader.value() - before);
+  const p = startPublishing(pub, (i) => `${topicBase}/dev-${i % 1000}/records`, payloads, taken);
   try {
     await waitFor(`${what}: ${fmt(payloads.length)} messages acknowledged by the service`, {
       poll: async () => {
-        if ((taken = (await acked()) - before) >= payloads.length) doneAt ||= performance.now();
+        if (taken() >= payloads.length) doneAt ||= performance.now();
       },
       done: () => p.finished() && doneAt > 0,
-      progress: () => p.acked() + taken,
-      status: () => `published ${fmt(p.sent())}, acknowledged by the broker ${fmt(p.acked())}, by the service ${fmt(taken)} (longwatch_mqtt_acked_total) — ${DROP_HINT}`,
-      failed: () => p.error() ?? serviceGone(svc),
+      progress: () => p.acked() + taken(),
+      status: () => `published ${fmt(p.sent())}, acknowledged by the broker ${fmt(p.acked())}, by the service ${fmt(taken())} (longwatch_mqtt_acked_total) — ${DROP_HINT}`,
+      failed: () => p.error() ?? reader.error() ?? serviceGone(svc),
       stallMs: STALL_MS,
-      pollMs: MQTT_POLL_MS,
+      pollMs: 1,
     });
   } finally {
     p.stop();
+    await reader.stop();
     await closeClient(pub);
   }
   return { rate: payloads.length / ((doneAt - t0) / 1000), cpuPerK: ((cpuOf(svc.child.pid!) - c0) / payloads.length) * 1000 };
