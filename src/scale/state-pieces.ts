@@ -3,39 +3,15 @@
  * a checkpoint writes what changed instead of the whole state (docs/scale.md "Checkpoints write what changed").
  *
  * The state stream (detect/state-stream.ts) comes as chunks: a small head and header, then each part's bytes (device
- * index, one chunk per state column, detectors' arrays). A part is cut into pieces at fixed offsets from its own
- * start, so a column whose devices did not move keeps its pieces byte for byte however the parts before it grew;
- * chunks smaller than a piece are packed together. Each piece is known by its SHA-256 (kept in memory, 32 bytes a
- * piece), and only pieces whose hash differs from the stored piece of the same number are written.
+ * index, one chunk per state column, detectors' arrays), cut into the pieces the store keeps as rows (cutPieces, in
+ * the store: a column whose devices did not move keeps its pieces byte for byte). Each piece is known by its SHA-256
+ * (kept in memory, 32 bytes a piece), and only pieces whose hash differs from the stored piece of the same number
+ * are written.
  */
 import { createHash } from "node:crypto";
+import { cutPieces } from "../store/scale.ts";
 
-/** Bytes a piece holds at most: 128 KiB is 32,768 devices of a 4-byte column. */
-export const PIECE_BYTES = 128 << 10;
-
-/** Cuts the state's chunks into pieces (views where a piece lies within one chunk). */
-export function* cutPieces(chunks: Iterable<Uint8Array>, size = PIECE_BYTES): Generator<Uint8Array> {
-  let packed: Uint8Array[] = [];
-  let packedBytes = 0;
-  const flush = () => {
-    const piece = packed.length === 1 ? packed[0]! : Buffer.concat(packed, packedBytes);
-    packed = [];
-    packedBytes = 0;
-    return piece;
-  };
-  for (const c of chunks) {
-    if (c.byteLength === 0) continue;
-    if (c.byteLength < size) {
-      if (packedBytes + c.byteLength > size) yield flush();
-      packed.push(c);
-      packedBytes += c.byteLength;
-      continue;
-    }
-    if (packedBytes > 0) yield flush();
-    for (let at = 0; at < c.byteLength; at += size) yield c.subarray(at, Math.min(c.byteLength, at + size));
-  }
-  if (packedBytes > 0) yield flush();
-}
+export { PIECE_BYTES } from "../store/scale.ts";
 
 function digest(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("base64");

@@ -28,7 +28,7 @@ export interface NewScaleCheckpoint {
   at: number;
   /** Anything else to restore with the state, as JSON text. */
   meta: string;
-  /** The whole state, replacing what is stored (cut into pieces of about 1 MiB)… */
+  /** The whole state, replacing what is stored (cut into pieces: cutPieces)… */
   chunks?: Iterable<Uint8Array>;
   /** … or only the pieces that changed since the stored checkpoint (the unit knows which: src/scale/state-pieces.ts). */
   pieces?: StatePiecesWrite;
@@ -95,7 +95,7 @@ export function piecesOf(cp: NewScaleCheckpoint): StatePiecesWrite {
   const chunks = cp.chunks ?? [];
   return {
     changed: (function* () {
-      for (const piece of statePieces(chunks)) {
+      for (const piece of cutPieces(chunks)) {
         bytes += piece.byteLength;
         yield { n: count++, bytes: piece };
       }
@@ -109,19 +109,33 @@ export function piecesOf(cp: NewScaleCheckpoint): StatePiecesWrite {
   };
 }
 
-/** A state's many small chunks as pieces of about 1 MiB, for the adapters to write as rows. */
-function* statePieces(chunks: Iterable<Uint8Array>): Generator<Buffer> {
-  let parts: Uint8Array[] = [];
-  let size = 0;
+/** Bytes a piece holds at most: 128 KiB is 32,768 devices of a 4-byte column. */
+export const PIECE_BYTES = 128 << 10;
+
+/**
+ * Cuts a state's chunks into the pieces stored as rows (views where a piece lies within one chunk): a chunk of a
+ * piece or more is cut at fixed offsets from its own start, so a part whose bytes did not move keeps its pieces byte
+ * for byte however the parts before it grew; smaller chunks are packed together.
+ */
+export function* cutPieces(chunks: Iterable<Uint8Array>, size = PIECE_BYTES): Generator<Uint8Array> {
+  let packed: Uint8Array[] = [];
+  let packedBytes = 0;
+  const flush = () => {
+    const piece = packed.length === 1 ? packed[0]! : Buffer.concat(packed, packedBytes);
+    packed = [];
+    packedBytes = 0;
+    return piece;
+  };
   for (const c of chunks) {
     if (c.byteLength === 0) continue;
-    parts.push(c);
-    size += c.byteLength;
-    if (size >= 1 << 20) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
+    if (c.byteLength < size) {
+      if (packedBytes + c.byteLength > size) yield flush();
+      packed.push(c);
+      packedBytes += c.byteLength;
+      continue;
     }
+    if (packedBytes > 0) yield flush();
+    for (let at = 0; at < c.byteLength; at += size) yield c.subarray(at, Math.min(c.byteLength, at + size));
   }
-  if (size > 0) yield Buffer.concat(parts, size);
+  if (packedBytes > 0) yield flush();
 }
