@@ -17,6 +17,7 @@ import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
 import { SHARED_NATS, sharedNatsMissing, testStream } from "../helpers/nats.ts";
 import { postgresAvailable, throwawayDatabase } from "../helpers/postgres.ts";
+import { metricRecords, until } from "../helpers/scale.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const skip = (await sharedNatsMissing()) || (await postgresAvailable());
@@ -24,25 +25,7 @@ const P = 4;
 const T0 = Date.parse("2026-11-20T00:00:00Z");
 const DEVICES = Array.from({ length: 40 }, (_, i) => `fence-${i}`);
 
-/** Metric records of every device, one a second from `from` on. */
-function metrics(from: number, rounds: number): string {
-  const lines: string[] = [];
-  for (let k = 0; k < rounds; k++) {
-    DEVICES.forEach((d, i) => {
-      const ts = new Date(from + (k * DEVICES.length + i) * 1000).toISOString();
-      lines.push(JSON.stringify({ ts, kind: "metric", device_id: d, metric: "aws:all-bytes-out", value: 100 + k }));
-    });
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) assert.fail(what);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const metrics = (from: number, rounds: number) => metricRecords(DEVICES, from, rounds);
 
 /** Every partition's checkpoint is through the last message on its subject, with the records held for ordering
  * processed (the partition went quiet): nothing more is checkpointed until new records come. */
