@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolveConfigPaths } from "../formats/config-paths.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
+import { configIssues } from "../formats/config-issues.ts";
 import { LongwatchError } from "../core/errors.ts";
 import { actionById } from "./actions/index.ts";
 import { defaultSettings, type RespondSettings, RespondSettingsSchema } from "./settings.ts";
@@ -27,7 +28,8 @@ export function parseRespondSettings(text: string, file: string): RespondSetting
   if (root.respond === undefined) return defaultSettings();
   const parsed = RespondSettingsSchema.safeParse(root.respond);
   if (!parsed.success) {
-    throw new LongwatchError("invalid_config", parsed.error.issues.map((i) => `${file}${at(i.path)}: respond.${i.path.join(".")}: ${i.message}`).join("\n"), { file });
+    const lines = configIssues(RespondSettingsSchema, parsed.error).map((i) => `${file}${at(i.path)}: ${i.key ? `respond.${i.key}` : "respond"}: ${i.message}`);
+    throw new LongwatchError("invalid_config", lines.join("\n"), { file });
   }
   parsed.data.playbooks.forEach((p, i) => {
     const a = actionById(p.action);

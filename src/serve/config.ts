@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolveConfigPaths } from "../formats/config-paths.ts";
 import { readYamlText, yamlProblemText } from "../formats/yaml.ts";
 import { z } from "zod";
+import { configIssues, issueText } from "../formats/config-issues.ts";
 import { LongwatchError } from "../core/errors.ts";
 import { parseRespondSettings } from "../respond/config.ts";
 import { defaultSettings, type RespondSettings, RespondSettingsSchema } from "../respond/settings.ts";
@@ -31,6 +32,9 @@ export const HttpConfigSchema = z
 
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
 
+/** Every top-level key of the file, for suggestions (the other sections are validated by their own schemas). */
+const TopLevel = HttpConfigSchema.extend(Object.fromEntries([...PIPELINE_KEYS, ...OTHER_KEYS, "respond"].map((k) => [k, z.unknown()])));
+
 export interface ServeConfig {
   http: HttpConfig;
   /** The pipeline's part, as written (validated by the pipeline). */
@@ -51,9 +55,10 @@ export function serveConfig(raw: unknown, at = "config"): ServeConfig {
   }
   const r = HttpConfigSchema.safeParse(http);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => ({ key: i.path.map(String).join("."), message: i.code === "unrecognized_keys" ? `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}` : i.message }));
+    // A top-level typo may be of any section's name, not only the HTTP side's keys.
+    const issues = configIssues(TopLevel, r.error);
     const first = issues[0]!;
-    throw new LongwatchError("invalid_config", `${at}: ${first.key ? `${first.key}: ` : ""}${first.message}`, { file: at, key: first.key, issues });
+    throw new LongwatchError("invalid_config", issueText(at, first), { file: at, key: first.key, issues });
   }
   return { http: r.data, pipeline, respond: respondOf(respondRaw, at) };
 }
@@ -62,8 +67,9 @@ function respondOf(raw: unknown, at: string): RespondSettings {
   if (raw === undefined) return defaultSettings();
   const r = RespondSettingsSchema.safeParse(raw);
   if (r.success) return r.data;
-  const i = r.error.issues[0]!;
-  throw new LongwatchError("invalid_config", `${at}: respond.${i.path.map(String).join(".")}: ${i.message}`, { file: at, key: `respond.${i.path.map(String).join(".")}` });
+  const i = configIssues(RespondSettingsSchema, r.error)[0]!;
+  const key = i.key ? `respond.${i.key}` : "respond";
+  throw new LongwatchError("invalid_config", `${at}: ${key}: ${i.message}`, { file: at, key });
 }
 
 /** Reads and validates a YAML (or JSON) config file; YAML syntax errors name the line. */

@@ -63,6 +63,26 @@ describe("longwatch serve", () => {
     assert.match(badRespond.stderr, /r\.yaml:4: respond\.automatic\.ttl: is not a duration/);
   });
 
+  it("--check names an unknown key in any section of the file, with the known key it is nearest to", async () => {
+    const t = tmpDir();
+    const cases: [string, RegExp][] = [
+      ["lisen: 127.0.0.1:9999\n", /k0\.yaml: unknown key lisen \(did you mean listen\?\)/],
+      ["pipelin: a\n", /k1\.yaml: unknown key pipelin \(did you mean pipeline\?\)/],
+      ["session:\n  ttl_hour: 3\n", /k2\.yaml: session: unknown key ttl_hour \(did you mean ttl_hours\?\)/],
+      ["detection:\n  hold_m: 5\n", /k3\.yaml: detection: unknown key hold_m \(did you mean hold_ms\?\)/],
+      // The misspelt key is the cause, not the real key it leaves missing.
+      ["mqtt:\n  url: mqtt://127.0.0.1:1883\n  topic: [a]\n", /k4\.yaml: mqtt: unknown key topic \(did you mean topics\?\)/],
+      ["sinks:\n  - { type: webhook, name: a, url: 'http://127.0.0.1:1', secrt_env: X }\n", /k5\.yaml: sinks\.0: unknown key secrt_env \(did you mean secret_env\?\)/],
+      ["respond:\n  automatc: {}\n", /k6\.yaml:2: respond: unknown key automatc \(did you mean automatic\?\)/],
+      ["follow:\n  - { pth: conn.log }\n", /k7\.yaml: follow\.0: unknown key pth \(did you mean path\?\)/],
+    ];
+    for (const [i, [text, want]] of cases.entries()) {
+      const r = await cli(["--data", t.dir, "serve", "--config", t.write(`k${i}.yaml`, text), "--check"]);
+      assert.equal(r.code, 2, text);
+      assert.match(r.stderr, want);
+    }
+  });
+
   it("starts on a fresh SQLite store, prints a one-time admin token, serves it, and exits 0 on SIGTERM", async () => {
     const t = tmpDir();
     const start = async () => {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { LongwatchError } from "../../core/errors.ts";
+import { configIssues, issueText } from "../../formats/config-issues.ts";
 import { envName } from "../../transport/secret.ts";
 import { SinksConfigSchema } from "../../transport/sinks/config.ts";
 
@@ -95,9 +96,10 @@ export interface PipelineFlags {
 export function pipelineConfig(raw: unknown, flags: PipelineFlags = {}, at = "config"): PipelineConfig {
   const r = PipelineConfigSchema.safeParse(raw ?? {});
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    const key = [at, ...i.path.map(String)].join(".");
-    throw new LongwatchError("invalid_config", `${key}: ${i.message}`, { key, issues: r.error.issues.map((x) => ({ key: [at, ...x.path.map(String)].join("."), message: x.message })) });
+    // `longwatch.yaml: detection: unknown key hold_m (did you mean hold_ms?)`: the file, then the key as written in it.
+    const issues = configIssues(PipelineConfigSchema, r.error);
+    const first = issues[0]!;
+    throw new LongwatchError("invalid_config", issueText(at, first), { file: at, key: first.key, issues });
   }
   const c = r.data;
   if (flags.mqttTopic?.length && !flags.mqtt && !c.mqtt) throw new LongwatchError("usage", "--mqtt-topic needs --mqtt URL (or mqtt.url in the config)");
