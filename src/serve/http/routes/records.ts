@@ -27,7 +27,12 @@ export const recordRoutes = [
     handler: async (ctx) => {
       if (!ctx.deps.ingest) throw new LongwatchError("store_unavailable", "live ingest is not running in this service");
       const encoding = charsetOf(ctx.contentType);
-      return ctx.deps.ingest.ingest(ctx.raw ?? new Uint8Array(), formatOf(ctx.contentType), { source: "http", name: `http:${ctx.principal.name}`, ...(encoding ? { encoding } : {}) });
+      const body = ctx.raw ?? new Uint8Array();
+      const format = formatOf(ctx.contentType);
+      const out = await ctx.deps.ingest.ingest(body, format, { source: "http", name: `http:${ctx.principal.name}`, ...(encoding ? { encoding } : {}) });
+      // What an ingest changed is the records it took: how many, of what, how many refused (the rejects are in the answer).
+      await ctx.audit({ target_kind: "records", after: { format, bytes: body.length, accepted: out.accepted, rejected: out.rejected, ...(out.late !== undefined ? { late: out.late } : {}) } });
+      return out;
     },
   }),
 ];
