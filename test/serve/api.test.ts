@@ -106,6 +106,17 @@ describe("errors and the audit log itself", () => {
     assert.equal(r.headers.get("allow"), "GET");
   });
 
+  it("refuses a suppression of a rule that does not exist, as `longwatch suppress add` does (nothing would ever match it)", async () => {
+    const r = await svc.fetch("/api/v1/suppressions", { method: "POST", json: { rule: "default-pasword", reason: "lab unit" } });
+    assert.equal(r.status, 422);
+    const p = await json<{ code: string; detail: string; errors: { field: string }[] }>(r);
+    assert.equal(p.code, "invalid_input");
+    assert.deepEqual(p.errors.map((e) => e.field), ["body.rule"]);
+    assert.match(p.detail, /no rule default-pasword.*did you mean default-password/);
+    const listed = await json<{ items: { rule: string }[] }>(await svc.fetch("/api/v1/suppressions"));
+    assert.ok(!listed.items.some((s) => s.rule === "default-pasword"));
+  });
+
   it("keeps the audit log append-only in the database itself", async () => {
     const db = (svc.store as SqliteStore).db;
     assert.throws(() => db.prepare("UPDATE audit_log SET actor = 'someone else'").run(), /append-only/);

@@ -6,6 +6,8 @@ import { DETECTOR_IDS } from "../../../core/record.ts";
 import { SEVERITIES } from "../../../core/severity.ts";
 import { suppressAlerts } from "../../../detect/alert-lifecycle.ts";
 import { allDetectors } from "../../../detect/detectors/index.ts";
+import { allRules, findRule } from "../../../audit/rules/index.ts";
+import { suggest } from "../../../certify/suggest.ts";
 import { COUNT_CAP, defined, keysetList, pageQuery, pageSchema } from "../lists.ts";
 import { route } from "../route.ts";
 
@@ -67,12 +69,15 @@ export const findingRoutes = [
     body: z.object({ rule: z.string().min(1), fingerprint: z.string().optional(), device_id: z.string().optional(), reason: z.string().min(3).max(2000), expires: date.optional() }).strict().meta({ id: "NewSuppression" }),
     status: 201,
     response: SuppressionSchema,
-    handler: async (ctx) =>
-      ctx.store.transaction(async (tx) => {
+    handler: async (ctx) => {
+      // As `longwatch suppress add`: a suppression of a rule that does not exist (a typo) would never match anything.
+      if (!findRule(ctx.body.rule)) throw new LongwatchError("invalid_input", `body.rule: no rule ${ctx.body.rule}${suggest(ctx.body.rule, allRules.map((r) => r.id))} (\`longwatch rules\` lists them)`, { errors: [{ field: "body.rule", detail: `unknown: ${ctx.body.rule}` }] });
+      return ctx.store.transaction(async (tx) => {
         const s = await tx.findings.addSuppression(defined(ctx.body), new Date(ctx.now).toISOString());
         await ctx.audit({ target_kind: "suppression", target_id: String(s.id), after: s }, tx);
         return s;
-      }),
+      });
+    },
   }),
   route({
     id: "suppressions.delete",
