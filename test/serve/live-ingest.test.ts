@@ -17,6 +17,7 @@ import { SCENARIO_NAMES, simulate } from "../../src/detect/simulate/index.ts";
 import { openStore } from "../../src/store/open.ts";
 import { serializeDevice } from "../../src/store/store.ts";
 import { SHARED_BROKER } from "../helpers/mosquitto.ts";
+import { tcpProxy } from "../helpers/tcp-proxy.ts";
 import { importRows } from "../helpers/store.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 import { mergeNdjson, metric, startServe, until } from "./support/serve-child.ts";
@@ -98,10 +99,15 @@ describe("longwatch serve: live ingest against the real server", () => {
     const { dataDir, url } = await freshStore();
     const run = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     const base = `lwtest/kill9/${run}`;
+    // The service reaches the broker through a proxy that can hold back its PUBACKs (see below).
+    const broker = new URL(SHARED_BROKER);
+    const proxy = await tcpProxy(broker.hostname, Number(broker.port || 1883));
+    after(() => proxy.close());
     // The same client id across restarts: the broker keeps the session and what was not acknowledged.
-    const args = ["--config", config, "--mqtt", SHARED_BROKER, "--mqtt-topic", `${base}/records`, "--mqtt-client-id", `lw-kill9-${run}`];
+    const args = ["--config", config, "--mqtt", `mqtt://${proxy.address}`, "--mqtt-topic", `${base}/records`, "--mqtt-client-id", `lw-kill9-${run}`];
     let svc = await startServe(dataDir, url, args);
     after(() => svc.kill9());
+    const taken = async () => metric(await svc.metrics(), "longwatch_detection_records_total") ?? 0;
     const pub = await mqtt.connectAsync(SHARED_BROKER, { protocolVersion: 5, clientId: `lw-kill9-pub-${run}` });
     after(() => pub.endAsync());
 
@@ -115,12 +121,24 @@ describe("longwatch serve: live ingest against the real server", () => {
     const messages: string[] = [];
     for (let i = 0; i < lines.length; i += 40) messages.push(lines.slice(i, i + 40).join("\n"));
     const kills = new Set([300, 600]);
+    // From 20 messages before each kill the service's PUBACKs are held back: what it journals then is durably taken
+    // but never acknowledged, so the broker sends it again, marked DUP, after the restart — the window a kill at a
+    // random moment hits only by luck. Taking a redelivery again would count its records twice.
+    const holds = new Set([...kills].map((k) => k - 20));
+    let atHold = 0;
     let restarts = 0;
     const replays: number[] = [];
     const seen: string[] = [];
     let kill: Promise<void> | undefined;
     for (let i = 0; i < messages.length; i++) {
+      if (holds.has(i)) {
+        if (kill) await kill;
+        kill = undefined;
+        atHold = await taken();
+        proxy.holdClientBytes();
+      }
       if (kills.has(i)) {
+        await until(async () => (await taken()) > atHold, 30_000, "records journaled while their PUBACKs were held");
         // SIGKILL while messages are in flight; publishing goes on for a while (the broker queues for the session).
         if (restarts > 0) seen.push(await svc.metrics());
         await svc.kill9();
@@ -143,7 +161,6 @@ describe("longwatch serve: live ingest against the real server", () => {
 
     // Every record the broker took reaches detection exactly once: the count, kept in the checkpoint and rebuilt by the
     // journal replay, reaches the number published and stays there (a redelivery taken twice would pass it).
-    const taken = async () => metric(await svc.metrics(), "longwatch_detection_records_total") ?? 0;
     await until(async () => (await taken()) >= lines.length, 120_000, `all ${lines.length} records taken (${await taken()} so far)`);
     await new Promise((r) => setTimeout(r, 1500));
     const text = await svc.metrics();
@@ -153,6 +170,8 @@ describe("longwatch serve: live ingest against the real server", () => {
     const per = (name: string) => seen.map((x) => metric(x, name) ?? 0).join("+");
     t.diagnostic(`records ${lines.length} in ${messages.length} messages; after the restarts: journal bodies replayed ${replays.join("+")}, redeliveries ${per("longwatch_mqtt_redelivered_total")}, duplicates dropped ${per("longwatch_mqtt_duplicates_dropped_total")}`);
     assert.ok(replayed > 0, "a kill left journaled bodies after the last checkpoint");
+    assert.ok(proxy.dropped > 0, "PUBACKs were held back before the kills");
+    assert.ok(seen.reduce((n, x) => n + (metric(x, "longwatch_mqtt_duplicates_dropped_total") ?? 0), 0) > 0, "redeliveries of messages journaled before a kill were dropped");
     assert.equal(await svc.stop(), 0, svc.err().slice(-2000));
 
     const got = await storedAlerts(url);
