@@ -106,9 +106,10 @@ describe("Zeek follower", () => {
     await f.stop();
   });
 
-  // OPEN DEFECT: these seeds pass; run with seeds 100–139 and 10 of 40 (103, 105, 109, 116, 117, 119, 120, 130, 134,
-  // 136) still find lines lost or read twice around copytruncate + restart sequences. Not fixed yet.
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+  // Seeds 103 … 136 lost lines before a copytruncate of a file that was empty at the follower's last look (just
+  // truncated: nothing of it known, so its first bytes cannot show the cut) was noticed by the copy it left beside it.
+  // ZK_SEEDS=1,2,… runs others (ZK_DEBUG=1 prints each step).
+  for (const seed of process.env.ZK_SEEDS ? process.env.ZK_SEEDS.split(",").map(Number) : [1, 2, 3, 4, 5, 6, 7, 8, 103, 105, 109, 116, 117, 119, 120, 130, 134, 136]) {
     it(`fuzz (seed ${seed}): random appends, partial lines, rotations, copytruncates, header rewrites and restarts — the lines read are the lines written`, async () => {
       const r = rng(seed);
       const tmp = tmpDir();
@@ -175,9 +176,8 @@ describe("Zeek follower", () => {
           const pos = r() < 0.5 ? got.committed : stopped;
           if (process.env.ZK_DEBUG) log.push(`restart from ${JSON.stringify({ ...pos, header: undefined, head: undefined })} stop=${JSON.stringify({ ...stopped, header: undefined, head: undefined })}`);
           f = followZeekLog({ path, handler: got.handler, pollMs: 0, ...(pos ? { from: pos } : {}), onWarning: (m) => log.push(`WARN ${m}`), onError: (m, d) => log.push(`ERR ${m} ${JSON.stringify(d)}`) });
-          // Known gap: a position at offset 0 of a just-truncated file cannot tell a copytruncate made while stopped
-          // (docs/serve.md); the follower looks once before the next rotation.
-          rotatedSincePoll = true;
+          // A rotation may come while it is stopped, unless one already waits for a poll: the new follower's first poll
+          // handles it (a position at the start of a just-truncated file keeps the siblings beside it for that).
         } else {
           await f.poll();
           rotatedSincePoll = false;

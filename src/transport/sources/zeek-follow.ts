@@ -7,7 +7,10 @@
  * - rotation by rename (Zeek's own, logrotate's default): the old file is read to its end through the descriptor
  *   still open on it — a last line without its newline counts as complete then — and the new file from its start;
  * - truncation and copytruncate: when the file shrinks below what was read, the rest is read from the copy (a sibling
- *   `conn.log.1`, `conn.2026-03-01-10-00-00.log` … that starts with the same bytes), then the file from its start;
+ *   `conn.log.1`, `conn.2026-03-01-10-00-00.log` … that starts with the same bytes), then the file from its start; a
+ *   file that was empty at the last look (just truncated, so its first bytes are unknown) counts as cut again when a
+ *   sibling that was not beside it then holds bytes the file does not start with — also across a restart, since a
+ *   position at the start of an empty file names the siblings;
  * - a re-written header (`#separator` … `#types` again, e.g. after Zeek restarts): a chunk never spans two headers.
  *
  * The follower polls (default every 250 ms) and handles one rotation per poll; at Zeek's hourly rotation that is
@@ -34,6 +37,11 @@ export interface FollowPosition {
   readonly head: string;
   /** The header lines in force at `offset` ("" when the log has none, e.g. JSON logs). */
   readonly header: string;
+  /**
+   * At offset 0 of an empty file (just truncated or created): the rotated siblings beside it then ("dev:ino"), so a
+   * copytruncate made before a restart shows as a sibling not among them (Open.seen).
+   */
+  readonly seen?: readonly string[];
 }
 
 export interface ZeekChunk {
@@ -104,6 +112,13 @@ interface Open {
   pending: Buffer;
   /** Modification time at the last look (to notice a truncation of a file whose content was not known yet). */
   mtime?: bigint;
+  /**
+   * While the file was empty at the last look (its content unknown, so a truncation cannot show in its first bytes):
+   * the rotated siblings beside it then, by inode. A copytruncate since shows as a sibling not among them.
+   */
+  seen?: Set<string>;
+  /** The copy a truncation check found (the new sibling holding what the file had). */
+  copiedTo?: string | undefined;
 }
 
 export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
@@ -134,7 +149,8 @@ export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
   const headHash = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
   function positionOf(f: Open): FollowPosition {
-    return { path: o.path, dev: f.dev, ino: f.ino, offset: f.offset, line: f.line, head: headHash(f.head.subarray(0, Math.min(f.head.length, f.offset, HEAD_BYTES))), header };
+    const seen = f.offset === 0 && f.seen ? { seen: [...f.seen] } : {};
+    return { path: o.path, dev: f.dev, ino: f.ino, offset: f.offset, line: f.line, head: headHash(f.head.subarray(0, Math.min(f.head.length, f.offset, HEAD_BYTES))), header, ...seen };
   }
 
   /** Hands complete lines from `buf` (which starts at f.offset) in chunks; keeps an incomplete tail as pending unless `final`. */
@@ -301,6 +317,8 @@ export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
   async function restartOn(next: Open): Promise<boolean> {
     await cur?.fh.close().catch(() => undefined);
     cur = next;
+    // Taken after the switch: the copy a truncation just left is among them, so it is not taken for a new one.
+    next.seen = await siblingInodes();
     const position = positionOf(next);
     if (!(await hand({ file: next.name, header, lines: Buffer.alloc(0), lineCount: 0, firstLine: next.line + 1, position }))) return false;
     committed = position;
@@ -312,6 +330,9 @@ export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
     const sameFile = f !== undefined && f.dev === p.dev && f.ino === p.ino;
     if (f && sameFile && headHash(f.head.subarray(0, Math.min(f.head.length, p.offset, HEAD_BYTES))) === p.head && Number((await f.fh.stat()).size) >= p.offset) {
       cur = Object.assign(f, { offset: p.offset, line: p.line });
+      // At the start of a file that was empty: nothing of it is known, and the siblings then tell a copytruncate
+      // made since (the first poll's truncation check) from lines written to it.
+      if (p.offset === 0 && p.seen) Object.assign(f, { head: Buffer.alloc(0), seen: new Set(p.seen) });
       return;
     }
     // Rotated (the old file is beside it under another name) or truncated (its copy is) while we were away.
@@ -332,8 +353,51 @@ export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
     warn(m);
   }
 
+  /** The inodes of the rotated siblings now. */
+  async function siblingInodes(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const name of await siblings()) {
+      const s = await stat(name, { bigint: true }).catch(() => undefined);
+      if (s) out.add(`${s.dev}:${s.ino}`);
+    }
+    return out;
+  }
+
+  /**
+   * A copytruncate of a file that was empty at the last look, then written again: a sibling that was not there then,
+   * whose bytes are not the start of the file's (a plain copy of the file would be). Its name, or undefined.
+   */
+  async function newCopy(f: Open, size: number): Promise<string | undefined> {
+    if (!f.seen) return undefined;
+    for (const name of await siblings()) {
+      const c = await openFile(name).catch(() => undefined);
+      if (!c) continue;
+      try {
+        if (f.seen.has(`${c.dev}:${c.ino}`) || c.head.length === 0) continue;
+        const now = Buffer.alloc(Math.min(c.head.length, size));
+        const { bytesRead } = await f.fh.read(now, 0, now.length, 0);
+        const prefix = Number((await c.fh.stat()).size) <= size && bytesRead === c.head.length && now.equals(c.head);
+        if (!prefix) return name;
+      } finally {
+        await c.fh.close();
+      }
+    }
+    return undefined;
+  }
+
   async function pollOnce(): Promise<void> {
     if (stopping.signal.aborted) return;
+    // The siblings before this look, kept for the next while the file stays empty (see Open.seen).
+    const looked = cur;
+    const before = looked && looked.head.length === 0 ? await siblingInodes() : undefined;
+    try {
+      await pollFile();
+    } finally {
+      if (looked && cur === looked && looked.head.length === 0 && before) looked.seen = before;
+    }
+  }
+
+  async function pollFile(): Promise<void> {
     if (!started) {
       started = true;
       if (o.from) await resume(o.from);
@@ -355,7 +419,8 @@ export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
     if (wasTruncated) {
       // Truncated (copytruncate, or truncated and written again): the unread rest is in the copy, if one was made.
       stats.truncations++;
-      const copy = await findCopy(sameHead(f.head), f.offset, f.ino);
+      const copy = f.copiedTo !== undefined ? await openFile(f.copiedTo) : await findCopy(sameHead(f.head), f.offset, f.ino);
+      f.copiedTo = undefined;
       if (copy) {
         Object.assign(copy, { offset: f.offset, line: f.line });
         const ok = await drain(copy, true);
@@ -381,8 +446,13 @@ export function followZeekLog(o: ZeekFollowOptions): ZeekFollower {
   async function truncated(f: Open, size: number, mtime: bigint): Promise<boolean> {
     if (size < f.offset + f.pending.length) return true;
     const n = Math.min(f.head.length, HEAD_BYTES);
-    // Nothing of it known yet: written to (mtime moved) without growing means written and cut again.
-    if (n === 0) return f.mtime !== undefined && mtime !== f.mtime && size <= f.offset + f.pending.length;
+    // Nothing of it known yet: written to (mtime moved) without growing means written and cut again; so does a copy
+    // made meanwhile that the file does not start with (grown again or not).
+    if (n === 0) {
+      if (f.mtime !== undefined && mtime !== f.mtime && size <= f.offset + f.pending.length) return true;
+      f.copiedTo = await newCopy(f, size);
+      return f.copiedTo !== undefined;
+    }
     const now = Buffer.alloc(n);
     const { bytesRead } = await f.fh.read(now, 0, n, 0);
     return bytesRead < n || !now.equals(f.head.subarray(0, n));
