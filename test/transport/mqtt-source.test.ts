@@ -163,6 +163,47 @@ describe("MQTT source", () => {
     await until(() => b.stats().acked === 5);
   });
 
+  it("acknowledges a batch once the handler says it is taken, before its promise settles, and does not retry it after that", async () => {
+    const base = uniq();
+    const clientId = `lw-${base.replace(/\//g, "-")}`;
+    const calls: string[][] = [];
+    let finish!: (e?: Error) => void;
+    const errors: string[] = [];
+    const a = startMqttSource({
+      url: SHARED_BROKER,
+      topics: [`${base}/+`],
+      clientId,
+      checkBroker: false,
+      onError: (m) => errors.push(m),
+      // Durable at once, the rest of its work (detection, in the service) still running: PUBACKs must not wait for it.
+      handler: (b, taken) => {
+        calls.push(b.map((m) => m.payload.toString()));
+        taken!();
+        return new Promise((ok, fail) => (finish = (e) => (e ? fail(e) : ok())));
+      },
+    });
+    await a.ready;
+    const pub = await publisher();
+    for (let i = 0; i < 5; i++) await pub.publishAsync(`${base}/x`, `m${i}`, { qos: 1 });
+    await until(() => a.stats().acked === 5, 20_000, "5 PUBACKs while the handlers still run");
+    assert.equal(a.stats().in_flight, 0);
+    // A failure after `taken` is the handler's own (the batch was taken): retrying would take the messages twice.
+    finish(new Error("detection failed"));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(calls.flat().sort(), ["m0", "m1", "m2", "m3", "m4"]);
+    assert.ok(errors.some((m) => /after it was durably taken/.test(m)), errors.join("; "));
+    await a.stop(0);
+    // Acknowledged, so the broker keeps nothing for the session: the next instance gets none of them.
+    const second: MqttMessage[] = [];
+    const b = startMqttSource({ url: SHARED_BROKER, topics: [`${base}/+`], clientId, checkBroker: false, handler: async (batch) => void second.push(...batch) });
+    after(() => b.stop());
+    await b.ready;
+    await pub.publishAsync(`${base}/x`, "after", { qos: 1 });
+    await until(() => second.length >= 1);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(second.map((m) => m.payload.toString()), ["after"]);
+  });
+
   it("bounds what is in flight when the handler is slow, and retries a failing batch without losing it", async () => {
     const base = uniq();
     let calls = 0;

@@ -88,6 +88,8 @@ type EntryMeta =
 interface Job {
   entry: NewJournalEntry;
   positions?: Record<string, string>;
+  /** Called once the entry is journaled, before detection: an MQTT batch's PUBACKs go out then. */
+  taken?: () => void;
   apply: () => unknown;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -206,7 +208,7 @@ class LivePipeline implements Pipeline {
       this.sources = await startSources({
         config: this.config,
         positions: await store.live.positions(this.name),
-        ingestMqtt: (batch) => this.ingestMqtt(batch),
+        ingestMqtt: (batch, taken) => this.ingestMqtt(batch, taken),
         ingestZeek: (body, origin, position) => this.submitBody(body, "zeek", origin, position),
         log: this.log,
       });
@@ -285,20 +287,23 @@ class LivePipeline implements Pipeline {
     );
   }
 
-  /** An MQTT batch: one journal entry for all its messages; PUBACKs follow when this resolves. */
-  private ingestMqtt(batch: readonly MqttMessage[]): Promise<IngestResult> {
+  /**
+   * An MQTT batch: one journal entry for all its messages. Its PUBACKs follow `taken`, called once the entry is
+   * journaled (durable), so the broker's window and the devices move on while detection takes the records.
+   */
+  private ingestMqtt(batch: readonly MqttMessage[], taken?: () => void): Promise<IngestResult> {
     const origin = batch[0]!.origin.slice(0, batch[0]!.origin.length - batch[0]!.topic.length);
     const meta: EntryMeta = { t: "mqtt", origin };
     const framed: FramedMessage[] = batch.map((m) => ({ topic: m.topic, payload: m.payload, redelivered: m.redelivered, ...(m.identifier ? { identifier: m.identifier } : {}) }));
-    return this.submit<IngestResult>({ source: "mqtt", received_at: this.wall(), body: encodeFrames(framed), meta: JSON.stringify(meta) }, undefined, () => this.apply(meta, undefined, framed, false) as IngestResult);
+    return this.submit<IngestResult>({ source: "mqtt", received_at: this.wall(), body: encodeFrames(framed), meta: JSON.stringify(meta) }, undefined, () => this.apply(meta, undefined, framed, false) as IngestResult, taken);
   }
 
-  private submit<T>(entry: NewJournalEntry, positions: Record<string, string> | undefined, apply: () => T): Promise<T> {
+  private submit<T>(entry: NewJournalEntry, positions: Record<string, string> | undefined, apply: () => T, taken?: () => void): Promise<T> {
     if (this.state !== "running" && this.state !== "stopping") {
       return Promise.reject(new LongwatchError("store_unavailable", this.state === "stopped" ? "the service is shutting down: try again shortly" : "the ingest pipeline is not running yet"));
     }
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ entry, ...(positions ? { positions } : {}), apply, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ entry, ...(positions ? { positions } : {}), ...(taken ? { taken } : {}), apply, resolve: resolve as (v: unknown) => void, reject });
       this.counters.journalPending = this.queue.length;
       this.kick();
     });
@@ -352,6 +357,17 @@ class LivePipeline implements Pipeline {
       return;
     }
     this.counters.journalBytes += bytes;
+    // Journaled is durably taken: acknowledge now, then give the event loop one turn before detection, so the PUBACKs
+    // leave, /metrics answers and the next messages are read while this group has yet to be detected. Nothing else
+    // writes meanwhile (this loop is the one writer), so groups are still detected in journal order and a
+    // checkpoint's snapshot still falls between two detected groups.
+    let acked = false;
+    for (const j of jobs) {
+      if (!j.taken) continue;
+      j.taken();
+      acked = true;
+    }
+    if (acked) await new Promise<void>((r) => setImmediate(r));
     jobs.forEach((j, i) => {
       this.lastSeq = seqs[i]!;
       try {

@@ -23,7 +23,8 @@ export interface RunningSources {
 export interface SourceDeps {
   config: PipelineConfig;
   positions: Record<string, string>;
-  ingestMqtt(batch: readonly MqttMessage[]): Promise<IngestResult>;
+  /** `taken`: call once the batch is journaled, to acknowledge it before detection (BatchHandler). */
+  ingestMqtt(batch: readonly MqttMessage[], taken?: () => void): Promise<IngestResult>;
   ingestZeek(body: Uint8Array, origin: IngestOrigin, position: { source: string; value: string; firstLine: number; headerLines: number }): Promise<IngestResult>;
   log: PipelineLog;
   env?: NodeJS.ProcessEnv;
@@ -40,7 +41,7 @@ export async function startSources(d: SourceDeps): Promise<RunningSources> {
     mqtt = startMqttSource({
       url: m.url,
       topics: m.topics,
-      handler: (batch) => d.ingestMqtt(batch),
+      handler: (batch, taken) => d.ingestMqtt(batch, taken),
       maxInFlight: m.max_in_flight,
       ...(m.share_group !== undefined ? { shareGroup: m.share_group } : {}),
       ...(m.client_id !== undefined ? { clientId: m.client_id } : {}),

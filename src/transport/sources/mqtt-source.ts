@@ -233,16 +233,28 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
 
   async function run(batch: Entry[]) {
     const items = batch.map((e) => e.msg);
+    let settled = false;
+    let succeeded = false;
+    // The handler's word that the batch is durable: PUBACKs go out now, not after its detection (see BatchHandler).
+    const taken = () => {
+      if (settled) return;
+      settled = succeeded = true;
+      settle(batch, true);
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        const r = await o.handler(items);
+        const r = await o.handler(items, taken);
         stats.batches++;
         if (r && typeof r.accepted === "number") stats.records_accepted += r.accepted;
         if (r && typeof r.rejected === "number") stats.records_rejected += r.rejected;
-        for (const e of batch) e.done = true;
+        succeeded = true;
         break;
       } catch (err) {
         stats.errors++;
+        if (succeeded) {
+          o.onError?.(`MQTT handler failed for a batch of ${items.length} messages after it was durably taken; it was acknowledged and is not tried again`, { error: errorText(err) });
+          break;
+        }
         o.onError?.(`MQTT handler failed for a batch of ${items.length} messages (attempt ${attempt}); it is tried again and nothing of it is acknowledged`, { error: errorText(err) });
         if (stopping.signal.aborted) break;
         await sleep(backoffDelay(attempt, backoff), stopping.signal);
@@ -250,6 +262,17 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
       }
     }
     running--;
+    if (!settled) {
+      settled = true;
+      settle(batch, succeeded);
+    }
+    schedule();
+    if (running === 0 && buffer.length === 0) idle?.();
+  }
+
+  /** A batch leaves the in-flight count: acknowledged when `done` (a batch given up at stop is redelivered instead). */
+  function settle(batch: Entry[], done: boolean) {
+    if (done) for (const e of batch) e.done = true;
     stats.in_flight -= batch.length;
     sendAcks();
     if (resumeReading && stats.in_flight < maxInFlight) {
@@ -257,8 +280,6 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
       resumeReading = undefined;
       r();
     }
-    schedule();
-    if (running === 0 && buffer.length === 0) idle?.();
   }
 
   /**

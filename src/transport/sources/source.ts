@@ -11,6 +11,11 @@ export interface HandlerResult {
   readonly rejected?: number;
 }
 
-export type BatchHandler<T> = (batch: readonly T[]) => Promise<HandlerResult | void>;
+/**
+ * `taken`, where a source passes it, may be called once the batch is durably taken and before the handler's promise
+ * settles (its remaining work, e.g. detection, still to come): the source acknowledges the batch at once instead of
+ * after that work, and a rejection after it no longer retries the batch (it was taken; retrying would take it twice).
+ */
+export type BatchHandler<T> = (batch: readonly T[], taken?: () => void) => Promise<HandlerResult | void>;
 
 export type SourceLog = (message: string, detail?: Record<string, unknown>) => void;
