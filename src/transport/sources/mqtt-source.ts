@@ -142,7 +142,7 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
   const ackOrder: Entry[] = [];
   let running = 0;
   let resumeReading: (() => void) | undefined;
-  let flushTimer: NodeJS.Timeout | undefined;
+  let flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   let reconnectAttempt = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let hadSession = false;
@@ -212,17 +212,23 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
     if (buffer.length === 0 || running >= maxConcurrent) return;
     if (buffer.length >= maxBatch) return dispatch();
     if (flushTimer) return;
-    flushTimer = setTimeout(() => {
+    const flush = () => {
       flushTimer = undefined;
       dispatch();
-    }, o.lingerMs ?? 0);
+    };
+    // No linger: what this turn of the event loop read goes at its end (a 0 ms timer waits a whole millisecond).
+    flushTimer = o.lingerMs ? setTimeout(flush, o.lingerMs) : setImmediate(flush);
+  }
+
+  function cancelFlush() {
+    if (!flushTimer) return;
+    if (o.lingerMs) clearTimeout(flushTimer as NodeJS.Timeout);
+    else clearImmediate(flushTimer as NodeJS.Immediate);
+    flushTimer = undefined;
   }
 
   function dispatch() {
-    if (flushTimer) {
-      clearTimeout(flushTimer);
-      flushTimer = undefined;
-    }
+    cancelFlush();
     while (buffer.length > 0 && running < maxConcurrent) {
       const batch = buffer.length <= maxBatch ? buffer : buffer.slice(0, maxBatch);
       buffer = buffer.length <= maxBatch ? [] : buffer.slice(maxBatch);
@@ -378,7 +384,7 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
     clearTimeout(t);
     stopping.abort();
     clearTimeout(reconnectTimer);
-    clearTimeout(flushTimer);
+    cancelFlush();
     sendAcks();
     resumeReading?.();
     await client.endAsync(false).catch(() => client.end(true));
