@@ -17,7 +17,7 @@
  * on a shared machine, a service given less than that falls behind and its latency grows with the backlog), and
  * the event loop's delay from /metrics (longwatch_event_loop_delay_seconds, over the last complete minute).
  *
- * Env: LONGWATCH_BENCH_MQTT (mqtt://127.0.0.1:1883), BENCH_MQTT_MESSAGES (50,000), BENCH_HTTP_RECORDS (1,000,000),
+ * Env: LONGWATCH_BENCH_MQTT (mqtt://127.0.0.1:1883), BENCH_MQTT_MESSAGES (50,000), BENCH_MQTT_ROUNDS (3), BENCH_HTTP_RECORDS (1,000,000),
  * BENCH_DEVICES (the fleet, 10,000; its detection state is what a checkpoint writes), BENCH_DIST (the build to run, default dist/: another commit's build gives a same-run baseline), BENCH_HTTP_BATCH (10,000 lines per body), BENCH_RATE (20,000), BENCH_PER_MESSAGE (records per MQTT message in the
  * latency run and soak, 20), BENCH_LATENCY_S (20), BENCH_HOLD_MS (the reorder buffer, 0; see bench/RESULTS.md).
  *   (e) with --only …,e: the event loop during a scan job over BENCH_SCAN_DEVICES (100,000) devices imported before
@@ -44,6 +44,8 @@ import { waitFor } from "./serve-wait.ts";
 const root = join(import.meta.dirname, "..");
 const BROKER = process.env.LONGWATCH_BENCH_MQTT ?? "mqtt://127.0.0.1:1883";
 const MQTT_N = Number(process.env.BENCH_MQTT_MESSAGES ?? 50_000);
+/** (a)'s rounds, each a bare run then a service run (3): on a shared machine more rounds give a steadier median. */
+const MQTT_ROUNDS = Number(process.env.BENCH_MQTT_ROUNDS ?? 3);
 const HTTP_N = Number(process.env.BENCH_HTTP_RECORDS ?? 1_000_000);
 const HTTP_BATCH = Number(process.env.BENCH_HTTP_BATCH ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);
@@ -613,14 +615,17 @@ try {
     const payloads = Array.from({ length: MQTT_N }, (_, i) => record(now + Math.floor(i / 100)));
     // Warm-up (JIT, the store's first pages), not reported.
     await serviceRate("(a) warm-up", svc, `${base}/a`, payloads.slice(0, 2000));
-    for (let round = 1; round <= 3; round++) {
+    const ratios: number[] = [];
+    for (let round = 1; round <= MQTT_ROUNDS; round++) {
       const l0 = load();
       progress(`(a) round ${round}: bare subscriber`);
       const b = await bareRate(round, `${base}/bare${round}`, payloads);
       progress(`(a) round ${round}: the service`);
       const s = await serviceRate(`(a) round ${round}`, svc, `${base}/a`, payloads);
+      ratios.push(s.rate / b.rate);
       say(`(a) round ${round}: ${fmt(MQTT_N)} QoS 1 messages of one record: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(3)} CPU-s per 1,000), longwatch serve (journal + detection + PUBACK) ${fmt(s.rate)} msg/s (${s.cpuPerK.toFixed(3)} CPU-s per 1,000) — ratio ${(s.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
     }
+    say(`(a) median ratio of the ${ratios.length} rounds: ${pct(ratios, 50).toFixed(2)} (target ≥ 0.9)`);
   }
   if (ONLY.has("b")) {
     for (let round = 1; round <= 2; round++) {
