@@ -5,12 +5,14 @@
  * HMAC-SHA256 of its exact bytes, RFC 5424 with CEF, a mail per alert, signed JSON on a topic built from the alert);
  * a webhook that fails is retried with backoff and then dead-lettered where the API shows it; a hung webhook fills its
  * bounded queue, its drops are counted in /metrics, and ingest goes on; filters by severity, detector and group pass
- * exactly the alerts they name.
+ * exactly the alerts they name. Killed with kill -9 while a sink still holds alerts, the service delivers them after
+ * the restart (the checkpoint that committed them keeps them), and after a clean stop sends nothing again.
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import mqtt from "mqtt";
 import { SMTPServer } from "smtp-server";
 import type { Alert } from "../../src/core/record.ts";
@@ -139,7 +141,8 @@ describe("longwatch serve: alert sinks against real receivers", () => {
     await until(async () => {
       const m = await svc.metrics();
       const failed = sinkMetric(m, "longwatch_sink_failures_total", "dead") ?? 0;
-      return failed > 0 && failed === sinkMetric(m, "longwatch_sink_dead_lettered_total", "dead") && sinkMetric(m, "longwatch_sink_queue_depth", "dead") === 0;
+      // No alert between attempts (the queue empty, and every attempt made belongs to a dead-lettered alert).
+      return failed > 0 && failed === sinkMetric(m, "longwatch_sink_dead_lettered_total", "dead") && sinkMetric(m, "longwatch_sink_queue_depth", "dead") === 0 && dead.received.length === 3 * failed;
     }, 60_000, "the failing webhook's alerts dead-lettered");
     const listed = (await (await api("/api/v1/dead-letters?sink=dead&page_size=1000")).json()) as { items: { alert_id: string; reason: string; attempts: number; error?: string; alert: Alert }[]; total: { count: number } };
     assert.equal(listed.total.count, sinkMetric(await svc.metrics(), "longwatch_sink_failures_total", "dead"));
@@ -215,5 +218,71 @@ describe("longwatch serve: alert sinks against real receivers", () => {
     // The hung sink: nothing delivered; every alert dropped, timed out or abandoned at shutdown is dead-lettered.
     assert.deepEqual(sorted((await store.live.deadLetters({ sink: "hung", limit: 100_000 })).map((l) => l.alert_id)), ids);
     await store.close();
+  });
+});
+
+describe("longwatch serve: alert sinks across a kill -9", () => {
+  it("an alert a sink had not delivered when the service was killed is delivered after the restart", async (t) => {
+    const tmp = tmpDir();
+    const sim = simulate({ dir: join(tmp.dir, "sim"), devices: 40, hours: 26, scenarios: SCENARIO_NAMES, seed: 21, format: "ndjson", start: Date.now() - 27 * 3_600_000 });
+    const lines = mergeNdjson(sim.files);
+    const dataDir = join(tmp.dir, "data");
+    const url = `sqlite:${join(dataDir, "longwatch.db")}`;
+    {
+      const store = await openStore(url);
+      const inv = await readInventoryFiles(sim.inventory!.devices, sim.inventory!.models, () => assert.fail());
+      await importRows(store, inv.devices.map((d) => serializeDevice(d)));
+      await store.fleet.upsertModels(inv.models);
+      await store.close();
+    }
+    // The receiver is down (503) while the alerts are raised and committed; it is up again after the restart.
+    let up = false;
+    const hook = await httpPeer((_r, res) => {
+      res.writeHead(up ? 200 : 503);
+      res.end();
+    });
+    after(() => hook.close());
+    const sinks = [{ type: "webhook", name: "hook", url: hook.url, secret: SECRET, retry: { max_attempts: 100, backoff: { initial_ms: 200, max_ms: 1000 } } }];
+    const config = tmp.write("longwatch.yaml", JSON.stringify({ metrics_public: true, detection: { idle_ms: 1e15 }, checkpoint: { interval_s: 0.5 }, audit: { every_minutes: 0, on_inventory_change: false }, sinks }));
+    let svc = await startServe(dataDir, url, ["--config", config]);
+    after(() => svc.kill9());
+    const token = svc.adminToken!;
+    for (let i = 0; i < lines.length; i += 500) {
+      const r = await fetch(`${svc.url}/api/v1/records`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" }, body: `${lines.slice(i, i + 500).join("\n")}\n` });
+      assert.equal(r.status, 200, await r.text());
+    }
+    const opened = async () => {
+      const m = await svc.metrics();
+      return Number(/^longwatch_alerts_total\{[^}]*change="open"[^}]*\} (\S+)$/m.exec(m)?.[1] ?? 0);
+    };
+    // Every alert raised is committed with a checkpoint (the store has it) while the sink still holds it.
+    const raised = await opened();
+    assert.ok(raised > 10);
+    await until(async () => {
+      const store = await openStore(url);
+      try {
+        return (await store.alerts.list({ limit: 100_000 })).length === raised;
+      } finally {
+        await store.close();
+      }
+    }, 30_000, "the alerts committed");
+    assert.ok((sinkMetric(await svc.metrics(), "longwatch_sink_queue_depth", "hook") ?? 0) > 0, "the sink still holds alerts");
+    await svc.kill9();
+    up = true;
+    t.diagnostic(`${raised} alerts raised and committed; ${hook.received.length} attempts refused before the kill`);
+
+    svc = await startServe(dataDir, url, ["--config", config]);
+    const store = await openStore(url);
+    const ids = sorted((await store.alerts.list({ limit: 100_000 })).map((a) => a.id));
+    await store.close();
+    const got = () => new Set(hook.received.filter((r) => verifySignature(r.body, SECRET, r.headers["x-longwatch-signature"] as string)).map((r) => bodyOf(r).alert.id));
+    await until(() => ids.every((id) => got().has(id)), 60_000, `every alert delivered after the restart (${got().size} of ${ids.length})`);
+    assert.equal(await svc.stop(), 0, svc.err().slice(-2000));
+    // After a clean stop nothing is owed: a start sends nothing again.
+    const sent = hook.received.length;
+    svc = await startServe(dataDir, url, ["--config", config]);
+    await sleep(1500);
+    assert.equal(await svc.stop(), 0, svc.err().slice(-2000));
+    assert.equal(hook.received.length, sent, "a start after a clean stop sent alerts again");
   });
 });

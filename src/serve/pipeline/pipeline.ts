@@ -15,6 +15,7 @@
 import type { Alert } from "../../core/record.ts";
 import { LongwatchError } from "../../core/errors.ts";
 import type { AlertChange } from "../../detect/alert-book.ts";
+import type { AlertNotice } from "../../transport/sinks/sink.ts";
 import { type Checkpoint, type LiveDetection, type PushOptions, startDetection } from "../../detect/live.ts";
 import type { ColumnMapping } from "../../detect/read/mapping.ts";
 import type { InputFormat } from "../../detect/read/open.ts";
@@ -126,7 +127,9 @@ class LivePipeline implements Pipeline {
   private checkpointWanted = false;
   private checkpointDone: Deferred | undefined;
   /** A checkpoint being written, between its snapshot and its commit. */
-  private staging: { write: StagedCheckpointWrite; cp: Checkpoint; snapshotMs: number; committed: boolean; done?: Deferred } | undefined;
+  private staging: { write: StagedCheckpointWrite; cp: Checkpoint; snapshotMs: number; committed: boolean; undelivered: boolean; done?: Deferred } | undefined;
+  /** Whether the last committed checkpoint keeps sinks' undelivered alerts: until one without them, none is skipped. */
+  private savedUndelivered = false;
   private lastSeq = 0;
   private checkpointSeq = 0;
   private replayAt: number | undefined;
@@ -196,9 +199,11 @@ class LivePipeline implements Pipeline {
     }
     if (cp) {
       this.lastSeq = this.checkpointSeq = cp.seq;
-      const meta = JSON.parse(cp.meta) as { digests?: string[] };
+      const meta = JSON.parse(cp.meta) as { digests?: string[]; sinks?: Record<string, AlertNotice[]> };
       this.digests.load(meta.digests ?? []);
       this.counters.restoredFrom(cp.saved_at, this.wall());
+      this.offerUndelivered(meta.sinks ?? {});
+      this.savedUndelivered = Object.keys(meta.sinks ?? {}).length > 0;
     }
     await this.replayJournal();
     this.state = "running";
@@ -229,6 +234,23 @@ class LivePipeline implements Pipeline {
     });
     this.audit.start();
     this.log("info", `pipeline ${this.name} started`, { restored: cp ? cp.saved_at : null, replayed: this.counters.replayed, sinks: sinks.map((s) => s.name) });
+  }
+
+  /**
+   * The alerts the sinks had not delivered at the checkpoint (it committed them, so the journal's replay does not
+   * raise them again): offered again, oldest first, before the replay's. Some may have been delivered after the
+   * checkpoint: they are sent again with the same delivery id, which receivers dedupe on.
+   */
+  private offerUndelivered(saved: Record<string, AlertNotice[]>): void {
+    for (const [name, notices] of Object.entries(saved)) {
+      const sink = this.fan!.sinks.find((s) => s.name === name);
+      if (!sink) {
+        this.log("warn", `sink ${name} is no longer configured: ${notices.length} alerts it had not delivered at the last checkpoint are not sent`, { sink: name, alerts: notices.length });
+        continue;
+      }
+      for (const n of notices) sink.offer(n);
+      this.log("info", `sink ${name}: ${notices.length} alerts not delivered before the restart offered again`, { sink: name, alerts: notices.length });
+    }
   }
 
   /** Bodies taken in after the checkpoint, in the order they were journaled, each judged as of when it arrived. */
@@ -453,22 +475,27 @@ class LivePipeline implements Pipeline {
     try {
       const t0 = performance.now();
       const cp = live.checkpoint();
-      if (cp.alerts.length === 0 && this.lastSeq === this.checkpointSeq && this.learned.length === 0 && this.counters.checkpoints > 0) {
+      // Nothing changed — unless the last one keeps undelivered alerts, which may have been delivered since (at
+      // shutdown, the sinks' own shutdown delivers or dead-letters what is left: a later start must not resend it).
+      if (cp.alerts.length === 0 && this.lastSeq === this.checkpointSeq && this.learned.length === 0 && this.counters.checkpoints > 0 && !this.savedUndelivered) {
         this.counters.checkpointSkipped(this.wall());
         done?.resolve();
         return;
       }
+      // The sinks' undelivered alerts, except at shutdown's checkpoint: the sinks' own shutdown then delivers them
+      // or dead-letters them, and a start after a clean stop must not send them again.
+      const undelivered = this.state === "stopping" ? {} : (this.fan?.pending() ?? {});
       const snap: CheckpointSnapshot = {
         // Copied now (the chunks are views of live arrays), so records can flow while the pieces are written.
         pieces: StagedCheckpointWrite.copy(cp.state({ crc: false })),
         seq: this.lastSeq,
         at: Number.isFinite(cp.at) ? cp.at : 0,
-        meta: JSON.stringify({ v: 1, digests: this.digests.toJSON() }),
+        meta: JSON.stringify({ v: 1, digests: this.digests.toJSON(), ...(Object.keys(undelivered).length ? { sinks: undelivered } : {}) }),
         alerts: cp.alerts,
         savedAt: new Date(this.wall()).toISOString(),
         learned: this.learned,
       };
-      this.staging = { write: new StagedCheckpointWrite(this.store, this.name, snap), cp, snapshotMs: performance.now() - t0, committed: false, ...(done ? { done } : {}) };
+      this.staging = { write: new StagedCheckpointWrite(this.store, this.name, snap), cp, snapshotMs: performance.now() - t0, committed: false, undelivered: Object.keys(undelivered).length > 0, ...(done ? { done } : {}) };
     } catch (e) {
       this.checkpointFailed(e, done);
     }
@@ -491,6 +518,7 @@ class LivePipeline implements Pipeline {
     if (outcome === "staging" || committedBefore) return;
     s.committed = true;
     s.cp.commit();
+    this.savedUndelivered = s.undelivered;
     const { seq, learned, alerts } = s.write.snap;
     this.checkpointSeq = seq;
     if (learned === this.learned) this.learned = [];

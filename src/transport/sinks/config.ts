@@ -96,6 +96,15 @@ export function fanOut(sinks: readonly AlertSink[]) {
       for (const s of sinks) s.offer(n);
     },
     stats: (): SinkStats[] => sinks.map((s) => s.stats()),
+    /** Each sink's undelivered alerts (AlertSink.pending), by sink name; sinks that keep none are left out. */
+    pending(): Record<string, AlertNotice[]> {
+      const out: Record<string, AlertNotice[]> = {};
+      for (const s of sinks) {
+        const p = s.pending?.();
+        if (p?.length) out[s.name] = p;
+      }
+      return out;
+    },
     shutdown: (deadlineMs?: number): Promise<ShutdownReport[]> => Promise.all(sinks.map((s) => s.shutdown(deadlineMs))),
   };
 }

@@ -36,7 +36,7 @@ export function createQueuedSink(o: QueuedSinkOptions): AlertSink {
   const deliverer = withRetry(withTimeout(o.deliverer, o.timeoutMs), o.retry, () => void stats.retried++, o.random);
   const now = o.now ?? Date.now;
   const pendingLetters = new Set<Promise<void>>();
-  const running = new Set<Promise<void>>();
+  const running = new Map<Promise<void>, AlertNotice>();
   let closing: Promise<ShutdownReport> | undefined;
   let idle: (() => void) | undefined;
 
@@ -72,7 +72,7 @@ export function createQueuedSink(o: QueuedSinkOptions): AlertSink {
         stats.queue_depth = queue.size;
         pump();
       });
-      running.add(p);
+      running.set(p, notice);
     }
     stats.in_flight = running.size;
     stats.queue_depth = queue.size;
@@ -95,7 +95,7 @@ export function createQueuedSink(o: QueuedSinkOptions): AlertSink {
       abandoned++;
     }
     stats.queue_depth = 0;
-    await Promise.allSettled([...running]);
+    await Promise.allSettled([...running.keys()]);
     await Promise.allSettled([...pendingLetters]);
     await o.deliverer.close?.().catch((e: unknown) => o.onError?.(`sink ${o.name}: close failed`, { sink: o.name, error: errorText(e) }));
     return { delivered: stats.sent, abandoned };
@@ -123,6 +123,7 @@ export function createQueuedSink(o: QueuedSinkOptions): AlertSink {
       return true;
     },
     stats: () => ({ ...stats }),
+    pending: () => [...running.values(), ...queue.items()],
     shutdown(deadlineMs = DEFAULT_SHUTDOWN_MS) {
       closing ??= shutdown(deadlineMs);
       return closing;
@@ -132,23 +133,29 @@ export function createQueuedSink(o: QueuedSinkOptions): AlertSink {
 
 /** A fixed-capacity FIFO: no array shifting, no growth. */
 class Ring<T> {
-  private readonly items: (T | undefined)[];
+  private readonly slots: (T | undefined)[];
   private head = 0;
   size = 0;
   constructor(private readonly capacity: number) {
-    this.items = new Array<T | undefined>(Math.max(1, capacity));
+    this.slots = new Array<T | undefined>(Math.max(1, capacity));
   }
   push(x: T): boolean {
     if (this.size >= this.capacity) return false;
-    this.items[(this.head + this.size) % this.items.length] = x;
+    this.slots[(this.head + this.size) % this.slots.length] = x;
     this.size++;
     return true;
   }
+  /** What it holds, oldest first. */
+  items(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.size; i++) out.push(this.slots[(this.head + i) % this.slots.length]!);
+    return out;
+  }
   shift(): T | undefined {
     if (this.size === 0) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
+    const x = this.slots[this.head];
+    this.slots[this.head] = undefined;
+    this.head = (this.head + 1) % this.slots.length;
     this.size--;
     return x;
   }

@@ -52,6 +52,12 @@ export interface AlertSink {
   /** Never blocks and never throws: queues the alert, or counts it filtered or dropped. True when queued. */
   offer(notice: AlertNotice): boolean;
   stats(): SinkStats;
+  /**
+   * Alerts offered and neither delivered nor dead-lettered yet (in flight, then queued), oldest first. The service
+   * keeps them with its checkpoint and offers them again after a crash: the alerts are committed with that
+   * checkpoint, so the journal's replay does not raise them again, and without this a kill -9 would lose them unsaid.
+   */
+  pending?(): AlertNotice[];
   /** Stops taking alerts, delivers what is queued until the deadline, dead-letters the rest, closes. Idempotent. */
   shutdown(deadlineMs?: number): Promise<ShutdownReport>;
 }
