@@ -10,25 +10,21 @@
  */
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import mqtt from "mqtt";
 import { SMTPServer } from "smtp-server";
 import type { Alert } from "../../src/core/record.ts";
-import { readInventoryFiles } from "../../src/detect/inventory.ts";
-import { SCENARIO_NAMES, simulate } from "../../src/detect/simulate/index.ts";
 import { verifySignature } from "../../src/formats/signature.ts";
 import { openStore } from "../../src/store/open.ts";
-import { serializeDevice } from "../../src/store/store.ts";
 import { parseCef } from "../../src/transport/sinks/cef.ts";
 import type { WebhookBody } from "../../src/transport/sinks/webhook.ts";
 import { hang, httpPeer, type Received } from "../helpers/http-peer.ts";
 import { SHARED_BROKER } from "../helpers/mosquitto.ts";
-import { importRows } from "../helpers/store.ts";
 import { parse5424, streamReceiver, udpReceiver } from "../helpers/syslog-receiver.ts";
 import { tmpDir } from "../helpers/tmp.ts";
-import { mergeNdjson, startServe, until } from "./support/serve-child.ts";
+import { startServe, until } from "./support/serve-child.ts";
+import { simulatedStore } from "./support/sim-store.ts";
 
 const SECRET = "sinks-live-test-secret-0123456789";
 const NORTH = new Set(["dev-0000003", "dev-0000007", "dev-0000011"]);
@@ -45,17 +41,7 @@ const sorted = (xs: Iterable<string>) => [...xs].sort();
 describe("longwatch serve: alert sinks against real receivers", () => {
   it("webhook, syslog UDP/TCP with CEF, SMTP and MQTT each get every alert; retries, dead letters, a hung sink and filters as documented", async (t) => {
     const tmp = tmpDir();
-    const sim = simulate({ dir: join(tmp.dir, "sim"), devices: 40, hours: 26, scenarios: SCENARIO_NAMES, seed: 21, format: "ndjson", start: Date.now() - 27 * 3_600_000 });
-    const lines = mergeNdjson(sim.files);
-    const dataDir = join(tmp.dir, "data");
-    const url = `sqlite:${join(dataDir, "longwatch.db")}`;
-    {
-      const store = await openStore(url);
-      const inv = await readInventoryFiles(sim.inventory!.devices, sim.inventory!.models, () => assert.fail());
-      await importRows(store, inv.devices.map((d) => serializeDevice(NORTH.has(d.device_id) ? { ...d, groups: ["north"] } : d)));
-      await store.fleet.upsertModels(inv.models);
-      await store.close();
-    }
+    const { lines, dataDir, url } = await simulatedStore(tmp.dir, (d) => (NORTH.has(d.device_id) ? { ...d, groups: ["north"] } : d));
 
     // The receivers. `hook` answers 503 to its first two requests, then 200: the first alert is retried twice.
     let refusals = 2;
@@ -224,17 +210,7 @@ describe("longwatch serve: alert sinks against real receivers", () => {
 describe("longwatch serve: alert sinks across a kill -9", () => {
   it("an alert a sink had not delivered when the service was killed is delivered after the restart", async (t) => {
     const tmp = tmpDir();
-    const sim = simulate({ dir: join(tmp.dir, "sim"), devices: 40, hours: 26, scenarios: SCENARIO_NAMES, seed: 21, format: "ndjson", start: Date.now() - 27 * 3_600_000 });
-    const lines = mergeNdjson(sim.files);
-    const dataDir = join(tmp.dir, "data");
-    const url = `sqlite:${join(dataDir, "longwatch.db")}`;
-    {
-      const store = await openStore(url);
-      const inv = await readInventoryFiles(sim.inventory!.devices, sim.inventory!.models, () => assert.fail());
-      await importRows(store, inv.devices.map((d) => serializeDevice(d)));
-      await store.fleet.upsertModels(inv.models);
-      await store.close();
-    }
+    const { lines, dataDir, url } = await simulatedStore(tmp.dir);
     // The receiver is down (503) while the alerts are raised and committed; it is up again after the restart.
     let up = false;
     const hook = await httpPeer((_r, res) => {
