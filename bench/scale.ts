@@ -10,7 +10,9 @@
  *    checkpoint covers the stream with nothing held — so the figure includes start-up and checkpoints. Printed
  *    apart: start-up (spawn to the first checkpoint with records), the time the partitions were through, and the
  *    time the fleet stage was through (it takes the partitions' facts, so it ends after the last partition's), with
- *    the facts it took per record.
+ *    the facts it took per record; and the steady state: the rate between 10% and 90% of the records taken in by the
+ *    partitions (as their facts messages say, every 500 ms), without start-up and the end. BENCH_PER_DEVICE=8 makes
+ *    a longer run in which start-up weighs less (the file is written in pieces, so 1,000,000 × 8 fits).
  *
  * BENCH_PROF=dir: each worker process writes a V8 CPU profile there (--cpu-prof). BENCH_WORKERS_ONLY=1: skips the
  * in-process detect runs (a quicker look at the workers; no ratio to detect). BENCH_STALL_SECONDS (600): a worker run
@@ -20,12 +22,13 @@
  * Needs NATS on LONGWATCH_BENCH_NATS (default nats://127.0.0.1:4222) and PostgreSQL on LONGWATCH_BENCH_PG.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { runDetection } from "../src/detect/run.ts";
-import { connectNats, ensureStream, manager } from "../src/scale/nats.ts";
+import { factsProgress } from "../src/scale/facts.ts";
+import { connectNats, ensureStream, fleetSubject, manager } from "../src/scale/nats.ts";
 import { publishFiles } from "../src/scale/publish.ts";
 import { runDetectionThreaded } from "../src/scale/threaded-detect.ts";
 import { openStore } from "../src/store/open.ts";
@@ -41,16 +44,23 @@ const dir = mkdtempSync(join(tmpdir(), "lw-bench-scale-"));
 const file = join(dir, "records.csv");
 const t0 = Date.parse("2026-11-01T00:00:00Z");
 {
-  // Time-ordered: round k visits every device once; devices 10.x.y.z on private addresses so flows resolve.
-  const lines = ["ts,kind,device_id,event,ip,bytes_up,src_ip,dst_ip,dst_port,proto,bytes_out,conn_state"];
+  // Time-ordered: round k visits every device once; devices 10.x.y.z on private addresses so flows resolve. Written
+  // in pieces: the whole file as one string passes V8's ~512 MB string limit at 1,000,000 devices × 8.
+  const fd = openSync(file, "w");
+  let lines = ["ts,kind,device_id,event,ip,bytes_up,src_ip,dst_ip,dst_port,proto,bytes_out,conn_state"];
   const total = DEVICES * PER;
   for (let i = 0; i < total; i++) {
     const d = i % DEVICES;
     const ts = new Date(t0 + Math.floor((i * 3_600_000) / total)).toISOString();
     const ip = `10.${(d >> 16) & 255}.${(d >> 8) & 255}.${d & 255}`;
     lines.push(i < DEVICES ? `${ts},connectivity,dev-${d},session_start,${ip},${d % 500},,,,,,` : `${ts},flow,,,,,${ip},93.184.${d % 200}.${d % 250},443,tcp,${d % 900},SF`);
+    if (lines.length === 100_000) {
+      writeSync(fd, `${lines.join("\n")}\n`);
+      lines = [];
+    }
   }
-  writeFileSync(file, `${lines.join("\n")}\n`);
+  if (lines.length > 0) writeSync(fd, `${lines.join("\n")}\n`);
+  closeSync(fd);
 }
 const N = DEVICES * PER;
 const rate = (s: number) => Math.round(N / s);
@@ -124,7 +134,7 @@ const nc = await connectNats(NATS, "bench publish");
 const jsm = await manager(nc);
 const streams: string[] = [];
 
-async function workersRun(n: number): Promise<number> {
+async function workersRun(n: number): Promise<{ s: number; steady: number }> {
   const stream = `LWBENCH_${tag}_${n}`;
   streams.push(stream);
   const layout = await ensureStream(jsm, { stream, prefix: `lwbench.${tag}.${n}`, partitions: P, window: P * 1000 });
@@ -147,6 +157,23 @@ async function workersRun(n: number): Promise<number> {
   let fleetS: number | undefined;
   let facts = 0;
   const since = () => (performance.now() - started) / 1000;
+  // Progress as the partitions tell the fleet stage (every 500 ms, each facts message says the records its partition
+  // has taken in): the steady state is the rate between 10% and 90% of the records, without start-up and the end.
+  const taken = new Float64Array(P);
+  let sum = 0;
+  let t10: number | undefined;
+  let t90: number | undefined;
+  const progress = nc.subscribe(fleetSubject(layout.prefix, "*"), {
+    callback: (_e, m) => {
+      const { partition, records } = factsProgress(m.data);
+      if (!(records > taken[partition]!)) return;
+      sum += records - taken[partition]!;
+      taken[partition] = records;
+      const t = since();
+      if (t10 === undefined && sum >= 0.1 * N) t10 = t;
+      if (t90 === undefined && sum >= 0.9 * N) t90 = t;
+    },
+  });
   const held = (c: { meta: string }) => (JSON.parse(c.meta) as { held?: number }).held ?? 1;
   // Per unit: when its checkpoint last took in records (through), its owner then, its checkpoints and state bytes.
   const units = new Map<number, { records: number; through: number; owner: string; checkpoints: number; saved: string; bytes: number }>();
@@ -182,6 +209,8 @@ async function workersRun(n: number): Promise<number> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const s = since();
+  progress.unsubscribe();
+  const steady = t10 !== undefined && t90 !== undefined && t90 > t10 ? Math.round((0.8 * N) / (t90 - t10)) : NaN;
   const cpu = procs.map((p) => cpuOf(p.pid));
   const cpu1 = machineCpu();
   const nats = cpuByName("nats-server") - nats0;
@@ -189,14 +218,16 @@ async function workersRun(n: number): Promise<number> {
   await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
   await store.close();
   console.log(`JetStream, ${n} worker${n > 1 ? "s" : " "}:      ${s.toFixed(1)} s  ${rate(s)} records/s  (publish ${pubS.toFixed(1)} s, ${rate(pubS)} records/s; first checkpoint at ${firstS!.toFixed(1)} s, partitions through at ${partsS.toFixed(1)} s, fleet stage at ${fleetS.toFixed(1)} s, ${(facts / N).toFixed(2)} facts per record; includes --quiet-seconds 1, --checkpoint-seconds ${CHECKPOINT_S})`);
+  console.log(`  steady state: ${steady} records/s (10% of the records in the partitions at ${t10?.toFixed(1)} s, 90% at ${t90?.toFixed(1)} s)`);
   console.log(`  CPU: ${cpu.map((c, i) => `b${i} ${c.toFixed(1)} s`).join(", ")} (${(cpu.reduce((a, b) => a + b, 0) / s).toFixed(2)} cores on average); nats-server ${nats.toFixed(1)} s (other clients' included); the machine ${(cpu1.busy - cpu0.busy).toFixed(1)} s busy of ${(cpu1.total - cpu0.total).toFixed(1)} s`);
   for (const [part, u] of [...units].sort((a, b) => a[0] - b[0])) console.log(`  ${part < 0 ? "fleet" : `p${part}   `} ${u.owner}: through at ${u.through.toFixed(1)} s, ${u.records} records, checkpoints seen ${u.checkpoints}, state ${(u.bytes / 1e6).toFixed(1)} MB`);
-  return s;
+  return { s, steady };
 }
 try {
-  const w1 = await workersRun(1);
-  const w2 = await workersRun(2);
-  console.log(`2 workers / 1 worker: ${(w1 / w2).toFixed(2)}×; 1 worker / single-process detect: ${(single / w1).toFixed(2)}×; 2 workers / single-process detect: ${(single / w2).toFixed(2)}×`);
+  const one = await workersRun(1);
+  const two = await workersRun(2);
+  const [w1, w2] = [one.s, two.s];
+  console.log(`2 workers / 1 worker: end to end ${(w1 / w2).toFixed(2)}×, steady state ${(two.steady / one.steady).toFixed(2)}×; 1 worker / single-process detect: ${(single / w1).toFixed(2)}×; 2 workers / single-process detect: ${(single / w2).toFixed(2)}×`);
   console.log(`load after: ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 } finally {
   for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);

@@ -8,7 +8,7 @@
 import { LongwatchError } from "../core/errors.ts";
 import { decodeRec, encodedLength, encodedSize, encodeRec } from "../detect/read/rec-codec.ts";
 import type { Rec } from "../detect/read/rec.ts";
-import type { RecordSource } from "../detect/read/source.ts";
+import type { EncodedRecordSource } from "../detect/read/source.ts";
 
 const MAGIC = [0x4c, 0x57, 0x52, 0x31]; // "LWR1"
 const HEAD = 8;
@@ -53,11 +53,14 @@ export function batchCount(body: Uint8Array): number {
   return new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(4, true);
 }
 
-/** The records of one message body as a record source (cells point into `body`). */
-export class BatchSource implements RecordSource {
+/** The records of one message body as a record source (cells point into `body`; each record's bytes are `encoded`). */
+export class BatchSource implements EncodedRecordSource {
   private readonly view: DataView;
   private at = HEAD;
   private left: number;
+  readonly encoded: { readonly buf: Uint8Array; readonly view: DataView };
+  encodedAt = 0;
+  encodedLen = 0;
 
   constructor(
     readonly name: string,
@@ -65,6 +68,7 @@ export class BatchSource implements RecordSource {
   ) {
     this.left = batchCount(body);
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    this.encoded = { buf: body, view: this.view };
   }
 
   next(rec: Rec): boolean {
@@ -73,6 +77,8 @@ export class BatchSource implements RecordSource {
     const len = encodedLength(this.view, this.at);
     if (len < 40 || this.at + len > this.body.length) throw new LongwatchError("invalid_input", `${this.name}: record batch cut short`);
     decodeRec(rec, this.body, this.view, this.at);
+    this.encodedAt = this.at;
+    this.encodedLen = len;
     this.at += len;
     this.left--;
     return true;

@@ -44,10 +44,12 @@ export class FactWriter {
   count = 0;
 
   /** One fact: its record, order key, device name (UTF-8 bytes, copied here), the device's first-seen time and facts. */
-  add(rec: Rec, key: number, device: Uint8Array | string, firstSeen: number, facts: ArrayLike<number>): void {
+  add(rec: Rec, key: number, device: Uint8Array | string, firstSeen: number, facts: ArrayLike<number>, encoded?: { buf: Uint8Array | undefined; at: number; len: number }): void {
     const name = typeof device === "string" ? encoder.encode(device) : device;
     if (name.length > 0xffff) throw new LongwatchError("invalid_input", `device name of ${name.length} bytes: too long for a fleet fact`);
-    const size = 4 + 16 + 2 + name.length + 4 * facts.length + encodedSize(rec);
+    // The record's rec-codec bytes when the caller has them (live.ts `ingesting`): copied, not encoded again.
+    const bytes = encoded?.buf;
+    const size = 4 + 16 + 2 + name.length + 4 * facts.length + (bytes ? encoded!.len : encodedSize(rec));
     this.room(size);
     const v = this.view;
     let p = this.at;
@@ -59,7 +61,10 @@ export class FactWriter {
     this.buf.set(name, p + 22);
     p += 22 + name.length;
     for (let i = 0; i < facts.length; i++, p += 4) v.setInt32(p, facts[i]!, true);
-    this.at = encodeRec(rec, this.buf, v, p);
+    if (bytes) {
+      this.buf.set(bytes.subarray(encoded!.at, encoded!.at + encoded!.len), p);
+      this.at = p + encoded!.len;
+    } else this.at = encodeRec(rec, this.buf, v, p);
     this.count++;
   }
 
@@ -124,6 +129,13 @@ export class FactWriter {
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
+}
+
+/** The partition and the records it had taken in, from a facts message's header alone (progress, for bench:scale). */
+export function factsProgress(body: Uint8Array): { partition: number; records: number } {
+  if (body.length < 45 || MAGIC.some((m, i) => body[i] !== m)) throw new LongwatchError("invalid_input", "fleet facts message: no LWF1 header");
+  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  return { partition: v.getUint32(4, true), records: v.getFloat64(32, true) };
 }
 
 /** One fact as read: where it is in its message body. */

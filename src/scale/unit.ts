@@ -157,7 +157,7 @@ export class Unit {
     else if (splitIds.length > 0) {
       const facts = (this.facts = new FactWriter());
       // A record the partition took late is ordered at the time it had processed through (fleet-merge.ts).
-      this.split = { role: "partition", emit: (rec, device, first, f) => facts.add(rec, Math.max(rec.ts, this.live.processedThrough), device, first, f) };
+      this.split = { role: "partition", emit: (rec, device, first, f) => facts.add(rec, Math.max(rec.ts, this.live.processedThrough), device, first, f, this.live.ingesting) };
     }
     const merge = this.merge;
     this.live = await startDetection({

@@ -16,6 +16,21 @@ export interface RecordSource {
   close(): void;
 }
 
+/**
+ * A source whose records are rec-codec bytes already (scale-out's record batches, src/scale/batch.ts): after `next`
+ * gave a record, its bytes are `encoded.buf` from `encodedAt`, `encodedLen` long. Live detection's reorder buffer
+ * keeps those bytes instead of encoding the record a second time (detect/live.ts).
+ */
+export interface EncodedRecordSource extends RecordSource {
+  readonly encoded: { readonly buf: Uint8Array; readonly view: DataView };
+  readonly encodedAt: number;
+  readonly encodedLen: number;
+}
+
+export function isEncodedSource(s: RecordSource): s is EncodedRecordSource {
+  return (s as Partial<EncodedRecordSource>).encoded !== undefined;
+}
+
 /** Receives every record a reader could not use: where it was, why, and its text (cut to a readable length). */
 export type RejectSink = (line: number, reason: string, text: string) => void;
 
