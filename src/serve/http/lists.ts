@@ -124,6 +124,16 @@ export function listReply<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, 
   return new Reply(200, `${lines.join("\n")}\n`, "text/csv; charset=utf-8");
 }
 
+/**
+ * A list small enough to hold (models, suppressions, responses …), filtered by the caller: one page as JSON, or — for
+ * csv/ndjson — all of it.
+ */
+export function memoryList<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, name: string, rows: readonly T[], columns: readonly string[], capped = false): unknown {
+  const all = listFormat(ctx) !== "json";
+  if (all) ctx.header("Content-Disposition", `attachment; filename="${name}.${listFormat(ctx)}"`);
+  return listReply(ctx, memoryPage(name, all ? undefined : ctx.query.page_token, all ? rows.length + 1 : (ctx.query.page_size ?? 100), rows, capped), columns);
+}
+
 /** A page of rows already fetched and filtered in memory (`capped`: the fetch stopped at its bound). */
 export function memoryPage<T>(list: string, token: string | undefined, size: number, rows: readonly T[], capped: boolean): Page<T> {
   const offset = decodePageToken<{ o: number }>(list, token)?.o ?? 0;

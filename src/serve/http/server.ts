@@ -11,6 +11,8 @@ import { createServer as createHttps } from "node:https";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { errorCode, LongwatchError } from "../../core/errors.ts";
+import { suggest } from "../../certify/suggest.ts";
+import { knownKeysAt } from "../../formats/config-issues.ts";
 import { roleAllows } from "../../core/roles.ts";
 import type { Principal } from "../../store/store.ts";
 import { type Authenticated, authenticate, cookies } from "./authenticate.ts";
@@ -46,12 +48,27 @@ interface Compiled {
   route: Route;
   re: RegExp;
   names: string[];
+  /** The query parameters the route reads (undefined: any, for the health probes). */
+  queryKeys?: readonly string[];
 }
 
 function compile(r: Route): Compiled {
   const names: string[] = [];
   const re = new RegExp(`^${r.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_m, n: string) => (names.push(n), "([^/]+)"))}$`);
-  return { route: r, re, names };
+  return { route: r, re, names, ...(r.id.startsWith("health.") ? {} : { queryKeys: r.query ? knownKeysAt(r.query, []) : [] }) };
+}
+
+/**
+ * A query parameter the route does not read is refused, not ignored: a misspelt filter (`?sevrity=high`) would
+ * otherwise answer the whole unfiltered list as if it were the filtered one.
+ */
+function refuseUnknownQuery(c: Compiled, query: Record<string, string>): void {
+  if (c.queryKeys === undefined) return;
+  const unknown = Object.keys(query).filter((k) => !c.queryKeys!.includes(k));
+  if (unknown.length === 0) return;
+  const errors = unknown.map((k) => ({ field: `query.${k}`, code: "unrecognized_keys", detail: `${c.route.id} takes no parameter ${k}${suggest(k, c.queryKeys!)}` }));
+  const takes = c.queryKeys.length ? `; it takes ${c.queryKeys.join(", ")}` : "; it takes none";
+  throw new LongwatchError("usage", `query.${unknown[0]}: ${c.route.method} ${c.route.path} takes no parameter ${unknown[0]}${suggest(unknown[0]!, c.queryKeys)}${takes}`, { errors });
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -174,6 +191,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HttpServerOp
     const params = parseWith(route.params, rawParams, "path");
     const rawQuery: Record<string, string> = {};
     for (const [k, v] of url.searchParams) rawQuery[k] = v;
+    refuseUnknownQuery(match.c, rawQuery);
     const query = parseWith(route.query, rawQuery, "query");
     let body: unknown;
     let raw: Buffer | undefined;

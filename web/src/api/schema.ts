@@ -568,11 +568,8 @@ export type FindingGroup = {
 
 export type FindingGroupPage = {
   items: FindingGroup[];
-  next_page_token: null;
-  total: {
-    count: number;
-    type: "exact";
-  };
+  next_page_token: string | null;
+  total: Total;
 };
 
 export type FindingPage = {

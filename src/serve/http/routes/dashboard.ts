@@ -7,9 +7,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
+import { FINDING_STATUSES } from "../../../core/finding.ts";
 import type { Alert } from "../../../core/record.ts";
 import { SEVERITIES } from "../../../core/severity.ts";
 import { allRules } from "../../../audit/rules/index.ts";
+import { defined, memoryList, pageQuery, pageSchema } from "../lists.ts";
 import { route, StreamReply } from "../route.ts";
 
 /** A rule's short name, for groups stored without one (scans recorded before titles were kept per rule). */
@@ -119,12 +121,16 @@ export const dashboardRoutes = [
       rule: z.string().optional(),
       severity: z.enum(SEVERITIES).optional().describe("At least this severe."),
       model_id: z.string().optional(),
+      status: z.enum(FINDING_STATUSES).optional().describe("Only findings of this status (default: every status but fixed)."),
+      ...pageQuery,
     }),
-    response: z.object({ items: z.array(FindingGroupSchema), next_page_token: z.null(), total: z.object({ count: z.number().int(), type: z.literal("exact") }) }).meta({ id: "FindingGroupPage" }),
+    response: pageSchema(FindingGroupSchema, "FindingGroup"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
     handler: async (ctx) => {
-      const q = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== undefined));
-      const items = (await ctx.store.lists.findingGroups(q)).map(titled);
-      return { items, next_page_token: null, total: { count: items.length, type: "exact" as const } };
+      const { page_size: _s, page_token: _t, format: _f, ...filter } = ctx.query;
+      // One row per rule: a few dozen, paged in memory.
+      const items = (await ctx.store.lists.findingGroups(defined(filter))).map(titled);
+      return memoryList(ctx, "finding-groups", items, ["rule", "severity", "title", "findings", "devices", "devices_at_least", "reach", "new", "suppressed"]);
     },
   }),
   route({
@@ -203,6 +209,7 @@ export const dashboardRoutes = [
     tag: "events",
     summary: "Server-sent events: `alert` for each alert raised, seen again or triaged since the stream opened (data: the alert as JSON)",
     description: "Keeps the connection open. The newest 500 alerts are compared with the last look every 2 s, so alerts written by any process (detect, the ingest pipeline, workers on a shared store) are sent. A comment line every 15 s keeps proxies from closing an idle stream.",
+    query: z.object({ topics: z.literal("alerts").optional().describe("What to send: alerts (the only topic so far, and the default).") }),
     response: { mediaType: "text/event-stream" },
     handler: async (ctx) =>
       new StreamReply("text/event-stream; charset=utf-8", async (write, signal) => {
