@@ -57,8 +57,11 @@ async function assertRefused(store: Store, layout: StreamLayout, w: ScaleWorker,
   await until(`the fleet checkpoint refused in two rounds: ${logs.join("\n")}`, () => refusals().length >= 2, 30_000);
   assert.match(refusals()[0]!, why);
   assert.ok(!w.held().includes(FLEET_UNIT), `holds ${w.held().join(" ")}`);
-  const lease = (await store.scale.leases(layout.stream)).find((l) => l.part === FLEET_UNIT);
-  assert.ok(!lease || lease.expires_at === 0 || lease.owner !== "s1", "the fleet stage's lease let go");
+  // Each round takes the lease, refuses and lets it go: wait for a moment between two rounds, not the instant after a log.
+  await until("the fleet stage's lease let go", async () => {
+    const lease = (await store.scale.leases(layout.stream)).find((l) => l.part === FLEET_UNIT);
+    return !lease || lease.expires_at === 0 || lease.owner !== "s1";
+  }, 10_000);
   await until("the partitions took every record", async () => (await store.scale.checkpoints(layout.stream)).filter((c) => c.part !== FLEET_UNIT).reduce((n, c) => n + c.records, 0) === published);
   const after = (await store.scale.loadCheckpoint(layout.stream, FLEET_UNIT))!;
   assert.deepEqual([after.seq, after.records, after.saved_at, after.bytes], [stored.seq, stored.records, stored.saved_at, stored.bytes], "the stored fleet checkpoint left as it was");
