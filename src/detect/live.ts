@@ -321,23 +321,19 @@ export class LiveDetection {
     if (enc) {
       // Its bytes as they came: the message body stays alive while a record of it is held.
       this.held.push(rec.ts, this.seq++, enc.encoded, enc.encodedAt, enc.encodedLen);
-      if (this.held.size > this.maxHeld) {
-        this.stats.forced++;
-        this.ingestTop();
+    } else {
+      this.stats.encoded++;
+      const size = encodedSize(rec);
+      if (this.slabUsed + size > this.slab.buf.length) {
+        // A new slab; the old one is freed once its last held record has been processed.
+        this.slab = newSlab(Math.max(SLAB_BYTES, size));
+        this.slabUsed = 0;
       }
-      return;
+      const at = this.slabUsed;
+      encodeRec(rec, this.slab.buf, this.slab.view, at);
+      this.slabUsed += size;
+      this.held.push(rec.ts, this.seq++, this.slab, at, size);
     }
-    this.stats.encoded++;
-    const size = encodedSize(rec);
-    if (this.slabUsed + size > this.slab.buf.length) {
-      // A new slab; the old one is freed once its last held record has been processed.
-      this.slab = newSlab(Math.max(SLAB_BYTES, size));
-      this.slabUsed = 0;
-    }
-    const at = this.slabUsed;
-    encodeRec(rec, this.slab.buf, this.slab.view, at);
-    this.slabUsed += size;
-    this.held.push(rec.ts, this.seq++, this.slab, at, size);
     if (this.held.size > this.maxHeld) {
       this.stats.forced++;
       this.ingestTop();
@@ -360,26 +356,22 @@ export class LiveDetection {
     const held = this.held;
     const s = held.pop();
     decodeRec(this.rec, s.buf, s.view, held.poppedAt);
-    const ing = this.ingesting;
-    ing.buf = s.buf;
-    ing.at = held.poppedAt;
-    ing.len = held.poppedLen;
-    try {
-      this.engine.ingest(this.rec);
-    } finally {
-      ing.buf = undefined;
-    }
+    this.ingestWithBytes(this.rec, s.buf, held.poppedAt, held.poppedLen);
     if (held.poppedTs > this.released) this.released = held.poppedTs;
   }
 
   /** A record behind what was processed, given to the engine at once (with its bytes, when its source has them). */
   private ingestNow(rec: Rec, enc: EncodedRecordSource | undefined): void {
+    if (enc) this.ingestWithBytes(rec, enc.encoded.buf, enc.encodedAt, enc.encodedLen);
+    else this.engine.ingest(rec);
+  }
+
+  /** Ingests a record whose rec-codec bytes are `buf[at, at + len)`: `ingesting` lends them to the facts it makes. */
+  private ingestWithBytes(rec: Rec, buf: Uint8Array, at: number, len: number): void {
     const ing = this.ingesting;
-    if (enc) {
-      ing.buf = enc.encoded.buf;
-      ing.at = enc.encodedAt;
-      ing.len = enc.encodedLen;
-    }
+    ing.buf = buf;
+    ing.at = at;
+    ing.len = len;
     try {
       this.engine.ingest(rec);
     } finally {
