@@ -2,7 +2,9 @@
  * The baseline of bench:serve's MQTT figure, in its own process as the service is: a bare mqtt.js subscriber (MQTT 5,
  * QoS 1, the same receive maximum the service advertises) that only parses each message's JSON. Prints `ready` once
  * subscribed, `n <messages>` every 100 (the bench paces its publisher by it) and `done <ms> cpu <s>` (first message to
- * the last; CPU seconds used since `ready`) after `count` messages — its own count, as it may exit before the bench reads /proc. Args: broker topic-filter count.
+ * the last; CPU seconds used since `ready`) after `count` messages — its own count, as it may exit before the bench reads /proc. Args: broker topic-filter count
+ * [session mode]: with a session id, a persistent session under that client id — mode `subscribe` subscribes, prints
+ * `done 0 cpu 0` and leaves (the broker queues what comes for it), mode `drain` comes back and takes what was queued.
  *
  * It never reconnects: with a clean session a reconnect would drop the subscription's undelivered messages and the
  * count would silently never be reached. A connection error, a DISCONNECT from the broker or a close before `count`
@@ -10,7 +12,7 @@
  */
 import mqtt from "mqtt";
 
-const [broker, filter, countText] = process.argv.slice(2);
+const [broker, filter, countText, session, mode] = process.argv.slice(2);
 const count = Number(countText);
 let n = 0;
 let sum = 0;
@@ -23,7 +25,9 @@ const fail = (why: string) => {
   process.stdout.write(`fail ${why} after ${n} of ${count} messages\n`);
   process.exit(2);
 };
-const sub = await mqtt.connectAsync(broker!, { protocolVersion: 5, clean: true, reconnectPeriod: 0, properties: { receiveMaximum: 1000 } }, false);
+const persistent = session ? { clientId: session, clean: false, properties: { receiveMaximum: 1000, sessionExpiryInterval: 3600 } } : { clean: true, properties: { receiveMaximum: 1000 } };
+// Listeners first, then the connection: a resumed session's queued messages can come in the packet after CONNACK.
+const sub = mqtt.connect(broker!, { protocolVersion: 5, reconnectPeriod: 0, ...persistent });
 sub.on("error", (e) => fail(`connection error: ${e.message}`));
 sub.on("disconnect", (p) => fail(`the broker disconnected it (reason ${p.reasonCode ?? "?"})`));
 sub.on("close", () => fail("the connection closed"));
@@ -39,6 +43,15 @@ sub.on("message", (_t, p) => {
     void sub.endAsync().then(() => process.exit(0));
   }
 });
-await sub.subscribeAsync(filter!, { qos: 1 });
+await new Promise<void>((ok) => sub.once("connect", () => ok()));
+if (mode === "subscribe") {
+  await sub.subscribeAsync(filter!, { qos: 1 });
+  finished = true;
+  await sub.endAsync();
+  process.stdout.write("done 0 cpu 0 0\n");
+  process.exit(0);
+}
+// A drain resumes its session: the subscription is the broker's already, and the queued messages start at once.
+if (mode !== "drain") await sub.subscribeAsync(filter!, { qos: 1 });
 cpu0 = process.cpuUsage();
 process.stdout.write("ready\n");

@@ -4,7 +4,10 @@
  * local receiver in this process.
  *
  *   (a) MQTT ingest through detection vs a bare mqtt.js subscriber (its own process, parse only) on the same
- *       messages from the same broker in the same run: ratio of messages/s (target ≥ 0.9).
+ *       messages from the same broker in the same run: ratio of messages/s (target ≥ 0.9). Twice: paced (a
+ *       publisher at most BENCH_MQTT_LEAD ahead of what the consumer took — latency and feedback bound both), then
+ *       backlog (BENCH_MQTT_BACKLOG, 200,000, queued for each consumer's persistent session on a Mosquitto of the
+ *       bench's own, drained at the consumer's own pace — its capacity; 0 skips these rounds).
  *   (b) HTTP NDJSON ingest (POST /api/v1/records, batch bodies): records/s (target ≥ 200,000).
  *   (c) alert latency, MQTT publish → webhook receipt, while records stream in at BENCH_RATE (20,000 records/s):
  *       p50/p99 (target p99 ≤ 100 ms). A probe device's SIM shows up with a new IMEI ten times a second (sim-swap
@@ -142,9 +145,9 @@ interface Service {
   metrics(): Promise<string>;
   stop(): Promise<number | null>;
 }
-async function startService(hook: string, topics: string[], prepare?: (data: string) => void): Promise<Service> {
-  const dir = mkdtempSync(join(tmpdir(), "lw-bench-serve-"));
-  prepare?.(join(dir, "data"));
+async function startService(hook: string, topics: string[], prepare?: (data: string) => void, at?: { broker: string; dir?: string }): Promise<Service> {
+  const dir = at?.dir ?? mkdtempSync(join(tmpdir(), "lw-bench-serve-"));
+  if (!at?.dir) prepare?.(join(dir, "data"));
   const config = join(dir, "longwatch.yaml");
   writeFileSync(
     config,
@@ -163,7 +166,7 @@ async function startService(hook: string, topics: string[], prepare?: (data: str
       "",
     ].join("\n"),
   );
-  const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--max-semi-space-size=64", join(process.env.BENCH_DIST ?? join(root, "dist"), "cli/bin.js"), "--data", join(dir, "data"), "--store", `sqlite:${join(dir, "data", "longwatch.db")}`, "serve", "--listen", "127.0.0.1:0", "--config", config, "--mqtt", BROKER, "--mqtt-client-id", `lw-bench-${run}`];
+  const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--max-semi-space-size=64", join(process.env.BENCH_DIST ?? join(root, "dist"), "cli/bin.js"), "--data", join(dir, "data"), "--store", `sqlite:${join(dir, "data", "longwatch.db")}`, "serve", "--listen", "127.0.0.1:0", "--config", config, "--mqtt", at?.broker ?? BROKER, "--mqtt-client-id", `lw-bench-${run}`];
   for (const t of topics) args.push("--mqtt-topic", t);
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
   let out = "";
@@ -181,11 +184,12 @@ async function startService(hook: string, topics: string[], prepare?: (data: str
   }
   const url = /serving on (\S+) /.exec(out)![1]!;
   const token = /\n {2}(lw_[A-Za-z0-9_-]{43})\n/.exec(out)?.[1];
-  if (!token) throw new Error(`no admin token printed:\n${out}`);
+  // A store with accounts prints none: a restart on the same directory (the backlog rounds, which read only /metrics).
+  if (!token && !at?.dir) throw new Error(`no admin token printed:\n${out}`);
   return {
     child,
     url,
-    token,
+    token: token ?? "",
     dir,
     out: () => `${out}\n${err}`,
     async metrics() {
@@ -229,8 +233,8 @@ function rssOf(pid: number): number {
 // Publishing: QoS 1, at most `window` unacknowledged.
 
 /** A publisher that never reconnects on its own: a lost connection fails the run (its publishes' callbacks error). */
-async function publisher(): Promise<MqttClient> {
-  return mqtt.connectAsync(BROKER, { protocolVersion: 5, reconnectPeriod: 0, clientId: `lw-bench-pub-${run}-${Math.random().toString(36).slice(2, 6)}` }, false);
+async function publisher(broker = BROKER): Promise<MqttClient> {
+  return mqtt.connectAsync(broker, { protocolVersion: 5, reconnectPeriod: 0, clientId: `lw-bench-pub-${run}-${Math.random().toString(36).slice(2, 6)}` }, false);
 }
 
 /** Ends a client; mqtt.js's endAsync sometimes never resolves after a burst of QoS 1 publishes, so bounded. */
@@ -290,7 +294,7 @@ const DROP_HINT = "a QoS 1 message that never arrives was dropped by the broker 
 
 /** The bare subscriber's lines on stdout: `ready`, `n <taken>`, `done <ms> cpu <s>`, `fail <why>`. */
 function watchBare(child: ChildProcess) {
-  const s = { ready: false, taken: 0, doneAt: 0, cpu: NaN, fail: undefined as string | undefined };
+  const s = { ready: false, taken: 0, doneAt: 0, ms: NaN, cpu: NaN, fail: undefined as string | undefined };
   let partial = "";
   child.stdout!.on("data", (c: Buffer) => {
     const lines = (partial + c.toString()).split("\n");
@@ -300,6 +304,7 @@ function watchBare(child: ChildProcess) {
       else if (line.startsWith("n ")) s.taken = Math.max(s.taken, Number(line.slice(2)));
       else if (line.startsWith("done ")) {
         s.doneAt ||= performance.now();
+        s.ms = Number(line.split(" ")[1]);
         s.cpu = Number(/ cpu (\S+)/.exec(line)?.[1]);
       }
       else if (line.startsWith("fail ")) s.fail = line.slice(5);
@@ -365,6 +370,135 @@ async function serviceRate(what: string, svc: Service, topicBase: string, payloa
     await closeClient(pub);
   }
   return { rate: payloads.length / ((doneAt - t0) / 1000), cpuPerK: ((cpuOf(svc.child.pid!) - c0) / payloads.length) * 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// (a) backlog: each consumer drains the same messages queued for it while it was away — its own pace, no feedback.
+//
+// The paced rounds above bound both consumers by a window and how soon the publisher learns of their progress, so
+// they compare latency more than capacity. Here the broker holds BENCH_MQTT_BACKLOG messages for a persistent
+// session whose consumer is gone; the consumer then connects and takes them as fast as it can (the broker keeps its
+// receive maximum of 1,000 in flight). Stock Mosquitto queues 1,000 per client and drops the rest, so these rounds
+// run on a Mosquitto of the bench's own on a free port, with max_queued_messages 0 (no bound).
+
+const MQTT_BACKLOG = Number(process.env.BENCH_MQTT_BACKLOG ?? 200_000);
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((ok) => srv.close(ok));
+  return port;
+}
+
+/** A Mosquitto of the bench's own that queues without bound (undefined, with the reason, when there is none). */
+async function startQueueingBroker(): Promise<{ url: string; stop(): void } | string> {
+  const bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((b) => spawnSync(b, ["-h"]).error === undefined);
+  if (!bin) return "no mosquitto binary (apt-get install mosquitto)";
+  const dir = mkdtempSync(join(tmpdir(), "lw-bench-broker-"));
+  const port = await freePort();
+  writeFileSync(join(dir, "mosquitto.conf"), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\npersistence false\n`);
+  const child = spawn(bin, ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
+  const url = `mqtt://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }, false).catch(() => undefined);
+    if (c) {
+      await closeClient(c);
+      return { url, stop: () => (child.kill(), rmSync(dir, { recursive: true, force: true })) };
+    }
+    await sleep(50);
+  }
+  child.kill();
+  return `mosquitto did not answer on port ${port}`;
+}
+
+/** Publishes every payload (QoS 1) and waits until the broker acknowledged them all (no consumer paces it: the broker queues). */
+async function publishAll(broker: string, topicOf: (i: number) => string, payloads: readonly string[], what: string): Promise<void> {
+  const pub = await publisher(broker);
+  const p = startPublishing(pub, topicOf, payloads, () => Number.POSITIVE_INFINITY);
+  try {
+    await waitFor(what, { done: () => p.finished(), progress: () => p.acked(), status: () => `published ${fmt(p.sent())}, acknowledged by the broker ${fmt(p.acked())}`, failed: () => p.error(), stallMs: STALL_MS });
+  } finally {
+    p.stop();
+    await closeClient(pub);
+  }
+}
+
+async function bareBacklog(round: number, broker: string, payloads: readonly string[]): Promise<Rate> {
+  const topics = `${base}/bq${round}`;
+  const session = `lw-bench-bare-${run}-${round}`;
+  const bare = (mode: string) => spawn(process.execPath, ["--import", "tsx", join(root, "bench/serve-bare-subscriber.ts"), broker, `${topics}/+/records`, String(payloads.length), session, mode], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const first = bare("subscribe");
+  const s0 = watchBare(first);
+  await waitFor(`backlog round ${round}: the bare subscriber's session`, { done: () => s0.doneAt > 0, progress: () => 0, status: () => `${topics}/+/records on ${broker}`, failed: () => s0.fail, stallMs: STALL_MS });
+  await publishAll(broker, (i) => `${topics}/dev-${i % 1000}/records`, payloads, `backlog round ${round}: ${fmt(payloads.length)} messages queued for the bare subscriber`);
+  const child = bare("drain");
+  const s = watchBare(child);
+  try {
+    await waitFor(`backlog round ${round}: the bare subscriber draining ${fmt(payloads.length)} messages`, { done: () => s.doneAt > 0, progress: () => s.taken, status: () => `taken ${fmt(s.taken)}`, failed: () => s.fail, stallMs: STALL_MS });
+  } finally {
+    child.kill();
+  }
+  return { rate: payloads.length / (s.ms / 1000), cpuPerK: (s.cpu / payloads.length) * 1000 };
+}
+
+async function serviceBacklog(round: number, broker: string, hook: string, payloads: readonly string[]): Promise<Rate> {
+  const topics = `${base}/sq${round}`;
+  let svc = await startService(hook, [`${topics}/{device_id}/records`], undefined, { broker });
+  const dir = svc.dir;
+  try {
+    await waitSubscribed(svc, broker, `${topics}/warm/records`);
+    if ((await svc.stop()) !== 0) throw new Error(`backlog round ${round}: the service did not stop cleanly:\n${svc.out().slice(-2000)}`);
+    await publishAll(broker, (i) => `${topics}/dev-${i % 1000}/records`, payloads, `backlog round ${round}: ${fmt(payloads.length)} messages queued for the service`);
+    svc = await startService(hook, [`${topics}/{device_id}/records`], undefined, { broker, dir });
+    const want = payloads.length; // the counter starts again with the process
+    // From the first acknowledgement seen to the last: polled every 5 ms, so what was taken before the first look is left out of the count.
+    let n = 0;
+    let t1 = 0;
+    let n1 = 0;
+    let c1 = 0;
+    let tEnd = 0;
+    await waitFor(`backlog round ${round}: the service draining ${fmt(payloads.length)} messages`, {
+      poll: async () => {
+        n = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+        if (n > 0 && !t1) [t1, n1, c1] = [performance.now(), n, cpuOf(svc.child.pid!)];
+        if (n >= want) tEnd ||= performance.now();
+      },
+      done: () => tEnd > 0,
+      progress: () => n,
+      status: () => `acknowledged ${fmt(n)} of ${fmt(want)} (longwatch_mqtt_acked_total)`,
+      failed: () => serviceGone(svc),
+      stallMs: STALL_MS,
+      pollMs: 5,
+    });
+    const taken = want - n1;
+    return { rate: taken / ((tEnd - t1) / 1000), cpuPerK: ((cpuOf(svc.child.pid!) - c1) / taken) * 1000 };
+  } finally {
+    await svc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Publishes a warm-up message until the service acknowledges one: its subscription is then in place. */
+async function waitSubscribed(svc: Service, broker: string, topic: string): Promise<void> {
+  const pub = await publisher(broker);
+  let acked = 0;
+  try {
+    await waitFor("the service's MQTT subscription (a warm-up message acknowledged)", {
+      poll: async () => {
+        await pub.publishAsync(topic, "[]", { qos: 1 });
+        acked = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
+      },
+      done: () => acked > 0,
+      progress: () => acked,
+      status: () => `longwatch_mqtt_acked_total ${acked}; the service said:\n${svc.out().slice(-2000)}`,
+      failed: () => serviceGone(svc),
+      stallMs: STALL_MS,
+      pollMs: 100,
+    });
+  } finally {
+    await closeClient(pub);
+  }
 }
 
 const serviceGone = (svc: Service) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? `the service exited (${svc.child.signalCode ?? `code ${svc.child.exitCode}`}):\n${svc.out().slice(-2000)}` : undefined);
@@ -588,28 +722,8 @@ const rx = await startReceiver();
 progress("starting longwatch serve");
 const svc = await startService(rx.url, [`${base}/a/{device_id}/records`, `${base}/s/{device_id}/records`], ONLY.has("e") ? importFleet : undefined);
 try {
-  // The subscription is in place once a message is acknowledged.
   progress(`serving on ${svc.url}; waiting for its MQTT subscription`);
-  {
-    const pub = await publisher();
-    let acked = 0;
-    try {
-      await waitFor("the service's MQTT subscription (a warm-up message acknowledged)", {
-        poll: async () => {
-          await pub.publishAsync(`${base}/s/warm/records`, "[]", { qos: 1 });
-          acked = metricSum(await svc.metrics(), "longwatch_mqtt_acked_total");
-        },
-        done: () => acked > 0,
-        progress: () => acked,
-        status: () => `longwatch_mqtt_acked_total ${acked}; the service said:\n${svc.out().slice(-2000)}`,
-        failed: () => serviceGone(svc),
-        stallMs: STALL_MS,
-        pollMs: 100,
-      });
-    } finally {
-      await closeClient(pub);
-    }
-  }
+  await waitSubscribed(svc, BROKER, `${base}/s/warm/records`);
   if (ONLY.has("a")) {
     const now = Date.now();
     const payloads = Array.from({ length: MQTT_N }, (_, i) => record(now + Math.floor(i / 100)));
@@ -626,6 +740,28 @@ try {
       say(`(a) round ${round}: ${fmt(MQTT_N)} QoS 1 messages of one record: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(3)} CPU-s per 1,000), longwatch serve (journal + detection + PUBACK) ${fmt(s.rate)} msg/s (${s.cpuPerK.toFixed(3)} CPU-s per 1,000) — ratio ${(s.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
     }
     say(`(a) median ratio of the ${ratios.length} rounds: ${pct(ratios, 50).toFixed(2)} (target ≥ 0.9)`);
+    if (MQTT_BACKLOG > 0) {
+      const broker = await startQueueingBroker();
+      if (typeof broker === "string") say(`(a) backlog rounds skipped: ${broker}`);
+      else {
+        try {
+          const queued = Array.from({ length: MQTT_BACKLOG }, (_, i) => record(now + Math.floor(i / 100)));
+          const drained: number[] = [];
+          for (let round = 1; round <= MQTT_ROUNDS; round++) {
+            const l0 = load();
+            progress(`(a) backlog round ${round}: bare subscriber`);
+            const b = await bareBacklog(round, broker.url, queued);
+            progress(`(a) backlog round ${round}: the service`);
+            const q = await serviceBacklog(round, broker.url, rx.url, queued);
+            drained.push(q.rate / b.rate);
+            say(`(a) backlog round ${round}: ${fmt(MQTT_BACKLOG)} queued QoS 1 messages of one record drained: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(3)} CPU-s per 1,000), longwatch serve ${fmt(q.rate)} msg/s (${q.cpuPerK.toFixed(3)} CPU-s per 1,000) — ratio ${(q.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
+          }
+          say(`(a) backlog median ratio of the ${drained.length} rounds: ${pct(drained, 50).toFixed(2)} (target ≥ 0.9)`);
+        } finally {
+          broker.stop();
+        }
+      }
+    }
   }
   if (ONLY.has("b")) {
     for (let round = 1; round <= 2; round++) {
