@@ -45,7 +45,7 @@ describe("longwatch serve: automatic response from live alerts", { skip }, () =>
     const text = await r.text();
     return { status: r.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
-  const responses = async (action: string) => ((await api(`/api/v1/responses?action=${action}&limit=100`, alice)).body.items as Resp[]).sort((a, b) => a.target.id.localeCompare(b.target.id));
+  const responses = async (action: string) => ((await api(`/api/v1/responses?action=${action}&page_size=100`, alice)).body.items as Resp[]).sort((a, b) => a.target.id.localeCompare(b.target.id));
   /** A session with IMEI A, then one with IMEI B: the second raises sim-swap for the device. */
   const swap = async (device: string) => {
     const t = Date.now();

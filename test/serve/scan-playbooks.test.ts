@@ -52,7 +52,7 @@ async function api(url: string, token: string, path: string, json?: unknown): Pr
   return { status: r.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-const proposed = async (url: string, token: string) => ((await api(url, token, "/api/v1/responses?action=webhook&limit=100")).body.items as Resp[]).map((r) => `${r.target.id} ${r.state} ${r.proposer} ${r.source.kind}:${r.source.rule}`).sort();
+const proposed = async (url: string, token: string) => ((await api(url, token, "/api/v1/responses?action=webhook&page_size=100")).body.items as Resp[]).map((r) => `${r.target.id} ${r.state} ${r.proposer} ${r.source.kind}:${r.source.rule}`).sort();
 const EXPECTED = ["m1 proposed longwatch:playbook:ask-maker finding:no-ota", "m2 proposed longwatch:playbook:ask-maker finding:no-ota"];
 
 async function scan(url: string, token: string): Promise<void> {

@@ -4,9 +4,11 @@
  * store with keyset queries (store/lists.ts): page 1,000 costs what page 1 costs. `format=csv` or `format=ndjson` (or
  * `Accept: text/csv` / `application/x-ndjson`) exports the whole filtered list — from `page_token` on, if given —
  * streamed a keyset page at a time (bounded memory, waiting for a slow client), CSV cells formula-neutralised as the
- * CLI's exports are. Small lists (models) page in memory. Route-made page tokens (`encodePageToken` here) are
+ * CLI's exports are. Small lists (models, suppressions, responses, tokens, assessments, scan jobs) page in memory
+ * (memoryList). Route-made page tokens (`encodePageToken` here) are
  * base64url JSON naming the list they belong to, so one list's token is refused by another.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { LongwatchError } from "../../core/errors.ts";
 import { csvLine } from "../../formats/csv.ts";
@@ -113,7 +115,7 @@ export async function keysetList<T>(ctx: ListCtx, name: string, fetchPage: Fetch
 const csvCell = (v: unknown) => (v === undefined || v === null ? "" : Array.isArray(v) && v.every((x) => x === null || typeof x !== "object") ? v : typeof v === "object" ? JSON.stringify(v) : v);
 
 /** The page as JSON, or its items as CSV (the given columns) or NDJSON: for lists small enough to hold (models). */
-export function listReply<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, page: Page<T>, columns: readonly string[]): unknown {
+function listReply<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, page: Page<T>, columns: readonly string[]): unknown {
   const format = listFormat(ctx);
   if (format === "json") return page;
   ctx.header("X-Total-Count", String(page.total.count));
@@ -125,13 +127,50 @@ export function listReply<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, 
 }
 
 /**
- * A list small enough to hold (models, suppressions, responses …), filtered by the caller: one page as JSON, or — for
- * csv/ndjson — all of it.
+ * A list small enough to hold (suppressions, responses, tokens …), filtered and sorted by the caller: one page as
+ * JSON, or — for csv/ndjson — all of it (from page_token on). Its page tokens name the list and a digest of the other query parameters,
+ * so a token is refused by another list and under another filter or sort, as the store-paged lists refuse theirs
+ * (an offset taken under one filter would skip or repeat rows under another).
  */
 export function memoryList<T>(ctx: Pick<ListCtx, "query" | "header" | "accept">, name: string, rows: readonly T[], columns: readonly string[], capped = false): unknown {
   const all = listFormat(ctx) !== "json";
   if (all) ctx.header("Content-Disposition", `attachment; filename="${name}.${listFormat(ctx)}"`);
-  return listReply(ctx, memoryPage(name, all ? undefined : ctx.query.page_token, all ? rows.length + 1 : (ctx.query.page_size ?? 100), rows, capped), columns);
+  // An export is the rest of the list from page_token on, as the store-paged lists export.
+  return listReply(ctx, memoryPage(scopedList(name, ctx.query), ctx.query.page_token, all ? rows.length + 1 : (ctx.query.page_size ?? 100), rows, capped), columns);
+}
+
+/** The list's name and a short digest of the query that is not paging or format: what a page token belongs to. */
+function scopedList(name: string, query: object): string {
+  const rest = Object.entries(query)
+    .filter(([k, v]) => v !== undefined && k !== "page_size" && k !== "page_token" && k !== "format")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return rest.length === 0 ? name : `${name}:${createHash("sha256").update(JSON.stringify(rest)).digest("base64url").slice(0, 12)}`;
+}
+
+/**
+ * Rows held in memory, ordered by one field (absent values last in either order), then by `tie` in the same
+ * direction: the `sort`/`order` of the small lists. Strings compare by code point, as the store-paged lists sort.
+ */
+export function sortRows<T>(rows: readonly T[], field: keyof T, order: "asc" | "desc", tie: keyof T): T[] {
+  const sign = order === "asc" ? 1 : -1;
+  const absent = (v: unknown) => v === undefined || v === null;
+  const by = (k: keyof T) => (a: T, b: T): number => {
+    const x = a[k];
+    const y = b[k];
+    if (absent(x) || absent(y)) return (absent(x) ? 1 : 0) - (absent(y) ? 1 : 0);
+    return x < y ? -sign : x > y ? sign : 0;
+  };
+  const first = by(field);
+  const then = by(tie);
+  return [...rows].sort((a, b) => first(a, b) || then(a, b));
+}
+
+/** The `sort` and `order` parameters of a list sorted in memory: `sorts[0]` is the default. */
+export function sortQuery<S extends string>(sorts: readonly [S, ...S[]], describe: string) {
+  return {
+    sort: z.enum(sorts).default(sorts[0]).describe(describe),
+    order: z.enum(["asc", "desc"]).optional().describe("asc or desc (the default depends on sort, as described there)."),
+  };
 }
 
 /** A page of rows already fetched and filtered in memory (`capped`: the fetch stopped at its bound). */

@@ -32,10 +32,15 @@ function startWorker(req: ScanJobRequest): Worker {
   return new Worker(bootstrap, { eval: true, workerData: req });
 }
 
+/** Jobs kept for GET /api/v1/scan-jobs; older ones are let go. */
+export const KEPT_JOBS = 100;
+
 export class ScanJobs {
   private readonly jobs = new Map<string, ScanJob>();
   private readonly workers = new Map<string, Worker>();
   private finished: Promise<void>[] = [];
+  /** Whether older jobs than those kept were let go: the list of jobs is then a lower bound. */
+  private forgotten = false;
 
   constructor(
     private readonly storeUrl: string | undefined,
@@ -65,7 +70,10 @@ export class ScanJobs {
     this.assertCanStart();
     const job: ScanJob = { id, state: "running", started_at: new Date(this.clock()).toISOString(), started_by: by, done: 0, total: 0 };
     this.jobs.set(job.id, job);
-    while (this.jobs.size > 100) this.jobs.delete(this.jobs.keys().next().value!);
+    while (this.jobs.size > KEPT_JOBS) {
+      this.jobs.delete(this.jobs.keys().next().value!);
+      this.forgotten = true;
+    }
     const w = startWorker({ storeUrl: this.storeUrl!, dataDir: this.dataDir, now: this.clock(), ...(rules ? { rules } : {}) });
     this.workers.set(job.id, w);
     const end = (state: "succeeded" | "failed", extra: Partial<ScanJob>) => {
@@ -99,8 +107,9 @@ export class ScanJobs {
     return this.jobs.get(id);
   }
 
-  list(): ScanJob[] {
-    return [...this.jobs.values()].reverse();
+  /** Newest first: the last KEPT_JOBS jobs; `forgotten` when older ones were let go. */
+  list(): { jobs: ScanJob[]; forgotten: boolean } {
+    return { jobs: [...this.jobs.values()].reverse(), forgotten: this.forgotten };
   }
 
   /** Stops running scans (what they wrote stays unfinished, seen by no reader; the next scan removes it) and waits for the workers to exit. */

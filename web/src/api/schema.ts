@@ -109,6 +109,12 @@ export type AlertSuppression = {
   created_at: string;
 };
 
+export type AlertSuppressionPage = {
+  items: AlertSuppression[];
+  next_page_token: string | null;
+  total: Total;
+};
+
 export type AlertVerifyBody = {
   verification: "unknown" | "true_positive" | "benign_positive" | "false_positive";
   comment?: string;
@@ -128,8 +134,10 @@ export type ApiToken = {
   revoked_at?: string;
 };
 
-export type ApiTokenList = {
+export type ApiTokenPage = {
   items: ApiToken[];
+  next_page_token: string | null;
+  total: Total;
 };
 
 export type Assessment = {
@@ -145,6 +153,12 @@ export type AssessmentInfo = {
   model_id: string;
   standard: string;
   created_at: string;
+};
+
+export type AssessmentInfoPage = {
+  items: AssessmentInfo[];
+  next_page_token: string | null;
+  total: Total;
 };
 
 export type AuditEntry = {
@@ -764,6 +778,12 @@ export type ResponseAction = {
   escalation?: string;
 };
 
+export type ResponsePage = {
+  items: Response[];
+  next_page_token: string | null;
+  total: Total;
+};
+
 export type ResponseProposal = {
   action: string;
   target: ResponseTarget;
@@ -809,6 +829,12 @@ export type ScanJob = {
     code: string;
     message: string;
   };
+};
+
+export type ScanJobPage = {
+  items: ScanJob[];
+  next_page_token: string | null;
+  total: Total;
 };
 
 export type ScanRequest = {
@@ -867,6 +893,12 @@ export type Suppression = {
   reason: string;
   expires?: string;
   created_at: string;
+};
+
+export type SuppressionPage = {
+  items: Suppression[];
+  next_page_token: string | null;
+  total: Total;
 };
 
 export type Total = {
@@ -934,7 +966,7 @@ export interface Responses {
   "session.create": Session;
   "session.get": Session;
   "session.delete": null;
-  "tokens.list": ApiTokenList;
+  "tokens.list": ApiTokenPage;
   "tokens.create": CreatedApiToken;
   "tokens.revoke": ApiToken;
   "devices.list": DevicePage;
@@ -957,35 +989,25 @@ export interface Responses {
   "alerts.bulk": AlertBulkResult;
   "dead-letters.list": DeadLetterPage;
   "findings.list": FindingPage;
-  "suppressions.list": {
-    items: Suppression[];
-  };
+  "suppressions.list": SuppressionPage;
   "suppressions.create": Suppression;
   "suppressions.delete": null;
-  "alert-suppressions.list": {
-    items: AlertSuppression[];
-  };
+  "alert-suppressions.list": AlertSuppressionPage;
   "alert-suppressions.create": AlertSuppression;
   "alert-suppressions.delete": null;
   "scans.start": ScanJob;
-  "scans.jobs": {
-    items: ScanJob[];
-  };
+  "scans.jobs": ScanJobPage;
   "scans.job": ScanJob;
   "scans.latest": ScanInfo;
   "forecast.get": Forecast;
   "forecast.models": ModelForecastPage;
-  "assessments.list": {
-    items: AssessmentInfo[];
-  };
+  "assessments.list": AssessmentInfoPage;
   "assessments.get": Assessment;
   "vulnerabilities.status": VulnerabilityStatus;
   "audit.list": AuditEntryPage;
   "records.ingest": IngestResult;
   "respond.actions": ResponseAction[];
-  "responses.list": {
-    items: Response[];
-  };
+  "responses.list": ResponsePage;
   "responses.propose": Response;
   "responses.get": Response;
   "responses.approve": unknown;

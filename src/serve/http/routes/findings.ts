@@ -8,7 +8,7 @@ import { suppressAlerts } from "../../../detect/alert-lifecycle.ts";
 import { allDetectors } from "../../../detect/detectors/index.ts";
 import { allRules, findRule } from "../../../audit/rules/index.ts";
 import { suggest } from "../../../certify/suggest.ts";
-import { COUNT_CAP, defined, keysetList, pageQuery, pageSchema } from "../lists.ts";
+import { COUNT_CAP, defined, keysetList, memoryList, pageQuery, pageSchema, sortQuery, sortRows } from "../lists.ts";
 import { route } from "../route.ts";
 
 // Stored findings carry standards refs the input pattern does not cover (e.g. lower-case catalogue ids), so the answer
@@ -55,9 +55,21 @@ export const findingRoutes = [
     path: "/api/v1/suppressions",
     role: "viewer",
     tag: "suppressions",
-    summary: "Finding suppressions (accepted findings, with why and until when)",
-    response: z.object({ items: z.array(SuppressionSchema) }),
-    handler: async (ctx) => ({ items: await ctx.store.findings.suppressions() }),
+    summary: "Finding suppressions (accepted findings, with why and until when), filtered by rule and device; paged in memory, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      rule: z.string().max(200).optional(),
+      device_id: z.string().max(1024).optional(),
+      ...sortQuery(["created", "rule", "expires"], "created (default; oldest first), rule, or expires (soonest first, those that never expire last)."),
+      ...pageQuery,
+    }),
+    response: pageSchema(SuppressionSchema, "Suppression"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
+    handler: async (ctx) => {
+      const { rule, device_id, sort, order = "asc" } = ctx.query;
+      // Suppressions are made by hand, one at a time: a few hundred at most, so they are held and paged in memory.
+      const rows = (await ctx.store.findings.suppressions()).filter((s) => (rule === undefined || s.rule === rule) && (device_id === undefined || s.device_id === device_id));
+      return memoryList(ctx, "suppressions", sortRows(rows, sort === "created" ? "id" : sort, order, "id"), ["id", "rule", "fingerprint", "device_id", "reason", "expires", "created_at"]);
+    },
   }),
   route({
     id: "suppressions.create",
@@ -103,9 +115,21 @@ export const findingRoutes = [
     path: "/api/v1/alert-suppressions",
     role: "viewer",
     tag: "suppressions",
-    summary: "Detector suppressions (alerts not raised, on a device or for a key, until a date)",
-    response: z.object({ items: z.array(AlertSuppressionSchema) }),
-    handler: async (ctx) => ({ items: await ctx.store.alerts.suppressions() }),
+    summary: "Detector suppressions (alerts not raised, on a device or for a key, until a date), filtered by detector and device; paged in memory, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      detector: z.string().max(200).optional(),
+      device_id: z.string().max(1024).optional(),
+      ...sortQuery(["created", "detector", "expires"], "created (default; oldest first), detector, or expires (soonest first, those that never expire last)."),
+      ...pageQuery,
+    }),
+    response: pageSchema(AlertSuppressionSchema, "AlertSuppression"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
+    handler: async (ctx) => {
+      const { detector, device_id, sort, order = "asc" } = ctx.query;
+      // Made by hand like finding suppressions: held and paged in memory.
+      const rows = (await ctx.store.alerts.suppressions()).filter((s) => (detector === undefined || s.detector === detector) && (device_id === undefined || s.device_id === device_id));
+      return memoryList(ctx, "alert-suppressions", sortRows(rows, sort === "created" ? "id" : sort, order, "id"), ["id", "detector", "device_id", "key", "reason", "expires", "created_at"]);
+    },
   }),
   route({
     id: "alert-suppressions.create",

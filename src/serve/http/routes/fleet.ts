@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { DeviceFieldsSchema, DeviceModelSchema } from "../../../core/fleet.ts";
-import { COUNT_CAP, defined, keysetList, listFormat, listReply, memoryPage, pageQuery, pageSchema } from "../lists.ts";
+import { COUNT_CAP, defined, keysetList, memoryList, pageQuery, pageSchema } from "../lists.ts";
 import { route } from "../route.ts";
 
 const DeviceOut = DeviceFieldsSchema.extend({ cert_fingerprint: z.string().optional().describe("SHA-256 of the device's certificate, when it has one.") }).meta({ id: "Device" });
@@ -67,8 +67,7 @@ export const fleetRoutes = [
     handler: async (ctx) => {
       const models = (await ctx.store.fleet.models()).filter((m) => ctx.query.manufacturer === undefined || m.manufacturer === ctx.query.manufacturer);
       // A handful of rows: paged in memory; an export is all of them.
-      const all = listFormat(ctx) !== "json";
-      return listReply(ctx, memoryPage("models", all ? undefined : ctx.query.page_token, all ? models.length + 1 : ctx.query.page_size, models, false), ["model_id", "manufacturer", "name", "hardware_version", "ota_capable", "support_end", "data_only"]);
+      return memoryList(ctx, "models", models, ["model_id", "manufacturer", "name", "hardware_version", "ota_capable", "support_end", "data_only"]);
     },
   }),
   route({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { computeForecast, fromStored, SCAN_FORECAST_YEARS } from "../../../lifecycle/forecast.ts";
 import { loadCryptoPolicy } from "../../../lifecycle/policy.ts";
-import { memoryPage, pageQuery } from "../lists.ts";
+import { COUNT_CAP, defined, memoryList, memoryPage, pageQuery, pageSchema, sortQuery, sortRows } from "../lists.ts";
 import { route, type RouteContext } from "../route.ts";
 
 const n = z.number().int();
@@ -120,10 +120,23 @@ export const insightRoutes = [
     path: "/api/v1/assessments",
     role: "viewer",
     tag: "assessments",
-    summary: "Saved self-assessments (`longwatch certify`), newest first",
-    query: z.object({ model_id: z.string().optional(), standard: z.string().optional(), page_size: z.coerce.number().int().min(1).max(1000).default(100) }),
-    response: z.object({ items: z.array(AssessmentInfo) }),
-    handler: async (ctx) => ({ items: await ctx.store.assessments.list({ ...(ctx.query.model_id ? { model_id: ctx.query.model_id } : {}), ...(ctx.query.standard ? { standard: ctx.query.standard } : {}), limit: ctx.query.page_size }) }),
+    summary: "Saved self-assessments (`longwatch certify`), newest first, filtered by model and standard; the newest 10,000 that match, paged in memory, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      model_id: z.string().max(1024).optional(),
+      standard: z.string().max(200).optional().describe("Catalogue key, e.g. etsi-en-303-645-v3.1.3."),
+      ...sortQuery(["created", "model_id", "standard"], "created (default; newest first), model_id or standard."),
+      ...pageQuery,
+    }),
+    response: pageSchema(AssessmentInfo, "AssessmentInfo"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
+    handler: async (ctx) => {
+      const { model_id, standard, sort, order = sort === "created" ? "desc" : "asc" } = ctx.query;
+      // Filtered in the store, newest first, without their documents; held up to the count cap, `at_least` beyond.
+      const rows = await ctx.store.assessments.list({ ...defined({ model_id, standard }), limit: COUNT_CAP + 1 });
+      const capped = rows.length > COUNT_CAP;
+      const held = capped ? rows.slice(0, COUNT_CAP) : rows;
+      return memoryList(ctx, "assessments", sort === "created" && order === "desc" ? held : sortRows(held, sort === "created" ? "id" : sort, order, "id"), ["id", "model_id", "standard", "created_at"], capped);
+    },
   }),
   route({
     id: "assessments.get",

@@ -17,6 +17,7 @@ import type { StoreTx } from "../../../store/store.ts";
 import { compromise } from "../../../whatif/compromise.ts";
 import { RANKABLE_KINDS, RANKED_KINDS, rankAll, type RankableKind } from "../../../whatif/rank.ts";
 import { STORED_PER_KIND, storedRanking } from "../../../whatif/stored.ts";
+import { COUNT_CAP, defined, memoryList, pageQuery, pageSchema, sortQuery, sortRows } from "../lists.ts";
 import { route, type RouteContext } from "../route.ts";
 
 const doc = z.record(z.string(), z.unknown());
@@ -103,10 +104,25 @@ export const respondRoutes = [
     path: "/api/v1/responses",
     role: "responder",
     tag: "respond",
-    summary: "Responses, newest first",
-    query: z.object({ state: z.enum(RESPONSE_STATES).optional(), action: z.string().optional(), target_id: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-    response: z.object({ items: z.array(ResponseOut) }),
-    handler: async (ctx) => ({ items: await ctx.store.responses.list({ ...(ctx.query.state ? { state: ctx.query.state } : {}), ...(ctx.query.action ? { action: ctx.query.action } : {}), ...(ctx.query.target_id ? { target_id: ctx.query.target_id } : {}), limit: ctx.query.limit }) }),
+    summary: "Responses, newest first, filtered by state, action and target; the newest 10,000 that match, paged in memory, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      state: z.enum(RESPONSE_STATES).optional(),
+      action: z.string().max(200).optional(),
+      target_id: z.string().max(1024).optional(),
+      ...sortQuery(["proposed_at", "action", "state"], "proposed_at (default; newest first), action, or state."),
+      ...pageQuery,
+    }),
+    response: pageSchema(ResponseOut, "Response"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
+    handler: async (ctx) => {
+      const { state, action, target_id, sort, order = sort === "proposed_at" ? "desc" : "asc" } = ctx.query;
+      // Filtered in the store, newest first; held in memory up to the count cap, and said to be at least that many
+      // beyond it (the older ones are reached by filtering, e.g. by target_id).
+      const rows = await ctx.store.responses.list({ ...defined({ state, action, target_id }), limit: COUNT_CAP + 1 });
+      const capped = rows.length > COUNT_CAP;
+      const held = capped ? rows.slice(0, COUNT_CAP) : rows;
+      return memoryList(ctx, "responses", sort === "proposed_at" && order === "desc" ? held : sortRows(held, sort, order, "id"), ["id", "action", "target", "state", "mode", "reversible", "reason", "proposer", "proposed_at", "approver", "applied_at", "version"], capped);
+    },
   }),
   route({
     id: "responses.get",

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { allRules } from "../../../audit/rules/index.ts";
 import { LongwatchError } from "../../../core/errors.ts";
+import { memoryList, pageQuery, pageSchema, sortQuery, sortRows } from "../lists.ts";
 import { route } from "../route.ts";
 
 const ScanJobSchema = z
@@ -50,9 +51,21 @@ export const scanRoutes = [
     path: "/api/v1/scan-jobs",
     role: "viewer",
     tag: "scans",
-    summary: "Scan jobs this service ran since it started, newest first",
-    response: z.object({ items: z.array(ScanJobSchema) }),
-    handler: async (ctx) => ({ items: ctx.deps.scans.list() }),
+    summary: "Scan jobs this service ran since it started (the last 100), newest first, filtered by state; paged in memory, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      state: ScanJobSchema.shape.state.optional(),
+      ...sortQuery(["started", "state"], "started (default; newest first) or state."),
+      ...pageQuery,
+    }),
+    response: pageSchema(ScanJobSchema, "ScanJob"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
+    handler: async (ctx) => {
+      const { state, sort, order = sort === "started" ? "desc" : "asc" } = ctx.query;
+      // The service keeps its last jobs in memory; once older ones are let go the total is a lower bound.
+      const { jobs, forgotten } = ctx.deps.scans.list();
+      const rows = jobs.filter((j) => state === undefined || j.state === state);
+      return memoryList(ctx, "scan-jobs", sort === "started" && order === "desc" ? rows : sortRows(rows, sort === "started" ? "started_at" : sort, order, "started_at"), ["id", "state", "started_at", "finished_at", "started_by", "phase", "done", "total", "result", "error"], forgotten);
+    },
   }),
   route({
     id: "scans.job",

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { LongwatchError } from "../../../core/errors.ts";
 import { ROLES } from "../../../core/roles.ts";
 import { createToken, DEFAULT_TOKEN_DAYS, parseDuration, revokeToken } from "../../auth/tokens.ts";
+import { memoryList, pageQuery, pageSchema, sortQuery, sortRows } from "../lists.ts";
 import { route } from "../route.ts";
 
 export const ApiTokenSchema = z
@@ -19,7 +20,8 @@ export const ApiTokenSchema = z
   })
   .meta({ id: "ApiToken" });
 
-const TokenList = z.object({ items: z.array(ApiTokenSchema) }).meta({ id: "ApiTokenList" });
+/** The CSV columns: exactly the JSON's fields, never the token or its hash (the store keeps only the hash). */
+const TOKEN_COLUMNS = Object.keys(ApiTokenSchema.shape);
 const NewToken = z
   .object({
     name: z.string().min(1).max(64),
@@ -38,10 +40,24 @@ export const tokenRoutes = [
     path: "/api/v1/tokens",
     role: "admin",
     tag: "tokens",
-    summary: "API tokens (never the tokens themselves): name, role, prefix, expiry, last use",
-    query: z.object({ include_revoked: z.enum(["true", "false"]).default("false") }),
-    response: TokenList,
-    handler: async (ctx) => ({ items: await ctx.store.access.tokens({ includeRevoked: ctx.query.include_revoked === "true" }) }),
+    summary: "API tokens (never the tokens themselves): name, role, prefix, expiry, last use; filtered by role, paged in memory, or exported whole (CSV, NDJSON)",
+    query: z.object({
+      include_revoked: z.enum(["true", "false"]).default("false"),
+      role: z.enum(ROLES).optional(),
+      ...sortQuery(["created", "name", "last_used", "expires"], "created (default; oldest first), name, last_used or expires (those never used or never expiring last)."),
+      ...pageQuery,
+    }),
+    response: pageSchema(ApiTokenSchema, "ApiToken"),
+    alsoProduces: ["text/csv", "application/x-ndjson"],
+    handler: async (ctx) => {
+      const { role, sort, order = "asc" } = ctx.query;
+      // Parsed through the answer's schema, which drops any field it does not name: an export writes rows as they
+      // are, and must not carry more than the JSON does.
+      const rows = (await ctx.store.access.tokens({ includeRevoked: ctx.query.include_revoked === "true" })).filter((t) => role === undefined || t.role === role).map((t) => ApiTokenSchema.parse(t));
+      const field = ({ created: "created_at", name: "name", last_used: "last_used_at", expires: "expires_at" } as const)[sort];
+      // Tokens are made by people: a few hundred at most, held and paged in memory.
+      return memoryList(ctx, "tokens", sort === "created" && order === "asc" ? rows : sortRows(rows, field, order, "name"), TOKEN_COLUMNS);
+    },
   }),
   route({
     id: "tokens.create",
