@@ -20,13 +20,19 @@ interface Cell {
 }
 
 async function loadMatrix(signal: AbortSignal): Promise<{ cells: Cell[]; saved: number }> {
-  const list = await call("assessments.list", { query: { page_size: 1000 }, signal });
-  // Newest first: the first of each model × standard is its current status.
+  // Newest first, every page: the first of each model × standard is its current status.
   const newest = new Map<string, AssessmentInfo>();
-  for (const a of list.items) if (!newest.has(`${a.model_id}\u0000${a.standard}`)) newest.set(`${a.model_id}\u0000${a.standard}`, a);
+  let token: string | undefined;
+  let saved = 0;
+  do {
+    const list = await call("assessments.list", { query: { page_size: 1000, ...(token ? { page_token: token } : {}) }, signal });
+    saved = list.total.count;
+    for (const a of list.items) if (!newest.has(`${a.model_id}\u0000${a.standard}`)) newest.set(`${a.model_id}\u0000${a.standard}`, a);
+    token = list.next_page_token ?? undefined;
+  } while (token);
   const picked = [...newest.values()].slice(0, MATRIX_CAP);
   const docs = await Promise.all(picked.map((info) => call("assessments.get", { params: { id: info.id }, signal })));
-  return { cells: docs.map((d, i) => ({ info: picked[i]!, doc: d.doc as Assessment })), saved: list.items.length };
+  return { cells: docs.map((d, i) => ({ info: picked[i]!, doc: d.doc as Assessment })), saved };
 }
 
 export function Certify() {

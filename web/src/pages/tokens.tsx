@@ -2,13 +2,19 @@
 import { useState } from "preact/hooks";
 import { call } from "../api/client.ts";
 import type { Role, TokenInfo } from "../api/types.ts";
+import { Pager } from "../components/pager.tsx";
 import { Card, Empty, ErrorBox, PageHeader, Spinner, ago, when } from "../components/ui.tsx";
 import { useLoad } from "../hooks.ts";
+import { useQuery } from "../router.ts";
 
 const ROLES: Role[] = ["viewer", "analyst", "responder", "admin"];
 
 export function Tokens() {
-  const { data, error, reload } = useLoad((signal) => call("tokens.list", { query: { include_revoked: "true" }, signal }), "tokens");
+  const [query, setQuery] = useQuery();
+  const [history, setHistory] = useState<string[]>([]);
+  const token = query["page_token"];
+  // Paged on the server (100 a page), the page token in the URL as the other lists keep it.
+  const { data, error, reload } = useLoad((signal) => call("tokens.list", { query: { include_revoked: "true", page_size: 100, ...(token ? { page_token: token } : {}) }, signal }), `tokens:${token ?? ""}`);
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [expires, setExpires] = useState("90d");
@@ -73,6 +79,9 @@ export function Tokens() {
               ))}
             </tbody>
           </table>
+          {(data.next_page_token || history.length > 0) && (
+            <Pager shown={data.items.length} total={data.total} nextToken={data.next_page_token} currentToken={token} history={history} onPage={(t, h) => { setHistory(h); setQuery({ page_token: t }); }} />
+          )}
         </div>
       )}
     </>
