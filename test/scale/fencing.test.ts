@@ -6,18 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import pg from "pg";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { loadReference } from "../../src/detect/reference.ts";
-import { connectNats, ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
+import { ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
 import { partitionOf, partitionSubject } from "../../src/scale/partition.ts";
 import { publishFiles } from "../../src/scale/publish.ts";
 import { ScaleWorker } from "../../src/scale/worker.ts";
-import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { SHARED_NATS, sharedNatsMissing, testStream } from "../helpers/nats.ts";
-import { postgresAvailable, throwawayDatabase } from "../helpers/postgres.ts";
-import { metricRecords, until } from "../helpers/scale.ts";
+import { sharedNatsMissing, testStream } from "../helpers/nats.ts";
+import { postgresAvailable } from "../helpers/postgres.ts";
+import { metricRecords, scaleTestbed, until } from "../helpers/scale.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const skip = (await sharedNatsMissing()) || (await postgresAvailable());
@@ -29,7 +28,7 @@ const metrics = (from: number, rounds: number) => metricRecords(DEVICES, from, r
 
 /** Every partition's checkpoint is through the last message on its subject, with the records held for ordering
  * processed (the partition went quiet): nothing more is checkpointed until new records come. */
-async function caughtUp(store: Store, layout: StreamLayout, nc: Awaited<ReturnType<typeof connectNats>>): Promise<boolean> {
+async function caughtUp(store: Store, layout: StreamLayout, nc: NatsConnection): Promise<boolean> {
   const jsm = await manager(nc);
   const cps = new Map((await store.scale.checkpoints(layout.stream)).map((c) => [c.part, c]));
   for (let p = 0; p < P; p++) {
@@ -43,12 +42,8 @@ async function caughtUp(store: Store, layout: StreamLayout, nc: Awaited<ReturnTy
 test("a worker whose lease was taken over cannot commit a checkpoint; the new owner carries on from the last one", { skip }, async () => {
   const tmp = tmpDir();
   const names = testStream();
-  const db = new URL(await throwawayDatabase());
-  db.searchParams.set("schema", "fence");
-  const store = await openStore(db.toString());
-  const nc = await connectNats(SHARED_NATS, "test fencing");
-  const admin = new pg.Client({ connectionString: db.toString().replace(/\?.*$/, "") });
-  await admin.connect();
+  const tb = await scaleTestbed("fence");
+  const { store, nc, admin } = tb;
   const layout = await ensureStream(await manager(nc), { ...names, partitions: P, window: P * 100 });
   const publish = async (file: string) =>
     (await publishFiles({ files: [file], nc, layout, batch: 20, clock: () => T0 + 86_400_000, onReject: (f, l, why) => assert.fail(`${f}:${l}: ${why}`) })).published;
@@ -95,8 +90,6 @@ test("a worker whose lease was taken over cannot commit a checkpoint; the new ow
   } finally {
     await thief?.stop();
     await w1.stop();
-    await admin.end();
-    await nc.close();
-    await store.close();
+    await tb.close();
   }
 });

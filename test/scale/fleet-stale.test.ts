@@ -8,19 +8,19 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import pg from "pg";
+import type pg from "pg";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { startDetection } from "../../src/detect/live.ts";
 import { loadReference } from "../../src/detect/reference.ts";
-import { connectNats, ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
+import { ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
 import { publishFiles } from "../../src/scale/publish.ts";
 import { ScaleWorker } from "../../src/scale/worker.ts";
-import { openStore } from "../../src/store/open.ts";
 import { FLEET_UNIT } from "../../src/store/scale.ts";
 import type { Store } from "../../src/store/store.ts";
-import { SHARED_NATS, sharedNatsMissing, testStream } from "../helpers/nats.ts";
-import { postgresAvailable, throwawayDatabase } from "../helpers/postgres.ts";
-import { metricRecords, until } from "../helpers/scale.ts";
+import { sharedNatsMissing, testStream } from "../helpers/nats.ts";
+import { postgresAvailable } from "../helpers/postgres.ts";
+import { metricRecords, scaleTestbed, until } from "../helpers/scale.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const skip = (await sharedNatsMissing()) || (await postgresAvailable());
@@ -28,24 +28,12 @@ const T0 = Date.parse("2026-11-20T00:00:00Z");
 const DEVICES = Array.from({ length: 30 }, (_, i) => `stale-${i}`);
 const reference = skip ? undefined : loadReference({});
 
-type Nc = Awaited<ReturnType<typeof connectNats>>;
-
-async function setup(schema: string) {
-  const db = new URL(await throwawayDatabase());
-  db.searchParams.set("schema", schema);
-  const store = await openStore(db.toString());
-  const nc = await connectNats(SHARED_NATS, `test ${schema}`);
-  const admin = new pg.Client({ connectionString: db.toString().replace(/\?.*$/, "") });
-  await admin.connect();
-  return { store, nc, admin, close: async () => (await admin.end(), await nc.close(), await store.close()) };
-}
-
-async function publish(nc: Nc, layout: StreamLayout, name: string): Promise<number> {
+async function publish(nc: NatsConnection, layout: StreamLayout, name: string): Promise<number> {
   const file = tmpDir().write(name, metricRecords(DEVICES, T0, 5));
   return (await publishFiles({ files: [file], nc, layout, batch: 20, clock: () => T0 + 86_400_000, onReject: (f, l, why) => assert.fail(`${f}:${l}: ${why}`) })).published;
 }
 
-function worker(nc: Nc, store: Store, layout: StreamLayout, logs: string[]): ScaleWorker {
+function worker(nc: NatsConnection, store: Store, layout: StreamLayout, logs: string[]): ScaleWorker {
   // Rounds every 500 ms: the refusal is seen again at each.
   return new ScaleWorker({ nc, store, layout, name: "s1", engine: { detectors: allDetectors, reference: reference! }, leaseMs: 1500, checkpointMs: 200, quietMs: 500, settleMs: 0, log: (l) => void logs.push(l) });
 }
@@ -76,7 +64,7 @@ async function assertStartsOver(admin: pg.Client, schema: string, layout: Stream
 }
 
 test("a fleet checkpoint from before the two-stage design (records, no queued facts) is refused", { skip }, async () => {
-  const s = await setup("prefacts");
+  const s = await scaleTestbed("prefacts");
   const layout = await ensureStream(await manager(s.nc), { ...testStream(), partitions: 2, window: 200 });
   const logs: string[] = [];
   const w = worker(s.nc, s.store, layout, logs);
@@ -99,7 +87,7 @@ test("a fleet checkpoint from before the two-stage design (records, no queued fa
 });
 
 test("a fleet checkpoint for another partition count (stream re-created, store kept) is refused", { skip }, async () => {
-  const s = await setup("recount");
+  const s = await scaleTestbed("recount");
   const names = testStream();
   const logs: string[] = [];
   let layout = await ensureStream(await manager(s.nc), { ...names, partitions: 2, window: 200 });

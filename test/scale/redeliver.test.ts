@@ -10,17 +10,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
-import pg from "pg";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { loadReference } from "../../src/detect/reference.ts";
-import { connectNats, ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
+import { ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
 import { publishFiles } from "../../src/scale/publish.ts";
 import { ScaleWorker } from "../../src/scale/worker.ts";
-import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
-import { SHARED_NATS, sharedNatsMissing, testStream } from "../helpers/nats.ts";
-import { postgresAvailable, throwawayDatabase } from "../helpers/postgres.ts";
-import { metricRecords, until } from "../helpers/scale.ts";
+import { sharedNatsMissing, testStream } from "../helpers/nats.ts";
+import { postgresAvailable } from "../helpers/postgres.ts";
+import { metricRecords, scaleTestbed, until } from "../helpers/scale.ts";
 import { tmpDir } from "../helpers/tmp.ts";
 
 const skip = (await sharedNatsMissing()) || (await postgresAvailable());
@@ -30,7 +29,7 @@ const DEVICES = Array.from({ length: 30 }, (_, i) => `redeliver-${i}`);
 const metrics = (from: number, rounds: number) => metricRecords(DEVICES, from, rounds);
 
 /** The partition's checkpoint covers the whole stream, with nothing held for ordering. */
-async function caughtUp(store: Store, layout: StreamLayout, nc: Awaited<ReturnType<typeof connectNats>>): Promise<boolean> {
+async function caughtUp(store: Store, layout: StreamLayout, nc: NatsConnection): Promise<boolean> {
   const last = (await (await manager(nc)).streams.info(layout.stream)).state.last_seq;
   const cp = await store.scale.loadCheckpoint(layout.stream, 0);
   return !!cp && cp.seq >= last && (JSON.parse(cp.meta) as { held?: number }).held === 0;
@@ -39,12 +38,8 @@ async function caughtUp(store: Store, layout: StreamLayout, nc: Awaited<ReturnTy
 test("a redelivery of messages a committed checkpoint covers is skipped: every record counted once", { skip }, async () => {
   const tmp = tmpDir();
   const names = testStream();
-  const db = new URL(await throwawayDatabase());
-  db.searchParams.set("schema", "redeliver");
-  const store = await openStore(db.toString());
-  const nc = await connectNats(SHARED_NATS, "test redeliver");
-  const admin = new pg.Client({ connectionString: db.toString().replace(/\?.*$/, "") });
-  await admin.connect();
+  const tb = await scaleTestbed("redeliver");
+  const { store, nc, admin } = tb;
   const layout = await ensureStream(await manager(nc), { ...names, partitions: 1, window: 100 });
   const durable = `${layout.stream}_p0`;
   let messages = 0;
@@ -96,8 +91,6 @@ test("a redelivery of messages a committed checkpoint covers is skipped: every r
   } finally {
     await admin.query("ROLLBACK").catch(() => undefined);
     await w.stop();
-    await admin.end();
-    await nc.close();
-    await store.close();
+    await tb.close();
   }
 });
