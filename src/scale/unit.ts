@@ -16,6 +16,13 @@
  * after every reconnect, when a delivery sequence is skipped, when the broker says it delivered more than arrived,
  * when a pull misses its heartbeats or fails, and when a pull outlives its expiry (a watchdog ends it).
  *
+ * A consumer per lease epoch (consumerName): a worker that stalled past its lease (a GC pause, SIGSTOP, a starved
+ * machine) and wakes goes on as above for a moment — and re-creating a consumer shared with the new owner moved the
+ * new owner's position under it, which then skipped records (issue 14). Now a unit only ever creates its own epoch's
+ * consumer, reads its lease first and gives the unit up when it is no longer its own; taking a unit deletes the
+ * consumers of its former epochs, and the broker deletes one nobody pulls from for INACTIVE_MS (what a stale owner
+ * re-created after that).
+ *
  * Two stages (docs/scale.md "The fleet stage"): a partition runs the device parts of the split fleet-wide detectors
  * too, and at each checkpoint publishes the facts they answered (facts.ts) on `<prefix>.fleet.<p>` — before the
  * checkpoint commits, under an id of the partition and the facts' range, so a crash sends the same facts again and
@@ -24,7 +31,7 @@
  */
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, type Consumer, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { isLongwatchError } from "../core/errors.ts";
+import { isLongwatchError, LongwatchError } from "../core/errors.ts";
 import type { Alert } from "../core/record.ts";
 import { type LiveDetection, startDetection } from "../detect/live.ts";
 import type { EngineOptions } from "../detect/engine.ts";
@@ -87,8 +94,32 @@ export const MAX_CHECKPOINT_MS = 30_000;
 /** Messages taken in but not yet covered by a checkpoint beyond which one is written at once (the consumer's max_ack_pending is twice this). */
 const MAX_UNACKED = 10_000;
 
+/**
+ * A consumer nobody pulls from for this long is deleted by the broker: a running unit pulls every second or so (and
+ * re-creates its consumer after anything longer: a broker or store outage), so this reaps only what a stale owner
+ * left behind after the new owner cleared the former epochs' consumers.
+ */
+export const INACTIVE_MS = 5 * 60_000;
+
 export function unitName(part: number): string {
   return part === FLEET_UNIT ? "fleet" : `p${part}`;
+}
+
+/**
+ * The durable consumer of a unit under one lease epoch, `<stream>_p<n>_e<epoch>` (`<stream>_fleet_e<epoch>`): a
+ * stale owner can only ever re-create its own. Stream names have no dots, spaces or wildcards, so neither has this.
+ */
+export function consumerName(stream: string, part: number, epoch: number): string {
+  return `${stream}_${unitName(part)}_e${epoch}`;
+}
+
+/** A consumer of the unit from before `epoch`: an older epoch's, or the one name all epochs shared before issue 14. */
+function formerConsumer(name: string, stream: string, part: number, epoch: number): boolean {
+  const shared = `${stream}_${unitName(part)}`;
+  if (!name.startsWith(shared)) return false;
+  if (name === shared) return true;
+  const m = /^_e(\d+)$/.exec(name.slice(shared.length));
+  return m !== null && Number(m[1]) < epoch;
 }
 
 export class Unit {
@@ -181,6 +212,7 @@ export class Unit {
       this.records = cp.records;
       this.meta = { ...this.meta, ...(JSON.parse(cp.meta) as Partial<Meta>) };
     }
+    await this.dropFormerConsumers();
     await this.recreateConsumer();
     this.watchConnection();
     this.lastCheckpoint = Date.now();
@@ -205,12 +237,35 @@ export class Unit {
   }
 
   private durable(): string {
-    return `${this.o.layout.stream}_${this.name}`;
+    return consumerName(this.o.layout.stream, this.part, this.epoch);
+  }
+
+  /** A new owner deletes what former owners of the unit pulled from: none of them can take another message. */
+  private async dropFormerConsumers(): Promise<void> {
+    const { jsm, layout } = this.o;
+    for await (const c of jsm.consumers.list(layout.stream)) {
+      if (!formerConsumer(c.name, layout.stream, this.part, this.epoch)) continue;
+      // Gone already (a stale owner's that the broker reaped, or another taker's delete) is what was wanted.
+      await jsm.consumers.delete(layout.stream, c.name).catch(() => undefined);
+      this.o.log(`${this.name}: deleted consumer ${c.name} of a former owner`);
+    }
+  }
+
+  /**
+   * The lease is still this unit's — a plain read, no lock — or `conflict`: a unit that stalled past its lease finds
+   * out before it touches the broker and is given up (run), instead of pulling on until its next checkpoint or renewal.
+   */
+  private async assertHeld(): Promise<void> {
+    const { store, layout, lease } = this.o;
+    const held = (await store.scale.leases(layout.stream)).find((l) => l.part === this.part);
+    if (held && held.owner === lease.owner && held.epoch === lease.epoch) return;
+    throw new LongwatchError("conflict", `the lease of ${lease.owner} (epoch ${lease.epoch}) is no longer current${held ? ` (${held.owner} holds epoch ${held.epoch})` : ""}: its consumer is not re-created`);
   }
 
   private async recreateConsumer(): Promise<void> {
     const { jsm, layout } = this.o;
     const name = this.durable();
+    await this.assertHeld();
     await jsm.consumers.delete(layout.stream, name).catch(() => undefined);
     await jsm.consumers.add(layout.stream, {
       durable_name: name,
@@ -220,6 +275,7 @@ export class Unit {
       opt_start_seq: this.seq + 1,
       ack_wait: 120_000 * 1e6,
       max_ack_pending: 2 * MAX_UNACKED,
+      inactive_threshold: INACTIVE_MS * 1e6,
     });
     this.consumer = await jetstream(this.o.nc).consumers.get(layout.stream, name);
     this.delivered = 0;

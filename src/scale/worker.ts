@@ -5,7 +5,8 @@
  * stage `fleetWeight`), worker i aims at ⌊U/W⌋, one more when i < U mod W. A worker that joins makes the others' share smaller, so they hand units over (last checkpoint, then
  * release); a worker that dies stops renewing, its heartbeat and leases expire, and the others take its units from
  * their last checkpoints. Two workers never process one unit at once: a lease is one worker's, and a worker whose
- * lease was taken over can no longer write a checkpoint (the epoch fences it) — it stops at its next renewal.
+ * lease was taken over can no longer write a checkpoint (the epoch fences it), nor move the new owner's consumer (a
+ * consumer per epoch, unit.ts) — it stops at its next renewal, or sooner when its unit finds the lease gone.
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";

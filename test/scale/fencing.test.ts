@@ -12,6 +12,7 @@ import { loadReference } from "../../src/detect/reference.ts";
 import { ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
 import { partitionOf, partitionSubject } from "../../src/scale/partition.ts";
 import { publishFiles } from "../../src/scale/publish.ts";
+import { consumerName } from "../../src/scale/unit.ts";
 import { ScaleWorker } from "../../src/scale/worker.ts";
 import type { Store } from "../../src/store/store.ts";
 import { sharedNatsMissing, testStream } from "../helpers/nats.ts";
@@ -71,7 +72,7 @@ test("a worker whose lease was taken over cannot commit a checkpoint; the new ow
     await until("w1's p0 checkpoint refused", () => logs.some((l) => l.startsWith("w1 p0:") && l.includes("no longer current")));
     const refused = (await store.scale.loadCheckpoint(layout.stream, 0))!;
     assert.deepEqual([refused.seq, refused.records], [before.seq, before.records], "nothing of w1's p0 committed after it lost the lease");
-    assert.ok((await (await manager(nc)).consumers.info(layout.stream, `${layout.stream}_p0`)).num_ack_pending > 0, "w1 acknowledged none of what it could not commit");
+    assert.ok((await (await manager(nc)).consumers.info(layout.stream, consumerName(layout.stream, 0, 1))).num_ack_pending > 0, "w1 acknowledged none of what it could not commit");
     // Its other partitions, still its own, went on.
     await until("w1's other partitions through the second file", async () => {
       const cps = await store.scale.checkpoints(layout.stream);

@@ -15,6 +15,7 @@ import { allDetectors } from "../../src/detect/detectors/index.ts";
 import { loadReference } from "../../src/detect/reference.ts";
 import { ensureStream, manager, type StreamLayout } from "../../src/scale/nats.ts";
 import { publishFiles } from "../../src/scale/publish.ts";
+import { consumerName } from "../../src/scale/unit.ts";
 import { ScaleWorker } from "../../src/scale/worker.ts";
 import type { Store } from "../../src/store/store.ts";
 import { sharedNatsMissing, testStream } from "../helpers/nats.ts";
@@ -41,7 +42,8 @@ test("a redelivery of messages a committed checkpoint covers is skipped: every r
   const tb = await scaleTestbed("redeliver");
   const { store, nc, admin } = tb;
   const layout = await ensureStream(await manager(nc), { ...names, partitions: 1, window: 100 });
-  const durable = `${layout.stream}_p0`;
+  // The first owner's consumer: epoch 1.
+  const durable = consumerName(layout.stream, 0, 1);
   let messages = 0;
   const publish = async (name: string, from: number) => {
     const s = await publishFiles({ files: [tmp.write(name, metrics(from, 10))], nc, layout, batch: 20, clock: () => T0 + 86_400_000, onReject: (f, l, why) => assert.fail(`${f}:${l}: ${why}`) });
@@ -71,7 +73,7 @@ test("a redelivery of messages a committed checkpoint covers is skipped: every r
     const jsm = await manager(nc);
     const config = (await jsm.consumers.info(layout.stream, durable)).config;
     await jsm.consumers.delete(layout.stream, durable);
-    await jsm.consumers.add(layout.stream, { durable_name: durable, filter_subject: config.filter_subject!, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: config.ack_wait!, max_ack_pending: config.max_ack_pending! });
+    await jsm.consumers.add(layout.stream, { durable_name: durable, filter_subject: config.filter_subject!, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ack_wait: config.ack_wait!, max_ack_pending: config.max_ack_pending!, inactive_threshold: config.inactive_threshold! });
     await admin.query("ROLLBACK");
 
     // The checkpoint commits, covering the whole stream; then every message of it comes again, and is acknowledged.

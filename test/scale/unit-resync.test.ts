@@ -16,6 +16,7 @@ import { loadReference } from "../../src/detect/reference.ts";
 import { simulate } from "../../src/detect/simulate/index.ts";
 import { connectNats, ensureStream, manager } from "../../src/scale/nats.ts";
 import { publishFiles } from "../../src/scale/publish.ts";
+import { consumerName } from "../../src/scale/unit.ts";
 import { ScaleWorker } from "../../src/scale/worker.ts";
 import { openStore } from "../../src/store/open.ts";
 import { SHARED_NATS, sharedNatsMissing, testStream } from "../helpers/nats.ts";
@@ -64,8 +65,8 @@ describe("a unit gets back in step with its consumer", { skip }, () => {
     });
     await w.start();
     assert.deepEqual(w.held(), [0]);
-    // The thief's pull waits behind the unit's own; it gets 5 messages the unit is never given.
-    const stolen = await jetstream(thiefNc).consumers.get(layout.stream, `${layout.stream}_p0`).then((c) => c.fetch({ max_messages: 5, expires: 20_000 }));
+    // The thief's pull (on the unit's consumer: the first owner's, epoch 1) waits behind the unit's own; it gets 5 messages the unit is never given.
+    const stolen = await jetstream(thiefNc).consumers.get(layout.stream, consumerName(layout.stream, 0, 1)).then((c) => c.fetch({ max_messages: 5, expires: 20_000 }));
     thiefs.push(stolen);
     const taken: number[] = [];
     const thief = (async () => {
