@@ -10,12 +10,20 @@
  * message, more than hashing the message. What is compared is what the 22 base64 characters a checkpoint saves
  * hold — 132 bits: 16 bytes and the high half of the 17th — so a digest loaded from a checkpoint (strings) and one
  * computed now (bytes) are equal exactly when their strings are.
+ *
+ * Digests are computed late: a message not marked DUP is only remembered (its topic and payload), and hashed when
+ * something reads the window — a DUP to look up, a checkpoint to save — or when the remembered bytes pass a bound.
+ * At MQTT rates above the window per checkpoint interval most messages leave the window before anything reads it,
+ * and are never hashed: SHA-256 of every message was the largest single cost of a one-record message (bench:serve).
+ * What the window holds, what it answers and what a checkpoint saves are exactly as if each were hashed at once.
  */
 import { createHash, hash } from "node:crypto";
 
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 /** Bytes kept per digest (the 17th masked to its high 4 bits). */
 const W = 17;
+/** Payload (and topic) bytes remembered unhashed, at most: past it they are hashed, so big payloads are not kept alive. */
+const PENDING_BYTES = 4 * 2 ** 20;
 
 export class RecentDigests {
   private readonly ring: Uint8Array;
@@ -25,9 +33,23 @@ export class RecentDigests {
   private next = 0;
   private filled = 0;
   private readonly probe = new Uint8Array(W);
+  /**
+   * Messages taken and not hashed yet, oldest first: a ring of at most `size` (with `size` newer ones taken, an older
+   * one has left the window, so it is dropped unhashed). Their bytes must not change meanwhile: MQTT payloads and
+   * journal bodies are not reused.
+   */
+  private readonly pendingTopic: (string | undefined)[];
+  private readonly pendingPayload: (Uint8Array | undefined)[];
+  private pendingFirst = 0;
+  private pendingCount = 0;
+  private pendingBytes = 0;
+  /** Digests computed so far (the cost `settle` saves is the messages that never needed one). */
+  hashed = 0;
 
   constructor(private readonly size: number) {
     this.size = Math.max(0, size);
+    this.pendingTopic = new Array<string | undefined>(this.size).fill(undefined);
+    this.pendingPayload = new Array<Uint8Array | undefined>(this.size).fill(undefined);
     this.ring = new Uint8Array(this.size * W);
     let cap = 2;
     while (cap < this.size * 2) cap *= 2;
@@ -59,11 +81,52 @@ export class RecentDigests {
    * drop it; otherwise its digest is kept and false.
    */
   taken(topic: string, payload: Uint8Array, redelivered: boolean): boolean {
+    if (!redelivered) {
+      this.defer(topic, payload);
+      return false;
+    }
+    this.settle();
+    if (this.find(this.digestOf(topic, payload)) >= 0) return true;
+    this.addBytes(this.probe);
+    return false;
+  }
+
+  /** The kept bytes of a message's digest, in `probe`. */
+  private digestOf(topic: string, payload: Uint8Array): Uint8Array {
+    this.hashed++;
     const d = RecentDigests.digestBytes(topic, payload, this.probe);
     d[16]! &= 0xf0;
-    if (redelivered && this.find(d) >= 0) return true;
-    this.addBytes(d);
-    return false;
+    return d;
+  }
+
+  /** Remembers a message to hash later (settle), in the order taken. */
+  private defer(topic: string, payload: Uint8Array): void {
+    if (this.size === 0) return;
+    if (this.pendingCount === this.size) this.dropPending();
+    const at = (this.pendingFirst + this.pendingCount++) % this.size;
+    this.pendingTopic[at] = topic;
+    this.pendingPayload[at] = payload;
+    this.pendingBytes += topic.length + payload.byteLength;
+    if (this.pendingBytes > PENDING_BYTES) this.settle();
+  }
+
+  /** Forgets the oldest remembered message (hashed, or evicted by `size` newer ones). */
+  private dropPending(): void {
+    const at = this.pendingFirst;
+    this.pendingBytes -= this.pendingTopic[at]!.length + this.pendingPayload[at]!.byteLength;
+    this.pendingTopic[at] = undefined;
+    this.pendingPayload[at] = undefined;
+    this.pendingFirst = (at + 1) % this.size;
+    this.pendingCount--;
+  }
+
+  /** Hashes the remembered messages into the window, oldest first: as if each had been hashed when it was taken. */
+  private settle(): void {
+    while (this.pendingCount > 0) {
+      const at = this.pendingFirst;
+      this.addBytes(this.digestOf(this.pendingTopic[at]!, this.pendingPayload[at]!));
+      this.dropPending();
+    }
   }
 
   /** Keeps a digest as a checkpoint saved it (22 base64 characters). */
@@ -73,6 +136,7 @@ export class RecentDigests {
 
   /** Oldest first, for a checkpoint. */
   toJSON(): string[] {
+    this.settle();
     const out: string[] = [];
     const ring = Buffer.from(this.ring.buffer, this.ring.byteOffset, this.ring.byteLength);
     const first = this.filled < this.size ? 0 : this.next;
@@ -84,6 +148,7 @@ export class RecentDigests {
   }
 
   load(list: readonly string[]): void {
+    this.settle();
     for (const d of list.slice(-this.size)) this.add(d);
   }
 
