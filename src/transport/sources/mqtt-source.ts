@@ -111,6 +111,8 @@ interface Entry {
 const PUBACK = mqttPacket.generate({ cmd: "puback", messageId: 0 }, { protocolVersion: 5 });
 const PUBACK_ID_AT = 2;
 
+const noLog = () => {};
+
 /** Passed to mqtt.js's handleMessage callback: it then sends no PUBACK and goes on reading (see the file comment). */
 const ACK_LATER = Object.assign(new Error("acknowledged by the Longwatch source after the handler"), { longwatchDeferred: true });
 
@@ -157,6 +159,9 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
     connectTimeout: 10_000,
     keepalive: 30,
     properties: { sessionExpiryInterval: o.sessionExpirySec ?? 86_400, receiveMaximum: maxInFlight },
+    // Without DEBUG its `debug` logger logs nothing, yet mqtt.js calls it several times per message (and it checks
+    // whether it is enabled each time): a no-op instead, unless DEBUG could enable it.
+    ...(process.env.DEBUG ? {} : { log: noLog }),
     ...(o.username !== undefined ? { username: o.username } : {}),
     ...(o.password !== undefined ? { password: o.password } : {}),
   });
@@ -185,16 +190,9 @@ export function startMqttSource(o: MqttSourceOptions): MqttSource {
       return callback();
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const msg: MqttMessage = {
-      topic,
-      payload,
-      template: t.template,
-      qos,
-      redelivered: packet.dup === true,
-      receivedAt: now(),
-      origin: originPrefix + topic,
-      ...(t.idField !== undefined && id ? { identifier: { field: t.idField, value: id } } : {}),
-    };
+    // Built without a spread (a temporary object per message): the identifier is set only when the topic named one.
+    const msg: { -readonly [K in keyof MqttMessage]: MqttMessage[K] } = { topic, payload, template: t.template, qos, redelivered: packet.dup === true, receivedAt: now(), origin: originPrefix + topic };
+    if (t.idField !== undefined && id) msg.identifier = { field: t.idField, value: id };
     const e: Entry = { msg, messageId: qos === 1 ? packet.messageId : undefined, stream: client.stream, done: false };
     stats.messages++;
     stats.bytes += payload.length;
