@@ -55,12 +55,13 @@ export interface WarningAt {
 
 /** The line reader's options for an input called `name`. */
 export function lineText(name: string, o: TextOptions): LineReaderOptions {
+  // Assigned, not spread (a temporary object each): live ingest opens a reader per MQTT payload.
+  const out: LineReaderOptions = {};
+  if (o.encoding) out.encoding = o.encoding;
   const warn = o.onWarning;
-  return {
-    ...(o.encoding ? { encoding: o.encoding } : {}),
-    ...(warn ? { onWarning: (line: number, reason: string, offset: number) => warn(`${name}:${line}: ${reason}`, { line, reason, offset }) } : {}),
-    ...(o.encodingHint ? { encodingHint: o.encodingHint } : {}),
-  };
+  if (warn) out.onWarning = (line: number, reason: string, offset: number) => warn(`${name}:${line}: ${reason}`, { line, reason, offset });
+  if (o.encodingHint) out.encodingHint = o.encodingHint;
+  return out;
 }
 
 /** Field values a record gets when it has none of its own (e.g. the device named by an MQTT topic), by field number. */

@@ -427,7 +427,7 @@ class LivePipeline implements Pipeline {
           pushed.rejects.push({ line: 1, reason: NO_RECORD });
           pushed.rejected++;
         }
-        take(pushed, "mqtt", (l) => l);
+        take(pushed, "mqtt", sameLine);
         if (!replay && pushed.warnings.length > 0) this.warnEncoding(o.name!, pushed.warnings[0]!);
       }
       return out;
@@ -596,6 +596,9 @@ class LivePipeline implements Pipeline {
     });
   }
 }
+
+/** An MQTT payload's reject lines are its own. */
+const sameLine = (l: number) => l;
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
