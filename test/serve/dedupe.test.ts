@@ -116,24 +116,26 @@ test("only the messages still in the window when it is read are hashed, and the 
   assert.equal(win.hashed, size + 2);
 });
 
-test("big payloads are hashed once their bytes pass the bound, with the same window", () => {
+test("when an arena is needed again, what is still pending in it is hashed first; larger messages at once; the same window", () => {
   let s = 11;
   const rnd = (n: number) => ((s = (Math.imul(s ^ (s >>> 13), 0x5bd1e995) + 0x9e3779b9) >>> 0), s % n);
-  const size = 64;
+  // A window of 1,000 has arenas of 512,000 bytes: ~480 messages of 1 kB each, so the window spans both arenas and
+  // the older one still holds messages of the window when it is written again. 300 kB payloads do not fit at all.
+  const size = 1000;
   const win = new RecentDigests(size);
   const ref = new ReferenceWindow(size);
-  const payloads = Array.from({ length: 8 }, (_, i) => Buffer.alloc(300_000 + i, i));
-  for (let k = 0; k < 400; k++) {
-    const topic = `t/${rnd(5)}`;
-    const payload = payloads[rnd(payloads.length)]!;
-    // DUPs only in the second half: until then nothing reads the window, and only the bound makes them hashed.
-    const dup = k >= 200 && rnd(4) === 0;
+  const small = Array.from({ length: 50 }, (_, i) => Buffer.alloc(1000 + i, i));
+  const big = Array.from({ length: 3 }, (_, i) => Buffer.alloc(300_000 + i, 100 + i));
+  for (let k = 0; k < 6000; k++) {
+    const topic = `t/${rnd(5)}/é`.slice(0, rnd(2) === 0 ? 3 : 6);
+    const payload = rnd(100) === 0 ? big[rnd(big.length)]! : small[rnd(small.length)]!;
+    // DUPs only after 3,000: until then nothing reads the window, so only arena reuse and big messages hash.
+    const dup = k >= 3000 && rnd(4) === 0;
     const d = reference(topic, payload);
     const refDrops = dup && ref.has(d);
     if (!refDrops) ref.add(d);
     assert.equal(win.taken(topic, payload, dup), refDrops, `message ${k}`);
-    // 4 MiB of 300 kB payloads: at most 14 wait unhashed (the window alone would keep 64 of them alive).
-    if (k === 199) assert.ok(win.hashed >= 200 - 14, `hashed ${win.hashed} of the first 200`);
+    if (k === 2999) assert.ok(win.hashed > 500 && win.hashed < 3000, `hashed ${win.hashed} of the first 3,000`);
   }
   assert.deepEqual(win.toJSON(), ref.toJSON());
 });
