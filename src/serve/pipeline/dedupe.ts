@@ -15,10 +15,9 @@
  * of) into one of two arenas, and hashed when something reads the window — a DUP to look up, a checkpoint to save —
  * or when the other arena is needed again while it still holds messages in the window. At MQTT rates above the
  * window per checkpoint interval most messages leave the window before anything reads it and are never hashed:
- * SHA-256 of every message was the largest single cost of a one-record message (bench:serve). The bytes are copied,
- * not referred to: keeping the payloads themselves alive made each survive young-generation collections and cost
- * more in the collector than the hashes saved. What the window holds, what it answers and what a checkpoint saves
- * are exactly as if each message were hashed when taken.
+ * SHA-256 of every message (~1.1–1.5 µs of a one-record message) is then skipped for most. The bytes are copied,
+ * not referred to, so no payload is kept alive (each would survive young-generation collections). What the window
+ * holds, what it answers and what a checkpoint saves are exactly as if each message were hashed when taken.
  */
 import { createHash, hash } from "node:crypto";
 
@@ -165,8 +164,12 @@ export class RecentDigests {
     this.dropPending();
   }
 
-  /** Hashes the pending messages into the window, oldest first: as if each had been hashed when it was taken. */
-  private settle(): void {
+  /**
+   * Hashes the pending messages into the window, oldest first: as if each had been hashed when it was taken. The
+   * pipeline calls it when its writer has nothing queued, so a checkpoint's snapshot finds little to hash unless
+   * messages came without a pause (where skipping the hashes pays).
+   */
+  settle(): void {
     while (this.pendingCount > 0) this.settleOne();
   }
 
