@@ -754,7 +754,7 @@ try {
             progress(`(a) backlog round ${round}: the service`);
             const q = await serviceBacklog(round, broker.url, rx.url, queued);
             drained.push(q.rate / b.rate);
-            say(`(a) backlog round ${round}: ${fmt(MQTT_BACKLOG)} queued QoS 1 messages of one record drained: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(3)} CPU-s per 1,000), longwatch serve ${fmt(q.rate)} msg/s (${q.cpuPerK.toFixed(3)} CPU-s per 1,000) — ratio ${(q.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
+            say(`(a) backlog round ${round}: ${fmt(MQTT_BACKLOG)} queued QoS 1 messages of one record drained: bare mqtt.js subscriber ${fmt(b.rate)} msg/s (${b.cpuPerK.toFixed(4)} CPU-s per 1,000), longwatch serve ${fmt(q.rate)} msg/s (${q.cpuPerK.toFixed(4)} CPU-s per 1,000) — ratio ${(q.rate / b.rate).toFixed(2)} (target ≥ 0.9); load ${l0}`);
           }
           say(`(a) backlog median ratio of the ${drained.length} rounds: ${pct(drained, 50).toFixed(2)} (target ≥ 0.9)`);
         } finally {
