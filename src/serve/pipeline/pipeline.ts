@@ -336,8 +336,6 @@ class LivePipeline implements Pipeline {
     this.writing ??= this.writeLoop().finally(() => {
       this.writing = undefined;
       if (this.queue.length > 0 || this.checkpointWanted) this.kick();
-      // Nothing queued: time to spare for the digests the redelivery window put off (a checkpoint would hash them all at once).
-      else this.digests.settle();
     });
   }
 
