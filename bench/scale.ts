@@ -14,7 +14,8 @@
  *    partitions (as their facts messages say, every 500 ms), without start-up and the end. BENCH_PER_DEVICE=8 makes
  *    a longer run in which start-up weighs less (the file is written in pieces, so 1,000,000 × 8 fits).
  *
- * BENCH_PROF=dir: each worker process writes a V8 CPU profile there (--cpu-prof). BENCH_WORKERS_ONLY=1: skips the
+ * BENCH_PROF=dir: each worker process writes a V8 CPU profile there (--cpu-prof). BENCH_WORKER_LOGS=dir: each worker's
+ * whole log there (w<workers>-b<i>.log: takes, checkpoints, consumer re-creations). BENCH_WORKERS_ONLY=1: skips the
  * in-process detect runs (a quicker look at the workers; no ratio to detect). BENCH_STALL_SECONDS (600): a worker run
  * not through by then fails, with every unit's checkpoint and the end of what each worker said. BENCH_CHECKPOINT_SECONDS
  * (2): the workers' --checkpoint-seconds.
@@ -22,7 +23,7 @@
  * Needs NATS on LONGWATCH_BENCH_NATS (default nats://127.0.0.1:4222) and PostgreSQL on LONGWATCH_BENCH_PG.
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -74,6 +75,12 @@ const time = async (f: () => unknown) => {
 };
 const WORKERS_ONLY = process.env.BENCH_WORKERS_ONLY === "1";
 const PROF = process.env.BENCH_PROF;
+/**
+ * The workers' --lease-seconds (BENCH_LEASE_SECONDS, default 15 as the worker's own): with 6, a worker whose event
+ * loop is held restoring or snapshotting a unit of ~76 MB (1,000,000 × 8) misses its renewals, the other worker takes
+ * the unit, and the units move back and forth — a run that measures the takeovers, not the workers.
+ */
+const LEASE_S = Number(process.env.BENCH_LEASE_SECONDS ?? 15);
 /** A worker run not through after this long fails with every unit's checkpoint and what the workers said. */
 const STALL_S = Number(process.env.BENCH_STALL_SECONDS ?? 600);
 /** The workers' --checkpoint-seconds: 0.2 at 100,000 devices writes state as fast (bytes per second) as 2 at 1,000,000. */
@@ -147,11 +154,18 @@ async function workersRun(n: number): Promise<{ s: number; steady: number }> {
   const nats0 = cpuByName("nats-server");
   const cli = process.env.BENCH_FROM_SOURCE ? ["--import", "tsx", join(ROOT, "src/cli/bin.ts")] : [join(ROOT, "dist/cli/bin.js")];
   const procs = Array.from({ length: n }, (_, i) =>
-    spawn(process.execPath, ["--max-old-space-size=6144", ...(PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=w${n}-b${i}.cpuprofile`] : []), ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", String(CHECKPOINT_S), "--quiet-seconds", "1", "--lease-seconds", "6"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
+    spawn(process.execPath, ["--max-old-space-size=6144", ...(PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=w${n}-b${i}.cpuprofile`] : []), ...cli, "--store", u.toString(), "worker", "--nats", NATS, "--stream", stream, "--subject-prefix", layout.prefix, "--name", `b${i}`, "--checkpoint-seconds", String(CHECKPOINT_S), "--quiet-seconds", "1", "--lease-seconds", String(LEASE_S)], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] }),
   );
   // A worker that ends before the stream is through fails the bench with the end of what it said.
   const said = procs.map(() => "");
-  procs.forEach((p, i) => p.stderr!.on("data", (d: Buffer) => (said[i] = (said[i] + d.toString()).slice(-4000))));
+  // BENCH_WORKER_LOGS=DIR keeps each worker's whole log (takes, checkpoints, consumer re-creations) as DIR/w<n>-b<i>.log.
+  const logs = process.env.BENCH_WORKER_LOGS;
+  procs.forEach((p, i) =>
+    p.stderr!.on("data", (d: Buffer) => {
+      said[i] = (said[i] + d.toString()).slice(-4000);
+      if (logs) appendFileSync(join(logs, `w${n}-b${i}.log`), d);
+    }),
+  );
   let firstS: number | undefined;
   let partsS: number | undefined;
   let fleetS: number | undefined;
