@@ -3,7 +3,8 @@
  * the list contract the big ones keep (issue 12): `{items, next_page_token, total}` paged by an opaque token, a token
  * of another list (or another filter) refused, their filters and `sort`, and `format=csv|ndjson` exporting the whole
  * filtered list with a header row and formula cells neutralised. The tokens' export carries no token and no hash.
- * On a real service over SQLite and over PostgreSQL.
+ * On a real service over SQLite and over PostgreSQL; past its cap of 10,000 a list says `at_least` (SQLite: the cap
+ * is the route's, not the engine's).
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -221,3 +222,18 @@ function suite(name: string, storeUrl: () => Promise<string | undefined>, skip: 
 
 suite("SQLite", async () => undefined, async () => undefined);
 suite("PostgreSQL", async () => `${await throwawayDatabase()}`, postgresAvailable);
+
+describe("a small list held up to its cap", () => {
+  it("says at_least past 10,000 assessments and exact below, and a filter still reaches older ones", async () => {
+    const svc = await startTestService();
+    const at = Date.parse("2026-11-01T00:00:00Z");
+    await svc.store.transaction(async (tx) => {
+      for (let i = 0; i <= 10_000; i++) await tx.assessments.save({ model_id: i === 0 ? "oldest" : `m${i % 7}`, standard: "uk-psti", created_at: new Date(at + i * 1000).toISOString(), doc: {} });
+    });
+    const first = await page<{ model_id: string }>(svc, "/api/v1/assessments?page_size=1");
+    assert.deepEqual(first.total, { count: 10_000, type: "at_least" });
+    assert.notEqual(first.items[0]!.model_id, "oldest", "newest first: the one past the cap is the oldest");
+    const oldest = await page<{ model_id: string }>(svc, "/api/v1/assessments?model_id=oldest");
+    assert.deepEqual([oldest.items.map((a) => a.model_id), oldest.total], [["oldest"], { count: 1, type: "exact" }]);
+  });
+});
