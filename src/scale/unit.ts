@@ -245,9 +245,12 @@ export class Unit {
     const { jsm, layout } = this.o;
     for await (const c of jsm.consumers.list(layout.stream)) {
       if (!formerConsumer(c.name, layout.stream, this.part, this.epoch)) continue;
-      // Gone already (a stale owner's that the broker reaped, or another taker's delete) is what was wanted.
-      await jsm.consumers.delete(layout.stream, c.name).catch(() => undefined);
-      this.o.log(`${this.name}: deleted consumer ${c.name} of a former owner`);
+      // Gone already (a stale owner's that the broker reaped, or another taker's delete) is what was wanted; one
+      // that could not be deleted is said so, and the broker removes it once nobody pulls from it (INACTIVE_MS).
+      await jsm.consumers.delete(layout.stream, c.name).then(
+        () => this.o.log(`${this.name}: deleted consumer ${c.name} of a former owner`),
+        (e: unknown) => this.o.log(`${this.name}: consumer ${c.name} of a former owner not deleted (${e instanceof Error ? e.message : String(e)}); the broker removes it after ${INACTIVE_MS / 60_000} min unused`),
+      );
     }
   }
 
