@@ -42,6 +42,7 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
+import { freePort, mosquittoMissing } from "../test/helpers/mosquitto.ts";
 import { readProgress } from "./serve-progress.ts";
 import { waitFor } from "./serve-wait.ts";
 
@@ -385,22 +386,16 @@ async function serviceRate(what: string, svc: Service, topicBase: string, payloa
 const MQTT_BACKLOG = Number(process.env.BENCH_MQTT_BACKLOG ?? 200_000);
 const BACKLOG_POLL_MS = Number(process.env.BENCH_MQTT_BACKLOG_POLL_MS ?? 20);
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((ok) => srv.close(ok));
-  return port;
-}
-
-/** A Mosquitto of the bench's own that queues without bound (undefined, with the reason, when there is none). */
+/**
+ * A Mosquitto of the bench's own that queues without bound (or why there is none). Not the tests' ownMosquitto: that
+ * one persists its queues to disk every second, which would weigh on the broker while it holds 200,000 messages.
+ */
 async function startQueueingBroker(): Promise<{ url: string; stop(): void } | string> {
-  const bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].find((b) => spawnSync(b, ["-h"]).error === undefined);
-  if (!bin) return "no mosquitto binary (apt-get install mosquitto)";
+  if (mosquittoMissing) return `${mosquittoMissing} (apt-get install mosquitto)`;
   const dir = mkdtempSync(join(tmpdir(), "lw-bench-broker-"));
   const port = await freePort();
   writeFileSync(join(dir, "mosquitto.conf"), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\npersistence false\n`);
-  const child = spawn(bin, ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
+  const child = spawn("mosquitto", ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
   const url = `mqtt://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }, false).catch(() => undefined);
